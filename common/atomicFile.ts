@@ -1,0 +1,89 @@
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** fsync a directory so a rename inside it survives a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function tempNameFor(finalPath: string): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Write a whole file atomically: temp file, fsync, rename, fsync the directory. */
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const tmp = tempNameFor(finalPath);
+  const handle = await fs.open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fs.rename(tmp, finalPath);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(path.dirname(finalPath));
+}
+
+/**
+ * A file written piece by piece that appears under its final name only once complete:
+ * nothing half-written is ever visible under `finalPath`, even after a crash.
+ */
+export class AtomicFileWriter {
+  private handle: fs.FileHandle | null = null;
+  bytesWritten = 0;
+
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+  ) {}
+
+  static async open(finalPath: string, tempPath = tempNameFor(finalPath), mode = 0o600): Promise<AtomicFileWriter> {
+    const writer = new AtomicFileWriter(finalPath, tempPath);
+    writer.handle = await fs.open(tempPath, 'wx', mode);
+    return writer;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (!this.handle) throw new Error('file already closed');
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+    this.bytesWritten += data.length;
+  }
+
+  async commit(): Promise<void> {
+    if (!this.handle) throw new Error('file already closed');
+    const handle = this.handle;
+    this.handle = null;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(this.tempPath, this.finalPath);
+    await fsyncDir(path.dirname(this.finalPath));
+  }
+
+  async abort(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) await handle.close().catch(() => undefined);
+    await fs.rm(this.tempPath, { force: true });
+  }
+}

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import YAML from 'yaml';
+
+/*
+ * One configuration file (YAML) for every process; each reads its own section.
+ * Every setting has a default, bounds and a description; unknown keys are refused so a
+ * typo does not silently fall back to a default. Errors name the setting's path.
+ */
+
+const Strict = { additionalProperties: false } as const;
+
+const LogSchema = Type.Object(
+  {
+    level: Type.Union(
+      [Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')],
+      { default: 'info', description: 'Minimum level written to the log' },
+    ),
+  },
+  { ...Strict, default: {} },
+);
+
+const HubSchema = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the HTTPS and HTTP servers bind' }),
+    httpsPort: Type.Integer({
+      default: 443,
+      minimum: 0,
+      maximum: 65535,
+      description: 'HTTPS port; 443 falls back to 9443 when it cannot be bound; 0 picks a free port',
+    }),
+    httpPort: Type.Integer({
+      default: 80,
+      minimum: 0,
+      maximum: 65535,
+      description: 'Plain-HTTP port that only redirects to HTTPS; 80 falls back to 8080; 0 picks a free port',
+    }),
+    redirectHttp: Type.Boolean({ default: true, description: 'Run the plain-HTTP redirect server' }),
+    maxClipBytes: Type.Integer({
+      default: 256 * 1024 * 1024,
+      minimum: 1024,
+      maximum: 4 * 1024 * 1024 * 1024,
+      description: 'Largest clip upload accepted from a device',
+    }),
+    pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
+    sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
+  },
+  { ...Strict, default: {} },
+);
+
+const MotionSchema = Type.Object(
+  {
+    pixelThreshold: Type.Integer({ default: 25, minimum: 1, maximum: 255, description: 'Grey-level change that counts a pixel as changed' }),
+    minChangedRatio: Type.Number({
+      default: 0.003,
+      minimum: 0.0001,
+      maximum: 0.5,
+      description: 'Fraction of changed pixels that counts as motion',
+    }),
+    maxChangedRatio: Type.Number({
+      default: 0.6,
+      minimum: 0.05,
+      maximum: 1,
+      description: 'Above this fraction the change is treated as a lighting change, not motion',
+    }),
+    backgroundAlpha: Type.Number({ default: 0.05, minimum: 0.001, maximum: 0.5, description: 'Running-average background update rate per frame' }),
+    startFrames: Type.Integer({ default: 2, minimum: 1, maximum: 50, description: 'Consecutive motion frames needed to start an event' }),
+    endFrames: Type.Integer({ default: 10, minimum: 1, maximum: 300, description: 'Consecutive still frames needed to end an event' }),
+  },
+  { ...Strict, default: {} },
+);
+
+const RecordingSchema = Type.Object(
+  {
+    armed: Type.Boolean({ default: true, description: 'Record clips on motion' }),
+    preRollSeconds: Type.Number({ default: 3, minimum: 0, maximum: 10, description: 'Video kept from before motion starts' }),
+    postRollSeconds: Type.Number({ default: 3, minimum: 0, maximum: 30, description: 'Video kept after motion ends' }),
+    maxClipSeconds: Type.Number({ default: 30, minimum: 5, maximum: 120, description: 'Longest clip; longer motion is cut' }),
+    maxSpoolBytes: Type.Integer({
+      default: 2 * 1024 * 1024 * 1024,
+      minimum: 1024 * 1024,
+      description: 'Disk the agent may use for clips waiting for the hub',
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
+const VideoSchema = Type.Object(
+  {
+    width: Type.Integer({ default: 1280, minimum: 160, maximum: 3840, multipleOf: 2, description: 'Recorded width' }),
+    height: Type.Integer({ default: 720, minimum: 120, maximum: 2160, multipleOf: 2, description: 'Recorded height' }),
+    fps: Type.Integer({ default: 15, minimum: 1, maximum: 60, description: 'Recorded frame rate' }),
+    keyframeSeconds: Type.Number({ default: 1, minimum: 0.5, maximum: 4, description: 'Keyframe interval = fragment length' }),
+    analysisWidth: Type.Integer({ default: 320, minimum: 64, maximum: 1280, multipleOf: 2, description: 'Motion analysis frame width' }),
+    analysisHeight: Type.Integer({ default: 180, minimum: 36, maximum: 720, multipleOf: 2, description: 'Motion analysis frame height' }),
+    analysisFps: Type.Integer({ default: 5, minimum: 1, maximum: 30, description: 'Motion analysis frames per second' }),
+  },
+  { ...Strict, default: {} },
+);
+
+const AgentSchema = Type.Object(
+  {
+    name: Type.String({ default: 'camera', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Camera name' }),
+    source: Type.String({
+      default: 'sim:porch',
+      minLength: 1,
+      description: 'sim:<scene>, a file path, v4l2:/dev/videoN or rtsp://…',
+    }),
+    video: VideoSchema,
+    motion: MotionSchema,
+    recording: RecordingSchema,
+  },
+  { ...Strict, default: {} },
+);
+
+const DirectoryTargetSchema = Type.Object(
+  {
+    type: Type.Literal('directory'),
+    path: Type.String({ minLength: 1, description: 'Folder (for example a NAS mount) that receives the encrypted clips' }),
+  },
+  Strict,
+);
+
+const S3TargetSchema = Type.Object(
+  {
+    type: Type.Literal('s3'),
+    endpoint: Type.Optional(Type.String({ minLength: 1, description: 'S3-compatible endpoint URL; omit for AWS' })),
+    region: Type.String({ default: 'us-east-1', minLength: 1 }),
+    bucket: Type.String({ minLength: 3, maxLength: 63 }),
+    prefix: Type.String({ default: 'porchlight/', description: 'Key prefix for uploaded objects' }),
+    forcePathStyle: Type.Boolean({ default: true }),
+    credentialsFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'YAML or JSON file with accessKeyId and secretAccessKey (mode 0600)' }),
+    ),
+  },
+  Strict,
+);
+
+const RelaySchema = Type.Object(
+  {
+    target: Type.Optional(Type.Union([DirectoryTargetSchema, S3TargetSchema])),
+    retryBaseSeconds: Type.Number({ default: 2, minimum: 0.05, maximum: 600, description: 'First retry delay after a failed upload' }),
+    retryMaxSeconds: Type.Number({ default: 300, minimum: 0.1, maximum: 86400, description: 'Longest retry delay' }),
+    pollSeconds: Type.Number({ default: 1, minimum: 0.05, maximum: 60, description: 'How often the queue is checked for new clips' }),
+  },
+  { ...Strict, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    version: Type.Literal(1, { default: 1, description: 'Config file format version' }),
+    dataDir: Type.String({ default: '/var/lib/porchlight', minLength: 1, description: 'Where this process keeps its state' }),
+    log: LogSchema,
+    hub: HubSchema,
+    agent: AgentSchema,
+    relay: RelaySchema,
+  },
+  { ...Strict, default: {} },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type HubConfig = Config['hub'];
+export type AgentConfig = Config['agent'];
+export type RelayConfig = Config['relay'];
+export type RelayTarget = NonNullable<RelayConfig['target']>;
+
+export class ConfigError extends Error {}
+
+function settingName(instancePath: string): string {
+  return instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
+}
+
+/** Validates a plain object against a schema after filling in defaults; throws naming the setting. */
+export function validateWith<T extends TSchema>(schema: T, input: unknown, source: string): Static<T> {
+  const value = Value.Default(schema, structuredClone(input ?? {})) as unknown;
+  const first = Value.Errors(schema, value).First();
+  if (first) {
+    const found = first.value === undefined ? 'missing' : JSON.stringify(first.value);
+    throw new ConfigError(`${source}: setting "${settingName(first.path)}" is invalid: ${first.message} (found ${found})`);
+  }
+  return value as Static<T>;
+}
+
+export function parseConfig(input: unknown, source = 'config'): Config {
+  return validateWith(ConfigSchema, input, source);
+}
+
+/** Reads a YAML (or JSON) config file; a missing `file` means all defaults. */
+export function loadConfig(file: string | undefined, overrides: { dataDir?: string } = {}): Config {
+  let raw: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      raw = YAML.parse(text) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  const config = parseConfig(raw, file ?? 'defaults');
+  const dataDir = overrides.dataDir ?? process.env.PORCHLIGHT_DATA_DIR;
+  if (dataDir) config.dataDir = dataDir;
+  config.dataDir = path.resolve(config.dataDir);
+  const level = process.env.PORCHLIGHT_LOG_LEVEL;
+  if (level) config.log = parseConfig({ log: { level } }, 'PORCHLIGHT_LOG_LEVEL').log;
+  return config;
+}
