@@ -1,0 +1,56 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/*
+ * What agents and the hub say to each other over HTTPS. Shared so both sides are
+ * compiled against the same shapes; the hub validates every field of it at the edge.
+ */
+
+export const CLIP_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const PairRequestSchema = Type.Object(
+  {
+    code: Type.String({ pattern: '^[0-9]{8}$', description: 'The one-time code shown by the hub' }),
+    name: Type.String({ minLength: 1, maxLength: 64, description: 'Camera name' }),
+  },
+  { additionalProperties: false },
+);
+export type PairRequest = Static<typeof PairRequestSchema>;
+
+export interface PairResponse {
+  deviceId: string;
+  token: string;
+  /** The hub's local CA certificate; the agent pins its SHA-256 fingerprint. */
+  caPem: string;
+  caFingerprint: string;
+  /** X25519 public key every clip key is sealed to (base64). */
+  footagePublicKey: string;
+}
+
+/** Sent as JSON in the `x-porchlight-clip` header of a clip upload; the body is the envelope. */
+export const ClipUploadMetaSchema = Type.Object(
+  {
+    clipId: Type.String({ pattern: CLIP_ID_PATTERN.source }),
+    startedAt: Type.Integer({ minimum: 0, description: 'Wall-clock ms of the first frame' }),
+    endedAt: Type.Integer({ minimum: 0 }),
+    mediaStart: Type.Number({ minimum: 0, description: 'Stream time (s) of the first frame' }),
+    mediaEnd: Type.Number({ minimum: 0 }),
+    trigger: Type.Union([Type.Literal('motion'), Type.Literal('manual')]),
+  },
+  { additionalProperties: false },
+);
+export type ClipUploadMeta = Static<typeof ClipUploadMetaSchema>;
+export const CLIP_META_HEADER = 'x-porchlight-clip';
+
+export const MotionEventSchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('start'), Type.Literal('end')]),
+    mediaTime: Type.Number({ minimum: 0, description: 'Stream time (s) of the frame that started or ended motion' }),
+    at: Type.Integer({ minimum: 0, description: 'Wall-clock ms' }),
+  },
+  { additionalProperties: false },
+);
+export type MotionEvent = Static<typeof MotionEventSchema>;
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}

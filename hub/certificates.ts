@@ -1,0 +1,140 @@
+import { promises as fs, existsSync } from 'node:fs';
+import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { writeFileAtomic } from '../common/atomicFile';
+
+/*
+ * The hub's own local CA and server certificate, made on first start. Agents pin the
+ * CA (by SHA-256 fingerprint) when they pair, so the server certificate can be renewed
+ * without re-pairing every camera.
+ */
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const DAY = 24 * 3600 * 1000;
+const CA_DAYS = 3650;
+const SERVER_DAYS = 397;
+/** Renew the server certificate when fewer days than this remain. */
+const RENEW_BEFORE_DAYS = 30;
+
+export interface HubTls {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  /** Server certificate followed by the CA, as sent in the handshake. */
+  chainPem: string;
+  caFingerprint: string;
+}
+
+export function fingerprintOf(pem: string): string {
+  return new X509Certificate(pem).fingerprint256;
+}
+
+async function exportKeyPem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function importKeyPem(pem: string): Promise<CryptoKey> {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return webcrypto.subtle.importKey('pkcs8', der, EC, true, ['sign']);
+}
+
+function lanAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal) out.push(a.address.split('%')[0]!);
+  }
+  return out;
+}
+
+/** Names a household may type or an agent may dial: hostname, hostname.local, LAN IPs, localhost. */
+export function serverNames(): { dns: string[]; ips: string[] } {
+  const host = os.hostname();
+  const dns = [...new Set([host, `${host}.local`, 'localhost'])];
+  const ips = [...new Set(['127.0.0.1', '::1', ...lanAddresses()])];
+  return { dns, ips };
+}
+
+async function makeServerCert(caCert: x509.X509Certificate, caKey: CryptoKey, now: Date) {
+  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const { dns, ips } = serverNames();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    subject: `CN=${os.hostname()}`,
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + SERVER_DAYS * DAY),
+    signingAlgorithm: SIGN,
+    publicKey: keys.publicKey,
+    signingKey: caKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        ...dns.map((value) => ({ type: 'dns' as const, value })),
+        ...ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+/**
+ * Loads the hub's TLS material from `dir`, creating the CA and server certificate on
+ * first start and renewing the server certificate when it nears expiry.
+ */
+export async function ensureHubTls(dir: string, now = new Date()): Promise<HubTls> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const caCertFile = path.join(dir, 'ca.crt');
+  const caKeyFile = path.join(dir, 'ca.key');
+  const certFile = path.join(dir, 'server.crt');
+  const keyFile = path.join(dir, 'server.key');
+
+  if (!existsSync(caCertFile) || !existsSync(caKeyFile)) {
+    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const ca = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+      name: `CN=Porchlight hub CA ${os.hostname()} ${randomBytes(3).toString('hex')}`,
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + CA_DAYS * DAY),
+      keys,
+      signingAlgorithm: SIGN,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    await writeFileAtomic(caKeyFile, await exportKeyPem(keys.privateKey), 0o600);
+    await writeFileAtomic(caCertFile, ca.toString('pem') + '\n', 0o644);
+    await fs.rm(certFile, { force: true });
+  }
+  const caPem = await fs.readFile(caCertFile, 'utf8');
+
+  let needServer = !existsSync(certFile) || !existsSync(keyFile);
+  if (!needServer) {
+    const current = new X509Certificate(await fs.readFile(certFile, 'utf8'));
+    const expires = new Date(current.validTo).getTime();
+    needServer = expires - now.getTime() < RENEW_BEFORE_DAYS * DAY || !current.checkIssued(new X509Certificate(caPem));
+  }
+  if (needServer) {
+    const caCert = new x509.X509Certificate(caPem);
+    const caKey = await importKeyPem(await fs.readFile(caKeyFile, 'utf8'));
+    const { certPem, keyPem } = await makeServerCert(caCert, caKey, now);
+    await writeFileAtomic(keyFile, keyPem, 0o600);
+    await writeFileAtomic(certFile, certPem, 0o644);
+  }
+  const certPem = await fs.readFile(certFile, 'utf8');
+  const keyPem = await fs.readFile(keyFile, 'utf8');
+  return { caPem, certPem, keyPem, chainPem: certPem + caPem, caFingerprint: fingerprintOf(caPem) };
+}

@@ -1,0 +1,214 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import type { DB } from '../common/database';
+import { AtomicFileWriter } from '../common/atomicFile';
+import { ClipDecryptor, createDecryptStream, type FootageKeyPair } from '../common/clipEnvelope';
+import { ClipError } from '../common/clipErrors';
+import { CLIP_ID_PATTERN, type ClipUploadMeta } from '../common/protocol';
+
+/*
+ * The hub's store of encrypted clips: one envelope file per clip under clips/, indexed
+ * in SQLite. An upload is authenticated chunk by chunk as it arrives (the hub holds the
+ * footage key), so a tampered or truncated clip is refused before anything is indexed.
+ */
+
+export class ClipIngestError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClipRecord {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  startedAt: number;
+  endedAt: number;
+  mediaStart: number;
+  mediaEnd: number;
+  trigger: string;
+  plainBytes: number;
+  cipherBytes: number;
+  uploaded: boolean;
+}
+
+interface ClipRow {
+  id: string;
+  device_id: string;
+  device_name: string;
+  started_at: number;
+  ended_at: number;
+  media_start: number;
+  media_end: number;
+  trigger: string;
+  plain_bytes: number;
+  cipher_bytes: number;
+  upload_state: string | null;
+}
+
+const SELECT_CLIP = `
+  SELECT c.id, c.device_id, d.name AS device_name, c.started_at, c.ended_at, c.media_start, c.media_end,
+         c.trigger, c.plain_bytes, c.cipher_bytes, q.state AS upload_state
+  FROM clips c JOIN devices d ON d.id = c.device_id LEFT JOIN upload_queue q ON q.clip_id = c.id`;
+
+function toRecord(r: ClipRow): ClipRecord {
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    mediaStart: r.media_start,
+    mediaEnd: r.media_end,
+    trigger: r.trigger,
+    plainBytes: r.plain_bytes,
+    cipherBytes: r.cipher_bytes,
+    uploaded: r.upload_state === 'uploaded',
+  };
+}
+
+const MP4_FTYP = Buffer.from('ftyp', 'ascii');
+
+export class ClipStore {
+  constructor(
+    private readonly db: DB,
+    readonly clipsDir: string,
+    private readonly tmpDir: string,
+    private readonly keys: FootageKeyPair,
+    private readonly maxBytes: number,
+  ) {}
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.clipsDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
+    // Leftovers of uploads cut off by a crash: never indexed, safe to drop.
+    for (const name of await fs.readdir(this.tmpDir)) await fs.rm(path.join(this.tmpDir, name), { force: true });
+  }
+
+  fileOf(clipId: string): string {
+    if (!CLIP_ID_PATTERN.test(clipId)) throw new ClipIngestError(400, 'BAD_CLIP_ID', 'clip id is not valid');
+    return path.join(this.clipsDir, `${clipId}.plc`);
+  }
+
+  get(clipId: string): ClipRecord | undefined {
+    const row = this.db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(clipId) as ClipRow | undefined;
+    return row && toRecord(row);
+  }
+
+  list(limit = 200, before?: number): ClipRecord[] {
+    const rows = this.db
+      .prepare(`${SELECT_CLIP} WHERE c.started_at < ? ORDER BY c.started_at DESC LIMIT ?`)
+      .all(before ?? Number.MAX_SAFE_INTEGER, limit) as ClipRow[];
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Stores an uploaded clip. Idempotent per clip id and device, so an agent that lost
+   * the acknowledgement can simply send again.
+   */
+  async ingest(deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<{ record: ClipRecord; duplicate: boolean }> {
+    const finalPath = this.fileOf(meta.clipId);
+    if (declaredLength !== undefined && declaredLength > this.maxBytes) {
+      throw new ClipIngestError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${this.maxBytes} bytes)`);
+    }
+    if (meta.endedAt < meta.startedAt || meta.mediaEnd < meta.mediaStart) {
+      throw new ClipIngestError(400, 'BAD_CLIP_META', 'clip ends before it starts');
+    }
+    const existing = this.db.prepare('SELECT device_id FROM clips WHERE id = ?').get(meta.clipId) as { device_id: string } | undefined;
+    if (existing) {
+      body.resume();
+      if (existing.device_id !== deviceId) throw new ClipIngestError(409, 'CLIP_ID_TAKEN', 'clip id belongs to another device');
+      return { record: this.get(meta.clipId)!, duplicate: true };
+    }
+
+    const writer = await AtomicFileWriter.open(finalPath, path.join(this.tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`));
+    try {
+      const decryptor = await ClipDecryptor.create(this.keys);
+      let cipherBytes = 0;
+      let plainBytes = 0;
+      const first: { plain: Buffer | null } = { plain: null };
+      const take = (plain: Buffer[]) => {
+        for (const p of plain) {
+          if (!first.plain && p.length > 0) first.plain = p;
+          plainBytes += p.length;
+        }
+      };
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        cipherBytes += chunk.length;
+        if (cipherBytes > this.maxBytes) {
+          throw new ClipIngestError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${this.maxBytes} bytes)`);
+        }
+        take(decryptor.push(chunk));
+        await writer.write(chunk);
+      }
+      take(decryptor.end());
+      const routing = decryptor.clipHeader!.routing;
+      if (routing.clipId !== meta.clipId || routing.deviceId !== deviceId) {
+        throw new ClipIngestError(403, 'CLIP_NOT_YOURS', 'the clip was recorded by another device or under another id');
+      }
+      const head = first.plain;
+      if (!head || head.length < 8 || !head.subarray(4, 8).equals(MP4_FTYP)) {
+        throw new ClipIngestError(400, 'CLIP_NOT_MP4', 'the clip does not contain an MP4 video');
+      }
+      await writer.commit();
+      const now = Date.now();
+      try {
+        this.db.transaction(() => {
+          this.db
+            .prepare(
+              `INSERT INTO clips (id, device_id, started_at, ended_at, media_start, media_end, trigger, cipher_bytes, plain_bytes, chunk_size, stored_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(meta.clipId, deviceId, meta.startedAt, meta.endedAt, meta.mediaStart, meta.mediaEnd, meta.trigger, cipherBytes, plainBytes, decryptor.clipHeader!.chunkSize, now);
+          this.db
+            .prepare("INSERT INTO upload_queue (clip_id, object_name, state, next_attempt_at, enqueued_at) VALUES (?, ?, 'pending', ?, ?)")
+            .run(meta.clipId, randomBytes(16).toString('hex'), now, now);
+        })();
+      } catch (err) {
+        await fs.rm(finalPath, { force: true });
+        throw err;
+      }
+      return { record: this.get(meta.clipId)!, duplicate: false };
+    } catch (err) {
+      await writer.abort();
+      body.resume();
+      if (err instanceof ClipError) throw new ClipIngestError(400, err.code, `clip rejected: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Decrypting stream of plaintext bytes [start, end] (inclusive) of a stored clip. */
+  async openPlayback(clip: ClipRecord, start: number, end: number): Promise<Readable> {
+    const decryptor = await ClipDecryptor.create(this.keys);
+    const source = createReadStream(this.fileOf(clip.id));
+    const plain = source.pipe(createDecryptStream(decryptor));
+    source.on('error', (err) => plain.destroy(err));
+    return plain.pipe(byteRange(start, end));
+  }
+}
+
+/** Passes through only bytes [start, end] of a stream; secretstream cannot seek, so earlier bytes are decrypted and dropped. */
+export function byteRange(start: number, end: number): Transform {
+  let offset = 0;
+  let done = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (done) return cb();
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end + 1 - offset, chunk.length);
+      offset += chunk.length;
+      if (to > from) this.push(chunk.subarray(from, to));
+      if (offset > end) {
+        done = true;
+        this.push(null);
+      }
+      cb();
+    },
+  });
+}

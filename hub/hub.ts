@@ -1,0 +1,127 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { Config } from '../common/config';
+import { openDatabase, type DB } from '../common/database';
+import type { Logger } from '../common/logger';
+import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair } from '../common/footageKeys';
+import { writeFileAtomic } from '../common/atomicFile';
+import { ensureHubTls } from './certificates';
+import { ClipStore } from './clipStore';
+import { buildHubServer } from './server';
+
+/** Where each part of the hub's state lives under its data dir. */
+export function hubPaths(dataDir: string) {
+  return {
+    db: path.join(dataDir, 'hub.db'),
+    footageKey: path.join(dataDir, 'keys', 'footage.key'),
+    tls: path.join(dataDir, 'tls'),
+    clips: path.join(dataDir, 'clips'),
+    tmp: path.join(dataDir, 'tmp'),
+    runtime: path.join(dataDir, 'run', 'hub.json'),
+  };
+}
+
+export interface HubRuntime {
+  pid: number;
+  httpsPort: number;
+  httpPort: number | null;
+  url: string;
+  caFingerprint: string;
+}
+
+/** Opens the database and makes the footage key on first use; shared by the hub and its CLI commands. */
+export async function openHubState(dataDir: string): Promise<{ db: DB; paths: ReturnType<typeof hubPaths> }> {
+  const paths = hubPaths(dataDir);
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(paths.footageKey)) await saveFootageKeyPair(paths.footageKey, await generateFootageKeyPair());
+  return { db: openDatabase(paths.db), paths };
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as { port: number }).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function canFallBack(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EADDRINUSE';
+}
+
+export class Hub {
+  private app: Awaited<ReturnType<typeof buildHubServer>> | null = null;
+  private redirect: http.Server | null = null;
+  private db: DB | null = null;
+  runtime: HubRuntime | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<HubRuntime> {
+    const { config, log } = this;
+    const { db, paths } = await openHubState(config.dataDir);
+    this.db = db;
+    const keys = await loadFootageKeyPair(paths.footageKey);
+    const tls = await ensureHubTls(paths.tls);
+    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes);
+    await clips.init();
+    const app = await buildHubServer({ db, log, config: config.hub, tls, clips, footagePublicKey: keys.publicKey });
+    this.app = app;
+    await app.ready();
+
+    const httpsPort = await this.listenWithFallback(app.server as unknown as http.Server, config.hub.httpsPort, 443, 9443);
+    let httpPort: number | null = null;
+    if (config.hub.redirectHttp) {
+      this.redirect = http.createServer((req, res) => {
+        const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
+        const portPart = httpsPort === 443 ? '' : `:${httpsPort}`;
+        res.writeHead(301, { location: `https://${host}${portPart}${req.url ?? '/'}` }).end();
+      });
+      httpPort = await this.listenWithFallback(this.redirect, config.hub.httpPort, 80, 8080);
+    }
+    const shownHost = config.hub.host === '0.0.0.0' || config.hub.host === '::' ? 'localhost' : config.hub.host;
+    this.runtime = {
+      pid: process.pid,
+      httpsPort,
+      httpPort,
+      url: `https://${shownHost}:${httpsPort}/`,
+      caFingerprint: tls.caFingerprint,
+    };
+    await fs.mkdir(path.dirname(paths.runtime), { recursive: true });
+    await writeFileAtomic(paths.runtime, JSON.stringify(this.runtime), 0o644);
+    log.info({ httpsPort, httpPort, url: this.runtime.url }, 'hub listening');
+    return this.runtime;
+  }
+
+  private async listenWithFallback(server: http.Server, port: number, preferred: number, fallback: number): Promise<number> {
+    try {
+      return await listenOn(server, port, this.config.hub.host);
+    } catch (err) {
+      if (port !== preferred || !canFallBack(err)) throw err;
+      this.log.warn({ port, fallback, reason: (err as NodeJS.ErrnoException).code }, 'port unavailable, using fallback');
+      return listenOn(server, fallback, this.config.hub.host);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.redirect ? this.redirect.close(() => resolve()) : resolve()));
+    if (this.app) await this.app.close();
+    this.db?.close();
+    this.app = null;
+    this.redirect = null;
+    this.db = null;
+  }
+}

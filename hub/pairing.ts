@@ -1,0 +1,73 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { DB } from '../common/database';
+import { hashToken, newToken, safeEqual } from '../common/tokens';
+
+/*
+ * Sync-module style pairing: the owner opens a window and gets a short one-time code;
+ * the agent presents it and receives its device id and token. One window is open at a
+ * time; it closes when used, when it expires, or after MAX_ATTEMPTS wrong codes.
+ */
+
+export const MAX_ATTEMPTS = 5;
+export const CODE_DIGITS = 8;
+
+export class PairingError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'no-window' | 'wrong-code' | 'bad-name',
+  ) {
+    super(message);
+  }
+}
+
+export interface PairingWindow {
+  code: string;
+  expiresAt: number;
+}
+
+export interface PairedDevice {
+  deviceId: string;
+  token: string;
+  name: string;
+}
+
+export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
+
+export function openPairingWindow(db: DB, windowMs: number, now = Date.now()): PairingWindow {
+  const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
+  const expiresAt = now + windowMs;
+  db.transaction(() => {
+    db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'replaced' WHERE closed_at IS NULL").run(now);
+    db.prepare('INSERT INTO pairing_windows (code_hash, opened_at, expires_at) VALUES (?, ?, ?)').run(hashToken(code), now, expiresAt);
+  })();
+  return { code, expiresAt };
+}
+
+/** Redeems a pairing code; every failure counts against the open window. */
+export function redeemPairingCode(db: DB, code: string, name: string, now = Date.now()): PairedDevice {
+  if (!DEVICE_NAME_PATTERN.test(name)) {
+    throw new PairingError('device name must be 1–64 letters, digits, spaces or . _ - and start with a letter or digit', 'bad-name');
+  }
+  return db.transaction((): PairedDevice => {
+    const open = db
+      .prepare('SELECT id, code_hash, expires_at, attempts FROM pairing_windows WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1')
+      .get() as { id: number; code_hash: string; expires_at: number; attempts: number } | undefined;
+    if (!open || now > open.expires_at) {
+      if (open) db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'expired' WHERE id = ?").run(now, open.id);
+      throw new PairingError('no pairing window is open: open one on the hub and try again', 'no-window');
+    }
+    if (!safeEqual(hashToken(code), open.code_hash)) {
+      const attempts = open.attempts + 1;
+      db.prepare('UPDATE pairing_windows SET attempts = ? WHERE id = ?').run(attempts, open.id);
+      if (attempts >= MAX_ATTEMPTS) {
+        db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'too-many-attempts' WHERE id = ?").run(now, open.id);
+      }
+      throw new PairingError('wrong pairing code', 'wrong-code');
+    }
+    db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'used' WHERE id = ?").run(now, open.id);
+    const deviceId = randomUUID();
+    const token = newToken(24);
+    db.prepare('INSERT INTO devices (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)').run(deviceId, name, hashToken(token), now);
+    return { deviceId, token, name };
+  })();
+}
