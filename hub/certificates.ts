@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // @peculiar/x509 relies on tsyringe, which needs the Reflect metadata polyfill
 import { promises as fs, existsSync } from 'node:fs';
 import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
 import * as os from 'node:os';

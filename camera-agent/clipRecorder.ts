@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import type { Logger } from '../common/logger';
+import { AtomicFileWriter, writeFileAtomic } from '../common/atomicFile';
+import { ClipEncryptor } from '../common/clipEnvelope';
+import type { ClipUploadMeta } from '../common/protocol';
+import type { Fragment } from './fmp4';
+import type { GateEvent } from './motionGate';
+
+export interface RecorderSettings {
+  armed: boolean;
+  preRollSeconds: number;
+  postRollSeconds: number;
+  maxClipSeconds: number;
+}
+
+interface ActiveClip {
+  id: string;
+  encryptor: ClipEncryptor;
+  writer: AtomicFileWriter;
+  /** Stream time of the first fragment in the clip. */
+  start: number;
+  /** Stream time where the last appended fragment ends. */
+  end: number;
+  chain: Promise<void>;
+  failed: boolean;
+}
+
+/**
+ * Turns motion events and the stream of MP4 fragments into encrypted clips in the spool:
+ * init segment + pre-roll fragments + live fragments until the post-roll has passed
+ * (capped at the maximum length). Bytes go through the encryptor straight into a temp
+ * file that is fsynced and renamed when the clip is complete: no plaintext on disk.
+ */
+export class ClipRecorder {
+  private init: Buffer | null = null;
+  private wallStart = 0;
+  private ring: Fragment[] = [];
+  private clip: ActiveClip | null = null;
+  private opening: Promise<void> | null = null;
+  /** Motion that outlived a clip cut at the maximum length continues in a new clip. */
+  private continueMotion = false;
+  private finishing: Promise<void>[] = [];
+  private motionActive = false;
+  private motionEnd = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly settings: RecorderSettings,
+    private readonly spoolDir: string,
+    private readonly deviceId: string,
+    private readonly footagePublicKey: Uint8Array,
+    private readonly log: Logger,
+    private readonly onClipReady: (meta: ClipUploadMeta) => void,
+  ) {}
+
+  get recording(): boolean {
+    return this.clip !== null || this.opening !== null;
+  }
+
+  /** A new ffmpeg run: stream time restarts, so any open clip ends here. */
+  onStream(init: Buffer, wallStart: number): void {
+    this.endClip('stream restarted');
+    this.init = init;
+    this.wallStart = wallStart;
+    this.ring = [];
+    this.continueMotion = false;
+    this.motionActive = false;
+  }
+
+  onStreamEnd(): void {
+    this.endClip('stream ended');
+    this.continueMotion = false;
+    this.motionActive = false;
+  }
+
+  onFragment(fragment: Fragment): void {
+    this.ring.push(fragment);
+    const keep = this.settings.preRollSeconds + 2 * fragment.duration + 1;
+    while (this.ring.length > 1 && fragment.start - this.ring[0]!.start > keep) this.ring.shift();
+
+    if (!this.clip && this.continueMotion && !this.opening) {
+      this.continueMotion = false;
+      void this.beginClip(fragment.start, true);
+      return;
+    }
+    const clip = this.clip;
+    if (!clip) return;
+    this.append(clip, fragment);
+    const length = clip.end - clip.start;
+    if (!this.motionActive && clip.end >= this.motionEnd + this.settings.postRollSeconds) {
+      this.endClip('post-roll done');
+    } else if (length >= this.settings.maxClipSeconds) {
+      this.continueMotion = this.motionActive;
+      this.endClip('maximum length');
+    }
+  }
+
+  onMotion(event: GateEvent): void {
+    if (event.kind === 'end') {
+      this.continueMotion = false;
+      this.motionActive = false;
+      this.motionEnd = event.time;
+      return;
+    }
+    this.motionActive = true;
+    // A retrigger during the post-roll simply extends the open clip.
+    if (this.clip) return;
+    if (!this.settings.armed || !this.init || this.opening) return;
+    void this.beginClip(event.time - this.settings.preRollSeconds, false);
+  }
+
+  /**
+   * Starts a clip at the latest buffered fragment that begins at or before `from`
+   * (or the oldest one, when the buffer is shorter than the pre-roll).
+   */
+  private async beginClip(from: number, continuation: boolean): Promise<void> {
+    let first = 0;
+    for (let i = 0; i < this.ring.length; i++) if (this.ring[i]!.start <= from + 1e-6) first = i;
+    const fragments = this.ring.slice(first);
+    if (fragments.length === 0 || !this.init) return;
+    const id = randomUUID();
+    const init = this.init;
+    this.opening = (async () => {
+      const encryptor = await ClipEncryptor.create({ publicKey: this.footagePublicKey }, { clipId: id, deviceId: this.deviceId });
+      const writer = await AtomicFileWriter.open(path.join(this.spoolDir, `${id}.plc`), path.join(this.spoolDir, `${id}.tmp`));
+      const clip: ActiveClip = {
+        id,
+        encryptor,
+        writer,
+        start: fragments[0]!.start,
+        end: fragments[0]!.start,
+        chain: writer.write(encryptor.header),
+        failed: false,
+      };
+      this.write(clip, init);
+      this.clip = clip;
+      this.log.info({ clipId: id, start: clip.start, continuation }, 'recording');
+      // Fragments that arrived while the files were being opened are in the ring too.
+      for (const f of this.ring) if (f.start >= clip.start) this.append(clip, f);
+    })();
+    try {
+      await this.opening;
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'cannot start a clip');
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  private append(clip: ActiveClip, fragment: Fragment): void {
+    if (fragment.start + 1e-6 < clip.end) return;
+    clip.end = fragment.start + fragment.duration;
+    this.write(clip, fragment.data);
+  }
+
+  private write(clip: ActiveClip, plain: Buffer): void {
+    const pieces = clip.encryptor.push(plain);
+    clip.chain = clip.chain.then(async () => {
+      for (const p of pieces) await clip.writer.write(p);
+    });
+    clip.chain.catch(() => {
+      clip.failed = true;
+    });
+  }
+
+  private endClip(reason: string): void {
+    const clip = this.clip;
+    if (!clip) return;
+    this.clip = null;
+    const last = clip.encryptor.final();
+    const meta: ClipUploadMeta = {
+      clipId: clip.id,
+      startedAt: Math.round(this.wallStart + clip.start * 1000),
+      endedAt: Math.round(this.wallStart + clip.end * 1000),
+      mediaStart: clip.start,
+      mediaEnd: clip.end,
+      trigger: 'motion',
+    };
+    const done = clip.chain
+      .then(async () => {
+        await clip.writer.write(last);
+        // Metadata first: a clip file is only ever visible with its metadata beside it.
+        await writeFileAtomic(path.join(this.spoolDir, `${clip.id}.json`), JSON.stringify(meta), 0o600);
+        await clip.writer.commit();
+        this.log.info({ clipId: clip.id, seconds: +(clip.end - clip.start).toFixed(2), reason }, 'clip finished');
+        this.onClipReady(meta);
+      })
+      .catch(async (err: Error) => {
+        this.log.error({ clipId: clip.id, err: err.message }, 'clip could not be written; discarded');
+        await clip.writer.abort();
+      });
+    this.finishing.push(done);
+    void done.finally(() => {
+      this.finishing = this.finishing.filter((p) => p !== done);
+    });
+  }
+
+  /** Ends any open clip and waits until every clip is on disk. */
+  async stop(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    this.endClip('agent stopping');
+    await Promise.all(this.finishing);
+  }
+}

@@ -1,0 +1,146 @@
+import * as https from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import type { TLSSocket } from 'node:tls';
+import { CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
+import type { AgentIdentity } from './identity';
+
+/*
+ * The agent's HTTPS client. After pairing it trusts exactly one CA: the hub's own,
+ * whose fingerprint it pinned when it paired. Host names are not checked, because a
+ * hub is reached by IP, hostname or .local name alike and the pinned CA is unique to it.
+ */
+
+export class HubRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** 4xx other than 408/429: sending the same thing again will not help. */
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+  }
+}
+
+interface Response {
+  status: number;
+  body: Buffer;
+  /** The certificate the server presented on this connection. */
+  peerCertificate: X509Certificate | undefined;
+}
+
+function request(url: URL, options: https.RequestOptions, body?: Buffer | NodeJS.ReadableStream): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ...options, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      const peerCertificate = (res.socket as TLSSocket).getPeerX509Certificate();
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), peerCertificate }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('hub did not answer in time')));
+    req.on('error', reject);
+    if (body && !Buffer.isBuffer(body)) {
+      body.on('error', (err) => req.destroy(err));
+      body.pipe(req);
+    } else req.end(body);
+  });
+}
+
+function errorFrom(res: Response): HubRequestError {
+  let code = 'HTTP_' + res.status;
+  let message = `hub answered ${res.status}`;
+  try {
+    const parsed = JSON.parse(res.body.toString('utf8')) as { error?: { code?: string; message?: string } };
+    if (parsed.error?.code) code = parsed.error.code;
+    if (parsed.error?.message) message = parsed.error.message;
+  } catch {
+    /* not JSON */
+  }
+  return new HubRequestError(res.status, code, message);
+}
+
+/** Pairs with a hub: trust on first use, checked against the CA the hub returns. */
+export async function pairWithHub(hubUrl: string, code: string, name: string): Promise<PairResponse> {
+  const url = new URL('/api/pair', hubUrl);
+  if (url.protocol !== 'https:') throw new Error('the hub URL must start with https://');
+  const body = Buffer.from(JSON.stringify({ code, name }));
+  const res = await request(
+    url,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length },
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      // A fresh handshake, never a resumed session: the server certificate must be presented to be checked.
+      agent: new https.Agent({ maxCachedSessions: 0, keepAlive: false }),
+    },
+    body,
+  );
+  if (res.status !== 200) throw errorFrom(res);
+  const paired = JSON.parse(res.body.toString('utf8')) as PairResponse;
+  const ca = new X509Certificate(paired.caPem);
+  if (ca.fingerprint256 !== paired.caFingerprint) throw new Error('the hub sent a CA that does not match its fingerprint');
+  const served = res.peerCertificate;
+  if (!served || !served.checkIssued(ca) || !served.verify(ca.publicKey)) {
+    throw new Error('the certificate this connection used was not issued by the hub CA: refusing to pair (possible interception)');
+  }
+  return paired;
+}
+
+export class HubClient {
+  private readonly agent: https.Agent;
+
+  constructor(private readonly identity: AgentIdentity) {
+    const ca = new X509Certificate(identity.caPem);
+    if (ca.fingerprint256 !== identity.caFingerprint) {
+      throw new Error('the stored hub CA does not match the pinned fingerprint: pair the camera again');
+    }
+    this.agent = new https.Agent({
+      ca: identity.caPem,
+      minVersion: 'TLSv1.2',
+      checkServerIdentity: () => undefined,
+      keepAlive: true,
+    });
+  }
+
+  private headers(extra: Record<string, string | number> = {}) {
+    return { authorization: `Bearer ${this.identity.token}`, ...extra };
+  }
+
+  async uploadClip(meta: ClipUploadMeta, file: string): Promise<void> {
+    const { size } = await fs.stat(file);
+    const res = await request(
+      new URL('/api/device/clips', this.identity.hubUrl),
+      {
+        method: 'POST',
+        agent: this.agent,
+        headers: this.headers({
+          'content-type': 'application/octet-stream',
+          'content-length': size,
+          [CLIP_META_HEADER]: JSON.stringify(meta),
+        }),
+      },
+      createReadStream(file),
+    );
+    if (res.status !== 200 && res.status !== 201) throw errorFrom(res);
+  }
+
+  async sendEvent(event: MotionEvent): Promise<void> {
+    const body = Buffer.from(JSON.stringify(event));
+    const res = await request(
+      new URL('/api/device/events', this.identity.hubUrl),
+      { method: 'POST', agent: this.agent, headers: this.headers({ 'content-type': 'application/json', 'content-length': body.length }) },
+      body,
+    );
+    if (res.status !== 200) throw errorFrom(res);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+
+/*
+ * TensorFlow.js backend selection. tfjs-node (native libtensorflow) is an optional
+ * dependency whose installer needs to download libtensorflow; where it did not install,
+ * the WASM backend (shipped inside its npm package) runs instead, and cpu is the last resort.
+ */
+
+export type Tf = typeof tfTypes;
+
+let loaded: Promise<{ tf: Tf; backend: string }> | undefined;
+
+async function load(preferred?: string): Promise<{ tf: Tf; backend: string }> {
+  if (!preferred || preferred === 'tensorflow') {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const tfNode = require('@tensorflow/tfjs-node') as Tf;
+      await tfNode.ready();
+      return { tf: tfNode, backend: tfNode.getBackend() };
+    } catch {
+      if (preferred === 'tensorflow') throw new Error('the tensorflow backend (@tensorflow/tfjs-node) is not installed');
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tf = require('@tensorflow/tfjs') as Tf;
+  if (!preferred || preferred === 'wasm') {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+      const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+      wasm.setWasmPaths(wasmDir + path.sep);
+      if (await tf.setBackend('wasm')) {
+        await tf.ready();
+        return { tf, backend: 'wasm' };
+      }
+    } catch (err) {
+      if (preferred === 'wasm') throw err;
+    }
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { tf, backend: 'cpu' };
+}
+
+/** Loads TensorFlow.js once per process with the best backend available (or the one named). */
+export function loadTf(preferred = process.env.PORCHLIGHT_TF_BACKEND): Promise<{ tf: Tf; backend: string }> {
+  loaded ??= load(preferred || undefined);
+  return loaded;
+}

@@ -1,0 +1,186 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig, ConfigError, type Config } from '../common/config';
+import { createLogger } from '../common/logger';
+import { writeFileAtomic } from '../common/atomicFile';
+import { runService } from './lifecycle';
+import { readSecret } from './prompt';
+
+/*
+ * The `porchlight` command. Each subcommand parses its flags, loads the config and hands
+ * over to the module that owns the work; nothing here knows how that work is done.
+ */
+
+interface CommonOptions {
+  config?: string;
+  data?: string;
+}
+
+function config(opts: CommonOptions): Config {
+  return loadConfig(opts.config, { dataDir: opts.data });
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd.option('-c, --config <file>', 'YAML config file').option('-d, --data <dir>', 'data directory (overrides dataDir)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('porchlight')
+    .description('Self-hosted home camera system: camera agents, hub and cloud relay')
+    .showHelpAfterError()
+    .exitOverride();
+
+  withCommon(program.command('hub').description('run the hub (HTTPS web UI, API and device channel)')).action(async (opts: CommonOptions) => {
+    const cfg = config(opts);
+    const log = createLogger('hub', cfg.log.level);
+    const { Hub } = await import('../hub/hub');
+    const hub = new Hub(cfg, log);
+    await runService(log, async () => void (await hub.start()), () => hub.stop());
+  });
+
+  const agent = program.command('agent').description('camera agent commands');
+  withCommon(agent.command('run').description('run a camera agent'))
+    .option('--source <source>', 'sim:<scene>, a file, v4l2:/dev/videoN or rtsp://…')
+    .action(async (opts: CommonOptions & { source?: string }) => {
+      const cfg = config(opts);
+      if (opts.source) cfg.agent.source = opts.source;
+      const log = createLogger(`agent:${cfg.agent.name}`, cfg.log.level);
+      const { CameraAgent } = await import('../camera-agent/agent');
+      const cam = new CameraAgent(cfg, log);
+      await runService(
+        log,
+        () => cam.start(),
+        async () => {
+          await cam.stop();
+          await fs.mkdir(path.join(cfg.dataDir, 'run'), { recursive: true });
+          await writeFileAtomic(path.join(cfg.dataDir, 'run', 'agent-stats.json'), JSON.stringify(cam.stats), 0o644);
+        },
+      );
+    });
+  withCommon(agent.command('pair').description('pair this camera with a hub using the code the hub shows'))
+    .requiredOption('--hub <url>', 'hub URL, e.g. https://porchlight.local:9443')
+    .requiredOption('--code <code>', 'one-time pairing code shown by the hub')
+    .option('--name <name>', 'camera name (default: agent.name from the config)')
+    .action(async (opts: CommonOptions & { hub: string; code: string; name?: string }) => {
+      const cfg = config(opts);
+      const { pairCamera } = await import('../camera-agent/pairCamera');
+      const identity = await pairCamera(cfg.dataDir, opts.hub, opts.code, opts.name ?? cfg.agent.name);
+      process.stdout.write(`paired "${identity.name}" as device ${identity.deviceId}; hub CA ${identity.caFingerprint}\n`);
+    });
+
+  withCommon(program.command('relay').description('run the cloud relay (uploads encrypted clips)'))
+    .option('--hub-data <dir>', "the hub's data directory (default: the data directory)")
+    .action(async (opts: CommonOptions & { hubData?: string }) => {
+      const cfg = config(opts);
+      const log = createLogger('relay', cfg.log.level);
+      const { Relay, createTarget } = await import('../cloud-relay/relay');
+      const relay = new Relay(cfg, path.resolve(opts.hubData ?? cfg.dataDir), createTarget(cfg), log);
+      await runService(log, async () => relay.start(), () => relay.stop());
+    });
+
+  const pair = program.command('pair').description('pairing windows on this hub');
+  withCommon(pair.command('open').description('open a pairing window and print its one-time code')).action(async (opts: CommonOptions) => {
+    const cfg = config(opts);
+    const { openHubState } = await import('../hub/hub');
+    const { openPairingWindow } = await import('../hub/pairing');
+    const { db } = await openHubState(cfg.dataDir);
+    const window = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000);
+    db.close();
+    process.stdout.write(`${window.code}\nvalid until ${new Date(window.expiresAt).toISOString()}\n`);
+  });
+
+  const user = program.command('user').description('household accounts');
+  withCommon(user.command('add <username>').description('add a user'))
+    .option('--role <role>', 'owner, member, viewer or installer', 'owner')
+    .option('--password-file <file>', 'read the password from this file instead of asking')
+    .action(async (username: string, opts: CommonOptions & { role: string; passwordFile?: string }) => {
+      const cfg = config(opts);
+      const { openHubState } = await import('../hub/hub');
+      const { addUser } = await import('../hub/users');
+      const password = await readSecret('Password: ', opts.passwordFile);
+      const { db } = await openHubState(cfg.dataDir);
+      try {
+        const added = await addUser(db, username, password, opts.role as never);
+        process.stdout.write(`added ${added.role} "${added.username}"\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  const keys = program.command('keys').description('footage keys');
+  withCommon(keys.command('export').description('write the footage secret key, wrapped with a passphrase, for recovery'))
+    .requiredOption('--out <file>', 'recovery file to write')
+    .option('--passphrase-file <file>', 'read the passphrase from this file instead of asking')
+    .action(async (opts: CommonOptions & { out: string; passphraseFile?: string }) => {
+      const cfg = config(opts);
+      const { hubPaths } = await import('../hub/hub');
+      const { exportWrappedKey, loadFootageKeyPair } = await import('../common/footageKeys');
+      const passphrase = await readSecret('Passphrase for the recovery file: ', opts.passphraseFile);
+      if (passphrase.length < 12) throw new Error('the passphrase must have at least 12 characters');
+      const pair = await loadFootageKeyPair(hubPaths(cfg.dataDir).footageKey);
+      await exportWrappedKey(path.resolve(opts.out), pair, passphrase);
+      process.stdout.write(`footage key written to ${opts.out}; keep it and its passphrase somewhere safe\n`);
+    });
+
+  const clip = program.command('clip').description('clip files');
+  clip
+    .command('decrypt <input> <output>')
+    .description('decrypt a stored or uploaded clip to an MP4')
+    .requiredOption('--key <file>', 'exported recovery file (or the hub key file)')
+    .option('--passphrase-file <file>', 'passphrase of the recovery file')
+    .action(async (input: string, output: string, opts: { key: string; passphraseFile?: string }) => {
+      const { loadFootageKeyPair } = await import('../common/footageKeys');
+      const { decryptClipFile } = await import('../common/clipFile');
+      const raw = await fs.readFile(opts.key, 'utf8').catch(() => '');
+      const wrapped = raw.includes('porchlight-footage-key-wrapped');
+      const passphrase = wrapped ? await readSecret('Passphrase: ', opts.passphraseFile) : undefined;
+      const pair = await loadFootageKeyPair(opts.key, passphrase);
+      const bytes = await decryptClipFile(pair, input, output);
+      process.stdout.write(`wrote ${bytes} bytes to ${output}\n`);
+    });
+
+  const cfgCmd = program.command('config').description('configuration');
+  cfgCmd
+    .command('validate <file>')
+    .description('check a config file and exit')
+    .action((file: string) => {
+      loadConfig(file);
+      process.stdout.write(`${file}: ok\n`);
+    });
+
+  program
+    .command('demo')
+    .description('run the whole system on simulated cameras: hub, two cameras, relay to a local "cloud" folder')
+    .option('-d, --data <dir>', 'where every file of the run is kept', 'demo-data')
+    .option('--duration <seconds>', 'run this long, print a JSON summary and exit', positiveNumber)
+    .action(async (opts: { data: string; duration?: number }) => {
+      const { runDemo } = await import('../simulator/demo');
+      const summary = await runDemo({ dataDir: path.resolve(opts.data), duration: opts.duration });
+      process.stdout.write(JSON.stringify(summary) + '\n');
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+    if (e.code?.startsWith('commander.')) process.exit(e.exitCode ?? 2);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`porchlight: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,255 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import YAML from 'yaml';
+import type { RelayTarget } from '../common/config';
+import { writeFileAtomic } from '../common/atomicFile';
+import { openHubState, hubPaths, type HubRuntime } from '../hub/hub';
+import { openPairingWindow } from '../hub/pairing';
+import { addUser, findUser } from '../hub/users';
+import { pairCamera } from '../camera-agent/pairCamera';
+import { getScene, scriptedEvents } from './scenes';
+
+/*
+ * The whole system on simulated hardware, as separate processes talking HTTPS exactly as
+ * on a Pi: the hub, one agent per simulated camera, and the relay to a local "cloud".
+ */
+
+export interface DemoCamera {
+  name: string;
+  scene: string;
+}
+
+export interface DemoOptions {
+  dataDir: string;
+  /** Seconds to run after everything started; undefined runs until SIGINT/SIGTERM. */
+  duration?: number;
+  cameras?: DemoCamera[];
+  relayTarget?: RelayTarget;
+  /** Extra agent settings merged into each camera's config (tests use smaller video). */
+  agentOverrides?: Record<string, unknown>;
+  say?: (line: string) => void;
+}
+
+export interface CameraSummary {
+  name: string;
+  scene: string;
+  streamSeconds: number;
+  scriptedEvents: number;
+  motionEvents: number;
+  clipsStored: number;
+  clipsUploaded: number;
+  eventsCovered: number;
+}
+
+export interface DemoSummary {
+  scriptedEvents: number;
+  motionEvents: number;
+  clipsStored: number;
+  clipsUploaded: number;
+  eventsCovered: number;
+  cameras: CameraSummary[];
+  dataDir: string;
+}
+
+export const DEFAULT_CAMERAS: DemoCamera[] = [
+  { name: 'porch', scene: 'porch' },
+  { name: 'driveway', scene: 'driveway' },
+];
+
+const CLI = path.join(__dirname, '..', '..', 'bin', 'porchlight.js');
+
+function startProcess(name: string, args: string[], logDir: string): ChildProcess {
+  const log = openSync(path.join(logDir, `${name}.log`), 'a');
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', log, log] });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function stopProcess(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await done;
+  clearTimeout(timer);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, alive?: ChildProcess): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (alive && alive.exitCode !== null) throw new Error(`${what}: the process exited (code ${alive.exitCode}); see its log`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function sleepUntilSignal(seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    const timer = seconds === undefined ? null : setTimeout(finish, seconds * 1000);
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+  });
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
+  const cameras = options.cameras ?? DEFAULT_CAMERAS;
+  cameras.forEach((c) => getScene(c.scene));
+  const dataDir = path.resolve(options.dataDir);
+  const hubDir = path.join(dataDir, 'hub');
+  const logDir = path.join(dataDir, 'logs');
+  await fs.mkdir(logDir, { recursive: true });
+
+  // The owner account: made once per data dir, its password kept beside it for re-runs.
+  const loginFile = path.join(dataDir, 'demo-login.json');
+  let login: { username: string; password: string };
+  {
+    const { db } = await openHubState(hubDir);
+    try {
+      if (existsSync(loginFile) && findUser(db, 'owner')) {
+        login = JSON.parse(await fs.readFile(loginFile, 'utf8')) as typeof login;
+      } else {
+        login = { username: 'owner', password: randomBytes(9).toString('base64url') };
+        if (!findUser(db, login.username)) await addUser(db, login.username, login.password, 'owner');
+        await writeFileAtomic(loginFile, JSON.stringify(login), 0o600);
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  const hubConfig = path.join(dataDir, 'hub.yaml');
+  await writeFileAtomic(
+    hubConfig,
+    YAML.stringify({ dataDir: hubDir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, redirectHttp: true } }),
+    0o644,
+  );
+  const runtimeFile = hubPaths(hubDir).runtime;
+  await fs.rm(runtimeFile, { force: true });
+  const children: ChildProcess[] = [];
+  const runStart = Date.now();
+  const hub = startProcess('hub', ['hub', '--config', hubConfig], logDir);
+  children.push(hub);
+  try {
+    const runtime = await waitFor<HubRuntime>(
+      'the hub to listen',
+      async () => {
+        try {
+          const r = JSON.parse(await fs.readFile(runtimeFile, 'utf8')) as HubRuntime;
+          return r.pid === hub.pid ? r : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+      hub,
+    );
+    const hubUrl = `https://127.0.0.1:${runtime.httpsPort}/`;
+
+    const agents: Array<{ camera: DemoCamera; dir: string; child: ChildProcess }> = [];
+    for (const camera of cameras) {
+      const dir = path.join(dataDir, 'agents', camera.name);
+      if (!existsSync(path.join(dir, 'identity.json'))) {
+        const { db } = await openHubState(hubDir);
+        const window = openPairingWindow(db, 60_000);
+        db.close();
+        await pairCamera(dir, hubUrl, window.code, camera.name);
+      } else {
+        // The hub may have moved to another free port since the last run.
+        const idFile = path.join(dir, 'identity.json');
+        const identity = JSON.parse(await fs.readFile(idFile, 'utf8')) as { hubUrl: string };
+        identity.hubUrl = hubUrl;
+        await writeFileAtomic(idFile, JSON.stringify(identity, null, 2), 0o600);
+      }
+      const cfgFile = path.join(dataDir, `agent-${camera.name}.yaml`);
+      const agentSection = { name: camera.name, source: `sim:${camera.scene}`, ...(options.agentOverrides ?? {}) };
+      await writeFileAtomic(cfgFile, YAML.stringify({ dataDir: dir, agent: agentSection }), 0o644);
+      await fs.rm(path.join(dir, 'run', 'agent-stats.json'), { force: true });
+      agents.push({ camera, dir, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
+    }
+    children.push(...agents.map((a) => a.child));
+
+    const relayConfig = path.join(dataDir, 'relay.yaml');
+    const target = options.relayTarget ?? { type: 'directory', path: path.join(dataDir, 'cloud') };
+    await writeFileAtomic(relayConfig, YAML.stringify({ dataDir: hubDir, relay: { target, pollSeconds: 0.5, retryBaseSeconds: 1, retryMaxSeconds: 10 } }), 0o644);
+    const relay = startProcess('relay', ['relay', '--config', relayConfig], logDir);
+    children.push(relay);
+
+    say(`Porchlight demo running: ${runtime.url}`);
+    say(`  sign in as "${login.username}" with password "${login.password}" (the browser will warn about the hub's own certificate)`);
+    say(`  cameras: ${cameras.map((c) => `${c.name} (${getScene(c.scene).description})`).join('; ')}`);
+    say(`  data and logs: ${dataDir}${options.duration ? `; running for ${options.duration} s` : '; Ctrl-C to stop'}`);
+
+    await sleepUntilSignal(options.duration);
+    say('stopping: cameras finish their clips, then the relay drains its queue');
+
+    // Agents first: they close the open clip and hand the spool to the hub.
+    await Promise.all(agents.map((a) => stopProcess(a.child)));
+    const { db } = await openHubState(hubDir);
+    try {
+      await waitFor(
+        'the relay to upload every clip',
+        async () => {
+          const row = db.prepare("SELECT COUNT(*) AS n FROM upload_queue WHERE state = 'pending'").get() as { n: number };
+          return row.n === 0 ? true : undefined;
+        },
+        30_000,
+      ).catch((err: Error) => say(`warning: ${err.message}`));
+
+      const summaries: CameraSummary[] = [];
+      for (const a of agents) {
+        const stats = JSON.parse(await fs.readFile(path.join(a.dir, 'run', 'agent-stats.json'), 'utf8').catch(() => '{}')) as {
+          motionEvents?: number;
+          streamSeconds?: number;
+        };
+        const identity = JSON.parse(await fs.readFile(path.join(a.dir, 'identity.json'), 'utf8')) as { deviceId: string };
+        const clips = db
+          .prepare(
+            `SELECT c.media_start AS s, c.media_end AS e, q.state FROM clips c JOIN upload_queue q ON q.clip_id = c.id
+             WHERE c.device_id = ? AND c.stored_at >= ?`,
+          )
+          .all(identity.deviceId, runStart) as Array<{ s: number; e: number; state: string }>;
+        const streamSeconds = stats.streamSeconds ?? 0;
+        const events = scriptedEvents(getScene(a.camera.scene), streamSeconds);
+        summaries.push({
+          name: a.camera.name,
+          scene: a.camera.scene,
+          streamSeconds: +streamSeconds.toFixed(1),
+          scriptedEvents: events.length,
+          motionEvents: stats.motionEvents ?? 0,
+          clipsStored: clips.length,
+          clipsUploaded: clips.filter((c) => c.state === 'uploaded').length,
+          eventsCovered: events.filter((ev) => clips.some((c) => c.s <= ev.start && c.e >= ev.end)).length,
+        });
+      }
+      const total = (k: 'scriptedEvents' | 'motionEvents' | 'clipsStored' | 'clipsUploaded' | 'eventsCovered') =>
+        summaries.reduce((n, s) => n + s[k], 0);
+      return {
+        scriptedEvents: total('scriptedEvents'),
+        motionEvents: total('motionEvents'),
+        clipsStored: total('clipsStored'),
+        clipsUploaded: total('clipsUploaded'),
+        eventsCovered: total('eventsCovered'),
+        cameras: summaries,
+        dataDir,
+      };
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Promise.all(children.reverse().map((c) => stopProcess(c)));
+  }
+}
