@@ -229,10 +229,13 @@ export async function buildHubServer(ctx: HubContext) {
     }
   });
 
-  app.post('/api/device/clips', { preHandler: requireDevice }, async (req, reply) => {
+  const requireOctetStream = async (req: FastifyRequest) => {
+    // Checked before the body is parsed, so a wrong type is named as such rather than as "too large".
     if (!String(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
       throw new HttpError(415, 'BAD_CONTENT_TYPE', 'send the clip as application/octet-stream');
     }
+  };
+  app.post('/api/device/clips', { onRequest: requireOctetStream, preHandler: requireDevice }, async (req, reply) => {
     const rawMeta = req.headers[CLIP_META_HEADER];
     let meta: unknown;
     try {

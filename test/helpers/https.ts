@@ -1,0 +1,32 @@
+import * as https from 'node:https';
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Plain HTTPS request for tests (the hub's self-made certificate is accepted). */
+export function call(
+  base: string,
+  method: string,
+  route: string,
+  options: { body?: Buffer | string; headers?: Record<string, string | number> } = {},
+): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
+    const headers: Record<string, string | number> = { ...(options.headers ?? {}) };
+    if (body) headers['content-length'] = body.length;
+    const req = https.request(new URL(route, base), { method, headers, rejectUnauthorized: false, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const data = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data, json: () => JSON.parse(data.toString('utf8')) });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,0 +1,186 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { parseConfig } from '../../common/config';
+import { createLogger } from '../../common/logger';
+import { ClipEncryptor } from '../../common/clipEnvelope';
+import { openDatabase, type DB } from '../../common/database';
+import { Hub, hubPaths } from '../../hub/hub';
+import { openPairingWindow } from '../../hub/pairing';
+import { addUser } from '../../hub/users';
+import { pairWithHub } from '../../camera-agent/hubClient';
+import type { PairResponse } from '../../common/protocol';
+import { useTempDir } from '../helpers/tmp';
+import { call } from '../helpers/https';
+import { makeTestMp4 } from '../helpers/media';
+
+
+describe('hub API', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir();
+  let hub: Hub;
+  let base: string;
+  let db: DB;
+  let device: PairResponse;
+  let mp4: Buffer;
+  let httpsPort: number;
+
+  beforeEach(async () => {
+    const config = parseConfig({ dataDir: tmp.dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, maxClipBytes: 2 * 1024 * 1024 } });
+    hub = new Hub(config, createLogger('hub-test', 'error'));
+    const runtime = await hub.start();
+    httpsPort = runtime.httpsPort;
+    base = `https://127.0.0.1:${runtime.httpsPort}`;
+    db = openDatabase(hubPaths(tmp.dir).db);
+    await addUser(db, 'owner', 'a long enough password', 'owner');
+    const window = openPairingWindow(db, 60_000);
+    device = await pairWithHub(base, window.code, 'porch');
+    mp4 = makeTestMp4(tmp.dir);
+  });
+
+  afterEach(async () => {
+    db.close();
+    await hub.stop();
+  });
+
+  async function sealed(clipId: string, deviceId = device.deviceId, plain = mp4): Promise<Buffer> {
+    const enc = await ClipEncryptor.create({ publicKey: new Uint8Array(Buffer.from(device.footagePublicKey, 'base64')) }, { clipId, deviceId });
+    return Buffer.concat([enc.header, ...enc.push(plain), enc.final()]);
+  }
+
+  function meta(clipId: string) {
+    return JSON.stringify({ clipId, startedAt: 1000, endedAt: 3000, mediaStart: 0, mediaEnd: 2, trigger: 'motion' });
+  }
+
+  function upload(body: Buffer, clipId: string, token = device.token, extra: Record<string, string> = {}) {
+    return call(base, 'POST', '/api/device/clips', {
+      body,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'x-porchlight-clip': meta(clipId), ...extra },
+    });
+  }
+
+  const storedClipFiles = () => readdirSync(hubPaths(tmp.dir).clips).length;
+  const indexedClips = () => (db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n;
+
+  async function signIn(): Promise<{ cookie: string; csrf: string }> {
+    const res = await call(base, 'POST', '/api/login', {
+      body: JSON.stringify({ username: 'owner', password: 'a long enough password' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 200);
+    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    assert.match(String(res.headers['set-cookie']), /HttpOnly/i);
+    assert.match(String(res.headers['set-cookie']), /Secure/i);
+    assert.match(String(res.headers['set-cookie']), /SameSite=Strict/i);
+    return { cookie, csrf: res.json().csrfToken };
+  }
+
+  it('stores a clip, lists it, and plays it back with Range support', async () => {
+    const id = randomUUID();
+    const res = await upload(await sealed(id), id);
+    assert.equal(res.status, 201, res.body.toString());
+    assert.equal(storedClipFiles(), 1);
+    const again = await upload(await sealed(id), id);
+    assert.equal(again.status, 200, 'a re-sent clip is acknowledged, not stored twice');
+    assert.equal(indexedClips(), 1);
+
+    const { cookie } = await signIn();
+    const list = await call(base, 'GET', '/api/clips', { headers: { cookie } });
+    assert.equal(list.json().clips[0].id, id);
+    const full = await call(base, 'GET', `/api/clips/${id}/video`, { headers: { cookie } });
+    assert.equal(full.status, 200);
+    assert.equal(full.headers['content-type'], 'video/mp4');
+    assert.ok(full.body.equals(mp4), 'playback returns the exact MP4');
+    const part = await call(base, 'GET', `/api/clips/${id}/video`, { headers: { cookie, range: 'bytes=100-70099' } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-range'], `bytes 100-70099/${mp4.length}`);
+    assert.ok(part.body.equals(mp4.subarray(100, 70100)));
+    const tail = await call(base, 'GET', `/api/clips/${id}/video`, { headers: { cookie, range: 'bytes=-10' } });
+    assert.ok(tail.body.equals(mp4.subarray(mp4.length - 10)));
+    const outside = await call(base, 'GET', `/api/clips/${id}/video`, { headers: { cookie, range: `bytes=${mp4.length}-` } });
+    assert.equal(outside.status, 416);
+  });
+
+  it('refuses bad clip uploads with a clear 4xx and stores nothing', async () => {
+    const id = randomUUID();
+    const good = await sealed(id);
+    const tampered = Buffer.from(good);
+    tampered[tampered.length - 300] = tampered[tampered.length - 300]! ^ 0xff;
+    const cases: Array<[string, Promise<Awaited<ReturnType<typeof call>>>, number, RegExp]> = [
+      ['no token', call(base, 'POST', '/api/device/clips', { body: good, headers: { 'content-type': 'application/octet-stream', 'x-porchlight-clip': meta(id) } }), 401, /token/],
+      ['wrong token', upload(good, id, 'xw7ITVneg1DifRRQuPGcA7fJvV8-FAVl'), 401, /token/],
+      ['tampered clip', upload(tampered, id), 400, /rejected/],
+      ['truncated clip', upload(good.subarray(0, good.length - 40), id), 400, /truncated|authentication/],
+      ['oversized clip', upload(Buffer.alloc(3 * 1024 * 1024), id), 413, /larger/],
+      ['not a clip', upload(mp4, id), 400, /not a Porchlight clip/],
+      ['bad metadata header', upload(good, id, device.token, { 'x-porchlight-clip': '{not json' }), 400, /metadata/],
+      ['metadata with wrong types', upload(good, id, device.token, { 'x-porchlight-clip': JSON.stringify({ clipId: id, startedAt: 'x' }) }), 400, /metadata/],
+      ['clip sealed for another id', upload(good, randomUUID()), 403, /another/],
+      ['clip claiming another device', upload(await sealed(id, randomUUID()), id), 403, /another device/],
+      ['wrong content type', upload(good, id, device.token, { 'content-type': 'application/json' }), 415, /octet-stream/],
+    ];
+    for (const [name, pending, status, message] of cases) {
+      const res = await pending;
+      assert.equal(res.status, status, `${name}: ${res.body.toString()}`);
+      assert.match(res.json().error.message, message, name);
+    }
+    assert.equal(storedClipFiles(), 0);
+    assert.equal(indexedClips(), 0);
+    assert.equal(readdirSync(hubPaths(tmp.dir).tmp).length, 0, 'no temp files left behind');
+    assert.equal((await upload(good, id)).status, 201, 'the hub still serves');
+  });
+
+  it('validates JSON routes and sessions', async () => {
+    const json = { 'content-type': 'application/json' };
+    const malformed = await call(base, 'POST', '/api/login', { body: '{"username": ', headers: json });
+    assert.equal(malformed.status, 400);
+    const wrongType = await call(base, 'POST', '/api/login', { body: JSON.stringify({ username: 1, password: [] }), headers: json });
+    assert.equal(wrongType.status, 400);
+    const huge = await call(base, 'POST', '/api/login', { body: JSON.stringify({ username: 'x', password: 'y'.repeat(100_000) }), headers: json });
+    assert.equal(huge.status, 413);
+    const wrongPassword = await call(base, 'POST', '/api/login', { body: JSON.stringify({ username: 'owner', password: 'nope nope nope' }), headers: json });
+    assert.equal(wrongPassword.status, 401);
+    const forged = await call(base, 'GET', '/api/clips', { headers: { cookie: 'porchlight_session=forged' } });
+    assert.equal(forged.status, 401);
+    const traversal = await call(base, 'GET', '/api/clips/..%2F..%2Fhub.db/video', { headers: { cookie: (await signIn()).cookie } });
+    assert.equal(traversal.status, 400);
+    const { cookie, csrf } = await signIn();
+    const noCsrf = await call(base, 'POST', '/api/pairing/open', { headers: { cookie } });
+    assert.equal(noCsrf.status, 403);
+    const withCsrf = await call(base, 'POST', '/api/pairing/open', { headers: { cookie, 'x-csrf-token': csrf } });
+    assert.equal(withCsrf.status, 200);
+    assert.match(withCsrf.json().code, /^\d{8}$/);
+    const badPair = await call(base, 'POST', '/api/pair', { body: JSON.stringify({ code: "1' OR 1=1 --", name: 'x' }), headers: json });
+    assert.equal(badPair.status, 400);
+    const wrongCode = await call(base, 'POST', '/api/pair', { body: JSON.stringify({ code: '00000000', name: 'x' }), headers: json });
+    assert.equal(wrongCode.status, 403);
+  });
+
+  it('refuses TLS 1.0 and 1.1 handshakes and accepts 1.2 and 1.3 (Debian openssl s_client)', async () => {
+    // stdin is /dev/null so s_client ends right after the handshake.
+    const handshake = (flag: string) =>
+      new Promise<boolean>((resolve) => {
+        const args = ['s_client', '-connect', `127.0.0.1:${httpsPort}`, flag];
+        if (flag !== '-tls1_3') args.push('-cipher', 'DEFAULT@SECLEVEL=0');
+        const child = spawn('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', () => resolve(/Protocol\s*:\s*TLSv1\.[23]|New, TLSv1\.[23]/.test(out)));
+      });
+    assert.equal(await handshake('-tls1'), false);
+    assert.equal(await handshake('-tls1_1'), false);
+    assert.equal(await handshake('-tls1_2'), true);
+    assert.equal(await handshake('-tls1_3'), true);
+  });
+
+  it('serves the clip page with a strict content security policy', async () => {
+    const page = await call(base, 'GET', '/');
+    assert.equal(page.status, 200);
+    assert.match(page.body.toString(), /<video/);
+    assert.doesNotMatch(page.body.toString(), /<script>(?!<\/script>)/);
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+    assert.match(String(page.headers['strict-transport-security']), /max-age/);
+  });
+});
+
