@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger';
 import { AtomicFileWriter, writeFileAtomic } from '../common/atomicFile';
 import { ClipEncryptor } from '../common/clipEnvelope';
 import type { ClipUploadMeta } from '../common/protocol';
-import type { Fragment } from './fmp4';
+import { shiftDecodeTime, type Fragment } from './fmp4';
 import type { GateEvent } from './motionGate';
 
 export interface RecorderSettings {
@@ -22,6 +22,8 @@ interface ActiveClip {
   start: number;
   /** Stream time where the last appended fragment ends. */
   end: number;
+  /** Decode time (ticks) of the first fragment: subtracted so the clip starts at 0. */
+  baseTicks: number;
   chain: Promise<void>;
   failed: boolean;
 }
@@ -129,6 +131,7 @@ export class ClipRecorder {
         writer,
         start: fragments[0]!.start,
         end: fragments[0]!.start,
+        baseTicks: fragments[0]!.decodeTime,
         chain: writer.write(encryptor.header),
         failed: false,
       };
@@ -150,7 +153,7 @@ export class ClipRecorder {
   private append(clip: ActiveClip, fragment: Fragment): void {
     if (fragment.start + 1e-6 < clip.end) return;
     clip.end = fragment.start + fragment.duration;
-    this.write(clip, fragment.data);
+    this.write(clip, shiftDecodeTime(fragment, clip.baseTicks));
   }
 
   private write(clip: ActiveClip, plain: Buffer): void {

@@ -9,6 +9,9 @@ export interface Fragment {
   start: number;
   /** Length (s); ends at start + duration. */
   duration: number;
+  /** tfdt baseMediaDecodeTime in track ticks, and the track's ticks per second. */
+  decodeTime: number;
+  timescale: number;
   data: Buffer;
 }
 
@@ -81,12 +84,31 @@ function parseInit(init: Buffer): TrackInfo {
   return { timescale, defaultSampleDuration };
 }
 
-function fragmentTiming(frag: Buffer, track: TrackInfo): { start: number; duration: number } {
+function findTfdt(frag: Buffer): { traf: Box; tfdt: Box } {
   const root: Box = { type: 'root', start: 0, headerSize: 0, size: frag.length };
   const traf = find(frag, root, ['moof', 'traf']);
   if (!traf) throw new Fmp4Error('MP4 fragment has no traf box');
   const tfdt = find(frag, traf, ['tfdt']);
   if (!tfdt) throw new Fmp4Error('MP4 fragment has no tfdt box');
+  return { traf, tfdt };
+}
+
+/**
+ * A copy of the fragment whose decode time is moved back by `ticks`, so a clip's
+ * timeline starts at zero rather than at the camera's stream time.
+ */
+export function shiftDecodeTime(fragment: Fragment, ticks: number): Buffer {
+  const data = Buffer.from(fragment.data);
+  const { tfdt } = findTfdt(data);
+  const tp = tfdt.start + tfdt.headerSize;
+  const value = Math.max(0, fragment.decodeTime - ticks);
+  if (data.readUInt8(tp) === 1) data.writeBigUInt64BE(BigInt(value), tp + 4);
+  else data.writeUInt32BE(value, tp + 4);
+  return data;
+}
+
+function fragmentTiming(frag: Buffer, track: TrackInfo): { start: number; duration: number; decodeTime: number; timescale: number } {
+  const { traf, tfdt } = findTfdt(frag);
   const tp = tfdt.start + tfdt.headerSize;
   const base = frag.readUInt8(tp) === 1 ? Number(frag.readBigUInt64BE(tp + 4)) : frag.readUInt32BE(tp + 4);
 
@@ -114,7 +136,7 @@ function fragmentTiming(frag: Buffer, track: TrackInfo): { start: number; durati
       ticks += flags & 0x100 ? frag.readUInt32BE(q + i * perSample) : defaultDuration;
     }
   }
-  return { start: base / track.timescale, duration: ticks / track.timescale };
+  return { start: base / track.timescale, duration: ticks / track.timescale, decodeTime: base, timescale: track.timescale };
 }
 
 /** Push bytes as they come from ffmpeg; get the init segment once, then whole fragments. */

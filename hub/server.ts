@@ -90,8 +90,8 @@ const ClipListQuerySchema = Type.Object(
 export async function buildHubServer(ctx: HubContext) {
   const { db, log } = ctx;
   const app = Fastify({
-    loggerInstance: log.child({ module: 'http' }),
-    disableRequestLogging: true,
+    // Per-request lines are info level: keep the HTTP logger to warnings and errors.
+    loggerInstance: log.child({ module: 'http' }, { level: 'warn' }),
     bodyLimit: JSON_BODY_LIMIT,
     https: {
       key: ctx.tls.keyPem,
