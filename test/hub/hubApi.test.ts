@@ -155,6 +155,15 @@ describe('hub API', function () {
     assert.equal(badPair.status, 400);
     const wrongCode = await call(base, 'POST', '/api/pair', { body: JSON.stringify({ code: '00000000', name: 'x' }), headers: json });
     assert.equal(wrongCode.status, 403);
+
+    const events = (body: string, token = device.token) =>
+      call(base, 'POST', '/api/device/events', { body, headers: { ...json, authorization: `Bearer ${token}` } });
+    assert.equal((await events('{"kind":')).status, 400);
+    assert.equal((await events(JSON.stringify({ kind: 'explode', mediaTime: 1, at: 1 }))).status, 400);
+    assert.equal((await events(JSON.stringify({ kind: 'start', mediaTime: -1, at: 1 }))).status, 400);
+    assert.equal((await events(JSON.stringify({ kind: 'start', mediaTime: 1, at: 1 }), 'not-a-real-token-at-all')).status, 401);
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM motion_events').get() as { n: number }).n, 0, 'nothing stored');
+    assert.equal((await events(JSON.stringify({ kind: 'start', mediaTime: 1, at: 1 }))).status, 200);
   });
 
   it('refuses TLS 1.0 and 1.1 handshakes and accepts 1.2 and 1.3 (Debian openssl s_client)', async () => {
