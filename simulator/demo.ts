@@ -60,9 +60,21 @@ export const DEFAULT_CAMERAS: DemoCamera[] = [
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'porchlight.js');
 
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Children get their own process group: Ctrl-C reaches only the demo, which then stops
+ * them in order (cameras first, so their last clips reach the hub before it stops).
+ */
 function startProcess(name: string, args: string[], logDir: string): ChildProcess {
   const log = openSync(path.join(logDir, `${name}.log`), 'a');
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', log, log], detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
