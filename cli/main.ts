@@ -138,10 +138,7 @@ export function buildProgram(): Command {
     .action(async (input: string, output: string, opts: { key: string; passphraseFile?: string }) => {
       const { loadFootageKeyPair } = await import('../common/footageKeys');
       const { decryptClipFile } = await import('../common/clipFile');
-      const raw = await fs.readFile(opts.key, 'utf8').catch(() => '');
-      const wrapped = raw.includes('porchlight-footage-key-wrapped');
-      const passphrase = wrapped ? await readSecret('Passphrase: ', opts.passphraseFile) : undefined;
-      const pair = await loadFootageKeyPair(opts.key, passphrase);
+      const pair = await loadFootageKeyPair(opts.key, () => readSecret('Passphrase: ', opts.passphraseFile));
       const bytes = await decryptClipFile(pair, input, output);
       process.stdout.write(`wrote ${bytes} bytes to ${output}\n`);
     });

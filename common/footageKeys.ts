@@ -63,15 +63,18 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
   }
 }
 
-/** Loads a plain key file, or a passphrase-wrapped one when `passphrase` is given. */
-export async function loadFootageKeyPair(file: string, passphrase?: string): Promise<FootageKeyPair> {
+/**
+ * Loads a plain key file, or a passphrase-wrapped recovery file; `getPassphrase` is asked
+ * only when the file is wrapped.
+ */
+export async function loadFootageKeyPair(file: string, getPassphrase?: () => Promise<string>): Promise<FootageKeyPair> {
   const doc = await readJson(file);
   if (doc.format === KEY_FILE_FORMAT) {
     return checkPair({ publicKey: decodeKey(doc.publicKey, 'publicKey', file), secretKey: decodeKey(doc.secretKey, 'secretKey', file) }, file);
   }
   if (doc.format === WRAPPED_FORMAT) {
-    if (passphrase === undefined) throw new KeyFileError(`${file} is passphrase-protected: give the passphrase`);
-    return unwrap(doc, passphrase, file);
+    if (!getPassphrase) throw new KeyFileError(`${file} is passphrase-protected: give the passphrase`);
+    return unwrap(doc, await getPassphrase(), file);
   }
   throw new KeyFileError(`${file} is not a Porchlight footage key file (format "${String(doc.format)}")`);
 }
