@@ -22,7 +22,7 @@ import { ClipIngestError, type ClipStore } from './clipStore';
 import { deviceForToken, listDevices, type Device } from './devices';
 import { openPairingWindow, PairingError, redeemPairingCode } from './pairing';
 import { createSession, deleteSession, SESSION_COOKIE, touchSession } from './sessions';
-import { findUser, getUser, type Role, type User } from './users';
+import { findUser, getUser, ROLES, type Role, type User } from './users';
 import { hashPassword, verifyPassword } from './passwords';
 import type { HubTls } from './certificates';
 
@@ -189,12 +189,12 @@ export async function buildHubServer(ctx: HubContext) {
     return { user: { username: user.username, role: user.role }, csrfToken: csrfTokenFor(sid) };
   });
 
-  app.get('/api/session', { preHandler: requireUser(['owner', 'member', 'viewer', 'installer']) }, async (req) => ({
+  app.get('/api/session', { preHandler: requireUser(ROLES) }, async (req) => ({
     user: { username: req.user!.username, role: req.user!.role },
     csrfToken: csrfTokenFor(req.sessionId!),
   }));
 
-  app.post('/api/logout', { preHandler: requireUser(['owner', 'member', 'viewer', 'installer']) }, async (req, reply) => {
+  app.post('/api/logout', { preHandler: requireUser(ROLES) }, async (req, reply) => {
     deleteSession(db, req.sessionId!);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
