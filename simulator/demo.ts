@@ -9,6 +9,7 @@ import { openHubState, hubPaths, type HubRuntime } from '../hub/hub';
 import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
+import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
 import { getScene, scriptedEvents } from './scenes';
 
 /*
@@ -171,26 +172,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     const hubUrl = `https://127.0.0.1:${runtime.httpsPort}/`;
 
-    const agents: Array<{ camera: DemoCamera; dir: string; child: ChildProcess }> = [];
+    const agents: Array<{ camera: DemoCamera; dir: string; deviceId: string; child: ChildProcess }> = [];
     for (const camera of cameras) {
       const dir = path.join(dataDir, 'agents', camera.name);
-      if (!existsSync(path.join(dir, 'identity.json'))) {
+      let identity: AgentIdentity;
+      if (!existsSync(identityFile(dir))) {
         const { db } = await openHubState(hubDir);
         const window = openPairingWindow(db, 60_000);
         db.close();
-        await pairCamera(dir, hubUrl, window.code, camera.name);
+        identity = await pairCamera(dir, hubUrl, window.code, camera.name);
       } else {
         // The hub may have moved to another free port since the last run.
-        const idFile = path.join(dir, 'identity.json');
-        const identity = JSON.parse(await fs.readFile(idFile, 'utf8')) as { hubUrl: string };
-        identity.hubUrl = hubUrl;
-        await writeFileAtomic(idFile, JSON.stringify(identity, null, 2), 0o600);
+        identity = { ...(await loadIdentity(dir)), hubUrl };
+        await saveIdentity(dir, identity);
       }
       const cfgFile = path.join(dataDir, `agent-${camera.name}.yaml`);
       const agentSection = { name: camera.name, source: `sim:${camera.scene}`, ...(options.agentOverrides ?? {}) };
       await writeFileAtomic(cfgFile, YAML.stringify({ dataDir: dir, agent: agentSection }), 0o644);
       await fs.rm(path.join(dir, 'run', 'agent-stats.json'), { force: true });
-      agents.push({ camera, dir, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
+      agents.push({ camera, dir, deviceId: identity.deviceId, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
     }
     children.push(...agents.map((a) => a.child));
 
@@ -227,13 +227,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           motionEvents?: number;
           streamSeconds?: number;
         };
-        const identity = JSON.parse(await fs.readFile(path.join(a.dir, 'identity.json'), 'utf8')) as { deviceId: string };
         const clips = db
           .prepare(
             `SELECT c.media_start AS s, c.media_end AS e, q.state FROM clips c JOIN upload_queue q ON q.clip_id = c.id
              WHERE c.device_id = ? AND c.stored_at >= ?`,
           )
-          .all(identity.deviceId, runStart) as Array<{ s: number; e: number; state: string }>;
+          .all(a.deviceId, runStart) as Array<{ s: number; e: number; state: string }>;
         const streamSeconds = stats.streamSeconds ?? 0;
         const events = scriptedEvents(getScene(a.camera.scene), streamSeconds);
         summaries.push({
