@@ -25,7 +25,6 @@ interface ActiveClip {
   /** Decode time (ticks) of the first fragment: subtracted so the clip starts at 0. */
   baseTicks: number;
   chain: Promise<void>;
-  failed: boolean;
 }
 
 /**
@@ -54,10 +53,6 @@ export class ClipRecorder {
     private readonly log: Logger,
     private readonly onClipReady: (meta: ClipUploadMeta) => void,
   ) {}
-
-  get recording(): boolean {
-    return this.clip !== null || this.opening !== null;
-  }
 
   /** A new ffmpeg run: stream time restarts, so any open clip ends here. */
   onStream(init: Buffer, wallStart: number): void {
@@ -118,8 +113,8 @@ export class ClipRecorder {
   private async beginClip(from: number, continuation: boolean): Promise<void> {
     let first = 0;
     for (let i = 0; i < this.ring.length; i++) if (this.ring[i]!.start <= from + 1e-6) first = i;
-    const fragments = this.ring.slice(first);
-    if (fragments.length === 0 || !this.init) return;
+    const firstFragment = this.ring[first];
+    if (!firstFragment || !this.init) return;
     const id = randomUUID();
     const init = this.init;
     this.opening = (async () => {
@@ -129,11 +124,10 @@ export class ClipRecorder {
         id,
         encryptor,
         writer,
-        start: fragments[0]!.start,
-        end: fragments[0]!.start,
-        baseTicks: fragments[0]!.decodeTime,
+        start: firstFragment.start,
+        end: firstFragment.start,
+        baseTicks: firstFragment.decodeTime,
         chain: writer.write(encryptor.header),
-        failed: false,
       };
       this.write(clip, init);
       this.clip = clip;
@@ -161,9 +155,8 @@ export class ClipRecorder {
     clip.chain = clip.chain.then(async () => {
       for (const p of pieces) await clip.writer.write(p);
     });
-    clip.chain.catch(() => {
-      clip.failed = true;
-    });
+    // A failed write is reported (and the clip discarded) when the clip ends.
+    clip.chain.catch(() => undefined);
   }
 
   private endClip(reason: string): void {
