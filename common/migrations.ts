@@ -74,4 +74,97 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX upload_queue_due ON upload_queue(state, next_attempt_at, enqueued_at);
   `,
+  // 2: hub security — email, TOTP, recovery codes, camera grants, lockout counters,
+  // known browsers, 2FA sign-in tickets, email codes, notifications, the audit chain,
+  // settings, and re-provisioning a device through a pairing window bound to it.
+  `
+  ALTER TABLE users ADD COLUMN email TEXT;
+  ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
+  ALTER TABLE users ADD COLUMN totp_secret_sealed TEXT;
+  ALTER TABLE users ADD COLUMN totp_enabled_at INTEGER;
+  ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+  CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE) WHERE email IS NOT NULL;
+  CREATE TABLE recovery_codes (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (user_id, code_hash)
+  );
+  CREATE TABLE camera_grants (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, device_id)
+  );
+  CREATE TABLE login_throttle (
+    scope TEXT NOT NULL CHECK (scope IN ('ip', 'account')),
+    key TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    first_failure_at INTEGER NOT NULL,
+    last_failure_at INTEGER NOT NULL,
+    locked_until INTEGER,
+    PRIMARY KEY (scope, key)
+  );
+  CREATE TABLE known_browsers (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    browser_hash TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    user_agent TEXT,
+    PRIMARY KEY (user_id, browser_hash)
+  );
+  CREATE TABLE login_tickets (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    ip TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  ALTER TABLE sessions ADD COLUMN handle TEXT;
+  ALTER TABLE sessions ADD COLUMN enroll_only INTEGER NOT NULL DEFAULT 0;
+  CREATE UNIQUE INDEX sessions_handle ON sessions(handle);
+  CREATE TABLE email_codes (
+    id INTEGER PRIMARY KEY,
+    purpose TEXT NOT NULL CHECK (purpose IN ('verify', 'invite')),
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    role TEXT,
+    grants TEXT,
+    code_hash TEXT NOT NULL UNIQUE,
+    code_sealed TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    used_at INTEGER
+  );
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    read_at INTEGER
+  );
+  CREATE INDEX notifications_user ON notifications(user_id, at);
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    ip TEXT,
+    detail TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  ALTER TABLE pairing_windows ADD COLUMN device_id TEXT REFERENCES devices(id) ON DELETE CASCADE;
+  ALTER TABLE devices ADD COLUMN token_issued_at INTEGER;
+  `,
 ];

@@ -15,6 +15,8 @@ export function hubPaths(dataDir: string) {
   return {
     db: path.join(dataDir, 'hub.db'),
     footageKey: path.join(dataDir, 'keys', 'footage.key'),
+    hubSecret: path.join(dataDir, 'keys', 'hub-secret.key'),
+    auditHead: path.join(dataDir, 'audit-head.json'),
     tls: path.join(dataDir, 'tls'),
     clips: path.join(dataDir, 'clips'),
     tmp: path.join(dataDir, 'tmp'),

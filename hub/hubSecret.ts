@@ -1,0 +1,45 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../common/atomicFile';
+import { getSodium, type Sodium } from '../common/sodium';
+
+/*
+ * The hub's own secret key (32 random bytes, file mode 0600, next to the footage key).
+ * It encrypts small secrets the hub must read back but must not keep in plain in the
+ * database: TOTP seeds and pending email codes. A stolen hub.db alone yields none of them.
+ */
+
+export class HubSecret {
+  private constructor(
+    private readonly sodium: Sodium,
+    private readonly key: Uint8Array,
+  ) {}
+
+  /** Loads the key from `file`, creating it on first use. */
+  static async load(file: string): Promise<HubSecret> {
+    const sodium = await getSodium();
+    if (!existsSync(file)) {
+      await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(file, Buffer.from(sodium.crypto_secretbox_keygen()).toString('base64') + '\n', 0o600);
+    }
+    const key = Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64');
+    if (key.length !== sodium.crypto_secretbox_KEYBYTES) throw new Error(`${file} is not a Porchlight hub secret key`);
+    return new HubSecret(sodium, new Uint8Array(key));
+  }
+
+  /** Encrypts and authenticates `plain`; the result is base64 (nonce ‖ ciphertext). */
+  seal(plain: string): string {
+    const nonce = this.sodium.randombytes_buf(this.sodium.crypto_secretbox_NONCEBYTES);
+    const box = this.sodium.crypto_secretbox_easy(Buffer.from(plain, 'utf8'), nonce, this.key);
+    return Buffer.concat([nonce, box]).toString('base64');
+  }
+
+  /** Reverses `seal`; throws if the value was altered or sealed under another key. */
+  open(sealed: string): string {
+    const raw = Buffer.from(sealed, 'base64');
+    const n = this.sodium.crypto_secretbox_NONCEBYTES;
+    if (raw.length < n + this.sodium.crypto_secretbox_MACBYTES) throw new Error('sealed value is too short');
+    const plain = this.sodium.crypto_secretbox_open_easy(raw.subarray(n), raw.subarray(0, n), this.key);
+    return Buffer.from(plain).toString('utf8');
+  }
+}
