@@ -22,6 +22,34 @@ const LogSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const SmtpSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, description: 'Mail server (SMTP) host name or address' }),
+    port: Type.Integer({
+      default: 587,
+      minimum: 1,
+      maximum: 65535,
+      description: 'Mail server port: usually 587 for starttls, 465 for tls, 25 for a LAN relay',
+    }),
+    security: Type.Union([Type.Literal('starttls'), Type.Literal('tls'), Type.Literal('none')], {
+      default: 'starttls',
+      description: 'starttls: upgrade the connection and refuse servers that cannot; tls: TLS from the first byte; none: no encryption (trusted LAN relays only)',
+    }),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'User name for signing in to the mail server' })),
+    passwordFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'File holding the mail server password (read at start, surrounding whitespace trimmed; mode 0600)' }),
+    ),
+    from: Type.String({
+      minLength: 3,
+      maxLength: 320,
+      pattern: '^[^\\s@<>]+@[^\\s@<>]+$|^[^<>\\r\\n]*<[^\\s@<>]+@[^\\s@<>]+>$',
+      description: 'Sender of the hub mail: an address, optionally as "Name <address>"',
+    }),
+    caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate(s) to trust for a LAN mail server with its own CA' })),
+  },
+  Strict,
+);
+
 const HubSchema = Type.Object(
   {
     host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the HTTPS and HTTP servers bind' }),
@@ -46,6 +74,7 @@ const HubSchema = Type.Object(
     }),
     pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
+    smtp: Type.Optional(SmtpSchema),
   },
   { ...Strict, default: {} },
 );
@@ -162,6 +191,8 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type HubConfig = Config['hub'];
+/** Outgoing mail for hub users (verification, invitations); absent = mail not configured. */
+export type SmtpConfig = NonNullable<HubConfig['smtp']>;
 export type AgentConfig = Config['agent'];
 export type RelayConfig = Config['relay'];
 export type RelayTarget = NonNullable<RelayConfig['target']>;
