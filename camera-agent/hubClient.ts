@@ -2,7 +2,7 @@ import * as https from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
-import { CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
+import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
 import type { AgentIdentity } from './identity';
 
 /*
@@ -76,6 +76,7 @@ export async function pairWithHub(hubUrl: string, code: string, name: string): P
       headers: { 'content-type': 'application/json', 'content-length': body.length },
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      servername: AGENT_SERVERNAME,
       // A fresh handshake, never a resumed session: the server certificate must be presented to be checked.
       agent: new https.Agent({ maxCachedSessions: 0, keepAlive: false }),
     },
@@ -103,6 +104,7 @@ export class HubClient {
     this.agent = new https.Agent({
       ca: identity.caPem,
       minVersion: 'TLSv1.2',
+      servername: AGENT_SERVERNAME,
       checkServerIdentity: () => undefined,
       keepAlive: true,
     });

@@ -50,6 +50,14 @@ const SmtpSchema = Type.Object(
   Strict,
 );
 
+const UserTlsSchema = Type.Object(
+  {
+    certFile: Type.String({ minLength: 1, description: 'PEM certificate chain browsers get instead of the hub-made one (e.g. Let\'s Encrypt fullchain.pem); re-read when it changes' }),
+    keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile' }),
+  },
+  Strict,
+);
+
 const HubSchema = Type.Object(
   {
     host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the HTTPS and HTTP servers bind' }),
@@ -75,6 +83,7 @@ const HubSchema = Type.Object(
     pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
     smtp: Type.Optional(SmtpSchema),
+    tls: Type.Optional(UserTlsSchema),
   },
   { ...Strict, default: {} },
 );

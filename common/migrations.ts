@@ -119,7 +119,7 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   ALTER TABLE sessions ADD COLUMN handle TEXT;
-  ALTER TABLE sessions ADD COLUMN enroll_only INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET handle = lower(hex(randomblob(12)));
   CREATE UNIQUE INDEX sessions_handle ON sessions(handle);
   CREATE TABLE email_codes (
     id INTEGER PRIMARY KEY,

@@ -54,3 +54,10 @@ export type MotionEvent = Static<typeof MotionEventSchema>;
 export interface ApiErrorBody {
   error: { code: string; message: string };
 }
+
+/**
+ * The TLS server name agents send (SNI). The hub answers it with the certificate from
+ * its own CA, which agents pin, even when the household installed another certificate
+ * (e.g. Let's Encrypt) for browsers.
+ */
+export const AGENT_SERVERNAME = 'porchlight-hub.internal';

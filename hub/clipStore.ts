@@ -101,10 +101,13 @@ export class ClipStore {
     return row && toRecord(row);
   }
 
-  list(limit = 200, before?: number): ClipRecord[] {
+  /** Newest first; `cameras` limits the list to the cameras a user may see. */
+  list(limit = 200, before?: number, cameras: 'all' | readonly string[] = 'all'): ClipRecord[] {
+    if (cameras !== 'all' && cameras.length === 0) return [];
+    const only = cameras === 'all' ? '' : ` AND c.device_id IN (${cameras.map(() => '?').join(', ')})`;
     const rows = this.db
-      .prepare(`${SELECT_CLIP} WHERE c.started_at < ? ORDER BY c.started_at DESC LIMIT ?`)
-      .all(before ?? Number.MAX_SAFE_INTEGER, limit) as ClipRow[];
+      .prepare(`${SELECT_CLIP} WHERE c.started_at < ?${only} ORDER BY c.started_at DESC LIMIT ?`)
+      .all(before ?? Number.MAX_SAFE_INTEGER, ...(cameras === 'all' ? [] : cameras), limit) as ClipRow[];
     return rows.map(toRecord);
   }
 

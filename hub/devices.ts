@@ -1,12 +1,22 @@
 import type { DB } from '../common/database';
 import { hashToken } from '../common/tokens';
+import { DEVICE_NAME_PATTERN } from './pairing';
 
 export interface Device {
   id: string;
   name: string;
 }
 
-/** The device a bearer token belongs to, or null when unknown or revoked. */
+export interface DeviceSummary extends Device {
+  createdAt: number;
+  lastSeenAt: number | null;
+  revoked: boolean;
+  tokenIssuedAt: number;
+}
+
+export class DeviceError extends Error {}
+
+/** The device a bearer token belongs to, or null when unknown, revoked or rotated out. */
 export function deviceForToken(db: DB, token: string, now = Date.now()): Device | null {
   const row = db.prepare('SELECT id, name FROM devices WHERE token_hash = ? AND revoked_at IS NULL').get(hashToken(token)) as
     | Device
@@ -16,12 +26,48 @@ export function deviceForToken(db: DB, token: string, now = Date.now()): Device 
   return row;
 }
 
-export function listDevices(db: DB): Array<Device & { lastSeenAt: number | null; revoked: boolean }> {
-  const rows = db.prepare('SELECT id, name, last_seen_at, revoked_at FROM devices ORDER BY created_at').all() as Array<{
+export function listDevices(db: DB, only: 'all' | readonly string[] = 'all'): DeviceSummary[] {
+  const rows = db.prepare('SELECT id, name, created_at, last_seen_at, revoked_at, token_issued_at FROM devices ORDER BY created_at').all() as Array<{
     id: string;
     name: string;
+    created_at: number;
     last_seen_at: number | null;
     revoked_at: number | null;
+    token_issued_at: number | null;
   }>;
-  return rows.map((r) => ({ id: r.id, name: r.name, lastSeenAt: r.last_seen_at, revoked: r.revoked_at !== null }));
+  return rows
+    .filter((r) => only === 'all' || only.includes(r.id))
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      revoked: r.revoked_at !== null,
+      tokenIssuedAt: r.token_issued_at ?? r.created_at,
+    }));
+}
+
+export function getDevice(db: DB, id: string): DeviceSummary | undefined {
+  return listDevices(db).find((d) => d.id === id);
+}
+
+/** A device by id or by (case-insensitive) name, as the CLI takes either. */
+export function findDevice(db: DB, idOrName: string): DeviceSummary | undefined {
+  const all = listDevices(db);
+  return all.find((d) => d.id === idOrName) ?? all.find((d) => d.name.toLowerCase() === idOrName.toLowerCase());
+}
+
+export function renameDevice(db: DB, id: string, name: string): void {
+  if (!DEVICE_NAME_PATTERN.test(name)) throw new DeviceError('a camera name must be 1–64 letters, digits, spaces or . _ - and start with a letter or digit');
+  if (db.prepare('UPDATE devices SET name = ? WHERE id = ?').run(name, id).changes === 0) throw new DeviceError('no such camera');
+}
+
+/**
+ * Revokes a device's token: every later request with it is refused. The device and its
+ * clips stay; re-provisioning gives it a new token through a pairing code.
+ */
+export function revokeDevice(db: DB, id: string, now = Date.now()): void {
+  if (db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 0) {
+    if (!getDevice(db, id)) throw new DeviceError('no such camera');
+  }
 }

@@ -6,9 +6,14 @@ import { openDatabase, type DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair } from '../common/footageKeys';
 import { writeFileAtomic } from '../common/atomicFile';
-import { ensureHubTls } from './certificates';
+import { AuditLog } from './auditLog';
 import { ClipStore } from './clipStore';
+import { DeviceConnections } from './deviceConnections';
+import { HubSecret } from './hubSecret';
+import { LoginThrottle } from './loginThrottle';
+import { createMailer } from './mailer';
 import { buildHubServer } from './server';
+import { TlsManager } from './tlsManager';
 
 /** Where each part of the hub's state lives under its data dir. */
 export function hubPaths(dataDir: string) {
@@ -65,6 +70,7 @@ export class Hub {
   private app: Awaited<ReturnType<typeof buildHubServer>> | null = null;
   private redirect: http.Server | null = null;
   private db: DB | null = null;
+  private tls: TlsManager | null = null;
   runtime: HubRuntime | null = null;
 
   constructor(
@@ -77,14 +83,34 @@ export class Hub {
     const { db, paths } = await openHubState(config.dataDir);
     this.db = db;
     const keys = await loadFootageKeyPair(paths.footageKey);
-    const tls = await ensureHubTls(paths.tls);
+    const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
+    await tls.init();
+    this.tls = tls;
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes);
     await clips.init();
-    const app = await buildHubServer({ db, log, config: config.hub, tls, clips, footagePublicKey: keys.publicKey });
+    const ports = { httpsPort: 0, httpPort: null as number | null };
+    const app = await buildHubServer({
+      db,
+      log,
+      config: config.hub,
+      tls,
+      clips,
+      footagePublicKey: keys.publicKey,
+      secret: await HubSecret.load(paths.hubSecret),
+      audit: new AuditLog(db, paths.auditHead),
+      mailer: await createMailer(config.hub.smtp, log.child({ module: 'mail' })),
+      throttle: new LoginThrottle(db),
+      connections: new DeviceConnections(),
+      runtime: () => ({ ...ports }),
+      now: Date.now,
+    });
     this.app = app;
     await app.ready();
+    tls.attach(app.server as unknown as import('node:tls').Server);
+    tls.start();
 
     const httpsPort = await this.listenWithFallback(app.server as unknown as http.Server, config.hub.httpsPort, 443, 9443);
+    ports.httpsPort = httpsPort;
     let httpPort: number | null = null;
     if (config.hub.redirectHttp) {
       this.redirect = http.createServer((req, res) => {
@@ -93,6 +119,7 @@ export class Hub {
         res.writeHead(301, { location: `https://${host}${portPart}${req.url ?? '/'}` }).end();
       });
       httpPort = await this.listenWithFallback(this.redirect, config.hub.httpPort, 80, 8080);
+      ports.httpPort = httpPort;
     }
     const shownHost = config.hub.host === '0.0.0.0' || config.hub.host === '::' ? 'localhost' : config.hub.host;
     this.runtime = {
@@ -100,7 +127,7 @@ export class Hub {
       httpsPort,
       httpPort,
       url: `https://${shownHost}:${httpsPort}/`,
-      caFingerprint: tls.caFingerprint,
+      caFingerprint: tls.local.caFingerprint,
     };
     await fs.mkdir(path.dirname(paths.runtime), { recursive: true });
     await writeFileAtomic(paths.runtime, JSON.stringify(this.runtime), 0o644);
@@ -119,6 +146,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.tls?.stop();
+    this.tls = null;
     await new Promise<void>((resolve) => (this.redirect ? this.redirect.close(() => resolve()) : resolve()));
     if (this.app) await this.app.close();
     this.db?.close();

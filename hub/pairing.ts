@@ -29,16 +29,28 @@ export interface PairedDevice {
   deviceId: string;
   token: string;
   name: string;
+  /** True when the code re-provisioned an existing camera rather than adding one. */
+  reprovisioned: boolean;
 }
 
 export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
 
-export function openPairingWindow(db: DB, windowMs: number, now = Date.now()): PairingWindow {
+/**
+ * Opens a window. With `deviceId` it re-provisions that camera: its current token is
+ * revoked at once and the code gives the same device id a new token.
+ */
+export function openPairingWindow(db: DB, windowMs: number, now = Date.now(), deviceId?: string): PairingWindow {
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
   const expiresAt = now + windowMs;
   db.transaction(() => {
     db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'replaced' WHERE closed_at IS NULL").run(now);
-    db.prepare('INSERT INTO pairing_windows (code_hash, opened_at, expires_at) VALUES (?, ?, ?)').run(hashToken(code), now, expiresAt);
+    if (deviceId) db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, deviceId);
+    db.prepare('INSERT INTO pairing_windows (code_hash, opened_at, expires_at, device_id) VALUES (?, ?, ?, ?)').run(
+      hashToken(code),
+      now,
+      expiresAt,
+      deviceId ?? null,
+    );
   })();
   return { code, expiresAt };
 }
@@ -50,8 +62,8 @@ export function redeemPairingCode(db: DB, code: string, name: string, now = Date
   }
   return db.transaction((): PairedDevice => {
     const open = db
-      .prepare('SELECT id, code_hash, expires_at, attempts FROM pairing_windows WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1')
-      .get() as { id: number; code_hash: string; expires_at: number; attempts: number } | undefined;
+      .prepare('SELECT id, code_hash, expires_at, attempts, device_id FROM pairing_windows WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1')
+      .get() as { id: number; code_hash: string; expires_at: number; attempts: number; device_id: string | null } | undefined;
     if (!open || now > open.expires_at) {
       if (open) db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'expired' WHERE id = ?").run(now, open.id);
       throw new PairingError('no pairing window is open: open one on the hub and try again', 'no-window');
@@ -65,9 +77,13 @@ export function redeemPairingCode(db: DB, code: string, name: string, now = Date
       throw new PairingError('wrong pairing code', 'wrong-code');
     }
     db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'used' WHERE id = ?").run(now, open.id);
-    const deviceId = randomUUID();
     const token = newToken(24);
-    db.prepare('INSERT INTO devices (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)').run(deviceId, name, hashToken(token), now);
-    return { deviceId, token, name };
+    if (open.device_id) {
+      db.prepare('UPDATE devices SET token_hash = ?, token_issued_at = ?, revoked_at = NULL, name = ? WHERE id = ?').run(hashToken(token), now, name, open.device_id);
+      return { deviceId: open.device_id, token, name, reprovisioned: true };
+    }
+    const deviceId = randomUUID();
+    db.prepare('INSERT INTO devices (id, name, token_hash, created_at, token_issued_at) VALUES (?, ?, ?, ?, ?)').run(deviceId, name, hashToken(token), now, now);
+    return { deviceId, token, name, reprovisioned: false };
   })();
 }

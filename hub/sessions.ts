@@ -5,24 +5,47 @@ export const SESSION_COOKIE = 'porchlight_session';
 /** A session ends after this long whatever its activity. */
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 3600 * 1000;
 
+/*
+ * The cookie carries a random id; the database keeps only its hash, so a copied
+ * database cannot be replayed as a cookie. Each session also has a public handle, used
+ * by "sign out this session" without ever exposing another session's cookie value.
+ */
+
 export interface Session {
   userId: number;
   idHash: string;
+  handle: string;
 }
 
-export function createSession(db: DB, userId: number, meta: { ip?: string; userAgent?: string }, now = Date.now()): string {
+export interface SessionInfo {
+  handle: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+export function createSession(
+  db: DB,
+  userId: number,
+  meta: { ip?: string; userAgent?: string },
+  now = Date.now(),
+): string {
   const id = newToken(32);
   db.prepare(
-    'INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  ).run(hashToken(id), userId, now, now, now + SESSION_ABSOLUTE_MS, meta.userAgent?.slice(0, 256) ?? null, meta.ip ?? null);
+    `INSERT INTO sessions (id_hash, handle, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(hashToken(id), newToken(12), userId, now, now, now + SESSION_ABSOLUTE_MS, meta.userAgent?.slice(0, 256) ?? null, meta.ip ?? null);
   return id;
 }
 
 /** Looks a session up by its cookie value; expired (idle or absolute) sessions are deleted and refused. */
 export function touchSession(db: DB, id: string, idleMs: number, now = Date.now()): Session | null {
   const idHash = hashToken(id);
-  const row = db.prepare('SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(idHash) as
-    | { user_id: number; last_seen_at: number; expires_at: number }
+  const row = db.prepare('SELECT user_id, handle, last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(idHash) as
+    | { user_id: number; handle: string; last_seen_at: number; expires_at: number }
     | undefined;
   if (!row) return null;
   if (now > row.expires_at || now - row.last_seen_at > idleMs) {
@@ -30,9 +53,34 @@ export function touchSession(db: DB, id: string, idleMs: number, now = Date.now(
     return null;
   }
   db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, idHash);
-  return { userId: row.user_id, idHash };
+  return { userId: row.user_id, idHash, handle: row.handle };
 }
 
 export function deleteSession(db: DB, id: string): void {
   db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hashToken(id));
+}
+
+export function listSessions(db: DB, userId: number, currentHandle: string | undefined, now = Date.now()): SessionInfo[] {
+  const rows = db
+    .prepare('SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC')
+    .all(userId, now) as Array<{ handle: string; created_at: number; last_seen_at: number; expires_at: number; user_agent: string | null; ip: string | null }>;
+  return rows.map((r) => ({
+    handle: r.handle,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    expiresAt: r.expires_at,
+    userAgent: r.user_agent,
+    ip: r.ip,
+    current: r.handle === currentHandle,
+  }));
+}
+
+/** Signs out one of the user's own sessions; false when the handle is not theirs. */
+export function deleteSessionByHandle(db: DB, userId: number, handle: string): boolean {
+  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle = ?').run(userId, handle).changes > 0;
+}
+
+/** "Sign out everywhere": every session of the user, the current one included. */
+export function deleteUserSessions(db: DB, userId: number): number {
+  return db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
 }

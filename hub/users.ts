@@ -4,30 +4,60 @@ import { hashPassword, passwordProblem } from './passwords';
 export type Role = 'owner' | 'member' | 'viewer' | 'installer';
 export const ROLES: readonly Role[] = ['owner', 'member', 'viewer', 'installer'];
 
+/*
+ * What each role may see of the footage: owners and members see every camera, viewers
+ * only the cameras granted to them, installers none at all (they pair and check devices).
+ */
+export const FOOTAGE_ROLES: readonly Role[] = ['owner', 'member', 'viewer'];
+export const DEVICE_ROLES: readonly Role[] = ['owner', 'installer'];
+
 export interface User {
   id: number;
   username: string;
   role: Role;
   passwordHash: string;
+  email: string | null;
+  emailVerified: boolean;
+  totpEnabled: boolean;
+}
+
+export interface UserSummary {
+  id: number;
+  username: string;
+  role: Role;
+  email: string | null;
+  emailVerified: boolean;
+  totpEnabled: boolean;
+  grants: string[];
 }
 
 export class UserError extends Error {}
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$/;
 
-export async function addUser(db: DB, username: string, password: string, role: Role, now = Date.now()): Promise<User> {
+export async function addUser(
+  db: DB,
+  username: string,
+  password: string,
+  role: Role,
+  options: { email?: string; emailVerified?: boolean; now?: number } = {},
+): Promise<User> {
+  const now = options.now ?? Date.now();
   if (!USERNAME_PATTERN.test(username)) {
     throw new UserError('the user name must be 2–64 letters, digits or . _ @ - and start with a letter or digit');
   }
   if (!ROLES.includes(role)) throw new UserError(`unknown role "${role}" (one of ${ROLES.join(', ')})`);
-  const problem = passwordProblem(password);
+  const problem = passwordProblem(password, { username, email: options.email });
   if (problem) throw new UserError(problem);
   if (findUser(db, username)) throw new UserError(`a user named "${username}" already exists`);
+  if (options.email && db.prepare('SELECT 1 FROM users WHERE email = ? COLLATE NOCASE').get(options.email)) {
+    throw new UserError(`another user already has the address ${options.email}`);
+  }
   const passwordHash = await hashPassword(password);
   const info = db
-    .prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)')
-    .run(username, passwordHash, role, now);
-  return { id: Number(info.lastInsertRowid), username, role, passwordHash };
+    .prepare('INSERT INTO users (username, password_hash, role, created_at, email, email_verified_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(username, passwordHash, role, now, options.email ?? null, options.email && options.emailVerified ? now : null);
+  return getUser(db, Number(info.lastInsertRowid))!;
 }
 
 interface UserRow {
@@ -35,20 +65,101 @@ interface UserRow {
   username: string;
   role: Role;
   password_hash: string;
+  email: string | null;
+  email_verified_at: number | null;
+  totp_enabled_at: number | null;
 }
 
+const USER_COLUMNS = 'id, username, role, password_hash, email, email_verified_at, totp_enabled_at';
+
 function toUser(row: UserRow | undefined): User | undefined {
-  return row && { id: row.id, username: row.username, role: row.role, passwordHash: row.password_hash };
+  return (
+    row && {
+      id: row.id,
+      username: row.username,
+      role: row.role,
+      passwordHash: row.password_hash,
+      email: row.email,
+      emailVerified: row.email_verified_at !== null,
+      totpEnabled: row.totp_enabled_at !== null,
+    }
+  );
 }
 
 export function findUser(db: DB, username: string): User | undefined {
-  return toUser(db.prepare('SELECT id, username, role, password_hash FROM users WHERE username = ?').get(username) as UserRow | undefined);
+  return toUser(db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined);
 }
 
 export function getUser(db: DB, id: number): User | undefined {
-  return toUser(db.prepare('SELECT id, username, role, password_hash FROM users WHERE id = ?').get(id) as UserRow | undefined);
+  return toUser(db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined);
 }
 
 export function userCount(db: DB): number {
   return (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+}
+
+export function listUsers(db: DB): UserSummary[] {
+  const rows = db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY id`).all() as UserRow[];
+  return rows.map((r) => {
+    const u = toUser(r)!;
+    return { id: u.id, username: u.username, role: u.role, email: u.email, emailVerified: u.emailVerified, totpEnabled: u.totpEnabled, grants: grantsOf(db, u.id) };
+  });
+}
+
+function ownerCount(db: DB): number {
+  return (db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'owner'").get() as { n: number }).n;
+}
+
+/** Changes a role; the last owner cannot be demoted, so the household never loses control. */
+export function setRole(db: DB, userId: number, role: Role): void {
+  db.transaction(() => {
+    const user = getUser(db, userId);
+    if (!user) throw new UserError('no such user');
+    if (user.role === 'owner' && role !== 'owner' && ownerCount(db) === 1) throw new UserError('the last owner cannot be given another role');
+    db.prepare('UPDATE users SET role = ? WHERE id = ?').run(role, userId);
+  }).immediate();
+}
+
+export function deleteUser(db: DB, userId: number): void {
+  db.transaction(() => {
+    const user = getUser(db, userId);
+    if (!user) throw new UserError('no such user');
+    if (user.role === 'owner' && ownerCount(db) === 1) throw new UserError('the last owner cannot be removed');
+    db.prepare('DELETE FROM users WHERE id = ?').run(userId);
+  }).immediate();
+}
+
+export async function setPassword(db: DB, userId: number, password: string): Promise<void> {
+  const user = getUser(db, userId);
+  if (!user) throw new UserError('no such user');
+  const problem = passwordProblem(password, { username: user.username, email: user.email ?? undefined });
+  if (problem) throw new UserError(problem);
+  db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), userId);
+}
+
+export function grantsOf(db: DB, userId: number): string[] {
+  return (db.prepare('SELECT device_id FROM camera_grants WHERE user_id = ? ORDER BY device_id').all(userId) as Array<{ device_id: string }>).map((r) => r.device_id);
+}
+
+/** Replaces a user's camera grants; every id must name a paired camera. */
+export function setGrants(db: DB, userId: number, deviceIds: readonly string[]): void {
+  db.transaction(() => {
+    if (!getUser(db, userId)) throw new UserError('no such user');
+    for (const id of deviceIds) {
+      if (!db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id)) throw new UserError(`no camera with id ${id}`);
+    }
+    db.prepare('DELETE FROM camera_grants WHERE user_id = ?').run(userId);
+    const insert = db.prepare('INSERT INTO camera_grants (user_id, device_id) VALUES (?, ?)');
+    for (const id of new Set(deviceIds)) insert.run(userId, id);
+  }).immediate();
+}
+
+/**
+ * The cameras whose footage a user may see: 'all', or an explicit list (empty for
+ * installers). Every footage route filters through this, so a grant is enforced once.
+ */
+export function visibleCameras(db: DB, user: Pick<User, 'id' | 'role'>): 'all' | string[] {
+  if (user.role === 'owner' || user.role === 'member') return 'all';
+  if (user.role === 'viewer') return grantsOf(db, user.id);
+  return [];
 }

@@ -1,0 +1,60 @@
+import type { DB } from '../common/database';
+import {
+  accountAfterFailure,
+  accountVerdict,
+  ipAfterFailure,
+  ipVerdict,
+  type ThrottleState,
+  type ThrottleVerdict,
+} from './loginThrottlePolicy';
+
+/*
+ * The throttle counters live in SQLite so a lockout survives a hub restart: restarting
+ * the hub must not hand an attacker five fresh guesses.
+ */
+
+type Scope = 'ip' | 'account';
+
+export class LoginThrottle {
+  constructor(private readonly db: DB) {}
+
+  private load(scope: Scope, key: string): ThrottleState | undefined {
+    const row = this.db
+      .prepare('SELECT failures, first_failure_at, last_failure_at, locked_until FROM login_throttle WHERE scope = ? AND key = ?')
+      .get(scope, key) as { failures: number; first_failure_at: number; last_failure_at: number; locked_until: number | null } | undefined;
+    return row && { failures: row.failures, firstFailureAt: row.first_failure_at, lastFailureAt: row.last_failure_at, lockedUntil: row.locked_until };
+  }
+
+  private save(scope: Scope, key: string, s: ThrottleState): void {
+    this.db
+      .prepare(
+        `INSERT INTO login_throttle (scope, key, failures, first_failure_at, last_failure_at, locked_until) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, key) DO UPDATE SET failures = excluded.failures, first_failure_at = excluded.first_failure_at,
+           last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
+      )
+      .run(scope, key, s.failures, s.firstFailureAt, s.lastFailureAt, s.lockedUntil);
+  }
+
+  checkIp(ip: string, now: number): ThrottleVerdict {
+    return ipVerdict(this.load('ip', ip), now);
+  }
+
+  checkAccount(userId: number, now: number, knownBrowser: boolean): ThrottleVerdict {
+    return accountVerdict(this.load('account', String(userId)), now, knownBrowser);
+  }
+
+  /** Counts a failure against the IP (and the account, when the name was real); says whether the IP just got locked. */
+  recordFailure(ip: string, userId: number | undefined, now: number): { ipLockedUntil: number | null } {
+    return this.db.transaction(() => {
+      const ipState = ipAfterFailure(this.load('ip', ip), now);
+      this.save('ip', ip, ipState);
+      if (userId !== undefined) this.save('account', String(userId), accountAfterFailure(this.load('account', String(userId)), now));
+      return { ipLockedUntil: ipState.lockedUntil };
+    })();
+  }
+
+  /** A full sign-in clears the IP's and the account's counters. */
+  recordSuccess(ip: string, userId: number): void {
+    this.db.prepare("DELETE FROM login_throttle WHERE (scope = 'ip' AND key = ?) OR (scope = 'account' AND key = ?)").run(ip, String(userId));
+  }
+}

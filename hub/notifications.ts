@@ -1,0 +1,51 @@
+import type { DB } from '../common/database';
+import type { Logger } from '../common/logger';
+import type { Mailer } from './mailer';
+
+/*
+ * Notices for one user: shown in the UI, and mailed when SMTP is configured and the
+ * user's address is verified. A failed mail never fails the action that caused it.
+ */
+
+export interface Notice {
+  id: number;
+  at: number;
+  kind: string;
+  message: string;
+  read: boolean;
+}
+
+export async function notifyUser(
+  db: DB,
+  mailer: Mailer,
+  log: Logger,
+  userId: number,
+  notice: { kind: string; subject: string; message: string },
+  now = Date.now(),
+): Promise<void> {
+  db.prepare('INSERT INTO notifications (user_id, at, kind, message) VALUES (?, ?, ?, ?)').run(userId, now, notice.kind, notice.message);
+  const row = db.prepare('SELECT email, email_verified_at FROM users WHERE id = ?').get(userId) as
+    | { email: string | null; email_verified_at: number | null }
+    | undefined;
+  if (!mailer.configured || !row?.email || row.email_verified_at === null) return;
+  try {
+    await mailer.send({ to: row.email, subject: notice.subject, text: notice.message });
+  } catch (err) {
+    log.warn({ kind: notice.kind, err: (err as Error).message }, 'could not mail a notice; it is still shown in the UI');
+  }
+}
+
+export function listNotices(db: DB, userId: number, limit = 50): Notice[] {
+  const rows = db.prepare('SELECT id, at, kind, message, read_at FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?').all(userId, limit) as Array<{
+    id: number;
+    at: number;
+    kind: string;
+    message: string;
+    read_at: number | null;
+  }>;
+  return rows.map((r) => ({ id: r.id, at: r.at, kind: r.kind, message: r.message, read: r.read_at !== null }));
+}
+
+export function markNoticesRead(db: DB, userId: number, now = Date.now()): void {
+  db.prepare('UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL').run(now, userId);
+}

@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
+import type { DB } from '../common/database';
+import type { Logger } from '../common/logger';
+import type { HubConfig } from '../common/config';
+import { safeEqual } from '../common/tokens';
+import type { AuditLog } from './auditLog';
+import type { ClipStore } from './clipStore';
+import type { DeviceConnections } from './deviceConnections';
+import { deviceForToken, type Device } from './devices';
+import type { HubSecret } from './hubSecret';
+import { HttpError, tooManyRequests } from './httpError';
+import type { LoginThrottle } from './loginThrottle';
+import type { Mailer } from './mailer';
+import { RateLimiter, type RateRule } from './rateLimit';
+import { SESSION_COOKIE, touchSession, type Session } from './sessions';
+import { getSecuritySettings } from './settings';
+import type { TlsManager } from './tlsManager';
+import { getUser, type Role, type User } from './users';
+
+/*
+ * Every HTTP route is declared in one table with who may call it. Authentication, role
+ * checks, CSRF, rate limits and body limits are applied here from the declaration, not
+ * inside handlers, so a handler cannot forget them; the OpenAPI document and the test
+ * that walks the route × role matrix are generated from the same table.
+ */
+
+export type Access =
+  /** Anyone, signed in or not. */
+  | { kind: 'public' }
+  /** A paired camera, by its bearer token; it only ever acts as itself. */
+  | { kind: 'device' }
+  /**
+   * Signed-in users with one of `roles`. `duringEnrollment`: still allowed when the owner
+   * requires 2FA and this user has not set it up yet (enrollment and sign-out).
+   */
+  | { kind: 'user'; roles: readonly Role[]; duringEnrollment?: boolean };
+
+export type RateLimitName = 'pairing' | 'upload' | 'signin' | 'device';
+
+export const RATE_RULES: Record<RateLimitName, RateRule> = {
+  pairing: { burst: 10, perMinute: 10 },
+  upload: { burst: 60, perMinute: 120 },
+  signin: { burst: 20, perMinute: 20 },
+  device: { burst: 120, perMinute: 600 },
+};
+
+export interface RouteDef {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  access: Access;
+  summary: string;
+  schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
+  /** Bytes; JSON routes default to 16 KiB. */
+  bodyLimit?: number;
+  rateLimit?: RateLimitName;
+  /** Runs before authentication (content-type checks that must not read the body). */
+  onRequest?: (req: FastifyRequest) => Promise<void>;
+  handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+export interface HubRuntimeInfo {
+  httpsPort: number;
+  httpPort: number | null;
+}
+
+/** What route handlers use; one object so route modules stay plain functions. */
+export interface HubServices {
+  db: DB;
+  log: Logger;
+  config: HubConfig;
+  tls: TlsManager;
+  clips: ClipStore;
+  footagePublicKey: Uint8Array;
+  secret: HubSecret;
+  audit: AuditLog;
+  mailer: Mailer;
+  throttle: LoginThrottle;
+  connections: DeviceConnections;
+  runtime: () => HubRuntimeInfo;
+  now: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: User;
+    device?: Device;
+    session?: Session;
+    sessionId?: string;
+  }
+}
+
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+export function csrfTokenFor(sessionId: string): string {
+  return createHash('sha256').update(`csrf:${sessionId}`).digest('base64url');
+}
+
+/** Who did something, as the audit log names them. */
+export function actorOf(req: FastifyRequest): string {
+  if (req.user) return `user:${req.user.username}`;
+  if (req.device) return `device:${req.device.id}`;
+  return `ip:${req.ip}`;
+}
+
+/** The signed-in user of a request that passed a `user` access check. */
+export function userOf(req: FastifyRequest): User {
+  if (!req.user) throw new Error('route declared without user access');
+  return req.user;
+}
+
+export function deviceOf(req: FastifyRequest): Device {
+  if (!req.device) throw new Error('route declared without device access');
+  return req.device;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
+
+function authenticate(svc: HubServices, access: Access) {
+  return async (req: FastifyRequest): Promise<void> => {
+    if (access.kind === 'public') return;
+    if (access.kind === 'device') {
+      const auth = req.headers.authorization;
+      const match = typeof auth === 'string' ? BEARER.exec(auth) : null;
+      const device = match ? deviceForToken(svc.db, match[1]!, svc.now()) : null;
+      if (!device) throw new HttpError(401, 'BAD_DEVICE_TOKEN', 'missing, unknown, rotated or revoked device token');
+      svc.connections.add(device.id, req.socket);
+      req.device = device;
+      return;
+    }
+    const sid = req.cookies[SESSION_COOKIE];
+    const session = sid ? touchSession(svc.db, sid, svc.config.sessionIdleMinutes * 60_000, svc.now()) : null;
+    const user = session ? getUser(svc.db, session.userId) : undefined;
+    if (!user || !sid || !session) throw new HttpError(401, 'NOT_SIGNED_IN', 'you are not signed in (or your session ended): sign in again');
+    if (!access.roles.includes(user.role)) throw new HttpError(403, 'FORBIDDEN', `a ${user.role} may not do this`);
+    if (!access.duringEnrollment && !user.totpEnabled && getSecuritySettings(svc.db).require2fa) {
+      throw new HttpError(403, 'ENROLL_2FA', 'this home requires two-factor sign-in: set it up under Security first');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(sid))) {
+        throw new HttpError(403, 'CSRF', 'this request was missing its anti-forgery token: reload the page and try again');
+      }
+    }
+    req.user = user;
+    req.session = session;
+    req.sessionId = sid;
+  };
+}
+
+export function registerRoutes(app: FastifyInstance, svc: HubServices, routes: readonly RouteDef[]): void {
+  const limiters = new Map<RateLimitName, RateLimiter>();
+  for (const [name, rule] of Object.entries(RATE_RULES)) limiters.set(name as RateLimitName, new RateLimiter(rule, svc.now));
+  for (const route of routes) {
+    const limiter = route.rateLimit ? limiters.get(route.rateLimit)! : null;
+    app.route({
+      method: route.method,
+      url: route.url,
+      bodyLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      schema: route.schema,
+      onRequest: async (req) => {
+        if (limiter) {
+          const verdict = limiter.take(req.ip);
+          if (!verdict.allowed) {
+            const now = svc.now();
+            throw tooManyRequests('RATE_LIMITED', 'too many requests from this address: wait a moment and try again', now + verdict.retryAfterMs, now);
+          }
+        }
+        if (route.onRequest) await route.onRequest(req);
+      },
+      preHandler: authenticate(svc, route.access),
+      handler: route.handler,
+    });
+  }
+}
+
+function accessLabel(access: Access): string[] {
+  if (access.kind === 'user') return [...access.roles];
+  return [access.kind];
+}
+
+/** OpenAPI 3.1 document of the route table (TypeBox schemas are JSON Schema already). */
+export function openApiDocument(routes: readonly RouteDef[], version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [
+      ['path', r.schema?.params],
+      ['query', r.schema?.querystring],
+    ] as const) {
+      const props = (schema as { properties?: Record<string, unknown>; required?: string[] } | undefined)?.properties ?? {};
+      const required = (schema as { required?: string[] } | undefined)?.required ?? [];
+      for (const [name, s] of Object.entries(props)) parameters.push({ name, in: where, required: where === 'path' || required.includes(name), schema: s });
+    }
+    const op: Record<string, unknown> = {
+      summary: r.summary,
+      'x-porchlight-access': accessLabel(r.access),
+      security: r.access.kind === 'public' ? [] : r.access.kind === 'device' ? [{ deviceToken: [] }] : [{ session: [], csrf: [] }],
+      responses: { '200': { description: 'success' }, '4XX': { description: 'error: { error: { code, message } }' } },
+    };
+    if (parameters.length) op.parameters = parameters;
+    if (r.schema?.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
+    (paths[path] ??= {})[r.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Porchlight hub API', version },
+    components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token', description: 'required on every request that changes state' },
+        deviceToken: { type: 'http', scheme: 'bearer', description: 'the device token a camera got when it paired' },
+      },
+    },
+    paths,
+  };
+}

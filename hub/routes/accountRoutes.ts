@@ -1,0 +1,210 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
+import { HttpError, refusalsAs400 } from '../httpError';
+import { listNotices, markNoticesRead } from '../notifications';
+import { verifyPassword } from '../passwords';
+import { actorOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { deleteSessionByHandle, deleteUserSessions, listSessions, SESSION_COOKIE } from '../sessions';
+import { getSecuritySettings } from '../settings';
+import {
+  beginTotpEnrollment,
+  confirmTotpEnrollment,
+  disableTotp,
+  regenerateRecoveryCodes,
+  TotpError,
+  useRecoveryCode,
+  verifyTotp,
+} from '../totp';
+import { ROLES, setPassword, UserError } from '../users';
+
+/*
+ * What every signed-in person manages for themselves: password, email address, 2FA,
+ * sessions and notices. Changing a secret asks for the current one again, so a session
+ * left open on a shared computer cannot take the account over.
+ */
+
+const Strict = { additionalProperties: false } as const;
+const PasswordChangeBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 1, maxLength: 256 }) },
+  Strict,
+);
+const EmailBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, Strict);
+const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }, Strict);
+const TotpDisableBody = Type.Object(
+  {
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
+    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
+  },
+  Strict,
+);
+const HandleParams = Type.Object({ handle: Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
+
+export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[] {
+  const { db, audit } = svc;
+  const everyone = { kind: 'user', roles: ROLES } as const;
+  const enrolling = { kind: 'user', roles: ROLES, duringEnrollment: true } as const;
+
+  const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([TotpError, EmailCodeError, UserError], fn);
+
+  return [
+    {
+      method: 'POST',
+      url: '/api/me/password',
+      access: everyone,
+      summary: 'Change your password (signs out your other sessions)',
+      schema: { body: PasswordChangeBody },
+      rateLimit: 'signin',
+      handler: async (req) => {
+        const user = userOf(req);
+        const body = req.body as Static<typeof PasswordChangeBody>;
+        if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your current password is not right');
+        await refused(() => setPassword(db, user.id, body.newPassword));
+        db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle != ?').run(user.id, req.session!.handle);
+        audit.append({ actor: actorOf(req), action: 'user.password_changed', ip: req.ip }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/me/email',
+      access: enrolling,
+      summary: 'Set your email address; a verification code is mailed (or shown to the owner without SMTP)',
+      schema: { body: EmailBody },
+      rateLimit: 'pairing',
+      handler: async (req) => {
+        const user = userOf(req);
+        const { email } = req.body as Static<typeof EmailBody>;
+        const result = await refused(() =>
+          startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: hubUrl() }, svc.now()),
+        );
+        audit.append({ actor: actorOf(req), action: 'user.email_changed', ip: req.ip, detail: { sent: result.sent } }, svc.now());
+        return { sent: result.sent, mailConfigured: svc.mailer.configured };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/me/email/confirm',
+      access: enrolling,
+      summary: 'Confirm your email address with the code you received',
+      schema: { body: CodeBody },
+      rateLimit: 'pairing',
+      handler: async (req) => {
+        const user = userOf(req);
+        await refused(() => confirmEmail(db, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
+        audit.append({ actor: actorOf(req), action: 'user.email_verified', ip: req.ip }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/me/totp',
+      access: enrolling,
+      summary: 'Start 2FA enrollment: returns the secret, its otpauth URI and a QR code',
+      handler: async (req) => {
+        const user = userOf(req);
+        return refused(() => beginTotpEnrollment(db, svc.secret, user, svc.now()));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/me/totp/confirm',
+      access: enrolling,
+      summary: 'Finish 2FA enrollment with a code from the app; returns 10 one-time recovery codes',
+      schema: { body: CodeBody },
+      handler: async (req) => {
+        const user = userOf(req);
+        const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
+        audit.append({ actor: actorOf(req), action: 'totp.enabled', ip: req.ip }, svc.now());
+        return result;
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/me/totp/disable',
+      access: everyone,
+      summary: 'Turn 2FA off (needs your password and a current code or a recovery code)',
+      schema: { body: TotpDisableBody },
+      rateLimit: 'signin',
+      handler: async (req) => {
+        const user = userOf(req);
+        const body = req.body as Static<typeof TotpDisableBody>;
+        if (getSecuritySettings(db).require2fa) throw new HttpError(409, '2FA_REQUIRED', 'the owner requires two-factor sign-in for everyone in this home');
+        if (!user.totpEnabled) throw new HttpError(409, 'NOT_ENROLLED', 'two-factor sign-in is not on');
+        if (!(await verifyPassword(user.passwordHash, body.password))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your password is not right');
+        const second = body.code !== undefined ? await verifyTotp(db, svc.secret, user.id, body.code, svc.now()) : body.recoveryCode !== undefined && useRecoveryCode(db, user.id, body.recoveryCode, svc.now());
+        if (!second) throw new HttpError(403, 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');
+        disableTotp(db, user.id);
+        audit.append({ actor: actorOf(req), action: 'totp.disabled', ip: req.ip }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/me/totp/recovery-codes',
+      access: everyone,
+      summary: 'Replace your recovery codes (needs a current code); the old ones stop working',
+      schema: { body: CodeBody },
+      rateLimit: 'signin',
+      handler: async (req) => {
+        const user = userOf(req);
+        if (!(await verifyTotp(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()))) {
+          throw new HttpError(403, 'BAD_SECOND_FACTOR', 'wrong or already used code from your authenticator app');
+        }
+        const recoveryCodes = await refused(() => regenerateRecoveryCodes(db, user.id));
+        audit.append({ actor: actorOf(req), action: 'totp.recovery_codes_replaced', ip: req.ip }, svc.now());
+        return { recoveryCodes };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/sessions',
+      access: everyone,
+      summary: 'Your active sessions',
+      handler: async (req) => ({ sessions: listSessions(db, userOf(req).id, req.session!.handle, svc.now()) }),
+    },
+    {
+      method: 'DELETE',
+      url: '/api/sessions/:handle',
+      access: everyone,
+      summary: 'Sign out one of your sessions',
+      schema: { params: HandleParams },
+      handler: async (req, reply) => {
+        const { handle } = req.params as Static<typeof HandleParams>;
+        if (!deleteSessionByHandle(db, userOf(req).id, handle)) throw new HttpError(404, 'NO_SUCH_SESSION', 'no such session (it may have ended already)');
+        audit.append({ actor: actorOf(req), action: 'auth.session_revoked', ip: req.ip }, svc.now());
+        if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/sessions/sign-out-everywhere',
+      access: everyone,
+      summary: 'Sign out every session of your account, this one included',
+      handler: async (req, reply) => {
+        const n = deleteUserSessions(db, userOf(req).id);
+        audit.append({ actor: actorOf(req), action: 'auth.signed_out_everywhere', ip: req.ip, detail: { sessions: n } }, svc.now());
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return { ok: true, sessions: n };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/me/notices',
+      access: everyone,
+      summary: 'Your notices (e.g. a sign-in from a new device)',
+      handler: async (req) => ({ notices: listNotices(db, userOf(req).id) }),
+    },
+    {
+      method: 'POST',
+      url: '/api/me/notices/read',
+      access: everyone,
+      summary: 'Mark your notices read',
+      handler: async (req) => {
+        markNoticesRead(db, userOf(req).id, svc.now());
+        return { ok: true };
+      },
+    },
+  ];
+}

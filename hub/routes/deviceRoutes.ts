@@ -1,0 +1,212 @@
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import {
+  CLIP_META_HEADER,
+  ClipUploadMetaSchema,
+  MotionEventSchema,
+  PairRequestSchema,
+  type MotionEvent,
+  type PairRequest,
+  type PairResponse,
+} from '../../common/protocol';
+import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
+import { HttpError, refusalsAs400 } from '../httpError';
+import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
+import { actorOf, deviceOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
+
+/*
+ * Cameras: pairing and re-provisioning (owner or installer), and the device side of the
+ * API, where a token only ever acts as its own device. Revoking or re-provisioning cuts
+ * the device's open connections at once.
+ */
+
+const Strict = { additionalProperties: false } as const;
+const DeviceParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
+const CHANNEL_HEARTBEAT_MS = 25_000;
+
+export function deviceRoutes(svc: HubServices): RouteDef[] {
+  const { db, audit, log } = svc;
+  const managers = { kind: 'user', roles: DEVICE_ROLES } as const;
+  const deviceOrThrow = (id: string) => {
+    const device = getDevice(db, id);
+    if (!device) throw new HttpError(404, 'NO_SUCH_DEVICE', 'no such camera');
+    return device;
+  };
+
+  const requireOctetStream = async (req: FastifyRequest) => {
+    // Checked before the body is parsed, so a wrong type is named as such rather than as "too large".
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+      throw new HttpError(415, 'BAD_CONTENT_TYPE', 'send the clip as application/octet-stream');
+    }
+  };
+
+  return [
+    {
+      method: 'POST',
+      url: '/api/pairing/open',
+      access: managers,
+      summary: 'Open a pairing window; returns the one-time code for the new camera',
+      rateLimit: 'pairing',
+      handler: async (req) => {
+        const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
+        audit.append({ actor: actorOf(req), action: 'pairing.opened', ip: req.ip, detail: { expiresAt: window.expiresAt } }, svc.now());
+        log.info({ by: userOf(req).username, expiresAt: window.expiresAt }, 'pairing window opened');
+        return window;
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/devices',
+      access: { kind: 'user', roles: ROLES },
+      summary: 'Paired cameras (viewers see only the cameras granted to them)',
+      handler: async (req) => {
+        const user = userOf(req);
+        return { devices: listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user)) };
+      },
+    },
+    {
+      method: 'PATCH',
+      url: '/api/devices/:id',
+      access: managers,
+      summary: 'Rename a camera',
+      schema: { params: DeviceParams, body: RenameBody },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof DeviceParams>;
+        const before = deviceOrThrow(id);
+        const { name } = req.body as Static<typeof RenameBody>;
+        await refusalsAs400([DeviceError], () => renameDevice(db, id, name));
+        audit.append({ actor: actorOf(req), action: 'device.renamed', target: `device:${id}`, ip: req.ip, detail: { from: before.name, to: name } }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/devices/:id/reprovision',
+      access: managers,
+      summary: "Revoke a camera's token now and open a pairing window that gives it a new one",
+      schema: { params: DeviceParams },
+      rateLimit: 'pairing',
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof DeviceParams>;
+        deviceOrThrow(id);
+        const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now(), id);
+        const cut = svc.connections.cut(id);
+        audit.append({ actor: actorOf(req), action: 'device.token_rotated', target: `device:${id}`, ip: req.ip, detail: { connectionsClosed: cut } }, svc.now());
+        return window;
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/devices/:id/revoke',
+      access: managers,
+      summary: "Revoke a camera's token: it is refused at once, its clips stay",
+      schema: { params: DeviceParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof DeviceParams>;
+        deviceOrThrow(id);
+        revokeDevice(db, id, svc.now());
+        const cut = svc.connections.cut(id);
+        audit.append({ actor: actorOf(req), action: 'device.revoked', target: `device:${id}`, ip: req.ip, detail: { connectionsClosed: cut } }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/pair',
+      access: { kind: 'public' },
+      summary: 'A camera redeems a pairing code for its device id and token',
+      schema: { body: PairRequestSchema },
+      rateLimit: 'pairing',
+      handler: async (req): Promise<PairResponse> => {
+        const body = req.body as PairRequest;
+        try {
+          const paired = redeemPairingCode(db, body.code, body.name, svc.now());
+          audit.append(
+            { actor: `ip:${req.ip}`, action: paired.reprovisioned ? 'device.reprovisioned' : 'device.paired', target: `device:${paired.deviceId}`, ip: req.ip, detail: { name: paired.name } },
+            svc.now(),
+          );
+          log.info({ deviceId: paired.deviceId, name: paired.name, reprovisioned: paired.reprovisioned }, 'device paired');
+          return {
+            deviceId: paired.deviceId,
+            token: paired.token,
+            caPem: svc.tls.local.caPem,
+            caFingerprint: svc.tls.local.caFingerprint,
+            footagePublicKey: Buffer.from(svc.footagePublicKey).toString('base64'),
+          };
+        } catch (err) {
+          if (err instanceof PairingError) {
+            audit.append({ actor: `ip:${req.ip}`, action: 'pairing.refused', ip: req.ip, detail: { reason: err.reason } }, svc.now());
+            log.warn({ reason: err.reason, ip: req.ip }, 'pairing refused');
+            throw new HttpError(err.reason === 'bad-name' ? 400 : 403, `PAIRING_${err.reason.toUpperCase().replace('-', '_')}`, err.message);
+          }
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/device/clips',
+      access: { kind: 'device' },
+      summary: 'A camera uploads an encrypted clip (application/octet-stream, metadata in x-porchlight-clip)',
+      rateLimit: 'upload',
+      bodyLimit: svc.config.maxClipBytes,
+      onRequest: requireOctetStream,
+      handler: async (req, reply) => {
+        const device = deviceOf(req);
+        const rawMeta = req.headers[CLIP_META_HEADER];
+        let meta: unknown;
+        try {
+          meta = typeof rawMeta === 'string' ? JSON.parse(rawMeta) : undefined;
+        } catch {
+          meta = undefined;
+        }
+        if (!Value.Check(ClipUploadMetaSchema, meta)) {
+          const first = meta === undefined ? undefined : Value.Errors(ClipUploadMetaSchema, meta).First();
+          throw new HttpError(400, 'BAD_CLIP_META', `header ${CLIP_META_HEADER} must be clip metadata JSON${first ? `: ${first.path} ${first.message}` : ''}`);
+        }
+        const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
+        const { record, duplicate } = await svc.clips.ingest(device.id, meta, req.body as never, length);
+        if (!duplicate) log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
+        return reply.code(duplicate ? 200 : 201).send({ clipId: record.id, stored: true, duplicate });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/device/events',
+      access: { kind: 'device' },
+      summary: 'A camera reports motion starting or ending',
+      schema: { body: MotionEventSchema },
+      rateLimit: 'device',
+      handler: async (req) => {
+        const body = req.body as MotionEvent;
+        db.prepare('INSERT INTO motion_events (device_id, kind, media_time, at, received_at) VALUES (?, ?, ?, ?, ?)').run(
+          deviceOf(req).id,
+          body.kind,
+          body.mediaTime,
+          body.at,
+          svc.now(),
+        );
+        return { ok: true };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/device/channel',
+      access: { kind: 'device' },
+      summary: "A camera's long-lived channel (server-sent events) for what the hub pushes to it",
+      rateLimit: 'device',
+      handler: async (req, reply) => {
+        const device = deviceOf(req);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write(`event: hello\ndata: ${JSON.stringify({ deviceId: device.id, name: device.name })}\n\n`);
+        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), CHANNEL_HEARTBEAT_MS);
+        req.raw.socket.once('close', () => clearInterval(heartbeat));
+      },
+    },
+  ];
+}

@@ -1,0 +1,214 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { createInvitation, EmailCodeError, pendingCodes, redeemInvitation, revokeCode } from '../emailCodes';
+import { HttpError, refusalsAs400 } from '../httpError';
+import { actorOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { deleteUserSessions } from '../sessions';
+import { getSecuritySettings, setSecuritySettings } from '../settings';
+import { disableTotp } from '../totp';
+import { addUser, deleteUser, getUser, listUsers, ROLES, setGrants, setRole, UserError, type Role } from '../users';
+
+/*
+ * The household: only owners invite people, change roles and camera grants, reset a
+ * member's 2FA, read the audit log and set security policy.
+ */
+
+const Strict = { additionalProperties: false } as const;
+const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
+const DeviceIdSchema = Type.String({ pattern: '^[0-9a-f-]{36}$' });
+const UserParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
+const InviteBody = Type.Object(
+  { email: Type.String({ minLength: 3, maxLength: 254 }), role: RoleSchema, grants: Type.Optional(Type.Array(DeviceIdSchema, { maxItems: 256 })) },
+  Strict,
+);
+const AcceptBody = Type.Object(
+  {
+    code: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    username: Type.String({ minLength: 2, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  Strict,
+);
+const RoleBody = Type.Object({ role: RoleSchema }, Strict);
+const GrantsBody = Type.Object({ devices: Type.Array(DeviceIdSchema, { maxItems: 256 }) }, Strict);
+const CodeParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
+const SecurityBody = Type.Object({ require2fa: Type.Boolean() }, Strict);
+const AuditQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    action: Type.Optional(Type.String({ pattern: '^[a-z0-9_.]{1,64}$' })),
+  },
+  Strict,
+);
+
+export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDef[] {
+  const { db, audit } = svc;
+  const owner = { kind: 'user', roles: ['owner'] } as const;
+  const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([UserError, EmailCodeError], fn);
+  const targetUser = (id: number) => {
+    const user = getUser(db, id);
+    if (!user) throw new HttpError(404, 'NO_SUCH_USER', 'no such user');
+    return user;
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/api/users',
+      access: owner,
+      summary: 'Everyone in the household, with roles, 2FA state and camera grants',
+      handler: async () => ({ users: listUsers(db) }),
+    },
+    {
+      method: 'POST',
+      url: '/api/users/invitations',
+      access: owner,
+      summary: 'Invite someone by email with a role (and cameras, for viewers)',
+      schema: { body: InviteBody },
+      handler: async (req) => {
+        const body = req.body as Static<typeof InviteBody>;
+        const result = await refused(() =>
+          createInvitation(db, svc.secret, svc.mailer, { email: body.email, role: body.role, grants: body.grants ?? [], createdBy: userOf(req).id, hubUrl: hubUrl() }, svc.now()),
+        );
+        audit.append({ actor: actorOf(req), action: 'user.invited', target: body.email, ip: req.ip, detail: { role: body.role, sent: result.sent } }, svc.now());
+        // The code goes back to the owner only when no mail went out: then they hand it over themselves.
+        return { sent: result.sent, expiresAt: result.expiresAt, code: result.sent ? undefined : result.code };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/invitations/accept',
+      access: { kind: 'public' },
+      summary: 'Create your account from an invitation code',
+      schema: { body: AcceptBody },
+      rateLimit: 'pairing',
+      handler: async (req) => {
+        const body = req.body as Static<typeof AcceptBody>;
+        // The invitation is spent only once the account exists, so a refused password does not burn it.
+        const user = await refused(async () => {
+          const invitation = redeemInvitation(db, body.code, svc.now(), { dryRun: true });
+          const created = await addUser(db, body.username, body.password, invitation.role as Role, { email: invitation.email, emailVerified: true, now: svc.now() });
+          redeemInvitation(db, body.code, svc.now());
+          if (invitation.grants.length) setGrants(db, created.id, invitation.grants.filter((id) => db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id)));
+          return created;
+        });
+        audit.append({ actor: `user:${user.username}`, action: 'user.created', target: `user:${user.username}`, ip: req.ip, detail: { role: user.role, via: 'invitation' } }, svc.now());
+        return { ok: true, username: user.username, role: user.role };
+      },
+    },
+    {
+      method: 'PATCH',
+      url: '/api/users/:id',
+      access: owner,
+      summary: "Change someone's role",
+      schema: { params: UserParams, body: RoleBody },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof UserParams>;
+        const { role } = req.body as Static<typeof RoleBody>;
+        const user = targetUser(id);
+        await refused(() => setRole(db, id, role));
+        audit.append({ actor: actorOf(req), action: 'user.role_changed', target: `user:${user.username}`, ip: req.ip, detail: { from: user.role, to: role } }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/users/:id',
+      access: owner,
+      summary: 'Remove someone from the household (ends their sessions)',
+      schema: { params: UserParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof UserParams>;
+        const user = targetUser(id);
+        await refused(() => deleteUser(db, id));
+        audit.append({ actor: actorOf(req), action: 'user.removed', target: `user:${user.username}`, ip: req.ip }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/api/users/:id/grants',
+      access: owner,
+      summary: 'Set which cameras a viewer may see',
+      schema: { params: UserParams, body: GrantsBody },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof UserParams>;
+        const { devices } = req.body as Static<typeof GrantsBody>;
+        const user = targetUser(id);
+        await refused(() => setGrants(db, id, devices));
+        audit.append({ actor: actorOf(req), action: 'user.grants_changed', target: `user:${user.username}`, ip: req.ip, detail: { devices } }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/users/:id/reset-2fa',
+      access: owner,
+      summary: 'Turn off 2FA for someone who lost their phone and recovery codes (ends their sessions)',
+      schema: { params: UserParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof UserParams>;
+        const user = targetUser(id);
+        disableTotp(db, id);
+        deleteUserSessions(db, id);
+        audit.append({ actor: actorOf(req), action: 'totp.reset_by_owner', target: `user:${user.username}`, ip: req.ip }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/email-codes',
+      access: owner,
+      summary: 'Pending verification and invitation codes (to hand over when no mail server is set up)',
+      handler: async () => ({ mailConfigured: svc.mailer.configured, codes: pendingCodes(db, svc.secret, svc.now()) }),
+    },
+    {
+      method: 'DELETE',
+      url: '/api/email-codes/:id',
+      access: owner,
+      summary: 'Withdraw a pending invitation or verification code',
+      schema: { params: CodeParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof CodeParams>;
+        if (!revokeCode(db, id)) throw new HttpError(404, 'NO_SUCH_CODE', 'no such pending code');
+        audit.append({ actor: actorOf(req), action: 'user.code_withdrawn', ip: req.ip, detail: { id } }, svc.now());
+        return { ok: true };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/settings/security',
+      access: owner,
+      summary: 'Household security settings',
+      handler: async () => getSecuritySettings(db),
+    },
+    {
+      method: 'PUT',
+      url: '/api/settings/security',
+      access: owner,
+      summary: 'Change household security settings (e.g. require 2FA for everyone)',
+      schema: { body: SecurityBody },
+      handler: async (req) => {
+        const before = getSecuritySettings(db);
+        const after = req.body as Static<typeof SecurityBody>;
+        if (after.require2fa && !userOf(req).totpEnabled) {
+          throw new HttpError(409, 'ENROLL_FIRST', 'turn on two-factor sign-in for your own account before requiring it for everyone');
+        }
+        setSecuritySettings(db, after);
+        audit.append({ actor: actorOf(req), action: 'settings.security_changed', ip: req.ip, detail: { from: before, to: after } }, svc.now());
+        return after;
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/audit',
+      access: owner,
+      summary: 'The audit log, newest first',
+      schema: { querystring: AuditQuery },
+      handler: async (req) => {
+        const q = req.query as Static<typeof AuditQuery>;
+        return { entries: audit.list({ limit: q.limit ?? 100, beforeSeq: q.before, action: q.action }) };
+      },
+    },
+  ];
+}

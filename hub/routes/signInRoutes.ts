@@ -1,0 +1,195 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { newToken } from '../../common/tokens';
+import { HttpError, humanDuration, tooManyRequests } from '../httpError';
+import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
+import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
+import { notifyUser } from '../notifications';
+import { hashPassword, verifyPassword } from '../passwords';
+import { actorOf, csrfTokenFor, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { createSession, deleteSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from '../sessions';
+import { getSecuritySettings } from '../settings';
+import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
+import { findUser, getUser, ROLES, type User } from '../users';
+
+/*
+ * Sign-in: password, then (when enrolled) a TOTP code or a recovery code. Throttling
+ * is checked before any secret is verified, so a locked-out address learns nothing,
+ * not even whether its password was right.
+ */
+
+const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+
+const SecondFactorBody = Type.Object(
+  {
+    ticket: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
+    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
+  },
+  { additionalProperties: false },
+);
+
+export function publicUser(svc: HubServices, user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    totpEnabled: user.totpEnabled,
+    recoveryCodesLeft: user.totpEnabled ? remainingRecoveryCodes(svc.db, user.id) : 0,
+    mustEnroll2fa: !user.totpEnabled && getSecuritySettings(svc.db).require2fa,
+  };
+}
+
+export function signInRoutes(svc: HubServices): RouteDef[] {
+  const { db, audit, throttle } = svc;
+
+  const refuseIfLocked = (req: FastifyRequest) => {
+    const now = svc.now();
+    const verdict = throttle.checkIp(req.ip, now);
+    if (!verdict.allowed) {
+      throw tooManyRequests(
+        'LOCKED_OUT',
+        `too many failed sign-ins from this address: try again in ${humanDuration(verdict.retryAt - now)}`,
+        verdict.retryAt,
+        now,
+      );
+    }
+  };
+
+  const refuseIfThrottled = (req: FastifyRequest, user: User) => {
+    const now = svc.now();
+    const verdict = throttle.checkAccount(user.id, now, isKnownBrowser(db, user.id, req.cookies[BROWSER_COOKIE]));
+    if (!verdict.allowed) {
+      throw tooManyRequests(
+        'ACCOUNT_THROTTLED',
+        `too many failed sign-ins for this account: try again in ${humanDuration(verdict.retryAt - now)}, or from a device that has signed in before`,
+        verdict.retryAt,
+        now,
+      );
+    }
+  };
+
+  const fail = (req: FastifyRequest, user: User | undefined, step: 'password' | 'totp' | 'recovery', message: string): never => {
+    const now = svc.now();
+    const { ipLockedUntil } = throttle.recordFailure(req.ip, user?.id, now);
+    audit.append({ actor: `ip:${req.ip}`, action: 'auth.login_failed', target: user ? `user:${user.username}` : null, ip: req.ip, detail: { step } }, now);
+    svc.log.warn({ ip: req.ip, step, user: user?.username }, 'sign-in failed');
+    if (ipLockedUntil !== null) {
+      audit.append({ actor: 'system', action: 'auth.lockout', target: `ip:${req.ip}`, ip: req.ip, detail: { until: ipLockedUntil } }, now);
+      svc.log.warn({ ip: req.ip, until: new Date(ipLockedUntil).toISOString() }, 'address locked out of sign-in');
+    }
+    throw new HttpError(401, step === 'password' ? 'BAD_CREDENTIALS' : 'BAD_SECOND_FACTOR', message);
+  };
+
+  const completeSignIn = async (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => {
+    const now = svc.now();
+    throttle.recordSuccess(req.ip, user.id);
+    let browserId = req.cookies[BROWSER_COOKIE];
+    if (!browserId || !/^[A-Za-z0-9_-]{32}$/.test(browserId)) browserId = newBrowserId();
+    const hadBrowsers = db.prepare('SELECT 1 FROM known_browsers WHERE user_id = ?').get(user.id) !== undefined;
+    const isNew = rememberBrowser(db, user.id, browserId, req.headers['user-agent'], now);
+    const sid = createSession(db, user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, now);
+    audit.append({ actor: `user:${user.username}`, action: 'auth.login', ip: req.ip, detail: { method, newDevice: isNew } }, now);
+    if (isNew && hadBrowsers) {
+      audit.append({ actor: `user:${user.username}`, action: 'auth.new_device', ip: req.ip, detail: { userAgent: req.headers['user-agent']?.slice(0, 120) ?? null } }, now);
+      await notifyUser(db, svc.mailer, svc.log, user.id, {
+        kind: 'new-device',
+        subject: 'Porchlight: new sign-in',
+        message: `Your account ${user.username} signed in from a new device (${req.headers['user-agent']?.slice(0, 120) ?? 'unknown browser'}, address ${req.ip}) at ${new Date(now).toISOString()}. If this was not you, sign out all sessions and change your password.`,
+      }, now);
+    }
+    svc.log.info({ user: user.username, ip: req.ip, method }, 'signed in');
+    reply.setCookie(SESSION_COOKIE, sid, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', maxAge: SESSION_ABSOLUTE_MS / 1000 });
+    reply.setCookie(BROWSER_COOKIE, browserId, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', maxAge: BROWSER_COOKIE_MAX_AGE_S });
+    return { status: 'signed_in' as const, user: publicUser(svc, user), csrfToken: csrfTokenFor(sid) };
+  };
+
+  return [
+    {
+      method: 'POST',
+      url: '/api/login',
+      access: { kind: 'public' },
+      summary: 'Sign in with user name and password; answers totp_required when 2FA is on',
+      schema: { body: LoginBody },
+      rateLimit: 'signin',
+      handler: async (req, reply) => {
+        refuseIfLocked(req);
+        const body = req.body as Static<typeof LoginBody>;
+        const user = findUser(db, body.username);
+        if (user) refuseIfThrottled(req, user);
+        // Unknown names verify against a dummy hash too, so timing does not reveal which names exist.
+        const ok = await verifyPassword(user?.passwordHash ?? (await unknownUserHash()), body.password);
+        if (!user || !ok) return fail(req, user, 'password', 'wrong user name or password');
+        if (user.totpEnabled) {
+          return { status: 'totp_required', ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
+        }
+        return completeSignIn(req, reply, user, 'password');
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/login/totp',
+      access: { kind: 'public' },
+      summary: 'Second sign-in step: a TOTP code or a recovery code, with the ticket from /api/login',
+      schema: { body: SecondFactorBody },
+      rateLimit: 'signin',
+      handler: async (req, reply) => {
+        refuseIfLocked(req);
+        const body = req.body as Static<typeof SecondFactorBody>;
+        if ((body.code === undefined) === (body.recoveryCode === undefined)) {
+          throw new HttpError(400, 'BAD_REQUEST', 'send either a code from your authenticator app or a recovery code');
+        }
+        const userId = ticketUser(db, body.ticket, req.ip, svc.now());
+        const user = userId === null ? undefined : getUser(db, userId);
+        if (!user) throw new HttpError(401, 'TICKET_EXPIRED', 'this sign-in took too long: enter your password again');
+        refuseIfThrottled(req, user);
+        if (body.code !== undefined) {
+          if (!(await verifyTotp(db, svc.secret, user.id, body.code, svc.now()))) {
+            return fail(req, user, 'totp', 'wrong or already used code: wait for the next code from your authenticator app');
+          }
+        } else if (!useRecoveryCode(db, user.id, body.recoveryCode!, svc.now())) {
+          return fail(req, user, 'recovery', 'wrong or already used recovery code');
+        }
+        spendLoginTicket(db, body.ticket);
+        if (body.recoveryCode !== undefined) {
+          audit.append({ actor: `user:${user.username}`, action: 'totp.recovery_code_used', ip: req.ip, detail: { left: remainingRecoveryCodes(db, user.id) } }, svc.now());
+        }
+        return completeSignIn(req, reply, user, body.code !== undefined ? 'password+totp' : 'password+recovery');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/session',
+      access: { kind: 'user', roles: ROLES, duringEnrollment: true },
+      summary: 'The signed-in user and the CSRF token for this session',
+      handler: async (req) => ({ user: publicUser(svc, userOf(req)), csrfToken: csrfTokenFor(req.sessionId!) }),
+    },
+    {
+      method: 'POST',
+      url: '/api/logout',
+      access: { kind: 'user', roles: ROLES, duringEnrollment: true },
+      summary: 'Sign out this session',
+      handler: async (req, reply) => {
+        deleteSession(db, req.sessionId!);
+        audit.append({ actor: actorOf(req), action: 'auth.logout', ip: req.ip }, svc.now());
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return { ok: true };
+      },
+    },
+  ];
+}
+
+let dummyHash: Promise<string> | undefined;
+/** The hash of a random password nobody knows: verifying it makes unknown-user sign-ins cost the same. */
+function unknownUserHash(): Promise<string> {
+  dummyHash ??= hashPassword(newToken(16));
+  return dummyHash;
+}

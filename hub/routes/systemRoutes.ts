@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { HubServices, RouteDef } from '../routeTable';
+import { DEVICE_ROLES } from '../users';
+
+const UI_DIR = path.join(__dirname, '..', '..', '..', 'hub', 'ui');
+const UI_FILES: Array<[string, string, string]> = [
+  ['/', 'index.html', 'text/html; charset=utf-8'],
+  ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+  ['/app.css', 'app.css', 'text/css; charset=utf-8'],
+];
+
+export const HUB_VERSION: string = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The page, health (public: the UI shows the ports before sign-in), and system status for owners and installers. */
+export function systemRoutes(svc: HubServices): RouteDef[] {
+  const ui: RouteDef[] = UI_FILES.map(([url, file, type]) => {
+    const body = readFileSync(path.join(UI_DIR, file));
+    return {
+      method: 'GET',
+      url,
+      access: { kind: 'public' },
+      summary: `Web UI: ${file}`,
+      handler: async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(body),
+    };
+  });
+  return [
+    ...ui,
+    {
+      method: 'GET',
+      url: '/api/health',
+      access: { kind: 'public' },
+      summary: 'Liveness, and the ports the hub chose',
+      handler: async () => ({ ok: true, service: 'porchlight-hub', ...svc.runtime() }),
+    },
+    {
+      method: 'GET',
+      url: '/api/system',
+      access: { kind: 'user', roles: DEVICE_ROLES },
+      summary: 'Version, ports, certificate and mail status',
+      handler: async () => ({
+        version: HUB_VERSION,
+        ...svc.runtime(),
+        certificate: svc.tls.status(),
+        caFingerprint: svc.tls.local.caFingerprint,
+        mailConfigured: svc.mailer.configured,
+      }),
+    },
+  ];
+}

@@ -1,0 +1,167 @@
+import { promises as fs, watchFile, unwatchFile } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import * as tls from 'node:tls';
+import type { Logger } from '../common/logger';
+import { AGENT_SERVERNAME } from '../common/protocol';
+import { ensureHubTls, type HubTls } from './certificates';
+
+/*
+ * Owns what the HTTPS server presents. Agents (which send AGENT_SERVERNAME) always get
+ * the certificate from the hub's own CA, which they pinned. Browsers get the household's
+ * own certificate when one is configured (e.g. from Let's Encrypt), else the local one.
+ * Both are swapped in place — server.setSecureContext — so renewing or installing a
+ * certificate never needs a restart. A bad user certificate is refused with a log line
+ * and the previous one stays in use.
+ */
+
+/** TLS 1.2 suites allowed: ECDHE key exchange and AEAD ciphers only. TLS 1.3 suites are all AEAD. */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+const POLICY = { minVersion: 'TLSv1.2', ciphers: TLS12_CIPHERS, honorCipherOrder: true } as const;
+const RENEW_CHECK_MS = 6 * 3600 * 1000;
+const WATCH_INTERVAL_MS = 2000;
+
+export interface UserCertificateFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface CertificateStatus {
+  source: 'local' | 'user';
+  subject: string;
+  issuer: string;
+  validTo: string;
+  fingerprint: string;
+  /** Set when a configured user certificate could not be used. */
+  userCertificateProblem: string | null;
+}
+
+interface Material {
+  key: string;
+  cert: string;
+}
+
+/** Checks a user-supplied pair before it replaces a working one. */
+export function checkCertificatePair(certPem: string, keyPem: string, now = new Date()): string | null {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    return 'the certificate file is not a PEM certificate';
+  }
+  let key;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    return 'the key file is not a PEM private key';
+  }
+  if (!cert.checkPrivateKey(key)) return 'the private key does not belong to the certificate';
+  if (new Date(cert.validTo).getTime() <= now.getTime()) return `the certificate expired on ${cert.validTo}`;
+  if (new Date(cert.validFrom).getTime() > now.getTime()) return `the certificate is not valid before ${cert.validFrom}`;
+  return null;
+}
+
+export class TlsManager {
+  local!: HubTls;
+  private user: Material | null = null;
+  private userProblem: string | null = null;
+  private localCtx!: tls.SecureContext;
+  private defaultCtx!: tls.SecureContext;
+  private servers: tls.Server[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly userFiles: UserCertificateFiles | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.reload();
+  }
+
+  /** Options for https.createServer: the policy, the default certificate, and agent SNI. */
+  serverOptions(): tls.TlsOptions {
+    return {
+      ...POLICY,
+      ...this.defaultMaterial(),
+      SNICallback: (servername, cb) => cb(null, servername === AGENT_SERVERNAME ? this.localCtx : this.defaultCtx),
+    };
+  }
+
+  attach(server: tls.Server): void {
+    this.servers.push(server);
+  }
+
+  /** Renews the local certificate if due and re-reads the user's files; swaps what changed. */
+  async reload(now = new Date()): Promise<void> {
+    this.local = await ensureHubTls(this.dir, now);
+    this.localCtx = tls.createSecureContext({ ...POLICY, key: this.local.keyPem, cert: this.local.chainPem });
+    if (this.userFiles) await this.loadUser(now);
+    const material = this.defaultMaterial();
+    this.defaultCtx = this.user ? tls.createSecureContext({ ...POLICY, ...material }) : this.localCtx;
+    for (const s of this.servers) s.setSecureContext({ ...POLICY, ...material });
+  }
+
+  private async loadUser(now: Date): Promise<void> {
+    const { certFile, keyFile } = this.userFiles!;
+    let problem: string | null;
+    let material: Material | null = null;
+    try {
+      const [cert, key] = await Promise.all([fs.readFile(certFile, 'utf8'), fs.readFile(keyFile, 'utf8')]);
+      problem = checkCertificatePair(cert, key, now);
+      if (!problem) material = { cert, key };
+    } catch (err) {
+      problem = `cannot read ${(err as NodeJS.ErrnoException).path ?? certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    }
+    if (material) {
+      const changed = material.cert !== this.user?.cert;
+      this.user = material;
+      this.userProblem = null;
+      if (changed) this.log.info({ certFile, validTo: new X509Certificate(material.cert).validTo }, 'using the configured certificate for browsers');
+    } else if (problem !== this.userProblem) {
+      this.userProblem = problem;
+      this.log.error({ certFile, keyFile, problem }, this.user ? 'configured certificate refused; keeping the previous one' : 'configured certificate refused; using the hub certificate');
+    }
+  }
+
+  private defaultMaterial(): Material {
+    return this.user ?? { key: this.local.keyPem, cert: this.local.chainPem };
+  }
+
+  /** Watches the user's files and checks the local certificate for renewal periodically. */
+  start(): void {
+    const onChange = () => void this.reload().catch((err: Error) => this.log.error({ err: err.message }, 'certificate reload failed'));
+    if (this.userFiles) {
+      for (const f of [this.userFiles.certFile, this.userFiles.keyFile]) watchFile(f, { interval: WATCH_INTERVAL_MS }, onChange);
+    }
+    this.timer = setInterval(onChange, RENEW_CHECK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.userFiles) for (const f of [this.userFiles.certFile, this.userFiles.keyFile]) unwatchFile(f);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.servers = [];
+  }
+
+  status(): CertificateStatus {
+    const cert = new X509Certificate(this.defaultMaterial().cert);
+    return {
+      source: this.user ? 'user' : 'local',
+      subject: cert.subject,
+      issuer: cert.issuer,
+      validTo: cert.validTo,
+      fingerprint: cert.fingerprint256,
+      userCertificateProblem: this.userProblem,
+    };
+  }
+}
