@@ -12,6 +12,9 @@ import { readSecret } from './prompt';
  * over to the module that owns the work; nothing here knows how that work is done.
  */
 
+/** A refusal the user can fix; bin/porchlight.js prints its message and exits 1. */
+class CliError extends Error {}
+
 interface CommonOptions {
   config?: string;
   data?: string;
@@ -85,33 +88,81 @@ export function buildProgram(): Command {
       await runService(log, async () => relay.start(), () => relay.stop());
     });
 
-  const pair = program.command('pair').description('pairing windows on this hub');
-  withCommon(pair.command('open').description('open a pairing window and print its one-time code')).action(async (opts: CommonOptions) => {
+  /** Opens the hub's state for a one-shot command and appends to its audit log as `cli`. */
+  const withHubState = async <T>(opts: CommonOptions, work: (state: { db: import('../common/database').DB; cfg: Config; audit: import('../hub/auditLog').AuditLog }) => Promise<T> | T): Promise<T> => {
     const cfg = config(opts);
     const { openHubState } = await import('../hub/hub');
+    const { AuditLog } = await import('../hub/auditLog');
+    const { db, paths } = await openHubState(cfg.dataDir);
+    try {
+      return await work({ db, cfg, audit: new AuditLog(db, paths.auditHead) });
+    } finally {
+      db.close();
+    }
+  };
+
+  const pair = program.command('pair').description('pairing windows on this hub');
+  withCommon(pair.command('open').description('open a pairing window and print its one-time code')).action(async (opts: CommonOptions) => {
     const { openPairingWindow } = await import('../hub/pairing');
-    const { db } = await openHubState(cfg.dataDir);
-    const window = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000);
-    db.close();
+    const window = await withHubState(opts, ({ db, cfg, audit }) => {
+      const w = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000);
+      audit.append({ actor: 'cli', action: 'pairing.opened', detail: { expiresAt: w.expiresAt } });
+      return w;
+    });
     process.stdout.write(`${window.code}\nvalid until ${new Date(window.expiresAt).toISOString()}\n`);
   });
+
+  const device = program.command('device').description('paired cameras on this hub');
+  withCommon(device.command('list').description('list paired cameras')).action(async (opts: CommonOptions) => {
+    const { listDevices } = await import('../hub/devices');
+    const devices = await withHubState(opts, ({ db }) => listDevices(db));
+    for (const d of devices) {
+      const seen = d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : 'never';
+      process.stdout.write(`${d.id}  ${d.name}  ${d.revoked ? 'REVOKED' : 'active'}  last seen ${seen}\n`);
+    }
+  });
+  withCommon(device.command('revoke <camera>').description("revoke a camera's token (by id or name); its clips stay")).action(
+    async (camera: string, opts: CommonOptions) => {
+      const { findDevice, revokeDevice } = await import('../hub/devices');
+      const name = await withHubState(opts, ({ db, audit }) => {
+        const d = findDevice(db, camera);
+        if (!d) throw new CliError(`no camera named or numbered "${camera}" (see porchlight device list)`);
+        revokeDevice(db, d.id);
+        audit.append({ actor: 'cli', action: 'device.revoked', target: `device:${d.id}` });
+        return d.name;
+      });
+      process.stdout.write(`revoked "${name}": its token is refused from now on\n`);
+    },
+  );
+  withCommon(device.command('reprovision <camera>').description('revoke a camera\'s token and print a pairing code that gives it a new one')).action(
+    async (camera: string, opts: CommonOptions) => {
+      const { findDevice } = await import('../hub/devices');
+      const { openPairingWindow } = await import('../hub/pairing');
+      const window = await withHubState(opts, ({ db, cfg, audit }) => {
+        const d = findDevice(db, camera);
+        if (!d) throw new CliError(`no camera named or numbered "${camera}" (see porchlight device list)`);
+        const w = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000, Date.now(), d.id);
+        audit.append({ actor: 'cli', action: 'device.token_rotated', target: `device:${d.id}` });
+        return w;
+      });
+      process.stdout.write(`${window.code}\nvalid until ${new Date(window.expiresAt).toISOString()}\nrun "porchlight agent pair" on the camera with this code\n`);
+    },
+  );
 
   const user = program.command('user').description('household accounts');
   withCommon(user.command('add <username>').description('add a user'))
     .option('--role <role>', 'owner, member, viewer or installer', 'owner')
     .option('--password-file <file>', 'read the password from this file instead of asking')
-    .action(async (username: string, opts: CommonOptions & { role: string; passwordFile?: string }) => {
-      const cfg = config(opts);
-      const { openHubState } = await import('../hub/hub');
+    .option('--email <address>', 'their email address (counted as verified: the installer typed it on the hub)')
+    .action(async (username: string, opts: CommonOptions & { role: string; passwordFile?: string; email?: string }) => {
       const { addUser } = await import('../hub/users');
       const password = await readSecret('Password: ', opts.passwordFile);
-      const { db } = await openHubState(cfg.dataDir);
-      try {
-        const added = await addUser(db, username, password, opts.role as never);
-        process.stdout.write(`added ${added.role} "${added.username}"\n`);
-      } finally {
-        db.close();
-      }
+      const added = await withHubState(opts, async ({ db, audit }) => {
+        const u = await addUser(db, username, password, opts.role as never, { email: opts.email, emailVerified: true });
+        audit.append({ actor: 'cli', action: 'user.created', target: `user:${u.username}`, detail: { role: u.role } });
+        return u;
+      });
+      process.stdout.write(`added ${added.role} "${added.username}"\n`);
     });
 
   // Audit log: `audit verify` re-walks the hash chain and checks the head file; `audit list`

@@ -29,6 +29,8 @@ export function hubPaths(dataDir: string) {
   };
 }
 
+const CONNECTION_SWEEP_MS = 2000;
+
 export interface HubRuntime {
   pid: number;
   httpsPort: number;
@@ -71,11 +73,14 @@ export class Hub {
   private redirect: http.Server | null = null;
   private db: DB | null = null;
   private tls: TlsManager | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
   runtime: HubRuntime | null = null;
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
+    /** The clock every policy reads (sessions, lockouts, TOTP); tests pass a fake one. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async start(): Promise<HubRuntime> {
@@ -89,6 +94,13 @@ export class Hub {
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes);
     await clips.init();
     const ports = { httpsPort: 0, httpPort: null as number | null };
+    const connections = new DeviceConnections();
+    // Revocations made with the CLI change only the database: notice them within seconds.
+    this.sweeper = setInterval(() => {
+      const cut = connections.sweep(db);
+      if (cut) log.info({ connections: cut }, 'closed connections of revoked or rotated device tokens');
+    }, CONNECTION_SWEEP_MS);
+    this.sweeper.unref();
     const app = await buildHubServer({
       db,
       log,
@@ -100,9 +112,9 @@ export class Hub {
       audit: new AuditLog(db, paths.auditHead),
       mailer: await createMailer(config.hub.smtp, log.child({ module: 'mail' })),
       throttle: new LoginThrottle(db),
-      connections: new DeviceConnections(),
+      connections,
       runtime: () => ({ ...ports }),
-      now: Date.now,
+      now: this.now,
     });
     this.app = app;
     await app.ready();
@@ -148,6 +160,8 @@ export class Hub {
   async stop(): Promise<void> {
     this.tls?.stop();
     this.tls = null;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     await new Promise<void>((resolve) => (this.redirect ? this.redirect.close(() => resolve()) : resolve()));
     if (this.app) await this.app.close();
     this.db?.close();

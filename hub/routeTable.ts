@@ -4,7 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import type { HubConfig } from '../common/config';
-import { safeEqual } from '../common/tokens';
+import { hashToken, safeEqual } from '../common/tokens';
 import type { AuditLog } from './auditLog';
 import type { ClipStore } from './clipStore';
 import type { DeviceConnections } from './deviceConnections';
@@ -125,7 +125,7 @@ function authenticate(svc: HubServices, access: Access) {
       const match = typeof auth === 'string' ? BEARER.exec(auth) : null;
       const device = match ? deviceForToken(svc.db, match[1]!, svc.now()) : null;
       if (!device) throw new HttpError(401, 'BAD_DEVICE_TOKEN', 'missing, unknown, rotated or revoked device token');
-      svc.connections.add(device.id, req.socket);
+      svc.connections.add(device.id, hashToken(match![1]!), req.socket);
       req.device = device;
       return;
     }

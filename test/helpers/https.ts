@@ -12,13 +12,13 @@ export function call(
   base: string,
   method: string,
   route: string,
-  options: { body?: Buffer | string; headers?: Record<string, string | number> } = {},
+  options: { body?: Buffer | string; headers?: Record<string, string | number>; localAddress?: string } = {},
 ): Promise<TestResponse> {
   return new Promise((resolve, reject) => {
     const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
     const headers: Record<string, string | number> = { ...(options.headers ?? {}) };
     if (body) headers['content-length'] = body.length;
-    const req = https.request(new URL(route, base), { method, headers, rejectUnauthorized: false, agent: false }, (res) => {
+    const req = https.request(new URL(route, base), { method, headers, rejectUnauthorized: false, agent: false, localAddress: options.localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

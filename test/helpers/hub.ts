@@ -1,0 +1,98 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { parseConfig } from '../../common/config';
+import { openDatabase, type DB } from '../../common/database';
+import { createLogger } from '../../common/logger';
+import { Hub, hubPaths } from '../../hub/hub';
+import { addUser, type Role } from '../../hub/users';
+import { call, type TestResponse } from './https';
+
+/** A clock tests move by hand; the hub reads every policy time from it. */
+export class FakeClock {
+  constructor(public t = Date.now()) {}
+  readonly now = () => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export interface TestHub {
+  hub: Hub;
+  base: string;
+  httpsPort: number;
+  httpPort: number | null;
+  db: DB;
+  clock: FakeClock;
+  stop(): Promise<void>;
+}
+
+/** Starts a hub on free loopback ports in `dir`, with a fake clock and a DB handle for assertions. */
+export async function startTestHub(dir: string, hubOverrides: Record<string, unknown> = {}, clock = new FakeClock()): Promise<TestHub> {
+  const config = parseConfig({ dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
+  const hub = new Hub(config, createLogger('hub-test', 'error'), clock.now);
+  const runtime = await hub.start();
+  const db = openDatabase(hubPaths(dir).db);
+  return {
+    hub,
+    base: `https://127.0.0.1:${runtime.httpsPort}`,
+    httpsPort: runtime.httpsPort,
+    httpPort: runtime.httpPort,
+    db,
+    clock,
+    async stop() {
+      db.close();
+      await hub.stop();
+    },
+  };
+}
+
+export const PASSWORDS: Record<Role, string> = {
+  owner: 'correct horse battery staple',
+  member: 'blue kettle on the stove',
+  viewer: 'seven quiet lanterns glow',
+  installer: 'ladder drill and cable ties',
+};
+
+export async function addTestUser(db: DB, role: Role, username: string = role): Promise<void> {
+  await addUser(db, username, PASSWORDS[role], role, { email: `${username}@home.test`, emailVerified: true });
+}
+
+export interface SignedIn {
+  cookie: string;
+  csrf: string;
+  /** Cookie header with both session and browser cookies, as a browser would send. */
+  headers: Record<string, string>;
+}
+
+export function cookiesFrom(res: TestResponse): string {
+  const set = res.headers['set-cookie'];
+  const list = Array.isArray(set) ? set : set ? [set] : [];
+  return list.map((c) => c.split(';')[0]!).join('; ');
+}
+
+export const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export function login(base: string, username: string, password: string, extra: { cookie?: string; localAddress?: string } = {}) {
+  return call(base, 'POST', '/api/login', {
+    body: JSON.stringify({ username, password }),
+    headers: { ...JSON_HEADERS, ...(extra.cookie ? { cookie: extra.cookie } : {}) },
+    localAddress: extra.localAddress,
+  });
+}
+
+/** Signs in with a password only (the user must not have 2FA on). */
+export async function signIn(base: string, username: string, password: string): Promise<SignedIn> {
+  const res = await login(base, username, password);
+  assert.equal(res.status, 200, res.body.toString());
+  assert.equal(res.json().status, 'signed_in');
+  const cookie = cookiesFrom(res);
+  const csrf = res.json().csrfToken as string;
+  return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } };
+}
+
+/** A TOTP code from Debian's oathtool for the given base32 seed at the clock's time. */
+export function oathtool(seed: string, atMs: number): string {
+  const out = spawnSync('oathtool', ['--totp', '-b', seed, '--now', `@${Math.floor(atMs / 1000)}`], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout.trim();
+}
