@@ -169,7 +169,8 @@ export function registerRoutes(app: FastifyInstance, svc: HubServices, routes: r
         }
         if (route.onRequest) await route.onRequest(req);
       },
-      preHandler: authenticate(svc, route.access),
+      // Before schema validation: an unauthorised caller learns nothing about the body the route expects.
+      preValidation: authenticate(svc, route.access),
       handler: route.handler,
     });
   }

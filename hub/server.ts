@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import { ClipIngestError } from './clipStore';
 import { HttpError } from './httpError';
 import { openApiDocument, registerRoutes, type HubServices, type RouteDef } from './routeTable';
@@ -42,9 +45,21 @@ export async function buildHubServer(svc: HubServices) {
     https: svc.tls.serverOptions(),
     // Device channels are long-lived: closing the hub must not wait for cameras to hang up.
     forceCloseConnections: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   await app.register(fastifyCookie);
+
+  // Bodies are checked exactly as sent: a number where a string belongs is refused, not
+  // coerced. Path and query strings are text by nature, so they are converted first.
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const checker = TypeCompiler.Compile(schema as TSchema);
+    return (data: unknown) => {
+      const value = httpPart === 'body' ? data : Value.Convert(schema as TSchema, data);
+      if (checker.Check(value)) return { value };
+      const first = checker.Errors(value).First();
+      const where = httpPart === 'body' ? 'body' : httpPart === 'querystring' ? 'query' : httpPart === 'params' ? 'path' : String(httpPart);
+      return { error: new HttpError(400, 'BAD_REQUEST', `invalid request ${where}${first?.path ? ` at ${first.path}` : ''}: ${first?.message ?? 'does not match'}`) };
+    };
+  });
 
   // Clip uploads arrive as a raw stream; the store enforces the size cap as it reads.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
