@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
 import { parseConfig } from '../../common/config';
 import { openDatabase, type DB } from '../../common/database';
 import { createLogger } from '../../common/logger';
@@ -20,40 +19,7 @@ import { HubSecret } from '../../hub/hubSecret';
 import { createMailer, type Mailer } from '../../hub/mailer';
 import { addUser } from '../../hub/users';
 import { useTempDir } from '../helpers/tmp';
-
-interface Mail {
-  to: string;
-  subject: string;
-  body: string;
-}
-
-/** A real SMTP server on 127.0.0.1 that keeps each message's To, Subject and decoded text. */
-async function startSmtp(): Promise<{ server: SMTPServer; port: number; inbox: Mail[] }> {
-  const inbox: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const split = raw.indexOf('\r\n\r\n');
-        const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-        const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
-        let body = raw.slice(split + 4);
-        if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
-          body = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-        }
-        inbox.push({ to: header('To'), subject: header('Subject'), body: body.replace(/\r\n/g, '\n') });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.server.address() as AddressInfo).port, inbox };
-}
+import { startSmtp, type Received } from '../helpers/smtp';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -66,7 +32,7 @@ describe('email codes', function () {
   const log = createLogger('email-codes-test', 'silent');
   let db: DB;
   let secret: HubSecret;
-  let smtp: { server: SMTPServer; port: number; inbox: Mail[] };
+  let smtp: { server: SMTPServer; port: number; inbox: Received[] };
   let mailer: Mailer;
   let noMail: Mailer;
   let alice: number;
@@ -107,8 +73,8 @@ describe('email codes', function () {
     assert.deepEqual(result, { sent: true });
     assert.equal(smtp.inbox.length, 1);
     const mail = smtp.inbox[0]!;
-    assert.equal(mail.to.toLowerCase(), 'alice@home.example'); // nodemailer lower-cases the domain
-    assert.equal(mail.subject, 'Confirm your email address for Porchlight');
+    assert.equal(mail.headers.to!.toLowerCase(), 'alice@home.example'); // nodemailer lower-cases the domain
+    assert.equal(mail.headers.subject, 'Confirm your email address for Porchlight');
     assert.ok(mail.body.includes(HUB_URL), mail.body);
     const code = /^ {4}([A-Z0-9]+)$/m.exec(mail.body)?.[1];
     assert.ok(code, mail.body);
@@ -235,7 +201,7 @@ describe('email codes', function () {
     assert.match(invite.code, /^[A-Za-z0-9_-]{32}$/);
     assert.equal(smtp.inbox.length, 1);
     const mail = smtp.inbox[0]!;
-    assert.equal(mail.to, 'carol@home.example');
+    assert.equal(mail.headers.to, 'carol@home.example');
     assert.ok(mail.body.includes(`${HUB_URL}#invite=${invite.code}`), mail.body);
     assert.match(mail.body, /alice invited you/);
 

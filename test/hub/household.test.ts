@@ -1,0 +1,124 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import type { SMTPServer } from 'smtp-server';
+import { useTempDir } from '../helpers/tmp';
+import { call } from '../helpers/https';
+import { makeTestMp4 } from '../helpers/media';
+import { startSmtp, stop, type Received } from '../helpers/smtp';
+import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { ClipEncryptor } from '../../common/clipEnvelope';
+import type { PairResponse } from '../../common/protocol';
+import { pairWithHub } from '../../camera-agent/hubClient';
+import { openPairingWindow } from '../../hub/pairing';
+
+describe('hub household: invitations by mail, verified addresses, camera grants', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir();
+  let t: TestHub;
+  let smtp: { server: SMTPServer; port: number; inbox: Received[] } | undefined;
+
+  afterEach(async () => {
+    await t.stop();
+    await stop(smtp?.server);
+    smtp = undefined;
+  });
+
+  async function uploadClip(cam: PairResponse): Promise<string> {
+    const clipId = randomUUID();
+    const enc = await ClipEncryptor.create({ publicKey: new Uint8Array(Buffer.from(cam.footagePublicKey, 'base64')) }, { clipId, deviceId: cam.deviceId });
+    const body = Buffer.concat([enc.header, ...enc.push(makeTestMp4(tmp.dir)), enc.final()]);
+    const res = await call(t.base, 'POST', '/api/device/clips', {
+      body,
+      headers: {
+        authorization: `Bearer ${cam.token}`,
+        'content-type': 'application/octet-stream',
+        'x-porchlight-clip': JSON.stringify({ clipId, startedAt: Date.now(), endedAt: Date.now() + 2000, mediaStart: 0, mediaEnd: 2, trigger: 'motion' }),
+      },
+    });
+    assert.equal(res.status, 201, res.body.toString());
+    return clipId;
+  }
+
+  it('mails an invitation through SMTP; the invitee joins as a viewer and sees only the granted camera', async () => {
+    smtp = await startSmtp();
+    t = await startTestHub(tmp.dir, { smtp: { host: '127.0.0.1', port: smtp.port, security: 'none', from: 'Porchlight <hub@home.test>' } });
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const front = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'front door');
+    const garden = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'garden');
+    const frontClip = await uploadClip(front);
+    const gardenClip = await uploadClip(garden);
+
+    const invite = await call(t.base, 'POST', '/api/users/invitations', {
+      body: JSON.stringify({ email: 'nan@home.test', role: 'viewer', grants: [front.deviceId] }),
+      headers: { ...owner.headers, ...JSON_HEADERS },
+    });
+    assert.equal(invite.status, 200, invite.body.toString());
+    assert.equal(invite.json().sent, true);
+    assert.equal(invite.json().code, undefined, 'a mailed code is not echoed back');
+    assert.equal(smtp.inbox.length, 1);
+    const mail = smtp.inbox[0]!;
+    assert.deepEqual(mail.to, ['nan@home.test']);
+    const code = /#invite=([A-Za-z0-9_-]+)/.exec(mail.body)?.[1];
+    assert.ok(code, mail.body);
+
+    const weak = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'nan', password: 'password1234' }), headers: JSON_HEADERS });
+    assert.equal(weak.status, 400);
+    assert.match(weak.json().error.message, /common/);
+    const accept = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'nan', password: 'tea with grandmother at four' }), headers: JSON_HEADERS });
+    assert.equal(accept.status, 200, accept.body.toString());
+    const reuse = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'nan2', password: 'tea with grandmother at four' }), headers: JSON_HEADERS });
+    assert.equal(reuse.status, 400, 'an invitation works once');
+
+    const nan = await signIn(t.base, 'nan', 'tea with grandmother at four');
+    const me = (await call(t.base, 'GET', '/api/session', { headers: nan.headers })).json().user;
+    assert.deepEqual({ role: me.role, email: me.email, verified: me.emailVerified }, { role: 'viewer', email: 'nan@home.test', verified: true });
+    const clips = (await call(t.base, 'GET', '/api/clips', { headers: nan.headers })).json().clips as Array<{ id: string }>;
+    assert.deepEqual(clips.map((c) => c.id), [frontClip]);
+    assert.equal((await call(t.base, 'GET', `/api/clips/${frontClip}/video`, { headers: nan.headers })).status, 200);
+    assert.equal((await call(t.base, 'GET', `/api/clips/${gardenClip}/video`, { headers: nan.headers })).status, 404, 'an ungranted camera is invisible');
+
+    const users = (await call(t.base, 'GET', '/api/users', { headers: owner.headers })).json().users as Array<{ username: string; id: number }>;
+    const nanId = users.find((u) => u.username === 'nan')!.id;
+    await call(t.base, 'PUT', `/api/users/${nanId}/grants`, { body: JSON.stringify({ devices: [garden.deviceId] }), headers: { ...owner.headers, ...JSON_HEADERS } });
+    const after = (await call(t.base, 'GET', '/api/clips', { headers: nan.headers })).json().clips as Array<{ id: string }>;
+    assert.deepEqual(after.map((c) => c.id), [gardenClip], 'grants apply at once');
+
+    const audit = (await call(t.base, 'GET', '/api/audit?limit=100', { headers: owner.headers })).json().entries as Array<{ action: string }>;
+    for (const action of ['user.invited', 'user.created', 'user.grants_changed', 'clip.viewed', 'device.paired']) {
+      assert.ok(audit.some((e) => e.action === action), `audit has ${action}`);
+    }
+  });
+
+  it('without SMTP, shows pending codes to the owner so a LAN-only home still verifies addresses', async () => {
+    t = await startTestHub(tmp.dir);
+    await addTestUser(t.db, 'owner');
+    await addTestUser(t.db, 'member');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const member = await signIn(t.base, 'member', PASSWORDS.member);
+    const set = await call(t.base, 'POST', '/api/me/email', { body: JSON.stringify({ email: 'new@home.test' }), headers: { ...member.headers, ...JSON_HEADERS } });
+    assert.deepEqual(set.json(), { sent: false, mailConfigured: false });
+    const pending = (await call(t.base, 'GET', '/api/email-codes', { headers: owner.headers })).json();
+    assert.equal(pending.mailConfigured, false);
+    const entry = pending.codes.find((c: { email: string }) => c.email === 'new@home.test');
+    assert.ok(entry?.code, 'the owner can read the code');
+    assert.equal((await call(t.base, 'GET', '/api/email-codes', { headers: member.headers })).status, 403, 'only the owner sees codes');
+    const wrong = await call(t.base, 'POST', '/api/me/email/confirm', { body: JSON.stringify({ code: 'WRONGCOD' }), headers: { ...member.headers, ...JSON_HEADERS } });
+    assert.equal(wrong.status, 400);
+    const ok = await call(t.base, 'POST', '/api/me/email/confirm', { body: JSON.stringify({ code: entry.code }), headers: { ...member.headers, ...JSON_HEADERS } });
+    assert.equal(ok.status, 200, ok.body.toString());
+    const me = (await call(t.base, 'GET', '/api/session', { headers: member.headers })).json().user;
+    assert.deepEqual({ email: me.email, verified: me.emailVerified }, { email: 'new@home.test', verified: true });
+  });
+
+  it('never lets the last owner be demoted or removed', async () => {
+    t = await startTestHub(tmp.dir);
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const id = (await call(t.base, 'GET', '/api/session', { headers: owner.headers })).json().user.id as number;
+    const demote = await call(t.base, 'PATCH', `/api/users/${id}`, { body: JSON.stringify({ role: 'member' }), headers: { ...owner.headers, ...JSON_HEADERS } });
+    assert.equal(demote.status, 400);
+    assert.match(demote.json().error.message, /last owner/);
+    assert.equal((await call(t.base, 'DELETE', `/api/users/${id}`, { headers: owner.headers })).status, 400);
+  });
+});
