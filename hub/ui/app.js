@@ -13,7 +13,8 @@
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(props || {})) {
-      if (key.includes('-')) node.setAttribute(key, value);
+      // ARIA attributes (and role) as attributes: not every browser reflects them as properties.
+      if (key.includes('-') || key === 'role') node.setAttribute(key, value);
       else node[key] = value;
     }
     for (const child of children) if (child !== null && child !== undefined) node.append(child);
@@ -71,6 +72,15 @@
     note.textContent = '';
     error.textContent = sentence(err.message);
   }
+
+  /** Wraps an async action so any error it throws is shown in `area`. */
+  const guard = (area, fn) => async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      return fail(area, err);
+    }
+  };
 
   function clearMessages() {
     for (const p of document.querySelectorAll('p.error, p.note')) p.textContent = '';
@@ -155,6 +165,7 @@
     for (const id of ['clips', 'sessions', 'notices', 'users', 'codes', 'audit', 'recovery-codes']) $(id).textContent = '';
     $('totp-secret').textContent = '';
     $('totp-qr').removeAttribute('src');
+    totpStep('');
     $('player').removeAttribute('src');
     for (const form of document.querySelectorAll('form')) form.reset();
     clearMessages();
@@ -258,27 +269,23 @@
 
   /* ---------- Clips (unchanged behaviour) ---------- */
 
-  async function loadClips() {
-    try {
-      const { clips } = await api('GET', '/api/clips');
-      const list = $('clips');
-      list.textContent = '';
-      $('clips-empty').hidden = clips.length > 0;
-      for (const clip of clips) {
-        const seconds = Math.round((clip.endedAt - clip.startedAt) / 1000);
-        const button = el('button', { type: 'button', textContent: `${when(clip.startedAt)} — ${clip.deviceName} — ${seconds} s${clip.uploaded ? ' — in cloud' : ''}` });
-        button.addEventListener('click', () => {
-          const player = $('player');
-          player.hidden = false;
-          player.src = `/api/clips/${encodeURIComponent(clip.id)}/video`;
-          player.play().catch(() => undefined);
-        });
-        list.append(el('li', {}, button));
-      }
-    } catch (err) {
-      fail($('clips-view'), err);
+  const loadClips = guard($('clips-view'), async () => {
+    const { clips } = await api('GET', '/api/clips');
+    const list = $('clips');
+    list.textContent = '';
+    $('clips-empty').hidden = clips.length > 0;
+    for (const clip of clips) {
+      const seconds = Math.round((clip.endedAt - clip.startedAt) / 1000);
+      const button = el('button', { type: 'button', textContent: `${when(clip.startedAt)} — ${clip.deviceName} — ${seconds} s${clip.uploaded ? ' — in cloud' : ''}` });
+      button.addEventListener('click', () => {
+        const player = $('player');
+        player.hidden = false;
+        player.src = `/api/clips/${encodeURIComponent(clip.id)}/video`;
+        player.play().catch(() => undefined);
+      });
+      list.append(el('li', {}, button));
     }
-  }
+  });
 
   /* ---------- Security: 2FA ---------- */
 
@@ -298,18 +305,14 @@
     }
   }
 
-  $('totp-start').addEventListener('click', async () => {
-    try {
-      const setup = await api('POST', '/api/me/totp');
-      $('totp-qr').src = setup.qrSvgDataUrl;
-      $('totp-secret').textContent = setup.secret.replace(/(.{4})/g, '$1 ').trim();
-      say($('totp-panel'), '');
-      totpStep('setup');
-      $('totp-confirm-code').focus();
-    } catch (err) {
-      fail($('totp-panel'), err);
-    }
-  });
+  $('totp-start').addEventListener('click', guard($('totp-panel'), async () => {
+    const setup = await api('POST', '/api/me/totp');
+    $('totp-qr').src = setup.qrSvgDataUrl;
+    $('totp-secret').textContent = setup.secret.replace(/(.{4})/g, '$1 ').trim();
+    say($('totp-panel'), '');
+    totpStep('setup');
+    $('totp-confirm-code').focus();
+  }));
 
   onSubmit($('totp-confirm-form'), async () => {
     const { recoveryCodes } = await api('POST', '/api/me/totp/confirm', { code: $('totp-confirm-code').value.replace(/\s/g, '') });
@@ -368,44 +371,32 @@
     loadSessions();
   });
 
-  async function loadSessions() {
-    try {
-      const { sessions } = await api('GET', '/api/sessions');
-      const list = $('sessions');
-      list.textContent = '';
-      for (const s of sessions) {
-        const what = `${s.userAgent ? s.userAgent.slice(0, 80) : 'Unknown browser'}${s.ip ? ` from ${s.ip}` : ''}`;
-        const button = el('button', { type: 'button', textContent: 'Sign out', 'aria-label': `Sign out ${s.current ? 'this device' : what}` });
-        button.addEventListener('click', () => endSession(s));
-        list.append(el('li', {},
-          el('div', {}, s.current ? el('strong', { textContent: 'This device: ' }) : null, what,
-            el('br'), el('small', { textContent: `Signed in ${when(s.createdAt)} · last active ${when(s.lastSeenAt)} · ends ${when(s.expiresAt)}` })),
-          button));
-      }
-    } catch (err) {
-      fail($('sessions-panel'), err);
-    }
-  }
-
-  async function endSession(s) {
-    try {
-      await api('DELETE', `/api/sessions/${encodeURIComponent(s.handle)}`);
-      if (s.current) return signedOut('You are signed out');
-      say($('sessions-panel'), 'That session is signed out');
-      loadSessions();
-    } catch (err) {
-      fail($('sessions-panel'), err);
-    }
-  }
-
-  $('sign-out-everywhere').addEventListener('click', async () => {
-    try {
-      await api('POST', '/api/sessions/sign-out-everywhere');
-      signedOut('You are signed out everywhere');
-    } catch (err) {
-      fail($('sessions-panel'), err);
+  const loadSessions = guard($('sessions-panel'), async () => {
+    const { sessions } = await api('GET', '/api/sessions');
+    const list = $('sessions');
+    list.textContent = '';
+    for (const s of sessions) {
+      const what = `${s.userAgent ? s.userAgent.slice(0, 80) : 'Unknown browser'}${s.ip ? ` from ${s.ip}` : ''}`;
+      const button = el('button', { type: 'button', textContent: 'Sign out', 'aria-label': `Sign out ${s.current ? 'this device' : what}` });
+      button.addEventListener('click', () => endSession(s));
+      list.append(el('li', {},
+        el('div', {}, s.current ? el('strong', { textContent: 'This device: ' }) : null, what,
+          el('br'), el('small', { textContent: `Signed in ${when(s.createdAt)} · last active ${when(s.lastSeenAt)} · ends ${when(s.expiresAt)}` })),
+        button));
     }
   });
+
+  const endSession = guard($('sessions-panel'), async (s) => {
+    await api('DELETE', `/api/sessions/${encodeURIComponent(s.handle)}`);
+    if (s.current) return signedOut('You are signed out');
+    say($('sessions-panel'), 'That session is signed out');
+    loadSessions();
+  });
+
+  $('sign-out-everywhere').addEventListener('click', guard($('sessions-panel'), async () => {
+    await api('POST', '/api/sessions/sign-out-everywhere');
+    signedOut('You are signed out everywhere');
+  }));
 
   async function loadNotices() {
     try {
@@ -418,7 +409,8 @@
       // They are on screen now: mark them read so they do not come back next time.
       if (unread.length) await api('POST', '/api/me/notices/read');
     } catch (err) {
-      if (err.code === 'NOT_SIGNED_IN') fail($('sessions-panel'), err); // other errors: notices are not essential
+      $('notices-panel').hidden = false;
+      fail($('notices-panel'), err);
     }
   }
 
@@ -443,65 +435,58 @@
     return el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { scope: 'col', textContent: n }))));
   }
 
-  /** A user-table action button: confirm (when asked), call, then reload the table. */
-  function userAction(label, accessible, question, method, url) {
+  /** A user-table action button: confirm first, call, then reload the table. */
+  function userAction(label, accessible, question, done, method, url) {
     const button = el('button', { type: 'button', textContent: label, 'aria-label': accessible });
-    button.addEventListener('click', async () => {
-      if (question && !window.confirm(question)) return;
-      try {
-        await api(method, url);
-        say($('users-panel'), `Done: ${accessible}`);
-        loadUsers();
-      } catch (err) {
-        fail($('users-panel'), err);
-      }
-    });
+    button.addEventListener('click', guard($('users-panel'), async () => {
+      if (!window.confirm(question)) return;
+      await api(method, url);
+      say($('users-panel'), done);
+      loadUsers();
+    }));
     return button;
   }
 
-  async function loadUsers() {
-    try {
-      const { users } = await api('GET', '/api/users');
-      const table = $('users');
-      table.textContent = '';
-      table.append(headRow('User', 'Role', 'Email', 'Two-factor', ''));
-      const body = el('tbody');
-      for (const u of users) {
-        const self = u.id === state.user.id;
-        const selectId = `role-${u.id}`;
-        const select = roleSelect(selectId, u.role);
-        select.addEventListener('change', async () => {
-          try {
-            await api('PATCH', `/api/users/${u.id}`, { role: select.value });
-            say($('users-panel'), `${u.username} is now ${select.value}`);
-            u.role = select.value;
-            if (self) refreshSession(); // an owner who changed their own role may lose this view
-          } catch (err) {
-            select.value = u.role;
-            fail($('users-panel'), err);
-          }
-        });
-        const actions = el('td', { className: 'actions' });
-        if (u.totpEnabled) {
-          actions.append(userAction('Reset 2FA', `reset two-factor sign-in for ${u.username}`,
-            `Turn off two-factor sign-in for ${u.username}? Their sessions end and they sign in with their password only.`, 'POST', `/api/users/${u.id}/reset-2fa`));
+  const loadUsers = guard($('users-panel'), async () => {
+    const { users } = await api('GET', '/api/users');
+    const table = $('users');
+    table.textContent = '';
+    table.append(headRow('User', 'Role', 'Email', 'Two-factor', 'Actions'));
+    const body = el('tbody');
+    for (const u of users) {
+      const self = u.id === state.user.id;
+      const selectId = `role-${u.id}`;
+      const select = roleSelect(selectId, u.role);
+      select.addEventListener('change', async () => {
+        try {
+          await api('PATCH', `/api/users/${u.id}`, { role: select.value });
+          say($('users-panel'), `${u.username} is now ${select.value}`);
+          u.role = select.value;
+          if (self) refreshSession(); // an owner who changed their own role may lose this view
+        } catch (err) {
+          select.value = u.role;
+          fail($('users-panel'), err);
         }
-        if (!self) {
-          actions.append(userAction('Remove', `remove ${u.username}`,
-            `Remove ${u.username} from this home? They can no longer sign in.`, 'DELETE', `/api/users/${u.id}`));
-        }
-        body.append(el('tr', {},
-          el('th', { scope: 'row', textContent: self ? `${u.username} (you)` : u.username }),
-          el('td', {}, el('label', { htmlFor: selectId, className: 'vh', textContent: `Role of ${u.username}` }), select),
-          el('td', { textContent: u.email ? `${u.email}${u.emailVerified ? '' : ' (not confirmed)'}` : '—' }),
-          el('td', { textContent: u.totpEnabled ? 'On' : 'Off' }),
-          actions));
+      });
+      const actions = el('div', { className: 'actions' }); // a div: flex on a <td> breaks table semantics
+      if (u.totpEnabled) {
+        actions.append(userAction('Reset 2FA', `Reset 2FA for ${u.username}`,
+          `Turn off two-factor sign-in for ${u.username}? Their sessions end and they sign in with their password only.`,
+          `Two-factor sign-in is off for ${u.username}`, 'POST', `/api/users/${u.id}/reset-2fa`));
       }
-      table.append(body);
-    } catch (err) {
-      fail($('users-panel'), err);
+      if (!self) {
+        actions.append(userAction('Remove', `Remove ${u.username}`, `Remove ${u.username} from this home? They can no longer sign in.`,
+          `${u.username} is removed`, 'DELETE', `/api/users/${u.id}`));
+      }
+      body.append(el('tr', {},
+        el('th', { scope: 'row', textContent: self ? `${u.username} (you)` : u.username }),
+        el('td', {}, el('label', { htmlFor: selectId, className: 'vh', textContent: `Role of ${u.username}` }), select),
+        el('td', { textContent: u.email ? `${u.email}${u.emailVerified ? '' : ' (not confirmed)'}` : '—' }),
+        el('td', { textContent: u.totpEnabled ? 'On' : 'Off' }),
+        el('td', {}, actions)));
     }
-  }
+    table.append(body);
+  });
 
   onSubmit($('invite-create-form'), async () => {
     const email = $('invite-email').value.trim();
@@ -515,43 +500,30 @@
     loadCodes();
   });
 
-  async function loadCodes() {
-    try {
-      const { mailConfigured, codes } = await api('GET', '/api/email-codes');
-      $('codes-mail').textContent = codes.length === 0 ? 'No codes are waiting.'
-        : mailConfigured ? 'Codes that were not mailed have to be handed over by you.' : 'No mail server is set up: hand these codes over yourself.';
-      const list = $('codes');
-      list.textContent = '';
-      for (const c of codes) {
-        const kind = c.purpose === 'invite' || c.purpose === 'invitation' ? 'Invitation' : c.purpose === 'verify' || c.purpose === 'verify_email' ? 'Email confirmation' : c.purpose;
-        const button = el('button', { type: 'button', textContent: 'Withdraw', 'aria-label': `Withdraw code for ${c.email}` });
-        button.addEventListener('click', async () => {
-          try {
-            await api('DELETE', `/api/email-codes/${c.id}`);
-            say($('codes-panel'), `The code for ${c.email} is withdrawn`);
-            loadCodes();
-          } catch (err) {
-            fail($('codes-panel'), err);
-          }
-        });
-        list.append(el('li', {},
-          el('div', {}, `${kind} for ${c.email}: `, el('code', { className: 'secret', textContent: c.code || '(unreadable)' }),
-            el('br'), el('small', { textContent: `${c.sent ? 'Mailed' : 'Not mailed'} · works until ${when(c.expiresAt)}` })),
-          button));
-      }
-    } catch (err) {
-      fail($('codes-panel'), err);
+  const loadCodes = guard($('codes-panel'), async () => {
+    const { mailConfigured, codes } = await api('GET', '/api/email-codes');
+    $('codes-mail').textContent = codes.length === 0 ? 'No codes are waiting.'
+      : mailConfigured ? 'Codes that were not mailed have to be handed over by you.' : 'No mail server is set up: hand these codes over yourself.';
+    const list = $('codes');
+    list.textContent = '';
+    for (const c of codes) {
+      const kind = { invite: 'Invitation', verify: 'Email confirmation' }[c.purpose] || c.purpose;
+      const button = el('button', { type: 'button', textContent: 'Withdraw', 'aria-label': `Withdraw code for ${c.email}` });
+      button.addEventListener('click', guard($('codes-panel'), async () => {
+        await api('DELETE', `/api/email-codes/${c.id}`);
+        say($('codes-panel'), `The code for ${c.email} is withdrawn`);
+        loadCodes();
+      }));
+      list.append(el('li', {},
+        el('div', {}, `${kind} for ${c.email}: `, el('code', { className: 'secret', textContent: c.code || '(unreadable)' }),
+          el('br'), el('small', { textContent: `${c.sent ? 'Mailed' : 'Not mailed'} · works until ${when(c.expiresAt)}` })),
+        button));
     }
-  }
+  });
 
-  async function loadSettings() {
-    try {
-      const settings = await api('GET', '/api/settings/security');
-      $('require-2fa').checked = Boolean(settings.require2fa);
-    } catch (err) {
-      fail($('settings-panel'), err);
-    }
-  }
+  const loadSettings = guard($('settings-panel'), async () => {
+    $('require-2fa').checked = Boolean((await api('GET', '/api/settings/security')).require2fa);
+  });
 
   $('require-2fa').addEventListener('change', async () => {
     const box = $('require-2fa');
@@ -565,25 +537,21 @@
     }
   });
 
-  async function loadAudit() {
-    try {
-      const { entries } = await api('GET', '/api/audit?limit=50');
-      const table = $('audit');
-      table.textContent = '';
-      table.append(headRow('Time', 'Who', 'What', 'Target'));
-      const body = el('tbody');
-      for (const e of entries) {
-        body.append(el('tr', {},
-          el('td', { textContent: when(e.at) }),
-          el('td', { textContent: e.actor }),
-          el('td', { textContent: e.action }),
-          el('td', { textContent: e.target || '' })));
-      }
-      table.append(body);
-    } catch (err) {
-      fail($('audit-panel'), err);
+  const loadAudit = guard($('audit-panel'), async () => {
+    const { entries } = await api('GET', '/api/audit?limit=50');
+    const table = $('audit');
+    table.textContent = '';
+    table.append(headRow('Time', 'Who', 'What', 'Target'));
+    const body = el('tbody');
+    for (const e of entries) {
+      body.append(el('tr', {},
+        el('td', { textContent: when(e.at) }),
+        el('td', { textContent: e.actor }),
+        el('td', { textContent: e.action }),
+        el('td', { textContent: e.target || '' })));
     }
-  }
+    table.append(body);
+  });
 
   function loadHousehold() {
     loadUsers();

@@ -116,6 +116,18 @@ describe('hub device tokens', function () {
     channel.agent.destroy();
   });
 
+  it('rate-limits pairing attempts per address with 429 and Retry-After', async () => {
+    const attempt = (localAddress: string) =>
+      call(t.base, 'POST', '/api/pair', { body: JSON.stringify({ code: '00000000', name: 'x' }), headers: { 'content-type': 'application/json' }, localAddress });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt('127.0.0.77')).status);
+    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(403), 'wrong codes are refused');
+    const limited = await attempt('127.0.0.77');
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    assert.equal((await attempt('127.0.0.78')).status, 403, 'another address is not limited');
+  });
+
   it('closes the channel of a token revoked behind the running hub (the CLI writes only the database)', async () => {
     const channel = await openChannel(camB.token);
     revokeDevice(t.db, camB.deviceId);
