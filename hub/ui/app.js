@@ -215,6 +215,7 @@
     const result = await api('POST', '/api/login', { username: $('username').value.trim(), password: $('password').value });
     if (result.status === 'totp_required') {
       state.ticket = result.ticket;
+      $('password').value = ''; // not kept in the page while the second step waits
       $('login-form').hidden = true;
       $('totp-form').hidden = false;
       setRecoveryMode(false);
