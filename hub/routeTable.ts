@@ -105,6 +105,12 @@ export function actorOf(req: FastifyRequest): string {
 }
 
 /** The signed-in user of a request that passed a `user` access check. */
+/** Records what a request did in the audit log, as whoever made it, from where, at the hub's time. */
+export function auditor(svc: HubServices) {
+  return (req: FastifyRequest, action: string, extra: { target?: string | null; detail?: Record<string, unknown> } = {}) =>
+    svc.audit.append({ actor: actorOf(req), action, ip: req.ip, ...extra }, svc.now());
+}
+
 export function userOf(req: FastifyRequest): User {
   if (!req.user) throw new Error('route declared without user access');
   return req.user;

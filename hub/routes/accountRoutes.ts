@@ -3,7 +3,7 @@ import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCo
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../notifications';
 import { verifyPassword } from '../passwords';
-import { actorOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { deleteSessionByHandle, deleteUserSessions, listSessions, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../settings';
 import {
@@ -41,7 +41,8 @@ const TotpDisableBody = Type.Object(
 const HandleParams = Type.Object({ handle: Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
 
 export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[] {
-  const { db, audit } = svc;
+  const { db } = svc;
+  const audit = auditor(svc);
   const everyone = { kind: 'user', roles: ROLES } as const;
   const enrolling = { kind: 'user', roles: ROLES, duringEnrollment: true } as const;
 
@@ -61,7 +62,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
         if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your current password is not right');
         await refused(() => setPassword(db, user.id, body.newPassword));
         db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle != ?').run(user.id, req.session!.handle);
-        audit.append({ actor: actorOf(req), action: 'user.password_changed', ip: req.ip }, svc.now());
+        audit(req, 'user.password_changed');
         return { ok: true };
       },
     },
@@ -78,7 +79,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
         const result = await refused(() =>
           startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: hubUrl() }, svc.now()),
         );
-        audit.append({ actor: actorOf(req), action: 'user.email_changed', ip: req.ip, detail: { sent: result.sent } }, svc.now());
+        audit(req, 'user.email_changed', { detail: { sent: result.sent } });
         return { sent: result.sent, mailConfigured: svc.mailer.configured };
       },
     },
@@ -92,7 +93,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
       handler: async (req) => {
         const user = userOf(req);
         await refused(() => confirmEmail(db, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
-        audit.append({ actor: actorOf(req), action: 'user.email_verified', ip: req.ip }, svc.now());
+        audit(req, 'user.email_verified');
         return { ok: true };
       },
     },
@@ -115,7 +116,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
       handler: async (req) => {
         const user = userOf(req);
         const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
-        audit.append({ actor: actorOf(req), action: 'totp.enabled', ip: req.ip }, svc.now());
+        audit(req, 'totp.enabled');
         return result;
       },
     },
@@ -135,7 +136,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
         const second = body.code !== undefined ? await verifyTotp(db, svc.secret, user.id, body.code, svc.now()) : body.recoveryCode !== undefined && useRecoveryCode(db, user.id, body.recoveryCode, svc.now());
         if (!second) throw new HttpError(403, 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');
         disableTotp(db, user.id);
-        audit.append({ actor: actorOf(req), action: 'totp.disabled', ip: req.ip }, svc.now());
+        audit(req, 'totp.disabled');
         return { ok: true };
       },
     },
@@ -152,7 +153,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
           throw new HttpError(403, 'BAD_SECOND_FACTOR', 'wrong or already used code from your authenticator app');
         }
         const recoveryCodes = await refused(() => regenerateRecoveryCodes(db, user.id));
-        audit.append({ actor: actorOf(req), action: 'totp.recovery_codes_replaced', ip: req.ip }, svc.now());
+        audit(req, 'totp.recovery_codes_replaced');
         return { recoveryCodes };
       },
     },
@@ -172,7 +173,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
       handler: async (req, reply) => {
         const { handle } = req.params as Static<typeof HandleParams>;
         if (!deleteSessionByHandle(db, userOf(req).id, handle)) throw new HttpError(404, 'NO_SUCH_SESSION', 'no such session (it may have ended already)');
-        audit.append({ actor: actorOf(req), action: 'auth.session_revoked', ip: req.ip }, svc.now());
+        audit(req, 'auth.session_revoked');
         if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return { ok: true };
       },
@@ -184,7 +185,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
       summary: 'Sign out every session of your account, this one included',
       handler: async (req, reply) => {
         const n = deleteUserSessions(db, userOf(req).id);
-        audit.append({ actor: actorOf(req), action: 'auth.signed_out_everywhere', ip: req.ip, detail: { sessions: n } }, svc.now());
+        audit(req, 'auth.signed_out_everywhere', { detail: { sessions: n } });
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return { ok: true, sessions: n };
       },

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
-import { actorOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
 
 /*
@@ -38,6 +38,7 @@ function parseRange(header: string, total: number): { start: number; end: number
 
 export function clipRoutes(svc: HubServices): RouteDef[] {
   const footage = { kind: 'user', roles: FOOTAGE_ROLES } as const;
+  const audit = auditor(svc);
   const visibleClip = (req: FastifyRequest, id: string) => {
     const clip = svc.clips.get(id);
     const cameras = visibleCameras(svc.db, userOf(req));
@@ -77,7 +78,7 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         }
         // A player fetches many ranges; only the first byte range counts as one viewing.
         if (start === 0 || download) {
-          svc.audit.append({ actor: actorOf(req), action: download ? 'clip.downloaded' : 'clip.viewed', target: `clip:${clip.id}`, ip: req.ip, detail: { device: clip.deviceId } }, svc.now());
+          audit(req, download ? 'clip.downloaded' : 'clip.viewed', { target: `clip:${clip.id}`, detail: { device: clip.deviceId } });
         }
         if (download) reply.header('content-disposition', `attachment; filename="porchlight-${clip.deviceName.replace(/[^A-Za-z0-9_.-]/g, '_')}-${new Date(clip.startedAt).toISOString().replace(/[:.]/g, '-')}.mp4"`);
         reply.header('accept-ranges', 'bytes').header('content-length', String(end - start + 1)).type('video/mp4');

@@ -13,7 +13,7 @@ import {
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
-import { actorOf, deviceOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, auditor, deviceOf, userOf } from '../routeTable';
 import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
 
 /*
@@ -28,7 +28,8 @@ const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64
 const CHANNEL_HEARTBEAT_MS = 25_000;
 
 export function deviceRoutes(svc: HubServices): RouteDef[] {
-  const { db, audit, log } = svc;
+  const { db, log } = svc;
+  const audit = auditor(svc);
   const managers = { kind: 'user', roles: DEVICE_ROLES } as const;
   const deviceOrThrow = (id: string) => {
     const device = getDevice(db, id);
@@ -52,7 +53,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'pairing',
       handler: async (req) => {
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
-        audit.append({ actor: actorOf(req), action: 'pairing.opened', ip: req.ip, detail: { expiresAt: window.expiresAt } }, svc.now());
+        audit(req, 'pairing.opened', { detail: { expiresAt: window.expiresAt } });
         log.info({ by: userOf(req).username, expiresAt: window.expiresAt }, 'pairing window opened');
         return window;
       },
@@ -78,7 +79,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const before = deviceOrThrow(id);
         const { name } = req.body as Static<typeof RenameBody>;
         await refusalsAs400([DeviceError], () => renameDevice(db, id, name));
-        audit.append({ actor: actorOf(req), action: 'device.renamed', target: `device:${id}`, ip: req.ip, detail: { from: before.name, to: name } }, svc.now());
+        audit(req, 'device.renamed', { target: `device:${id}`, detail: { from: before.name, to: name } });
         return { ok: true };
       },
     },
@@ -94,7 +95,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         deviceOrThrow(id);
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now(), id);
         const cut = svc.connections.cut(id);
-        audit.append({ actor: actorOf(req), action: 'device.token_rotated', target: `device:${id}`, ip: req.ip, detail: { connectionsClosed: cut } }, svc.now());
+        audit(req, 'device.token_rotated', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return window;
       },
     },
@@ -109,7 +110,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         deviceOrThrow(id);
         revokeDevice(db, id, svc.now());
         const cut = svc.connections.cut(id);
-        audit.append({ actor: actorOf(req), action: 'device.revoked', target: `device:${id}`, ip: req.ip, detail: { connectionsClosed: cut } }, svc.now());
+        audit(req, 'device.revoked', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return { ok: true };
       },
     },
@@ -124,7 +125,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const body = req.body as PairRequest;
         try {
           const paired = redeemPairingCode(db, body.code, body.name, svc.now());
-          audit.append(
+          svc.audit.append(
             { actor: `ip:${req.ip}`, action: paired.reprovisioned ? 'device.reprovisioned' : 'device.paired', target: `device:${paired.deviceId}`, ip: req.ip, detail: { name: paired.name } },
             svc.now(),
           );
@@ -138,7 +139,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           };
         } catch (err) {
           if (err instanceof PairingError) {
-            audit.append({ actor: `ip:${req.ip}`, action: 'pairing.refused', ip: req.ip, detail: { reason: err.reason } }, svc.now());
+            svc.audit.append({ actor: `ip:${req.ip}`, action: 'pairing.refused', ip: req.ip, detail: { reason: err.reason } }, svc.now());
             log.warn({ reason: err.reason, ip: req.ip }, 'pairing refused');
             throw new HttpError(err.reason === 'bad-name' ? 400 : 403, `PAIRING_${err.reason.toUpperCase().replace('-', '_')}`, err.message);
           }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { createInvitation, EmailCodeError, pendingCodes, redeemInvitation, revokeCode } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
-import { actorOf, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { deleteUserSessions } from '../sessions';
 import { getSecuritySettings, setSecuritySettings } from '../settings';
 import { disableTotp } from '../totp';
@@ -42,7 +42,8 @@ const AuditQuery = Type.Object(
 );
 
 export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDef[] {
-  const { db, audit } = svc;
+  const { db } = svc;
+  const audit = auditor(svc);
   const owner = { kind: 'user', roles: ['owner'] } as const;
   const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([UserError, EmailCodeError], fn);
   const targetUser = (id: number) => {
@@ -70,7 +71,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
         const result = await refused(() =>
           createInvitation(db, svc.secret, svc.mailer, { email: body.email, role: body.role, grants: body.grants ?? [], createdBy: userOf(req).id, hubUrl: hubUrl() }, svc.now()),
         );
-        audit.append({ actor: actorOf(req), action: 'user.invited', target: body.email, ip: req.ip, detail: { role: body.role, sent: result.sent } }, svc.now());
+        audit(req, 'user.invited', { target: body.email, detail: { role: body.role, sent: result.sent } });
         // The code goes back to the owner only when no mail went out: then they hand it over themselves.
         return { sent: result.sent, expiresAt: result.expiresAt, code: result.sent ? undefined : result.code };
       },
@@ -92,7 +93,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
           if (invitation.grants.length) setGrants(db, created.id, invitation.grants.filter((id) => db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id)));
           return created;
         });
-        audit.append({ actor: `user:${user.username}`, action: 'user.created', target: `user:${user.username}`, ip: req.ip, detail: { role: user.role, via: 'invitation' } }, svc.now());
+        svc.audit.append({ actor: `user:${user.username}`, action: 'user.created', target: `user:${user.username}`, ip: req.ip, detail: { role: user.role, via: 'invitation' } }, svc.now());
         return { ok: true, username: user.username, role: user.role };
       },
     },
@@ -107,7 +108,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
         const { role } = req.body as Static<typeof RoleBody>;
         const user = targetUser(id);
         await refused(() => setRole(db, id, role));
-        audit.append({ actor: actorOf(req), action: 'user.role_changed', target: `user:${user.username}`, ip: req.ip, detail: { from: user.role, to: role } }, svc.now());
+        audit(req, 'user.role_changed', { target: `user:${user.username}`, detail: { from: user.role, to: role } });
         return { ok: true };
       },
     },
@@ -121,7 +122,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
         const { id } = req.params as Static<typeof UserParams>;
         const user = targetUser(id);
         await refused(() => deleteUser(db, id));
-        audit.append({ actor: actorOf(req), action: 'user.removed', target: `user:${user.username}`, ip: req.ip }, svc.now());
+        audit(req, 'user.removed', { target: `user:${user.username}` });
         return { ok: true };
       },
     },
@@ -136,7 +137,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
         const { devices } = req.body as Static<typeof GrantsBody>;
         const user = targetUser(id);
         await refused(() => setGrants(db, id, devices));
-        audit.append({ actor: actorOf(req), action: 'user.grants_changed', target: `user:${user.username}`, ip: req.ip, detail: { devices } }, svc.now());
+        audit(req, 'user.grants_changed', { target: `user:${user.username}`, detail: { devices } });
         return { ok: true };
       },
     },
@@ -151,7 +152,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
         const user = targetUser(id);
         disableTotp(db, id);
         deleteUserSessions(db, id);
-        audit.append({ actor: actorOf(req), action: 'totp.reset_by_owner', target: `user:${user.username}`, ip: req.ip }, svc.now());
+        audit(req, 'totp.reset_by_owner', { target: `user:${user.username}` });
         return { ok: true };
       },
     },
@@ -171,7 +172,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
       handler: async (req) => {
         const { id } = req.params as Static<typeof CodeParams>;
         if (!revokeCode(db, id)) throw new HttpError(404, 'NO_SUCH_CODE', 'no such pending code');
-        audit.append({ actor: actorOf(req), action: 'user.code_withdrawn', ip: req.ip, detail: { id } }, svc.now());
+        audit(req, 'user.code_withdrawn', { detail: { id } });
         return { ok: true };
       },
     },
@@ -195,7 +196,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
           throw new HttpError(409, 'ENROLL_FIRST', 'turn on two-factor sign-in for your own account before requiring it for everyone');
         }
         setSecuritySettings(db, after);
-        audit.append({ actor: actorOf(req), action: 'settings.security_changed', ip: req.ip, detail: { from: before, to: after } }, svc.now());
+        audit(req, 'settings.security_changed', { detail: { from: before, to: after } });
         return after;
       },
     },
@@ -207,7 +208,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
       schema: { querystring: AuditQuery },
       handler: async (req) => {
         const q = req.query as Static<typeof AuditQuery>;
-        return { entries: audit.list({ limit: q.limit ?? 100, beforeSeq: q.before, action: q.action }) };
+        return { entries: svc.audit.list({ limit: q.limit ?? 100, beforeSeq: q.before, action: q.action }) };
       },
     },
   ];

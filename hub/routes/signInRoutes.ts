@@ -6,7 +6,7 @@ import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, isKnownBrowser, newBrowserId,
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
 import { notifyUser } from '../notifications';
 import { hashPassword, verifyPassword } from '../passwords';
-import { actorOf, csrfTokenFor, userOf, type HubServices, type RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, auditor, csrfTokenFor, userOf } from '../routeTable';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../settings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
@@ -179,7 +179,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       summary: 'Sign out this session',
       handler: async (req, reply) => {
         deleteSession(db, req.sessionId!);
-        audit.append({ actor: actorOf(req), action: 'auth.logout', ip: req.ip }, svc.now());
+        auditor(svc)(req, 'auth.logout');
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return { ok: true };
       },
