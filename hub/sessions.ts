@@ -84,3 +84,8 @@ export function deleteSessionByHandle(db: DB, userId: number, handle: string): b
 export function deleteUserSessions(db: DB, userId: number): number {
   return db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
 }
+
+/** After a password change: every other session of the user ends, this one stays. */
+export function deleteOtherSessions(db: DB, userId: number, keepHandle: string): number {
+  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle != ?').run(userId, keepHandle).changes;
+}

@@ -4,7 +4,7 @@ import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../notifications';
 import { verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
-import { deleteSessionByHandle, deleteUserSessions, listSessions, SESSION_COOKIE } from '../sessions';
+import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../settings';
 import {
   beginTotpEnrollment,
@@ -61,7 +61,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
         const body = req.body as Static<typeof PasswordChangeBody>;
         if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your current password is not right');
         await refused(() => setPassword(db, user.id, body.newPassword));
-        db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle != ?').run(user.id, req.session!.handle);
+        deleteOtherSessions(db, user.id, req.session!.handle);
         audit(req, 'user.password_changed');
         return { ok: true };
       },
