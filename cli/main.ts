@@ -88,11 +88,23 @@ export function buildProgram(): Command {
       await runService(log, async () => relay.start(), () => relay.stop());
     });
 
-  /** Opens the hub's state for a one-shot command and appends to its audit log as `cli`. */
-  const withHubState = async <T>(opts: CommonOptions, work: (state: { db: import('../common/database').DB; cfg: Config; audit: import('../hub/auditLog').AuditLog }) => Promise<T> | T): Promise<T> => {
+  /**
+   * Opens the hub's state for a one-shot command and appends to its audit log as `cli`.
+   * Only `create` commands (adding the first owner) may start a hub's state: a mistyped
+   * --data or a missing --config must not quietly make a second, empty hub.
+   */
+  const withHubState = async <T>(
+    opts: CommonOptions,
+    work: (state: { db: import('../common/database').DB; cfg: Config; audit: import('../hub/auditLog').AuditLog }) => Promise<T> | T,
+    { create = false } = {},
+  ): Promise<T> => {
     const cfg = config(opts);
-    const { openHubState } = await import('../hub/hub');
+    const { openHubState, hubPaths } = await import('../hub/hub');
     const { AuditLog } = await import('../hub/auditLog');
+    const { existsSync } = await import('node:fs');
+    if (!create && !existsSync(hubPaths(cfg.dataDir).db)) {
+      throw new CliError(`no hub database at ${hubPaths(cfg.dataDir).db}: check --config / --data (a hub is created by "porchlight user add" or "porchlight hub")`);
+    }
     const { db, paths } = await openHubState(cfg.dataDir);
     try {
       return await work({ db, cfg, audit: new AuditLog(db, paths.auditHead) });
@@ -116,6 +128,7 @@ export function buildProgram(): Command {
   withCommon(device.command('list').description('list paired cameras')).action(async (opts: CommonOptions) => {
     const { listDevices } = await import('../hub/devices');
     const devices = await withHubState(opts, ({ db }) => listDevices(db));
+    if (devices.length === 0) process.stdout.write('no paired cameras: open a pairing window with "porchlight pair open"\n');
     for (const d of devices) {
       const seen = d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : 'never';
       process.stdout.write(`${d.id}  ${d.name}  ${d.revoked ? 'REVOKED' : 'active'}  last seen ${seen}\n`);
@@ -127,11 +140,13 @@ export function buildProgram(): Command {
       const name = await withHubState(opts, ({ db, audit }) => {
         const d = findDevice(db, camera);
         if (!d) throw new CliError(`no camera named or numbered "${camera}" (see porchlight device list)`);
-        revokeDevice(db, d.id);
-        audit.append({ actor: 'cli', action: 'device.revoked', target: `device:${d.id}` });
-        return d.name;
+        const { alreadyRevoked } = revokeDevice(db, d.id);
+        if (!alreadyRevoked) audit.append({ actor: 'cli', action: 'device.revoked', target: `device:${d.id}` });
+        return { name: d.name, id: d.id, alreadyRevoked };
       });
-      process.stdout.write(`revoked "${name}": its token is refused from now on\n`);
+      process.stdout.write(
+        name.alreadyRevoked ? `"${name.name}" (${name.id}) was already revoked\n` : `revoked "${name.name}" (${name.id}): its token is refused from now on\n`,
+      );
     },
   );
   withCommon(device.command('reprovision <camera>').description('revoke a camera\'s token and print a pairing code that gives it a new one')).action(
@@ -161,7 +176,7 @@ export function buildProgram(): Command {
         const u = await addUser(db, username, password, opts.role as never, { email: opts.email, emailVerified: true });
         audit.append({ actor: 'cli', action: 'user.created', target: `user:${u.username}`, detail: { role: u.role } });
         return u;
-      });
+      }, { create: true });
       process.stdout.write(`added ${added.role} "${added.username}"\n`);
     });
 

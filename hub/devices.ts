@@ -51,14 +51,26 @@ export function getDevice(db: DB, id: string): DeviceSummary | undefined {
   return listDevices(db).find((d) => d.id === id);
 }
 
-/** A device by id or by (case-insensitive) name, as the CLI takes either. */
+/**
+ * A device by id or by (case-insensitive) name, as the CLI takes either. A name shared by
+ * several cameras (a revoked one and its replacement) prefers the active one, and refuses
+ * to guess between several active ones.
+ */
 export function findDevice(db: DB, idOrName: string): DeviceSummary | undefined {
   const all = listDevices(db);
-  return all.find((d) => d.id === idOrName) ?? all.find((d) => d.name.toLowerCase() === idOrName.toLowerCase());
+  const byId = all.find((d) => d.id === idOrName);
+  if (byId) return byId;
+  const named = all.filter((d) => d.name.toLowerCase() === idOrName.toLowerCase());
+  const active = named.filter((d) => !d.revoked);
+  if (active.length > 1) throw new DeviceError(`several cameras are named "${idOrName}": use one of the ids ${active.map((d) => d.id).join(', ')}`);
+  return active[0] ?? named[0];
 }
 
 export function renameDevice(db: DB, id: string, name: string): void {
   if (!DEVICE_NAME_PATTERN.test(name)) throw new DeviceError('a camera name must be 1–64 letters, digits, spaces or . _ - and start with a letter or digit');
+  if (db.prepare('SELECT 1 FROM devices WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL AND id != ?').get(name, id)) {
+    throw new DeviceError(`a camera named "${name}" is already paired: choose another name`);
+  }
   if (db.prepare('UPDATE devices SET name = ? WHERE id = ?').run(name, id).changes === 0) throw new DeviceError('no such camera');
 }
 
@@ -66,8 +78,8 @@ export function renameDevice(db: DB, id: string, name: string): void {
  * Revokes a device's token: every later request with it is refused. The device and its
  * clips stay; re-provisioning gives it a new token through a pairing code.
  */
-export function revokeDevice(db: DB, id: string, now = Date.now()): void {
-  if (db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 0) {
-    if (!getDevice(db, id)) throw new DeviceError('no such camera');
-  }
+export function revokeDevice(db: DB, id: string, now = Date.now()): { alreadyRevoked: boolean } {
+  if (db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0) return { alreadyRevoked: false };
+  if (!getDevice(db, id)) throw new DeviceError('no such camera');
+  return { alreadyRevoked: true };
 }

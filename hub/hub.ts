@@ -162,6 +162,9 @@ export class Hub {
     this.tls = null;
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    // A stale run/hub.json would point tools at a port nobody listens on.
+    if (this.runtime) await fs.rm(hubPaths(this.config.dataDir).runtime, { force: true });
+    this.runtime = null;
     await new Promise<void>((resolve) => (this.redirect ? this.redirect.close(() => resolve()) : resolve()));
     if (this.app) await this.app.close();
     this.db?.close();

@@ -77,6 +77,10 @@ export function redeemPairingCode(db: DB, code: string, name: string, now = Date
       throw new PairingError('wrong pairing code', 'wrong-code');
     }
     db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'used' WHERE id = ?").run(now, open.id);
+    const clash = db
+      .prepare('SELECT id FROM devices WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL AND id IS NOT ?')
+      .get(name, open.device_id) as { id: string } | undefined;
+    if (clash) throw new PairingError(`a camera named "${name}" is already paired: give this one another name`, 'bad-name');
     const token = newToken(24);
     if (open.device_id) {
       db.prepare('UPDATE devices SET token_hash = ?, token_issued_at = ?, revoked_at = NULL, name = ? WHERE id = ?').run(hashToken(token), now, name, open.device_id);

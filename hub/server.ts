@@ -16,6 +16,15 @@ import { HUB_VERSION, systemRoutes } from './routes/systemRoutes';
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
+/** Fastify's own refusals, said the way the rest of the API says things. */
+const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'BAD_CONTENT_TYPE', 'send the request body as JSON (content-type: application/json)'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'BAD_JSON', 'the request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'BAD_JSON', 'the request body is empty; send a JSON object'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'TOO_LARGE', 'the request body is larger than this route accepts'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_LENGTH', 'the Content-Length header does not match the body'],
+};
+
 /** Every route of the hub, in one table (the OpenAPI document and the role-matrix test read it). */
 export function hubRouteTable(svc: HubServices): RouteDef[] {
   const hubUrl = () => `https://${svc.config.host === '0.0.0.0' || svc.config.host === '::' ? 'localhost' : svc.config.host}:${svc.runtime().httpsPort}/`;
@@ -83,6 +92,8 @@ export async function buildHubServer(svc: HubServices) {
     if (err.validation) {
       return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: `invalid request: ${err.message}` } });
     }
+    const framework = FRAMEWORK_ERRORS[err.code ?? ''];
+    if (framework) return reply.code(framework[0]).send({ error: { code: framework[1], message: framework[2] } });
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.code(status).send({ error: { code: err.code ?? 'BAD_REQUEST', message: err.message } });

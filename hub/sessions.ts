@@ -4,6 +4,8 @@ import { hashToken, newToken } from '../common/tokens';
 export const SESSION_COOKIE = 'porchlight_session';
 /** A session ends after this long whatever its activity. */
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 3600 * 1000;
+/** Attributes of every cookie the hub sets or clears: never readable by scripts, never sent cross-site or in plain HTTP. */
+export const COOKIE_ATTRIBUTES = { path: '/', httpOnly: true, secure: true, sameSite: 'strict' } as const;
 
 /*
  * The cookie carries a random id; the database keeps only its hash, so a copied

@@ -4,7 +4,7 @@ import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../notifications';
 import { verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
-import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, SESSION_COOKIE } from '../sessions';
+import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../settings';
 import {
   beginTotpEnrollment,
@@ -174,7 +174,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
         const { handle } = req.params as Static<typeof HandleParams>;
         if (!deleteSessionByHandle(db, userOf(req).id, handle)) throw new HttpError(404, 'NO_SUCH_SESSION', 'no such session (it may have ended already)');
         audit(req, 'auth.session_revoked');
-        if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
     },
@@ -186,7 +186,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
       handler: async (req, reply) => {
         const n = deleteUserSessions(db, userOf(req).id);
         audit(req, 'auth.signed_out_everywhere', { detail: { sessions: n } });
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true, sessions: n };
       },
     },

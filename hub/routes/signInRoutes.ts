@@ -7,7 +7,7 @@ import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets'
 import { notifyUser } from '../notifications';
 import { hashPassword, verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, auditor, csrfTokenFor, userOf } from '../routeTable';
-import { createSession, deleteSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from '../sessions';
+import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../settings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
 import { findUser, getUser, ROLES, type User } from '../users';
@@ -85,6 +85,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
     if (ipLockedUntil !== null) {
       audit.append({ actor: 'system', action: 'auth.lockout', target: `ip:${req.ip}`, ip: req.ip, detail: { until: ipLockedUntil } }, now);
       svc.log.warn({ ip: req.ip, until: new Date(ipLockedUntil).toISOString() }, 'address locked out of sign-in');
+      throw tooManyRequests('LOCKED_OUT', `${message}; that was too many failed sign-ins from this address: try again in ${humanDuration(ipLockedUntil - now)}`, ipLockedUntil, now);
     }
     throw new HttpError(401, step === 'password' ? 'BAD_CREDENTIALS' : 'BAD_SECOND_FACTOR', message);
   };
@@ -107,8 +108,8 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       }, now);
     }
     svc.log.info({ user: user.username, ip: req.ip, method }, 'signed in');
-    reply.setCookie(SESSION_COOKIE, sid, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', maxAge: SESSION_ABSOLUTE_MS / 1000 });
-    reply.setCookie(BROWSER_COOKIE, browserId, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', maxAge: BROWSER_COOKIE_MAX_AGE_S });
+    reply.setCookie(SESSION_COOKIE, sid, { ...COOKIE_ATTRIBUTES, maxAge: SESSION_ABSOLUTE_MS / 1000 });
+    reply.setCookie(BROWSER_COOKIE, browserId, { ...COOKIE_ATTRIBUTES, maxAge: BROWSER_COOKIE_MAX_AGE_S });
     return { status: 'signed_in' as const, user: publicUser(svc, user), csrfToken: csrfTokenFor(sid) };
   };
 
@@ -149,7 +150,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         }
         const userId = ticketUser(db, body.ticket, req.ip, svc.now());
         const user = userId === null ? undefined : getUser(db, userId);
-        if (!user) throw new HttpError(401, 'TICKET_EXPIRED', 'this sign-in took too long: enter your password again');
+        if (!user) throw new HttpError(401, 'TICKET_EXPIRED', 'this sign-in step has expired or was already used: enter your password again');
         refuseIfThrottled(req, user);
         if (body.code !== undefined) {
           if (!(await verifyTotp(db, svc.secret, user.id, body.code, svc.now()))) {
@@ -180,7 +181,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       handler: async (req, reply) => {
         deleteSession(db, req.sessionId!);
         auditor(svc)(req, 'auth.logout');
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
     },

@@ -20,7 +20,10 @@ describe('hub sign-in: lockout, TOTP, sessions', function () {
   const actions = () => (t.db.prepare('SELECT action FROM audit_log ORDER BY seq').all() as Array<{ action: string }>).map((r) => r.action);
 
   it('locks an address out after 5 failures, even with the right password; other addresses still sign in; it lifts after 10 minutes and survives a restart', async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await login(t.base, 'owner', 'not the password at all')).status, 401);
+    for (let i = 0; i < 4; i++) assert.equal((await login(t.base, 'owner', 'not the password at all')).status, 401);
+    const fifth = await login(t.base, 'owner', 'not the password at all');
+    assert.equal(fifth.status, 429, 'the failure that locks the address says so');
+    assert.match(fifth.json().error.message, /wrong user name or password; .*try again in 10 minutes/);
     const locked = await login(t.base, 'owner', PASSWORDS.owner);
     assert.equal(locked.status, 429);
     assert.equal(locked.json().error.code, 'LOCKED_OUT');
