@@ -6,7 +6,8 @@
   const state = { user: null, csrf: '', view: '', ticket: '', useRecovery: false };
   const ROLES = ['owner', 'member', 'viewer', 'installer'];
   const FOOTAGE_ROLES = ['owner', 'member', 'viewer'];
-  const VIEWS = ['login', 'invite', 'enroll', 'clips', 'security', 'household'];
+  const DEVICE_ROLES = ['owner', 'installer'];
+  const VIEWS = ['login', 'invite', 'enroll', 'clips', 'cameras', 'security', 'household'];
   const $ = (id) => document.getElementById(id);
 
   /** createElement with properties and children; text children become text nodes, never HTML. */
@@ -109,6 +110,7 @@
     if (!state.user) return [];
     if (state.user.mustEnroll2fa) return ['enroll'];
     const views = ['security'];
+    if (DEVICE_ROLES.includes(state.user.role)) views.unshift('cameras');
     if (FOOTAGE_ROLES.includes(state.user.role)) views.unshift('clips');
     if (state.user.role === 'owner') views.push('household');
     return views;
@@ -135,6 +137,7 @@
     if (view === 'security') loadSecurity();
     if (view === 'enroll') renderTotp();
     if (view === 'household') loadHousehold();
+    if (view === 'cameras') loadDevices();
   }
 
   /** After sign-in or a session reload: stay on the current view if still allowed. */
@@ -162,7 +165,7 @@
     state.user = null;
     state.csrf = '';
     state.view = '';
-    for (const id of ['clips', 'sessions', 'notices', 'users', 'codes', 'audit', 'recovery-codes']) $(id).textContent = '';
+    for (const id of ['clips', 'devices', 'sessions', 'notices', 'users', 'codes', 'audit', 'recovery-codes']) $(id).textContent = '';
     $('totp-secret').textContent = '';
     $('totp-qr').removeAttribute('src');
     totpStep('');
@@ -560,6 +563,53 @@
     loadSettings();
     loadAudit();
   }
+
+  /* ---------- Cameras (owner, installer) ---------- */
+
+  const codeMessage = (w) => `Pairing code ${w.code}: enter it on the camera before ${when(w.expiresAt)}. It works once`;
+
+  $('pairing-open').addEventListener('click', guard($('pairing-panel'), async () => {
+    say($('pairing-panel'), codeMessage(await api('POST', '/api/pairing/open')));
+  }));
+
+  /** A camera-table action: confirm, call, show what happened, reload the table. */
+  function deviceAction(label, accessible, question, method, url, done) {
+    const button = el('button', { type: 'button', textContent: label, 'aria-label': accessible });
+    button.addEventListener('click', guard($('devices-panel'), async () => {
+      if (!window.confirm(question)) return;
+      say($('devices-panel'), done(await api(method, url)));
+      loadDevices();
+    }));
+    return button;
+  }
+
+  const loadDevices = guard($('devices-panel'), async () => {
+    const { devices } = await api('GET', '/api/devices');
+    const table = $('devices');
+    table.textContent = '';
+    if (devices.length === 0) {
+      say($('devices-panel'), 'No cameras are paired yet');
+      return;
+    }
+    table.append(headRow('Camera', 'State', 'Last seen', 'Actions'));
+    const body = el('tbody');
+    for (const d of devices) {
+      const actions = el('div', { className: 'actions' });
+      actions.append(deviceAction('New token', `Give ${d.name} a new token`,
+        `Give ${d.name} a new token? Its current token stops working now; you then pair it again with the code shown.`,
+        'POST', `/api/devices/${d.id}/reprovision`, (w) => `${d.name}: its old token is refused. ${codeMessage(w)}`));
+      if (!d.revoked) {
+        actions.append(deviceAction('Revoke', `Revoke ${d.name}`, `Revoke ${d.name}? It can no longer upload clips until it gets a new token.`,
+          'POST', `/api/devices/${d.id}/revoke`, () => `${d.name} is revoked`));
+      }
+      body.append(el('tr', {},
+        el('th', { scope: 'row', textContent: d.name }),
+        el('td', { textContent: d.revoked ? 'Revoked' : 'Active' }),
+        el('td', { textContent: when(d.lastSeenAt) }),
+        el('td', {}, actions)));
+    }
+    table.append(body);
+  });
 
   /* ---------- Footer and start-up ---------- */
 
