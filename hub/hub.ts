@@ -12,6 +12,7 @@ import { DeviceConnections } from './deviceConnections';
 import { HubSecret } from './hubSecret';
 import { LoginThrottle } from './loginThrottle';
 import { createMailer } from './mailer';
+import type { HubRuntimeInfo } from './routeTable';
 import { buildHubServer } from './server';
 import { TlsManager } from './tlsManager';
 
@@ -93,7 +94,7 @@ export class Hub {
     this.tls = tls;
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes);
     await clips.init();
-    const ports = { httpsPort: 0, httpPort: null as number | null };
+    const ports: HubRuntimeInfo = { httpsPort: 0, httpPort: null, url: '' };
     const connections = new DeviceConnections();
     // Revocations made with the CLI change only the database: notice them within seconds.
     this.sweeper = setInterval(() => {
@@ -122,7 +123,9 @@ export class Hub {
     tls.start();
 
     const httpsPort = await this.listenWithFallback(app.server as unknown as http.Server, config.hub.httpsPort, 443, 9443);
+    const shownHost = config.hub.host === '0.0.0.0' || config.hub.host === '::' ? 'localhost' : config.hub.host;
     ports.httpsPort = httpsPort;
+    ports.url = `https://${shownHost}:${httpsPort}/`;
     let httpPort: number | null = null;
     if (config.hub.redirectHttp) {
       this.redirect = http.createServer((req, res) => {
@@ -133,14 +136,7 @@ export class Hub {
       httpPort = await this.listenWithFallback(this.redirect, config.hub.httpPort, 80, 8080);
       ports.httpPort = httpPort;
     }
-    const shownHost = config.hub.host === '0.0.0.0' || config.hub.host === '::' ? 'localhost' : config.hub.host;
-    this.runtime = {
-      pid: process.pid,
-      httpsPort,
-      httpPort,
-      url: `https://${shownHost}:${httpsPort}/`,
-      caFingerprint: tls.local.caFingerprint,
-    };
+    this.runtime = { pid: process.pid, ...ports, caFingerprint: tls.local.caFingerprint };
     await fs.mkdir(path.dirname(paths.runtime), { recursive: true });
     await writeFileAtomic(paths.runtime, JSON.stringify(this.runtime), 0o644);
     log.info({ httpsPort, httpPort, url: this.runtime.url }, 'hub listening');

@@ -63,6 +63,8 @@ export interface RouteDef {
 export interface HubRuntimeInfo {
   httpsPort: number;
   httpPort: number | null;
+  /** The address mails and the UI give for this hub. */
+  url: string;
 }
 
 /** What route handlers use; one object so route modules stay plain functions. */

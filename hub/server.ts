@@ -27,12 +27,11 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
 
 /** Every route of the hub, in one table (the OpenAPI document and the role-matrix test read it). */
 export function hubRouteTable(svc: HubServices): RouteDef[] {
-  const hubUrl = () => `https://${svc.config.host === '0.0.0.0' || svc.config.host === '::' ? 'localhost' : svc.config.host}:${svc.runtime().httpsPort}/`;
   const routes = [
     ...systemRoutes(svc),
     ...signInRoutes(svc),
-    ...accountRoutes(svc, hubUrl),
-    ...householdRoutes(svc, hubUrl),
+    ...accountRoutes(svc),
+    ...householdRoutes(svc),
     ...deviceRoutes(svc),
     ...clipRoutes(svc),
   ];

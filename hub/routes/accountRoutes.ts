@@ -40,7 +40,7 @@ const TotpDisableBody = Type.Object(
 );
 const HandleParams = Type.Object({ handle: Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
 
-export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[] {
+export function accountRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
   const audit = auditor(svc);
   const everyone = { kind: 'user', roles: ROLES } as const;
@@ -77,7 +77,7 @@ export function accountRoutes(svc: HubServices, hubUrl: () => string): RouteDef[
         const user = userOf(req);
         const { email } = req.body as Static<typeof EmailBody>;
         const result = await refused(() =>
-          startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: hubUrl() }, svc.now()),
+          startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: svc.runtime().url }, svc.now()),
         );
         audit(req, 'user.email_changed', { detail: { sent: result.sent } });
         return { sent: result.sent, mailConfigured: svc.mailer.configured };
