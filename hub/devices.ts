@@ -1,6 +1,5 @@
 import type { DB } from '../common/database';
 import { hashToken } from '../common/tokens';
-import { DEVICE_NAME_PATTERN } from './pairing';
 
 export interface Device {
   id: string;
@@ -15,6 +14,20 @@ export interface DeviceSummary extends Device {
 }
 
 export class DeviceError extends Error {}
+
+export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
+export const DEVICE_NAME_RULE = 'a camera name must be 1–64 letters, digits, spaces or . _ - and start with a letter or digit';
+
+/**
+ * What is wrong with a camera name, or null. Names are unique among active cameras so
+ * "revoke front door" means one camera; `exceptId` is the camera being renamed or
+ * re-provisioned, which may keep its own name.
+ */
+export function deviceNameProblem(db: DB, name: string, exceptId: string | null): string | null {
+  if (!DEVICE_NAME_PATTERN.test(name)) return DEVICE_NAME_RULE;
+  const clash = db.prepare('SELECT 1 FROM devices WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL AND id IS NOT ?').get(name, exceptId);
+  return clash ? `a camera named "${name}" is already paired: choose another name` : null;
+}
 
 /** The device a bearer token belongs to, or null when unknown, revoked or rotated out. */
 export function deviceForToken(db: DB, token: string, now = Date.now()): Device | null {
@@ -67,10 +80,8 @@ export function findDevice(db: DB, idOrName: string): DeviceSummary | undefined 
 }
 
 export function renameDevice(db: DB, id: string, name: string): void {
-  if (!DEVICE_NAME_PATTERN.test(name)) throw new DeviceError('a camera name must be 1–64 letters, digits, spaces or . _ - and start with a letter or digit');
-  if (db.prepare('SELECT 1 FROM devices WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL AND id != ?').get(name, id)) {
-    throw new DeviceError(`a camera named "${name}" is already paired: choose another name`);
-  }
+  const problem = deviceNameProblem(db, name, id);
+  if (problem) throw new DeviceError(problem);
   if (db.prepare('UPDATE devices SET name = ? WHERE id = ?').run(name, id).changes === 0) throw new DeviceError('no such camera');
 }
 

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { DB } from '../common/database';
 import { hashToken, newToken, safeEqual } from '../common/tokens';
+import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE, deviceNameProblem, revokeDevice } from './devices';
 
 /*
  * Sync-module style pairing: the owner opens a window and gets a short one-time code;
@@ -33,8 +34,6 @@ export interface PairedDevice {
   reprovisioned: boolean;
 }
 
-export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
-
 /**
  * Opens a window. With `deviceId` it re-provisions that camera: its current token is
  * revoked at once and the code gives the same device id a new token.
@@ -44,7 +43,7 @@ export function openPairingWindow(db: DB, windowMs: number, now = Date.now(), de
   const expiresAt = now + windowMs;
   db.transaction(() => {
     db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'replaced' WHERE closed_at IS NULL").run(now);
-    if (deviceId) db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, deviceId);
+    if (deviceId) revokeDevice(db, deviceId, now);
     db.prepare('INSERT INTO pairing_windows (code_hash, opened_at, expires_at, device_id) VALUES (?, ?, ?, ?)').run(
       hashToken(code),
       now,
@@ -58,7 +57,7 @@ export function openPairingWindow(db: DB, windowMs: number, now = Date.now(), de
 /** Redeems a pairing code; every failure counts against the open window. */
 export function redeemPairingCode(db: DB, code: string, name: string, now = Date.now()): PairedDevice {
   if (!DEVICE_NAME_PATTERN.test(name)) {
-    throw new PairingError('device name must be 1–64 letters, digits, spaces or . _ - and start with a letter or digit', 'bad-name');
+    throw new PairingError(DEVICE_NAME_RULE, 'bad-name');
   }
   return db.transaction((): PairedDevice => {
     const open = db
@@ -77,10 +76,9 @@ export function redeemPairingCode(db: DB, code: string, name: string, now = Date
       throw new PairingError('wrong pairing code', 'wrong-code');
     }
     db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'used' WHERE id = ?").run(now, open.id);
-    const clash = db
-      .prepare('SELECT id FROM devices WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL AND id IS NOT ?')
-      .get(name, open.device_id) as { id: string } | undefined;
-    if (clash) throw new PairingError(`a camera named "${name}" is already paired: give this one another name`, 'bad-name');
+    // Checked only after the code, so the pairing route does not tell strangers which names exist.
+    const problem = deviceNameProblem(db, name, open.device_id);
+    if (problem) throw new PairingError(problem, 'bad-name');
     const token = newToken(24);
     if (open.device_id) {
       db.prepare('UPDATE devices SET token_hash = ?, token_issued_at = ?, revoked_at = NULL, name = ? WHERE id = ?').run(hashToken(token), now, name, open.device_id);
