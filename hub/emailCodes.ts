@@ -309,17 +309,11 @@ export function inspectInvitation(db: DB, code: string, now = Date.now()): Invit
 
 /**
  * Uses an invitation code (single use, atomic) and returns what it grants; the account
- * gets this email address already verified. With `dryRun` it only checks, like
- * `inspectInvitation`, so a caller can create the account first and spend the code after
- * (a refused user name or password then does not burn the invitation). Without it, the
- * address is not checked against existing users: the unique index on users.email refuses
- * a second account with it, whichever of the two steps comes first.
+ * gets this email address already verified. Check first with `inspectInvitation`, then
+ * redeem in the same transaction that stores the account. The address is not checked
+ * against existing users here: the unique index on users.email refuses a second account.
  */
-export function redeemInvitation(db: DB, code: string, now = Date.now(), options: { dryRun?: boolean } = {}): Invitation {
-  if (options.dryRun) {
-    const { email, role, grants } = inspectInvitation(db, code, now);
-    return { email, role, grants };
-  }
+export function redeemInvitation(db: DB, code: string, now = Date.now()): Invitation {
   return db.transaction(() => {
     const row = inviteRow(db, code, now);
     if (db.prepare('UPDATE email_codes SET used_at = ? WHERE id = ? AND used_at IS NULL').run(now, row.id).changes !== 1) {

@@ -35,14 +35,23 @@ export class UserError extends Error {}
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$/;
 
-export async function addUser(
+/** A checked account with its password already hashed, not yet stored. */
+export interface NewUser {
+  username: string;
+  role: Role;
+  passwordHash: string;
+  email: string | null;
+  emailVerified: boolean;
+}
+
+/** Checks a new account and hashes its password (Argon2id: slow, so outside any transaction). */
+export async function prepareUser(
   db: DB,
   username: string,
   password: string,
   role: Role,
-  options: { email?: string; emailVerified?: boolean; now?: number } = {},
-): Promise<User> {
-  const now = options.now ?? Date.now();
+  options: { email?: string; emailVerified?: boolean } = {},
+): Promise<NewUser> {
   if (!USERNAME_PATTERN.test(username)) {
     throw new UserError('the user name must be 2–64 letters, digits or . _ @ - and start with a letter or digit');
   }
@@ -53,11 +62,30 @@ export async function addUser(
   if (options.email && db.prepare('SELECT 1 FROM users WHERE email = ? COLLATE NOCASE').get(options.email)) {
     throw new UserError(`another user already has the address ${options.email}`);
   }
-  const passwordHash = await hashPassword(password);
-  const info = db
-    .prepare('INSERT INTO users (username, password_hash, role, created_at, email, email_verified_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(username, passwordHash, role, now, options.email ?? null, options.email && options.emailVerified ? now : null);
-  return getUser(db, Number(info.lastInsertRowid))!;
+  return { username, role, passwordHash: await hashPassword(password), email: options.email ?? null, emailVerified: Boolean(options.emailVerified) };
+}
+
+/** Stores a prepared account; the unique indexes still refuse a name or address taken in the meantime. */
+export function insertUser(db: DB, u: NewUser, now = Date.now()): User {
+  try {
+    const info = db
+      .prepare('INSERT INTO users (username, password_hash, role, created_at, email, email_verified_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(u.username, u.passwordHash, u.role, now, u.email, u.email && u.emailVerified ? now : null);
+    return getUser(db, Number(info.lastInsertRowid))!;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UserError(`the user name "${u.username}" or the address is already taken`);
+    throw err;
+  }
+}
+
+export async function addUser(
+  db: DB,
+  username: string,
+  password: string,
+  role: Role,
+  options: { email?: string; emailVerified?: boolean; now?: number } = {},
+): Promise<User> {
+  return insertUser(db, await prepareUser(db, username, password, role, options), options.now);
 }
 
 interface UserRow {
@@ -92,10 +120,6 @@ export function findUser(db: DB, username: string): User | undefined {
 
 export function getUser(db: DB, id: number): User | undefined {
   return toUser(db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined);
-}
-
-export function userCount(db: DB): number {
-  return (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
 }
 
 export function listUsers(db: DB): UserSummary[] {

@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { createInvitation, EmailCodeError, pendingCodes, redeemInvitation, revokeCode } from '../emailCodes';
+import { createInvitation, EmailCodeError, inspectInvitation, pendingCodes, redeemInvitation, revokeCode } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { deleteUserSessions } from '../sessions';
 import { getSecuritySettings, setSecuritySettings } from '../settings';
 import { disableTotp } from '../totp';
-import { addUser, deleteUser, getUser, listUsers, ROLES, setGrants, setRole, UserError, type Role } from '../users';
+import { deleteUser, getUser, insertUser, listUsers, prepareUser, ROLES, setGrants, setRole, UserError } from '../users';
 
 /*
  * The household: only owners invite people, change roles and camera grants, reset a
@@ -41,7 +41,7 @@ const AuditQuery = Type.Object(
   Strict,
 );
 
-export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDef[] {
+export function householdRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
   const audit = auditor(svc);
   const owner = { kind: 'user', roles: ['owner'] } as const;
@@ -69,7 +69,7 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
       handler: async (req) => {
         const body = req.body as Static<typeof InviteBody>;
         const result = await refused(() =>
-          createInvitation(db, svc.secret, svc.mailer, { email: body.email, role: body.role, grants: body.grants ?? [], createdBy: userOf(req).id, hubUrl: hubUrl() }, svc.now()),
+          createInvitation(db, svc.secret, svc.mailer, { email: body.email, role: body.role, grants: body.grants ?? [], createdBy: userOf(req).id, hubUrl: svc.runtime().url }, svc.now()),
         );
         audit(req, 'user.invited', { target: body.email, detail: { role: body.role, sent: result.sent } });
         // The code goes back to the owner only when no mail went out: then they hand it over themselves.
@@ -85,13 +85,18 @@ export function householdRoutes(svc: HubServices, hubUrl: () => string): RouteDe
       rateLimit: 'pairing',
       handler: async (req) => {
         const body = req.body as Static<typeof AcceptBody>;
-        // The invitation is spent only once the account exists, so a refused password does not burn it.
         const user = await refused(async () => {
-          const invitation = redeemInvitation(db, body.code, svc.now(), { dryRun: true });
-          const created = await addUser(db, body.username, body.password, invitation.role as Role, { email: invitation.email, emailVerified: true, now: svc.now() });
-          redeemInvitation(db, body.code, svc.now());
-          if (invitation.grants.length) setGrants(db, created.id, invitation.grants.filter((id) => db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id)));
-          return created;
+          const invitation = inspectInvitation(db, body.code, svc.now());
+          const prepared = await prepareUser(db, body.username, body.password, invitation.role, { email: invitation.email, emailVerified: true });
+          // Spending the code and storing the account in one transaction: a refused password
+          // does not burn the invitation, and two people racing with one code cannot both join.
+          return db.transaction(() => {
+            redeemInvitation(db, body.code, svc.now());
+            const created = insertUser(db, prepared, svc.now());
+            const grants = invitation.grants.filter((id) => db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id));
+            if (grants.length) setGrants(db, created.id, grants);
+            return created;
+          }).immediate();
         });
         svc.audit.append({ actor: `user:${user.username}`, action: 'user.created', target: `user:${user.username}`, ip: req.ip, detail: { role: user.role, via: 'invitation' } }, svc.now());
         return { ok: true, username: user.username, role: user.role };

@@ -213,15 +213,15 @@ describe('email codes', function () {
     assert.deepEqual(pendingCodes(db, secret, T0 + DAY), []);
   });
 
-  it('a dry run checks an invitation without spending it, so the account can be made first', async () => {
+  it('inspecting checks an invitation without spending it, so the account can be made first', async () => {
     const invite = await createInvitation(db, secret, noMail, { email: 'gus@home.example', role: 'member', grants: ['cam-yard'], createdBy: alice, hubUrl: HUB_URL }, T0);
     const expected = { email: 'gus@home.example', role: 'member', grants: ['cam-yard'] };
-    assert.deepEqual(redeemInvitation(db, invite.code, T0 + 1, { dryRun: true }), expected);
-    assert.deepEqual(redeemInvitation(db, invite.code, T0 + 1, { dryRun: true }), expected);
+    assert.deepEqual(inspectInvitation(db, invite.code, T0 + 1), { ...expected, expiresAt: T0 + 7 * DAY });
+    assert.deepEqual(inspectInvitation(db, invite.code, T0 + 1), { ...expected, expiresAt: T0 + 7 * DAY });
     // The caller creates the account with the invited address, then spends the code.
     const gus = db.prepare(`INSERT INTO users (username, password_hash, role, created_at, email, email_verified_at) VALUES ('gus', 'x', 'member', ?, ?, ?)`).run(T0 + 2, 'gus@home.example', T0 + 2);
     assert.ok(gus.lastInsertRowid);
-    rejectsWith(() => redeemInvitation(db, invite.code, T0 + 3, { dryRun: true }), /already exists/);
+    rejectsWith(() => inspectInvitation(db, invite.code, T0 + 3), /already exists/);
     assert.deepEqual(redeemInvitation(db, invite.code, T0 + 3), expected);
     rejectsWith(() => redeemInvitation(db, invite.code, T0 + 4), /already used/);
   });

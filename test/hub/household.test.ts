@@ -111,6 +111,20 @@ describe('hub household: invitations by mail, verified addresses, camera grants'
     assert.deepEqual({ email: me.email, verified: me.emailVerified }, { email: 'new@home.test', verified: true });
   });
 
+  it('lets exactly one of two people racing with the same invitation code join', async () => {
+    t = await startTestHub(tmp.dir);
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const invite = await call(t.base, 'POST', '/api/users/invitations', { body: JSON.stringify({ email: 'kid@home.test', role: 'member' }), headers: { ...owner.headers, ...JSON_HEADERS } });
+    const code = invite.json().code as string;
+    const accept = (username: string) =>
+      call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username, password: 'a ladder of small green frogs' }), headers: JSON_HEADERS });
+    const statuses = (await Promise.all([accept('kid'), accept('kid2')])).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 400]);
+    assert.equal((t.db.prepare("SELECT COUNT(*) AS n FROM users WHERE email = 'kid@home.test'").get() as { n: number }).n, 1);
+    assert.equal((t.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n, 2, 'no account was made with a spent code');
+  });
+
   it('never lets the last owner be demoted or removed', async () => {
     t = await startTestHub(tmp.dir);
     await addTestUser(t.db, 'owner');
