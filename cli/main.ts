@@ -95,19 +95,26 @@ export function buildProgram(): Command {
    */
   const withHubState = async <T>(
     opts: CommonOptions,
-    work: (state: { db: import('../common/database').DB; cfg: Config; audit: import('../hub/auditLog').AuditLog }) => Promise<T> | T,
+    work: (state: {
+      db: import('../common/database').DB;
+      cfg: Config;
+      paths: ReturnType<typeof import('../hub/hub').hubPaths>;
+      audit: import('../hub/auditLog').AuditLog;
+    }) => Promise<T> | T,
     { create = false } = {},
   ): Promise<T> => {
     const cfg = config(opts);
     const { openHubState, hubPaths } = await import('../hub/hub');
     const { AuditLog } = await import('../hub/auditLog');
+    const { openDatabase } = await import('../common/database');
     const { existsSync } = await import('node:fs');
-    if (!create && !existsSync(hubPaths(cfg.dataDir).db)) {
-      throw new CliError(`no hub database at ${hubPaths(cfg.dataDir).db}: check --config / --data (a hub is created by "porchlight user add" or "porchlight hub")`);
+    const paths = hubPaths(cfg.dataDir);
+    if (!create && !existsSync(paths.db)) {
+      throw new CliError(`no hub database at ${paths.db}: check --config / --data (a hub is created by "porchlight user add" or "porchlight hub")`);
     }
-    const { db, paths } = await openHubState(cfg.dataDir);
+    const db = create ? (await openHubState(cfg.dataDir)).db : openDatabase(paths.db);
     try {
-      return await work({ db, cfg, audit: new AuditLog(db, paths.auditHead) });
+      return await work({ db, cfg, paths, audit: new AuditLog(db, paths.auditHead) });
     } finally {
       db.close();
     }
@@ -181,23 +188,12 @@ export function buildProgram(): Command {
     });
 
   // Audit log: `audit verify` re-walks the hash chain and checks the head file; `audit list`
-  // prints recent entries. Both open the existing database (migrated like everywhere) and
-  // never create hub state: verifying an empty or mistyped data dir is an error, not a new hub.
+  // prints recent entries.
   const audit = program.command('audit').description('the hub audit log');
-  const openAuditState = async (opts: CommonOptions) => {
-    const cfg = config(opts);
-    const { existsSync } = await import('node:fs');
-    const { hubPaths } = await import('../hub/hub');
-    const { openDatabase } = await import('../common/database');
-    const paths = hubPaths(cfg.dataDir);
-    if (!existsSync(paths.db)) throw new Error(`no hub database at ${paths.db}: check --config / --data`);
-    return { db: openDatabase(paths.db), paths };
-  };
   withCommon(audit.command('verify').description('check the audit log has not been edited, cut short or had entries removed')).action(
     async (opts: CommonOptions) => {
       const { verifyAuditLog } = await import('../hub/auditLog');
-      const { db, paths } = await openAuditState(opts);
-      try {
+      await withHubState(opts, ({ db, paths }) => {
         const result = verifyAuditLog(db, paths.auditHead);
         if (result.ok) {
           const last = result.lastSeq > 0 ? (db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(result.lastSeq) as { hash: string }) : null;
@@ -211,9 +207,7 @@ export function buildProgram(): Command {
           process.stderr.write(`audit log BROKEN${where}: ${result.problem}\n`);
           process.exitCode = 1;
         }
-      } finally {
-        db.close();
-      }
+      });
     },
   );
   withCommon(audit.command('list').description('print recent audit entries, newest first'))
@@ -229,10 +223,8 @@ export function buildProgram(): Command {
       return n;
     })
     .action(async (opts: CommonOptions & { limit: number; action?: string; before?: number }) => {
-      const { AuditLog } = await import('../hub/auditLog');
-      const { db, paths } = await openAuditState(opts);
-      try {
-        const entries = new AuditLog(db, paths.auditHead).list({ limit: opts.limit, action: opts.action, beforeSeq: opts.before });
+      await withHubState(opts, ({ audit }) => {
+        const entries = audit.list({ limit: opts.limit, action: opts.action, beforeSeq: opts.before });
         // Fields may hold outside input (a tried username): quote anything but plain printable ASCII.
         const c1 = (json: string) => json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
         const shown = (v: string) => (/^[\x21-\x7e]+$/.test(v) ? v : c1(JSON.stringify(v)));
@@ -243,9 +235,7 @@ export function buildProgram(): Command {
           if (e.detail !== null) parts.push(c1(JSON.stringify(e.detail)));
           process.stdout.write(parts.join(' ') + '\n');
         }
-      } finally {
-        db.close();
-      }
+      });
     });
 
   const keys = program.command('keys').description('footage keys');
