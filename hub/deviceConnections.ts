@@ -48,8 +48,4 @@ export class DeviceConnections {
     }
     return cut;
   }
-
-  count(deviceId: string): number {
-    return this.sockets.get(deviceId)?.size ?? 0;
-  }
 }

@@ -20,17 +20,17 @@ export function isKnownBrowser(db: DB, userId: number, browserId: string | undef
   return db.prepare('SELECT 1 FROM known_browsers WHERE user_id = ? AND browser_hash = ?').get(userId, hashToken(browserId)) !== undefined;
 }
 
+/** Whether the account has signed in from any browser before (its very first sign-in raises no new-device notice). */
+export function hasKnownBrowsers(db: DB, userId: number): boolean {
+  return db.prepare('SELECT 1 FROM known_browsers WHERE user_id = ?').get(userId) !== undefined;
+}
+
 /** Records a successful sign-in from this browser; true when the account had never seen it. */
 export function rememberBrowser(db: DB, userId: number, browserId: string, userAgent: string | undefined, now = Date.now()): boolean {
-  const info = db
-    .prepare(
-      `INSERT INTO known_browsers (user_id, browser_hash, first_seen_at, last_seen_at, user_agent) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, browser_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
-    )
-    .run(userId, hashToken(browserId), now, now, userAgent?.slice(0, 256) ?? null);
-  // An upsert that updated reports changes too; a new row is told apart by comparing first_seen_at.
-  const row = db.prepare('SELECT first_seen_at FROM known_browsers WHERE user_id = ? AND browser_hash = ?').get(userId, hashToken(browserId)) as {
-    first_seen_at: number;
-  };
-  return info.changes > 0 && row.first_seen_at === now;
+  const hash = hashToken(browserId);
+  const inserted = db
+    .prepare('INSERT INTO known_browsers (user_id, browser_hash, first_seen_at, last_seen_at, user_agent) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .run(userId, hash, now, now, userAgent?.slice(0, 256) ?? null).changes === 1;
+  if (!inserted) db.prepare('UPDATE known_browsers SET last_seen_at = ? WHERE user_id = ? AND browser_hash = ?').run(now, userId, hash);
+  return inserted;
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
-import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
+import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
 import { notifyUser } from '../notifications';
 import { hashPassword, verifyPassword } from '../passwords';
@@ -50,6 +50,7 @@ export function publicUser(svc: HubServices, user: User) {
 
 export function signInRoutes(svc: HubServices): RouteDef[] {
   const { db, audit, throttle } = svc;
+  const record = auditor(svc);
 
   const refuseIfLocked = (req: FastifyRequest) => {
     const now = svc.now();
@@ -95,7 +96,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
     throttle.recordSuccess(req.ip, user.id);
     let browserId = req.cookies[BROWSER_COOKIE];
     if (!browserId || !/^[A-Za-z0-9_-]{32}$/.test(browserId)) browserId = newBrowserId();
-    const hadBrowsers = db.prepare('SELECT 1 FROM known_browsers WHERE user_id = ?').get(user.id) !== undefined;
+    const hadBrowsers = hasKnownBrowsers(db, user.id);
     const isNew = rememberBrowser(db, user.id, browserId, req.headers['user-agent'], now);
     const sid = createSession(db, user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, now);
     audit.append({ actor: `user:${user.username}`, action: 'auth.login', ip: req.ip, detail: { method, newDevice: isNew } }, now);
@@ -180,7 +181,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       summary: 'Sign out this session',
       handler: async (req, reply) => {
         deleteSession(db, req.sessionId!);
-        auditor(svc)(req, 'auth.logout');
+        record(req, 'auth.logout');
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
