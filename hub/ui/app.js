@@ -439,14 +439,16 @@
     return el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { scope: 'col', textContent: n }))));
   }
 
-  /** A user-table action button: confirm first, call, then reload the table. */
-  function userAction(label, accessible, question, done, method, url) {
+  /**
+   * A table-row action: confirm first, call the hub, show what happened in `panel`, reload
+   * the table. `done` turns the hub's answer into that sentence.
+   */
+  function rowAction(panel, reload, label, accessible, question, method, url, done) {
     const button = el('button', { type: 'button', textContent: label, 'aria-label': accessible });
-    button.addEventListener('click', guard($('users-panel'), async () => {
+    button.addEventListener('click', guard(panel, async () => {
       if (!window.confirm(question)) return;
-      await api(method, url);
-      say($('users-panel'), done);
-      loadUsers();
+      say(panel, done(await api(method, url)));
+      reload();
     }));
     return button;
   }
@@ -474,13 +476,13 @@
       });
       const actions = el('div', { className: 'actions' }); // a div: flex on a <td> breaks table semantics
       if (u.totpEnabled) {
-        actions.append(userAction('Reset 2FA', `Reset 2FA for ${u.username}`,
+        actions.append(rowAction($('users-panel'), loadUsers, 'Reset 2FA', `Reset 2FA for ${u.username}`,
           `Turn off two-factor sign-in for ${u.username}? Their sessions end and they sign in with their password only.`,
-          `Two-factor sign-in is off for ${u.username}`, 'POST', `/api/users/${u.id}/reset-2fa`));
+          'POST', `/api/users/${u.id}/reset-2fa`, () => `Two-factor sign-in is off for ${u.username}`));
       }
       if (!self) {
-        actions.append(userAction('Remove', `Remove ${u.username}`, `Remove ${u.username} from this home? They can no longer sign in.`,
-          `${u.username} is removed`, 'DELETE', `/api/users/${u.id}`));
+        actions.append(rowAction($('users-panel'), loadUsers, 'Remove', `Remove ${u.username}`, `Remove ${u.username} from this home? They can no longer sign in.`,
+          'DELETE', `/api/users/${u.id}`, () => `${u.username} is removed`));
       }
       body.append(el('tr', {},
         el('th', { scope: 'row', textContent: self ? `${u.username} (you)` : u.username }),
@@ -572,17 +574,6 @@
     say($('pairing-panel'), codeMessage(await api('POST', '/api/pairing/open')));
   }));
 
-  /** A camera-table action: confirm, call, show what happened, reload the table. */
-  function deviceAction(label, accessible, question, method, url, done) {
-    const button = el('button', { type: 'button', textContent: label, 'aria-label': accessible });
-    button.addEventListener('click', guard($('devices-panel'), async () => {
-      if (!window.confirm(question)) return;
-      say($('devices-panel'), done(await api(method, url)));
-      loadDevices();
-    }));
-    return button;
-  }
-
   const loadDevices = guard($('devices-panel'), async () => {
     const { devices } = await api('GET', '/api/devices');
     const table = $('devices');
@@ -595,11 +586,11 @@
     const body = el('tbody');
     for (const d of devices) {
       const actions = el('div', { className: 'actions' });
-      actions.append(deviceAction('New token', `Give ${d.name} a new token`,
+      actions.append(rowAction($('devices-panel'), loadDevices, 'New token', `Give ${d.name} a new token`,
         `Give ${d.name} a new token? Its current token stops working now; you then pair it again with the code shown.`,
         'POST', `/api/devices/${d.id}/reprovision`, (w) => `${d.name}: its old token is refused. ${codeMessage(w)}`));
       if (!d.revoked) {
-        actions.append(deviceAction('Revoke', `Revoke ${d.name}`, `Revoke ${d.name}? It can no longer upload clips until it gets a new token.`,
+        actions.append(rowAction($('devices-panel'), loadDevices, 'Revoke', `Revoke ${d.name}`, `Revoke ${d.name}? It can no longer upload clips until it gets a new token.`,
           'POST', `/api/devices/${d.id}/revoke`, () => `${d.name} is revoked`));
       }
       body.append(el('tr', {},
