@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../../common/config';
 import { openDatabase, type DB } from '../../common/database';
 import { createLogger } from '../../common/logger';
@@ -88,11 +87,4 @@ export async function signIn(base: string, username: string, password: string): 
   const cookie = cookiesFrom(res);
   const csrf = res.json().csrfToken as string;
   return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } };
-}
-
-/** A TOTP code from Debian's oathtool for the given base32 seed at the clock's time. */
-export function oathtool(seed: string, atMs: number): string {
-  const out = spawnSync('oathtool', ['--totp', '-b', seed, '--now', `@${Math.floor(atMs / 1000)}`], { encoding: 'utf8' });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout.trim();
 }

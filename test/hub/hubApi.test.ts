@@ -2,11 +2,9 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { parseConfig } from '../../common/config';
-import { createLogger } from '../../common/logger';
 import { ClipEncryptor } from '../../common/clipEnvelope';
-import { openDatabase, type DB } from '../../common/database';
-import { Hub, hubPaths } from '../../hub/hub';
+import type { DB } from '../../common/database';
+import { hubPaths } from '../../hub/hub';
 import { openPairingWindow } from '../../hub/pairing';
 import { addUser } from '../../hub/users';
 import { pairWithHub } from '../../camera-agent/hubClient';
@@ -14,12 +12,13 @@ import type { PairResponse } from '../../common/protocol';
 import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
+import { startTestHub, type TestHub } from '../helpers/hub';
 
 
 describe('hub API', function () {
   this.timeout(60_000);
   const tmp = useTempDir();
-  let hub: Hub;
+  let t: TestHub;
   let base: string;
   let db: DB;
   let device: PairResponse;
@@ -27,22 +26,15 @@ describe('hub API', function () {
   let httpsPort: number;
 
   beforeEach(async () => {
-    const config = parseConfig({ dataDir: tmp.dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, maxClipBytes: 2 * 1024 * 1024 } });
-    hub = new Hub(config, createLogger('hub-test', 'error'));
-    const runtime = await hub.start();
-    httpsPort = runtime.httpsPort;
-    base = `https://127.0.0.1:${runtime.httpsPort}`;
-    db = openDatabase(hubPaths(tmp.dir).db);
+    t = await startTestHub(tmp.dir, { maxClipBytes: 2 * 1024 * 1024 });
+    ({ base, db, httpsPort } = t);
     await addUser(db, 'owner', 'a long enough password', 'owner');
     const window = openPairingWindow(db, 60_000);
     device = await pairWithHub(base, window.code, 'porch');
     mp4 = makeTestMp4(tmp.dir);
   });
 
-  afterEach(async () => {
-    db.close();
-    await hub.stop();
-  });
+  afterEach(async () => t.stop());
 
   async function sealed(clipId: string, deviceId = device.deviceId, plain = mp4): Promise<Buffer> {
     const enc = await ClipEncryptor.create({ publicKey: new Uint8Array(Buffer.from(device.footagePublicKey, 'base64')) }, { clipId, deviceId });

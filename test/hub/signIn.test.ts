@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
-import { addTestUser, cookiesFrom, JSON_HEADERS, login, oathtool, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { oathtool } from '../helpers/oathtool';
 import { verifyAuditLog } from '../../hub/auditLog';
 import { hubPaths } from '../../hub/hub';
 

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { openDatabase, type DB } from '../../common/database';
 import { HubSecret } from '../../hub/hubSecret';
@@ -17,19 +16,11 @@ import {
 } from '../../hub/totp';
 import { addUser } from '../../hub/users';
 import { useTempDir } from '../helpers/tmp';
+import { oathtool } from '../helpers/oathtool';
 
 const STEP_MS = 30_000;
 /** A fake clock 10 s into a 30-s step, so ± a few seconds never crosses a step boundary. */
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 40);
-
-/** The code an independent implementation (Debian's oathtool) gives for `seed` at `ms`. */
-function oathtool(seed: string, ms: number): string {
-  const run = spawnSync('/usr/bin/oathtool', ['--totp', '-b', seed, '--now', `@${Math.floor(ms / 1000)}`], { encoding: 'utf8' });
-  assert.equal(run.status, 0, `oathtool failed: ${run.stderr}`);
-  const code = run.stdout.trim();
-  assert.match(code, /^\d{6}$/);
-  return code;
-}
 
 /** A 6-digit code that is none of the valid ones around `ms`. */
 function wrongCode(seed: string, ms: number): string {
