@@ -6,6 +6,7 @@ import { openDatabase, type DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair } from '../common/footageKeys';
 import { writeFileAtomic } from '../common/atomicFile';
+import { createGpio } from '../common/gpio';
 import { AuditLog } from './auditLog';
 import { ClipStore } from './clipStore';
 import { DeviceConnections } from './deviceConnections';
@@ -14,6 +15,7 @@ import { LoginThrottle } from './loginThrottle';
 import { createMailer } from './mailer';
 import type { HubRuntimeInfo } from './routeTable';
 import { buildHubServer } from './server';
+import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
 
 /** Where each part of the hub's state lives under its data dir. */
@@ -75,6 +77,7 @@ export class Hub {
   private db: DB | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private syncButton: SyncButton | null = null;
   runtime: HubRuntime | null = null;
 
   constructor(
@@ -102,6 +105,7 @@ export class Hub {
       if (cut) log.info({ connections: cut }, 'closed connections of revoked or rotated device tokens');
     }, CONNECTION_SWEEP_MS);
     this.sweeper.unref();
+    const audit = new AuditLog(db, paths.auditHead);
     const app = await buildHubServer({
       db,
       log,
@@ -110,7 +114,7 @@ export class Hub {
       clips,
       footagePublicKey: keys.publicKey,
       secret: await HubSecret.load(paths.hubSecret),
-      audit: new AuditLog(db, paths.auditHead),
+      audit,
       mailer: await createMailer(config.hub.smtp, log.child({ module: 'mail' })),
       throttle: new LoginThrottle(db),
       connections,
@@ -136,6 +140,18 @@ export class Hub {
       httpPort = await this.listenWithFallback(this.redirect, config.hub.httpPort, 80, 8080);
       ports.httpPort = httpPort;
     }
+    const button = config.hub.gpio.syncButton;
+    if (button) {
+      const buttonLog = log.child({ module: 'sync-button' });
+      const windowMs = config.hub.pairingWindowSeconds * 1000;
+      this.syncButton = new SyncButton(
+        createGpio(config.hub.gpio, buttonLog),
+        button,
+        () => void openPairingFromButton({ db, audit, log: buttonLog, windowMs, now: this.now }),
+        buttonLog,
+      );
+      this.syncButton.start();
+    }
     this.runtime = { pid: process.pid, ...ports, caFingerprint: tls.local.caFingerprint };
     await fs.mkdir(path.dirname(paths.runtime), { recursive: true });
     await writeFileAtomic(paths.runtime, JSON.stringify(this.runtime), 0o644);
@@ -154,6 +170,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.syncButton?.stop();
+    this.syncButton = null;
     this.tls?.stop();
     this.tls = null;
     if (this.sweeper) clearInterval(this.sweeper);

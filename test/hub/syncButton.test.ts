@@ -1,0 +1,112 @@
+import { strict as assert } from 'node:assert';
+import { openDatabase, type DB } from '../../common/database';
+import { simulatedGpio } from '../../common/gpio';
+import { AuditLog } from '../../hub/auditLog';
+import { hubPaths } from '../../hub/hub';
+import { redeemPairingCode } from '../../hub/pairing';
+import { openPairingFromButton } from '../../hub/syncButton';
+import { startTestHub, type TestHub } from '../helpers/hub';
+import { captureLog } from '../helpers/logCapture';
+import { useTempDir } from '../helpers/tmp';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface WindowRow {
+  opened_at: number;
+  expires_at: number;
+  closed_at: number | null;
+  closed_reason: string | null;
+}
+
+describe('hub sync button', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir('porchlight-syncbutton-');
+  const LINE = 23;
+  const DEBOUNCE = 20;
+  const SETTLE = DEBOUNCE * 4;
+  let t: TestHub | null = null;
+
+  const windows = (db: DB) => db.prepare('SELECT opened_at, expires_at, closed_at, closed_reason FROM pairing_windows ORDER BY id').all() as WindowRow[];
+  const audited = () => new AuditLog(t!.db, hubPaths(tmp.dir).auditHead).list({ action: 'pairing.opened' });
+  // The simulated bank is per process: the hub opens the line from its config, the test drives it.
+  const start = () => startTestHub(tmp.dir, { pairingWindowSeconds: 120, gpio: { simulate: true, syncButton: { line: LINE, debounceMs: DEBOUNCE } } });
+  const press = async (holdMs = SETTLE) => {
+    simulatedGpio.drive(LINE, true);
+    await sleep(holdMs);
+    simulatedGpio.drive(LINE, false);
+    await sleep(SETTLE);
+  };
+
+  afterEach(async () => {
+    await t?.stop();
+    t = null;
+    simulatedGpio.reset();
+  });
+
+  it('a press opens a pairing window, as the UI button does, audited as the sync button', async () => {
+    t = await start();
+    assert.deepEqual(windows(t.db), []);
+    await press();
+    const [w, ...more] = windows(t.db);
+    assert.equal(more.length, 0);
+    assert.equal(w!.closed_at, null, 'the window is open');
+    assert.equal(w!.opened_at, t.clock.t, 'opened on the hub clock');
+    assert.equal(w!.expires_at - w!.opened_at, 120_000, 'for hub.pairingWindowSeconds');
+    const entries = audited();
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.actor, 'sync-button');
+    assert.deepEqual(entries[0]!.detail, { expiresAt: w!.expires_at });
+  });
+
+  it('holding the button down opens one window, not one per debounce period', async () => {
+    t = await start();
+    await press(SETTLE * 5);
+    assert.equal(windows(t.db).length, 1);
+    await press();
+    const all = windows(t.db);
+    assert.equal(all.length, 2, 'pressing again opens a new window');
+    assert.equal(all[0]!.closed_reason, 'replaced');
+  });
+
+  it('ignores a blip shorter than the debounce time', async () => {
+    t = await start();
+    await press(2);
+    assert.deepEqual(windows(t.db), []);
+    assert.deepEqual(audited(), []);
+  });
+
+  it('a button already down at start opens nothing until it has been released', async () => {
+    simulatedGpio.setLevel(LINE, 0); // active-low by default: held down
+    t = await start();
+    await sleep(SETTLE);
+    assert.deepEqual(windows(t.db), []);
+    simulatedGpio.drive(LINE, false);
+    await sleep(SETTLE);
+    await press();
+    assert.equal(windows(t.db).length, 1);
+  });
+
+  it('releases the line when the hub stops', async () => {
+    t = await start();
+    assert.equal(simulatedGpio.isOpen(LINE), true);
+    await t.stop();
+    t = null;
+    assert.equal(simulatedGpio.isOpen(LINE), false);
+  });
+
+  it('logs the one-time code so the installer can pair a camera with it', () => {
+    const db = openDatabase(hubPaths(tmp.dir).db);
+    try {
+      const { log, lines } = captureLog();
+      const now = Date.now();
+      const window = openPairingFromButton({ db, audit: new AuditLog(db, hubPaths(tmp.dir).auditHead), log, windowMs: 60_000, now: () => now });
+      const line = lines.find((l) => /pairing window opened by the sync button/.test(l.msg));
+      assert.ok(line, JSON.stringify(lines));
+      const shown = /pairing code (\d{8})/.exec(line.msg)?.[1];
+      assert.equal(shown, window.code);
+      assert.equal(redeemPairingCode(db, shown!, 'porch', now + 1_000).name, 'porch');
+    } finally {
+      db.close();
+    }
+  });
+});
