@@ -6,8 +6,12 @@ import { ClipRecorder } from './clipRecorder';
 import { Delivery } from './delivery';
 import { HubClient } from './hubClient';
 import { loadIdentity } from './identity';
+import { createGpio } from '../common/gpio';
+import type { MotionEvent } from '../common/protocol';
 import { MotionDetector } from './motionDetector';
-import { MotionGate } from './motionGate';
+import { gateSettingsFor, MotionGate } from './motionGate';
+import { MotionFusion, PirSensor, type FusedMotion } from './pirSensor';
+import { RecordingLed } from './recordingLed';
 import { Spool } from './spool';
 import { loadTf } from './tfBackend';
 import { resolveSource } from './videoSource';
@@ -26,6 +30,9 @@ export class CameraAgent {
   private recorder: ClipRecorder | null = null;
   private delivery: Delivery | null = null;
   private hub: HubClient | null = null;
+  private pir: PirSensor | null = null;
+  private led: RecordingLed | null = null;
+  private detector: MotionDetector | null = null;
   readonly stats: AgentStats = { motionEvents: 0, clipsRecorded: 0, clipsDelivered: 0, streamSeconds: 0 };
 
   constructor(
@@ -47,6 +54,12 @@ export class CameraAgent {
     this.hub = hub;
     const delivery = new Delivery(spool, hub, log.child({ module: 'delivery' }));
     this.delivery = delivery;
+    const g = agentConfig.gpio;
+    const gpio = g.pir || g.recordingLed ? createGpio(g, log.child({ module: 'gpio' })) : null;
+    if (gpio && g.recordingLed) {
+      this.led = new RecordingLed(gpio, g.recordingLed, log.child({ module: 'led' }));
+      this.led.start();
+    }
     const recorder = new ClipRecorder(
       agentConfig.recording,
       spool.dir,
@@ -57,15 +70,32 @@ export class CameraAgent {
         this.stats.clipsRecorded += 1;
         delivery.kick();
       },
+      this.led ?? undefined,
     );
     this.recorder = recorder;
     const v = agentConfig.video;
-    const detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, agentConfig.motion);
-    const gate = new MotionGate(agentConfig.motion);
+    const detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agentConfig.motion);
+    this.detector = detector;
+    const gate = new MotionGate(gateSettingsFor(agentConfig.motion, v.analysisFps));
+    const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
 
     const capture = new Capture(source, agentConfig, log.child({ module: 'capture' }));
     this.capture = capture;
     let wallStart = Date.now();
+    const toWall = (t: number) => Math.round(wallStart + t * 1000);
+    const toMedia = (at: number) => Math.max(0, (at - wallStart) / 1000);
+    let retrigger = false;
+    const onMotion = (m: FusedMotion, changed?: number) => {
+      const mediaTime = toMedia(m.at);
+      if (m.kind === 'start') this.stats.motionEvents += 1;
+      log.info({ kind: m.kind, by: m.by, mediaTime, retrigger: m.kind === 'start' ? retrigger : undefined, changed }, 'motion');
+      // Motion began somewhere between the last still frame and the first moving one: the
+      // clip's pre-roll counts from the earlier of the two.
+      const frameGap = m.by === 'pir' ? 0 : 1 / v.analysisFps;
+      recorder.onMotion({ kind: m.kind, time: m.kind === 'start' ? Math.max(0, mediaTime - frameGap) : mediaTime });
+      const event: MotionEvent = { kind: m.kind, mediaTime, at: m.at, source: m.by, ...(m.kind === 'start' ? { retrigger } : {}) };
+      hub.sendEvent(event).catch((err: Error) => log.debug({ err: err.message }, 'motion event not sent'));
+    };
     capture.on('stream', ({ init, wallStart: ws }) => {
       wallStart = ws;
       detector.reset();
@@ -77,28 +107,38 @@ export class CameraAgent {
     });
     capture.on('frame', (frame) => {
       const verdict = detector.process(frame.data);
-      const event = gate.push(frame.time, verdict.motion);
+      const event = gate.push(frame.time, verdict.regions);
       if (!event) return;
-      if (event.kind === 'start') this.stats.motionEvents += 1;
-      log.info({ kind: event.kind, mediaTime: event.time, changed: +verdict.changedRatio.toFixed(4) }, 'motion');
-      recorder.onMotion(event);
-      hub.sendEvent({ kind: event.kind, mediaTime: event.time, at: Math.round(wallStart + event.time * 1000) }).catch((err: Error) => {
-        log.debug({ err: err.message }, 'motion event not sent');
-      });
+      if (event.kind === 'start') retrigger = event.retrigger;
+      const fused = fusion ? fusion.video(event.kind, toWall(event.time)) : { kind: event.kind, at: toWall(event.time), by: 'video' as const };
+      if (fused) onMotion(fused, +verdict.changedRatio.toFixed(4));
     });
     capture.on('streamEnd', () => {
-      const end = gate.close(0);
-      if (end) recorder.onMotion(end);
+      const end = gate.close(this.stats.streamSeconds);
+      const fused = fusion ? fusion.close(Date.now()) : end && { kind: end.kind, at: toWall(end.time), by: 'video' as const };
+      if (fused) onMotion(fused);
       recorder.onStreamEnd();
     });
+    if (gpio && g.pir && fusion) {
+      this.pir = new PirSensor(gpio, g.pir, log.child({ module: 'pir' }));
+      this.pir.on('motion', (e) => {
+        const fused = fusion.pirEvent(e.kind, e.at);
+        if (fused) onMotion(fused);
+      });
+      this.pir.start();
+    }
     delivery.kick();
     capture.start();
   }
 
   /** Stops capture, finishes the open clip, and tries once more to deliver the spool. */
   async stop(): Promise<void> {
+    this.pir?.stop();
     await this.capture?.stop();
     await this.recorder?.stop();
+    // Only once the last clip is on disk may the recording LED go dark.
+    await this.led?.close();
+    this.detector?.dispose();
     await this.delivery?.stop(true);
     if (this.delivery) this.stats.clipsDelivered = this.delivery.delivered;
     this.hub?.close();

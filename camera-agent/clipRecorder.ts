@@ -5,13 +5,22 @@ import { AtomicFileWriter, writeFileAtomic } from '../common/atomicFile';
 import { ClipEncryptor } from '../common/clipEnvelope';
 import type { ClipUploadMeta } from '../common/protocol';
 import { shiftDecodeTime, type Fragment } from './fmp4';
-import type { GateEvent } from './motionGate';
+import { NO_RECORDING_INDICATOR, type RecordingIndicator } from './recordingLed';
+
+/** A motion start or end in stream time (s). */
+export interface RecorderMotion {
+  kind: 'start' | 'end';
+  time: number;
+}
 
 export interface RecorderSettings {
   armed: boolean;
   preRollSeconds: number;
   postRollSeconds: number;
-  maxClipSeconds: number;
+  /** Clip length: a clip ends here even if motion goes on (it continues in a new clip). */
+  clipSeconds: number;
+  /** End the clip once motion has stopped and the post-roll has passed, before the full length. */
+  endEarly: boolean;
 }
 
 interface ActiveClip {
@@ -25,6 +34,8 @@ interface ActiveClip {
   /** Decode time (ticks) of the first fragment: subtracted so the clip starts at 0. */
   baseTicks: number;
   chain: Promise<void>;
+  /** Switches the recording LED's hold off again. */
+  release: () => void;
 }
 
 /**
@@ -52,6 +63,7 @@ export class ClipRecorder {
     private readonly footagePublicKey: Uint8Array,
     private readonly log: Logger,
     private readonly onClipReady: (meta: ClipUploadMeta) => void,
+    private readonly indicator: RecordingIndicator = NO_RECORDING_INDICATOR,
   ) {}
 
   /** A new ffmpeg run: stream time restarts, so any open clip ends here. */
@@ -84,15 +96,15 @@ export class ClipRecorder {
     if (!clip) return;
     this.append(clip, fragment);
     const length = clip.end - clip.start;
-    if (!this.motionActive && clip.end >= this.motionEnd + this.settings.postRollSeconds) {
+    if (this.settings.endEarly && !this.motionActive && clip.end >= this.motionEnd + this.settings.postRollSeconds) {
       this.endClip('post-roll done');
-    } else if (length >= this.settings.maxClipSeconds) {
+    } else if (length >= this.settings.clipSeconds) {
       this.continueMotion = this.motionActive;
       this.endClip('maximum length');
     }
   }
 
-  onMotion(event: GateEvent): void {
+  onMotion(event: RecorderMotion): void {
     if (event.kind === 'end') {
       this.continueMotion = false;
       this.motionActive = false;
@@ -117,6 +129,7 @@ export class ClipRecorder {
     if (!firstFragment || !this.init) return;
     const id = randomUUID();
     const init = this.init;
+    const release = this.indicator.hold('recording');
     this.opening = (async () => {
       const encryptor = await ClipEncryptor.create({ publicKey: this.footagePublicKey }, { clipId: id, deviceId: this.deviceId });
       const writer = await AtomicFileWriter.open(path.join(this.spoolDir, `${id}.plc`), path.join(this.spoolDir, `${id}.tmp`));
@@ -128,6 +141,7 @@ export class ClipRecorder {
         end: firstFragment.start,
         baseTicks: firstFragment.decodeTime,
         chain: writer.write(encryptor.header),
+        release,
       };
       this.write(clip, init);
       this.clip = clip;
@@ -138,6 +152,7 @@ export class ClipRecorder {
     try {
       await this.opening;
     } catch (err) {
+      release();
       this.log.error({ err: (err as Error).message }, 'cannot start a clip');
     } finally {
       this.opening = null;
@@ -186,7 +201,9 @@ export class ClipRecorder {
         await clip.writer.abort();
       });
     this.finishing.push(done);
+    // The LED goes off only once the clip's last byte is written (or it was discarded).
     void done.finally(() => {
+      clip.release();
       this.finishing = this.finishing.filter((p) => p !== done);
     });
   }

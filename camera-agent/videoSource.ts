@@ -87,6 +87,14 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
 }
 
 /**
+ * The filter that turns the camera's video into the detector's small grey frames, in full
+ * range so that black is 0 and a change of light scales every grey level alike.
+ */
+export function analysisFilter(v: AgentConfig['video']): string {
+  return `fps=${v.analysisFps},scale=${v.analysisWidth}:${v.analysisHeight}:out_range=full,format=gray`;
+}
+
+/**
  * One ffmpeg, two outputs: fragmented MP4 on stdout (fd 1) for recording and pre-roll,
  * small grayscale raw frames on fd 3 for motion analysis.
  */
@@ -106,7 +114,7 @@ export function captureArgs(source: VideoSource, config: AgentConfig): string[] 
     '-map', '0:v:0', '-an', ...encode,
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
     '-map', '0:v:0', '-an',
-    '-vf', `fps=${v.analysisFps},scale=${v.analysisWidth}:${v.analysisHeight},format=gray`,
+    '-vf', analysisFilter(v),
     '-f', 'rawvideo', 'pipe:3',
   ];
 }

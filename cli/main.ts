@@ -30,6 +30,40 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of 0 or more');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return n;
+}
+
+function videoSize(value: string): { width: number; height: number } {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(value);
+  const width = Number(m?.[1]);
+  const height = Number(m?.[2]);
+  if (!m || width % 2 || height % 2 || width < 160 || height < 120) throw new InvalidArgumentError('must look like 640x360 (even numbers, at least 160x120)');
+  return { width, height };
+}
+
+interface ScoreOptions {
+  periods: number;
+  size?: { width: number; height: number };
+  json?: boolean;
+  minRecall?: number;
+  maxFalse?: number;
+}
+
 function withCommon(cmd: Command): Command {
   return cmd.option('-c, --config <file>', 'YAML config file').option('-d, --data <dir>', 'data directory (overrides dataDir)');
 }
@@ -274,6 +308,20 @@ export function buildProgram(): Command {
     .action((file: string) => {
       loadConfig(file);
       process.stdout.write(`${file}: ok\n`);
+    });
+
+  const sim = program.command('sim').description('the hardware simulator');
+  withCommon(sim.command('score [scenes...]').description('run labelled scenes through the motion detector and score it (all scenes when none are named)'))
+    .option('--periods <n>', 'how many times each scene plays', positiveInteger, 1)
+    .option('--size <WxH>', 'video size the scenes are rendered at (default: agent.video in the config)', videoSize)
+    .option('--json', 'print the report as JSON')
+    .option('--min-recall <r>', 'exit 1 when recall over the real events is below this (0–1)', fraction)
+    .option('--max-false <n>', 'exit 1 when the nuisance scenes raise more false events than this', nonNegativeInteger)
+    .action(async (names: string[], opts: CommonOptions & ScoreOptions) => {
+      const { runScoreCommand } = await import('../simulator/scoreCommand');
+      const cfg = config(opts);
+      const passed = await runScoreCommand(names, { ...opts, config: cfg }, (line) => process.stdout.write(line + '\n'));
+      if (!passed) process.exitCode = 1;
     });
 
   program

@@ -58,6 +58,79 @@ const UserTlsSchema = Type.Object(
   Strict,
 );
 
+/* GPIO (Raspberry Pi header pins through onoff; simulated pins elsewhere). */
+
+const gpioLine = (what: string) =>
+  Type.Integer({
+    minimum: 0,
+    maximum: 1023,
+    description: `${what}: BCM GPIO number as on pinout diagrams (GPIO17 = 17, not header pin 11); the sysfs offset of newer kernels is added automatically`,
+  });
+
+const gpioSimulate = Type.Optional(
+  Type.Boolean({
+    description: 'true: always simulated pins; false: real GPIO required (start-up fails without it); unset: real GPIO when the machine has it, else simulated with a warning',
+  }),
+);
+
+const SyncButtonSchema = Type.Object(
+  {
+    line: gpioLine('Sync button input'),
+    activeLow: Type.Boolean({ default: true, description: 'Button wired between the pin and ground (the usual way, with the pull-up on): pressed reads 0 V' }),
+    debounceMs: Type.Integer({
+      default: 50,
+      minimum: 10,
+      maximum: 2000,
+      description: 'A press counts once the button has been held this long without bouncing; shorter blips are ignored',
+    }),
+  },
+  Strict,
+);
+
+const HubGpioSchema = Type.Object(
+  {
+    simulate: gpioSimulate,
+    syncButton: Type.Optional(SyncButtonSchema),
+  },
+  { ...Strict, default: {} },
+);
+
+const PirSchema = Type.Object(
+  {
+    line: gpioLine('PIR sensor output'),
+    activeLow: Type.Boolean({ default: false, description: 'true when the sensor pulls the line low on motion (most PIR modules drive it high)' }),
+    debounceMs: Type.Integer({ default: 50, minimum: 0, maximum: 2000, description: 'Sensor pulses shorter than this are ignored' }),
+    mode: Type.Union([Type.Literal('trigger'), Type.Literal('confirm')], {
+      default: 'trigger',
+      description: 'trigger: the PIR alone starts motion (as does video motion); confirm: video motion only counts when the PIR saw motion within confirmWindowSeconds',
+    }),
+    confirmWindowSeconds: Type.Number({
+      default: 5,
+      minimum: 0.5,
+      maximum: 60,
+      description: 'confirm mode: how far apart PIR and video motion may start and still count as one event',
+    }),
+  },
+  Strict,
+);
+
+const RecordingLedSchema = Type.Object(
+  {
+    line: gpioLine('Recording LED output'),
+    activeLow: Type.Boolean({ default: false, description: 'LED wired between 3V3 and the pin: driven to 0 V to light it' }),
+  },
+  Strict,
+);
+
+const AgentGpioSchema = Type.Object(
+  {
+    simulate: gpioSimulate,
+    pir: Type.Optional(PirSchema),
+    recordingLed: Type.Optional(RecordingLedSchema),
+  },
+  { ...Strict, default: {} },
+);
+
 const HubSchema = Type.Object(
   {
     host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the HTTPS and HTTP servers bind' }),
@@ -84,28 +157,37 @@ const HubSchema = Type.Object(
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
     smtp: Type.Optional(SmtpSchema),
     tls: Type.Optional(UserTlsSchema),
+    gpio: HubGpioSchema,
   },
   { ...Strict, default: {} },
 );
 
+const PointSchema = Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]);
+const PolygonSchema = Type.Array(PointSchema, {
+  minItems: 3,
+  maxItems: 64,
+  description: 'Corners as [x, y] fractions of the frame, 0,0 top left',
+});
+
 const MotionSchema = Type.Object(
   {
-    pixelThreshold: Type.Integer({ default: 25, minimum: 1, maximum: 255, description: 'Grey-level change that counts a pixel as changed' }),
-    minChangedRatio: Type.Number({
-      default: 0.003,
-      minimum: 0.0001,
-      maximum: 0.5,
-      description: 'Fraction of changed pixels that counts as motion',
+    sensitivity: Type.Integer({ default: 5, minimum: 1, maximum: 10, description: '1 = only large, clear motion … 10 = the faintest change' }),
+    minObjectSize: Type.Number({
+      default: 0.0025,
+      minimum: 0.0002,
+      maximum: 0.25,
+      description: 'Smallest moving object that counts, as a fraction of the frame',
     }),
-    maxChangedRatio: Type.Number({
-      default: 0.6,
-      minimum: 0.05,
-      maximum: 1,
-      description: 'Above this fraction the change is treated as a lighting change, not motion',
+    zones: Type.Array(PolygonSchema, { default: [], maxItems: 16, description: 'Motion counts only inside these polygons (none = the whole frame)' }),
+    ignoreMasks: Type.Array(PolygonSchema, { default: [], maxItems: 16, description: 'Motion inside these polygons never counts' }),
+    minDurationSeconds: Type.Number({ default: 0.4, minimum: 0, maximum: 5, description: 'Motion must last this long to count' }),
+    endAfterSeconds: Type.Number({ default: 2, minimum: 0.2, maximum: 30, description: 'Motion ends after this long without movement' }),
+    retriggerSeconds: Type.Number({
+      default: 30,
+      minimum: 10,
+      maximum: 60,
+      description: 'Motion starting sooner than this after the last event is part of the same alert (still recorded)',
     }),
-    backgroundAlpha: Type.Number({ default: 0.05, minimum: 0.001, maximum: 0.5, description: 'Running-average background update rate per frame' }),
-    startFrames: Type.Integer({ default: 2, minimum: 1, maximum: 50, description: 'Consecutive motion frames needed to start an event' }),
-    endFrames: Type.Integer({ default: 10, minimum: 1, maximum: 300, description: 'Consecutive still frames needed to end an event' }),
   },
   { ...Strict, default: {} },
 );
@@ -115,7 +197,8 @@ const RecordingSchema = Type.Object(
     armed: Type.Boolean({ default: true, description: 'Record clips on motion' }),
     preRollSeconds: Type.Number({ default: 3, minimum: 0, maximum: 10, description: 'Video kept from before motion starts' }),
     postRollSeconds: Type.Number({ default: 3, minimum: 0, maximum: 30, description: 'Video kept after motion ends' }),
-    maxClipSeconds: Type.Number({ default: 30, minimum: 5, maximum: 120, description: 'Longest clip; longer motion is cut' }),
+    clipSeconds: Type.Number({ default: 30, minimum: 5, maximum: 60, description: 'Clip length; longer motion continues in a new clip' }),
+    endEarly: Type.Boolean({ default: true, description: 'End the clip when motion stops (after the post-roll) instead of at the full length' }),
     maxSpoolBytes: Type.Integer({
       default: 2 * 1024 * 1024 * 1024,
       minimum: 1024 * 1024,
@@ -142,13 +225,14 @@ const AgentSchema = Type.Object(
   {
     name: Type.String({ default: 'camera', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Camera name' }),
     source: Type.String({
-      default: 'sim:porch',
+      default: 'sim:person-walks',
       minLength: 1,
       description: 'sim:<scene>, a file path, v4l2:/dev/videoN or rtsp://…',
     }),
     video: VideoSchema,
     motion: MotionSchema,
     recording: RecordingSchema,
+    gpio: AgentGpioSchema,
   },
   { ...Strict, default: {} },
 );
@@ -203,6 +287,11 @@ export type HubConfig = Config['hub'];
 /** Outgoing mail for hub users (verification, invitations); absent = mail not configured. */
 export type SmtpConfig = NonNullable<HubConfig['smtp']>;
 export type AgentConfig = Config['agent'];
+export type HubGpioConfig = HubConfig['gpio'];
+export type SyncButtonConfig = NonNullable<HubGpioConfig['syncButton']>;
+export type AgentGpioConfig = AgentConfig['gpio'];
+export type PirConfig = NonNullable<AgentGpioConfig['pir']>;
+export type RecordingLedConfig = NonNullable<AgentGpioConfig['recordingLed']>;
 export type RelayConfig = Config['relay'];
 export type RelayTarget = NonNullable<RelayConfig['target']>;
 

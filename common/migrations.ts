@@ -167,4 +167,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE pairing_windows ADD COLUMN device_id TEXT REFERENCES devices(id) ON DELETE CASCADE;
   ALTER TABLE devices ADD COLUMN token_issued_at INTEGER;
   `,
+  // 3: what raised each motion event, and whether it was a retrigger (no new alert).
+  `
+  ALTER TABLE motion_events ADD COLUMN source TEXT NOT NULL DEFAULT 'video' CHECK (source IN ('video', 'pir', 'video+pir'));
+  ALTER TABLE motion_events ADD COLUMN retrigger INTEGER NOT NULL DEFAULT 0 CHECK (retrigger IN (0, 1));
+  `,
 ];

@@ -46,6 +46,10 @@ export const MotionEventSchema = Type.Object(
     kind: Type.Union([Type.Literal('start'), Type.Literal('end')]),
     mediaTime: Type.Number({ minimum: 0, description: 'Stream time (s) of the frame that started or ended motion' }),
     at: Type.Integer({ minimum: 0, description: 'Wall-clock ms' }),
+    source: Type.Optional(
+      Type.Union([Type.Literal('video'), Type.Literal('pir'), Type.Literal('video+pir')], { description: 'What saw the motion (default video)' }),
+    ),
+    retrigger: Type.Optional(Type.Boolean({ description: 'A start within the retrigger time of the last event: same alert, still recorded' })),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(ffmpeg openssl ca-certificates oathtool)
+packages=(ffmpeg openssl ca-certificates oathtool motion)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,6 +15,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]} from apt" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian's motion package enables and starts a system-wide motion.service (it would take the
+  # camera); Porchlight only runs motion itself, for benchmarks, so switch that service off.
+  if [[ " ${missing[*]} " == *" motion "* ]] && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now motion.service
+  fi
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')

@@ -55,8 +55,8 @@ export interface DemoSummary {
 }
 
 export const DEFAULT_CAMERAS: DemoCamera[] = [
-  { name: 'porch', scene: 'porch' },
-  { name: 'driveway', scene: 'driveway' },
+  { name: 'porch', scene: 'person-walks' },
+  { name: 'driveway', scene: 'car-passes' },
 ];
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'porchlight.js');

@@ -1,31 +1,57 @@
 /*
- * Simulated camera scenes: ffmpeg lavfi filter graphs (no downloads) with scripted moving
- * objects, and the ground truth of when each object is in view. A scene repeats every
- * `period` seconds, so a demo can run for as long as it likes.
+ * Simulated camera scenes with ground truth: ffmpeg lavfi filter graphs (no downloads) with
+ * scripted moving objects and scripted nuisances (lights, cloud shadows, an IR night-mode
+ * switch, rain, a swaying branch, auto-exposure drift). A scene repeats every `period`
+ * seconds, so a demo can run for as long as it likes and a benchmark can run for an hour.
+ *
+ * Everything a scene does is expressed with cheap filters (overlay, eq, hue, noise, small
+ * geq masks scaled up) so a simulated camera renders in real time even at 720p.
  */
 
-export interface ScriptedObject {
-  /** Seconds into each period when the object enters the frame. */
+/** A polygon in frame fractions: [[x, y], …] with 0 ≤ x, y ≤ 1. */
+export type Polygon = [number, number][];
+
+export interface MovingObject {
+  label: string;
+  /** Seconds into each period when the object starts to enter the frame. */
   enter: number;
   /** Seconds into each period when it has left the frame. */
   leave: number;
   /** Size as a fraction of the frame. */
   width: number;
   height: number;
-  /** Vertical position of the object's top as a fraction of the frame. */
+  /** Top edge as a fraction of the frame height. */
   top: number;
   color: string;
-  label: string;
+  direction?: 'ltr' | 'rtl';
 }
+
+export type Nuisance =
+  /** A light (porch lamp, floodlight) that switches on and off: a soft pool of light. */
+  | { kind: 'lights'; on: number; off: number; x: number; y: number; radius: number; strength: number }
+  /** A cloud shadow sliding over the whole scene with a soft edge. */
+  | { kind: 'shadow'; start: number; duration: number; depth: number }
+  /** The camera switches to IR night mode (grey, brighter, foliage glows) and back. */
+  | { kind: 'ir'; on: number; off: number }
+  /** Rain streaks in front of the lens, all the time. */
+  | { kind: 'rain'; density: number }
+  /** A leafy branch swaying in the wind (the homeowner masks it). */
+  | { kind: 'sway'; x: number; y: number; width: number; height: number; amplitude: number; period: number }
+  /** The camera's auto-exposure hunting: the whole image brightens and darkens slowly. */
+  | { kind: 'exposure'; amplitude: number; period: number };
 
 export interface Scene {
   name: string;
   description: string;
   period: number;
-  background: string;
+  /** Overall brightness (1 = day, below 1 = dusk / night). */
+  light: number;
   /** Sensor noise strength (ffmpeg noise filter, 0–100). */
   noise: number;
-  objects: ScriptedObject[];
+  objects: MovingObject[];
+  nuisances: Nuisance[];
+  /** The ignore masks a homeowner would draw on this camera. */
+  ignoreMasks: Polygon[];
 }
 
 export interface ScriptedEvent {
@@ -34,72 +60,236 @@ export interface ScriptedEvent {
   end: number;
 }
 
-export const SCENES: Record<string, Scene> = {
-  porch: {
-    name: 'porch',
-    description: 'A front porch; a person walks across every 30 s',
-    period: 30,
-    background: '0x4a5a48',
-    noise: 6,
-    objects: [{ enter: 8, leave: 14, width: 0.1, height: 0.45, top: 0.4, color: '0xd9c2a0', label: 'person' }],
-  },
-  driveway: {
-    name: 'driveway',
-    description: 'A driveway; a car drives past quickly every 30 s',
-    period: 30,
-    background: '0x5b5b60',
-    noise: 6,
-    objects: [{ enter: 18, leave: 21, width: 0.3, height: 0.22, top: 0.6, color: '0x8a1c1c', label: 'car' }],
-  },
-};
+const PERSON = { width: 0.1, height: 0.45, top: 0.4, color: '0xd9c2a0' };
+const TREE = { x: 0.05, y: 0.1, w: 0.25, h: 0.35 };
+
+function scene(s: Partial<Scene> & Pick<Scene, 'name' | 'description'>): Scene {
+  return { period: 30, light: 1, noise: 6, objects: [], nuisances: [], ignoreMasks: [], ...s };
+}
+
+const CATALOGUE: Scene[] = [
+  scene({
+    name: 'person-walks',
+    description: 'A person walks across the porch',
+    objects: [{ label: 'person', enter: 8, leave: 14, ...PERSON }],
+  }),
+  scene({
+    name: 'small-animal',
+    description: 'A cat trots across the lawn, low and small',
+    objects: [{ label: 'animal', enter: 10, leave: 14, width: 0.06, height: 0.08, top: 0.78, color: '0xb08a60', direction: 'rtl' }],
+  }),
+  scene({
+    name: 'car-passes',
+    description: 'A car crosses the driveway fast (1.5 s)',
+    objects: [{ label: 'car', enter: 18, leave: 19.5, width: 0.3, height: 0.22, top: 0.6, color: '0x8a1c1c' }],
+  }),
+  scene({
+    name: 'night-walker',
+    description: 'A slow walker at night, dim and grainy',
+    light: 0.35,
+    noise: 14,
+    objects: [{ label: 'person', enter: 8, leave: 20, ...PERSON, color: '0x9a8f80' }],
+  }),
+  scene({
+    name: 'lights-on',
+    description: 'Dusk: a porch light switches on, later off again (nothing else happens)',
+    light: 0.45,
+    nuisances: [{ kind: 'lights', on: 8, off: 22, x: 0.55, y: 0.45, radius: 0.45, strength: 0.55 }],
+  }),
+  scene({
+    name: 'cloud-shadow',
+    description: 'A cloud shadow slides over the whole scene',
+    nuisances: [{ kind: 'shadow', start: 6, duration: 9, depth: 0.45 }],
+  }),
+  scene({
+    name: 'ir-switch',
+    description: 'The camera switches to IR night mode (grey, brighter, foliage glows) and back',
+    light: 0.5,
+    nuisances: [{ kind: 'ir', on: 8, off: 20 }],
+  }),
+  scene({
+    name: 'rain',
+    description: 'Heavy rain streaks in front of the lens',
+    nuisances: [{ kind: 'rain', density: 0.02 }],
+  }),
+  scene({
+    name: 'masked-branch',
+    description: 'A branch sways in the wind inside the ignore mask drawn over it',
+    nuisances: [{ kind: 'sway', x: 0.72, y: 0.08, width: 0.2, height: 0.3, amplitude: 0.04, period: 1.7 }],
+    ignoreMasks: [[[0.62, 0], [1, 0], [1, 0.5], [0.62, 0.5]]],
+  }),
+  scene({
+    name: 'exposure-drift',
+    description: "The camera's auto-exposure hunts: the image brightens and darkens slowly",
+    nuisances: [{ kind: 'exposure', amplitude: 0.2, period: 10 }],
+  }),
+  scene({
+    name: 'two-visitors',
+    description: 'Two people pass 6 s apart (inside the retrigger time)',
+    objects: [
+      { label: 'person', enter: 6, leave: 11, ...PERSON },
+      { label: 'person', enter: 17, leave: 22, ...PERSON, color: '0x5070a0', direction: 'rtl' },
+    ],
+  }),
+  scene({
+    name: 'person-in-lights',
+    description: 'A person walks in just as a floodlight switches on',
+    light: 0.45,
+    objects: [{ label: 'person', enter: 9.6, leave: 15.6, ...PERSON }],
+    nuisances: [{ kind: 'lights', on: 10, off: 24, x: 0.5, y: 0.5, radius: 0.5, strength: 0.55 }],
+  }),
+];
+
+/** Scenes whose scripted nuisances must never raise an event (the false-alarm set). */
+export const SCENES: Record<string, Scene> = Object.fromEntries(CATALOGUE.map((s) => [s.name, s]));
 
 export class SceneError extends Error {}
 
+export function sceneNames(): string[] {
+  return CATALOGUE.map((s) => s.name);
+}
+
 export function getScene(name: string): Scene {
-  const scene = SCENES[name];
-  if (!scene) throw new SceneError(`unknown simulator scene "${name}" (known: ${Object.keys(SCENES).join(', ')})`);
-  return scene;
+  const found = SCENES[name];
+  if (!found) throw new SceneError(`unknown simulator scene "${name}" (known: ${sceneNames().join(', ')})`);
+  return found;
+}
+
+/** A scene with no real events: anything the detector reports on it is a false alarm. */
+export function isNuisanceScene(s: Scene): boolean {
+  return s.objects.length === 0;
 }
 
 /** Scripted events whose whole span lies within stream time [0, until). */
-export function scriptedEvents(scene: Scene, until: number): ScriptedEvent[] {
+export function scriptedEvents(s: Scene, until: number): ScriptedEvent[] {
   const events: ScriptedEvent[] = [];
-  for (let base = 0; base < until; base += scene.period) {
-    for (const o of scene.objects) {
+  for (let base = 0; base < until; base += s.period) {
+    for (const o of s.objects) {
       const start = base + o.enter;
       const end = base + o.leave;
       if (end <= until) events.push({ label: o.label, start, end });
     }
   }
-  return events;
+  return events.sort((a, b) => a.start - b.start);
 }
 
+function scaleColor(hex: string, k: number): string {
+  const v = parseInt(hex.slice(2), 16);
+  const c = [16, 8, 0].map((sh) => Math.min(255, Math.round(((v >> sh) & 0xff) * k)));
+  return '0x' + c.map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+const even = (v: number) => Math.max(2, Math.round(v / 2) * 2);
+
 /**
- * The lavfi graph that renders the scene: a static background with a few fixed shapes
- * (so the frame has edges), each object sliding from off-frame left to off-frame right
- * between its enter and leave times, and temporal sensor noise on top.
+ * Builds the lavfi graph: a static backdrop with a few shapes (so the frame has edges),
+ * objects sliding across between their enter and leave times, nuisances, and temporal
+ * sensor noise last (noise is in the sensor, after the light).
  */
-export function sceneFilterGraph(scene: Scene, width: number, height: number, fps: number): string {
+export function sceneFilterGraph(s: Scene, width: number, height: number, fps: number): string {
+  const P = s.period;
+  const T = `mod(t,${P})`;
   const parts: string[] = [];
-  parts.push(
-    `color=c=${scene.background}:s=${width}x${height}:r=${fps},` +
-      `drawbox=x=iw*0.05:y=ih*0.1:w=iw*0.25:h=ih*0.35:color=0x2e3a30:t=fill,` +
-      `drawbox=x=iw*0.65:y=ih*0.05:w=iw*0.3:h=ih*0.25:color=0x6d7a82:t=fill,` +
-      `drawbox=x=0:y=ih*0.85:w=iw:h=ih*0.15:color=0x3b3026:t=fill[bg0]`,
-  );
-  let last = 'bg0';
-  scene.objects.forEach((o, i) => {
-    const w = Math.max(2, Math.round((o.width * width) / 2) * 2);
-    const h = Math.max(2, Math.round((o.height * height) / 2) * 2);
-    const phase = `mod(t,${scene.period})`;
-    const x = `(${phase}-${o.enter})/${o.leave - o.enter}*(W+w)-w`;
-    parts.push(`color=c=${o.color}:s=${w}x${h}:r=${fps}[obj${i}]`);
+  let n = 0;
+  let last = 'bg';
+  const src = `s=${width}x${height}:r=${fps}`;
+  const shade = (c: string) => scaleColor(c, s.light);
+  const next = () => `v${n++}`;
+  /** A soft-edged alpha blob: computed at low resolution with geq, then scaled up. */
+  const blob = (color: string, w: number, h: number, alpha: string): string => {
+    const label = next();
     parts.push(
-      `[${last}][obj${i}]overlay=x='${x}':y=${Math.round(o.top * height)}:eval=frame:` +
-        `enable='between(${phase},${o.enter},${o.leave})':shortest=1[bg${i + 1}]`,
+      `color=c=${color}:s=64x36:r=${fps},format=yuva420p,` +
+        `geq=lum='p(X,Y)':cb='p(X,Y)':cr='p(X,Y)':a='${alpha}',scale=${even(w)}:${even(h)}:flags=bilinear[${label}]`,
     );
-    last = `bg${i + 1}`;
+    return label;
+  };
+  const overlay = (top: string, x: string, y: string | number, enable?: string) => {
+    const out = next();
+    parts.push(`[${last}][${top}]overlay=x='${x}':y='${y}':eval=frame${enable ? `:enable='${enable}'` : ''}:shortest=1[${out}]`);
+    last = out;
+  };
+  const filter = (f: string) => {
+    const out = next();
+    parts.push(`[${last}]${f}[${out}]`);
+    last = out;
+  };
+
+  parts.push(
+    `color=c=${shade('0x4a5a48')}:${src},` +
+      `drawbox=x=iw*${TREE.x}:y=ih*${TREE.y}:w=iw*${TREE.w}:h=ih*${TREE.h}:color=${shade('0x2e3a30')}:t=fill,` +
+      `drawbox=x=iw*0.65:y=ih*0.05:w=iw*0.3:h=ih*0.25:color=${shade('0x6d7a82')}:t=fill,` +
+      `drawbox=x=iw*0.4:y=ih*0.3:w=iw*0.12:h=ih*0.3:color=${shade('0x7a5c40')}:t=fill,` +
+      `drawbox=x=0:y=ih*0.85:w=iw:h=ih*0.15:color=${shade('0x3b3026')}:t=fill[bg]`,
+  );
+
+  for (const nz of s.nuisances) {
+    if (nz.kind !== 'sway') continue;
+    const w = nz.width * width;
+    const h = nz.height * height;
+    const leaves = blob(shade('0x24301c'), w, h, '230*lt(hypot((X-32)/30,(Y-18)/16),1)');
+    overlay(leaves, `${nz.x * width}+${nz.amplitude * width}*sin(2*PI*t/${nz.period})`, nz.y * height);
+  }
+
+  s.objects.forEach((o) => {
+    const w = even(o.width * width);
+    const h = even(o.height * height);
+    const label = next();
+    parts.push(`color=c=${shade(o.color)}:s=${w}x${h}:r=${fps}[${label}]`);
+    const progress = `(${T}-${o.enter})/${o.leave - o.enter}`;
+    const x = o.direction === 'rtl' ? `W-${progress}*(W+w)` : `${progress}*(W+w)-w`;
+    overlay(label, x, Math.round(o.top * height), `between(${T},${o.enter},${o.leave})`);
   });
-  parts.push(`[${last}]noise=alls=${scene.noise}:allf=t,format=yuv420p`);
+
+  for (const nz of s.nuisances) {
+    switch (nz.kind) {
+      case 'lights': {
+        const d = nz.radius * 2;
+        const pool = blob('white', d * width, d * height, `${Math.round(255 * nz.strength)}*exp(-(pow((X-32)/20,2)+pow((Y-18)/11,2)))`);
+        overlay(pool, `${(nz.x - nz.radius) * width}`, (nz.y - nz.radius) * height, `between(${T},${nz.on},${nz.off})`);
+        break;
+      }
+      case 'shadow': {
+        // A flat-topped shadow with a penumbra a third of its radius wide.
+        const w = 1.2 * width;
+        const h = 1.4 * height;
+        const shadow = blob('black', w, h, `${Math.round(255 * nz.depth)}*clip((1-hypot((X-32)/32,(Y-18)/18))/0.35,0,1)`);
+        const x = `(${T}-${nz.start})/${nz.duration}*(W+w)-w`;
+        overlay(shadow, x, -0.2 * height, `between(${T},${nz.start},${nz.start + nz.duration})`);
+        break;
+      }
+      case 'ir': {
+        const on = `between(${T},${nz.on},${nz.off})`;
+        const glow = next();
+        parts.push(`color=c=white@0.45:s=${even(TREE.w * width)}x${even(TREE.h * height)}:r=${fps},format=yuva420p[${glow}]`);
+        overlay(glow, `${TREE.x * width}`, TREE.y * height, on);
+        filter(`hue=s=0:enable='${on}'`);
+        filter(`eq=contrast=1.7:brightness=0.35:enable='${on}'`);
+        break;
+      }
+      case 'exposure': {
+        // eq's contrast c with brightness (c-1)/2 multiplies luma by c.
+        const gain = `(1+${nz.amplitude}*sin(2*PI*t/${nz.period}))`;
+        filter(`eq=contrast='${gain}':brightness='(${gain}-1)/2':eval=frame`);
+        break;
+      }
+      case 'rain': {
+        const mask = next();
+        const drops = next();
+        // noise=alls=100 on grey spreads values uniformly over about 70–185.
+        const cut = Math.round(185 - 115 * nz.density);
+        parts.push(
+          `color=c=gray:s=${even(width / 2)}x${even(height / 12)}:r=${fps},noise=alls=100:allf=t+u,format=gray,` +
+            `lut=c0='if(gt(val,${cut}),170,0)',scale=${width}:${height}:flags=neighbor[${mask}]`,
+        );
+        parts.push(`color=c=0xd8d8d8:${src},format=yuva420p[${drops}0];[${drops}0][${mask}]alphamerge[${drops}]`);
+        overlay(drops, '0', 0);
+        break;
+      }
+      case 'sway':
+        break;
+    }
+  }
+  parts.push(`[${last}]noise=alls=${s.noise}:allf=t,format=yuv420p`);
   return parts.join(';');
 }
