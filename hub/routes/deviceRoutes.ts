@@ -183,13 +183,9 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'device',
       handler: async (req) => {
         const body = req.body as MotionEvent;
-        db.prepare('INSERT INTO motion_events (device_id, kind, media_time, at, received_at) VALUES (?, ?, ?, ?, ?)').run(
-          deviceOf(req).id,
-          body.kind,
-          body.mediaTime,
-          body.at,
-          svc.now(),
-        );
+        db.prepare(
+          'INSERT INTO motion_events (device_id, kind, media_time, at, received_at, source, retrigger) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(deviceOf(req).id, body.kind, body.mediaTime, body.at, svc.now(), body.source ?? 'video', body.retrigger ? 1 : 0);
         return { ok: true };
       },
     },
