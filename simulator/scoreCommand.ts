@@ -1,6 +1,6 @@
 import type { Config } from '../common/config';
 import { loadTf } from '../camera-agent/tfBackend';
-import { sceneNames } from './scenes';
+import { getScene, sceneNames } from './scenes';
 import { formatRow, formatTotals, HEADER, scoreScenes } from './scoreReport';
 
 export interface ScoreCommandOptions {
@@ -15,6 +15,7 @@ export interface ScoreCommandOptions {
 /** Runs `porchlight sim score`; false when a --min-recall / --max-false bound was missed. */
 export async function runScoreCommand(names: string[], options: ScoreCommandOptions, print: (line: string) => void): Promise<boolean> {
   const chosen = names.length ? names : sceneNames();
+  chosen.forEach(getScene);
   const { tf, backend } = await loadTf();
   const agent = options.config.agent;
   const video = { ...agent.video, ...(options.size ?? {}) };
