@@ -55,6 +55,8 @@ export class ClipRecorder {
   private finishing: Promise<void>[] = [];
   private motionActive = false;
   private motionEnd = Number.NEGATIVE_INFINITY;
+  /** A clip asked for before any fragment was buffered (a camera with a long keyframe interval). */
+  private waitingFrom: number | null = null;
 
   constructor(
     private readonly settings: RecorderSettings,
@@ -74,12 +76,14 @@ export class ClipRecorder {
     this.ring = [];
     this.continueMotion = false;
     this.motionActive = false;
+    this.waitingFrom = null;
   }
 
   onStreamEnd(): void {
     this.endClip('stream ended');
     this.continueMotion = false;
     this.motionActive = false;
+    this.waitingFrom = null;
   }
 
   onFragment(fragment: Fragment): void {
@@ -90,6 +94,12 @@ export class ClipRecorder {
     if (!this.clip && this.continueMotion && !this.opening) {
       this.continueMotion = false;
       void this.beginClip(fragment.start, true);
+      return;
+    }
+    if (!this.clip && this.waitingFrom !== null && !this.opening) {
+      const from = this.waitingFrom;
+      this.waitingFrom = null;
+      void this.beginClip(from, false);
       return;
     }
     const clip = this.clip;
@@ -126,7 +136,11 @@ export class ClipRecorder {
     let first = 0;
     for (let i = 0; i < this.ring.length; i++) if (this.ring[i]!.start <= from + 1e-6) first = i;
     const firstFragment = this.ring[first];
-    if (!firstFragment || !this.init) return;
+    if (!this.init) return;
+    if (!firstFragment) {
+      this.waitingFrom = from;
+      return;
+    }
     const id = randomUUID();
     const init = this.init;
     const release = this.indicator.hold('recording');

@@ -146,17 +146,25 @@ export class Fmp4Splitter {
   private initParts: Buffer[] = [];
   private fragmentParts: Buffer[] = [];
   private track: TrackInfo | null = null;
+  /** Bytes needed before the next box is complete: until then chunks are only collected. */
+  private needed = 8;
   init: Buffer | null = null;
 
   push(data: Buffer): { init?: Buffer; fragments: Fragment[] } {
     this.pending.push(data);
     this.pendingBytes += data.length;
-    let buf = Buffer.concat(this.pending, this.pendingBytes);
     const out: { init?: Buffer; fragments: Fragment[] } = { fragments: [] };
+    // A fragment's mdat arrives in many pipe chunks; joining them once, when it is whole,
+    // keeps the copying linear in the stream instead of quadratic in the fragment size.
+    if (this.pendingBytes < this.needed) return out;
+    let buf = Buffer.concat(this.pending, this.pendingBytes);
     let offset = 0;
     for (;;) {
       const box = readBox(buf, offset, buf.length);
-      if (!box || offset + box.size > buf.length) break;
+      if (!box || offset + box.size > buf.length) {
+        this.needed = box ? box.size : 8;
+        break;
+      }
       const bytes = buf.subarray(offset, offset + box.size);
       offset += box.size;
       if (!this.init) {

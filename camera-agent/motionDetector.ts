@@ -37,12 +37,12 @@ const BACKGROUND_SECONDS = 4;
 /** A mean brightness jump above this between two frames is a lighting change. */
 const GLOBAL_JUMP = 4;
 /** More than this fraction of the watched area changing at once is a lighting change. */
-const GLOBAL_RATIO = 0.3;
+export const GLOBAL_RATIO = 0.3;
 /** Frames after a (re)calibration that learn fast and need motion to stand out. */
-const CALIBRATION_FRAMES = 3;
-const CALIBRATION_ALPHA = 0.5;
+export const CALIBRATION_FRAMES = 3;
+export const CALIBRATION_ALPHA = 0.5;
 /** During a lighting change a region must beat this multiple of the threshold. */
-const STAND_OUT = 2;
+export const STAND_OUT = 2;
 
 export function thresholdFor(sensitivity: number): number {
   return THRESHOLD_AT_5 * THRESHOLD_STEP ** (5 - sensitivity);

@@ -108,8 +108,13 @@ export function captureArgs(source: VideoSource, config: AgentConfig): string[] 
         '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
         '-vf', `scale=${v.width}:${v.height}`,
       ];
+  // When the H.264 is copied, the decoder only feeds the small grey analysis frames, so it
+  // can skip the deblocking filter and run on one thread: a third less CPU, and nothing
+  // recorded changes.
+  const analysisOnlyDecode = source.copyH264 ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast'] : [];
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
+    ...analysisOnlyDecode,
     ...source.inputArgs,
     '-map', '0:v:0', '-an', ...encode,
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',

@@ -108,3 +108,17 @@ export async function runScene(scene: Scene, options: SceneRunOptions): Promise<
   const result = await detectEvents(frames, options.tf, options.video, motion);
   return { scene: scene.name, seconds, truth: scriptedEvents(scene, seconds), ...result };
 }
+
+/** Renders `periods` periods of a scene to an H.264 MP4 file, keyframes every second, as a camera would record. */
+export async function renderSceneVideo(scene: Scene, file: string, video: AgentConfig['video'], periods = 1, ffmpegPath = process.env.FFMPEG_PATH ?? 'ffmpeg'): Promise<void> {
+  const gop = String(Math.max(1, Math.round(video.fps * video.keyframeSeconds)));
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...sceneInput(scene, video, periods)];
+  args.push('-c:v', 'libx264', '-preset', 'veryfast', '-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', file);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg could not render ${scene.name}: ${stderr.trim()}`))));
+  });
+}

@@ -1,0 +1,223 @@
+import { execFile, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { parseConfig, type AgentConfig } from '../common/config';
+import { MotionDetector, type DetectorSettings } from '../camera-agent/motionDetector';
+import type { Tf } from '../camera-agent/tfBackend';
+import { analysisFrames, detectEvents, renderSceneVideo, sceneInput } from '../simulator/sceneRunner';
+import { getScene, isNuisanceScene, sceneNames, scriptedEvents, type Scene } from '../simulator/scenes';
+import { median, scoreEvents, totals, type DetectedEvent, type EventScore, type ScoreTotals } from '../simulator/sceneScore';
+import type { AgentRunResult } from './agentRun';
+import { ReferenceDetector } from './referenceDetector';
+import { runMotionDaemon, type MotionDaemonRun } from './motionDaemon';
+
+/*
+ * Issue 4's benchmark: Porchlight's camera agent against Debian's Motion daemon on the same
+ * rendered scenes (640×360, 15 fps H.264, 5 fps analysis), plus detector speed per backend,
+ * an hour-long leak check and false alarms per hour of nuisance video.
+ */
+
+const run = promisify(execFile);
+
+export const BENCH_VIDEO: AgentConfig['video'] = parseConfig({ agent: { video: { width: 640, height: 360 } } }).agent.video;
+
+export interface SystemScenes {
+  scores: Array<EventScore & { scene: string; nuisance: boolean }>;
+  totals: ScoreTotals;
+}
+
+export interface SideBySide {
+  porchlight: SystemScenes & { cpuPerVideoSecond: number; agentCpuPerVideoSecond: number; ffmpegCpuPerVideoSecond: number; peakRssBytes: number; agentPeakRssBytes: number; ffmpegPeakRssBytes: number; clipsWithPreRoll: number; clipsChecked: number };
+  motion: SystemScenes & { cpuPerVideoSecond: number; peakRssBytes: number; configText: string; command: string; version: string };
+  videoSeconds: number;
+  longVideoSeconds: number;
+  porchlightCommand: string;
+}
+
+/** Renders every scene once (cached by name) and one file with all of them back to back. */
+export async function renderScenes(dir: string, names: string[], log: (s: string) => void): Promise<{ files: Record<string, string>; all: string }> {
+  await fs.mkdir(dir, { recursive: true });
+  const files: Record<string, string> = {};
+  for (const name of names) {
+    const file = path.join(dir, `${name}.mp4`);
+    files[name] = file;
+    const exists = await fs.stat(file).then(() => true, () => false);
+    if (!exists) {
+      log(`  rendering ${name}`);
+      await renderSceneVideo(getScene(name), file + '.tmp.mp4', BENCH_VIDEO);
+      await fs.rename(file + '.tmp.mp4', file);
+    }
+  }
+  const list = path.join(dir, 'all.txt');
+  await fs.writeFile(list, names.map((n) => `file '${files[n]}'`).join('\n') + '\n');
+  const all = path.join(dir, `${names.length}-scenes.mp4`);
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', all]);
+  return { files, all };
+}
+
+function agentRun(video: string, spool: string): Promise<AgentRunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'agentRun.js'), video, spool], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as AgentRunResult) : reject(new Error(`agentRun failed: ${err.trim()}`))));
+  });
+}
+
+function summarise(scores: SystemScenes['scores']): SystemScenes {
+  return { scores, totals: totals(scores) };
+}
+
+/** Runs Motion and Porchlight side by side, scene by scene, then once more over all scenes for CPU and memory. */
+export async function sideBySide(names: string[], files: Record<string, string>, all: string, work: string, log: (s: string) => void): Promise<SideBySide> {
+  const ours: SystemScenes['scores'] = [];
+  const theirs: SystemScenes['scores'] = [];
+  let preRolled = 0;
+  let checked = 0;
+  let motionMeta: MotionDaemonRun | null = null;
+  let videoSeconds = 0;
+  const preRoll = parseConfig({}).agent.recording.preRollSeconds;
+  for (const name of names) {
+    const scene = getScene(name);
+    log(`  ${name}: Porchlight and Motion side by side (real time)`);
+    const [p, m] = await Promise.all([
+      agentRun(files[name]!, path.join(work, 'spool', name)),
+      runMotionDaemon({ video: files[name]!, width: BENCH_VIDEO.width, height: BENCH_VIDEO.height, fps: BENCH_VIDEO.analysisFps, workDir: path.join(work, 'motion', name) }),
+    ]);
+    motionMeta = m;
+    const truth = scriptedEvents(scene, scene.period);
+    videoSeconds += scene.period;
+    ours.push({ scene: name, nuisance: isNuisanceScene(scene), ...scoreEvents(truth, p.events, scene.period) });
+    const motionEvents: DetectedEvent[] = m.events.map((e) => ({ start: e.start, end: e.end, decidedAt: e.start, retrigger: false }));
+    theirs.push({ scene: name, nuisance: isNuisanceScene(scene), ...scoreEvents(truth, motionEvents, scene.period) });
+    for (const t of truth) {
+      const clip = p.clips.find((c) => c.start <= t.start && c.end >= t.start);
+      checked += 1;
+      if (clip && t.start - clip.start >= preRoll - 1e-6) preRolled += 1;
+    }
+  }
+  log('  all scenes back to back: CPU and memory of both (real time)');
+  const [p, m] = await Promise.all([
+    agentRun(all, path.join(work, 'spool', 'all')),
+    runMotionDaemon({ video: all, width: BENCH_VIDEO.width, height: BENCH_VIDEO.height, fps: BENCH_VIDEO.analysisFps, workDir: path.join(work, 'motion', 'all') }),
+  ]);
+  const longSeconds = m.videoSeconds;
+  return {
+    videoSeconds,
+    longVideoSeconds: longSeconds,
+    porchlightCommand: `node dist/bench/agentRun.js VIDEO SPOOL (ffmpeg ${CAPTURE_NOTE})`,
+    porchlight: {
+      ...summarise(ours),
+      cpuPerVideoSecond: p.cpuSeconds / longSeconds,
+      agentCpuPerVideoSecond: (p.cpuSeconds - p.ffmpegCpuSeconds) / longSeconds,
+      ffmpegCpuPerVideoSecond: p.ffmpegCpuSeconds / longSeconds,
+      peakRssBytes: p.agentPeakRssBytes + p.ffmpegPeakRssBytes,
+      agentPeakRssBytes: p.agentPeakRssBytes,
+      ffmpegPeakRssBytes: p.ffmpegPeakRssBytes,
+      clipsWithPreRoll: preRolled,
+      clipsChecked: checked,
+    },
+    motion: {
+      ...summarise(theirs),
+      cpuPerVideoSecond: m.cpuSeconds / longSeconds,
+      peakRssBytes: m.peakRssBytes,
+      configText: motionMeta?.configText ?? m.configText,
+      command: m.command,
+      version: m.version,
+    },
+  };
+}
+
+const CAPTURE_NOTE = 'copies the H.264 into fragments and decodes it once for the 5 fps grey analysis frames';
+
+export interface KernelSpeed {
+  name: string;
+  medianMs: number;
+  p90Ms: number;
+  /** Frames whose motion verdict matches the wasm detector's. */
+  agreement: number;
+}
+
+/** Detector time per 320×180 frame on each TensorFlow.js backend and the typed-array reference, on the scenes' frames. */
+export async function detectorSpeed(tf: Tf, log: (s: string) => void): Promise<{ frames: number; kernels: KernelSpeed[] }> {
+  const frames: Uint8Array[] = [];
+  for (const name of sceneNames()) for await (const f of analysisFrames(sceneInput(getScene(name), BENCH_VIDEO, 1), BENCH_VIDEO)) frames.push(f);
+  const settings: DetectorSettings = parseConfig({}).agent.motion;
+  const { analysisWidth: w, analysisHeight: h, analysisFps: fps } = BENCH_VIDEO;
+  const time = (process: (f: Uint8Array) => boolean): { ms: number[]; verdicts: boolean[] } => {
+    const ms: number[] = [];
+    const verdicts: boolean[] = [];
+    for (const f of frames) {
+      const t0 = performance.now();
+      verdicts.push(process(f));
+      ms.push(performance.now() - t0);
+    }
+    return { ms: ms.slice(50), verdicts };
+  };
+  const results: Array<{ name: string; ms: number[]; verdicts: boolean[] }> = [];
+  const original = tf.getBackend();
+  for (const backend of ['tensorflow', 'wasm', 'cpu']) {
+    if (!(await tf.setBackend(backend).catch(() => false))) continue;
+    log(`  detector on tfjs ${backend}`);
+    const d = new MotionDetector(tf, w, h, fps, settings);
+    results.push({ name: `tfjs ${backend}`, ...time((f) => d.process(f).motion) });
+    d.dispose();
+  }
+  await tf.setBackend(original);
+  log('  reference kernel (typed arrays)');
+  const ref = new ReferenceDetector(w, h, fps, settings);
+  results.push({ name: 'typed-array reference', ...time((f) => ref.process(f).motion) });
+  const base = results.find((r) => r.name === 'tfjs wasm') ?? results[0]!;
+  const kernels = results.map((r) => {
+    const sorted = [...r.ms].sort((a, b) => a - b);
+    return {
+      name: r.name,
+      medianMs: median(r.ms)!,
+      p90Ms: sorted[Math.floor(sorted.length * 0.9)]!,
+      agreement: r.verdicts.filter((v, i) => v === base.verdicts[i]).length / r.verdicts.length,
+    };
+  });
+  return { frames: frames.length, kernels };
+}
+
+export interface LongRun {
+  videoSeconds: number;
+  nuisanceSeconds: number;
+  totals: ScoreTotals;
+  /** Taken every few seconds while detectors run: the tensor count and the process RSS. */
+  samples: Array<{ numTensors: number; rssBytes: number }>;
+}
+
+/** Every scene `periods` times in a row through one detector per scene: false alarms per hour and memory over time. */
+export async function longRun(tf: Tf, names: string[], periods: number, log: (s: string) => void): Promise<LongRun> {
+  const motion = parseConfig({}).agent.motion;
+  const scores: EventScore[] = [];
+  const samples: LongRun['samples'] = [];
+  const sample = () => samples.push({ numTensors: tf.memory().numTensors, rssBytes: process.memoryUsage().rss });
+  const sampler = setInterval(sample, 5000);
+  let videoSeconds = 0;
+  let nuisanceSeconds = 0;
+  for (const name of names) {
+    const scene: Scene = getScene(name);
+    log(`  ${name} × ${periods}`);
+    const seconds = scene.period * periods;
+    const frames = analysisFrames(sceneInput(scene, BENCH_VIDEO, periods), BENCH_VIDEO);
+    const result = await detectEvents(frames, tf, BENCH_VIDEO, { ...motion, ignoreMasks: scene.ignoreMasks });
+    scores.push(scoreEvents(scriptedEvents(scene, seconds), result.events, seconds));
+    videoSeconds += seconds;
+    if (isNuisanceScene(scene)) nuisanceSeconds += seconds;
+  }
+  clearInterval(sampler);
+  return { videoSeconds, nuisanceSeconds, totals: totals(scores), samples };
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
