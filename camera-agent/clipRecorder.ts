@@ -57,6 +57,7 @@ export class ClipRecorder {
   private motionEnd = Number.NEGATIVE_INFINITY;
   /** A clip asked for before any fragment was buffered (a camera with a long keyframe interval). */
   private waitingFrom: number | null = null;
+  private endWhenOpen = false;
 
   constructor(
     private readonly settings: RecorderSettings,
@@ -80,6 +81,11 @@ export class ClipRecorder {
   }
 
   onStreamEnd(): void {
+    // A clip still being opened takes what the ring holds first, then ends.
+    if (this.opening) {
+      this.endWhenOpen = true;
+      return;
+    }
     this.endClip('stream ended');
     this.continueMotion = false;
     this.motionActive = false;
@@ -89,7 +95,8 @@ export class ClipRecorder {
   onFragment(fragment: Fragment): void {
     this.ring.push(fragment);
     const keep = this.settings.preRollSeconds + 2 * fragment.duration + 1;
-    while (this.ring.length > 1 && fragment.start - this.ring[0]!.start > keep) this.ring.shift();
+    // While a clip is being opened its first fragments must stay in the ring.
+    while (!this.opening && this.ring.length > 1 && fragment.start - this.ring[0]!.start > keep) this.ring.shift();
 
     if (!this.clip && this.continueMotion && !this.opening) {
       this.continueMotion = false;
@@ -102,8 +109,11 @@ export class ClipRecorder {
       void this.beginClip(from, false);
       return;
     }
-    const clip = this.clip;
-    if (!clip) return;
+    if (this.clip) this.advance(this.clip, fragment);
+  }
+
+  /** Appends a fragment to the open clip and ends the clip when it is long enough. */
+  private advance(clip: ActiveClip, fragment: Fragment): void {
     this.append(clip, fragment);
     const length = clip.end - clip.start;
     if (this.settings.endEarly && !this.motionActive && clip.end >= this.motionEnd + this.settings.postRollSeconds) {
@@ -161,7 +171,10 @@ export class ClipRecorder {
       this.clip = clip;
       this.log.info({ clipId: id, start: clip.start, continuation }, 'recording');
       // Fragments that arrived while the files were being opened are in the ring too.
-      for (const f of this.ring) if (f.start >= clip.start) this.append(clip, f);
+      for (const f of [...this.ring]) {
+        if (this.clip !== clip) break;
+        if (f.start >= clip.start) this.advance(clip, f);
+      }
     })();
     try {
       await this.opening;
@@ -170,6 +183,10 @@ export class ClipRecorder {
       this.log.error({ err: (err as Error).message }, 'cannot start a clip');
     } finally {
       this.opening = null;
+      if (this.endWhenOpen) {
+        this.endWhenOpen = false;
+        this.onStreamEnd();
+      }
     }
   }
 

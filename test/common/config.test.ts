@@ -12,6 +12,9 @@ describe('config', () => {
     assert.equal(c.hub.httpsPort, 443);
     assert.equal(c.agent.recording.preRollSeconds, 3);
     assert.equal(c.agent.video.analysisWidth, 320);
+    assert.deepEqual(c.agent.motion, { sensitivity: 5, minObjectSize: 0.0025, zones: [], ignoreMasks: [], minDurationSeconds: 0.4, endAfterSeconds: 2, retriggerSeconds: 30 });
+    assert.equal(c.agent.recording.clipSeconds, 30);
+    assert.equal(c.agent.recording.endEarly, true);
   });
 
   const bad: Array<[string, unknown, RegExp]> = [
@@ -20,6 +23,11 @@ describe('config', () => {
     ['an unknown key (a typo)', { hub: { httpsPrt: 443 } }, /hub/],
     ['an unknown relay target', { relay: { target: { type: 'ftp' } } }, /relay\.target/],
     ['an odd video width', { agent: { video: { width: 641 } } }, /agent\.video\.width/],
+    ['a sensitivity above 10', { agent: { motion: { sensitivity: 11 } } }, /agent\.motion\.sensitivity/],
+    ['a zone with two corners', { agent: { motion: { zones: [[[0, 0], [1, 1]]] } } }, /agent\.motion\.zones/],
+    ['a mask corner outside the frame', { agent: { motion: { ignoreMasks: [[[0, 0], [1.5, 0], [1, 1]]] } } }, /agent\.motion\.ignoreMasks/],
+    ['a retrigger time under 10 s', { agent: { motion: { retriggerSeconds: 5 } } }, /agent\.motion\.retriggerSeconds/],
+    ['a clip longer than 60 s', { agent: { recording: { clipSeconds: 90 } } }, /agent\.recording\.clipSeconds/],
   ];
   for (const [what, input, names] of bad) {
     it(`refuses ${what}, naming the setting`, () => {
