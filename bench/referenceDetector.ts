@@ -1,9 +1,9 @@
 import {
-  boxBlur3,
   CALIBRATION_ALPHA,
   CALIBRATION_FRAMES,
   DetectorPlan,
   GLOBAL_RATIO,
+  prepareFrame,
   STAND_OUT,
   type DetectorSettings,
   type FrameVerdict,
@@ -65,18 +65,8 @@ export class ReferenceDetector {
 
   process(gray: Uint8Array): FrameVerdict {
     const { plan, logged, cellSums, flat, diff, xs, ys } = this;
-    const { width, height, innerWidth, innerHeight, cellColumns } = plan;
-    cellSums.fill(0);
-    let sum = 0;
-    for (let i = 0; i < gray.length; i++) {
-      const v = plan.table[gray[i]!]!;
-      logged[i] = v;
-      sum += v;
-      cellSums[plan.cellOf[i]!]! += v;
-    }
-    for (let c = 0; c < cellSums.length; c++) cellSums[c] = cellSums[c]! / plan.cellCounts[c]!;
-    const mean = sum / gray.length;
-    boxBlur3(logged, width, height, this.rows, this.blurred);
+    const { innerWidth, innerHeight, cellColumns } = plan;
+    const mean = prepareFrame(plan, gray, logged, cellSums, this.rows, this.blurred);
     for (let y = 0; y < innerHeight; y++) {
       const r0 = ys.lo[y]! * cellColumns;
       const r1 = ys.hi[y]! * cellColumns;

@@ -62,6 +62,25 @@ export function boxBlur3(src: Float32Array, width: number, height: number, rows:
   }
 }
 
+/**
+ * The typed-array half of a frame: log intensity through the lookup table (in units of the
+ * threshold) into `logged`, the coarse local means into `cellSums`, and the 3×3 blur of the
+ * interior into `blurred`. Returns the frame's mean log intensity.
+ */
+export function prepareFrame(plan: DetectorPlan, gray: Uint8Array, logged: Float32Array, cellSums: Float32Array, rows: Float32Array, blurred: Float32Array): number {
+  cellSums.fill(0);
+  let sum = 0;
+  for (let i = 0; i < gray.length; i++) {
+    const v = plan.table[gray[i]!]!;
+    logged[i] = v;
+    sum += v;
+    cellSums[plan.cellOf[i]!]! += v;
+  }
+  for (let c = 0; c < cellSums.length; c++) cellSums[c] = cellSums[c]! / plan.cellCounts[c]!;
+  boxBlur3(logged, plan.width, plan.height, rows, blurred);
+  return sum / gray.length;
+}
+
 /** The detector's fixed parameters for a frame size, rate and camera settings. */
 export class DetectorPlan {
   readonly threshold: number;
@@ -172,19 +191,7 @@ export class MotionDetector {
     const { tf, plan, logged, cellSums } = this;
     const { width, height, innerWidth, innerHeight } = plan;
     if (gray.length !== width * height) throw new RangeError(`frame has ${gray.length} bytes, expected ${width * height}`);
-    // Log intensity through the lookup table, in units of the threshold; the frame mean
-    // and the coarse local means come out of the same pass.
-    cellSums.fill(0);
-    let sum = 0;
-    for (let i = 0; i < gray.length; i++) {
-      const v = plan.table[gray[i]!]!;
-      logged[i] = v;
-      sum += v;
-      cellSums[plan.cellOf[i]!]! += v;
-    }
-    for (let c = 0; c < cellSums.length; c++) cellSums[c] = cellSums[c]! / plan.cellCounts[c]!;
-    const mean = sum / gray.length;
-    boxBlur3(logged, width, height, this.rows, this.blurred);
+    const mean = prepareFrame(plan, gray, logged, cellSums, this.rows, this.blurred);
     let levels: Float32Array | null = null;
     const flat = tf.tidy(() => {
       const blurred = tf.tensor4d(this.blurred, [1, innerHeight, innerWidth, 1]);
