@@ -9,7 +9,7 @@ import { loadIdentity } from './identity';
 import { createGpio } from '../common/gpio';
 import type { MotionEvent } from '../common/protocol';
 import { MotionDetector } from './motionDetector';
-import { gateSettingsFor, MotionGate } from './motionGate';
+import { gateSettingsFor, isRetrigger, MotionGate } from './motionGate';
 import { MotionFusion, PirSensor, type FusedMotion } from './pirSensor';
 import { RecordingLed } from './recordingLed';
 import { Spool } from './spool';
@@ -84,10 +84,17 @@ export class CameraAgent {
     let wallStart = Date.now();
     const toWall = (t: number) => Math.round(wallStart + t * 1000);
     const toMedia = (at: number) => Math.max(0, (at - wallStart) / 1000);
+    // Retriggers are judged on what the recorder sees: video and PIR motion together.
+    let lastEndAt = Number.NEGATIVE_INFINITY;
     let retrigger = false;
     const onMotion = (m: FusedMotion, changed?: number) => {
       const mediaTime = toMedia(m.at);
-      if (m.kind === 'start') this.stats.motionEvents += 1;
+      if (m.kind === 'start') {
+        this.stats.motionEvents += 1;
+        retrigger = isRetrigger(lastEndAt, m.at, agentConfig.motion.retriggerSeconds * 1000);
+      } else {
+        lastEndAt = m.at;
+      }
       log.info({ kind: m.kind, by: m.by, mediaTime, retrigger: m.kind === 'start' ? retrigger : undefined, changed }, 'motion');
       // Motion began somewhere between the last still frame and the first moving one: the
       // clip's pre-roll counts from the earlier of the two.
@@ -109,7 +116,6 @@ export class CameraAgent {
       const verdict = detector.process(frame.data);
       const event = gate.push(frame.time, verdict.regions);
       if (!event) return;
-      if (event.kind === 'start') retrigger = event.retrigger;
       const fused = fusion ? fusion.video(event.kind, toWall(event.time)) : { kind: event.kind, at: toWall(event.time), by: 'video' as const };
       if (fused) onMotion(fused, +verdict.changedRatio.toFixed(4));
     });

@@ -65,7 +65,7 @@ export class MotionGate {
     if (this.run < this.settings.startFrames) return null;
     this.active = true;
     this.run = 0;
-    const retrigger = this.runStart - this.lastEnd < this.settings.retriggerSeconds;
+    const retrigger = isRetrigger(this.lastEnd, this.runStart, this.settings.retriggerSeconds);
     return { kind: 'start', time: this.runStart, decidedAt: time, retrigger };
   }
 
@@ -94,6 +94,11 @@ export class MotionGate {
     this.lastRegions = [];
     return this.active ? this.end(time, time) : null;
   }
+}
+
+/** A start less than the retrigger time after the previous event's end (same time unit for all three). */
+export function isRetrigger(lastEnd: number, start: number, retrigger: number): boolean {
+  return start - lastEnd < retrigger;
 }
 
 /** Gate settings from a camera's motion settings at the analysis frame rate. */
