@@ -17,7 +17,7 @@ import { resolveSource } from '../camera-agent/videoSource';
  * upload to the hub is left out. Prints one JSON line with the events and what it cost:
  * CPU of this process and its ffmpeg (from /proc), and the peak RSS of each.
  *
- *   node dist/bench/agentRun.js VIDEO SPOOL_DIR
+ *   node dist/bench/agentRun.js VIDEO SPOOL_DIR [IGNORE_MASKS_JSON]
  */
 
 export interface AgentRunResult {
@@ -63,11 +63,13 @@ function childPids(): number[] {
 }
 
 async function main(): Promise<void> {
-  const [video, spool] = process.argv.slice(2);
-  if (!video || !spool) throw new Error('usage: agentRun VIDEO SPOOL_DIR');
+  const [video, spool, masks] = process.argv.slice(2);
+  if (!video || !spool) throw new Error('usage: agentRun VIDEO SPOOL_DIR [IGNORE_MASKS_JSON]');
   await fs.mkdir(spool, { recursive: true });
   const wall0 = Date.now();
-  const config = parseConfig({ agent: { source: path.resolve(video), video: { width: 640, height: 360 } } });
+  const config = parseConfig({
+    agent: { source: path.resolve(video), video: { width: 640, height: 360 }, motion: { ignoreMasks: masks ? (JSON.parse(masks) as unknown) : [] } },
+  });
   const agent = config.agent;
   const log = createLogger('bench-agent', 'warn');
   const { tf, backend } = await loadTf();

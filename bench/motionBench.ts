@@ -8,7 +8,7 @@ import { parseConfig, type AgentConfig } from '../common/config';
 import { MotionDetector, type DetectorSettings } from '../camera-agent/motionDetector';
 import type { Tf } from '../camera-agent/tfBackend';
 import { analysisFrames, detectEvents, renderSceneVideo, sceneInput } from '../simulator/sceneRunner';
-import { getScene, isNuisanceScene, sceneNames, scriptedEvents, type Scene } from '../simulator/scenes';
+import { getScene, isNuisanceScene, sceneNames, scriptedEvents, type Polygon, type Scene } from '../simulator/scenes';
 import { median, scoreEvents, totals, type DetectedEvent, type EventScore, type ScoreTotals } from '../simulator/sceneScore';
 import type { AgentRunResult } from './agentRun';
 import { ReferenceDetector } from './referenceDetector';
@@ -58,9 +58,10 @@ export async function renderScenes(dir: string, names: string[], log: (s: string
   return { files, all };
 }
 
-function agentRun(video: string, spool: string): Promise<AgentRunResult> {
+function agentRun(video: string, spool: string, ignoreMasks: Polygon[] = []): Promise<AgentRunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'agentRun.js'), video, spool], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [path.join(__dirname, 'agentRun.js'), video, spool, JSON.stringify(ignoreMasks)];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -87,7 +88,7 @@ export async function sideBySide(names: string[], files: Record<string, string>,
     const scene = getScene(name);
     log(`  ${name}: Porchlight and Motion side by side (real time)`);
     const [p, m] = await Promise.all([
-      agentRun(files[name]!, path.join(work, 'spool', name)),
+      agentRun(files[name]!, path.join(work, 'spool', name), scene.ignoreMasks),
       runMotionDaemon({ video: files[name]!, width: BENCH_VIDEO.width, height: BENCH_VIDEO.height, fps: BENCH_VIDEO.analysisFps, workDir: path.join(work, 'motion', name) }),
     ]);
     motionMeta = m;

@@ -13,7 +13,11 @@ export interface AnalysisFrame {
 }
 
 export interface CaptureEvents {
-  /** A new ffmpeg run began: stream time restarts at 0 at `wallStart`. */
+  /**
+   * A new ffmpeg run delivers video: stream time restarts at 0 at `wallStart`, the wall-clock
+   * time at which its first frame arrived (not when ffmpeg was started: opening a camera or
+   * an RTSP stream can take seconds, and clip times and motion latency must not include it).
+   */
   stream: [{ init: Buffer; wallStart: number }];
   fragment: [Fragment];
   frame: [AnalysisFrame];
@@ -49,8 +53,16 @@ export class Capture extends EventEmitter<CaptureEvents> {
     const args = captureArgs(this.source, this.config);
     const child = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.child = child;
-    const wallStart = Date.now();
     const splitter = new Fmp4Splitter();
+    let init: Buffer | null = null;
+    let zeroAt: number | null = null;
+    let started = false;
+    // 'stream' goes out once the init segment is in and the first frame or fragment dated stream time 0.
+    const begin = () => {
+      if (started || !init || zeroAt === null) return;
+      started = true;
+      this.emit('stream', { init, wallStart: zeroAt });
+    };
     const frameBytes = this.config.video.analysisWidth * this.config.video.analysisHeight;
     const fps = this.config.video.analysisFps;
     let frameIndex = 0;
@@ -62,8 +74,13 @@ export class Capture extends EventEmitter<CaptureEvents> {
     child.stdout!.on('data', (data: Buffer) => {
       try {
         const out = splitter.push(data);
-        if (out.init) this.emit('stream', { init: out.init, wallStart });
+        if (out.init) {
+          init = out.init;
+          begin();
+        }
         for (const f of out.fragments) {
+          zeroAt ??= Date.now() - (f.start + f.duration) * 1000;
+          begin();
           if (!healthy) {
             healthy = true;
             this.restartDelay = 1000;
@@ -82,7 +99,10 @@ export class Capture extends EventEmitter<CaptureEvents> {
       let all = Buffer.concat(pendingFrame, pendingBytes);
       while (all.length >= frameBytes) {
         const frame = new Uint8Array(all.subarray(0, frameBytes));
-        this.emit('frame', { time: frameIndex / fps, data: frame });
+        const time = frameIndex / fps;
+        zeroAt ??= Date.now() - time * 1000;
+        begin();
+        this.emit('frame', { time, data: frame });
         frameIndex += 1;
         all = all.subarray(frameBytes);
       }
