@@ -1,6 +1,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from './tfBackend';
-import { activeMask, findRegions, type Polygon, type Region } from './regions';
+import type { Polygon } from '../common/config';
+import { activeMask, findRegions, type Region } from './regions';
 
 export interface DetectorSettings {
   /** 1 (only large, clear motion) … 10 (the faintest change). */

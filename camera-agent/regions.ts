@@ -3,8 +3,7 @@
  * Plain typed-array code: these steps branch per pixel, which tensors do badly.
  */
 
-/** A polygon in frame fractions: [[x, y], …]. */
-export type Polygon = [number, number][];
+import type { Polygon } from '../common/config';
 
 /** A moving region; coordinates and area are fractions of the frame. */
 export interface Region {

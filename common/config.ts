@@ -169,6 +169,9 @@ const PolygonSchema = Type.Array(PointSchema, {
   description: 'Corners as [x, y] fractions of the frame, 0,0 top left',
 });
 
+/** A polygon in frame fractions: [[x, y], …], 0,0 top left. */
+export type Polygon = Static<typeof PolygonSchema>;
+
 const MotionSchema = Type.Object(
   {
     sensitivity: Type.Integer({ default: 5, minimum: 1, maximum: 10, description: '1 = only large, clear motion … 10 = the faintest change' }),

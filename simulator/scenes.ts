@@ -8,8 +8,7 @@
  * geq masks scaled up) so a simulated camera renders in real time even at 720p.
  */
 
-/** A polygon in frame fractions: [[x, y], …] with 0 ≤ x, y ≤ 1. */
-export type Polygon = [number, number][];
+import type { Polygon } from '../common/config';
 
 export interface MovingObject {
   label: string;
@@ -140,7 +139,7 @@ const CATALOGUE: Scene[] = [
   }),
 ];
 
-/** Scenes whose scripted nuisances must never raise an event (the false-alarm set). */
+/** Every labelled scene by name. */
 export const SCENES: Record<string, Scene> = Object.fromEntries(CATALOGUE.map((s) => [s.name, s]));
 
 export class SceneError extends Error {}
