@@ -7,8 +7,7 @@ import { median } from '../simulator/sceneScore';
 /*
  * Motion onset → `motion start` at the hub, end to end: the demo's hub and camera agents as
  * separate processes, scenes rendered live in real time. The onset's wall-clock time is the
- * agent's stream start plus the scripted onset; the stream start is taken when ffmpeg is
- * spawned, before it delivers its first frame, so the figure errs on the long side.
+ * agent's stream start (when its first frame arrived) plus the scripted onset.
  */
 
 export interface LatencyResult {

@@ -119,7 +119,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     `The demo (hub and two camera agents as separate processes, live simulated cameras at 640×360) for ${latency.onsets ? '' : 'no '}scripted onsets:`,
     `${latency.received}/${latency.onsets} onsets reached the hub; latency median ${latency.medianMs?.toFixed(0) ?? '—'} ms, max ${latency.maxMs?.toFixed(0) ?? '—'} ms`,
     `(each: ${latency.latenciesMs.map((l) => l.toFixed(0)).join(', ')} ms). Clips starting at least the ${latency.preRollSeconds} s pre-roll before the onset: ${latency.clipsWithPreRoll}/${latency.clipsChecked}.`,
-    'The onset time counts from when the agent spawned ffmpeg, so the figures include ffmpeg\'s start-up and err on the long side.',
+    "Stream time 0 is when the agent received ffmpeg's first frame, so ffmpeg's own delay in delivering a frame (the same for every frame; at most about one input frame, 67 ms at 15 fps, for its fps filter) is not in the figures.",
     '',
     '### Exact commands',
     '',
