@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../common/config';
 import { createLogger } from '../common/logger';
@@ -54,6 +54,34 @@ function videoSize(value: string): { width: number; height: number } {
   const height = Number(m?.[2]);
   if (!m || width % 2 || height % 2 || width < 160 || height < 120) throw new InvalidArgumentError('must look like 640x360 (even numbers, at least 160x120)');
   return { width, height };
+}
+
+function gpioLine(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,4}$/.test(value) || n > 1023) throw new InvalidArgumentError('must be a GPIO line: the BCM number, a whole number from 0 to 1023');
+  return n;
+}
+
+function pinLevel(value: string): 0 | 1 {
+  if (value !== '0' && value !== '1') throw new InvalidArgumentError('must be 0 or 1');
+  return value === '1' ? 1 : 0;
+}
+
+function existingDir(value: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(value).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDir) throw new InvalidArgumentError('must be an existing directory: the gpio.simulatedDir of the hub or camera');
+  return path.resolve(value);
+}
+
+function pressMs(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 60_000) throw new InvalidArgumentError('must be a whole number of milliseconds from 1 to 60000');
+  return n;
 }
 
 interface ScoreOptions {
@@ -322,6 +350,31 @@ export function buildProgram(): Command {
       const cfg = config(opts);
       const passed = await runScoreCommand(names, { ...opts, config: cfg }, (line) => process.stdout.write(line + '\n'));
       if (!passed) process.exitCode = 1;
+    });
+
+  const gpio = sim.command('gpio').description('simulated GPIO lines kept in a directory (gpio.simulatedDir) by a hub or camera');
+  const dirOption = (cmd: Command) => cmd.requiredOption('--dir <dir>', 'the gpio.simulatedDir of the hub or camera', existingDir);
+  dirOption(gpio.command('set').description('set a line to an electrical level (an input of the hub or camera)'))
+    .argument('<line>', 'BCM GPIO number', gpioLine)
+    .argument('<level>', '0 or 1', pinLevel)
+    .action(async (line: number, level: 0 | 1, opts: { dir: string }) => {
+      const { gpioSet } = await import('../simulator/gpioCommand');
+      gpioSet(opts.dir, line, level);
+      process.stdout.write(`GPIO${line} set to ${level}\n`);
+    });
+  dirOption(gpio.command('get').description("print a line's electrical level (e.g. a recording LED: 1 = lit unless wired active-low)"))
+    .argument('<line>', 'BCM GPIO number', gpioLine)
+    .action(async (line: number, opts: { dir: string }) => {
+      const { gpioGet } = await import('../simulator/gpioCommand');
+      process.stdout.write(`${gpioGet(opts.dir, line)}\n`);
+    });
+  dirOption(gpio.command('press').description('flip a line from its resting level and back: press a button, or a PIR seeing motion'))
+    .argument('<line>', 'BCM GPIO number', gpioLine)
+    .option('--ms <ms>', 'how long to hold it (1–60000)', pressMs, 200)
+    .action(async (line: number, opts: { dir: string; ms: number }) => {
+      const { gpioPress } = await import('../simulator/gpioCommand');
+      const rest = await gpioPress(opts.dir, line, opts.ms);
+      process.stdout.write(`GPIO${line} held at ${rest === 1 ? 0 : 1} for ${opts.ms} ms, back at ${rest}\n`);
     });
 
   program

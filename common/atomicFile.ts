@@ -1,4 +1,4 @@
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { promises as fs, constants as fsConstants, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -36,6 +36,22 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
     throw err;
   }
   await fsyncDir(path.dirname(finalPath));
+}
+
+/**
+ * Replace a small file so readers see the old or the new content, never part of it (temp
+ * file, rename), synchronously and without fsync: for state that must not tear but need
+ * not survive a power cut (a simulated GPIO line another process reads).
+ */
+export function replaceFileSync(finalPath: string, data: string | Uint8Array, mode = 0o600): void {
+  const tmp = tempNameFor(finalPath);
+  try {
+    writeFileSync(tmp, data, { mode, flag: 'wx' });
+    renameSync(tmp, finalPath);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

@@ -73,6 +73,14 @@ const gpioSimulate = Type.Optional(
   }),
 );
 
+const gpioSimulatedDir = Type.Optional(
+  Type.String({
+    minLength: 1,
+    description:
+      'Simulated pins only: keep each line\'s level in a file here (<dir>/gpio17 holding 0 or 1) so another process, e.g. "porchlight sim gpio", can drive inputs and read outputs; unset: in memory',
+  }),
+);
+
 const SyncButtonSchema = Type.Object(
   {
     line: gpioLine('Sync button input'),
@@ -90,6 +98,7 @@ const SyncButtonSchema = Type.Object(
 const HubGpioSchema = Type.Object(
   {
     simulate: gpioSimulate,
+    simulatedDir: gpioSimulatedDir,
     syncButton: Type.Optional(SyncButtonSchema),
   },
   { ...Strict, default: {} },
@@ -125,6 +134,7 @@ const RecordingLedSchema = Type.Object(
 const AgentGpioSchema = Type.Object(
   {
     simulate: gpioSimulate,
+    simulatedDir: gpioSimulatedDir,
     pir: Type.Optional(PirSchema),
     recordingLed: Type.Optional(RecordingLedSchema),
   },

@@ -61,6 +61,9 @@ export const DEFAULT_CAMERAS: DemoCamera[] = [
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'porchlight.js');
 
+/** Simulated pins of the demo, one directory per process under <dataDir>/gpio (see `porchlight sim gpio`). */
+export const DEMO_GPIO = { syncButton: 22, pir: 17, recordingLed: 18 } as const;
+
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -144,10 +147,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
   }
 
+  // Simulated hardware starts at rest on every run: nothing left pressed or lit from the last.
+  const gpioDir = path.join(dataDir, 'gpio');
+  await fs.rm(gpioDir, { recursive: true, force: true });
+  const hubGpio = { simulate: true, simulatedDir: path.join(gpioDir, 'hub'), syncButton: { line: DEMO_GPIO.syncButton } };
   const hubConfig = path.join(dataDir, 'hub.yaml');
   await writeFileAtomic(
     hubConfig,
-    YAML.stringify({ dataDir: hubDir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, redirectHttp: true } }),
+    YAML.stringify({ dataDir: hubDir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, redirectHttp: true, gpio: hubGpio } }),
     0o644,
   );
   const runtimeFile = hubPaths(hubDir).runtime;
@@ -187,7 +194,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         await saveIdentity(dir, identity);
       }
       const cfgFile = path.join(dataDir, `agent-${camera.name}.yaml`);
-      const agentSection = { name: camera.name, source: `sim:${camera.scene}`, ...(options.agentOverrides ?? {}) };
+      const gpio = {
+        simulate: true,
+        simulatedDir: path.join(gpioDir, camera.name),
+        pir: { line: DEMO_GPIO.pir, mode: 'trigger' },
+        recordingLed: { line: DEMO_GPIO.recordingLed },
+      };
+      const agentSection = { name: camera.name, source: `sim:${camera.scene}`, gpio, ...(options.agentOverrides ?? {}) };
       await writeFileAtomic(cfgFile, YAML.stringify({ dataDir: dir, agent: agentSection }), 0o644);
       await fs.rm(path.join(dir, 'run', 'agent-stats.json'), { force: true });
       agents.push({ camera, dir, deviceId: identity.deviceId, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
@@ -203,6 +216,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`Porchlight demo running: ${runtime.url}`);
     say(`  sign in as "${login.username}" with password "${login.password}" (the browser will warn about the hub's own certificate)`);
     say(`  cameras: ${cameras.map((c) => `${c.name} (${getScene(c.scene).description})`).join('; ')}`);
+    const sim = (args: string, dir: string) => `porchlight sim gpio ${args} --dir ${dir}`;
+    say(`  sync button (GPIO${DEMO_GPIO.syncButton}): ${sim(`press ${DEMO_GPIO.syncButton}`, hubGpio.simulatedDir)}  (opens a pairing window; the code is in ${path.join(logDir, 'hub.log')})`);
+    const first = cameras[0];
+    if (first) {
+      const dir = path.join(gpioDir, first.name);
+      say(`  PIR sensor (GPIO${DEMO_GPIO.pir}): ${sim(`press ${DEMO_GPIO.pir} --ms 3000`, dir)}  (3 s of motion on ${first.name}; each camera has its directory in ${gpioDir})`);
+      say(`  recording LED (GPIO${DEMO_GPIO.recordingLed}): ${path.join(dir, `gpio${DEMO_GPIO.recordingLed}`)} holds 1 while ${first.name} records  (${sim(`get ${DEMO_GPIO.recordingLed}`, dir)})`);
+    }
     say(`  data and logs: ${dataDir}${options.duration ? `; running for ${options.duration} s` : '; Ctrl-C to stop'}`);
 
     await sleepUntilSignal(options.duration);

@@ -1,20 +1,26 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { createOnoffProvider, type OnoffModule } from './onoff';
 import { GpioError, type GpioProvider } from './pins';
 import { simulatedGpio, type SimulatedGpioBank } from './simulated';
+import { directoryGpioBank } from './simulatedDir';
 import { SYSFS_GPIO_ROOT } from './sysfs';
 
 export * from './pins';
-export { SimulatedGpioBank, simulatedGpio, type OutputListener } from './simulated';
+export { SimulatedGpioBank, simulatedGpio, MemoryPinStorage, type OutputListener, type PinStorage } from './simulated';
+export { DirectoryPinStorage, directoryGpioBank, simulatedLineFile } from './simulatedDir';
 export { resolveHeaderLine, listGpioChips, HEADER_CHIP_LABELS, type GpioChip, type HeaderLine } from './sysfs';
 
-/** The `gpio.simulate` setting: true = always simulated, false = real pins required, unset = real when available. */
 export interface GpioSettings {
+  /** true = always simulated, false = real pins required, unset = real when available. */
   simulate?: boolean;
+  /** Simulated pins live in files here (one per line) that other processes can drive; unset = in memory. */
+  simulatedDir?: string;
 }
 
 export interface GpioDeps {
-  /** Bank for simulated pins (default: the per-process `simulatedGpio`). */
+  /** Bank for simulated pins (default: one on `simulatedDir`, else the per-process `simulatedGpio`). */
   bank?: SimulatedGpioBank;
   /** Loads onoff (tests replace it); onoff loads the native epoll addon as it is required. */
   loadOnoff?: () => OnoffModule;
@@ -32,10 +38,10 @@ function loadOnoff(): OnoffModule {
  * does not silently run with a dark recording LED.
  */
 export function createGpio(settings: GpioSettings, log: Logger, deps: GpioDeps = {}): GpioProvider {
-  const bank = deps.bank ?? simulatedGpio;
   const root = deps.sysfsRoot ?? SYSFS_GPIO_ROOT;
   if (settings.simulate === true) {
-    log.info({ gpio: 'simulated' }, 'GPIO: simulated pins (gpio.simulate is true)');
+    const { bank, where } = simulatedBank(settings, deps);
+    log.info({ gpio: 'simulated', dir: settings.simulatedDir }, `GPIO: simulated pins (gpio.simulate is true)${where}`);
     return bank.provider();
   }
   let onoff: OnoffModule | null = null;
@@ -56,6 +62,24 @@ export function createGpio(settings: GpioSettings, log: Logger, deps: GpioDeps =
         'elsewhere set gpio.simulate: true',
     );
   }
-  log.warn({ gpio: 'simulated', reason: unavailable }, 'GPIO not available: using simulated pins, so the configured sensor, LED and buttons do nothing');
+  const { bank, where } = simulatedBank(settings, deps);
+  log.warn(
+    { gpio: 'simulated', reason: unavailable, dir: settings.simulatedDir },
+    settings.simulatedDir
+      ? `GPIO not available: using simulated pins${where}`
+      : 'GPIO not available: using simulated pins, so the configured sensor, LED and buttons do nothing',
+  );
   return bank.provider();
+}
+
+function simulatedBank(settings: GpioSettings, deps: GpioDeps): { bank: SimulatedGpioBank; where: string } {
+  if (deps.bank) return { bank: deps.bank, where: '' };
+  if (settings.simulatedDir === undefined) return { bank: simulatedGpio, where: '' };
+  const dir = path.resolve(settings.simulatedDir);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new GpioError(`cannot create gpio.simulatedDir ${dir}: ${(err as Error).message}`);
+  }
+  return { bank: directoryGpioBank(dir), where: `, one file per line in ${dir} (drive them with "porchlight sim gpio")` };
 }

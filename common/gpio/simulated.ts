@@ -12,22 +12,65 @@ import {
 } from './pins';
 
 /*
- * Simulated GPIO: an in-memory bank of lines that the simulator and tests drive from the
- * outside (a PIR output going high, a button shorting a line to ground) and read back (is
- * the LED lit?). Pins opened on it behave like the onoff ones: trailing debounce, active-low
+ * Simulated GPIO: a bank of lines that the simulator and tests drive from the outside (a
+ * PIR output going high, a button shorting a line to ground) and read back (is the LED
+ * lit?). Pins opened on it behave like the onoff ones: trailing debounce, active-low
  * applied, one owner per line, writes that can be made to fail.
  *
  * Levels in the bank are ELECTRICAL (what a multimeter on the line would show); `drive()`
- * and `isOn()` speak in logical terms using how the pin was opened.
+ * and `isOn()` speak in logical terms using how the pin was opened. The levels live in a
+ * PinStorage: in memory (one process, tests) or in a directory another process can drive
+ * (simulatedDir.ts). An input opened on a line with no level yet gives it its resting level.
  */
 
 export type OutputListener = (line: number, on: boolean) => void;
+
+/** Where a bank keeps the electrical level of each line. */
+export interface PinStorage {
+  /** The stored level; undefined = none (the line rests at its inactive level). */
+  get(line: number): PinLevel | undefined;
+  set(line: number, level: PinLevel): void;
+  delete(line: number): void;
+  /** Lines that have a stored level. */
+  lines(): number[];
+  /**
+   * Calls `changed` whenever the line may have been set from outside this bank (it may be
+   * called when nothing changed). Returns a function that stops it.
+   */
+  watch(line: number, changed: () => void): () => void;
+}
+
+/** Levels in this process only: nothing outside the bank changes them. */
+export class MemoryPinStorage implements PinStorage {
+  private readonly levels = new Map<number, PinLevel>();
+
+  get(line: number): PinLevel | undefined {
+    return this.levels.get(line);
+  }
+
+  set(line: number, level: PinLevel): void {
+    this.levels.set(line, level);
+  }
+
+  delete(line: number): void {
+    this.levels.delete(line);
+  }
+
+  lines(): number[] {
+    return [...this.levels.keys()];
+  }
+
+  watch(): () => void {
+    return () => undefined;
+  }
+}
 
 interface OpenInput {
   kind: 'in';
   activeLow: boolean;
   label: string;
-  changed(): void;
+  /** Looks at the stored level and reports it if it moved. */
+  sync(): void;
 }
 
 interface OpenOutput {
@@ -39,14 +82,16 @@ interface OpenOutput {
 const flip = (level: PinLevel): PinLevel => (level === 1 ? 0 : 1);
 
 export class SimulatedGpioBank {
-  private readonly levels = new Map<number, PinLevel>();
   private readonly open = new Map<number, OpenInput | OpenOutput>();
   private readonly faults = new Map<number, string>();
   private readonly claims = new LineClaims();
   private readonly outputListeners = new Set<OutputListener>();
 
   /** `now` dates the edges reported to watchers (tests pass a fake clock). */
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly storage: PinStorage = new MemoryPinStorage(),
+  ) {}
 
   /** A GpioProvider whose pins live in this bank. */
   provider(): GpioProvider {
@@ -59,10 +104,9 @@ export class SimulatedGpioBank {
 
   /** Sets the electrical level of a line, open or not, as the device wired to it would. */
   setLevel(line: number, level: PinLevel): void {
-    const before = this.levels.get(line);
-    this.levels.set(line, level);
+    this.storage.set(line, level);
     const pin = this.open.get(line);
-    if (pin?.kind === 'in' && before !== level) pin.changed();
+    if (pin?.kind === 'in') pin.sync();
   }
 
   /** Makes an open input active (motion, pressed) or inactive, whichever way it is wired. */
@@ -75,7 +119,7 @@ export class SimulatedGpioBank {
 
   /** Electrical level of a line; an input nobody drove rests at its inactive level. */
   level(line: number): PinLevel {
-    const set = this.levels.get(line);
+    const set = this.storage.get(line);
     if (set !== undefined) return set;
     return this.open.get(line)?.activeLow ? 1 : 0;
   }
@@ -105,8 +149,18 @@ export class SimulatedGpioBank {
 
   /** Forgets the levels and faults of lines nobody has open (between tests). */
   reset(): void {
-    for (const line of [...this.levels.keys()]) if (!this.open.has(line)) this.levels.delete(line);
+    for (const line of this.storage.lines()) if (!this.open.has(line)) this.storage.delete(line);
     for (const line of [...this.faults.keys()]) if (!this.open.has(line)) this.faults.delete(line);
+  }
+
+  /** Runs the first I/O on a just-claimed line; a failure releases the claim. */
+  private claimed(line: number, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.claims.release(line);
+      throw err;
+    }
   }
 
   private openInput(options: InputPinOptions): InputPin {
@@ -131,18 +185,27 @@ export class SimulatedGpioBank {
       reported = value;
       for (const listener of [...listeners]) listener(value, lastRawChangeAt);
     };
-    this.open.set(line, {
+    this.claimed(line, () => {
+      if (this.storage.get(line) === undefined) this.storage.set(line, activeLow ? 1 : 0);
+    });
+    let raw = this.level(line);
+    const entry: OpenInput = {
       kind: 'in',
       activeLow,
       label,
-      changed: () => {
+      sync: () => {
+        const level = this.level(line);
+        if (closed || level === raw) return;
+        raw = level;
         lastRawChangeAt = this.now();
         if (debounceMs <= 0) return settle();
         if (timer) clearTimeout(timer);
         timer = setTimeout(settle, debounceMs);
         timer.unref();
       },
-    });
+    };
+    this.open.set(line, entry);
+    const unwatch = this.storage.watch(line, () => entry.sync());
     reported = read();
     return {
       line,
@@ -156,6 +219,7 @@ export class SimulatedGpioBank {
         if (closed) return;
         closed = true;
         if (timer) clearTimeout(timer);
+        unwatch();
         listeners.clear();
         this.open.delete(line);
         this.claims.release(line);
@@ -168,6 +232,8 @@ export class SimulatedGpioBank {
     const label = pinLabel(options);
     const activeLow = options.activeLow ?? false;
     this.claims.claim(line, label);
+    // Like onoff's 'low' / 'high' direction: the line starts switched off.
+    this.claimed(line, () => this.storage.set(line, activeLow ? 1 : 0));
     this.open.set(line, { kind: 'out', activeLow, label });
     let value: PinLevel = 0;
     let closed = false;
@@ -175,13 +241,11 @@ export class SimulatedGpioBank {
       const fault = this.faults.get(line);
       if (fault !== undefined) throw new GpioError(`simulated GPIO${line} (${label}): ${fault}`);
       const wasOn = this.isOn(line);
-      this.levels.set(line, activeLow ? flip(v) : v);
+      this.storage.set(line, activeLow ? flip(v) : v);
       value = v;
       const on = v === 1;
       if (on !== wasOn) for (const listener of [...this.outputListeners]) listener(line, on);
     };
-    // Like onoff's 'low' / 'high' direction: the line starts switched off.
-    this.levels.set(line, activeLow ? 1 : 0);
     return {
       line,
       label,

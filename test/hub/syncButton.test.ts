@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../../common/atomicFile';
 import { openDatabase, type DB } from '../../common/database';
 import { simulatedGpio } from '../../common/gpio';
 import { AuditLog } from '../../hub/auditLog';
@@ -92,6 +95,21 @@ describe('hub sync button', function () {
     await t.stop();
     t = null;
     assert.equal(simulatedGpio.isOpen(LINE), false);
+  });
+
+  it('opens a pairing window when another process presses a button kept in gpio.simulatedDir', async () => {
+    const dir = path.join(tmp.dir, 'gpio');
+    t = await startTestHub(tmp.dir, { gpio: { simulate: true, simulatedDir: dir, syncButton: { line: LINE, debounceMs: DEBOUNCE } } });
+    const file = path.join(dir, `gpio${LINE}`);
+    assert.equal(readFileSync(file, 'utf8'), '1\n', 'the hub gave the line its resting level: released (active-low)');
+    // As `porchlight sim gpio press` does from its own process: the line to ground, then back up.
+    await writeFileAtomic(file, '0\n');
+    await sleep(SETTLE * 2);
+    await writeFileAtomic(file, '1\n');
+    const deadline = Date.now() + 5_000;
+    while (windows(t.db).length === 0 && Date.now() < deadline) await sleep(20);
+    assert.equal(windows(t.db).length, 1);
+    assert.equal(audited()[0]?.actor, 'sync-button');
   });
 
   it('logs the one-time code so the installer can pair a camera with it', () => {
