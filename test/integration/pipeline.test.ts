@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { openDatabase } from '../../common/database';
-import { runDemo, type DemoSummary } from '../../simulator/demo';
+import { DEMO_GPIO, runDemo, type DemoSummary } from '../../simulator/demo';
+import { gpioPress } from '../../simulator/gpioCommand';
 import { getScene, scriptedEvents } from '../../simulator/scenes';
 import { useTempDir } from '../helpers/tmp';
 import { hasPlainMp4, probeDuration } from '../helpers/media';
@@ -44,6 +45,26 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
     const credentialsFile = path.join(tmp.dir, 's3-credentials.yaml');
     writeFileSync(credentialsFile, 'accessKeyId: S3RVER\nsecretAccessKey: S3RVER\n', { mode: 0o600 });
     const dataDir = path.join(tmp.dir, 'demo');
+    // A hand on the driveway camera's simulated pins (another process, as a developer would):
+    // its PIR sees 2 s of motion early on, and its recording LED is watched all along.
+    const pins = path.join(dataDir, 'gpio', 'driveway');
+    const led = { lit: false, last: '' };
+    let running = true;
+    const readLed = () => {
+      try {
+        led.last = readFileSync(path.join(pins, `gpio${DEMO_GPIO.recordingLed}`), 'utf8').trim();
+        if (led.last === '1') led.lit = true;
+      } catch {
+        // Not opened yet.
+      }
+    };
+    const watchLed = setInterval(readLed, 100);
+    const pirPressed = (async () => {
+      const pirFile = path.join(pins, `gpio${DEMO_GPIO.pir}`);
+      while (running && !existsSync(pirFile)) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 4000));
+      if (running) await gpioPress(pins, DEMO_GPIO.pir, 2000);
+    })();
     let summary: DemoSummary;
     try {
       summary = await runDemo({
@@ -53,12 +74,19 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
         agentOverrides: { video: { width: 640, height: 360 }, recording: { preRollSeconds: PRE_ROLL, postRollSeconds: 3, clipSeconds: MAX_CLIP } },
         say: () => undefined,
       });
+      running = false;
+      clearInterval(watchLed);
+      await pirPressed;
+      readLed();
 
       // Every scripted event has a clip that covers it, within the pre-roll bounds.
       const db = openDatabase(path.join(dataDir, 'hub', 'hub.db'));
       const clips = db
         .prepare('SELECT c.id, c.media_start AS s, c.media_end AS e, d.name, q.state, q.object_name AS object FROM clips c JOIN devices d ON d.id = c.device_id JOIN upload_queue q ON q.clip_id = c.id')
         .all() as Array<{ id: string; s: number; e: number; name: string; state: string; object: string }>;
+      const pir = db
+        .prepare(`SELECT e.media_time AS t FROM motion_events e JOIN devices d ON d.id = e.device_id WHERE d.name = 'driveway' AND e.kind = 'start' AND e.source = 'pir'`)
+        .all() as Array<{ t: number }>;
       db.close();
       assert.ok(summary.scriptedEvents >= 2, `expected scripted events, got ${JSON.stringify(summary)}`);
       for (const cam of summary.cameras) {
@@ -72,6 +100,13 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
           assert.ok(lead >= PRE_ROLL - 0.01 && lead <= PRE_ROLL + ANALYSIS_FRAME + FRAGMENT + 0.01, `${cam.name}: clip starts ${lead} s before the event`);
         }
       }
+      // The PIR alone raised motion on the driveway (a quiet moment of its scene), a clip covers
+      // it, and the recording LED was lit while it recorded and is dark now.
+      assert.equal(pir.length, 1, 'one PIR-raised motion start on the driveway');
+      assert.ok(clips.some((c) => c.name === 'driveway' && c.s <= pir[0]!.t && c.e >= pir[0]!.t + 2), 'a clip covers the PIR motion');
+      assert.equal(led.lit, true, 'the driveway LED was lit while it recorded');
+      assert.equal(led.last, '0', 'the LED is dark once the camera stopped');
+
       assert.equal(summary.clipsUploaded, summary.clipsStored, 'every stored clip was uploaded');
       assert.ok(clips.every((c) => c.state === 'uploaded'));
 
@@ -107,6 +142,8 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
         assert.equal(hasPlainMp4(readFileSync(file)), false, `${file} holds a plaintext MP4`);
       }
     } finally {
+      running = false;
+      clearInterval(watchLed);
       await s3.close();
     }
   });
