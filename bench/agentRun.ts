@@ -9,6 +9,7 @@ import { MotionDetector } from '../camera-agent/motionDetector';
 import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
 import { loadTf } from '../camera-agent/tfBackend';
 import { resolveSource } from '../camera-agent/videoSource';
+import { EventLog } from '../simulator/sceneScore';
 
 /*
  * Benchmark child process: one camera agent's whole local pipeline on a video file, paced
@@ -80,8 +81,7 @@ async function main(): Promise<void> {
   const clips: AgentRunResult['clips'] = [];
   const recorder = new ClipRecorder(agent.recording, spool, 'bench-camera', keys.publicKey, log, (meta) => clips.push({ start: meta.mediaStart, end: meta.mediaEnd }));
   const capture = new Capture(await resolveSource(agent), agent, log);
-  const events: AgentRunResult['events'] = [];
-  let open: AgentRunResult['events'][number] | null = null;
+  const events = new EventLog();
   let frames = 0;
   let cpuAtFirstFrame = 0;
   let ffmpegPeak = 0;
@@ -97,20 +97,14 @@ async function main(): Promise<void> {
       frames += 1;
       const event = gate.push(frame.time, detector.process(frame.data).regions);
       if (!event) return;
-      if (event.kind === 'start') {
-        open = { start: event.time, end: Number.POSITIVE_INFINITY, decidedAt: event.decidedAt, retrigger: event.retrigger };
-        recorder.onMotion({ kind: 'start', time: Math.max(0, event.time - 1 / v.analysisFps) });
-      } else {
-        if (open) events.push({ ...open, end: event.time });
-        open = null;
-        recorder.onMotion(event);
-      }
+      events.add(event);
+      recorder.onMotion(event.kind === 'start' ? { kind: 'start', time: Math.max(0, event.time - 1 / v.analysisFps) } : event);
     });
     capture.on('streamEnd', () => {
       // The file has played once: stop here instead of letting capture restart it.
       void capture.stop();
       const end = gate.close(frames / v.analysisFps);
-      if (end && open) events.push({ ...open, end: end.time });
+      events.add(end);
       if (end) recorder.onMotion(end);
       recorder.onStreamEnd();
       resolve();
@@ -125,7 +119,7 @@ async function main(): Promise<void> {
   const result: AgentRunResult = {
     backend,
     frames,
-    events,
+    events: events.events,
     clips,
     cpuSeconds: used.self + used.children,
     agentSteadyCpuSeconds: used.self - cpuAtFirstFrame,

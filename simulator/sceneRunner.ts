@@ -6,7 +6,7 @@ import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
 import type { Tf } from '../camera-agent/tfBackend';
 import { analysisFilter } from '../camera-agent/videoSource';
 import { sceneFilterGraph, scriptedEvents, type Scene } from './scenes';
-import type { DetectedEvent, TruthEvent } from './sceneScore';
+import { EventLog, type DetectedEvent, type TruthEvent } from './sceneScore';
 
 /*
  * Runs a scene through the agent's own analysis path, faster than real time: ffmpeg
@@ -75,9 +75,8 @@ export async function detectEvents(
   const fps = video.analysisFps;
   const detector = new MotionDetector(tf, video.analysisWidth, video.analysisHeight, fps, motion);
   const gate = new MotionGate(gateSettingsFor(motion, fps));
-  const events: DetectedEvent[] = [];
+  const log = new EventLog();
   const detectorMs: number[] = [];
-  let open: DetectedEvent | null = null;
   let n = 0;
   try {
     for await (const frame of frames) {
@@ -86,18 +85,13 @@ export async function detectEvents(
       const t0 = performance.now();
       const verdict = detector.process(frame);
       detectorMs.push(performance.now() - t0);
-      const event = gate.push(time, verdict.regions);
-      if (event?.kind === 'start') open = { start: event.time, end: Number.POSITIVE_INFINITY, decidedAt: event.decidedAt, retrigger: event.retrigger };
-      if (event?.kind === 'end' && open) {
-        events.push({ ...open, end: event.time });
-        open = null;
-      }
+      log.add(gate.push(time, verdict.regions));
     }
   } finally {
     detector.dispose();
   }
-  if (open) events.push({ ...open, end: n / fps });
-  return { events, frames: n, detectorMs };
+  log.add(gate.close(n / fps));
+  return { events: log.events, frames: n, detectorMs };
 }
 
 /** Renders and scores one scene, with the scene's own ignore masks added to the camera's. */

@@ -7,6 +7,8 @@
  * at which the detector decided, so it includes the minimum motion duration.
  */
 
+import type { GateEvent } from '../camera-agent/motionGate';
+
 export interface TruthEvent {
   start: number;
   end: number;
@@ -18,6 +20,20 @@ export interface DetectedEvent {
   /** Stream time at which `motion start` could be sent. */
   decidedAt: number;
   retrigger: boolean;
+}
+
+/** Collects a gate's start / end events into detected events (spans). */
+export class EventLog {
+  readonly events: DetectedEvent[] = [];
+  private open: DetectedEvent | null = null;
+
+  add(event: GateEvent | null): void {
+    if (event?.kind === 'start') this.open = { start: event.time, end: Number.POSITIVE_INFINITY, decidedAt: event.decidedAt, retrigger: event.retrigger };
+    if (event?.kind === 'end' && this.open) {
+      this.events.push({ ...this.open, end: event.time });
+      this.open = null;
+    }
+  }
 }
 
 export interface EventScore {
