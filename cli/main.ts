@@ -145,9 +145,16 @@ export function buildProgram(): Command {
     .action(async (opts: CommonOptions & { hubData?: string }) => {
       const cfg = config(opts);
       const log = createLogger('relay', cfg.log.level);
-      const { Relay, createTarget } = await import('../cloud-relay/relay');
-      const relay = new Relay(cfg, path.resolve(opts.hubData ?? cfg.dataDir), createTarget(cfg), log);
-      await runService(log, async () => relay.start(), () => relay.stop());
+      const { openRelay } = await import('../cloud-relay/relayService');
+      let service: Awaited<ReturnType<typeof openRelay>> | null = null;
+      await runService(
+        log,
+        async () => {
+          service = await openRelay(cfg, path.resolve(opts.hubData ?? cfg.dataDir), log);
+          service.relay.start();
+        },
+        async () => service?.close(),
+      );
     });
 
   /**
@@ -313,6 +320,66 @@ export function buildProgram(): Command {
       const pair = await loadFootageKeyPair(hubPaths(cfg.dataDir).footageKey);
       await exportWrappedKey(path.resolve(opts.out), pair, passphrase);
       process.stdout.write(`footage key written to ${opts.out}; keep it and its passphrase somewhere safe\n`);
+    });
+
+  const cloud = program.command('cloud').description('the cloud copy of the clips');
+  withCommon(cloud.command('test').description('check that the configured upload target is reachable and accepts uploads'))
+    .action(async (opts: CommonOptions) => {
+      const cfg = config(opts);
+      const { createTarget } = await import('../cloud-relay/targets');
+      const target = createTarget(cfg);
+      const key = `porchlight-test-${Date.now().toString(36)}`;
+      try {
+        await target.check();
+        await target.putBytes(key, Buffer.from('porchlight connection test\n'));
+        await target.remove(key);
+      } catch (err) {
+        throw new CliError(`${target.description}: ${(err as Error).message}`);
+      } finally {
+        target.close();
+      }
+      process.stdout.write(`${target.description}: ok (reachable, writable, verified)\n`);
+    });
+  withCommon(cloud.command('restore').description("rebuild this hub's clip index from the cloud (after a lost hub): run with the hub stopped"))
+    .option('--key <file>', "the footage recovery file (porchlight keys export); needed on a new hub")
+    .option('--passphrase-file <file>', 'passphrase of the recovery file')
+    .action(async (opts: CommonOptions & { key?: string; passphraseFile?: string }) => {
+      const { loadFootageKeyPair, saveFootageKeyPair, saveFootagePublicKey } = await import('../common/footageKeys');
+      const { restoreFromCloud } = await import('../hub/cloudRestore');
+      const { createTarget } = await import('../cloud-relay/targets');
+      const result = await withHubState(
+        opts,
+        async ({ db, cfg, paths, audit }) => {
+          let keys = await loadFootageKeyPair(paths.footageKey);
+          if (opts.key) {
+            const recovered = await loadFootageKeyPair(path.resolve(opts.key), () => readSecret('Passphrase of the recovery file: ', opts.passphraseFile));
+            if (!Buffer.from(recovered.publicKey).equals(Buffer.from(keys.publicKey))) {
+              const { n } = db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number };
+              if (n > 0) throw new CliError(`this hub already has ${n} clips under its own footage key; restore into a new hub (empty data directory)`);
+              keys = recovered;
+              await saveFootageKeyPair(paths.footageKey, keys);
+              await saveFootagePublicKey(paths.footagePublicKey, keys.publicKey);
+              audit.append({ actor: 'cli', action: 'keys.recovered' });
+            }
+          }
+          const target = createTarget(cfg);
+          try {
+            const r = await restoreFromCloud(db, target, keys, Date.now());
+            audit.append({ actor: 'cli', action: 'cloud.restored', detail: { ...r } });
+            return { r, where: target.description };
+          } catch (err) {
+            throw new CliError(`${target.description}: ${(err as Error).message}`);
+          } finally {
+            target.close();
+          }
+        },
+        { create: true },
+      );
+      const { r, where } = result;
+      process.stdout.write(`restored ${r.restored} clips from ${where} (cameras: ${r.cameras.join(', ') || 'none'}); ${r.alreadyIndexed} already indexed\n`);
+      if (r.unreadable > 0) process.stdout.write(`${r.unreadable} manifests could not be opened with this footage key (another hub's, or damaged): give --key with the right recovery file\n`);
+      if (r.missingClip > 0) process.stdout.write(`${r.missingClip} manifests name a clip that is missing or incomplete in the bucket; skipped\n`);
+      process.stdout.write('restored cameras are listed as revoked: pair them again to record under the same names\n');
     });
 
   const clip = program.command('clip').description('clip files');

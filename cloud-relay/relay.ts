@@ -1,99 +1,202 @@
-import { promises as fs } from 'node:fs';
+import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
-import { sha256Of } from '../common/fileHash';
-import type { Config } from '../common/config';
-import { openDatabase, type DB } from '../common/database';
+import type { Transform } from 'node:stream';
+import type { RelayConfig } from '../common/config';
+import type { Clock } from '../common/clock';
+import type { DB } from '../common/database';
+import { digestFile } from '../common/fileHash';
+import { sealManifest } from '../common/clipManifest';
 import type { Logger } from '../common/logger';
-import { DirectoryTarget } from './directoryTarget';
-import { S3Target } from './s3Target';
-import { retryDelayMs, UploadQueue } from './uploadQueue';
+import { throttle } from './bandwidth';
+import { HEARTBEAT_MS, writeRelayStatus, type RelayState } from './relayStatus';
+import { runRetention, type RetentionDeps } from './retentionRunner';
+import { retryDelayMs, UploadQueue, type QueueItem } from './uploadQueue';
 import { TargetConfigError, type UploadTarget } from './uploadTarget';
 
-export function createTarget(config: Config): UploadTarget {
-  const t = config.relay.target ?? { type: 'directory' as const, path: path.join(config.dataDir, 'cloud') };
-  return t.type === 'directory' ? new DirectoryTarget(path.resolve(t.path)) : new S3Target(t);
+export interface RelayDeps {
+  db: DB;
+  clipsDir: string;
+  target: UploadTarget;
+  /** The footage public key: manifests are sealed to it. The relay never holds the secret half. */
+  publicKey: Uint8Array;
+  clock: Clock;
+  log: Logger;
+  settings: RelayConfig;
+  freeBytes: RetentionDeps['freeBytes'];
+  onLost: RetentionDeps['onLost'];
 }
 
+/** A failure of this clip's local file, not of the target: it must not mark the target offline. */
+class LocalClipError extends Error {}
 
 /**
- * Uploads the hub's encrypted clips. It reads the hub's clip folder and queue table but
- * holds no key that could decrypt footage. Offline is logged once when it starts and
- * once when it ends, not per attempt.
+ * Uploads the hub's encrypted clips, oldest first, and applies retention.
+ *
+ * Offline handling: the first failed upload marks the target offline (logged once, shown by
+ * the hub) and stops the pass. From then on a cheap probe runs every probeSeconds whatever
+ * the clips' own backoff; when it answers, every clip is due again at once, so a long outage
+ * drains as soon as the network is back instead of after the longest backoff. The state
+ * turns online (logged once) on the first verified upload.
  */
-export class Relay {
-  private db: DB | null = null;
-  private queue: UploadQueue | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private busy: Promise<void> | null = null;
+export class Relay extends EventEmitter {
+  readonly queue: UploadQueue;
+  private state: RelayState = 'online';
+  private since: number;
+  private lastError: string | null = null;
+  private lastUploadAt: number | null = null;
+  private lastBeat = -Infinity;
+  private reachable = true;
+  private nextProbeAt = 0;
+  private nextRetentionAt = 0;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
   private stopped = false;
-  private offline = false;
   uploaded = 0;
 
-  constructor(
-    private readonly config: Config,
-    private readonly hubDataDir: string,
-    private readonly target: UploadTarget,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly deps: RelayDeps) {
+    super();
+    this.queue = new UploadQueue(deps.db);
+    this.since = deps.clock.now();
+  }
 
+  get status(): { state: RelayState; since: number; lastError: string | null } {
+    return { state: this.state, since: this.since, lastError: this.lastError };
+  }
+
+  /** Checks the target once (logging a clear message if it is unusable) and starts the loop. */
   start(): void {
-    this.db = openDatabase(path.join(this.hubDataDir, 'hub.db'));
-    this.queue = new UploadQueue(this.db);
-    this.log.info({ target: this.target.description, ...this.queue.counts() }, 'relay started');
-    this.tick();
+    this.loop = this.run();
   }
 
-  private tick(): void {
-    if (this.stopped) return;
-    this.busy = this.runOnce()
-      .catch((err: Error) => this.log.error({ err: err.message }, 'relay pass failed'))
-      .finally(() => {
-        this.busy = null;
-        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.config.relay.pollSeconds * 1000);
-      });
+  private async run(): Promise<void> {
+    const { log, target, clock, settings } = this.deps;
+    log.info({ target: target.description, ...this.queue.counts() }, 'relay started');
+    await target.cleanup();
+    await this.probe();
+    while (!this.stopped) {
+      try {
+        await this.pass();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'relay pass failed');
+      }
+      await clock.sleep(settings.pollSeconds * 1000, this.abort.signal);
+    }
   }
 
-  /** One pass over the due items. Exposed for tests. */
-  async runOnce(): Promise<void> {
-    const queue = this.queue!;
+  /** One round: probe if offline, upload what is due, retention when its time has come. */
+  async pass(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (!this.reachable && now >= this.nextProbeAt) await this.probe();
+    if (this.reachable) await this.uploadDue();
+    if (this.deps.clock.now() >= this.nextRetentionAt) {
+      this.nextRetentionAt = this.deps.clock.now() + this.deps.settings.retention.checkSeconds * 1000;
+      await runRetention({ ...this.deps, queue: this.queue }, this.deps.settings.retention, this.deps.clock.now(), this.reachable);
+    }
+    this.beat();
+  }
+
+  private async probe(): Promise<void> {
+    const now = this.deps.clock.now();
+    try {
+      await this.deps.target.check();
+      this.reachable = true;
+      this.queue.retryAllNow(now);
+      if (this.queue.due(now, 1).length === 0) this.setState('online', null);
+    } catch (err) {
+      this.reachable = false;
+      this.nextProbeAt = now + this.deps.settings.probeSeconds * 1000;
+      this.setState(err instanceof TargetConfigError ? 'misconfigured' : 'offline', (err as Error).message);
+    }
+  }
+
+  private async uploadDue(): Promise<void> {
     for (;;) {
-      const items = queue.due(Date.now());
-      if (items.length === 0 || this.stopped) return;
+      const items = this.queue.due(this.deps.clock.now());
+      if (items.length === 0) return;
       for (const item of items) {
         if (this.stopped) return;
-        const file = path.join(this.hubDataDir, 'clips', `${item.clipId}.plc`);
-        try {
-          const { size } = await fs.stat(file);
-          const sha = await sha256Of(file);
-          await this.target.put(item.objectName, file, sha, size);
-          queue.markUploaded(item.clipId, Date.now());
-          this.uploaded += 1;
-          this.log.info({ clipId: item.clipId, bytes: size }, 'clip uploaded');
-          if (this.offline) {
-            this.offline = false;
-            this.log.info('upload target reachable again; draining backlog');
-            queue.retryAllNow(Date.now());
-          }
-        } catch (err) {
-          const message = (err as Error).message;
-          const delay = retryDelayMs(item.attempts + 1, this.config.relay.retryBaseSeconds * 1000, this.config.relay.retryMaxSeconds * 1000);
-          queue.markFailed(item.clipId, message, Date.now() + delay);
-          if (!this.offline) {
-            this.offline = true;
-            const hint = err instanceof TargetConfigError ? 'configuration problem' : 'offline';
-            this.log.warn({ err: message, target: this.target.description }, `upload target ${hint}; clips stay safe locally`);
-          }
-          return;
-        }
+        if (!(await this.uploadOne(item))) return;
+        this.beat();
       }
     }
   }
 
+  /** Uploads one clip and its manifest; false when the target failed (the pass stops). */
+  private async uploadOne(item: QueueItem): Promise<boolean> {
+    const { clock, settings, target, log } = this.deps;
+    try {
+      const file = path.join(this.deps.clipsDir, `${item.clipId}.plc`);
+      const fields = this.queue.manifestFields(item.clipId);
+      const digests = await digestFile(file, settings.partSizeBytes).catch((err: Error) => {
+        throw new LocalClipError(`cannot read the clip file: ${err.message}`);
+      });
+      if (!fields || digests.bytes !== fields.cipherBytes) throw new LocalClipError(`the clip file has ${digests.bytes} bytes, the index says ${fields?.cipherBytes ?? '?'}`);
+      const pace = settings.bandwidthBytesPerSecond > 0 ? (): Transform => throttle(settings.bandwidthBytesPerSecond) : undefined;
+      await target.putFile(`${item.objectName}.plc`, file, digests, pace);
+      // The manifest goes up only once the clip is verified: a restore never finds a manifest
+      // whose clip is missing or partial.
+      await target.putBytes(`${item.objectName}.plm`, await sealManifest({ ...fields, objectName: item.objectName, sha256: digests.sha256 }, this.deps.publicKey));
+      const now = clock.now();
+      this.queue.markUploaded(item.clipId, digests.sha256, now);
+      this.uploaded += 1;
+      this.lastUploadAt = now;
+      log.info({ clipId: item.clipId, bytes: digests.bytes }, 'clip uploaded');
+      if (this.state !== 'online') {
+        this.setState('online', null);
+      }
+      this.emit('uploaded', item.clipId);
+      return true;
+    } catch (err) {
+      const message = (err as Error).message;
+      const delay = retryDelayMs(item.attempts + 1, settings.retryBaseSeconds * 1000, settings.retryMaxSeconds * 1000);
+      this.queue.markFailed(item.clipId, message, clock.now() + delay);
+      if (err instanceof LocalClipError) {
+        log.error({ clipId: item.clipId, err: message }, 'a stored clip cannot be uploaded; it stays on the hub');
+        return true;
+      }
+      this.reachable = false;
+      this.nextProbeAt = clock.now() + settings.probeSeconds * 1000;
+      this.setState(err instanceof TargetConfigError ? 'misconfigured' : 'offline', message);
+      return false;
+    }
+  }
+
+  private setState(state: RelayState, error: string | null): void {
+    const { log, target, clock } = this.deps;
+    this.lastError = error;
+    if (state === this.state && this.lastBeat > -Infinity) return;
+    const was = this.state;
+    this.state = state;
+    this.since = clock.now();
+    const pending = this.queue.counts().pending;
+    if (state === 'online') {
+      if (was !== 'online') log.info({ target: target.description, pending }, 'upload target reachable again; draining the backlog oldest first');
+    } else if (state === 'misconfigured') {
+      log.error({ target: target.description, err: error, pending }, 'the upload target refuses the relay: fix relay.target or its credentials; clips stay safe on the hub');
+    } else {
+      log.warn({ target: target.description, err: error, pending }, 'upload target offline; clips stay safe on the hub and upload when it is back');
+    }
+    this.beat(true);
+    this.emit('state', state);
+  }
+
+  private beat(force = false): void {
+    const now = this.deps.clock.now();
+    if (!force && now - this.lastBeat < HEARTBEAT_MS) return;
+    this.lastBeat = now;
+    writeRelayStatus(this.deps.db, {
+      state: this.state,
+      since: this.since,
+      target: this.deps.target.description,
+      lastError: this.lastError,
+      lastUploadAt: this.lastUploadAt,
+      heartbeatAt: now,
+    });
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.busy;
-    this.db?.close();
-    if (this.target instanceof S3Target) this.target.close();
+    this.abort.abort();
+    await this.loop;
   }
 }

@@ -1,15 +1,34 @@
-import { readFileSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
-import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { readFileSync, createReadStream } from 'node:fs';
+import type { Readable, Transform } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import type { RelayTarget } from '../common/config';
-import { TargetConfigError, type UploadTarget } from './uploadTarget';
+import type { FileDigests } from '../common/fileHash';
+import { describeIoError, NotFoundError, TargetConfigError, type UploadTarget } from './uploadTarget';
 
 type S3Config = Extract<RelayTarget, { type: 's3' }>;
 
 export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
+}
+
+export interface MultipartSettings {
+  thresholdBytes: number;
+  partSizeBytes: number;
 }
 
 export function loadS3Credentials(file: string): S3Credentials {
@@ -26,13 +45,34 @@ export function loadS3Credentials(file: string): S3Credentials {
   return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
 }
 
-/** S3-compatible storage (AWS, MinIO, R2, B2, …) through the AWS SDK v3. */
+const CONFIG_ERRORS: Record<string, string> = {
+  NoSuchBucket: 'the bucket does not exist',
+  NotFound: 'the bucket does not exist (or the endpoint is not S3)',
+  InvalidAccessKeyId: 'the access key is not known to the server',
+  SignatureDoesNotMatch: 'the secret key is wrong',
+  AccessDenied: 'the credentials may not write to this bucket',
+  Forbidden: 'the credentials may not use this bucket',
+  InvalidBucketName: 'the bucket name is not valid',
+  PermanentRedirect: 'the bucket is in another region',
+  AuthorizationHeaderMalformed: 'the region is wrong for this bucket',
+};
+
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
+
+/**
+ * S3-compatible storage (AWS, MinIO, R2, B2, …) through the AWS SDK v3. Clips from the
+ * multipart threshold up go up in parts through lib-storage, one part in flight (a Pi's
+ * memory holds one part). Every upload is verified with a HEAD: size, the SHA-256 kept in the
+ * object's metadata, and the ETag the server computed from the bytes it got (MD5, or the MD5
+ * of the parts' MD5s) — so a cut connection or a proxy that mangles bytes cannot pass.
+ */
 export class S3Target implements UploadTarget {
   readonly description: string;
   private readonly client: S3Client;
 
   constructor(
     private readonly config: S3Config,
+    private readonly multipart: MultipartSettings,
     credentials?: S3Credentials,
   ) {
     this.description = `s3://${config.bucket}/${config.prefix}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
@@ -45,31 +85,131 @@ export class S3Target implements UploadTarget {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 1, // the relay's queue does the retrying, with backoff that survives restarts
+      // A silent network (a cable pulled mid-upload) must fail, not hang the queue.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
     });
   }
 
-  async put(objectName: string, file: string, sha256: string, bytes: number): Promise<void> {
-    const Key = `${this.config.prefix}${objectName}.plc`;
+  private keyOf(key: string): string {
+    return `${this.config.prefix}${key}`;
+  }
+
+  /** Turns SDK and socket errors into messages that name the fix. */
+  private explain(err: unknown): Error {
+    if (err instanceof S3ServiceException) {
+      const known = CONFIG_ERRORS[err.name];
+      const status = err.$metadata.httpStatusCode;
+      // HEAD answers carry no error body: only the status says what went wrong.
+      const reason = known ?? (status === 401 || status === 403 ? 'the server refused these credentials' : undefined);
+      if (reason) return new TargetConfigError(`S3 refused (${known ? err.name : `HTTP ${status}`}): ${reason} — check relay.target (bucket "${this.config.bucket}", region ${this.config.region}) and the credentials file`);
+      return new Error(`S3 error ${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'}): ${err.message}`);
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e?.name === 'TimeoutError' || e?.code === 'TimeoutError') return new Error(`${this.config.endpoint ?? 'S3'} did not answer in time`);
+    return describeIoError(err, this.config.endpoint ?? `S3 (${this.config.region})`);
+  }
+
+  /** `etags`: what the server may answer for these bytes (some S3 look-alikes give a multipart object its whole MD5). */
+  private async verify(key: string, bytes: number, sha256: string, etags: string[]): Promise<void> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.keyOf(key) }));
+    const got = unquote(head.ETag);
+    if (head.ContentLength !== bytes || head.Metadata?.sha256 !== sha256 || (this.config.verifyEtag && !etags.includes(got))) {
+      throw new Error(`verification of ${key} failed (stored ${head.ContentLength} bytes, ETag ${got}; sent ${bytes} bytes, ETag ${etags.join(' or ')})`);
+    }
+  }
+
+  async putFile(key: string, file: string, digests: FileDigests, pace?: () => Transform): Promise<void> {
+    const source = createReadStream(file);
+    const Body = pace ? source.pipe(pace()) : source;
+    const params = {
+      Bucket: this.config.bucket,
+      Key: this.keyOf(key),
+      Body,
+      ContentType: 'application/octet-stream',
+      Metadata: { sha256: digests.sha256 },
+    };
+    const parts = digests.bytes >= this.multipart.thresholdBytes;
+    try {
+      if (parts) {
+        const upload = new Upload({ client: this.client, params, partSize: this.multipart.partSizeBytes, queueSize: 1, leavePartsOnError: false });
+        await upload.done();
+      } else {
+        await this.client.send(new PutObjectCommand({ ...params, ContentLength: digests.bytes }));
+      }
+      await this.verify(key, digests.bytes, digests.sha256, parts ? [digests.multipartEtag, digests.singleEtag] : [digests.singleEtag]);
+    } catch (err) {
+      throw this.explain(err);
+    } finally {
+      source.destroy();
+    }
+  }
+
+  async putBytes(key: string, body: Buffer): Promise<void> {
+    const sha256 = createHash('sha256').update(body).digest('hex');
     try {
       await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.config.bucket,
-          Key,
-          Body: createReadStream(file),
-          ContentLength: bytes,
-          ContentType: 'application/octet-stream',
-          Metadata: { sha256 },
-        }),
+        new PutObjectCommand({ Bucket: this.config.bucket, Key: this.keyOf(key), Body: body, ContentLength: body.length, ContentType: 'application/octet-stream', Metadata: { sha256 } }),
       );
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key }));
-      if (head.ContentLength !== bytes || head.Metadata?.sha256 !== sha256) {
-        throw new Error(`verification of ${Key} failed (size ${head.ContentLength}, expected ${bytes})`);
-      }
+      await this.verify(key, body.length, sha256, [createHash('md5').update(body).digest('hex')]);
     } catch (err) {
-      if (err instanceof S3ServiceException && ['NoSuchBucket', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied'].includes(err.name)) {
-        throw new TargetConfigError(`S3 refused the upload (${err.name}): check bucket, region and credentials`);
+      throw this.explain(err);
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.keyOf(key) }));
+      return out.Body as Readable;
+    } catch (err) {
+      if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.name === 'NotFound')) throw new NotFoundError(`${key} is not in ${this.description}`);
+      throw this.explain(err);
+    }
+  }
+
+  async *list(): AsyncIterable<{ key: string; bytes: number }> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.config.prefix, ContinuationToken: token }));
+      } catch (err) {
+        throw this.explain(err);
       }
-      throw err;
+      for (const o of page.Contents ?? []) {
+        if (o.Key) yield { key: o.Key.slice(this.config.prefix.length), bytes: o.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async remove(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.keyOf(key) }));
+    } catch (err) {
+      throw this.explain(err);
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }));
+    } catch (err) {
+      throw this.explain(err);
+    }
+  }
+
+  /**
+   * Multipart uploads cut off by a crash keep their parts (and their storage bill) until
+   * aborted. Servers without the listing call (some S3 look-alikes) are skipped.
+   */
+  async cleanup(): Promise<void> {
+    try {
+      const open = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.config.bucket, Prefix: this.config.prefix }));
+      for (const u of open.Uploads ?? []) {
+        if (u.Key && u.UploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key: u.Key, UploadId: u.UploadId }));
+      }
+    } catch {
+      // Best effort: an unsupported call or an offline target must not stop the relay starting.
     }
   }
 

@@ -1,9 +1,12 @@
 import type { DB } from '../common/database';
+import type { ClipManifest } from '../common/clipManifest';
+import type { RetentionClip } from './retention';
 
 /*
  * The durable upload queue: a table in the hub's SQLite database (the relay runs beside
  * the hub on the same Pi). The hub inserts a row in the same transaction that indexes a
- * clip, so no stored clip can be missing from the queue.
+ * clip, so no stored clip can be missing from the queue. A row turns 'uploaded' only after
+ * the target verified the clip and its manifest; retention trusts nothing else.
  */
 
 export interface QueueItem {
@@ -23,18 +26,29 @@ export class UploadQueue {
 
   /** Pending items whose retry time has come, oldest clip first. */
   due(now: number, limit = 10): QueueItem[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT clip_id AS clipId, object_name AS objectName, attempts FROM upload_queue
-           WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY enqueued_at LIMIT ?`,
-        )
-        .all(now, limit) as QueueItem[]
-    );
+    return this.db
+      .prepare(
+        `SELECT q.clip_id AS clipId, q.object_name AS objectName, q.attempts FROM upload_queue q JOIN clips c ON c.id = q.clip_id
+         WHERE q.state = 'pending' AND q.next_attempt_at <= ? AND c.local_deleted_at IS NULL
+         ORDER BY c.started_at, q.enqueued_at LIMIT ?`,
+      )
+      .all(now, limit) as QueueItem[];
   }
 
-  markUploaded(clipId: string, now: number): void {
-    this.db.prepare("UPDATE upload_queue SET state = 'uploaded', uploaded_at = ?, last_error = NULL WHERE clip_id = ?").run(now, clipId);
+  /** What the manifest of a clip says, from the index. */
+  manifestFields(clipId: string): Omit<ClipManifest, 'sha256' | 'objectName'> | undefined {
+    return this.db
+      .prepare(
+        `SELECT c.id AS clipId, c.device_id AS deviceId, d.name AS deviceName, c.started_at AS startedAt, c.ended_at AS endedAt,
+                c.media_start AS mediaStart, c.media_end AS mediaEnd, c.trigger, c.cipher_bytes AS cipherBytes,
+                c.plain_bytes AS plainBytes, c.chunk_size AS chunkSize, c.stored_at AS storedAt
+         FROM clips c JOIN devices d ON d.id = c.device_id WHERE c.id = ?`,
+      )
+      .get(clipId) as Omit<ClipManifest, 'sha256' | 'objectName'> | undefined;
+  }
+
+  markUploaded(clipId: string, sha256: string, now: number): void {
+    this.db.prepare("UPDATE upload_queue SET state = 'uploaded', uploaded_at = ?, sha256 = ?, last_error = NULL WHERE clip_id = ?").run(now, sha256, clipId);
   }
 
   markFailed(clipId: string, error: string, nextAttemptAt: number): void {
@@ -52,5 +66,38 @@ export class UploadQueue {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM upload_queue GROUP BY state').all() as Array<{ state: string; n: number }>;
     const get = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
     return { pending: get('pending'), uploaded: get('uploaded') };
+  }
+
+  /** Every clip with a copy somewhere, as retention sees it. */
+  retentionView(): Array<RetentionClip & { objectName: string }> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.started_at AS startedAt, c.cipher_bytes AS bytes, c.local_deleted_at IS NULL AS local,
+                (q.state = 'uploaded' AND q.cloud_deleted_at IS NULL) AS uploaded, q.object_name AS objectName
+         FROM clips c JOIN upload_queue q ON q.clip_id = c.id`,
+      )
+      .all() as Array<{ id: string; startedAt: number; bytes: number; local: number; uploaded: number; objectName: string }>;
+    return rows.map((r) => ({ ...r, local: r.local === 1, uploaded: r.uploaded === 1 }));
+  }
+
+  /** Is the clip's upload verified (and its cloud copy not deleted)? Read fresh before deleting a local copy. */
+  isUploaded(clipId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM upload_queue WHERE clip_id = ? AND state = 'uploaded' AND cloud_deleted_at IS NULL").get(clipId) !== undefined;
+  }
+
+  markLocalDeleted(clipId: string, now: number): void {
+    this.db.prepare('UPDATE clips SET local_deleted_at = ? WHERE id = ?').run(now, clipId);
+  }
+
+  markCloudDeleted(clipId: string, now: number): void {
+    this.db.prepare('UPDATE upload_queue SET cloud_deleted_at = ? WHERE clip_id = ?').run(now, clipId);
+  }
+
+  /** Drops the index rows of a clip that has no copy left anywhere. */
+  forget(clipId: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM upload_queue WHERE clip_id = ?').run(clipId);
+      this.db.prepare('DELETE FROM clips WHERE id = ?').run(clipId);
+    })();
   }
 }

@@ -266,6 +266,10 @@ const S3TargetSchema = Type.Object(
     bucket: Type.String({ minLength: 3, maxLength: 63 }),
     prefix: Type.String({ default: 'porchlight/', description: 'Key prefix for uploaded objects' }),
     forcePathStyle: Type.Boolean({ default: true }),
+    verifyEtag: Type.Boolean({
+      default: true,
+      description: "Check each upload's ETag against the MD5 of the bytes sent; turn off only for buckets whose ETags are not MD5 (SSE-KMS)",
+    }),
     credentialsFile: Type.Optional(
       Type.String({ minLength: 1, description: 'YAML or JSON file with accessKeyId and secretAccessKey (mode 0600)' }),
     ),
@@ -279,6 +283,37 @@ const RelaySchema = Type.Object(
     retryBaseSeconds: Type.Number({ default: 2, minimum: 0.05, maximum: 600, description: 'First retry delay after a failed upload' }),
     retryMaxSeconds: Type.Number({ default: 300, minimum: 0.1, maximum: 86400, description: 'Longest retry delay' }),
     pollSeconds: Type.Number({ default: 1, minimum: 0.05, maximum: 60, description: 'How often the queue is checked for new clips' }),
+    probeSeconds: Type.Number({
+      default: 10,
+      minimum: 0.05,
+      maximum: 600,
+      description: 'While offline, how often the target is checked; when it answers, the backlog drains at once',
+    }),
+    bandwidthBytesPerSecond: Type.Integer({ default: 0, minimum: 0, description: 'Upload bandwidth cap in bytes per second (0 = no cap)' }),
+    multipartThresholdBytes: Type.Integer({
+      default: 16 * 1024 * 1024,
+      minimum: 5 * 1024 * 1024,
+      description: 'S3 clips at least this large go up in parts (multipart upload)',
+    }),
+    partSizeBytes: Type.Integer({ default: 8 * 1024 * 1024, minimum: 5 * 1024 * 1024, maximum: 512 * 1024 * 1024, description: 'Size of one multipart part' }),
+    retention: Type.Object(
+      {
+        localDays: Type.Number({ default: 30, minimum: 1, maximum: 3650, description: 'Days an uploaded clip keeps its copy on the hub' }),
+        cloudDays: Type.Number({ default: 30, minimum: 1, maximum: 3650, description: 'Days a clip is kept in the cloud' }),
+        localQuotaBytes: Type.Integer({
+          default: 8 * 1024 ** 3,
+          minimum: 1024 * 1024,
+          description: 'Size limit of the clips on the hub; above it the oldest uploaded clips lose their local copy',
+        }),
+        minFreeBytes: Type.Integer({
+          default: 512 * 1024 ** 2,
+          minimum: 0,
+          description: 'Disk space always left free; below it even clips not yet uploaded are deleted, oldest first (audited)',
+        }),
+        checkSeconds: Type.Number({ default: 60, minimum: 0.05, maximum: 86400, description: 'How often retention runs' }),
+      },
+      { ...Strict, default: {} },
+    ),
   },
   { ...Strict, default: {} },
 );
@@ -307,6 +342,7 @@ export type PirConfig = NonNullable<AgentGpioConfig['pir']>;
 export type RecordingLedConfig = NonNullable<AgentGpioConfig['recordingLed']>;
 export type RelayConfig = Config['relay'];
 export type RelayTarget = NonNullable<RelayConfig['target']>;
+export type RetentionConfig = RelayConfig['retention'];
 
 export class ConfigError extends Error {}
 

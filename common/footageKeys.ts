@@ -79,6 +79,16 @@ export async function loadFootageKeyPair(file: string, getPassphrase?: () => Pro
   throw new KeyFileError(`${file} is not a Porchlight footage key file (format "${String(doc.format)}")`);
 }
 
+/**
+ * The public half alone, for the relay: it seals clip manifests to it but must never hold
+ * the secret half (it reads the hub's data dir, so footage.key is not for it).
+ */
+export async function saveFootagePublicKey(file: string, publicKey: Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const body = JSON.stringify({ format: 'porchlight-footage-public-key', version: 1, publicKey: Buffer.from(publicKey).toString('base64') });
+  await writeFileAtomic(file, body + '\n', 0o644);
+}
+
 export async function loadFootagePublicKey(file: string): Promise<Uint8Array> {
   const doc = await readJson(file);
   return decodeKey(doc.publicKey, 'publicKey', file);

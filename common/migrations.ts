@@ -172,4 +172,23 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE motion_events ADD COLUMN source TEXT NOT NULL DEFAULT 'video' CHECK (source IN ('video', 'pir', 'video+pir'));
   ALTER TABLE motion_events ADD COLUMN retrigger INTEGER NOT NULL DEFAULT 0 CHECK (retrigger IN (0, 1));
   `,
+  // 4: the relay — verified checksums, where each copy of a clip still exists (retention
+  // deletes the local copy of uploaded clips, and cloud copies after their days), clips
+  // rebuilt from a bucket's manifests, and the relay's online/offline state for the hub.
+  `
+  ALTER TABLE upload_queue ADD COLUMN sha256 TEXT;
+  ALTER TABLE upload_queue ADD COLUMN cloud_deleted_at INTEGER;
+  ALTER TABLE clips ADD COLUMN local_deleted_at INTEGER;
+  ALTER TABLE clips ADD COLUMN restored_at INTEGER;
+  CREATE INDEX upload_queue_uploaded ON upload_queue(state, cloud_deleted_at);
+  CREATE TABLE relay_status (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    state TEXT NOT NULL CHECK (state IN ('online', 'offline', 'misconfigured')),
+    since INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    last_error TEXT,
+    last_upload_at INTEGER,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
 ];

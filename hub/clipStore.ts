@@ -7,6 +7,7 @@ import { AtomicFileWriter } from '../common/atomicFile';
 import { ClipDecryptor, createDecryptStream, type FootageKeyPair } from '../common/clipEnvelope';
 import { ClipError } from '../common/clipErrors';
 import { CLIP_ID_PATTERN, type ClipUploadMeta } from '../common/protocol';
+import type { UploadTarget } from '../cloud-relay/uploadTarget';
 
 /*
  * The hub's store of encrypted clips: one envelope file per clip under clips/, indexed
@@ -36,6 +37,11 @@ export interface ClipRecord {
   plainBytes: number;
   cipherBytes: number;
   uploaded: boolean;
+  /** The hub still has its own copy (retention deletes it once the clip is safe in the cloud). */
+  local: boolean;
+  /** A verified copy is in the cloud. */
+  inCloud: boolean;
+  objectName: string | null;
 }
 
 interface ClipRow {
@@ -50,11 +56,14 @@ interface ClipRow {
   plain_bytes: number;
   cipher_bytes: number;
   upload_state: string | null;
+  local_deleted_at: number | null;
+  cloud_deleted_at: number | null;
+  object_name: string | null;
 }
 
 const SELECT_CLIP = `
   SELECT c.id, c.device_id, d.name AS device_name, c.started_at, c.ended_at, c.media_start, c.media_end,
-         c.trigger, c.plain_bytes, c.cipher_bytes, q.state AS upload_state
+         c.trigger, c.plain_bytes, c.cipher_bytes, q.state AS upload_state, c.local_deleted_at, q.cloud_deleted_at, q.object_name
   FROM clips c JOIN devices d ON d.id = c.device_id LEFT JOIN upload_queue q ON q.clip_id = c.id`;
 
 function toRecord(r: ClipRow): ClipRecord {
@@ -70,6 +79,9 @@ function toRecord(r: ClipRow): ClipRecord {
     plainBytes: r.plain_bytes,
     cipherBytes: r.cipher_bytes,
     uploaded: r.upload_state === 'uploaded',
+    local: r.local_deleted_at === null,
+    inCloud: r.upload_state === 'uploaded' && r.cloud_deleted_at === null,
+    objectName: r.object_name,
   };
 }
 
@@ -82,6 +94,8 @@ export class ClipStore {
     private readonly tmpDir: string,
     private readonly keys: FootageKeyPair,
     private readonly maxBytes: number,
+    /** Where clips whose local copy retention deleted are played from. */
+    private readonly cloud: UploadTarget | null = null,
   ) {}
 
   async init(): Promise<void> {
@@ -130,7 +144,10 @@ export class ClipStore {
       return { record: this.get(meta.clipId)!, duplicate: true };
     }
 
-    const writer = await AtomicFileWriter.open(finalPath, path.join(this.tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`));
+    const writer = await AtomicFileWriter.open(finalPath, path.join(this.tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
+      body.resume();
+      throw diskError(err) ?? err;
+    });
     try {
       const decryptor = await ClipDecryptor.create(this.keys);
       let cipherBytes = 0;
@@ -179,21 +196,40 @@ export class ClipStore {
       }
       return { record: this.get(meta.clipId)!, duplicate: false };
     } catch (err) {
-      await writer.abort();
+      await writer.abort().catch(() => undefined);
       body.resume();
       if (err instanceof ClipError) throw new ClipIngestError(400, err.code, `clip rejected: ${err.message}`);
-      throw err;
+      throw diskError(err) ?? err;
     }
   }
 
   /** Decrypting stream of plaintext bytes [start, end] (inclusive) of a stored clip. */
   async openPlayback(clip: ClipRecord, start: number, end: number): Promise<Readable> {
     const decryptor = await ClipDecryptor.create(this.keys);
-    const source = createReadStream(this.fileOf(clip.id));
+    let source: Readable;
+    if (clip.local) {
+      source = createReadStream(this.fileOf(clip.id));
+    } else if (clip.inCloud && clip.objectName && this.cloud) {
+      try {
+        source = await this.cloud.get(`${clip.objectName}.plc`);
+      } catch (err) {
+        throw new ClipIngestError(502, 'CLOUD_UNAVAILABLE', `this clip is kept only in the cloud, which cannot be reached now (${(err as Error).message})`);
+      }
+    } else {
+      throw new ClipIngestError(410, 'CLIP_GONE', 'this clip was deleted by the retention settings');
+    }
     const plain = source.pipe(createDecryptStream(decryptor));
     source.on('error', (err) => plain.destroy(err));
     return plain.pipe(byteRange(start, end));
   }
+}
+
+/** The hub's own disk refusing a write: a 507 the camera retries later, keeping the clip in its spool. */
+function diskError(err: unknown): ClipIngestError | null {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new ClipIngestError(507, 'HUB_DISK_FULL', "the hub's disk is full; the camera keeps the clip and sends it later");
+  if (code === 'EROFS') return new ClipIngestError(507, 'HUB_DISK_READ_ONLY', "the hub's disk is read-only; the camera keeps the clip and sends it later");
+  return null;
 }
 
 /** Passes through only bytes [start, end] of a stream; secretstream cannot seek, so earlier bytes are decrypted and dropped. */

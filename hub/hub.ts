@@ -4,9 +4,11 @@ import * as path from 'node:path';
 import type { Config } from '../common/config';
 import { openDatabase, type DB } from '../common/database';
 import type { Logger } from '../common/logger';
-import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair } from '../common/footageKeys';
+import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
 import { writeFileAtomic } from '../common/atomicFile';
 import { createGpio } from '../common/gpio';
+import { createTarget } from '../cloud-relay/targets';
+import type { UploadTarget } from '../cloud-relay/uploadTarget';
 import { AuditLog } from './auditLog';
 import { ClipStore } from './clipStore';
 import { DeviceConnections } from './deviceConnections';
@@ -23,6 +25,7 @@ export function hubPaths(dataDir: string) {
   return {
     db: path.join(dataDir, 'hub.db'),
     footageKey: path.join(dataDir, 'keys', 'footage.key'),
+    footagePublicKey: path.join(dataDir, 'keys', 'footage.pub'),
     hubSecret: path.join(dataDir, 'keys', 'hub-secret.key'),
     auditHead: path.join(dataDir, 'audit-head.json'),
     tls: path.join(dataDir, 'tls'),
@@ -47,6 +50,8 @@ export async function openHubState(dataDir: string): Promise<{ db: DB; paths: Re
   const paths = hubPaths(dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (!existsSync(paths.footageKey)) await saveFootageKeyPair(paths.footageKey, await generateFootageKeyPair());
+  // The relay reads this data dir: give it the public half in its own file.
+  if (!existsSync(paths.footagePublicKey)) await saveFootagePublicKey(paths.footagePublicKey, (await loadFootageKeyPair(paths.footageKey)).publicKey);
   return { db: openDatabase(paths.db), paths };
 }
 
@@ -75,6 +80,7 @@ export class Hub {
   private app: Awaited<ReturnType<typeof buildHubServer>> | null = null;
   private redirect: http.Server | null = null;
   private db: DB | null = null;
+  private cloud: UploadTarget | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
@@ -95,7 +101,7 @@ export class Hub {
     const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
     await tls.init();
     this.tls = tls;
-    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes);
+    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud());
     await clips.init();
     const ports: HubRuntimeInfo = { httpsPort: 0, httpPort: null, url: '' };
     const connections = new DeviceConnections();
@@ -169,7 +175,19 @@ export class Hub {
     }
   }
 
+  /** The relay's target, read-only here: clips whose local copy retention removed play from it. */
+  private openCloud(): UploadTarget | null {
+    try {
+      this.cloud = createTarget(this.config);
+      return this.cloud;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'the cloud target cannot be opened: clips kept only in the cloud will not play');
+      return null;
+    }
+  }
+
   async stop(): Promise<void> {
+    this.cloud?.close();
     this.syncButton?.stop();
     this.syncButton = null;
     this.tls?.stop();

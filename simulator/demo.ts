@@ -152,9 +152,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await fs.rm(gpioDir, { recursive: true, force: true });
   const hubGpio = { simulate: true, simulatedDir: path.join(gpioDir, 'hub'), syncButton: { line: DEMO_GPIO.syncButton } };
   const hubConfig = path.join(dataDir, 'hub.yaml');
+  // The hub and the relay share the relay section, as one /etc/porchlight/config.yaml would:
+  // the hub plays clips that retention left only in the cloud.
+  const relaySection = { target: options.relayTarget ?? { type: 'directory', path: path.join(dataDir, 'cloud') }, pollSeconds: 0.5, retryBaseSeconds: 1, retryMaxSeconds: 10, probeSeconds: 2 };
   await writeFileAtomic(
     hubConfig,
-    YAML.stringify({ dataDir: hubDir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, redirectHttp: true, gpio: hubGpio } }),
+    YAML.stringify({ dataDir: hubDir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, redirectHttp: true, gpio: hubGpio }, relay: relaySection }),
     0o644,
   );
   const runtimeFile = hubPaths(hubDir).runtime;
@@ -208,8 +211,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     children.push(...agents.map((a) => a.child));
 
     const relayConfig = path.join(dataDir, 'relay.yaml');
-    const target = options.relayTarget ?? { type: 'directory', path: path.join(dataDir, 'cloud') };
-    await writeFileAtomic(relayConfig, YAML.stringify({ dataDir: hubDir, relay: { target, pollSeconds: 0.5, retryBaseSeconds: 1, retryMaxSeconds: 10 } }), 0o644);
+    await writeFileAtomic(relayConfig, YAML.stringify({ dataDir: hubDir, relay: relaySection }), 0o644);
     const relay = startProcess('relay', ['relay', '--config', relayConfig], logDir);
     children.push(relay);
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HubServices, RouteDef } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
+import { readCloudHealth } from '../../cloud-relay/relayStatus';
 
 const UI_DIR = path.join(__dirname, '..', '..', '..', 'hub', 'ui');
 const UI_FILES: Array<[string, string, string]> = [
@@ -30,8 +31,9 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       method: 'GET',
       url: '/api/health',
       access: { kind: 'public' },
-      summary: 'Liveness, and the ports the hub chose',
-      handler: async () => ({ ok: true, service: 'porchlight-hub', ...svc.runtime() }),
+      summary: 'Liveness, the ports the hub chose, and whether the cloud upload is working',
+      // Only the state is public (for the banner before sign-in); the details are in /api/system.
+      handler: async () => ({ ok: true, service: 'porchlight-hub', ...svc.runtime(), cloud: { state: readCloudHealth(svc.db, svc.now()).state } }),
     },
     {
       method: 'GET',
@@ -44,6 +46,7 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
         certificate: svc.tls.status(),
         caFingerprint: svc.tls.local.caFingerprint,
         mailConfigured: svc.mailer.configured,
+        cloud: readCloudHealth(svc.db, svc.now()),
       }),
     },
   ];

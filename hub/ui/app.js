@@ -604,10 +604,19 @@
 
   /* ---------- Footer and start-up ---------- */
 
+  const CLOUD_BANNERS = {
+    offline: 'The cloud backup cannot be reached. New clips are kept safe on the hub and will upload when the connection is back.',
+    misconfigured: 'The cloud backup refuses the hub (wrong bucket or credentials). Clips are kept safe on the hub; ask the installer to check the storage settings.',
+    'not-running': 'The cloud backup service is not running. Clips are kept safe on the hub.',
+  };
+
   async function loadPorts() {
     try {
       const health = await api('GET', '/api/health');
       $('ports').textContent = `HTTPS on port ${health.httpsPort} · ${health.httpPort ? `HTTP redirect on port ${health.httpPort}` : 'no HTTP redirect'}`;
+      const banner = CLOUD_BANNERS[health.cloud && health.cloud.state];
+      $('cloud-banner').textContent = banner || '';
+      $('cloud-banner').hidden = !banner;
     } catch {
       $('ports').textContent = 'The hub did not answer its health check.';
     }
@@ -617,6 +626,7 @@
   for (const role of ROLES) $('invite-role').append(el('option', { value: role, textContent: role }));
   $('invite-role').value = 'member';
   loadPorts();
+  setInterval(loadPorts, 30000);
   if (inviteCode()) {
     show('invite', false);
     $('invite-username').focus();

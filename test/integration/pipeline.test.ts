@@ -70,7 +70,7 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
       summary = await runDemo({
         dataDir,
         duration: 40,
-        relayTarget: { type: 's3', endpoint, region: 'us-east-1', bucket: 'footage', prefix: 'clips/', forcePathStyle: true, credentialsFile },
+        relayTarget: { type: 's3', endpoint, region: 'us-east-1', bucket: 'footage', prefix: 'clips/', forcePathStyle: true, verifyEtag: true, credentialsFile },
         agentOverrides: { video: { width: 640, height: 360 }, recording: { preRollSeconds: PRE_ROLL, postRollSeconds: 3, clipSeconds: MAX_CLIP } },
         say: () => undefined,
       });
@@ -114,7 +114,8 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
       const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
       const listed = await client.send(new ListObjectsV2Command({ Bucket: 'footage' }));
       const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
-      assert.deepEqual(keys, clips.map((c) => `clips/${c.object}.plc`).sort());
+      assert.deepEqual(keys.filter((k) => k.endsWith('.plc')), clips.map((c) => `clips/${c.object}.plc`).sort());
+      assert.deepEqual(keys.filter((k) => k.endsWith('.plm')), clips.map((c) => `clips/${c.object}.plm`).sort(), 'a sealed manifest beside each clip');
       for (const key of keys) assert.doesNotMatch(key, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'object names do not reveal clip ids');
 
       // Recovery: export the key with a passphrase, decrypt each uploaded object, ffprobe it.
