@@ -17,7 +17,9 @@
  *     below minFreeBytes, the oldest remaining local copy of an uploaded clip goes
  *     ('disk-full'); only when none is left does the oldest clip not yet uploaded go
  *     ('disk-full', listed in `lost`). A full disk stops the cameras recording, and new
- *     footage is worth more than the oldest footage nobody has backed up yet.
+ *     footage is worth more than the oldest footage nobody has backed up yet. But clips not
+ *     yet uploaded go only if deleting all of them would get the space back: otherwise
+ *     something else fills the disk, and they are kept.
  *  5. Oldest-first is by startedAt, then by id for ties. Every output list is in that order,
  *     whatever the input order, and a clip appears at most once in deleteLocal.
  *  6. forget: clips with neither a local nor a cloud copy after the plan.
@@ -111,11 +113,19 @@ export function planRetention(clips: readonly RetentionClip[], policy: Retention
 
   // Two sweeps rather than one: every uploaded copy, however new, goes before any clip that
   // exists nowhere else.
-  for (const uploaded of [true, false]) {
+  sorted.forEach((c, i) => {
+    if (freeBytes + freedBytes < policy.minFreeBytes && c.local && c.uploaded && reasons[i] === undefined) remove(i, c, 'disk-full');
+  });
+  // Clips that exist nowhere else go only when that is enough to get the space back: when even
+  // all of them would not, something else (logs, another program) fills the disk, and wiping
+  // the household's only copies would not save the recording.
+  let notUploaded = 0;
+  sorted.forEach((c, i) => {
+    if (c.local && !c.uploaded && reasons[i] === undefined) notUploaded += c.bytes;
+  });
+  if (freeBytes + freedBytes + notUploaded >= policy.minFreeBytes) {
     sorted.forEach((c, i) => {
-      if (freeBytes + freedBytes < policy.minFreeBytes && c.local && c.uploaded === uploaded && reasons[i] === undefined) {
-        remove(i, c, 'disk-full');
-      }
+      if (freeBytes + freedBytes < policy.minFreeBytes && c.local && !c.uploaded && reasons[i] === undefined) remove(i, c, 'disk-full');
     });
   }
 

@@ -133,15 +133,22 @@ const cases: PlanCase[] = [
     expected: plan({ deleteLocal: [del('a', 'age', 10 * MB), del('b', 'disk-full', 10 * MB)], localBytesAfter: 10 * MB }),
   },
   {
-    name: 'disk that cannot be freed enough loses every local copy',
-    clips: [pending('b', ago(1)), pending('a', ago(2)), cloudOnly('c', ago(3))],
+    name: 'a disk filled by something else keeps the clips that exist nowhere else (deleting them would not help)',
+    clips: [pending('b', ago(1)), pending('a', ago(2)), uploaded('d', ago(3)), cloudOnly('c', ago(3))],
     freeBytes: 0,
     policy: { minFreeBytes: GB },
+    expected: plan({ deleteLocal: [del('d', 'disk-full')], localBytesAfter: 2 * MB, overQuota: false }),
+  },
+  {
+    name: 'a disk that deleting not-uploaded clips can free loses only as many as needed',
+    clips: [pending('b', ago(1)), pending('a', ago(2)), pending('e', ago(0.5))],
+    freeBytes: 0,
+    policy: { minFreeBytes: 1.5 * MB },
     expected: plan({
       deleteLocal: [del('a', 'disk-full', MB, false), del('b', 'disk-full', MB, false)],
       lost: ['a', 'b'],
       forget: ['a', 'b'],
-      localBytesAfter: 0,
+      localBytesAfter: MB,
     }),
   },
   {

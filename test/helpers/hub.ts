@@ -26,8 +26,8 @@ export interface TestHub {
 }
 
 /** Starts a hub on free loopback ports in `dir`, with a fake clock and a DB handle for assertions. */
-export async function startTestHub(dir: string, hubOverrides: Record<string, unknown> = {}, clock = new FakeClock()): Promise<TestHub> {
-  const config = parseConfig({ dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
+export async function startTestHub(dir: string, hubOverrides: Record<string, unknown> = {}, clock = new FakeClock(), rest: Record<string, unknown> = {}): Promise<TestHub> {
+  const config = parseConfig({ ...rest, dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
   const hub = new Hub(config, createLogger('hub-test', 'error'), clock.now);
   const runtime = await hub.start();
   const db = openDatabase(hubPaths(dir).db);
