@@ -140,7 +140,9 @@ export class S3Target implements UploadTarget {
     } catch (err) {
       throw this.explain(err);
     } finally {
+      // Both: a pacing transform left behind would keep its timer (and the process) alive.
       source.destroy();
+      if (Body !== source) Body.destroy();
     }
   }
 
