@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomicFile';
 import { captureArgs } from '../camera-agent/videoSource';
 import { loadTf } from '../camera-agent/tfBackend';
 import { parseConfig } from '../common/config';
-import { hubLatency, type LatencyResult } from './latencyBench';
+import type { LatencyResult } from './latencyBench';
+import { RELAY_SECTION, relayBench, relayReport } from './relayBench';
 import { sceneNames } from '../simulator/scenes';
 import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
@@ -14,10 +15,12 @@ import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide,
 /*
  * `npm run bench`: runs the benchmarks and rewrites their section of BENCHMARKS.md (other
  * sections are kept). `--long-periods N` sets the length of the false-alarm / leak run
- * (default 20 periods of each 30 s scene: an hour of nuisance video).
+ * (default 20 periods of each 30 s scene: an hour of nuisance video). `--motion` runs only the
+ * motion benchmark, `--relay` only the cloud relay's (bench/relayBench.ts); no flag runs both.
  */
 
-const ROOT = path.join(__dirname, '..', '..');
+// The repository: two levels above the compiled file, or the working directory when compiled elsewhere (tsc --outDir).
+const ROOT = existsSync(path.join(__dirname, '..', '..', 'package.json')) ? path.join(__dirname, '..', '..') : process.cwd();
 const SECTION = 'motion';
 
 const pct = (v: number | null) => (v === null ? '—' : v.toFixed(2));
@@ -159,11 +162,11 @@ function targets(o: { side: SideBySide; speed: { kernels: KernelSpeed[] }; long:
   ];
 }
 
-async function writeSection(text: string): Promise<void> {
+async function writeSection(text: string, section = SECTION): Promise<void> {
   const file = path.join(ROOT, 'BENCHMARKS.md');
   const old = await fs.readFile(file, 'utf8').catch(() => '# Benchmarks\n\nWritten by `npm run bench`; each section says how it was measured.\n');
-  const start = old.indexOf(`<!-- bench:${SECTION} -->`);
-  const endMarker = `<!-- /bench:${SECTION} -->\n`;
+  const start = old.indexOf(`<!-- bench:${section} -->`);
+  const endMarker = `<!-- /bench:${section} -->\n`;
   const end = old.indexOf(endMarker);
   const next = start >= 0 && end > start ? old.slice(0, start) + text + old.slice(end + endMarker.length) : old.trimEnd() + '\n\n' + text;
   await writeFileAtomic(file, next, 0o644);
@@ -171,6 +174,16 @@ async function writeSection(text: string): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const only = { motion: args.includes('--motion'), relay: args.includes('--relay') };
+  if (only.motion || !only.relay) await motion(args);
+  if (only.relay || !only.motion) {
+    const text = relayReport(await relayBench((s) => process.stderr.write(s + '\n')));
+    await writeSection(text, RELAY_SECTION);
+    process.stdout.write(text);
+  }
+}
+
+async function motion(args: string[]): Promise<void> {
   const periodsAt = args.indexOf('--long-periods');
   // --quick: two scenes, short runs; checks the benchmark works, its figures mean little.
   const quick = args.includes('--quick');
@@ -191,6 +204,8 @@ async function main(): Promise<void> {
     log(`long run (${periods} periods per scene)`);
     const long = await longRun(tf, names, periods, log);
     log('onset latency at the hub (demo, 75 s)');
+    // Loaded here: it pulls in the hub, which reads package.json two levels above the compiled file.
+    const { hubLatency } = await import('./latencyBench');
     const latency = await hubLatency(path.join(work, 'demo'), quick ? 40 : 75);
     const text = report({ periods, date: new Date().toISOString().slice(0, 10), backend, side, speed, long, latency, seconds: (Date.now() - started) / 1000 });
     if (!quick) await writeSection(text);
