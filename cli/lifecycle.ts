@@ -2,11 +2,13 @@ import type { Logger } from '../common/logger';
 
 /**
  * Runs a service until SIGINT/SIGTERM, then stops it within a deadline. A second signal,
- * or a stop that hangs, exits at once: the data on disk is always consistent.
+ * or a stop that hangs, exits at once: the data on disk is always consistent. The handlers
+ * are in place before start-up, so a stop asked for while starting (systemd restarting a
+ * unit) waits for the start and then stops cleanly instead of killing it half-way.
  */
 export async function runService(log: Logger, start: () => Promise<void>, stop: () => Promise<void>, deadlineMs = 15_000): Promise<void> {
-  await start();
-  await new Promise<void>((resolve) => {
+  let started: Promise<void> = Promise.resolve();
+  const done = new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(130);
@@ -17,11 +19,16 @@ export async function runService(log: Logger, start: () => Promise<void>, stop: 
         process.exit(1);
       }, deadlineMs);
       timer.unref();
-      stop()
+      started
+        .catch(() => undefined)
+        .then(stop)
         .catch((err: Error) => log.error({ err: err.message }, 'error while stopping'))
         .finally(resolve);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  started = start();
+  await started;
+  await done;
 }

@@ -1,4 +1,5 @@
 import { PassThrough, Transform } from 'node:stream';
+import { systemClock, type Clock } from '../common/clock';
 
 /*
  * The relay's upload bandwidth cap. Clips leave over the household's uplink, which is
@@ -41,26 +42,7 @@ export class TokenBucket {
   }
 }
 
-/** Structurally the same as common/clock's Clock, so its ManualClock can drive a test. */
-export interface Clock {
-  now(): number;
-  /** Resolves after ms, or early once signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+export type { Clock };
 
 /**
  * A quarter second of bytes. A home uplink should never see more than that at once: the
@@ -75,16 +57,17 @@ export function burstFor(bytesPerSecond: number): number {
 
 /**
  * A Transform that passes chunks through unchanged, delaying them so the long-run rate
- * stays at or below bytesPerSecond. 0 means unlimited.
+ * stays at or below bytesPerSecond. 0 means unlimited. Give several streams one `bucket`
+ * (see `sharedBucket`) and the cap holds across all of them — one upload after another.
  */
-export function throttle(bytesPerSecond: number, clock: Clock = realClock): Transform {
+export function throttle(bytesPerSecond: number, clock: Clock = systemClock, bucket?: TokenBucket): Transform {
   if (bytesPerSecond === 0) return new PassThrough();
-  const bucket = new TokenBucket(bytesPerSecond, burstFor(bytesPerSecond), clock.now());
+  const tokens = bucket ?? sharedBucket(bytesPerSecond, clock);
   // An upload abandoned mid-wait must not keep a timer (and the process) alive for seconds.
   const abandoned = new AbortController();
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      const wait = bucket.take(chunk.length, clock.now());
+      const wait = tokens.take(chunk.length, clock.now());
       if (wait === 0) return callback(null, chunk);
       clock.sleep(wait, abandoned.signal).then(() => {
         if (!abandoned.signal.aborted) callback(null, chunk);
@@ -95,4 +78,8 @@ export function throttle(bytesPerSecond: number, clock: Clock = realClock): Tran
       callback(error);
     },
   });
+}
+
+export function sharedBucket(bytesPerSecond: number, clock: Clock = systemClock): TokenBucket {
+  return new TokenBucket(bytesPerSecond, burstFor(bytesPerSecond), clock.now());
 }

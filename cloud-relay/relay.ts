@@ -7,7 +7,8 @@ import type { DB } from '../common/database';
 import { digestFile } from '../common/fileHash';
 import { sealManifest } from '../common/clipManifest';
 import type { Logger } from '../common/logger';
-import { throttle } from './bandwidth';
+import { sharedBucket, throttle, type TokenBucket } from './bandwidth';
+import { systemClock } from '../common/clock';
 import { HEARTBEAT_MS, writeRelayStatus, type RelayState } from './relayStatus';
 import { runRetention, type RetentionDeps } from './retentionRunner';
 import { retryDelayMs, UploadQueue, type QueueItem } from './uploadQueue';
@@ -50,6 +51,8 @@ export class Relay extends EventEmitter {
   private nextRetentionAt = 0;
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
+  /** One bucket for every upload: the cap holds across a backlog of small clips, manifests included. */
+  private readonly bandwidth: TokenBucket | null;
   private stopped = false;
   uploaded = 0;
 
@@ -57,6 +60,9 @@ export class Relay extends EventEmitter {
     super();
     this.queue = new UploadQueue(deps.db);
     this.since = deps.clock.now();
+    const rate = deps.settings.bandwidthBytesPerSecond;
+    // Real time even under a test clock: the cap is about the household's line.
+    this.bandwidth = rate > 0 ? sharedBucket(rate, systemClock) : null;
   }
 
   get status(): { state: RelayState; since: number; lastError: string | null } {
@@ -88,11 +94,16 @@ export class Relay extends EventEmitter {
     const now = this.deps.clock.now();
     if (!this.reachable && now >= this.nextProbeAt) await this.probe();
     if (this.reachable) await this.uploadDue();
-    if (this.deps.clock.now() >= this.nextRetentionAt) {
-      this.nextRetentionAt = this.deps.clock.now() + this.deps.settings.retention.checkSeconds * 1000;
-      await runRetention({ ...this.deps, queue: this.queue }, this.deps.settings.retention, this.deps.clock.now(), this.reachable);
-    }
+    await this.retentionIfDue();
     this.beat();
+  }
+
+  /** Also called between uploads: a long backlog must not hold off the disk-full protection. */
+  private async retentionIfDue(): Promise<void> {
+    const { clock, settings } = this.deps;
+    if (clock.now() < this.nextRetentionAt) return;
+    this.nextRetentionAt = clock.now() + settings.retention.checkSeconds * 1000;
+    await runRetention({ ...this.deps, queue: this.queue }, settings.retention, clock.now(), this.reachable);
   }
 
   private async probe(): Promise<void> {
@@ -117,6 +128,7 @@ export class Relay extends EventEmitter {
         if (this.stopped) return;
         if (!(await this.uploadOne(item))) return;
         this.beat();
+        await this.retentionIfDue();
       }
     }
   }
@@ -131,11 +143,14 @@ export class Relay extends EventEmitter {
         throw new LocalClipError(`cannot read the clip file: ${err.message}`);
       });
       if (!fields || digests.bytes !== fields.cipherBytes) throw new LocalClipError(`the clip file has ${digests.bytes} bytes, the index says ${fields?.cipherBytes ?? '?'}`);
-      const pace = settings.bandwidthBytesPerSecond > 0 ? (): Transform => throttle(settings.bandwidthBytesPerSecond) : undefined;
+      const bucket = this.bandwidth;
+      const pace = bucket ? (): Transform => throttle(settings.bandwidthBytesPerSecond, systemClock, bucket) : undefined;
       await target.putFile(`${item.objectName}.plc`, file, digests, pace);
       // The manifest goes up only once the clip is verified: a restore never finds a manifest
       // whose clip is missing or partial.
-      await target.putBytes(`${item.objectName}.plm`, await sealManifest({ ...fields, objectName: item.objectName, sha256: digests.sha256 }, this.deps.publicKey));
+      const manifest = await sealManifest({ ...fields, objectName: item.objectName, sha256: digests.sha256 }, this.deps.publicKey);
+      if (bucket) await systemClock.sleep(bucket.take(manifest.length, Date.now()));
+      await target.putBytes(`${item.objectName}.plm`, manifest);
       const now = clock.now();
       this.queue.markUploaded(item.clipId, digests.sha256, now);
       this.uploaded += 1;

@@ -85,6 +85,9 @@ export class S3Target implements UploadTarget {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 1, // the relay's queue does the retrying, with backoff that survives restarts
+      // Quiet: every failure comes back to the relay as an error it logs once, as JSON; the
+      // SDK's own console lines would break the log's format.
+      logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
       // A silent network (a cable pulled mid-upload) must fail, not hang the queue.
       requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
     });
