@@ -2,15 +2,14 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { parseConfig, type RelayConfig } from '../../common/config';
-import { ManualClock, systemClock, type Clock } from '../../common/clock';
+import { parseConfig } from '../../common/config';
+import { ManualClock } from '../../common/clock';
 import { openManifest } from '../../common/clipManifest';
-import { Relay } from '../../cloud-relay/relay';
 import { readCloudHealth } from '../../cloud-relay/relayStatus';
 import { createTarget } from '../../cloud-relay/targets';
 import type { UploadTarget } from '../../cloud-relay/uploadTarget';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
-import { captureLog } from '../helpers/logCapture';
+import { makeRelay } from '../helpers/relay';
 import { startS3, type S3Peer } from '../helpers/s3';
 import { useTempDir } from '../helpers/tmp';
 
@@ -37,23 +36,6 @@ export function s3Relay(s3: S3Peer, dataDir: string, relay: Record<string, unkno
       ...relay,
     },
   });
-}
-
-function makeRelay(hub: ClipHub, settings: RelayConfig, target: UploadTarget, clock: Clock = systemClock) {
-  const logs = captureLog();
-  const lost: string[] = [];
-  const relay = new Relay({
-    db: hub.db,
-    clipsDir: hub.paths.clips,
-    target,
-    publicKey: hub.keys.publicKey,
-    clock,
-    log: logs.log,
-    settings,
-    freeBytes: async () => 100 * 1024 ** 3,
-    onLost: async (id) => void lost.push(id),
-  });
-  return { relay, logs, lost };
 }
 
 describe('cloud relay against a real S3 server (s3rver on loopback)', function () {

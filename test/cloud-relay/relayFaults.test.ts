@@ -6,13 +6,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { openManifest } from '../../common/clipManifest';
-import { systemClock } from '../../common/clock';
 import { parseConfig } from '../../common/config';
-import { Relay } from '../../cloud-relay/relay';
 import { createTarget } from '../../cloud-relay/targets';
+import { makeRelay } from '../helpers/relay';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { startCuttingProxy } from '../helpers/cuttingProxy';
-import { captureLog } from '../helpers/logCapture';
 import { startS3, type S3Peer } from '../helpers/s3';
 
 // The CLI of the same build as this file (dist/ under `npm test`, any --outDir otherwise):
@@ -126,19 +124,7 @@ function startInProcessRelay(hub: ClipHub, s3: S3Peer, endpoint: string) {
     },
   });
   const target = createTarget(cfg);
-  const logs = captureLog();
-  const lost: string[] = [];
-  const relay = new Relay({
-    db: hub.db,
-    clipsDir: hub.paths.clips,
-    target,
-    publicKey: hub.keys.publicKey,
-    clock: systemClock,
-    log: logs.log,
-    settings: cfg.relay,
-    freeBytes: async () => 100 * 1024 ** 3,
-    onLost: async (id) => void lost.push(id),
-  });
+  const { relay, lost } = makeRelay(hub, cfg.relay, target);
   const states: string[] = [];
   relay.on('state', (s: string) => states.push(s));
   relay.start();

@@ -5,14 +5,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { parseConfig } from '../../common/config';
-import { systemClock } from '../../common/clock';
 import { exportWrappedKey } from '../../common/footageKeys';
-import { Relay } from '../../cloud-relay/relay';
 import { createTarget } from '../../cloud-relay/targets';
 import { makeClipHub } from '../helpers/clipFactory';
+import { makeRelay } from '../helpers/relay';
 import { call } from '../helpers/https';
 import { addTestUser, PASSWORDS, signIn, startTestHub } from '../helpers/hub';
-import { captureLog } from '../helpers/logCapture';
 import { startS3, type S3Peer } from '../helpers/s3';
 import { useTempDir } from '../helpers/tmp';
 
@@ -36,10 +34,7 @@ describe('porchlight cloud restore: a new hub rebuilds its clip index from the b
     const relaySection = { target: { type: 's3', endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'clips/', credentialsFile: s3.credentialsFile } };
     const oldCfg = parseConfig({ dataDir: old.dir, relay: relaySection });
     const target = createTarget(oldCfg);
-    const relay = new Relay({
-      db: old.db, clipsDir: old.paths.clips, target, publicKey: old.keys.publicKey, clock: systemClock, log: captureLog().log,
-      settings: oldCfg.relay, freeBytes: async () => 1e12, onLost: async () => undefined,
-    });
+    const { relay } = makeRelay(old, oldCfg.relay, target);
     await relay.pass();
     target.close();
     assert.equal(relay.uploaded, 3);

@@ -1,0 +1,27 @@
+import type { RelayConfig } from '../../common/config';
+import { systemClock, type Clock } from '../../common/clock';
+import { Relay } from '../../cloud-relay/relay';
+import type { UploadTarget } from '../../cloud-relay/uploadTarget';
+import type { ClipHub } from './clipFactory';
+import { captureLog } from './logCapture';
+
+/**
+ * A relay over a test hub's clip store, with its log kept for assertions, plenty of free
+ * disk (retention by disk is tested on real full disks elsewhere), and lost clips listed.
+ */
+export function makeRelay(hub: ClipHub, settings: RelayConfig, target: UploadTarget, clock: Clock = systemClock) {
+  const logs = captureLog();
+  const lost: string[] = [];
+  const relay = new Relay({
+    db: hub.db,
+    clipsDir: hub.paths.clips,
+    target,
+    publicKey: hub.keys.publicKey,
+    clock,
+    log: logs.log,
+    settings,
+    freeBytes: async () => 100 * 1024 ** 3,
+    onLost: async (id) => void lost.push(id),
+  });
+  return { relay, logs, lost };
+}
