@@ -5,6 +5,7 @@ import { Capture } from './capture';
 import { ClipRecorder } from './clipRecorder';
 import { Delivery } from './delivery';
 import { HubClient } from './hubClient';
+import { ArmingFollower } from './armingFollower';
 import { loadIdentity } from './identity';
 import { createGpio } from '../common/gpio';
 import type { MotionEvent } from '../common/protocol';
@@ -30,6 +31,7 @@ export class CameraAgent {
   private recorder: ClipRecorder | null = null;
   private delivery: Delivery | null = null;
   private hub: HubClient | null = null;
+  private arming: ArmingFollower | null = null;
   private pir: PirSensor | null = null;
   private led: RecordingLed | null = null;
   private detector: MotionDetector | null = null;
@@ -86,6 +88,7 @@ export class CameraAgent {
     const toMedia = (at: number) => Math.max(0, (at - wallStart) / 1000);
     // Retriggers are judged on what the recorder sees: video and PIR motion together.
     let lastEndAt = Number.NEGATIVE_INFINITY;
+    let privacy = false;
     let retrigger = false;
     const onMotion = (m: FusedMotion, changed?: number) => {
       const mediaTime = toMedia(m.at);
@@ -101,7 +104,8 @@ export class CameraAgent {
       const frameGap = m.by === 'pir' ? 0 : 1 / v.analysisFps;
       recorder.onMotion({ kind: m.kind, time: m.kind === 'start' ? Math.max(0, mediaTime - frameGap) : mediaTime });
       const event: MotionEvent = { kind: m.kind, mediaTime, at: m.at, source: m.by, ...(m.kind === 'start' ? { retrigger } : {}) };
-      hub.sendEvent(event).catch((err: Error) => log.debug({ err: err.message }, 'motion event not sent'));
+      // In privacy mode the household is not watched at all: not even that something moved.
+      if (!privacy) hub.sendEvent(event).catch((err: Error) => log.debug({ err: err.message }, 'motion event not sent'));
     };
     capture.on('stream', ({ init, wallStart: ws }) => {
       wallStart = ws;
@@ -133,12 +137,23 @@ export class CameraAgent {
       });
       this.pir.start();
     }
+    this.arming = new ArmingFollower(
+      hub,
+      path.join(config.dataDir, 'arming.json'),
+      (a) => {
+        privacy = a.mode === 'privacy';
+        recorder.setArmed(a.record, privacy);
+      },
+      log.child({ module: 'arming' }),
+    );
+    await this.arming.start();
     delivery.kick();
     capture.start();
   }
 
   /** Stops capture, finishes the open clip, and tries once more to deliver the spool. */
   async stop(): Promise<void> {
+    await this.arming?.stop();
     this.pir?.stop();
     await this.capture?.stop();
     await this.recorder?.stop();

@@ -58,6 +58,7 @@ export class ClipRecorder {
   /** A clip asked for before any fragment was buffered (a camera with a long keyframe interval). */
   private waitingFrom: number | null = null;
   private endWhenOpen = false;
+  private armed: boolean;
 
   constructor(
     private readonly settings: RecorderSettings,
@@ -67,7 +68,24 @@ export class ClipRecorder {
     private readonly log: Logger,
     private readonly onClipReady: (meta: ClipUploadMeta) => void,
     private readonly indicator: RecordingIndicator = NO_RECORDING_INDICATOR,
-  ) {}
+  ) {
+    this.armed = settings.armed;
+  }
+
+  /**
+   * The hub's arming, applied at once. Disarming lets a clip in progress finish as usual;
+   * privacy (`endNow`) ends it here, and no later motion opens another.
+   */
+  setArmed(armed: boolean, endNow = false): void {
+    this.armed = armed;
+    if (armed) return;
+    this.continueMotion = false;
+    this.waitingFrom = null;
+    if (endNow) {
+      if (this.opening) this.endWhenOpen = true;
+      else this.endClip('privacy mode');
+    }
+  }
 
   /** A new ffmpeg run: stream time restarts, so any open clip ends here. */
   onStream(init: Buffer, wallStart: number): void {
@@ -119,7 +137,7 @@ export class ClipRecorder {
     if (this.settings.endEarly && !this.motionActive && clip.end >= this.motionEnd + this.settings.postRollSeconds) {
       this.endClip('post-roll done');
     } else if (length >= this.settings.clipSeconds) {
-      this.continueMotion = this.motionActive;
+      this.continueMotion = this.motionActive && this.armed;
       this.endClip('maximum length');
     }
   }
@@ -134,7 +152,7 @@ export class ClipRecorder {
     this.motionActive = true;
     // A retrigger during the post-roll simply extends the open clip.
     if (this.clip) return;
-    if (!this.settings.armed || !this.init || this.opening) return;
+    if (!this.armed || !this.init || this.opening) return;
     void this.beginClip(event.time - this.settings.preRollSeconds, false);
   }
 

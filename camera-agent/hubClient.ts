@@ -142,6 +142,48 @@ export class HubClient {
     if (res.status !== 200) throw errorFrom(res);
   }
 
+  /**
+   * Opens the hub's channel (server-sent events) and calls `onEvent` for each event until the
+   * connection ends; resolves then, rejects when it cannot open. `signal` closes it.
+   */
+  channel(onEvent: (event: string, data: string) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // Its own connection, without the request timeout: the channel stays open for days.
+      const req = https.request(new URL('/api/device/channel', this.identity.hubUrl), { method: 'GET', agent: this.agent, headers: this.headers({ accept: 'text/event-stream' }), signal }, (res) => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(errorFrom({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), peerCertificate: undefined })));
+          return;
+        }
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          buffer += text;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let event = 'message';
+            const data: string[] = [];
+            for (const line of frame.split('\n')) {
+              if (line.startsWith('event: ')) event = line.slice(7);
+              else if (line.startsWith('data: ')) data.push(line.slice(6));
+            }
+            if (data.length > 0) onEvent(event, data.join('\n'));
+          }
+          // A hub that sends an endless line is not a hub worth listening to.
+          if (buffer.length > 64 * 1024) res.destroy(new Error('channel frame too large'));
+        });
+        res.on('end', () => resolve());
+        res.on('close', () => resolve());
+        res.on('error', () => resolve());
+      });
+      req.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      req.end();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }

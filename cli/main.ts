@@ -322,6 +322,27 @@ export function buildProgram(): Command {
       process.stdout.write(`footage key written to ${opts.out}; keep it and its passphrase somewhere safe\n`);
     });
 
+  const arming = program.command('arming').description("the home's arming");
+  withCommon(arming.command('status').description('print the mode in force and who or what set it')).action(async (opts: CommonOptions) => {
+    const { ArmingStore } = await import('../hub/arming/armingStore');
+    const { decideArming } = await import('../hub/arming/armingDecision');
+    const d = await withHubState(opts, ({ db }) => decideArming(new ArmingStore(db).inputs(), Date.now()));
+    const cause = d.cause.source === 'manual' ? `set by ${d.cause.by}` : d.cause.source === 'schedule' ? `schedule rule ${d.cause.ruleId}` : d.cause.source === 'geofence' ? `geofence${d.cause.member ? ` (${d.cause.member})` : ''}` : 'nothing set yet';
+    process.stdout.write(`${d.mode} (${cause}${d.since ? `, since ${new Date(d.since).toISOString()}` : ''})\n`);
+    if (d.nextScheduledAt !== null) process.stdout.write(`next scheduled change: ${new Date(d.nextScheduledAt).toISOString()}\n`);
+  });
+  withCommon(arming.command('set <mode>').description('set the mode by hand: disarmed, armed_home, armed_away or privacy (the running hub applies it within seconds)'))
+    .action(async (mode: string, opts: CommonOptions) => {
+      const { isMode, MODES } = await import('../hub/arming/modes');
+      const { ArmingStore } = await import('../hub/arming/armingStore');
+      if (!isMode(mode)) throw new CliError(`"${mode}" is not a mode; use one of ${MODES.join(', ')}`);
+      await withHubState(opts, ({ db, audit }) => {
+        new ArmingStore(db).setManual({ mode, at: Date.now(), by: 'cli' });
+        audit.append({ actor: 'cli', action: 'arming.mode_set', detail: { mode } });
+      });
+      process.stdout.write(`${mode}\n`);
+    });
+
   const cloud = program.command('cloud').description('the cloud copy of the clips');
   withCommon(cloud.command('test').description('check that the configured upload target is reachable and accepts uploads'))
     .action(async (opts: CommonOptions) => {

@@ -191,4 +191,43 @@ export const MIGRATIONS: readonly string[] = [
     heartbeat_at INTEGER NOT NULL
   );
   `,
+  // 5: arming — weekly rules (home modes and per-camera motion), each camera's motion switch
+  // and the modes it records in, the arming timeline, and geofencing members with only their
+  // latest position. Settings, the last manual change and the household's presence are rows
+  // of the settings table.
+  `
+  CREATE TABLE schedule_rules (
+    id TEXT PRIMARY KEY,
+    camera_id TEXT REFERENCES devices(id) ON DELETE CASCADE,
+    days TEXT NOT NULL,
+    at TEXT NOT NULL,
+    mode TEXT CHECK (mode IN ('disarmed', 'armed_home', 'armed_away', 'privacy')),
+    motion INTEGER CHECK (motion IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    CHECK ((camera_id IS NULL AND mode IS NOT NULL AND motion IS NULL) OR (camera_id IS NOT NULL AND mode IS NULL AND motion IS NOT NULL))
+  );
+  CREATE TABLE camera_arming (
+    device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+    motion_on INTEGER CHECK (motion_on IN (0, 1)),
+    motion_at INTEGER,
+    armed_in TEXT NOT NULL DEFAULT '["armed_home","armed_away"]'
+  );
+  CREATE TABLE arming_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    cause TEXT NOT NULL
+  );
+  CREATE INDEX arming_events_at ON arming_events(at);
+  CREATE TABLE geofence_members (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    presence TEXT NOT NULL DEFAULT 'unknown' CHECK (presence IN ('home', 'away', 'unknown')),
+    lat REAL,
+    lon REAL,
+    accuracy_m REAL,
+    fix_at INTEGER,
+    owntracks_token_hash TEXT UNIQUE
+  );
+  `,
 ];

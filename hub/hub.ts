@@ -12,6 +12,9 @@ import type { UploadTarget } from '../cloud-relay/uploadTarget';
 import { AuditLog } from './auditLog';
 import { ClipStore } from './clipStore';
 import { DeviceConnections } from './deviceConnections';
+import { DeviceChannels } from './deviceChannels';
+import { ArmingService } from './arming/armingService';
+import type { ArmingDecision } from './arming/armingDecision';
 import { HubSecret } from './hubSecret';
 import { LoginThrottle } from './loginThrottle';
 import { createMailer } from './mailer';
@@ -81,6 +84,7 @@ export class Hub {
   private redirect: http.Server | null = null;
   private db: DB | null = null;
   private cloud: UploadTarget | null = null;
+  private arming: ArmingService | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
@@ -109,9 +113,21 @@ export class Hub {
     this.sweeper = setInterval(() => {
       const cut = connections.sweep(db);
       if (cut) log.info({ connections: cut }, 'closed connections of revoked or rotated device tokens');
+      // Arming changed by the CLI (or a clock step) is picked up the same way.
+      try {
+        this.arming?.evaluate();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'arming evaluation failed');
+      }
     }, CONNECTION_SWEEP_MS);
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
+    const channels = new DeviceChannels();
+    const arming = new ArmingService(db, audit, log.child({ module: 'arming' }), this.now);
+    arming.on('change', (decision: ArmingDecision) => {
+      for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
+    });
+    this.arming = arming;
     const app = await buildHubServer({
       db,
       log,
@@ -124,11 +140,14 @@ export class Hub {
       mailer: await createMailer(config.hub.smtp, log.child({ module: 'mail' })),
       throttle: new LoginThrottle(db),
       connections,
+      channels,
+      arming,
       runtime: () => ({ ...ports }),
       now: this.now,
     });
     this.app = app;
     await app.ready();
+    arming.start();
     tls.attach(app.server as unknown as import('node:tls').Server);
     tls.start();
 
@@ -187,6 +206,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.arming?.stop();
     this.cloud?.close();
     this.syncButton?.stop();
     this.syncButton = null;

@@ -8,6 +8,8 @@ import { hashToken, safeEqual } from '../common/tokens';
 import type { AuditLog } from './auditLog';
 import type { ClipStore } from './clipStore';
 import type { DeviceConnections } from './deviceConnections';
+import type { DeviceChannels } from './deviceChannels';
+import type { ArmingService } from './arming/armingService';
 import { deviceForToken, type Device } from './devices';
 import type { HubSecret } from './hubSecret';
 import { HttpError, tooManyRequests } from './httpError';
@@ -80,6 +82,8 @@ export interface HubServices {
   mailer: Mailer;
   throttle: LoginThrottle;
   connections: DeviceConnections;
+  channels: DeviceChannels;
+  arming: ArmingService;
   runtime: () => HubRuntimeInfo;
   now: () => number;
 }

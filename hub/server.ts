@@ -8,6 +8,7 @@ import { HttpError } from './httpError';
 import { openApiDocument, registerRoutes, type HubServices, type RouteDef } from './routeTable';
 import { accountRoutes } from './routes/accountRoutes';
 import { clipRoutes } from './routes/clipRoutes';
+import { armingRoutes } from './routes/armingRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
 import { householdRoutes } from './routes/householdRoutes';
 import { signInRoutes } from './routes/signInRoutes';
@@ -34,6 +35,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...householdRoutes(svc),
     ...deviceRoutes(svc),
     ...clipRoutes(svc),
+    ...armingRoutes(svc),
   ];
   let doc: Record<string, unknown> | undefined;
   routes.push({

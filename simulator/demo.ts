@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import type { RelayTarget } from '../common/config';
 import { writeFileAtomic } from '../common/atomicFile';
 import { openHubState, hubPaths, type HubRuntime } from '../hub/hub';
+import { ArmingStore } from '../hub/arming/armingStore';
 import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
@@ -142,6 +143,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         if (!findUser(db, login.username)) await addUser(db, login.username, login.password, 'owner');
         await writeFileAtomic(loginFile, JSON.stringify(login), 0o600);
       }
+      // The demo is about recording: the home starts armed away, as if everyone had left.
+      // (A real hub starts disarmed; the owner arms it.)
+      new ArmingStore(db).setManual({ mode: 'armed_away', at: Date.now(), by: 'demo' });
     } finally {
       db.close();
     }

@@ -201,6 +201,9 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const res = reply.raw;
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write(`event: hello\ndata: ${JSON.stringify({ deviceId: device.id, name: device.name })}\n\n`);
+        // The state in force at once, then every change as it happens.
+        res.write(`event: arming\ndata: ${JSON.stringify(svc.arming.forCamera(device.id))}\n\n`);
+        svc.channels.add(device.id, res);
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), CHANNEL_HEARTBEAT_MS);
         req.raw.socket.once('close', () => clearInterval(heartbeat));
       },

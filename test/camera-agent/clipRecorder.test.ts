@@ -111,4 +111,22 @@ describe('clip recorder', function () {
     assert.deepEqual(disarmed.clips, []);
     assert.deepEqual(disarmed.files, []);
   });
+
+  it("follows the hub's arming as it changes: disarming lets the clip finish, privacy ends it at once, arming records again", async () => {
+    const disarmed = await record({}, (at, r) => {
+      if (at === 5) r.onMotion({ kind: 'start', time: 5 });
+      if (at === 7) r.setArmed(false);
+      if (at === 9) r.onMotion({ kind: 'end', time: 9 });
+      if (at === 14) r.onMotion({ kind: 'start', time: 14 });
+    });
+    assert.deepEqual(disarmed.clips.map((c) => [c.mediaStart, c.mediaEnd]), [[3, 10]], 'the clip in progress ends as usual; no clip while disarmed');
+    const privacy = await record({}, (at, r) => {
+      if (at === 5) r.onMotion({ kind: 'start', time: 5 });
+      if (at === 7) r.setArmed(false, true);
+      if (at === 8) r.setArmed(true);
+      if (at === 9) r.onMotion({ kind: 'start', time: 9 });
+      if (at === 10) r.onMotion({ kind: 'end', time: 10 });
+    });
+    assert.deepEqual(privacy.clips.map((c) => [c.mediaStart, c.mediaEnd]), [[3, 7], [7, 11]], 'privacy cuts the clip at once; re-armed, motion records again');
+  });
 });

@@ -18,6 +18,8 @@ const ALL: readonly Role[] = ['owner', 'member', 'viewer', 'installer'];
 const OWNER: readonly Role[] = ['owner'];
 const DEVICES: readonly Role[] = ['owner', 'installer'];
 const FOOTAGE: readonly Role[] = ['owner', 'member', 'viewer'];
+/** Who may arm and disarm: the people who live there, not a viewer or the installer. */
+const HOUSEHOLD: readonly Role[] = ['owner', 'member'];
 
 const EXPECTED: Record<string, Allowed> = {
   'GET /': 'public',
@@ -65,6 +67,14 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/device/channel': 'device',
   'GET /api/clips': FOOTAGE,
   'GET /api/clips/{id}/video': FOOTAGE,
+  'GET /api/arming': FOOTAGE,
+  'PUT /api/arming/mode': HOUSEHOLD,
+  'PUT /api/cameras/{id}/motion': HOUSEHOLD,
+  'GET /api/arming/rules': FOOTAGE,
+  'POST /api/arming/rules': OWNER,
+  'DELETE /api/arming/rules/{id}': OWNER,
+  'GET /api/arming/settings': FOOTAGE,
+  'PUT /api/arming/settings': OWNER,
 };
 
 /** Routes that end the caller's session: the principal signs in again afterwards. */

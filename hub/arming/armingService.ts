@@ -1,0 +1,125 @@
+import { EventEmitter } from 'node:events';
+import type { DB } from '../../common/database';
+import type { Logger } from '../../common/logger';
+import type { AuditLog } from '../auditLog';
+import { decideArming, type ArmingDecision, type Cause } from './armingDecision';
+import { ArmingStore } from './armingStore';
+import type { Mode } from './modes';
+
+/** The arming a camera obeys; it keeps the last one it got while the hub is unreachable. */
+export interface CameraArming {
+  mode: Mode;
+  since: number;
+  record: boolean;
+  live: boolean;
+  motion: boolean;
+}
+
+/** Longest wait between two evaluations: a time zone or clock change is picked up within this. */
+const MAX_WAIT_MS = 15 * 60_000;
+
+export function actorOfCause(cause: Cause): string {
+  switch (cause.source) {
+    case 'manual':
+      return cause.by;
+    case 'schedule':
+      return `schedule:${cause.ruleId}`;
+    case 'geofence':
+      return cause.member ? `geofence:${cause.member}` : 'geofence';
+    default:
+      return 'default';
+  }
+}
+
+function sameDecision(a: ArmingDecision | null, b: ArmingDecision): boolean {
+  return a !== null && a.mode === b.mode && a.since === b.since && JSON.stringify(a.cause) === JSON.stringify(b.cause) && JSON.stringify(a.cameras) === JSON.stringify(b.cameras);
+}
+
+/**
+ * The hub's arming: asks the pure decision whenever an input changes and when the next
+ * scheduled transition comes due, and acts only on a decision that differs from the last one
+ * — stores it, writes it to the timeline and the audit log with who or what caused it, and
+ * emits 'change' (the device channel pushes it to the cameras, MQTT to Home Assistant).
+ */
+export class ArmingService extends EventEmitter {
+  readonly store: ArmingStore;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    db: DB,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    super();
+    this.store = new ArmingStore(db);
+  }
+
+  start(): void {
+    this.evaluate();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** The decision in force (evaluated now if none was stored yet). */
+  state(): ArmingDecision {
+    return this.store.current() ?? this.evaluate();
+  }
+
+  /** What one camera is told: record and live view follow the mode, its motion switch and the modes it records in. */
+  forCamera(deviceId: string, decision = this.state()): CameraArming {
+    const c = decision.cameras[deviceId];
+    return { mode: decision.mode, since: decision.since, record: c?.record ?? false, live: c?.live ?? decision.mode !== 'privacy', motion: c?.motion ?? true };
+  }
+
+  /** A person (or Home Assistant) sets the home's mode. `by` names them in the timeline and audit. */
+  setMode(mode: Mode, by: string, ip?: string): ArmingDecision {
+    const now = this.now();
+    this.store.setManual({ mode, at: now, by });
+    this.audit.append({ actor: by, action: 'arming.mode_set', ip, detail: { mode } }, now);
+    return this.evaluate();
+  }
+
+  setCameraMotion(deviceId: string, on: boolean, by: string, ip?: string): ArmingDecision {
+    const now = this.now();
+    this.store.setCameraMotion(deviceId, on, now);
+    this.audit.append({ actor: by, action: 'arming.camera_motion', target: `device:${deviceId}`, ip, detail: { on } }, now);
+    return this.evaluate();
+  }
+
+  /** Decides again; acts if the decision changed. Safe to call any time (inputs changed, timer, start-up). */
+  evaluate(): ArmingDecision {
+    const now = this.now();
+    const decision = decideArming(this.store.inputs(), now);
+    const previous = this.store.current();
+    if (!sameDecision(previous, decision)) {
+      this.store.setCurrent(decision);
+      if (!previous || previous.mode !== decision.mode || JSON.stringify(previous.cause) !== JSON.stringify(decision.cause)) {
+        this.store.recordEvent(now, decision);
+        this.audit.append({ actor: actorOfCause(decision.cause), action: 'arming.changed', detail: { mode: decision.mode, from: previous?.mode ?? null, cause: decision.cause } }, now);
+        this.log.info({ mode: decision.mode, from: previous?.mode ?? null, cause: decision.cause.source }, 'arming changed');
+      }
+      this.emit('change', decision, previous);
+    }
+    this.schedule(decision, now);
+    return decision;
+  }
+
+  private schedule(decision: ArmingDecision, now: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const wait = Math.min(MAX_WAIT_MS, Math.max(1000, (decision.nextScheduledAt ?? Infinity) - now + 50));
+    this.timer = setTimeout(() => {
+      try {
+        this.evaluate();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'arming evaluation failed');
+      }
+    }, wait);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,32 @@
+import type { ServerResponse } from 'node:http';
+
+/*
+ * The cameras' open channels (server-sent events on /api/device/channel): what the hub
+ * pushes to a camera — its arming — goes out at once on every channel it has open.
+ */
+export class DeviceChannels {
+  private readonly open = new Map<string, Set<ServerResponse>>();
+
+  add(deviceId: string, res: ServerResponse): void {
+    let set = this.open.get(deviceId);
+    if (!set) this.open.set(deviceId, (set = new Set()));
+    set.add(res);
+    res.once('close', () => {
+      set.delete(res);
+      if (set.size === 0 && this.open.get(deviceId) === set) this.open.delete(deviceId);
+    });
+  }
+
+  /** Sends one event; returns how many channels got it. */
+  push(deviceId: string, event: string, data: unknown): number {
+    const set = this.open.get(deviceId);
+    if (!set) return 0;
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of set) res.write(frame);
+    return set.size;
+  }
+
+  connected(): string[] {
+    return [...this.open.keys()];
+  }
+}

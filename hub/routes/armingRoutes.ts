@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpError } from '../httpError';
+import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { FOOTAGE_ROLES } from '../users';
+import { isMode, MODES } from '../arming/modes';
+import { isValidTimeZone, validateRule } from '../arming/schedule';
+import type { ArmingSettings } from '../arming/armingStore';
+
+/*
+ * Arming from the web UI: the home's mode (owners and members), each camera's motion switch,
+ * the weekly rules and the arming settings (owners). Values are checked here with messages a
+ * homeowner can act on; nothing is stored when a request is refused.
+ */
+
+const Strict = { additionalProperties: false } as const;
+const ModeBody = Type.Object({ mode: Type.String({ maxLength: 40 }) }, Strict);
+const MotionBody = Type.Object({ on: Type.Boolean() }, Strict);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
+const RuleBody = Type.Object(
+  {
+    days: Type.Array(Type.Integer(), { maxItems: 7 }),
+    at: Type.String({ maxLength: 5 }),
+    mode: Type.Optional(Type.String({ maxLength: 40 })),
+    cameraId: Type.Optional(Type.String({ maxLength: 64 })),
+    motion: Type.Optional(Type.Boolean()),
+  },
+  Strict,
+);
+const SettingsBody = Type.Object(
+  {
+    timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+    geofenceEnabled: Type.Optional(Type.Boolean()),
+    geofenceBeatsSchedule: Type.Optional(Type.Boolean()),
+    home: Type.Optional(Type.Union([Type.Null(), Type.Object({ lat: Type.Number(), lon: Type.Number() }, Strict)])),
+    radiusM: Type.Optional(Type.Number()),
+    hysteresisM: Type.Optional(Type.Number()),
+    maxAccuracyM: Type.Optional(Type.Number()),
+    staleAfterMinutes: Type.Optional(Type.Number()),
+  },
+  Strict,
+);
+
+function refuse(code: string, message: string): never {
+  throw new HttpError(400, code, message);
+}
+
+/** Each bound with the sentence that says why a value is refused. */
+function checkSettings(s: ArmingSettings): void {
+  if (!isValidTimeZone(s.timeZone)) refuse('BAD_TIME_ZONE', `"${s.timeZone}" is not a time zone; use a name like Europe/Berlin or America/New_York`);
+  if (s.home && (!(s.home.lat >= -90 && s.home.lat <= 90) || !(s.home.lon >= -180 && s.home.lon <= 180))) {
+    refuse('BAD_LOCATION', 'the home location must have a latitude between -90 and 90 and a longitude between -180 and 180');
+  }
+  const within = (v: number, lo: number, hi: number, name: string, unit: string) => {
+    if (!(v >= lo && v <= hi)) refuse('BAD_GEOFENCE', `${name} must be between ${lo} and ${hi} ${unit}`);
+  };
+  within(s.radiusM, 25, 10_000, 'the radius', 'metres');
+  within(s.hysteresisM, 0, 1000, 'the leaving margin', 'metres');
+  within(s.maxAccuracyM, 10, 5000, 'the worst accepted accuracy', 'metres');
+  within(s.staleAfterMinutes, 1, 1440, 'the time after which a phone counts as unknown', 'minutes');
+  if (s.geofenceEnabled && !s.home) refuse('NO_HOME_LOCATION', 'set the home location before turning geofencing on');
+}
+
+export function armingRoutes(svc: HubServices): RouteDef[] {
+  const viewers = { kind: 'user', roles: FOOTAGE_ROLES } as const;
+  const household = { kind: 'user', roles: ['owner', 'member'] } as const;
+  const owner = { kind: 'user', roles: ['owner'] } as const;
+  const store = svc.arming.store;
+  const activeCamera = (id: string) => {
+    if (!store.cameras().some((c) => c.id === id)) throw new HttpError(404, 'NO_SUCH_CAMERA', 'no such camera');
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/api/arming',
+      access: viewers,
+      summary: 'The mode in force, who or what set it, the next scheduled change, and what each camera does',
+      handler: async () => svc.arming.evaluate(),
+    },
+    {
+      method: 'PUT',
+      url: '/api/arming/mode',
+      access: household,
+      summary: 'Set the home to disarmed, armed_home, armed_away or privacy (holds until the next scheduled change; privacy until changed by hand)',
+      schema: { body: ModeBody },
+      handler: async (req) => {
+        const { mode } = req.body as Static<typeof ModeBody>;
+        if (!isMode(mode)) refuse('UNKNOWN_MODE', `"${mode}" is not a mode; use one of ${MODES.join(', ')}`);
+        return svc.arming.setMode(mode, `user:${userOf(req).username}`, req.ip);
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/api/cameras/:id/motion',
+      access: household,
+      summary: "Turn a camera's motion recording on or off",
+      schema: { params: IdParams, body: MotionBody },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof IdParams>;
+        activeCamera(id);
+        return svc.arming.setCameraMotion(id, (req.body as Static<typeof MotionBody>).on, actorOf(req), req.ip);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/arming/rules',
+      access: viewers,
+      summary: 'The weekly rules, for the home and per camera',
+      handler: async () => store.rules(),
+    },
+    {
+      method: 'POST',
+      url: '/api/arming/rules',
+      access: owner,
+      summary: 'Add a weekly rule: days (0 = Sunday), a time in 15-minute steps, and a mode (or a camera and motion on/off)',
+      schema: { body: RuleBody },
+      handler: async (req, reply) => {
+        const body = req.body as Static<typeof RuleBody>;
+        const id = randomUUID();
+        const problem = validateRule({ id, ...body });
+        if (problem) refuse('BAD_RULE', problem);
+        if (body.cameraId !== undefined) activeCamera(body.cameraId);
+        svc.db
+          .prepare('INSERT INTO schedule_rules (id, camera_id, days, at, mode, motion, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(id, body.cameraId ?? null, JSON.stringify([...new Set(body.days)].sort()), body.at, body.cameraId ? null : body.mode, body.cameraId ? (body.motion ? 1 : 0) : null, svc.now());
+        svc.audit.append({ actor: actorOf(req), action: 'arming.rule_added', target: `rule:${id}`, ip: req.ip, detail: { ...body } }, svc.now());
+        svc.arming.evaluate();
+        return reply.code(201).send({ id });
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/arming/rules/:id',
+      access: owner,
+      summary: 'Delete a weekly rule',
+      schema: { params: IdParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof IdParams>;
+        if (svc.db.prepare('DELETE FROM schedule_rules WHERE id = ?').run(id).changes === 0) throw new HttpError(404, 'NO_SUCH_RULE', 'no such rule');
+        svc.audit.append({ actor: actorOf(req), action: 'arming.rule_deleted', target: `rule:${id}`, ip: req.ip }, svc.now());
+        svc.arming.evaluate();
+        return { ok: true };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/arming/settings',
+      access: viewers,
+      summary: "The home's time zone and geofence settings",
+      handler: async () => store.settings(),
+    },
+    {
+      method: 'PUT',
+      url: '/api/arming/settings',
+      access: owner,
+      summary: "Change the home's time zone, location, radius and geofencing choices",
+      schema: { body: SettingsBody },
+      handler: async (req) => {
+        const next: ArmingSettings = { ...store.settings(), ...(req.body as Partial<ArmingSettings>) };
+        checkSettings(next);
+        store.saveSettings(next);
+        svc.audit.append({ actor: actorOf(req), action: 'arming.settings_changed', ip: req.ip, detail: { timeZone: next.timeZone, geofenceEnabled: next.geofenceEnabled, radiusM: next.radiusM } }, svc.now());
+        svc.arming.evaluate();
+        return next;
+      },
+    },
+  ];
+}

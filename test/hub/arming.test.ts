@@ -1,0 +1,141 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { openPairingWindow } from '../../hub/pairing';
+import { pairWithHub } from '../../camera-agent/hubClient';
+import { HubClient } from '../../camera-agent/hubClient';
+import { ArmingFollower, type CameraArming } from '../../camera-agent/armingFollower';
+import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
+import { call } from '../helpers/https';
+import { captureLog } from '../helpers/logCapture';
+import { useTempDir } from '../helpers/tmp';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, get: () => T | undefined | null | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('arming: modes from the web API, pushed at once to the cameras, audited with who set them', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir();
+  let t: TestHub;
+  let owner: SignedIn;
+  let member: SignedIn;
+  let viewer: SignedIn;
+  let follower: ArmingFollower;
+  let client: HubClient;
+  let deviceId: string;
+  const seen: CameraArming[] = [];
+
+  beforeEach(async () => {
+    seen.length = 0;
+    t = await startTestHub(path.join(tmp.dir, 'hub'));
+    for (const role of ['owner', 'member', 'viewer'] as const) await addTestUser(t.db, role);
+    [owner, member, viewer] = await Promise.all([signIn(t.base, 'owner', PASSWORDS.owner), signIn(t.base, 'member', PASSWORDS.member), signIn(t.base, 'viewer', PASSWORDS.viewer)]);
+    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    deviceId = pair.deviceId;
+    client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
+    follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
+    await follower.start();
+  });
+  afterEach(async () => {
+    await follower.stop();
+    client.close();
+    await t.stop();
+  });
+
+  const put = (who: SignedIn, route: string, body: unknown) => call(t.base, 'PUT', route, { body: JSON.stringify(body), headers: { ...who.headers, ...JSON_HEADERS } });
+  const post = (who: SignedIn, route: string, body: unknown) => call(t.base, 'POST', route, { body: JSON.stringify(body), headers: { ...who.headers, ...JSON_HEADERS } });
+  const last = () => seen[seen.length - 1];
+
+  it('a new hub is disarmed; arming away makes the camera record, and the timeline and audit say who did it', async () => {
+    await until('first arming', () => last());
+    assert.deepEqual({ mode: last()!.mode, record: last()!.record, live: last()!.live }, { mode: 'disarmed', record: false, live: true });
+
+    const res = await put(member, '/api/arming/mode', { mode: 'armed_away' });
+    assert.equal(res.status, 200, res.body.toString());
+    await until('armed on the camera', () => last()?.record === true);
+    assert.equal(last()!.mode, 'armed_away');
+    const state = (await call(t.base, 'GET', '/api/arming', { headers: viewer.headers })).json();
+    assert.equal(state.mode, 'armed_away');
+    assert.deepEqual(state.cause, { source: 'manual', by: 'user:member' });
+    const audit = t.db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'arming.changed' ORDER BY seq DESC LIMIT 1").get() as { actor: string; detail: string };
+    assert.equal(audit.actor, 'user:member');
+    assert.match(audit.detail, /"mode":"armed_away"/);
+    const timeline = t.db.prepare('SELECT mode, cause FROM arming_events ORDER BY id').all() as Array<{ mode: string; cause: string }>;
+    assert.deepEqual(timeline.map((e) => e.mode), ['disarmed', 'armed_away']);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(tmp.dir, 'arming.json'), 'utf8')).mode, 'armed_away', 'the camera keeps the last arming on disk');
+
+    // The camera's own switch: armed, but this camera's motion off.
+    assert.equal((await put(owner, `/api/cameras/${deviceId}/motion`, { on: false })).status, 200);
+    await until('motion off on the camera', () => last()?.record === false && last()?.motion === false);
+
+    // Privacy: nothing recorded, live view refused.
+    assert.equal((await put(owner, '/api/arming/mode', { mode: 'privacy' })).status, 200);
+    await until('privacy on the camera', () => last()?.mode === 'privacy' && !last()!.live && !last()!.record);
+  });
+
+  it('a camera restarted while the hub is unreachable obeys the last arming it got', async () => {
+    assert.equal((await put(owner, '/api/arming/mode', { mode: 'armed_home' })).status, 200);
+    await until('armed on the camera', () => last()?.mode === 'armed_home');
+    await follower.stop();
+    await t.stop();
+    t.stop = async () => undefined;
+    seen.length = 0;
+    follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
+    await follower.start();
+    assert.equal(last()?.mode, 'armed_home');
+    assert.equal(last()?.record, true);
+  });
+
+  it('refuses what it cannot do with a clear 4xx and changes nothing', async () => {
+    await until('first arming', () => last());
+    const before = (await call(t.base, 'GET', '/api/arming', { headers: owner.headers })).json();
+    const unknown = await put(owner, '/api/arming/mode', { mode: 'armed_night' });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.json().error.code, 'UNKNOWN_MODE');
+    assert.match(unknown.json().error.message, /"armed_night" is not a mode; use one of disarmed, armed_home, armed_away, privacy/);
+    assert.equal((await put(viewer, '/api/arming/mode', { mode: 'disarmed' })).status, 403, 'a viewer cannot arm or disarm');
+    const rule = await post(owner, '/api/arming/rules', { days: [1, 2, 3, 4, 5], at: '22:10', mode: 'armed_home' });
+    assert.equal(rule.status, 400);
+    assert.match(rule.json().error.message, /15/);
+    assert.equal((await post(member, '/api/arming/rules', { days: [1], at: '22:00', mode: 'armed_home' })).status, 403);
+    const tz = await put(owner, '/api/arming/settings', { timeZone: 'Mars/Olympus_Mons' });
+    assert.equal(tz.status, 400);
+    assert.equal(tz.json().error.code, 'BAD_TIME_ZONE');
+    const fence = await put(owner, '/api/arming/settings', { geofenceEnabled: true });
+    assert.equal(fence.json().error.code, 'NO_HOME_LOCATION');
+    const far = await put(owner, '/api/arming/settings', { home: { lat: 91, lon: 0 } });
+    assert.equal(far.json().error.code, 'BAD_LOCATION');
+    assert.equal((await put(owner, '/api/cameras/no-such-camera/motion', { on: true })).status, 404);
+    const after = (await call(t.base, 'GET', '/api/arming', { headers: owner.headers })).json();
+    assert.deepEqual(after, before);
+    assert.equal((t.db.prepare('SELECT COUNT(*) AS n FROM schedule_rules').get() as { n: number }).n, 0);
+  });
+
+  it('a weekly rule arms the home at its time in the home time zone, and a manual change holds only until then', async () => {
+    await until('first arming', () => last());
+    assert.equal((await put(owner, '/api/arming/settings', { timeZone: 'America/New_York' })).status, 200);
+    // The next quarter hour of New York wall time, whatever the machine's zone.
+    const now = t.clock.now();
+    const ny = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(now));
+    const h = Number(ny.find((p) => p.type === 'hour')!.value);
+    const m = Number(ny.find((p) => p.type === 'minute')!.value);
+    const next = (h * 60 + m + 15 - ((m + 15) % 15)) % (24 * 60);
+    const at = `${String(Math.floor(next / 60)).padStart(2, '0')}:${String(next % 60).padStart(2, '0')}`;
+    const rule = await post(owner, '/api/arming/rules', { days: [0, 1, 2, 3, 4, 5, 6], at, mode: 'armed_home' });
+    assert.equal(rule.status, 201, rule.body.toString());
+    assert.equal((await put(owner, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
+    await until('armed away', () => last()?.mode === 'armed_away');
+    t.clock.advance(16 * 60_000);
+    await until('the rule took over', () => last()?.mode === 'armed_home');
+    const state = (await call(t.base, 'GET', '/api/arming', { headers: owner.headers })).json();
+    assert.deepEqual(state.cause, { source: 'schedule', ruleId: rule.json().id });
+  });
+});
