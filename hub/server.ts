@@ -9,6 +9,7 @@ import { openApiDocument, registerRoutes, type HubServices, type RouteDef } from
 import { accountRoutes } from './routes/accountRoutes';
 import { clipRoutes } from './routes/clipRoutes';
 import { armingRoutes } from './routes/armingRoutes';
+import { geofenceRoutes } from './routes/geofenceRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
 import { householdRoutes } from './routes/householdRoutes';
 import { signInRoutes } from './routes/signInRoutes';
@@ -36,6 +37,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...deviceRoutes(svc),
     ...clipRoutes(svc),
     ...armingRoutes(svc),
+    ...geofenceRoutes(svc),
   ];
   let doc: Record<string, unknown> | undefined;
   routes.push({

@@ -160,6 +160,11 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         const next: ArmingSettings = { ...store.settings(), ...(req.body as Partial<ArmingSettings>) };
         checkSettings(next);
         store.saveSettings(next);
+        if (!next.geofenceEnabled) {
+          // Off means the hub keeps no position of anyone, and the household's presence is forgotten.
+          svc.db.prepare("UPDATE geofence_members SET presence = 'unknown', lat = NULL, lon = NULL, accuracy_m = NULL, fix_at = NULL").run();
+          store.setHousehold({ household: 'unknown', since: svc.now(), member: null });
+        }
         svc.audit.append({ actor: actorOf(req), action: 'arming.settings_changed', ip: req.ip, detail: { timeZone: next.timeZone, geofenceEnabled: next.geofenceEnabled, radiusM: next.radiusM } }, svc.now());
         svc.arming.evaluate();
         return next;

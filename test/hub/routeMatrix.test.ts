@@ -75,6 +75,11 @@ const EXPECTED: Record<string, Allowed> = {
   'DELETE /api/arming/rules/{id}': OWNER,
   'GET /api/arming/settings': FOOTAGE,
   'PUT /api/arming/settings': OWNER,
+  'GET /api/geofence': FOOTAGE,
+  'PUT /api/me/geofence': HOUSEHOLD,
+  'POST /api/me/geofence/owntracks': HOUSEHOLD,
+  'POST /api/me/location': HOUSEHOLD,
+  'POST /api/owntracks': 'public',
 };
 
 /** Routes that end the caller's session: the principal signs in again afterwards. */
