@@ -166,6 +166,20 @@ const HubSchema = Type.Object(
     pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
     smtp: Type.Optional(SmtpSchema),
+    mqtt: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^mqtts?://', description: 'Broker URL, mqtt://host:1883 or mqtts://host:8883' }),
+          username: Type.Optional(Type.String({ minLength: 1 })),
+          passwordFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the broker password (mode 0600)' })),
+          caFile: Type.Optional(Type.String({ minLength: 1, description: "PEM CA of an mqtts broker with its own certificate" })),
+          discoveryPrefix: Type.String({ default: 'homeassistant', minLength: 1, description: "Home Assistant's MQTT discovery prefix" }),
+          baseTopic: Type.String({ default: 'porchlight', pattern: '^[A-Za-z0-9_/-]+$', description: 'Topic prefix for state and commands' }),
+          codeFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the code Home Assistant must send to arm or disarm' })),
+        },
+        Strict,
+      ),
+    ),
     tls: Type.Optional(UserTlsSchema),
     gpio: HubGpioSchema,
   },
@@ -334,6 +348,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type HubConfig = Config['hub'];
 /** Outgoing mail for hub users (verification, invitations); absent = mail not configured. */
 export type SmtpConfig = NonNullable<HubConfig['smtp']>;
+export type MqttConfig = NonNullable<HubConfig['mqtt']>;
 export type AgentConfig = Config['agent'];
 export type HubGpioConfig = HubConfig['gpio'];
 export type SyncButtonConfig = NonNullable<HubGpioConfig['syncButton']>;

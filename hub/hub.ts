@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { existsSync, promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import { ClipStore } from './clipStore';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceChannels } from './deviceChannels';
 import { ArmingService } from './arming/armingService';
+import { MqttBridge } from './mqttBridge';
 import type { ArmingDecision } from './arming/armingDecision';
 import { HubSecret } from './hubSecret';
 import { LoginThrottle } from './loginThrottle';
@@ -85,6 +87,7 @@ export class Hub {
   private db: DB | null = null;
   private cloud: UploadTarget | null = null;
   private arming: ArmingService | null = null;
+  private mqtt: MqttBridge | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
@@ -123,6 +126,7 @@ export class Hub {
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
     const channels = new DeviceChannels();
+    const events = new EventEmitter();
     const arming = new ArmingService(db, audit, log.child({ module: 'arming' }), this.now);
     arming.on('change', (decision: ArmingDecision) => {
       for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
@@ -142,12 +146,18 @@ export class Hub {
       connections,
       channels,
       arming,
+      events,
       runtime: () => ({ ...ports }),
       now: this.now,
     });
     this.app = app;
     await app.ready();
     arming.start();
+    if (config.hub.mqtt) {
+      const cameras = () => db.prepare('SELECT id, name FROM devices WHERE revoked_at IS NULL ORDER BY created_at').all() as Array<{ id: string; name: string }>;
+      this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now);
+      await this.mqtt.start();
+    }
     tls.attach(app.server as unknown as import('node:tls').Server);
     tls.start();
 
@@ -206,6 +216,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    await this.mqtt?.stop();
     this.arming?.stop();
     this.cloud?.close();
     this.syncButton?.stop();

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readSettingFile } from '../common/settingFile';
 import { rootCertificates } from 'node:tls';
 import { createTransport } from 'nodemailer';
 import { ConfigError, type SmtpConfig } from '../common/config';
@@ -100,14 +100,6 @@ export function describeSmtpError(smtp: SmtpConfig, error: unknown): MailError {
   return make(`sending mail through ${where} failed: ${message}`);
 }
 
-async function readSetting(file: string, setting: string, what: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read ${what} ${file} (setting "${setting}"): ${(err as Error).message}`);
-  }
-}
-
 /** A mailer for a hub without `hub.smtp`: it sends nothing. */
 export function unconfiguredMailer(): Mailer {
   return {
@@ -134,13 +126,13 @@ export async function createMailer(smtp: SmtpConfig | undefined, log: Logger): P
   let auth: { user: string; pass: string } | undefined;
   if (smtp.username) {
     if (!smtp.passwordFile) throw new ConfigError('setting "hub.smtp.username" needs "hub.smtp.passwordFile" as well');
-    const pass = (await readSetting(smtp.passwordFile, 'hub.smtp.passwordFile', 'the mail password file')).trim();
+    const pass = (await readSettingFile(smtp.passwordFile, 'hub.smtp.passwordFile', 'the mail password file')).trim();
     if (!pass) throw new ConfigError(`the mail password file ${smtp.passwordFile} (setting "hub.smtp.passwordFile") is empty`);
     auth = { user: smtp.username, pass };
   }
   let ca: string[] | undefined;
   if (smtp.caFile) {
-    const pem = await readSetting(smtp.caFile, 'hub.smtp.caFile', 'the mail server CA file');
+    const pem = await readSettingFile(smtp.caFile, 'hub.smtp.caFile', 'the mail server CA file');
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
       throw new ConfigError(`${smtp.caFile} (setting "hub.smtp.caFile") holds no PEM certificate`);
     }

@@ -10,6 +10,7 @@ import type { ClipStore } from './clipStore';
 import type { DeviceConnections } from './deviceConnections';
 import type { DeviceChannels } from './deviceChannels';
 import type { ArmingService } from './arming/armingService';
+import type { EventEmitter } from 'node:events';
 import { deviceForToken, type Device } from './devices';
 import type { HubSecret } from './hubSecret';
 import { HttpError, tooManyRequests } from './httpError';
@@ -84,6 +85,8 @@ export interface HubServices {
   connections: DeviceConnections;
   channels: DeviceChannels;
   arming: ArmingService;
+  /** What happened, for whoever listens (MQTT, webhooks): 'motion' with a MotionNotice. */
+  events: EventEmitter;
   runtime: () => HubRuntimeInfo;
   now: () => number;
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(ffmpeg openssl ca-certificates oathtool motion curl)
+packages=(ffmpeg openssl ca-certificates oathtool motion curl mosquitto)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +19,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # camera); Porchlight only runs motion itself, for benchmarks, so switch that service off.
   if [[ " ${missing[*]} " == *" motion "* ]] && [ -d /run/systemd/system ]; then
     $sudo systemctl disable --now motion.service
+  fi
+  # Likewise mosquitto: the tests run their own broker on a free loopback port; a household's
+  # Home Assistant broker is configured in hub.mqtt, not this one.
+  if [[ " ${missing[*]} " == *" mosquitto "* ]] && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now mosquitto.service
   fi
 fi
 

@@ -186,6 +186,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         db.prepare(
           'INSERT INTO motion_events (device_id, kind, media_time, at, received_at, source, retrigger) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ).run(deviceOf(req).id, body.kind, body.mediaTime, body.at, svc.now(), body.source ?? 'video', body.retrigger ? 1 : 0);
+        const device = deviceOf(req);
+        svc.events.emit('motion', { deviceId: device.id, deviceName: device.name, kind: body.kind, at: body.at, retrigger: body.retrigger === true });
         return { ok: true };
       },
     },

@@ -1,0 +1,77 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { userInfo } from 'node:os';
+import * as path from 'node:path';
+
+/** Debian's mosquitto on a free loopback port, with one user, stopped by `close()`. */
+export interface Broker {
+  url: string;
+  port: number;
+  username: string;
+  password: string;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with code ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > end) throw new Error(`mosquitto did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startBroker(dir: string): Promise<Broker> {
+  const port = await freePort();
+  const username = 'porchlight';
+  const password = 'broker password for tests';
+  const passwd = path.join(dir, 'mosquitto.passwd');
+  writeFileSync(passwd, '', { mode: 0o600 });
+  execFileSync('mosquitto_passwd', ['-b', passwd, username, password]);
+  const conf = path.join(dir, 'mosquitto.conf');
+  // Run as root, mosquitto drops to its own user, which cannot read our 0600 files: stay as we are.
+  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, 'persistence false', 'log_dest stderr', ''].join('\n'));
+  // Debian puts the broker in /usr/sbin, which is not on every user's PATH.
+  const binary = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+  const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  try {
+    await waitForPort(port, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${log}`);
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    username,
+    password,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
