@@ -165,6 +165,7 @@ const HubSchema = Type.Object(
     }),
     pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
+    notifyCooldownSeconds: Type.Integer({ default: 300, minimum: 0, maximum: 86400, description: 'At most one motion notice per camera per user this often (0: every event)' }),
     smtp: Type.Optional(SmtpSchema),
     mqtt: Type.Optional(
       Type.Object(

@@ -16,6 +16,8 @@ import { DeviceConnections } from './deviceConnections';
 import { DeviceChannels } from './deviceChannels';
 import { ArmingService } from './arming/armingService';
 import { MqttBridge } from './mqttBridge';
+import { Alerts, WebhookStore } from './alerts';
+import { systemClock } from '../common/clock';
 import type { ArmingDecision } from './arming/armingDecision';
 import { HubSecret } from './hubSecret';
 import { LoginThrottle } from './loginThrottle';
@@ -88,6 +90,7 @@ export class Hub {
   private cloud: UploadTarget | null = null;
   private arming: ArmingService | null = null;
   private mqtt: MqttBridge | null = null;
+  private alerts: Alerts | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
@@ -132,6 +135,11 @@ export class Hub {
       for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
     });
     this.arming = arming;
+    const hubSecret = await HubSecret.load(paths.hubSecret);
+    const mailer = await createMailer(config.hub.smtp, log.child({ module: 'mail' }));
+    const clock = { now: this.now, sleep: systemClock.sleep };
+    this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000);
+    this.alerts.start();
     const app = await buildHubServer({
       db,
       log,
@@ -139,9 +147,9 @@ export class Hub {
       tls,
       clips,
       footagePublicKey: keys.publicKey,
-      secret: await HubSecret.load(paths.hubSecret),
+      secret: hubSecret,
       audit,
-      mailer: await createMailer(config.hub.smtp, log.child({ module: 'mail' })),
+      mailer,
       throttle: new LoginThrottle(db),
       connections,
       channels,
@@ -216,6 +224,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.alerts?.stop();
     await this.mqtt?.stop();
     this.arming?.stop();
     this.cloud?.close();

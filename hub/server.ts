@@ -10,6 +10,7 @@ import { accountRoutes } from './routes/accountRoutes';
 import { clipRoutes } from './routes/clipRoutes';
 import { armingRoutes } from './routes/armingRoutes';
 import { geofenceRoutes } from './routes/geofenceRoutes';
+import { alertRoutes } from './routes/alertRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
 import { householdRoutes } from './routes/householdRoutes';
 import { signInRoutes } from './routes/signInRoutes';
@@ -38,6 +39,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...clipRoutes(svc),
     ...armingRoutes(svc),
     ...geofenceRoutes(svc),
+    ...alertRoutes(svc),
   ];
   let doc: Record<string, unknown> | undefined;
   routes.push({

@@ -80,6 +80,11 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/me/geofence/owntracks': HOUSEHOLD,
   'POST /api/me/location': HOUSEHOLD,
   'POST /api/owntracks': 'public',
+  'GET /api/me/notifications': ALL,
+  'PUT /api/me/notifications': ALL,
+  'GET /api/webhooks': OWNER,
+  'POST /api/webhooks': OWNER,
+  'DELETE /api/webhooks/{id}': OWNER,
 };
 
 /** Routes that end the caller's session: the principal signs in again afterwards. */

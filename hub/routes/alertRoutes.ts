@@ -1,0 +1,87 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpError } from '../httpError';
+import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { getPrefs, setPrefs, WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../alerts';
+import { parsePrefs } from '../notificationPolicy';
+import { checkWebhookUrl } from '../webhooks';
+
+/*
+ * Each user's notification preferences, and the owner's webhooks (signing secret shown once,
+ * kept sealed with the hub secret).
+ */
+
+const Strict = { additionalProperties: false } as const;
+const PrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown()), arming: Type.Optional(Type.Unknown()), cameras: Type.Optional(Type.Unknown()) }, Strict);
+const HookBody = Type.Object({ url: Type.String({ maxLength: 2000 }), events: Type.Array(Type.String({ maxLength: 40 }), { minItems: 1, maxItems: 10 }) }, Strict);
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+
+export function alertRoutes(svc: HubServices): RouteDef[] {
+  const anyone = { kind: 'user', roles: ['owner', 'member', 'viewer', 'installer'] } as const;
+  const owner = { kind: 'user', roles: ['owner'] } as const;
+  const hooks = new WebhookStore(svc.db, svc.secret);
+
+  return [
+    {
+      method: 'GET',
+      url: '/api/me/notifications',
+      access: anyone,
+      summary: 'What you are told about: motion (all, only when armed, none), arming changes, which cameras',
+      handler: async (req) => getPrefs(svc.db, userOf(req).id),
+    },
+    {
+      method: 'PUT',
+      url: '/api/me/notifications',
+      access: anyone,
+      summary: 'Change what you are told about',
+      schema: { body: PrefsBody },
+      handler: async (req) => {
+        const user = userOf(req);
+        let prefs;
+        try {
+          prefs = parsePrefs({ ...getPrefs(svc.db, user.id), ...(req.body as Record<string, unknown>) });
+        } catch (err) {
+          throw new HttpError(400, 'BAD_PREFERENCES', (err as Error).message);
+        }
+        setPrefs(svc.db, user.id, prefs);
+        return prefs;
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/webhooks',
+      access: owner,
+      summary: 'The webhooks (never their secrets)',
+      handler: async () => ({ webhooks: hooks.list().map(({ secretSealed: _s, ...h }) => h) }),
+    },
+    {
+      method: 'POST',
+      url: '/api/webhooks',
+      access: owner,
+      summary: `Add a webhook for ${WEBHOOK_EVENTS.join(', ')}; its signing secret is shown this once`,
+      schema: { body: HookBody },
+      handler: async (req, reply) => {
+        const body = req.body as Static<typeof HookBody>;
+        const problem = checkWebhookUrl(body.url);
+        if (problem) throw new HttpError(400, 'BAD_WEBHOOK_URL', problem);
+        const unknown = body.events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+        if (unknown !== undefined) throw new HttpError(400, 'UNKNOWN_EVENT', `"${unknown}" is not an event; use ${WEBHOOK_EVENTS.join(' or ')}`);
+        const { hook, secret } = hooks.add(body.url, [...new Set(body.events)] as WebhookEventType[], svc.now());
+        svc.audit.append({ actor: actorOf(req), action: 'webhook.added', target: `webhook:${hook.id}`, ip: req.ip, detail: { origin: new URL(hook.url).origin, events: hook.events } }, svc.now());
+        return reply.code(201).send({ id: hook.id, url: hook.url, events: hook.events, secret });
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/webhooks/:id',
+      access: owner,
+      summary: 'Delete a webhook',
+      schema: { params: IdParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof IdParams>;
+        if (!hooks.remove(id)) throw new HttpError(404, 'NO_SUCH_WEBHOOK', 'no such webhook');
+        svc.audit.append({ actor: actorOf(req), action: 'webhook.deleted', target: `webhook:${id}`, ip: req.ip }, svc.now());
+        return { ok: true };
+      },
+    },
+  ];
+}
