@@ -133,7 +133,10 @@
     if (view === 'enroll') $('enroll-slot').append($('totp-panel'));
     if (view === 'security') $('security-slot').append($('totp-panel'));
     if (focus) $(`${view}-view`).querySelector('h2').focus();
-    if (view === 'clips') loadClips();
+    if (view === 'clips') {
+      loadArming();
+      loadClips();
+    }
     if (view === 'security') loadSecurity();
     if (view === 'enroll') renderTotp();
     if (view === 'household') loadHousehold();
@@ -272,6 +275,46 @@
   });
 
   /* ---------- Clips (unchanged behaviour) ---------- */
+
+  /* ---------- Arming ---------- */
+
+  const MODE_NAMES = { disarmed: 'Disarmed', armed_home: 'Armed (home)', armed_away: 'Armed (away)', privacy: 'Privacy: cameras record nothing' };
+
+  function describeCause(cause) {
+    if (cause.source === 'manual') return `set by ${cause.by.replace(/^user:/, '')}`;
+    if (cause.source === 'schedule') return 'set by the schedule';
+    if (cause.source === 'geofence') return cause.member ? `set by geofencing (${cause.member})` : 'set by geofencing';
+    return 'not set yet';
+  }
+
+  const loadArming = guard($('arming-panel'), async () => {
+    const a = await api('GET', '/api/arming');
+    const since = a.since ? `, since ${new Date(a.since).toLocaleString()}` : '';
+    $('arming-state').textContent = `${MODE_NAMES[a.mode]} — ${describeCause(a.cause)}${since}.`;
+    $('arming-buttons').hidden = !['owner', 'member'].includes(state.user.role);
+  });
+
+  $('arming-buttons').addEventListener('click', guard($('arming-panel'), async (event) => {
+    const mode = event.target.dataset && event.target.dataset.mode;
+    if (!mode) return;
+    await api('PUT', '/api/arming/mode', { mode });
+    await loadArming();
+    say($('arming-panel'), `${MODE_NAMES[mode]}`);
+  }));
+
+  $('share-location').addEventListener('click', () => {
+    const area = $('arming-panel');
+    if (!navigator.geolocation) return fail(area, new Error('this browser cannot share its location'));
+    navigator.geolocation.getCurrentPosition(
+      guard(area, async (pos) => {
+        const r = await api('POST', '/api/me/location', { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy });
+        say(area, r.presence === 'home' ? 'you are home' : r.presence === 'away' ? 'you are away from home' : 'your location was too vague to count');
+        await loadArming();
+      }),
+      (err) => fail(area, new Error(err.code === 1 ? 'the browser was not allowed to share your location' : 'your location could not be found')),
+      { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
+    );
+  });
 
   const loadClips = guard($('clips-view'), async () => {
     const { clips } = await api('GET', '/api/clips');
