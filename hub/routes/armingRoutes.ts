@@ -15,6 +15,7 @@ import type { ArmingSettings } from '../arming/armingStore';
 
 const Strict = { additionalProperties: false } as const;
 const ModeBody = Type.Object({ mode: Type.String({ maxLength: 40 }) }, Strict);
+const EventsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ minimum: 0 })) }, Strict);
 const MotionBody = Type.Object({ on: Type.Boolean() }, Strict);
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
 const RuleBody = Type.Object(
@@ -77,6 +78,20 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
       access: viewers,
       summary: 'The mode in force, who or what set it, the next scheduled change, and what each camera does',
       handler: async () => svc.arming.evaluate(),
+    },
+    {
+      method: 'GET',
+      url: '/api/arming/events',
+      access: viewers,
+      summary: 'The arming timeline, newest first: each change of mode with who or what caused it',
+      schema: { querystring: EventsQuery },
+      handler: async (req) => {
+        const q = req.query as Static<typeof EventsQuery>;
+        const rows = svc.db
+          .prepare('SELECT at, mode, cause FROM arming_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?')
+          .all(q.before ?? Number.MAX_SAFE_INTEGER, q.limit ?? 100) as Array<{ at: number; mode: string; cause: string }>;
+        return { events: rows.map((r) => ({ at: r.at, mode: r.mode, cause: JSON.parse(r.cause) as unknown })) };
+      },
     },
     {
       method: 'PUT',

@@ -68,8 +68,9 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
     const audit = t.db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'arming.changed' ORDER BY seq DESC LIMIT 1").get() as { actor: string; detail: string };
     assert.equal(audit.actor, 'user:member');
     assert.match(audit.detail, /"mode":"armed_away"/);
-    const timeline = t.db.prepare('SELECT mode, cause FROM arming_events ORDER BY id').all() as Array<{ mode: string; cause: string }>;
-    assert.deepEqual(timeline.map((e) => e.mode), ['disarmed', 'armed_away']);
+    const timeline = (await call(t.base, 'GET', '/api/arming/events', { headers: viewer.headers })).json().events as Array<{ mode: string; cause: { source: string; by?: string } }>;
+    assert.deepEqual(timeline.map((e) => e.mode), ['armed_away', 'disarmed'], 'newest first');
+    assert.deepEqual(timeline[0]!.cause, { source: 'manual', by: 'user:member' });
     assert.deepEqual(JSON.parse(readFileSync(path.join(tmp.dir, 'arming.json'), 'utf8')).mode, 'armed_away', 'the camera keeps the last arming on disk');
 
     // The camera's own switch: armed, but this camera's motion off.

@@ -68,6 +68,7 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/clips': FOOTAGE,
   'GET /api/clips/{id}/video': FOOTAGE,
   'GET /api/arming': FOOTAGE,
+  'GET /api/arming/events': FOOTAGE,
   'PUT /api/arming/mode': HOUSEHOLD,
   'PUT /api/cameras/{id}/motion': HOUSEHOLD,
   'GET /api/arming/rules': FOOTAGE,
