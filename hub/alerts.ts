@@ -10,6 +10,7 @@ import type { HubSecret } from './hubSecret';
 import type { Mailer } from './mailer';
 import type { MotionNotice } from './mqttBridge';
 import { notifyUser } from './notifications';
+import { readSetting, writeSetting } from './settings';
 import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
 import { visibleCameras, type Role } from './users';
 import { WebhookSender } from './webhooks';
@@ -40,12 +41,11 @@ export class WebhookStore {
   ) {}
 
   list(): StoredWebhook[] {
-    const row = this.db.prepare("SELECT value FROM settings WHERE key = 'webhooks'").get() as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as StoredWebhook[]) : [];
+    return readSetting<StoredWebhook[]>(this.db, 'webhooks') ?? [];
   }
 
   private save(hooks: StoredWebhook[]): void {
-    this.db.prepare("INSERT INTO settings (key, value) VALUES ('webhooks', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(hooks));
+    writeSetting(this.db, 'webhooks', hooks);
   }
 
   /** Adds a webhook; the signing secret is returned this once. */
@@ -69,16 +69,16 @@ export class WebhookStore {
 }
 
 export function getPrefs(db: DB, userId: number): NotificationPrefs {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(`notify:${userId}`) as { value: string } | undefined;
   try {
-    return row ? parsePrefs(JSON.parse(row.value)) : { ...DEFAULT_PREFS };
+    const stored = readSetting<unknown>(db, `notify:${userId}`);
+    return stored === null ? { ...DEFAULT_PREFS } : parsePrefs(stored);
   } catch {
     return { ...DEFAULT_PREFS };
   }
 }
 
 export function setPrefs(db: DB, userId: number, prefs: NotificationPrefs): void {
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(`notify:${userId}`, JSON.stringify(prefs));
+  writeSetting(db, `notify:${userId}`, prefs);
 }
 
 const MODE_WORDS: Record<string, string> = { disarmed: 'disarmed', armed_home: 'armed (home)', armed_away: 'armed (away)', privacy: 'in privacy mode' };

@@ -12,11 +12,20 @@ export interface SecuritySettings {
 
 const DEFAULTS: SecuritySettings = { require2fa: false };
 
+/** One JSON value of the settings table, or null when it was never set. */
+export function readSetting<T>(db: DB, key: string): T | null {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as T) : null;
+}
+
+export function writeSetting(db: DB, key: string, value: unknown): void {
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+}
+
 export function getSecuritySettings(db: DB): SecuritySettings {
-  const row = db.prepare("SELECT value FROM settings WHERE key = 'security'").get() as { value: string } | undefined;
-  return { ...DEFAULTS, ...(row ? (JSON.parse(row.value) as Partial<SecuritySettings>) : {}) };
+  return { ...DEFAULTS, ...(readSetting<Partial<SecuritySettings>>(db, 'security') ?? {}) };
 }
 
 export function setSecuritySettings(db: DB, settings: SecuritySettings): void {
-  db.prepare("INSERT INTO settings (key, value) VALUES ('security', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(settings));
+  writeSetting(db, 'security', settings);
 }

@@ -1,4 +1,5 @@
 import type { DB } from '../../common/database';
+import { readSetting, writeSetting } from '../settings';
 import type { ArmingDecision, ArmingInputs } from './armingDecision';
 import { GEOFENCE_DEFAULTS, type GeofenceSettings, type Household, type Presence } from './geofence';
 import type { Mode } from './modes';
@@ -26,15 +27,6 @@ export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-function getJson<T>(db: DB, key: string): T | null {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as T) : null;
-}
-
-function setJson(db: DB, key: string, value: unknown): void {
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
-}
-
 export interface MemberRow {
   userId: number;
   username: string;
@@ -56,12 +48,12 @@ export class ArmingStore {
       hysteresisM: GEOFENCE_DEFAULTS.hysteresisM,
       maxAccuracyM: GEOFENCE_DEFAULTS.maxAccuracyM,
       staleAfterMinutes: GEOFENCE_DEFAULTS.staleAfterMs / 60_000,
-      ...getJson<Partial<ArmingSettings>>(this.db, 'arming.settings'),
+      ...readSetting<Partial<ArmingSettings>>(this.db, 'arming.settings'),
     };
   }
 
   saveSettings(s: ArmingSettings): void {
-    setJson(this.db, 'arming.settings', s);
+    writeSetting(this.db, 'arming.settings', s);
   }
 
   geofenceSettings(s = this.settings()): GeofenceSettings | null {
@@ -70,28 +62,28 @@ export class ArmingStore {
   }
 
   manual(): ArmingInputs['manual'] {
-    return getJson<ArmingInputs['manual']>(this.db, 'arming.manual');
+    return readSetting<ArmingInputs['manual']>(this.db, 'arming.manual');
   }
 
   setManual(manual: { mode: Mode; at: number; by: string }): void {
-    setJson(this.db, 'arming.manual', manual);
+    writeSetting(this.db, 'arming.manual', manual);
   }
 
   household(): { household: Household; since: number; member: string | null } {
-    return getJson(this.db, 'arming.household') ?? { household: 'unknown', since: 0, member: null };
+    return readSetting(this.db, 'arming.household') ?? { household: 'unknown', since: 0, member: null };
   }
 
   setHousehold(h: { household: Household; since: number; member: string | null }): void {
-    setJson(this.db, 'arming.household', h);
+    writeSetting(this.db, 'arming.household', h);
   }
 
   /** The last decision the hub acted on: a new one is an arming change only if it differs. */
   current(): ArmingDecision | null {
-    return getJson<ArmingDecision>(this.db, 'arming.current');
+    return readSetting<ArmingDecision>(this.db, 'arming.current');
   }
 
   setCurrent(d: ArmingDecision): void {
-    setJson(this.db, 'arming.current', d);
+    writeSetting(this.db, 'arming.current', d);
   }
 
   rules(): { rules: ScheduleRule[]; cameraRules: CameraRule[] } {
