@@ -12,17 +12,10 @@ import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { makeRelay } from '../helpers/relay';
 import { startS3, type S3Peer } from '../helpers/s3';
 import { useTempDir } from '../helpers/tmp';
+import { sleep, until } from '../helpers/wait';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export function s3Relay(s3: S3Peer, dataDir: string, relay: Record<string, unknown> = {}, target: Record<string, unknown> = {}) {
   return parseConfig({

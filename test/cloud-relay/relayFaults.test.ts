@@ -12,6 +12,7 @@ import { makeRelay } from '../helpers/relay';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { startCuttingProxy } from '../helpers/cuttingProxy';
 import { startS3, type S3Peer } from '../helpers/s3';
+import { sleep, until } from '../helpers/wait';
 
 // The CLI of the same build as this file (dist/ under `npm test`, any --outDir otherwise):
 // bin/porchlight.js always loads dist/, which may be another engineer's build.
@@ -25,16 +26,8 @@ const LAUNCH = `require(process.argv[1]).main(['node', 'porchlight', ...process.
 const PREFIX = 'clips/';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A clip as it was when made: what the bucket must end up holding for it. */
 interface LocalClip {

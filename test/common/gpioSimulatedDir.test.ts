@@ -4,16 +4,9 @@ import * as path from 'node:path';
 import { createGpio, directoryGpioBank, DirectoryPinStorage, GpioError, simulatedLineFile, type PinLevel } from '../../common/gpio';
 import { captureLog } from '../helpers/logCapture';
 import { useTempDir } from '../helpers/tmp';
+import { sleep, until } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /*
  * Two banks on one directory: `here` opens the pins as a hub or camera would, `there`

@@ -9,8 +9,8 @@ import { verifySignature } from '../../hub/webhooks';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { useTempDir } from '../helpers/tmp';
+import { sleep, until } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -49,13 +49,6 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
   });
 
   const send = (method: string, who: SignedIn, route: string, body: unknown) => call(t.base, method, route, { body: JSON.stringify(body), headers: { ...who.headers, ...JSON_HEADERS } });
-  const until = async (what: string, check: () => boolean) => {
-    const end = Date.now() + 10_000;
-    while (!check()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  };
   const noticesOf = (name: string) => {
     const { id } = t.db.prepare('SELECT id FROM users WHERE username = ?').get(name) as { id: number };
     return listNotices(t.db, id);

@@ -9,17 +9,8 @@ import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type Signed
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
 import { useTempDir } from '../helpers/tmp';
+import { until } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, get: () => T | undefined | null | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe('arming: modes from the web API, pushed at once to the cameras, audited with who set them', function () {
   this.timeout(60_000);
