@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { checkRoute, ROUTES as PHONE_ROUTES, walkRoute } from '../simulator/virtualPhone';
 import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../common/config';
@@ -14,9 +15,6 @@ import { readSecret } from './prompt';
 
 /** A refusal the user can fix; bin/porchlight.js prints its message and exits 1. */
 class CliError extends Error {}
-
-/** For help texts only; the routes themselves live in simulator/virtualPhone.ts. */
-const ROUTE_NAMES = { errand: true, 'edge-of-fence': true };
 
 interface CommonOptions {
   config?: string;
@@ -475,23 +473,22 @@ export function buildProgram(): Command {
     .requiredOption('--user <name>', 'the member whose phone this is')
     .requiredOption('--token-file <file>', 'the OwnTracks token made for that member in the hub')
     .requiredOption('--home <lat,lon>', "the home's location, as set in the hub")
-    .option('--route <name>', `one of: ${Object.keys(ROUTE_NAMES).join(', ')}`, 'errand')
+    .option('--route <name>', `one of: ${Object.keys(PHONE_ROUTES).join(', ')}`, 'errand')
     .option('--route-file <file>', 'a route of your own (JSON: name, legs [{minutes, toMetresNorth}], accuracyM, jitterM)')
     .option('--speed <n>', 'play the route this many times faster than real time', positiveNumber, 60)
     .option('--every <seconds>', 'seconds of route time between reports', positiveNumber, 30)
     .option('--ca <file>', "the hub's CA certificate (PEM); without it the hub's certificate is not checked")
     .action(async (opts: { hub: string; user: string; tokenFile: string; home: string; route: string; routeFile?: string; speed: number; every: number; ca?: string }) => {
-      const { ROUTES, checkRoute, walkRoute } = await import('../simulator/virtualPhone');
       const { readFileSync } = await import('node:fs');
       const home = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(opts.home);
       if (!home || Math.abs(Number(home[1])) > 90 || Math.abs(Number(home[2])) > 180) throw new CliError('--home must be "lat,lon" with a latitude within ±90 and a longitude within ±180');
       let route;
       try {
-        route = opts.routeFile ? checkRoute(JSON.parse(readFileSync(opts.routeFile, 'utf8'))) : ROUTES[opts.route];
+        route = opts.routeFile ? checkRoute(JSON.parse(readFileSync(opts.routeFile, 'utf8'))) : PHONE_ROUTES[opts.route];
       } catch (err) {
         throw new CliError(`${opts.routeFile}: ${(err as Error).message}`);
       }
-      if (!route) throw new CliError(`no route "${opts.route}"; use one of ${Object.keys(ROUTES).join(', ')} or --route-file`);
+      if (!route) throw new CliError(`no route "${opts.route}"; use one of ${Object.keys(PHONE_ROUTES).join(', ')} or --route-file`);
       const url = new URL('/api/owntracks', opts.hub);
       if (url.protocol !== 'https:') throw new CliError('--hub must be an https:// URL');
       await walkRoute({
