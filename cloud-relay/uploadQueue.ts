@@ -15,12 +15,6 @@ export interface QueueItem {
   attempts: number;
 }
 
-/** Exponential backoff with ±20 % jitter, capped. Pure. */
-export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(exp * (0.8 + random() * 0.4));
-}
-
 export class UploadQueue {
   constructor(private readonly db: DB) {}
 

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { backoffDelayMs } from '../common/backoff';
 import { BlockList, isIP } from 'node:net';
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
@@ -166,9 +167,7 @@ export class WebhookSender {
    */
   private delayMs(attempt: number, retryAfterMs: number | null): number {
     if (retryAfterMs !== null) return Math.min(retryAfterMs, this.maxDelayMs);
-    const exp = this.baseDelayMs * 2 ** (attempt - 1);
-    const jittered = exp * (0.8 + 0.4 * this.random());
-    return Math.round(Math.min(jittered, this.maxDelayMs));
+    return backoffDelayMs(attempt, this.baseDelayMs, this.maxDelayMs, this.random);
   }
 
   private async attempt(hook: WebhookTarget, type: string, delivery: string, body: string): Promise<Outcome> {
