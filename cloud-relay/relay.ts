@@ -2,16 +2,16 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import type { Transform } from 'node:stream';
 import type { RelayConfig } from '../common/config';
-import type { Clock } from '../common/clock';
 import type { DB } from '../common/database';
 import { digestFile } from '../common/fileHash';
 import { sealManifest } from '../common/clipManifest';
 import type { Logger } from '../common/logger';
 import { sharedBucket, throttle, type TokenBucket } from './bandwidth';
-import { systemClock } from '../common/clock';
+import { systemClock, type Clock } from '../common/clock';
 import { HEARTBEAT_MS, writeRelayStatus, type RelayState } from './relayStatus';
 import { runRetention, type RetentionDeps } from './retentionRunner';
-import { retryDelayMs, UploadQueue, type QueueItem } from './uploadQueue';
+import { UploadQueue, type QueueItem } from './uploadQueue';
+import { backoffDelayMs } from '../common/backoff';
 import { TargetConfigError, type UploadTarget } from './uploadTarget';
 
 export interface RelayDeps {
@@ -114,10 +114,15 @@ export class Relay extends EventEmitter {
       this.queue.retryAllNow(now);
       if (this.queue.due(now, 1).length === 0) this.setState('online', null);
     } catch (err) {
-      this.reachable = false;
-      this.nextProbeAt = now + this.deps.settings.probeSeconds * 1000;
-      this.setState(err instanceof TargetConfigError ? 'misconfigured' : 'offline', (err as Error).message);
+      this.markUnreachable(err as Error);
     }
+  }
+
+  /** Uploads stop until a probe answers; the state says whether retrying can cure it. */
+  private markUnreachable(err: Error): void {
+    this.reachable = false;
+    this.nextProbeAt = this.deps.clock.now() + this.deps.settings.probeSeconds * 1000;
+    this.setState(err instanceof TargetConfigError ? 'misconfigured' : 'offline', err.message);
   }
 
   private async uploadDue(): Promise<void> {
@@ -163,15 +168,13 @@ export class Relay extends EventEmitter {
       return true;
     } catch (err) {
       const message = (err as Error).message;
-      const delay = retryDelayMs(item.attempts + 1, settings.retryBaseSeconds * 1000, settings.retryMaxSeconds * 1000);
+      const delay = backoffDelayMs(item.attempts + 1, settings.retryBaseSeconds * 1000, settings.retryMaxSeconds * 1000);
       this.queue.markFailed(item.clipId, message, clock.now() + delay);
       if (err instanceof LocalClipError) {
         log.error({ clipId: item.clipId, err: message }, 'a stored clip cannot be uploaded; it stays on the hub');
         return true;
       }
-      this.reachable = false;
-      this.nextProbeAt = clock.now() + settings.probeSeconds * 1000;
-      this.setState(err instanceof TargetConfigError ? 'misconfigured' : 'offline', message);
+      this.markUnreachable(err as Error);
       return false;
     }
   }
