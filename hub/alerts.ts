@@ -114,8 +114,8 @@ export class Alerts {
     for (const off of this.offs.splice(0)) off();
   }
 
-  private users(): Array<{ id: number; role: Role }> {
-    return this.db.prepare('SELECT id, role FROM users').all() as Array<{ id: number; role: Role }>;
+  private users(): Array<{ id: number; username: string; role: Role }> {
+    return this.db.prepare('SELECT id, username, role FROM users').all() as Array<{ id: number; username: string; role: Role }>;
   }
 
   private async motion(m: MotionNotice): Promise<void> {
@@ -139,9 +139,8 @@ export class Alerts {
     const by = d.cause.source === 'manual' ? d.cause.by : d.cause.source === 'geofence' ? `geofence (${d.cause.member ?? 'household'})` : d.cause.source === 'schedule' ? 'the schedule' : 'default';
     for (const user of this.users()) {
       if (user.role === 'installer' || !getPrefs(this.db, user.id).arming) continue;
-      const username = (this.db.prepare('SELECT username FROM users WHERE id = ?').get(user.id) as { username: string }).username;
       // Nobody needs telling what they just did themselves.
-      if (d.cause.source === 'manual' && d.cause.by === `user:${username}`) continue;
+      if (d.cause.source === 'manual' && d.cause.by === `user:${user.username}`) continue;
       await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'arming', subject: `Porchlight is ${MODE_WORDS[d.mode]}`, message: `Porchlight is now ${MODE_WORDS[d.mode]}, set by ${by}.` }, now);
     }
     this.hook('arming.changed', { mode: d.mode, from: previous.mode, cause: d.cause });

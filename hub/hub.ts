@@ -14,6 +14,7 @@ import { AuditLog } from './auditLog';
 import { ClipStore } from './clipStore';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceChannels } from './deviceChannels';
+import { listDevices } from './devices';
 import { ArmingService } from './arming/armingService';
 import { MqttBridge } from './mqttBridge';
 import { Alerts, WebhookStore } from './alerts';
@@ -119,12 +120,6 @@ export class Hub {
     this.sweeper = setInterval(() => {
       const cut = connections.sweep(db);
       if (cut) log.info({ connections: cut }, 'closed connections of revoked or rotated device tokens');
-      // Arming changed by the CLI (or a clock step) is picked up the same way.
-      try {
-        this.arming?.evaluate();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'arming evaluation failed');
-      }
     }, CONNECTION_SWEEP_MS);
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
@@ -162,7 +157,7 @@ export class Hub {
     await app.ready();
     arming.start();
     if (config.hub.mqtt) {
-      const cameras = () => db.prepare('SELECT id, name FROM devices WHERE revoked_at IS NULL ORDER BY created_at').all() as Array<{ id: string; name: string }>;
+      const cameras = () => listDevices(db).filter((d) => !d.revoked);
       this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now);
       await this.mqtt.start();
     }

@@ -30,11 +30,6 @@ export function checkFix(fix: { lat: unknown; lon: unknown; accuracyM: unknown; 
   return { lat, lon, accuracyM, at };
 }
 
-interface MemberRow {
-  enabled: number;
-  presence: Presence;
-  fix_at: number | null;
-}
 
 /**
  * Applies one report for a member: a fix, or a direct statement from the phone's own region
@@ -45,13 +40,14 @@ export function reportPresence(db: DB, arming: ArmingService, user: { id: number
   const settings = store.settings();
   const geofence = store.geofenceSettings(settings);
   if (!settings.geofenceEnabled || !geofence) throw new LocationError(409, 'GEOFENCE_OFF', 'geofencing is off in this home: the hub does not keep locations');
-  const member = db.prepare('SELECT enabled, presence, fix_at FROM geofence_members WHERE user_id = ?').get(user.id) as MemberRow | undefined;
-  if (!member || member.enabled !== 1) throw new LocationError(409, 'NOT_A_MEMBER', 'turn on geofencing for your account first');
+  const members = store.members();
+  const member = members.find((m) => m.userId === user.id);
+  if (!member || !member.enabled) throw new LocationError(409, 'NOT_A_MEMBER', 'turn on geofencing for your account first');
 
   let presence: Presence;
   if ('fix' in report) {
     const { fix } = report;
-    if (member.fix_at !== null && fix.at < member.fix_at) return presenceNow({ presence: member.presence, lastFixAt: member.fix_at }, geofence, now); // an older fix arriving late
+    if (member.fixAt !== null && fix.at < member.fixAt) return presenceNow({ presence: member.presence, lastFixAt: member.fixAt }, geofence, now); // an older fix arriving late
     presence = presenceAfterFix(member.presence, fix, geofence);
     if (isUsableFix(fix, geofence)) {
       db.prepare('UPDATE geofence_members SET presence = ?, lat = ?, lon = ?, accuracy_m = ?, fix_at = ? WHERE user_id = ?').run(presence, fix.lat, fix.lon, fix.accuracyM, fix.at, user.id);
@@ -61,12 +57,11 @@ export function reportPresence(db: DB, arming: ArmingService, user: { id: number
     db.prepare('UPDATE geofence_members SET presence = ?, fix_at = MAX(COALESCE(fix_at, 0), ?) WHERE user_id = ?').run(presence, report.at, user.id);
   }
 
-  const rows = db.prepare('SELECT presence, fix_at FROM geofence_members WHERE enabled = 1').all() as Array<{ presence: Presence; fix_at: number | null }>;
-  const now_ = householdOf(rows.map((r) => presenceNow({ presence: r.presence, lastFixAt: r.fix_at }, geofence, now)));
-  const last = store.household();
+  const presences = store.members().filter((m) => m.enabled).map((m) => presenceNow({ presence: m.presence, lastFixAt: m.fixAt }, geofence, now));
+  const current = householdOf(presences);
   // Quiet phones make the household unknown; its last known state stands (docs/arming.md).
-  if (now_ !== 'unknown' && now_ !== last.household) {
-    store.setHousehold({ household: now_, since: now, member: user.username });
+  if (current !== 'unknown' && current !== store.household().household) {
+    store.setHousehold({ household: current, since: now, member: user.username });
     arming.evaluate();
   }
   return presence;
