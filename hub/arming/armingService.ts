@@ -15,8 +15,11 @@ export interface CameraArming {
   motion: boolean;
 }
 
-/** Longest wait between two evaluations: a time zone or clock change is picked up within this. */
-const MAX_WAIT_MS = 15 * 60_000;
+/**
+ * How often the decision is asked again: scheduled transitions come due within this, and so do
+ * changes another process (the CLI) made to the database, or a step of the clock.
+ */
+const EVALUATE_EVERY_MS = 2000;
 
 export function actorOfCause(cause: Cause): string {
   switch (cause.source) {
@@ -36,15 +39,13 @@ function sameDecision(a: ArmingDecision | null, b: ArmingDecision): boolean {
 }
 
 /**
- * The hub's arming: asks the pure decision whenever an input changes and when the next
- * scheduled transition comes due, and acts only on a decision that differs from the last one
- * — stores it, writes it to the timeline and the audit log with who or what caused it, and
+ * The hub's arming: asks the pure decision whenever an input changes and every 2 seconds, and
+ * acts only on a decision that differs from the last one — stores it, writes it to the timeline and the audit log with who or what caused it, and
  * emits 'change' (the device channel pushes it to the cameras, MQTT to Home Assistant).
  */
 export class ArmingService extends EventEmitter {
   readonly store: ArmingStore;
   private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
 
   constructor(
     db: DB,
@@ -58,11 +59,18 @@ export class ArmingService extends EventEmitter {
 
   start(): void {
     this.evaluate();
+    this.timer = setInterval(() => {
+      try {
+        this.evaluate();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'arming evaluation failed');
+      }
+    }, EVALUATE_EVERY_MS);
+    this.timer.unref();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearInterval(this.timer);
   }
 
   /** The decision in force (evaluated now if none was stored yet). */
@@ -91,7 +99,7 @@ export class ArmingService extends EventEmitter {
     return this.evaluate();
   }
 
-  /** Decides again; acts if the decision changed. Safe to call any time (inputs changed, timer, start-up). */
+  /** Decides again; acts if the decision changed. Safe to call any time (inputs changed, the interval, start-up). */
   evaluate(): ArmingDecision {
     const now = this.now();
     const decision = decideArming(this.store.inputs(), now);
@@ -105,21 +113,6 @@ export class ArmingService extends EventEmitter {
       }
       this.emit('change', decision, previous);
     }
-    this.schedule(decision, now);
     return decision;
-  }
-
-  private schedule(decision: ArmingDecision, now: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    const wait = Math.min(MAX_WAIT_MS, Math.max(1000, (decision.nextScheduledAt ?? Infinity) - now + 50));
-    this.timer = setTimeout(() => {
-      try {
-        this.evaluate();
-      } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'arming evaluation failed');
-      }
-    }, wait);
-    this.timer.unref();
   }
 }
