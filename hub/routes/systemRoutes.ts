@@ -4,7 +4,8 @@ import type { HubServices, RouteDef } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
 import { readCloudHealth } from '../../cloud-relay/relayStatus';
 
-const UI_DIR = path.join(__dirname, '..', '..', '..', 'hub', 'ui');
+// Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).
+const UI_DIR = path.join(__dirname, '..', '..', 'ui');
 const UI_FILES: Array<[string, string, string]> = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],

@@ -1,17 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ClipEncryptor } from '../../common/clipEnvelope';
-import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
-import { openPairingWindow } from '../../hub/pairing';
 import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
-import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
-import { makeTestMp4 } from '../helpers/media';
-import { oathtool } from '../helpers/oathtool';
 import { useTempDir } from '../helpers/tmp';
+import { startUiHub, type UiHub } from '../helpers/uiHub';
 
 /*
  * The web UI in a real browser: Debian's Chromium driven by playwright-core, against a hub on
@@ -25,8 +20,7 @@ describe("web UI in Debian's Chromium", function () {
   this.timeout(120_000);
   const tmp = useTempDir();
   let browser: Browser;
-  let t: TestHub;
-  let totpSeed: string;
+  let ui: UiHub;
 
   before(async () => {
     browser = await launchBrowser();
@@ -34,42 +28,12 @@ describe("web UI in Debian's Chromium", function () {
   after(async () => browser?.close());
 
   beforeEach(async () => {
-    t = await startTestHub(path.join(tmp.dir, 'hub'));
-    for (const role of ['owner', 'member', 'viewer'] as const) await addTestUser(t.db, role);
-    // The owner has two-factor sign-in on, enrolled through the API with oathtool's codes.
-    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    totpSeed = (await call(t.base, 'POST', '/api/me/totp', { headers: owner.headers })).json().secret;
-    const confirmed = await call(t.base, 'POST', '/api/me/totp/confirm', { body: JSON.stringify({ code: oathtool(totpSeed, t.clock.t) }), headers: { ...owner.headers, ...JSON_HEADERS } });
-    assert.equal(confirmed.status, 200, confirmed.body.toString());
-    // The next code, not the one just used (codes are single-use).
-    t.clock.advance(30_000);
-    // A paired camera with one clip.
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
-    const camera = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
-    const clipId = randomUUID();
-    const enc = await ClipEncryptor.create({ publicKey: new Uint8Array(Buffer.from(pair.footagePublicKey, 'base64')) }, { clipId, deviceId: pair.deviceId });
-    const file = path.join(tmp.dir, 'clip.plc');
-    writeFileSync(file, Buffer.concat([enc.header, ...enc.push(makeTestMp4(tmp.dir, 4)), enc.final()]));
-    const now = t.clock.now();
-    await camera.uploadClip({ clipId, startedAt: now - 60_000, endedAt: now - 56_000, mediaStart: 0, mediaEnd: 4, trigger: 'motion' }, file);
-    camera.close();
+    ui = await startUiHub(tmp.dir);
+    await ui.uploadClip(await ui.pairCamera('porch'));
   });
-  afterEach(async () => t.stop());
+  afterEach(async () => ui.close());
 
-  async function signInAs(page: Page, username: string): Promise<void> {
-    await page.goto(t.base);
-    await page.fill('#username', username);
-    await page.fill('#password', PASSWORDS[username as keyof typeof PASSWORDS]);
-    await page.click('#login-form button[type=submit]');
-    if (username === 'owner') {
-      // A TOTP code counts once: each sign-in takes the next 30-second step.
-      t.clock.advance(30_000);
-      await page.waitForSelector('#totp-code', { state: 'visible' });
-      await page.fill('#totp-code', oathtool(totpSeed, t.clock.t));
-      await page.click('#totp-form button[type=submit]');
-    }
-    await page.waitForSelector('#nav', { state: 'visible' });
-  }
+  const signInAs = (page: Page, user: 'owner' | 'member' | 'viewer'): Promise<void> => ui.signInAs(page, user);
 
   async function shoot(page: Page, name: string): Promise<void> {
     if (!SHOTS) return;
@@ -88,7 +52,7 @@ describe("web UI in Debian's Chromium", function () {
       await page.click('#arming-buttons button[data-mode=armed_away]');
       await page.waitForSelector('#arming-state:has-text("Armed (away)")');
       await page.waitForSelector('#arming-state:has-text("set by owner")');
-      const state = (await call(t.base, 'GET', '/api/arming', { headers: (await signIn(t.base, 'member', PASSWORDS.member)).headers })).json();
+      const state = (await call(ui.t.base, 'GET', '/api/arming', { headers: (await signIn(ui.t.base, 'member', PASSWORDS.member)).headers })).json();
       assert.equal(state.mode, 'armed_away');
       await page.click('#arming-buttons button[data-mode=disarmed]');
       await page.waitForSelector('#arming-state:has-text("Disarmed")');
@@ -126,7 +90,7 @@ describe("web UI in Debian's Chromium", function () {
       const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
       const page = await context.newPage();
       try {
-        await page.goto(t.base);
+        await page.goto(ui.t.base);
         await page.waitForSelector('#login-view', { state: 'visible' });
         assert.deepEqual(await axeViolations(page), [], `sign-in page, ${size}`);
         await shoot(page, `sign-in-${size}`);

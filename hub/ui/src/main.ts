@@ -1,0 +1,272 @@
+import { api, ApiError } from './api';
+import { $, addMessageLines, clearMessages, el, fail, onSessionError, onSubmit, say } from './dom';
+import type { Page } from './page';
+import { pages, takeovers } from './pages';
+import { clearSession, session, setSession, type SessionAnswer } from './session';
+import { shell } from './shell';
+import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
+
+/*
+ * The shell: sign-in (password, then TOTP or a recovery code), invitations, forced 2FA
+ * enrollment, the nav and the address (`#/view`), and the cloud banner. Pages live in
+ * pages/ and are listed in pages.ts.
+ */
+
+const SIGNED_OUT_MESSAGE = 'porchlight.signedOut';
+const BUILT_IN = ['login', 'invite', 'enroll'] as const;
+const state = { ticket: '', useRecovery: false, page: null as Page | null };
+
+const nav = $('nav');
+const main = document.querySelector('main') as HTMLElement;
+for (const page of pages) {
+  main.append(page.section);
+  const button = el('button', { type: 'button', 'data-view': page.view, textContent: page.label, hidden: true });
+  button.addEventListener('click', () => open(page.view, true));
+  nav.append(button);
+}
+for (const takeover of takeovers) main.append(takeover.section);
+
+function allowedPages(): Page[] {
+  const user = session.user;
+  if (!user || user.mustEnroll2fa) return [];
+  return pages.filter((p) => p.roles.includes(user.role));
+}
+
+/** Hides every screen except `shown` (a section element), stopping the page that was open. */
+function only(shown: HTMLElement): void {
+  if (state.page && state.page.section !== shown) {
+    state.page.leave?.();
+    state.page = null;
+  }
+  for (const name of BUILT_IN) $(`${name}-view`).hidden = true;
+  for (const p of pages) p.section.hidden = true;
+  for (const t of takeovers) t.section.hidden = true;
+  shown.hidden = false;
+  const user = session.user;
+  $('logout').hidden = !user;
+  nav.hidden = !user || user.mustEnroll2fa;
+}
+
+function focusHeading(section: HTMLElement): void {
+  section.querySelector('h2')?.focus();
+}
+
+/** Opens a page by name if this user may; otherwise their first page. */
+function open(view: string, focus: boolean): void {
+  const allowed = allowedPages();
+  const page = allowed.find((p) => p.view === view) ?? allowed[0];
+  if (!page) return;
+  only(page.section);
+  for (const button of nav.querySelectorAll<HTMLButtonElement>('button[data-view]')) {
+    button.hidden = !allowed.some((p) => p.view === button.dataset.view);
+    if (button.dataset.view === page.view) button.setAttribute('aria-current', 'page');
+    else button.removeAttribute('aria-current');
+  }
+  if (location.hash !== `#/${page.view}`) history.replaceState(null, '', `#/${page.view}`);
+  state.page = page;
+  if (focus) focusHeading(page.section);
+  page.enter();
+}
+
+function viewInAddress(): string {
+  return /^#\/([a-z-]+)/.exec(location.hash)?.[1] ?? '';
+}
+
+/** After sign-in or a session reload: the page in the address if allowed, else the first. */
+function route(focus: boolean): void {
+  if (session.user?.mustEnroll2fa) {
+    only($('enroll-view'));
+    showTotpIn($('enroll-slot'));
+    if (focus) focusHeading($('enroll-view'));
+    return;
+  }
+  open(viewInAddress(), focus);
+}
+
+window.addEventListener('hashchange', () => {
+  if (session.user && viewInAddress() !== state.page?.view) route(true);
+});
+
+async function refreshSession(): Promise<void> {
+  try {
+    setSession(await api<SessionAnswer>('GET', '/api/session'));
+    route(false);
+  } catch (err) {
+    signedOut(err instanceof ApiError && err.status === 401 ? '' : (err as Error).message);
+  }
+}
+
+/**
+ * Forgets everything about the previous user, so the next person at this screen sees none
+ * of it: after a session, the page is loaded afresh (every page's data and media go with it).
+ */
+function signedOut(message: string): void {
+  if (session.user) {
+    clearSession();
+    sessionStorage.setItem(SIGNED_OUT_MESSAGE, message);
+    history.replaceState(null, '', location.pathname);
+    location.reload();
+    return;
+  }
+  showSignIn(message);
+}
+
+function showSignIn(message: string): void {
+  resetTotp();
+  for (const form of document.querySelectorAll('form')) form.reset();
+  clearMessages();
+  showPasswordStep();
+  only($('login-view'));
+  if (message) say($('login-form'), message);
+  $('username').focus();
+}
+
+shell.signedOut = signedOut;
+shell.refreshSession = refreshSession;
+onSessionError((err) => {
+  if (!session.user) return false;
+  if (err.code === 'NOT_SIGNED_IN') {
+    signedOut(err.message);
+    return true;
+  }
+  if (err.code === 'ENROLL_2FA') {
+    void refreshSession();
+    return true;
+  }
+  return false;
+});
+
+$('logout').addEventListener('click', async () => {
+  await api('POST', '/api/logout').catch(() => undefined);
+  signedOut('');
+});
+
+/* ---------- Sign-in ---------- */
+
+function showPasswordStep(): void {
+  state.ticket = '';
+  $('login-form').hidden = false;
+  $('totp-form').hidden = true;
+}
+
+function setRecoveryMode(on: boolean): void {
+  state.useRecovery = on;
+  const input = $<HTMLInputElement>('totp-code');
+  input.value = '';
+  $('totp-label').textContent = on ? 'Recovery code' : 'Code from your authenticator app';
+  input.inputMode = on ? 'text' : 'numeric';
+  input.autocomplete = on ? 'off' : 'one-time-code';
+  $('totp-switch').textContent = on ? 'Use a code from your authenticator app instead' : 'Use a recovery code instead';
+}
+
+function signedIn(answer: SessionAnswer): void {
+  setSession(answer);
+  $<HTMLInputElement>('password').value = '';
+  clearMessages();
+  showPasswordStep();
+  route(true);
+}
+
+onSubmit($<HTMLFormElement>('login-form'), async () => {
+  const result = await api<SessionAnswer & { status: string; ticket: string }>('POST', '/api/login', {
+    username: $<HTMLInputElement>('username').value.trim(),
+    password: $<HTMLInputElement>('password').value,
+  });
+  if (result.status === 'totp_required') {
+    state.ticket = result.ticket;
+    $<HTMLInputElement>('password').value = ''; // not kept in the page while the second step waits
+    $('login-form').hidden = true;
+    $('totp-form').hidden = false;
+    setRecoveryMode(false);
+    $('totp-code').focus();
+    return;
+  }
+  signedIn(result);
+});
+
+onSubmit($<HTMLFormElement>('totp-form'), async () => {
+  const value = $<HTMLInputElement>('totp-code').value;
+  const body = state.useRecovery ? { ticket: state.ticket, recoveryCode: value.trim() } : { ticket: state.ticket, code: value.replace(/\s/g, '') };
+  try {
+    signedIn(await api<SessionAnswer>('POST', '/api/login/totp', body));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'TICKET_EXPIRED') throw err;
+    // The ticket is gone: only the password step can issue a new one.
+    showPasswordStep();
+    fail($('login-form'), err);
+    $('password').focus();
+  }
+});
+
+$('totp-switch').addEventListener('click', () => {
+  setRecoveryMode(!state.useRecovery);
+  $('totp-code').focus();
+});
+$('totp-back').addEventListener('click', () => {
+  showPasswordStep();
+  $('password').focus();
+});
+
+/* ---------- Invitation acceptance (#invite=CODE from the invitation email) ---------- */
+
+function inviteCode(): string {
+  return /^#invite=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1] ?? '';
+}
+
+onSubmit($<HTMLFormElement>('invite-form'), async () => {
+  const username = $<HTMLInputElement>('invite-username').value.trim();
+  await api('POST', '/api/invitations/accept', { code: inviteCode(), username, password: $<HTMLInputElement>('invite-password').value });
+  // The code is spent: drop it from the address bar so a reload does not offer the form again.
+  history.replaceState(null, '', location.pathname + location.search);
+  showSignIn('');
+  $<HTMLInputElement>('username').value = username;
+  say($('login-form'), `Your account ${username} is ready: sign in`);
+  $('password').focus();
+});
+
+/* ---------- Cloud banner and ports ---------- */
+
+const CLOUD_BANNERS: Record<string, string> = {
+  offline: 'The cloud backup cannot be reached. New clips are kept safe on the hub and will upload when the connection is back.',
+  misconfigured: 'The cloud backup refuses the hub (wrong bucket or credentials). Clips are kept safe on the hub; ask the installer to check the storage settings.',
+  'not-running': 'The cloud backup service is not running. Clips are kept safe on the hub.',
+};
+
+async function loadHealth(): Promise<void> {
+  try {
+    const health = await api<{ httpsPort: number; httpPort: number | null; cloud?: { state: string } }>('GET', '/api/health');
+    $('ports').textContent = `HTTPS on port ${health.httpsPort} · ${health.httpPort ? `HTTP redirect on port ${health.httpPort}` : 'no HTTP redirect'}`;
+    const banner = CLOUD_BANNERS[health.cloud?.state ?? ''];
+    $('cloud-banner').textContent = banner ?? '';
+    $('cloud-banner').hidden = !banner;
+  } catch {
+    $('ports').textContent = 'The hub did not answer its health check.';
+  }
+}
+
+/* ---------- Start-up ---------- */
+
+async function start(): Promise<void> {
+  for (const area of document.querySelectorAll<HTMLElement>('form, [data-msgs]')) addMessageLines(area);
+  initTotpPanel(refreshSession);
+  void loadHealth();
+  setInterval(() => void loadHealth(), 30_000);
+  const farewell = sessionStorage.getItem(SIGNED_OUT_MESSAGE);
+  sessionStorage.removeItem(SIGNED_OUT_MESSAGE);
+  if (inviteCode()) {
+    only($('invite-view'));
+    $('invite-username').focus();
+    return;
+  }
+  for (const takeover of takeovers) {
+    if (await takeover.wanted().catch(() => false)) {
+      only(takeover.section);
+      takeover.enter();
+      return;
+    }
+  }
+  if (farewell !== null) return showSignIn(farewell);
+  await refreshSession();
+}
+
+void start();

@@ -1,0 +1,110 @@
+import { api } from '../api';
+import { $, el, fail, guard, onSubmit, say, when } from '../dom';
+import type { Page } from '../page';
+import { ROLES, currentUser, setSession, type SessionAnswer } from '../session';
+import { shell } from '../shell';
+import { showTotpIn } from '../totpPanel';
+
+/* Account security for everyone: 2FA, email, password, where you are signed in, notices. */
+
+interface SessionRow {
+  handle: string;
+  current: boolean;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+function renderEmail(): void {
+  const { email, emailVerified } = currentUser();
+  $('email-state').textContent = email ? `Your address: ${email} (${emailVerified ? 'confirmed' : 'not confirmed yet'}).` : 'You have not set an email address.';
+}
+
+onSubmit($<HTMLFormElement>('email-form'), async () => {
+  const email = $<HTMLInputElement>('email-address').value.trim();
+  const result = await api<{ mailConfigured: boolean; sent: boolean }>('POST', '/api/me/email', { email });
+  const form = $('email-form');
+  if (!result.mailConfigured) say(form, 'No mail server is set up: ask the owner of this home for your code');
+  else if (result.sent) say(form, `A code was sent to ${email}: enter it below`);
+  else say(form, 'The code could not be mailed: ask the owner of this home for your code');
+  $('email-code').focus();
+});
+
+onSubmit($<HTMLFormElement>('email-confirm-form'), async () => {
+  await api('POST', '/api/me/email/confirm', { code: $<HTMLInputElement>('email-code').value.trim() });
+  $<HTMLFormElement>('email-confirm-form').reset();
+  setSession(await api<SessionAnswer>('GET', '/api/session'));
+  renderEmail();
+  say($('email-confirm-form'), 'Your email address is confirmed');
+});
+
+onSubmit($<HTMLFormElement>('password-form'), async () => {
+  const next = $<HTMLInputElement>('new-password').value;
+  if (next !== $<HTMLInputElement>('new-password-again').value) throw new Error('the two new passwords are not the same');
+  await api('POST', '/api/me/password', { currentPassword: $<HTMLInputElement>('current-password').value, newPassword: next });
+  $<HTMLFormElement>('password-form').reset();
+  say($('password-form'), 'Your password is changed, and your other sessions were signed out');
+  void loadSessions();
+});
+
+const sessionsPanel = $('sessions-panel');
+
+const endSession = guard(sessionsPanel, async (s: SessionRow) => {
+  await api('DELETE', `/api/sessions/${encodeURIComponent(s.handle)}`);
+  if (s.current) return shell.signedOut('You are signed out');
+  say(sessionsPanel, 'That session is signed out');
+  return loadSessions();
+});
+
+const loadSessions = guard(sessionsPanel, async () => {
+  const { sessions } = await api<{ sessions: SessionRow[] }>('GET', '/api/sessions');
+  const list = $('sessions');
+  list.textContent = '';
+  for (const s of sessions) {
+    const what = `${s.userAgent ? s.userAgent.slice(0, 80) : 'Unknown browser'}${s.ip ? ` from ${s.ip}` : ''}`;
+    const button = el('button', { type: 'button', textContent: 'Sign out', 'aria-label': `Sign out ${s.current ? 'this device' : what}` });
+    button.addEventListener('click', () => void endSession(s));
+    list.append(el('li', {},
+      el('div', {}, s.current ? el('strong', { textContent: 'This device: ' }) : null, what,
+        el('br'), el('small', { textContent: `Signed in ${when(s.createdAt)} · last active ${when(s.lastSeenAt)} · ends ${when(s.expiresAt)}` })),
+      button));
+  }
+});
+
+$('sign-out-everywhere').addEventListener('click', guard(sessionsPanel, async () => {
+  await api('POST', '/api/sessions/sign-out-everywhere');
+  shell.signedOut('You are signed out everywhere');
+}));
+
+async function loadNotices(): Promise<void> {
+  const area = $('notices-panel');
+  try {
+    const { notices } = await api<{ notices: Array<{ at: number; message: string; read: boolean }> }>('GET', '/api/me/notices');
+    const unread = notices.filter((n) => !n.read);
+    const list = $('notices');
+    list.textContent = '';
+    for (const n of unread) list.append(el('li', {}, el('small', { textContent: `${when(n.at)}: ` }), n.message));
+    area.hidden = unread.length === 0;
+    // They are on screen now: mark them read so they do not come back next time.
+    if (unread.length) await api('POST', '/api/me/notices/read');
+  } catch (err) {
+    area.hidden = false;
+    fail(area, err);
+  }
+}
+
+export const securityPage: Page = {
+  view: 'security',
+  label: 'Security',
+  roles: ROLES,
+  section: $('security-view'),
+  enter() {
+    $('notices-panel').hidden = true;
+    showTotpIn($('security-slot'));
+    renderEmail();
+    void loadNotices();
+    void loadSessions();
+  },
+};

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Bundles the web UI (hub/ui/src/main.ts) into one minified script beside its page and
+// stylesheet, and reports what a browser downloads, raw and gzipped (a Pi serves it).
+// Usage: node scripts/build-ui.mjs [--out DIR]   (default dist/ui)
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+if (outIndex !== -1 && !args[outIndex + 1]) {
+  console.error('build-ui: --out needs a directory');
+  process.exit(2);
+}
+const out = path.resolve(outIndex === -1 ? path.join(root, 'dist', 'ui') : args[outIndex + 1]);
+mkdirSync(out, { recursive: true });
+
+await build({
+  entryPoints: [path.join(root, 'hub', 'ui', 'src', 'main.ts')],
+  outfile: path.join(out, 'app.js'),
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  // What every browser of the last few years runs, phones included.
+  target: 'es2020',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'app.css']) copyFileSync(path.join(root, 'hub', 'ui', file), path.join(out, file));
+
+const sizes = {};
+for (const file of ['index.html', 'app.css', 'app.js']) {
+  const bytes = readFileSync(path.join(out, file));
+  sizes[file] = { bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+}
+const total = Object.values(sizes).reduce((sum, s) => sum + s.gzipBytes, 0);
+writeFileSync(path.join(out, 'bundle-size.json'), `${JSON.stringify({ files: sizes, totalGzipBytes: total }, null, 2)}\n`);
+if (!process.env.npm_config_loglevel || process.env.npm_config_loglevel !== 'silent') {
+  console.log(`web UI: ${Object.entries(sizes).map(([f, s]) => `${f} ${(s.gzipBytes / 1024).toFixed(1)} KiB`).join(', ')} gzipped; ${(total / 1024).toFixed(1)} KiB in all`);
+}
