@@ -85,6 +85,36 @@ describe("web UI in Debian's Chromium", function () {
     }
   });
 
+  it('signs in with a recovery code, and after repeated wrong passwords says how long sign-in is locked', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE });
+    const page = await context.newPage();
+    try {
+      await page.goto(ui.t.base);
+      await page.fill('#username', 'owner');
+      await page.fill('#password', PASSWORDS.owner);
+      await page.click('#login-form button[type=submit]');
+      await page.click('#totp-switch');
+      await page.waitForSelector('#totp-label:has-text("Recovery code")');
+      await page.fill('#totp-code', ui.recoveryCodes[0]!);
+      await page.click('#totp-form button[type=submit]');
+      await page.waitForSelector('#nav', { state: 'visible' });
+      await page.click('#logout');
+      await page.waitForSelector('#login-view', { state: 'visible' });
+
+      for (let i = 0; i < 6; i++) {
+        await page.fill('#username', 'member');
+        await page.fill('#password', 'not the password');
+        // Each answer before the next try: the throttle counts what the hub received.
+        await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/login')), page.click('#login-form button[type=submit]')]);
+      }
+      await page.waitForSelector('#login-form p.error:has-text("try again in")');
+      const message = await page.textContent('#login-form p.error');
+      assert.match(message ?? '', /^Too many failed sign-ins .*try again in \d+ minutes?/, String(message));
+    } finally {
+      await context.close();
+    }
+  });
+
   it('every page passes axe-core (no serious or critical WCAG 2.1 AA findings) at phone and desktop size', async () => {
     for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
       const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });

@@ -25,6 +25,8 @@ export interface PairedCamera {
 export interface UiHub {
   t: TestHub;
   totpSeed: string;
+  /** The owner's recovery codes, from enrolling. */
+  recoveryCodes: string[];
   /** Signs `user` in at the hub's page; the owner also types a TOTP code from oathtool. */
   signInAs(page: Page, user: UiUser): Promise<void>;
   /** Pairs a simulated camera through a pairing window opened on the hub's database. */
@@ -45,6 +47,7 @@ export async function startUiHub(dir: string): Promise<UiHub> {
   const totpSeed: string = (await call(t.base, 'POST', '/api/me/totp', { headers: owner.headers })).json().secret;
   const confirmed = await call(t.base, 'POST', '/api/me/totp/confirm', { body: JSON.stringify({ code: oathtool(totpSeed, t.clock.t) }), headers: { ...owner.headers, ...JSON_HEADERS } });
   assert.equal(confirmed.status, 200, confirmed.body.toString());
+  const recoveryCodes: string[] = confirmed.json().recoveryCodes;
   // The next code, not the one just used (codes are single-use).
   t.clock.advance(30_000);
   const cameras: HubClient[] = [];
@@ -52,6 +55,7 @@ export async function startUiHub(dir: string): Promise<UiHub> {
   return {
     t,
     totpSeed,
+    recoveryCodes,
     async signInAs(page, user) {
       await page.goto(t.base);
       await page.fill('#username', user);
