@@ -1,19 +1,25 @@
 import type { Logger } from '../common/logger';
+import { createSystemdNotifier } from '../common/systemdNotify';
 
 /**
  * Runs a service until SIGINT/SIGTERM, then stops it within a deadline. A second signal,
  * or a stop that hangs, exits at once: the data on disk is always consistent. The handlers
  * are in place before start-up, so a stop asked for while starting (systemd restarting a
  * unit) waits for the start and then stops cleanly instead of killing it half-way.
+ * Under systemd (Type=notify) READY=1 goes out once start() has finished — the service
+ * serves — with the status line start() returns, and the watchdog is pinged until the stop.
  */
-export async function runService(log: Logger, start: () => Promise<void>, stop: () => Promise<void>, deadlineMs = 15_000): Promise<void> {
-  let started: Promise<void> = Promise.resolve();
+export async function runService(log: Logger, start: () => Promise<void | string>, stop: () => Promise<void>, deadlineMs = 15_000): Promise<void> {
+  const systemd = createSystemdNotifier(log);
+  let started: Promise<void | string> = Promise.resolve();
+  let stopping = false;
   const done = new Promise<void>((resolve) => {
-    let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(130);
       stopping = true;
       log.info({ signal }, 'stopping');
+      systemd.stopWatchdog();
+      systemd.stopping();
       const timer = setTimeout(() => {
         log.error('stop took too long; exiting');
         process.exit(1);
@@ -29,6 +35,10 @@ export async function runService(log: Logger, start: () => Promise<void>, stop: 
     process.on('SIGTERM', onSignal);
   });
   started = start();
-  await started;
+  const status = await started;
+  if (!stopping) {
+    systemd.ready(status || undefined);
+    systemd.startWatchdog();
+  }
   await done;
 }

@@ -1,0 +1,183 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseServiceAccount } from '../../common/serviceAccount';
+import { REPO_DIR } from '../helpers/repo';
+import { useTempDir } from '../helpers/tmp';
+
+/*
+ * systemd/install.sh --root DIR: the whole installation into a temp tree, with systemd's
+ * own tools (systemd-sysusers, systemd-tmpfiles, systemctl --root) doing the work they do
+ * on a Pi. The program installed is a small stand-in checkout, so the test stays quick.
+ */
+
+const REPO = REPO_DIR;
+const INSTALL = path.join(REPO, 'systemd', 'install.sh');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function install(...args: string[]): Run {
+  const r = spawnSync('sh', [INSTALL, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A built checkout in miniature: what install.sh copies. */
+function fakeCheckout(dir: string): string {
+  const from = path.join(dir, 'checkout');
+  for (const d of ['bin', 'dist/cli', 'node_modules/some-lib', 'docs']) mkdirSync(path.join(from, d), { recursive: true });
+  writeFileSync(path.join(from, 'package.json'), '{"name":"porchlight"}\n');
+  writeFileSync(path.join(from, 'bin/porchlight.js'), '#!/usr/bin/env node\n');
+  writeFileSync(path.join(from, 'dist/cli/main.js'), 'exports.main = async () => {};\n');
+  writeFileSync(path.join(from, 'node_modules/some-lib/index.js'), '\n');
+  writeFileSync(path.join(from, 'docs/install.md'), '# install\n');
+  return from;
+}
+
+/** Every path in the tree with its type, mode, owner and link target: what "the same tree" means. */
+function snapshot(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    const st = lstatSync(path.join(root, rel));
+    const link = st.isSymbolicLink() ? ` -> ${readlinkSync(path.join(root, rel))}` : '';
+    out.push(`${rel} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}${link}`);
+    if (st.isDirectory()) for (const e of readdirSync(path.join(root, rel)).sort()) walk(path.join(rel, e));
+  };
+  walk('.');
+  // The lock file sysusers leaves is not part of the installation.
+  return out.filter((l) => !l.startsWith('etc/.pwd.lock'));
+}
+
+function mode(file: string): string {
+  return (lstatSync(file).mode & 0o7777).toString(8);
+}
+
+function owner(file: string): string {
+  const st = lstatSync(file);
+  return `${st.uid}:${st.gid}`;
+}
+
+describe('systemd/install.sh', function () {
+  this.timeout(120_000);
+  const tmp = useTempDir('porchlight-install-');
+
+  before(function () {
+    const missing = ['systemd-sysusers', 'systemd-tmpfiles', 'systemctl'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+    if (missing.length > 0 || process.getuid?.() !== 0) {
+      console.log(`      skipped: install.sh needs root and systemd's tools (${missing.length ? `missing ${missing.join(', ')}` : 'not root'})`);
+      this.skip();
+    }
+  });
+
+  it('--root installs the whole tree: program, account, config, secrets, data directories and enabled units', () => {
+    const root = path.join(tmp.dir, 'root');
+    const r = install('--root', root, '--from', fakeCheckout(tmp.dir));
+    assert.equal(r.status, 0, r.stderr);
+
+    const passwd = readFileSync(path.join(root, 'etc/passwd'), 'utf8');
+    const account = parseServiceAccount(passwd, readFileSync(path.join(root, 'etc/group'), 'utf8'), 'porchlight');
+    assert.ok(account, 'the porchlight user exists');
+    assert.match(passwd, /^porchlight:x:\d+:\d+:[^:]*:\/var\/lib\/porchlight:\/usr\/sbin\/nologin$/m);
+    assert.deepEqual([...account.groups].sort(), ['gpio', 'porchlight', 'video']);
+    const svc = `${account.uid}:${account.gid}`;
+
+    const at = (p: string) => path.join(root, p);
+    const expected: Array<[string, string, string]> = [
+      ['etc/porchlight', '750', `0:${account.gid}`],
+      ['etc/porchlight/porchlight.yaml', '640', `0:${account.gid}`],
+      ['etc/porchlight/agents', '750', `0:${account.gid}`],
+      ['etc/porchlight/secrets', '700', svc],
+      ['var/lib/porchlight', '750', svc],
+      ['var/lib/porchlight/hub', '700', svc],
+      ['var/lib/porchlight/agents', '750', svc],
+      ['opt/porchlight/bin/porchlight.js', '755', '0:0'],
+      ['opt/porchlight/dist/cli/main.js', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight-hub.service', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight-agent@.service', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight-relay.service', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight.target', '644', '0:0'],
+      ['usr/local/lib/sysusers.d/porchlight.conf', '644', '0:0'],
+      ['usr/local/lib/tmpfiles.d/porchlight.conf', '644', '0:0'],
+    ];
+    for (const [p, m, o] of expected) {
+      assert.ok(existsSync(at(p)), `${p} exists`);
+      assert.equal(mode(at(p)), m, `${p} mode`);
+      assert.equal(owner(at(p)), o, `${p} owner`);
+    }
+    assert.equal(readlinkSync(at('usr/local/bin/porchlight')), '/opt/porchlight/bin/porchlight.js');
+    assert.match(readFileSync(at('etc/porchlight/porchlight.yaml'), 'utf8'), /^dataDir: \/var\/lib\/porchlight\/hub$/m);
+    assert.equal(readlinkSync(at('etc/systemd/system/multi-user.target.wants/porchlight.target')), '/usr/local/lib/systemd/system/porchlight.target');
+    assert.deepEqual(readdirSync(at('etc/systemd/system/porchlight.target.wants')).sort(), ['porchlight-hub.service', 'porchlight-relay.service']);
+
+    assert.match(r.stdout, /skipping system packages \(--root\)/);
+    assert.match(r.stdout, /https:\/\/[^\s/]+\//, 'prints the setup URL');
+    assert.match(r.stdout, /sudo -u porchlight porchlight setup code/);
+  });
+
+  it('is idempotent: a second run leaves the same tree, keeps an edited config and repairs secret modes', () => {
+    const root = path.join(tmp.dir, 'root');
+    const from = fakeCheckout(tmp.dir);
+    assert.equal(install('--root', root, '--from', from).status, 0);
+    const config = path.join(root, 'etc/porchlight/porchlight.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8') + '# edited by the installer\n');
+    const before = snapshot(root);
+    const secret = path.join(root, 'etc/porchlight/secrets/smtp-password');
+    writeFileSync(secret, 'hunter2\n');
+    chmodSync(secret, 0o644);
+
+    const again = install('--root', root, '--from', from);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /kept \/etc\/porchlight\/porchlight.yaml/);
+    assert.match(readFileSync(config, 'utf8'), /# edited by the installer/);
+    assert.deepEqual(snapshot(root).filter((l) => !l.startsWith('etc/porchlight/secrets/smtp-password')), before);
+    const account = parseServiceAccount(readFileSync(path.join(root, 'etc/passwd'), 'utf8'), '', 'porchlight')!;
+    assert.equal(mode(secret), '600');
+    assert.equal(owner(secret), `${account.uid}:${account.gid}`);
+    assert.equal(readFileSync(path.join(root, 'etc/passwd'), 'utf8').match(/^porchlight:/gm)?.length, 1, 'one user, not two');
+  });
+
+  it('--uninstall removes services and program but keeps config and recordings; --purge removes those too', () => {
+    const root = path.join(tmp.dir, 'root');
+    assert.equal(install('--root', root, '--from', fakeCheckout(tmp.dir)).status, 0);
+    writeFileSync(path.join(root, 'etc/porchlight/agents/frontdoor.yaml'), 'agent: {name: frontdoor, source: "rtsp://10.0.0.5/s"}\n');
+    const enable = spawnSync('systemctl', [`--root=${root}`, 'enable', 'porchlight-agent@frontdoor.service'], { encoding: 'utf8' });
+    assert.equal(enable.status, 0, enable.stderr);
+    writeFileSync(path.join(root, 'var/lib/porchlight/hub/hub.db'), 'the household\'s clip index');
+
+    const un = install('--root', root, '--uninstall');
+    assert.equal(un.status, 0, un.stderr);
+    for (const gone of ['opt/porchlight', 'usr/local/bin/porchlight', 'usr/local/lib/systemd/system/porchlight-hub.service', 'usr/local/lib/systemd/system/porchlight-agent@.service', 'usr/local/lib/sysusers.d/porchlight.conf', 'etc/systemd/system/porchlight.target.wants', 'etc/systemd/system/multi-user.target.wants/porchlight.target']) {
+      assert.ok(!existsSync(path.join(root, gone)) && !isLink(path.join(root, gone)), `${gone} removed`);
+    }
+    assert.equal(readFileSync(path.join(root, 'var/lib/porchlight/hub/hub.db'), 'utf8'), 'the household\'s clip index');
+    assert.ok(existsSync(path.join(root, 'etc/porchlight/agents/frontdoor.yaml')));
+    assert.match(un.stdout, /Kept \/etc\/porchlight/);
+
+    const purge = install('--root', root, '--purge');
+    assert.equal(purge.status, 0, purge.stderr);
+    assert.ok(!existsSync(path.join(root, 'var/lib/porchlight')));
+    assert.ok(!existsSync(path.join(root, 'etc/porchlight')));
+  });
+
+  it('refuses a checkout that is not built, and changes nothing', () => {
+    const root = path.join(tmp.dir, 'root');
+    const from = path.join(tmp.dir, 'unbuilt');
+    mkdirSync(from);
+    const r = install('--root', root, '--from', from);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /is not built: run "npm ci && npm run build"/);
+    assert.ok(!existsSync(path.join(root, 'etc/porchlight')));
+  });
+});
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

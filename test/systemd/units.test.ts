@@ -1,0 +1,121 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { REPO_DIR } from '../helpers/repo';
+import { useTempDir } from '../helpers/tmp';
+
+/*
+ * The unit files as systemd itself reads them: `systemd-analyze verify` and
+ * `systemd-analyze security --offline`, in a temp tree that stands in for / (--root) so
+ * that nothing needs to be installed on the machine running the tests.
+ */
+
+const REPO = REPO_DIR;
+const SYSTEMD_DIR = path.join(REPO, 'systemd');
+const UNITS = ['porchlight.target', 'porchlight-hub.service', 'porchlight-relay.service', 'porchlight-agent@.service'];
+const SERVICES = ['porchlight-hub.service', 'porchlight-relay.service', 'porchlight-agent@frontdoor.service'];
+
+function unit(name: string): string {
+  return readFileSync(path.join(SYSTEMD_DIR, name), 'utf8');
+}
+
+/** Every value of a directive in a unit file, in order. */
+function values(text: string, key: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
+}
+
+/** A tree with systemd's own units, Porchlight's units, and the program they start. */
+function makeRoot(dir: string): string {
+  const root = path.join(dir, 'root');
+  mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
+  cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+  mkdirSync(path.join(root, 'usr/local/lib/systemd/system'), { recursive: true });
+  for (const u of UNITS) cpSync(path.join(SYSTEMD_DIR, u), path.join(root, 'usr/local/lib/systemd/system', u));
+  mkdirSync(path.join(root, 'opt/porchlight/bin'), { recursive: true });
+  writeFileSync(path.join(root, 'opt/porchlight/bin/porchlight.js'), '#!/usr/bin/env node\n');
+  chmodSync(path.join(root, 'opt/porchlight/bin/porchlight.js'), 0o755);
+  return root;
+}
+
+/** The exposure figures docs/install.md records, by unit. */
+function documentedExposure(): Map<string, number> {
+  const doc = readFileSync(path.join(REPO, 'docs', 'install.md'), 'utf8');
+  const out = new Map<string, number>();
+  for (const m of doc.matchAll(/^\|\s*`(porchlight-[^`]+\.service)`\s*\|\s*([\d.]+)\s*\|/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+describe('systemd units', function () {
+  this.timeout(120_000);
+  const tmp = useTempDir('porchlight-units-');
+
+  before(function () {
+    if (spawnSync('systemd-analyze', ['--version']).status !== 0 || !existsSync('/usr/lib/systemd/system/sysinit.target')) {
+      console.log('      skipped: systemd-analyze or systemd\'s own units are not on this machine');
+      this.skip();
+    }
+  });
+
+  it('pass systemd-analyze verify, with no warning about any Porchlight unit', () => {
+    const root = makeRoot(tmp.dir);
+    for (const u of ['porchlight.target', ...SERVICES]) {
+      const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, u], { encoding: 'utf8' });
+      const about = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('porchlight'));
+      assert.equal(r.status, 0, `${u}: ${r.stderr}`);
+      // verify exits 0 even for an unknown or misspelt directive: it only warns.
+      assert.deepEqual(about, [], `${u}: ${about.join('\n')}`);
+    }
+  });
+
+  it('have the exposure docs/install.md records, each at most 2.0 ("OK")', () => {
+    const root = makeRoot(tmp.dir);
+    const documented = documentedExposure();
+    for (const u of SERVICES) {
+      const out = execFileSync('systemd-analyze', ['security', '--offline=true', `--root=${root}`, '--no-pager', u], { encoding: 'utf8' });
+      const m = /Overall exposure level for \S+: ([\d.]+)/.exec(out);
+      assert.ok(m, out);
+      const exposure = Number(m[1]);
+      assert.ok(exposure <= 2.0, `${u}: exposure ${exposure}`);
+      assert.equal(documented.get(u), exposure, `docs/install.md records ${documented.get(u)} for ${u}, systemd-analyze says ${exposure}`);
+    }
+  });
+
+  it('are notify services with a watchdog, restart limits, and agents and relay ordered after the hub', () => {
+    for (const u of UNITS.filter((x) => x.endsWith('.service'))) {
+      const text = unit(u);
+      assert.deepEqual(values(text, 'Type'), ['notify'], u);
+      assert.deepEqual(values(text, 'NotifyAccess'), ['all'], `${u}: systemd-notify is a child of the service`);
+      assert.equal(values(text, 'WatchdogSec').length, 1, u);
+      assert.deepEqual(values(text, 'Restart'), ['on-failure'], u);
+      assert.ok(values(text, 'StartLimitBurst').length === 1 && values(text, 'StartLimitIntervalSec').length === 1, u);
+      assert.deepEqual(values(text, 'PartOf'), ['porchlight.target'], u);
+      assert.deepEqual(values(text, 'User'), ['porchlight'], u);
+    }
+    for (const u of ['porchlight-relay.service', 'porchlight-agent@.service']) {
+      assert.ok(values(unit(u), 'After').join(' ').split(/\s+/).includes('porchlight-hub.service'), u);
+      // Ordered, not bound: a hub restart must not stop a camera recording into its spool.
+      assert.ok(!/^(Requires|BindsTo)=.*porchlight-hub/m.test(unit(u)), u);
+    }
+  });
+
+  it('give capabilities and devices only where needed', () => {
+    const hub = unit('porchlight-hub.service');
+    assert.deepEqual(values(hub, 'CapabilityBoundingSet'), ['CAP_NET_BIND_SERVICE']);
+    for (const u of ['porchlight-relay.service', 'porchlight-agent@.service']) assert.deepEqual(values(unit(u), 'CapabilityBoundingSet'), [''], u);
+    const agent = unit('porchlight-agent@.service');
+    assert.deepEqual(values(agent, 'DeviceAllow'), ['char-video4linux rw', 'char-gpiochip rw']);
+    assert.deepEqual(values(agent, 'DevicePolicy'), ['closed']);
+    for (const u of ['porchlight-hub.service', 'porchlight-relay.service']) assert.deepEqual(values(unit(u), 'PrivateDevices'), ['yes'], u);
+    for (const u of UNITS.filter((x) => x.endsWith('.service'))) {
+      const text = unit(u);
+      for (const [k, v] of [['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['NoNewPrivileges', 'yes']]) assert.deepEqual(values(text, k!), [v], `${u} ${k}`);
+      assert.ok(values(text, 'SystemCallFilter').includes('@system-service'), u);
+      assert.ok(values(text, 'ReadWritePaths')[0]!.startsWith('/var/lib/porchlight/'), u);
+      assert.equal(values(text, 'MemoryMax').length, 1, u);
+    }
+  });
+});
