@@ -1,0 +1,74 @@
+/*
+ * The MIME type a browser's Media Source Extensions need for a stream, read from the MP4
+ * init segment itself (the avcC box of the first video track) rather than assumed: a
+ * camera that copies its own H.264 may use any profile and level, and a browser refuses a
+ * SourceBuffer whose codec string does not match what it is then fed.
+ */
+
+export class Mp4CodecError extends Error {}
+
+interface Box {
+  type: string;
+  /** Offset of the box's payload (after its header). */
+  body: number;
+  end: number;
+}
+
+function boxesIn(buf: Buffer, start: number, end: number): Box[] {
+  const out: Box[] = [];
+  let offset = start;
+  while (end - offset >= 8) {
+    let size = buf.readUInt32BE(offset);
+    const type = buf.toString('latin1', offset + 4, offset + 8);
+    let header = 8;
+    if (size === 1) {
+      if (end - offset < 16) break;
+      size = Number(buf.readBigUInt64BE(offset + 8));
+      header = 16;
+    } else if (size === 0) {
+      size = end - offset;
+    }
+    if (size < header || offset + size > end) throw new Mp4CodecError(`the init segment has a malformed "${type}" box`);
+    out.push({ type, body: offset + header, end: offset + size });
+    offset += size;
+  }
+  return out;
+}
+
+function child(buf: Buffer, parent: Box, type: string, skip = 0): Box | undefined {
+  return boxesIn(buf, parent.body + skip, parent.end).find((b) => b.type === type);
+}
+
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** VisualSampleEntry fields before its child boxes (ISO/IEC 14496-12 §12.1.3). */
+const VISUAL_SAMPLE_ENTRY_BYTES = 78;
+
+/** `avc1.PPCCLL` (profile, constraint flags, level) of the first H.264 video track. */
+export function avcCodecString(init: Buffer): string {
+  const root: Box = { type: 'root', body: 0, end: init.length };
+  const moov = child(init, root, 'moov');
+  if (!moov) throw new Mp4CodecError('the init segment has no moov box');
+  for (const trak of boxesIn(init, moov.body, moov.end).filter((b) => b.type === 'trak')) {
+    const mdia = child(init, trak, 'mdia');
+    const hdlr = mdia && child(init, mdia, 'hdlr');
+    // hdlr: version/flags (4), pre_defined (4), handler_type (4).
+    if (!mdia || !hdlr || hdlr.end - hdlr.body < 12 || init.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== 'vide') continue;
+    const minf = child(init, mdia, 'minf');
+    const stbl = minf && child(init, minf, 'stbl');
+    // stsd: version/flags (4), entry_count (4), then the sample entries.
+    const stsd = stbl && child(init, stbl, 'stsd');
+    const entry = stsd && boxesIn(init, stsd.body + 8, stsd.end)[0];
+    if (!entry) throw new Mp4CodecError('the video track has no sample description');
+    if (entry.type !== 'avc1' && entry.type !== 'avc3') throw new Mp4CodecError(`the video is "${entry.type}", not H.264: live view needs H.264`);
+    const avcC = child(init, entry, 'avcC', VISUAL_SAMPLE_ENTRY_BYTES);
+    if (!avcC || avcC.end - avcC.body < 4) throw new Mp4CodecError('the H.264 track has no avcC configuration');
+    return `${entry.type}.${hex2(init.readUInt8(avcC.body + 1))}${hex2(init.readUInt8(avcC.body + 2))}${hex2(init.readUInt8(avcC.body + 3))}`;
+  }
+  throw new Mp4CodecError('the init segment has no video track');
+}
+
+/** What `MediaSource.isTypeSupported` and `addSourceBuffer` take, e.g. `video/mp4; codecs="avc1.64001f"`. */
+export function liveMimeType(init: Buffer): string {
+  return `video/mp4; codecs="${avcCodecString(init)}"`;
+}
