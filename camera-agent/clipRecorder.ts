@@ -61,7 +61,7 @@ export class ClipRecorder {
   private armed: boolean;
 
   constructor(
-    private readonly settings: RecorderSettings,
+    private settings: RecorderSettings,
     private readonly spoolDir: string,
     private readonly deviceId: string,
     private readonly footagePublicKey: Uint8Array,
@@ -85,6 +85,14 @@ export class ClipRecorder {
       if (this.opening) this.endWhenOpen = true;
       else this.endClip('privacy mode');
     }
+  }
+
+  /**
+   * New clip settings from the hub, from the next fragment on: a clip in progress keeps what
+   * it recorded and ends by the new rules. Arming stays with setArmed.
+   */
+  configure(next: Omit<RecorderSettings, 'armed'>): void {
+    this.settings = { ...next, armed: this.settings.armed };
   }
 
   /** A new ffmpeg run: stream time restarts, so any open clip ends here. */

@@ -1,9 +1,19 @@
+import { normaliseFingerprint } from '../common/pairingUri';
+import { fetchPinnedHubCa } from './hubCaProbe';
 import { pairWithHub } from './hubClient';
 import { saveIdentity, type AgentIdentity } from './identity';
 
-/** Pairs with the hub and stores the identity (device id, token, pinned CA) in the agent's data dir. */
-export async function pairCamera(dataDir: string, hubUrl: string, code: string, name: string): Promise<AgentIdentity> {
-  const paired = await pairWithHub(hubUrl, code.trim(), name);
+/**
+ * Pairs with the hub and stores the identity (device id, token, pinned CA) in the agent's
+ * data dir. With `caFingerprint` (from a pairing link) the hub must prove it holds that CA
+ * before the code is sent; without it the first hub that answers is trusted.
+ */
+export async function pairCamera(dataDir: string, hubUrl: string, code: string, name: string, caFingerprint?: string): Promise<AgentIdentity> {
+  const pinned = caFingerprint ? await fetchPinnedHubCa(hubUrl, caFingerprint) : undefined;
+  const paired = await pairWithHub(hubUrl, code.trim(), name, pinned);
+  if (caFingerprint && normaliseFingerprint(paired.caFingerprint) !== normaliseFingerprint(caFingerprint)) {
+    throw new Error('the hub answered with a CA other than the one in the pairing link: not paired');
+  }
   const identity: AgentIdentity = {
     deviceId: paired.deviceId,
     token: paired.token,

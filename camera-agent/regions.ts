@@ -4,6 +4,7 @@
  */
 
 import type { Polygon } from '../common/config';
+import { pointInPolygon as inside } from '../common/polygon';
 
 /** A moving region; coordinates and area are fractions of the frame. */
 export interface Region {
@@ -74,16 +75,6 @@ export function findRegions(
     });
   }
   return regions.sort((a, b) => b.area - a.area);
-}
-
-function inside(polygon: Polygon, x: number, y: number): boolean {
-  let hit = false;
-  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
-    const [xi, yi] = polygon[i]!;
-    const [xj, yj] = polygon[j]!;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) hit = !hit;
-  }
-  return hit;
 }
 
 /**

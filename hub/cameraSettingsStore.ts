@@ -1,0 +1,56 @@
+import type { DB } from '../common/database';
+import { checkCameraSettings, type CameraSettings, type CameraSettingsMessage } from '../common/cameraSettings';
+
+/*
+ * Each camera's saved settings, one JSON row per camera with a version that goes up on
+ * every save. A camera without a row runs on its own config file until someone saves.
+ */
+
+export interface StoredCameraSettings extends CameraSettingsMessage {
+  updatedBy: string;
+}
+
+export class StaleSettingsError extends Error {
+  constructor(readonly current: number) {
+    super(`these settings were changed meanwhile (now version ${current}): reload them and make your change again`);
+  }
+}
+
+interface Row {
+  settings: string;
+  version: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export function getCameraSettings(db: DB, deviceId: string): StoredCameraSettings | null {
+  const row = db.prepare('SELECT settings, version, updated_at, updated_by FROM camera_settings WHERE device_id = ?').get(deviceId) as Row | undefined;
+  if (!row) return null;
+  // Rows are only ever written checked; a row that no longer passes (bounds tightened in a
+  // later release) is treated as never saved rather than pushed to a camera that would refuse it.
+  const checked = checkCameraSettings(JSON.parse(row.settings));
+  if (!checked.ok) return null;
+  return { settings: checked.settings, version: row.version, updatedAt: row.updated_at, updatedBy: row.updated_by };
+}
+
+/**
+ * Saves checked settings. With `expectedVersion` (0: never saved) the save is refused when
+ * someone else saved in between, so two people editing zones do not silently undo each other.
+ */
+export function saveCameraSettings(db: DB, deviceId: string, settings: CameraSettings, by: string, now: number, expectedVersion?: number): StoredCameraSettings {
+  return db.transaction((): StoredCameraSettings => {
+    const current = (db.prepare('SELECT version FROM camera_settings WHERE device_id = ?').get(deviceId) as { version: number } | undefined)?.version ?? 0;
+    if (expectedVersion !== undefined && expectedVersion !== current) throw new StaleSettingsError(current);
+    const version = current + 1;
+    db.prepare(
+      `INSERT INTO camera_settings (device_id, settings, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(device_id) DO UPDATE SET settings = excluded.settings, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    ).run(deviceId, JSON.stringify(settings), version, now, by);
+    return { settings, version, updatedAt: now, updatedBy: by };
+  })();
+}
+
+/** What the camera is sent: the settings and their version, not who saved them. */
+export function settingsMessage(stored: StoredCameraSettings): CameraSettingsMessage {
+  return { version: stored.version, updatedAt: stored.updatedAt, settings: stored.settings };
+}

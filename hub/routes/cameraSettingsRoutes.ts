@@ -1,0 +1,113 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { checkCameraSettings, defaultCameraSettings, SETTING_LIMITS, type CameraSettings } from '../../common/cameraSettings';
+import { getCameraSettings, saveCameraSettings, settingsMessage, StaleSettingsError, type StoredCameraSettings } from '../cameraSettingsStore';
+import { getDevice } from '../devices';
+import { HttpError } from '../httpError';
+import { type HubServices, type RouteDef, actorOf, auditor } from '../routeTable';
+import { DEVICE_ROLES } from '../users';
+
+/*
+ * A camera's detection and recording settings, for the people who manage devices (owner,
+ * installer). A save is checked whole (common/cameraSettings.ts), stored, audited and
+ * pushed to the camera at once; a camera that is offline gets it when its channel opens.
+ */
+
+const Strict = { additionalProperties: false } as const;
+const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+// Shapes only: bounds and geometry are checked by checkCameraSettings, whose messages name the setting.
+const Shapes = Type.Array(Type.Array(Type.Array(Type.Number(), { maxItems: 8 }), { maxItems: 256 }), { maxItems: 64 });
+const SettingsBody = Type.Object(
+  {
+    version: Type.Optional(Type.Integer({ minimum: 0, description: 'The version these changes were made on (0: never saved); refused with 409 when someone saved since' })),
+    sensitivity: Type.Optional(Type.Number({ description: '1 (only large, clear motion) … 10 (the faintest change)' })),
+    minObjectSize: Type.Optional(Type.Number({ description: 'Smallest moving object that counts, as a fraction of the frame' })),
+    clipSeconds: Type.Optional(Type.Number({ description: 'Longest clip, seconds' })),
+    retriggerSeconds: Type.Optional(Type.Number({ description: 'Motion this soon after the last event is the same alert, seconds' })),
+    endEarly: Type.Optional(Type.Boolean({ description: 'End the clip when motion stops (after the post-roll)' })),
+    preRollSeconds: Type.Optional(Type.Number()),
+    postRollSeconds: Type.Optional(Type.Number()),
+    zones: Type.Optional(Shapes),
+    ignoreMasks: Type.Optional(Shapes),
+  },
+  { ...Strict, description: 'Settings left out keep their current value' },
+);
+
+export interface CameraSettingsView {
+  deviceId: string;
+  name: string;
+  online: boolean;
+  /** False until someone saves: the camera then runs on its own config file and these are the defaults. */
+  saved: boolean;
+  version: number;
+  updatedAt: number | null;
+  updatedBy: string | null;
+  settings: CameraSettings;
+  limits: typeof SETTING_LIMITS;
+}
+
+export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
+  const { db } = svc;
+  const audit = auditor(svc);
+  const managers = { kind: 'user', roles: DEVICE_ROLES } as const;
+  const cameraOrThrow = (id: string) => {
+    const device = getDevice(db, id);
+    if (!device) throw new HttpError(404, 'NO_SUCH_DEVICE', 'no such camera');
+    return device;
+  };
+  const view = (device: { id: string; name: string }, stored: StoredCameraSettings | null): CameraSettingsView => ({
+    deviceId: device.id,
+    name: device.name,
+    online: svc.channels.isOnline(device.id),
+    saved: stored !== null,
+    version: stored?.version ?? 0,
+    updatedAt: stored?.updatedAt ?? null,
+    updatedBy: stored?.updatedBy ?? null,
+    settings: stored?.settings ?? defaultCameraSettings(),
+    limits: SETTING_LIMITS,
+  });
+
+  return [
+    {
+      method: 'GET',
+      url: '/api/cameras/:id/settings',
+      access: managers,
+      summary: "A camera's detection and recording settings, with their bounds",
+      schema: { params: CameraParams },
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof CameraParams>;
+        return view(cameraOrThrow(id), getCameraSettings(db, id));
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/api/cameras/:id/settings',
+      access: managers,
+      summary: "Change a camera's settings (sensitivity, object size, clip length, retrigger, pre/post-roll, zones, ignore masks); pushed to it at once",
+      schema: { params: CameraParams, body: SettingsBody },
+      bodyLimit: 64 * 1024,
+      handler: async (req) => {
+        const { id } = req.params as Static<typeof CameraParams>;
+        const device = cameraOrThrow(id);
+        const { version, ...changes } = req.body as Static<typeof SettingsBody>;
+        const before = getCameraSettings(db, id);
+        const base = before?.settings ?? defaultCameraSettings();
+        const checked = checkCameraSettings({ ...base, ...changes });
+        if (!checked.ok) throw new HttpError(400, 'BAD_SETTING', checked.message, { field: checked.field });
+        let stored: StoredCameraSettings;
+        try {
+          stored = saveCameraSettings(db, id, checked.settings, actorOf(req), svc.now(), version);
+        } catch (err) {
+          if (err instanceof StaleSettingsError) throw new HttpError(409, 'SETTINGS_CHANGED', err.message, { version: err.current });
+          throw err;
+        }
+        const changed = (Object.keys(checked.settings) as Array<keyof CameraSettings>).filter((k) => JSON.stringify(checked.settings[k]) !== JSON.stringify(base[k]));
+        const delivered = svc.channels.push(id, 'settings', settingsMessage(stored)) > 0;
+        audit(req, 'camera.settings_changed', {
+          target: `device:${id}`,
+          detail: { version: stored.version, changed, zones: stored.settings.zones.length, ignoreMasks: stored.settings.ignoreMasks.length, delivered },
+        });
+        return { ...view(device, stored), delivered };
+      },
+    },
+  ];
+}

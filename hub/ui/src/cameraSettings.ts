@@ -1,0 +1,219 @@
+import { api, ApiError } from './api';
+import { el, onSubmit, panel, say } from './dom';
+import { ago } from './format';
+import { ZoneEditor, type Point, type ZoneLimits } from './zoneEditor';
+
+/*
+ * One camera's settings: what counts as motion (sensitivity, smallest object, zones and ignore
+ * masks drawn on its picture) and how clips are cut (length, retrigger, pre/post-roll, ending
+ * early). The bounds come from the hub, which has them from the camera's own config schema.
+ */
+
+interface Bound {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+interface Settings {
+  sensitivity: number;
+  minObjectSize: number;
+  clipSeconds: number;
+  retriggerSeconds: number;
+  endEarly: boolean;
+  preRollSeconds: number;
+  postRollSeconds: number;
+  zones: Point[][];
+  ignoreMasks: Point[][];
+}
+
+type NumberKey = 'sensitivity' | 'minObjectSize' | 'clipSeconds' | 'retriggerSeconds' | 'preRollSeconds' | 'postRollSeconds';
+
+interface SettingsView {
+  deviceId: string;
+  name: string;
+  online: boolean;
+  saved: boolean;
+  version: number;
+  updatedAt: number | null;
+  updatedBy: string | null;
+  settings: Settings;
+  limits: { bounds: Record<NumberKey, Bound> } & ZoneLimits;
+  delivered?: boolean;
+}
+
+export interface CameraRef {
+  id: string;
+  name: string;
+}
+
+/** Four decimals at most: 0.25 % stays 0.25, not 0.25000000000000006. */
+const tidy = (n: number): number => Math.round(n * 10000) / 10000;
+
+/** How each number is shown: its label, its hint, and the factor between the page and the API. */
+const FIELDS: Array<{ key: NumberKey; label: string; hint: (b: Bound) => string; scale: number; step: number }> = [
+  { key: 'sensitivity', label: 'Sensitivity', hint: (b) => `${b.min} = only large, clear motion; ${b.max} = the faintest change.`, scale: 1, step: 1 },
+  { key: 'minObjectSize', label: 'Smallest object (% of the picture)', hint: (b) => `Moving things smaller than this are ignored: ${tidy(b.min * 100)}% to ${tidy(b.max * 100)}%. A person across a driveway is about 1%.`, scale: 100, step: 0.01 },
+  { key: 'clipSeconds', label: 'Clip length (seconds)', hint: (b) => `${b.min} to ${b.max}. Longer motion goes on in a new clip.`, scale: 1, step: 1 },
+  { key: 'retriggerSeconds', label: 'Retrigger time (seconds)', hint: (b) => `${b.min} to ${b.max}. Motion this soon after the last is recorded but sends no new alert.`, scale: 1, step: 1 },
+  { key: 'preRollSeconds', label: 'Pre-roll (seconds)', hint: (b) => `${b.min} to ${b.max}. Video kept from before the motion started.`, scale: 1, step: 0.5 },
+  { key: 'postRollSeconds', label: 'Post-roll (seconds)', hint: (b) => `${b.min} to ${b.max}. Video kept after the motion stopped.`, scale: 1, step: 0.5 },
+];
+
+export class CameraSettingsPanel {
+  readonly element: HTMLDivElement;
+  private readonly heading: HTMLHeadingElement;
+  private readonly state: HTMLParagraphElement;
+  private readonly form: HTMLFormElement;
+  private readonly inputs = new Map<NumberKey, HTMLInputElement>();
+  private readonly hints = new Map<NumberKey, HTMLParagraphElement>();
+  private readonly endEarly: HTMLInputElement;
+  private readonly zones: ZoneEditor;
+  private readonly pictureNote: HTMLParagraphElement;
+  private readonly refresh: HTMLButtonElement;
+  private camera: CameraRef | null = null;
+  private version = 0;
+  private picture = false;
+  private loadSeq = 0;
+
+  constructor(private readonly onClose: () => void) {
+    this.heading = el('h3', { tabIndex: -1, id: 'camera-settings-title' });
+    this.state = el('p', { className: 'muted', id: 'camera-settings-state' });
+    const numbers = el('fieldset', {}, el('legend', { textContent: 'Motion and clips' }));
+    for (const f of FIELDS) {
+      const id = `cs-${f.key}`;
+      const input = el('input', { type: 'number', id, name: f.key, required: true, step: f.step, inputMode: f.step < 1 ? 'decimal' : 'numeric', 'aria-describedby': `${id}-hint` });
+      const hint = el('p', { className: 'muted', id: `${id}-hint` });
+      this.inputs.set(f.key, input);
+      this.hints.set(f.key, hint);
+      numbers.append(el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: f.label }), input, hint));
+    }
+    this.endEarly = el('input', { type: 'checkbox', id: 'cs-endEarly', name: 'endEarly', 'aria-describedby': 'cs-endEarly-hint' });
+    numbers.append(
+      el('div', { className: 'check' }, this.endEarly, el('label', { htmlFor: 'cs-endEarly', textContent: 'End the clip early when motion stops' })),
+      el('p', { className: 'muted', id: 'cs-endEarly-hint', textContent: 'After the post-roll, instead of always recording the full clip length.' }),
+    );
+
+    this.zones = new ZoneEditor('zones');
+    this.pictureNote = el('p', { className: 'muted', id: 'zones-picture-note' });
+    this.refresh = el('button', { type: 'button', id: 'zones-refresh', textContent: 'Take a new picture' });
+    this.refresh.addEventListener('click', () => void this.loadPicture());
+    const drawing = el('fieldset', { className: 'zones-fieldset' }, el('legend', { textContent: 'Zones and ignore masks' }), this.pictureNote, this.refresh, this.zones.element);
+
+    const save = el('button', { type: 'submit', id: 'cs-save', textContent: 'Save settings' });
+    const close = el('button', { type: 'button', id: 'cs-close', textContent: 'Close' });
+    close.addEventListener('click', () => this.close());
+    this.form = el('form', { id: 'camera-settings-form', className: 'settings-form' }, numbers, drawing, el('div', { className: 'actions' }, save, close));
+    onSubmit(this.form, () => this.save());
+
+    this.element = panel('', this.state, this.form);
+    this.element.id = 'camera-settings';
+    this.element.hidden = true;
+    // panel() made an empty h3: this one is focusable and named for the camera.
+    this.element.querySelector('h3')?.replaceWith(this.heading);
+  }
+
+  get openFor(): string | null {
+    return this.element.hidden ? null : (this.camera?.id ?? null);
+  }
+
+  /** Shows `camera`'s settings; `picture`: this user may see footage (an installer may not). */
+  async open(camera: CameraRef, picture: boolean): Promise<void> {
+    this.camera = camera;
+    this.picture = picture;
+    this.heading.textContent = `Settings for ${camera.name}`;
+    this.element.hidden = false;
+    say(this.form, '');
+    say(this.element, '');
+    this.zones.note('');
+    this.heading.focus();
+    const seq = ++this.loadSeq;
+    try {
+      const view = await api<SettingsView>('GET', `/api/cameras/${camera.id}/settings`);
+      if (seq !== this.loadSeq) return;
+      this.fill(view);
+    } catch (err) {
+      if (seq === this.loadSeq) throw err;
+    }
+    void this.loadPicture();
+  }
+
+  close(): void {
+    this.loadSeq++;
+    this.zones.clearPicture();
+    this.element.hidden = true;
+    this.camera = null;
+    this.onClose();
+  }
+
+  /** Leaving the page: drop the picture (it is footage) but keep nothing running. */
+  leave(): void {
+    if (!this.element.hidden) this.close();
+  }
+
+  private fill(view: SettingsView): void {
+    this.version = view.version;
+    for (const f of FIELDS) {
+      const b = view.limits.bounds[f.key];
+      const input = this.inputs.get(f.key)!;
+      input.min = String(tidy(b.min * f.scale));
+      input.max = String(tidy(b.max * f.scale));
+      input.value = String(tidy(view.settings[f.key] * f.scale));
+      this.hints.get(f.key)!.textContent = f.hint(b);
+    }
+    this.endEarly.checked = view.settings.endEarly;
+    this.zones.set(view.settings.zones, view.settings.ignoreMasks, view.limits);
+    this.describe(view);
+  }
+
+  private describe(view: SettingsView): void {
+    const where = view.online ? `${view.name} is online.` : `${view.name} is offline: it gets saved settings when it reconnects.`;
+    const when = view.saved ? ` Last saved ${ago(view.updatedAt)} by ${(view.updatedBy ?? '').replace(/^user:/, '')}.` : ` ${view.name} runs on its own configuration file until you save here; the values shown are the defaults.`;
+    this.state.textContent = where + when;
+  }
+
+  private async loadPicture(): Promise<void> {
+    const camera = this.camera;
+    if (!camera) return;
+    if (!this.picture) {
+      this.refresh.hidden = true;
+      this.pictureNote.textContent = 'Installers never see footage, so there is no picture here: draw on the grid, which stands for the whole picture.';
+      this.zones.showPicture(null, '');
+      return;
+    }
+    this.refresh.hidden = false;
+    this.refresh.disabled = true;
+    this.pictureNote.textContent = `Asking ${camera.name} for a picture…`;
+    const seq = this.loadSeq;
+    try {
+      const res = await fetch(`/api/cameras/${camera.id}/snapshot`, { credentials: 'same-origin', headers: { accept: 'image/jpeg' } });
+      if (!res.ok) {
+        const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+        throw new ApiError(body.error?.message ?? `the picture could not be loaded (HTTP ${res.status})`, body.error?.code ?? '', res.status);
+      }
+      const blob = await res.blob();
+      if (seq !== this.loadSeq || this.camera !== camera) return;
+      this.zones.showPicture(URL.createObjectURL(blob), `Current picture from ${camera.name}`);
+      this.pictureNote.textContent = `The picture ${camera.name} sees now. Draw on it; the shapes cover the same part of every frame.`;
+    } catch (err) {
+      if (seq !== this.loadSeq) return;
+      this.zones.showPicture(null, '');
+      this.pictureNote.textContent = 'No picture: draw on the grid, which stands for the whole picture.';
+      this.zones.problem(err);
+    } finally {
+      this.refresh.disabled = false;
+    }
+  }
+
+  private async save(): Promise<void> {
+    const camera = this.camera;
+    if (!camera) return;
+    if (this.zones.drawing) throw new Error('finish or cancel the shape you are drawing first');
+    const body: Record<string, unknown> = { version: this.version, endEarly: this.endEarly.checked, ...this.zones.value() };
+    for (const f of FIELDS) body[f.key] = tidy(Number(this.inputs.get(f.key)!.value) / f.scale);
+    const view = await api<SettingsView>('PUT', `/api/cameras/${camera.id}/settings`, body);
+    this.version = view.version;
+    this.describe(view);
+    say(this.form, view.delivered ? `Saved. ${camera.name} uses the new settings now` : `Saved. ${camera.name} is offline: it gets the new settings when it reconnects`);
+  }
+}

@@ -1,0 +1,207 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CameraAgent } from '../../camera-agent/agent';
+import { pairWithHub } from '../../camera-agent/hubClient';
+import { pairCamera } from '../../camera-agent/pairCamera';
+import { parseConfig } from '../../common/config';
+import { openPairingWindow } from '../../hub/pairing';
+import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
+import { PASSWORDS, signIn } from '../helpers/hub';
+import { call } from '../helpers/https';
+import { captureLog } from '../helpers/logCapture';
+import { useTempDir } from '../helpers/tmp';
+import { startUiHub, type UiHub } from '../helpers/uiHub';
+import { until } from '../helpers/wait';
+
+type Corner = [number, number];
+
+describe("cameras page in Debian's Chromium: pairing, settings, zones and masks", function () {
+  this.timeout(180_000);
+  const tmp = useTempDir();
+  let browser: Browser;
+  let ui: UiHub;
+  let context: BrowserContext;
+  let page: Page;
+  let cspErrors: string[];
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => browser?.close());
+
+  beforeEach(async () => {
+    ui = await startUiHub(tmp.dir);
+  });
+  afterEach(async () => {
+    await context?.close();
+    await ui.close();
+    assert.deepEqual(cspErrors, [], 'nothing the CSP had to block');
+  });
+
+  async function open(viewport: { width: number; height: number }, who: 'owner' | 'installer'): Promise<void> {
+    context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
+    page = await context.newPage();
+    cspErrors = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
+    await ui.signInAs(page, who);
+    await page.click('#nav button[data-view=cameras]');
+    await page.waitForSelector('#cameras-view', { state: 'visible' });
+  }
+
+  const settingsOf = async (deviceId: string) => (await call(ui.t.base, 'GET', `/api/cameras/${deviceId}/settings`, { headers: (await signIn(ui.t.base, 'installer', PASSWORDS.installer)).headers })).json();
+
+  async function axeClean(where: string): Promise<void> {
+    assert.deepEqual(await axeViolations(page), [], `axe at ${where}`);
+  }
+
+  it('pairs a simulated camera with the code shown on the page; it appears in the list without a reload', async () => {
+    await open(DESKTOP, 'owner');
+    await page.click('#pairing-open');
+    await page.waitForSelector('#pairing-shown', { state: 'visible' });
+    const code = (await page.textContent('#pairing-code'))?.trim() ?? '';
+    assert.match(code, /^[0-9]{8}$/);
+    const qr = await page.getAttribute('#pairing-qr', 'src');
+    assert.match(qr ?? '', /^data:image\/svg\+xml;base64,/);
+    assert.match((await page.getAttribute('#pairing-qr', 'alt')) ?? '', /QR code of the pairing link/);
+    assert.ok(await page.evaluate('document.getElementById("pairing-qr").naturalWidth > 0'), 'the QR image renders');
+    assert.match((await page.textContent('#pairing-command')) ?? '', new RegExp(`^porchlight agent pair --uri 'porchlight://pair\\?hub=.+&code=${code}&fp=[0-9A-F]{64}'$`));
+    assert.match((await page.textContent('#pairing-expiry')) ?? '', /Valid for [45]:[0-9]{2} more/);
+
+    const paired = await pairWithHub(ui.t.base, code, 'garage');
+    await page.waitForSelector(`#devices tr[data-camera="${paired.deviceId}"] th:has-text("garage")`, { timeout: 10_000 });
+    await page.waitForSelector('#pairing-panel p.note:has-text("garage is paired")');
+    assert.equal(await page.isVisible('#pairing-shown'), false, 'the used code is put away');
+    await axeClean('desktop, after pairing');
+  });
+
+  it('draws a mask on the picture of a running camera (real ffmpeg) and sees it saved on the hub and on the camera', async () => {
+    const agentDir = path.join(tmp.dir, 'agent');
+    const identity = await pairCamera(agentDir, ui.t.base, openPairingWindow(ui.t.db, 60_000).code, 'porch');
+    const agent = new CameraAgent(parseConfig({ dataDir: agentDir, agent: { name: 'porch', source: 'sim:person-walks', video: { width: 640, height: 360 } } }), captureLog().log);
+    await agent.start();
+    try {
+      await open(DESKTOP, 'owner');
+      await page.waitForSelector(`#devices tr[data-camera="${identity.deviceId}"] .badge:has-text("Online")`, { timeout: 15_000 });
+      const openSettings = async () => {
+        await page.click(`button[data-settings="${identity.deviceId}"]`);
+        await page.waitForSelector('#camera-settings-title:has-text("Settings for porch")');
+      };
+      await openSettings();
+      // The camera needs a fragment of video before it has a picture: ask again until it has one.
+      await until('the camera picture', async () => {
+        if (await page.evaluate('(() => { const i = document.querySelector(".zone-picture"); return !!i && !i.hidden && i.complete && i.naturalWidth > 0; })()')) return true;
+        if (await page.isVisible('#camera-settings .zone-messages p.error:not(:empty)')) await page.click('#zones-refresh');
+        return false;
+      }, 30_000, 1000);
+      assert.equal(await page.evaluate('document.querySelector(".zone-picture").naturalWidth'), 640);
+      assert.equal(await page.getAttribute('.zone-picture', 'alt'), 'Current picture from porch');
+
+      await page.check('#zones-kind-mask');
+      // Mouse positions are in the viewport: bring the whole picture into it first.
+      await page.locator('.zone-overlay').scrollIntoViewIfNeeded();
+      let box = (await page.locator('.zone-overlay').boundingBox())!;
+      const corners: Corner[] = [[0.1, 0.2], [0.45, 0.2], [0.45, 0.7], [0.1, 0.7]];
+      for (const [x, y] of corners) await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
+      await page.click('#zones-finish');
+      await page.waitForSelector('#zones-list h5:has-text("Ignore mask 1 (4 corners)")');
+      await page.click('#cs-save');
+      await page.waitForSelector('#camera-settings-form p.note:has-text("Saved. porch uses the new settings now")');
+
+      const saved = await settingsOf(identity.deviceId);
+      assert.equal(saved.settings.ignoreMasks.length, 1);
+      assert.equal(saved.settings.zones.length, 0);
+      const near = (got: Corner[], want: Corner[]) => got.length === want.length && got.every(([x, y], i) => Math.abs(x - want[i]![0]) < 0.02 && Math.abs(y - want[i]![1]) < 0.02);
+      assert.ok(near(saved.settings.ignoreMasks[0], corners), JSON.stringify(saved.settings.ignoreMasks));
+      const kept = await until('the mask on the camera', () => {
+        const file = path.join(agentDir, 'camera-settings.json');
+        return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: number; settings: { ignoreMasks: Corner[][] } }) : null;
+      });
+      assert.equal(kept.version, saved.version);
+      assert.deepEqual(kept.settings.ignoreMasks, saved.settings.ignoreMasks);
+      await axeClean('desktop, settings with the picture');
+
+      // Drag a corner of the mask, then remove one with the keyboard list.
+      await page.locator('.zone-overlay').scrollIntoViewIfNeeded();
+      box = (await page.locator('.zone-overlay').boundingBox())!;
+      const handle = page.locator('.zone-overlay circle[data-shape="0"][data-point="1"]');
+      const h = (await handle.boundingBox())!;
+      await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 0.6 * box.width, box.y + 0.25 * box.height, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForFunction('Math.abs(Number(document.getElementById("zones-s0-p1-x").value) - 60) < 2');
+      await page.click('button[aria-label="Remove corner 4 of ignore mask 1"]');
+      await page.click('#cs-save');
+      await page.waitForSelector('#camera-settings-form p.note:has-text("Saved.")');
+      const moved = (await settingsOf(identity.deviceId)).settings.ignoreMasks[0] as Corner[];
+      assert.equal(moved.length, 3);
+      assert.ok(Math.abs(moved[1]![0] - 0.6) < 0.02, JSON.stringify(moved));
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('passes axe at phone and desktop size with a pairing code and a camera\'s settings open', async () => {
+    const camera = await ui.pairCamera('porch');
+    await open(PHONE, 'owner');
+    await page.click('#pairing-open');
+    await page.waitForSelector('#pairing-shown', { state: 'visible' });
+    await page.click(`button[data-settings="${camera.deviceId}"]`);
+    await page.waitForSelector('#camera-settings-title:has-text("Settings for porch")');
+    // Offline (no channel): no picture, and the page says why.
+    await page.waitForSelector('#camera-settings .zone-messages p.error:has-text("The camera is offline.")');
+    await page.click('#camera-settings button:has-text("Add a zone")');
+    await page.waitForSelector('#zones-list h5:has-text("Zone 1 (4 corners)")');
+    await axeClean('phone');
+    await page.setViewportSize(DESKTOP);
+    await axeClean('desktop');
+    // Refusals from the hub arrive as sentences beside the form.
+    await page.fill('#cs-clipSeconds', '61');
+    await page.click('#cs-save');
+    assert.equal(await page.evaluate('document.getElementById("cs-clipSeconds").validity.rangeOverflow'), true, 'the browser holds back a value out of bounds');
+    assert.equal((await settingsOf(camera.deviceId)).saved, false);
+  });
+
+  it('an installer sees no picture but edits the settings and zones with the keyboard', async () => {
+    const camera = await ui.pairCamera('porch');
+    await open(PHONE, 'installer');
+    await page.click(`button[data-settings="${camera.deviceId}"]`);
+    await page.waitForSelector('#zones-picture-note:has-text("Installers never see footage")');
+    assert.equal(await page.isVisible('.zone-picture'), false);
+    assert.equal(await page.isVisible('#zones-refresh'), false);
+
+    await page.fill('#cs-sensitivity', '8');
+    await page.fill('#cs-retriggerSeconds', '20');
+    await page.uncheck('#cs-endEarly');
+    await page.focus('#camera-settings button:has-text("Add a zone")');
+    await page.keyboard.press('Enter');
+    // Focus lands on the new zone's first corner: type positions as percent.
+    await page.waitForFunction('document.activeElement && document.activeElement.id === "zones-s0-p0-x"');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('5');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('10');
+    await page.keyboard.press('Tab');
+    await page.click('button[aria-label="Add corner to zone 1"]');
+    await page.waitForSelector('#zones-list h5:has-text("Zone 1 (5 corners)")');
+    await page.click('#cs-save');
+    await page.waitForSelector('#camera-settings-form p.note:has-text("Saved. porch is offline: it gets the new settings when it reconnects")');
+    await axeClean('phone, installer');
+
+    const saved = await settingsOf(camera.deviceId);
+    assert.equal(saved.settings.sensitivity, 8);
+    assert.equal(saved.settings.retriggerSeconds, 20);
+    assert.equal(saved.settings.endEarly, false);
+    assert.equal(saved.settings.zones.length, 1);
+    assert.deepEqual(saved.settings.zones[0][0], [0.05, 0.1]);
+    assert.equal(saved.settings.zones[0].length, 5);
+    assert.equal((ui.t.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'camera.snapshot_viewed'").get() as { n: number }).n, 0, 'no picture was taken for the installer');
+    const audit = ui.t.db.prepare("SELECT actor FROM audit_log WHERE action = 'camera.settings_changed'").get() as { actor: string };
+    assert.equal(audit.actor, 'user:installer');
+  });
+});

@@ -1,0 +1,105 @@
+import { strict as assert } from 'node:assert';
+import { checkCameraSettings, defaultCameraSettings, MAX_CORNERS, MAX_SHAPES, parseSettingsMessage, SETTING_BOUNDS } from '../../common/cameraSettings';
+import { parseConfig } from '../../common/config';
+import { pairingUri, parsePairingUri, PairingUriError } from '../../common/pairingUri';
+import { pointInPolygon, polygonArea, selfCrossing } from '../../common/polygon';
+
+const square: Array<[number, number]> = [
+  [0.1, 0.1],
+  [0.4, 0.1],
+  [0.4, 0.4],
+  [0.1, 0.4],
+];
+
+describe('camera settings: the one check the hub and the camera both apply', () => {
+  it('takes its bounds and defaults from the agent config, so the page and the config file agree', () => {
+    const agent = parseConfig({}).agent;
+    assert.deepEqual(SETTING_BOUNDS.sensitivity, { min: 1, max: 10, integer: true });
+    assert.deepEqual(SETTING_BOUNDS.clipSeconds, { min: 5, max: 60, integer: false });
+    assert.deepEqual(SETTING_BOUNDS.retriggerSeconds, { min: 10, max: 60, integer: false });
+    const d = defaultCameraSettings();
+    assert.equal(d.sensitivity, agent.motion.sensitivity);
+    assert.equal(d.clipSeconds, agent.recording.clipSeconds);
+    assert.equal(d.endEarly, agent.recording.endEarly);
+    assert.deepEqual(checkCameraSettings(d), { ok: true, settings: d });
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    ['sensitivity above 10', { sensitivity: 11 }, 'sensitivity', /sensitivity \(sensitivity\) must be a whole number from 1 to 10/],
+    ['sensitivity not whole', { sensitivity: 2.5 }, 'sensitivity', /whole number/],
+    ['sensitivity as text', { sensitivity: '5' }, 'sensitivity', /from 1 to 10/],
+    ['clip shorter than 5 s', { clipSeconds: 4 }, 'clipSeconds', /clip length \(clipSeconds\) must be from 5 to 60 seconds/],
+    ['clip longer than 60 s', { clipSeconds: 61 }, 'clipSeconds', /5 to 60/],
+    ['retrigger under 10 s', { retriggerSeconds: 9 }, 'retriggerSeconds', /retrigger time \(retriggerSeconds\) must be from 10 to 60 seconds/],
+    ['object size too small', { minObjectSize: 0.00001 }, 'minObjectSize', /smallest object size \(minObjectSize\) must be from 0.02% to 25% of the frame/],
+    ['post-roll too long', { postRollSeconds: 31 }, 'postRollSeconds', /post-roll/],
+    ['pre-roll negative', { preRollSeconds: -1 }, 'preRollSeconds', /pre-roll/],
+    ['end early not a boolean', { endEarly: 'yes' }, 'endEarly', /true or false/],
+    ['an unknown setting', { colour: 'red' }, 'colour', /"colour" is not a camera setting/],
+    ['a zone of two corners', { zones: [[[0.1, 0.1], [0.5, 0.5]]] }, 'zones[0]', /zone 1 has 2 corners: a shape needs at least 3/],
+    ['a corner outside the picture', { ignoreMasks: [[[0.1, 0.1], [1.2, 0.1], [0.5, 0.5]]] }, 'ignoreMasks[0][1]', /corner 2 of ignore mask 1 is outside the picture/],
+    ['a figure of eight', { zones: [[[0.1, 0.1], [0.5, 0.5], [0.5, 0.1], [0.1, 0.5]]] }, 'zones[0]', /edges of zone 1 cross each other/],
+    ['too many corners', { zones: [Array.from({ length: MAX_CORNERS + 1 }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / (MAX_CORNERS + 1)), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / (MAX_CORNERS + 1))])] }, 'zones[0]', /33 corners: at most 32/],
+    ['too many zones', { zones: Array.from({ length: MAX_SHAPES + 1 }, () => square) }, 'zones', /at most 8 zones/],
+    ['a sliver', { zones: [[[0.1, 0.1], [0.9, 0.1], [0.9, 0.1005]]] }, 'zones[0]', /too small/],
+    ['a corner that is not a pair', { zones: [[[0.1, 0.1], [0.4], [0.4, 0.4]]] }, 'zones[0][1]', /pair of numbers/],
+    ['a mask over the whole picture', { ignoreMasks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }, 'ignoreMasks', /leave nothing of the picture to watch/],
+  ];
+  for (const [what, change, field, message] of cases) {
+    it(`refuses ${what}, naming the setting`, () => {
+      const result = checkCameraSettings({ ...defaultCameraSettings(), ...change });
+      assert.equal(result.ok, false);
+      if (result.ok) return;
+      assert.equal(result.field, field);
+      assert.match(result.message, message);
+      assert.ok(/^[a-z"]/.test(result.message), `starts lower-case: ${result.message}`);
+    });
+  }
+
+  it('accepts zones and masks within bounds, whichever way their corners wind', () => {
+    const clockwise: Array<[number, number]> = [[0.2, 0.2], [0.2, 0.3], [0.3, 0.3], [0.3, 0.2]];
+    const result = checkCameraSettings({ ...defaultCameraSettings(), zones: [square], ignoreMasks: [clockwise], sensitivity: 10, clipSeconds: 5, retriggerSeconds: 60 });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    // A mask exactly over the only zone leaves nothing.
+    assert.equal(checkCameraSettings({ ...defaultCameraSettings(), zones: [square], ignoreMasks: [[...square].reverse()] }).ok, false);
+  });
+
+  it('reads a pushed message only when it is whole and valid', () => {
+    const settings = defaultCameraSettings();
+    assert.deepEqual(parseSettingsMessage(JSON.stringify({ version: 3, updatedAt: 5, settings })), { version: 3, updatedAt: 5, settings });
+    assert.equal(parseSettingsMessage('{not json'), null);
+    assert.equal(parseSettingsMessage(JSON.stringify({ version: 0, updatedAt: 5, settings })), null);
+    assert.equal(parseSettingsMessage(JSON.stringify({ version: 1, updatedAt: 5, settings: { ...settings, sensitivity: 99 } })), null);
+  });
+});
+
+describe('polygon geometry', () => {
+  it('tests points, areas and crossings', () => {
+    assert.equal(pointInPolygon(square, 0.2, 0.2), true);
+    assert.equal(pointInPolygon(square, 0.5, 0.2), false);
+    assert.ok(Math.abs(polygonArea(square) - 0.09) < 1e-9);
+    assert.equal(selfCrossing(square), false);
+    assert.equal(selfCrossing([[0, 0], [1, 1], [1, 0], [0, 1]]), true);
+    // Folded back along itself: the edges overlap without crossing.
+    assert.equal(selfCrossing([[0.1, 0.1], [0.5, 0.1], [0.3, 0.1], [0.3, 0.5]]), true);
+  });
+});
+
+describe('pairing link', () => {
+  const fp = 'AB:'.repeat(31) + 'AB';
+  it('round-trips hub, code and fingerprint', () => {
+    const uri = pairingUri({ hubUrl: 'https://192.168.1.20:9443/', code: '01234567', caFingerprint: fp });
+    assert.match(uri, /^porchlight:\/\/pair\?hub=https%3A%2F%2F192\.168\.1\.20%3A9443%2F&code=01234567&fp=(AB){32}$/);
+    assert.deepEqual(parsePairingUri(uri), { hubUrl: 'https://192.168.1.20:9443/', code: '01234567', caFingerprint: 'AB'.repeat(32) });
+  });
+  it('refuses links that are not complete pairing links, saying what is missing', () => {
+    const bad: Array<[string, RegExp]> = [
+      ['https://hub/pair?code=1', /not a pairing link/],
+      ['porchlight://pair?code=01234567&fp=' + 'ab'.repeat(32), /no hub address/],
+      ['porchlight://pair?hub=http%3A%2F%2Fhub&code=01234567&fp=' + 'ab'.repeat(32), /must start with https/],
+      ['porchlight://pair?hub=https%3A%2F%2Fhub&code=123&fp=' + 'ab'.repeat(32), /8-digit code/],
+      ['porchlight://pair?hub=https%3A%2F%2Fhub&code=01234567&fp=abc', /fingerprint/],
+    ];
+    for (const [uri, message] of bad) assert.throws(() => parsePairingUri(uri), (err: Error) => err instanceof PairingUriError && message.test(err.message), uri);
+  });
+});
