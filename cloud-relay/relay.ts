@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Transform } from 'node:stream';
 import type { RelayConfig } from '../common/config';
@@ -25,6 +26,8 @@ export interface RelayDeps {
   settings: RelayConfig;
   freeBytes: RetentionDeps['freeBytes'];
   onLost: RetentionDeps['onLost'];
+  /** The hub's sealed thumbnails: one goes with the local copy of its clip. */
+  thumbsDir?: string;
 }
 
 /** A failure of this clip's local file, not of the target: it must not mark the target offline. */
@@ -49,6 +52,8 @@ export class Relay extends EventEmitter {
   private reachable = true;
   private nextProbeAt = 0;
   private nextRetentionAt = 0;
+  private nextDeletionAt = 0;
+  private deletionFailing = false;
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   /** One bucket for every upload: the cap holds across a backlog of small clips, manifests included. */
@@ -94,8 +99,40 @@ export class Relay extends EventEmitter {
     const now = this.deps.clock.now();
     if (!this.reachable && now >= this.nextProbeAt) await this.probe();
     if (this.reachable) await this.uploadDue();
+    if (this.reachable) await this.removeDeleted();
     await this.retentionIfDue();
     this.beat();
+  }
+
+  /**
+   * Clips the owner deleted: the cloud copy goes (manifest first, as retention does), then the
+   * index rows. This runs in the same loop as the uploads, never beside one, so a clip deleted
+   * while its upload was in flight is found here once that upload has finished, and removed.
+   * A failure (offline, or credentials that may upload but not delete) waits probeSeconds and
+   * tries again; it does not hold up uploads.
+   */
+  private async removeDeleted(): Promise<void> {
+    const { target, log, clock, settings } = this.deps;
+    if (clock.now() < this.nextDeletionAt) return;
+    for (const d of this.queue.deleted()) {
+      if (this.stopped) return;
+      try {
+        if (!d.cloudGone && d.objectName) {
+          await target.remove(`${d.objectName}.plm`);
+          await target.remove(`${d.objectName}.plc`);
+        }
+      } catch (err) {
+        this.nextDeletionAt = clock.now() + settings.probeSeconds * 1000;
+        if (!this.deletionFailing) log.warn({ clipId: d.clipId, err: (err as Error).message }, 'the cloud copy of a clip the owner deleted cannot be removed yet; trying again');
+        this.deletionFailing = true;
+        return;
+      }
+      this.deletionFailing = false;
+      this.queue.forget(d.clipId);
+      if (this.deps.thumbsDir) await fs.rm(path.join(this.deps.thumbsDir, d.clipId), { force: true }).catch(() => undefined);
+      log.info({ clipId: d.clipId }, 'a clip the owner deleted is gone from the cloud too');
+      this.emit('deleted', d.clipId);
+    }
   }
 
   /** Also called between uploads: a long backlog must not hold off the disk-full protection. */
@@ -170,6 +207,8 @@ export class Relay extends EventEmitter {
       const message = (err as Error).message;
       const delay = backoffDelayMs(item.attempts + 1, settings.retryBaseSeconds * 1000, settings.retryMaxSeconds * 1000);
       this.queue.markFailed(item.clipId, message, clock.now() + delay);
+      // The owner deleted the clip (and the hub its file) while it was uploading: not the target's fault.
+      if (this.queue.isDeleted(item.clipId)) return true;
       if (err instanceof LocalClipError) {
         log.error({ clipId: item.clipId, err: message }, 'a stored clip cannot be uploaded; it stays on the hub');
         return true;

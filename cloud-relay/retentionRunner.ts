@@ -15,6 +15,8 @@ export interface RetentionDeps {
   freeBytes(): Promise<number>;
   /** A clip that was never uploaded had to go to keep the disk from filling: audit it and tell the owner. */
   onLost(clipId: string, bytes: number): Promise<void>;
+  /** The hub's sealed thumbnails: footage too, so one goes with the local copy of its clip. */
+  thumbsDir?: string;
 }
 
 export interface RetentionResult {
@@ -55,6 +57,7 @@ export async function runRetention(deps: RetentionDeps, policy: RetentionConfig,
       continue;
     }
     queue.markLocalDeleted(d.id, now);
+    if (deps.thumbsDir) await fs.rm(path.join(deps.thumbsDir, d.id), { force: true }).catch(() => undefined);
     result.deletedLocal += 1;
     if (!d.uploaded) await deps.onLost(d.id, d.bytes);
   }

@@ -23,7 +23,7 @@ export class UploadQueue {
     return this.db
       .prepare(
         `SELECT q.clip_id AS clipId, q.object_name AS objectName, q.attempts FROM upload_queue q JOIN clips c ON c.id = q.clip_id
-         WHERE q.state = 'pending' AND q.next_attempt_at <= ? AND c.local_deleted_at IS NULL
+         WHERE q.state = 'pending' AND q.next_attempt_at <= ? AND c.local_deleted_at IS NULL AND c.deleted_at IS NULL
          ORDER BY c.started_at, q.enqueued_at LIMIT ?`,
       )
       .all(now, limit) as QueueItem[];
@@ -62,13 +62,13 @@ export class UploadQueue {
     return { pending: get('pending'), uploaded: get('uploaded') };
   }
 
-  /** Every clip with a copy somewhere, as retention sees it. */
+  /** Every clip with a copy somewhere, as retention sees it; clips the owner deleted are removeDeleted's. */
   retentionView(): Array<RetentionClip & { objectName: string }> {
     const rows = this.db
       .prepare(
         `SELECT c.id, c.started_at AS startedAt, c.cipher_bytes AS bytes, c.local_deleted_at IS NULL AS local,
                 (q.state = 'uploaded' AND q.cloud_deleted_at IS NULL) AS uploaded, q.object_name AS objectName
-         FROM clips c JOIN upload_queue q ON q.clip_id = c.id`,
+         FROM clips c JOIN upload_queue q ON q.clip_id = c.id WHERE c.deleted_at IS NULL`,
       )
       .all() as Array<{ id: string; startedAt: number; bytes: number; local: number; uploaded: number; objectName: string }>;
     return rows.map((r) => ({ ...r, local: r.local === 1, uploaded: r.uploaded === 1 }));
@@ -77,6 +77,21 @@ export class UploadQueue {
   /** Is the clip's upload verified (and its cloud copy not deleted)? Read fresh before deleting a local copy. */
   isUploaded(clipId: string): boolean {
     return this.db.prepare("SELECT 1 FROM upload_queue WHERE clip_id = ? AND state = 'uploaded' AND cloud_deleted_at IS NULL").get(clipId) !== undefined;
+  }
+
+  /** Clips the owner deleted whose index rows wait for their cloud copy to be removed. */
+  deleted(limit = 50): Array<{ clipId: string; objectName: string | null; cloudGone: boolean }> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id AS clipId, q.object_name AS objectName, (q.clip_id IS NULL OR q.cloud_deleted_at IS NOT NULL) AS cloudGone
+         FROM clips c LEFT JOIN upload_queue q ON q.clip_id = c.id WHERE c.deleted_at IS NOT NULL ORDER BY c.deleted_at LIMIT ?`,
+      )
+      .all(limit) as Array<{ clipId: string; objectName: string | null; cloudGone: number }>;
+    return rows.map((r) => ({ ...r, cloudGone: r.cloudGone === 1 }));
+  }
+
+  isDeleted(clipId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM clips WHERE id = ? AND deleted_at IS NOT NULL').get(clipId) !== undefined;
   }
 
   markLocalDeleted(clipId: string, now: number): void {

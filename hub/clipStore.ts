@@ -8,6 +8,7 @@ import { ClipDecryptor, createDecryptStream, type FootageKeyPair } from '../comm
 import { ClipError } from '../common/clipErrors';
 import { CLIP_ID_PATTERN, type ClipUploadMeta } from '../common/protocol';
 import type { UploadTarget } from '../cloud-relay/uploadTarget';
+import type { TimelineQuery } from './timelineQuery';
 
 /*
  * The hub's store of encrypted clips: one envelope file per clip under clips/, indexed
@@ -110,8 +111,9 @@ export class ClipStore {
     return path.join(this.clipsDir, `${clipId}.plc`);
   }
 
+  /** A clip that was not deleted by its owner. */
   get(clipId: string): ClipRecord | undefined {
-    const row = this.db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(clipId) as ClipRow | undefined;
+    const row = this.db.prepare(`${SELECT_CLIP} WHERE c.id = ? AND c.deleted_at IS NULL`).get(clipId) as ClipRow | undefined;
     return row && toRecord(row);
   }
 
@@ -120,9 +122,89 @@ export class ClipStore {
     if (cameras !== 'all' && cameras.length === 0) return [];
     const only = cameras === 'all' ? '' : ` AND c.device_id IN (${cameras.map(() => '?').join(', ')})`;
     const rows = this.db
-      .prepare(`${SELECT_CLIP} WHERE c.started_at < ?${only} ORDER BY c.started_at DESC LIMIT ?`)
+      .prepare(`${SELECT_CLIP} WHERE c.started_at < ? AND c.deleted_at IS NULL${only} ORDER BY c.started_at DESC LIMIT ?`)
       .all(before ?? Number.MAX_SAFE_INTEGER, ...(cameras === 'all' ? [] : cameras), limit) as ClipRow[];
     return rows.map(toRecord);
+  }
+
+  /** One page of the timeline, newest first (ties by id, so a cursor neither skips nor repeats). */
+  timeline(q: TimelineQuery, cameras: 'all' | readonly string[] = 'all'): ClipRecord[] {
+    if (cameras !== 'all' && cameras.length === 0) return [];
+    const where = ['c.deleted_at IS NULL'];
+    const args: Array<string | number> = [];
+    if (cameras !== 'all') {
+      where.push(`c.device_id IN (${cameras.map(() => '?').join(', ')})`);
+      args.push(...cameras);
+    }
+    if (q.camera !== null) {
+      where.push('c.device_id = ?');
+      args.push(q.camera);
+    }
+    if (q.from !== null) {
+      where.push('c.started_at >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== null) {
+      where.push('c.started_at < ?');
+      args.push(q.to);
+    }
+    if (q.before !== null) {
+      if (q.before.id === null) {
+        where.push('c.started_at < ?');
+        args.push(q.before.startedAt);
+      } else {
+        where.push('(c.started_at < ? OR (c.started_at = ? AND c.id < ?))');
+        args.push(q.before.startedAt, q.before.startedAt, q.before.id);
+      }
+    }
+    const rows = this.db
+      .prepare(`${SELECT_CLIP} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.id DESC LIMIT ?`)
+      .all(...args, q.limit) as ClipRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The newest clip of a camera, for its tile on the dashboard. */
+  latestOf(deviceId: string): ClipRecord | undefined {
+    const row = this.db
+      .prepare(`${SELECT_CLIP} WHERE c.device_id = ? AND c.deleted_at IS NULL ORDER BY c.started_at DESC, c.id DESC LIMIT 1`)
+      .get(deviceId) as ClipRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Clips the hub still keeps a copy of, and their bytes on its disk. */
+  localUsage(): { clips: number; bytes: number } {
+    return this.db.prepare('SELECT COUNT(*) AS clips, COALESCE(SUM(cipher_bytes), 0) AS bytes FROM clips WHERE local_deleted_at IS NULL').get() as { clips: number; bytes: number };
+  }
+
+  /**
+   * The owner deletes a clip: it disappears from every list at once and its local file goes.
+   * The row stays, marked, for the relay: it removes the cloud copy (retrying while offline,
+   * and after an upload that was in flight), then forgets the clip. False when there was no
+   * such clip (or it was deleted already).
+   */
+  async delete(clipId: string, now: number): Promise<boolean> {
+    const marked = this.db
+      .prepare('UPDATE clips SET deleted_at = ?, local_deleted_at = COALESCE(local_deleted_at, ?) WHERE id = ? AND deleted_at IS NULL')
+      .run(now, now, clipId).changes;
+    if (marked === 0) return false;
+    // If this fails (a read-only disk) the clip is already gone from every list; sweepDeleted retries.
+    await fs.rm(this.fileOf(clipId), { force: true });
+    return true;
+  }
+
+  /** Local files of deleted clips that a failed removal left behind. */
+  async sweepDeleted(): Promise<number> {
+    const rows = this.db.prepare('SELECT id FROM clips WHERE deleted_at IS NOT NULL').all() as Array<{ id: string }>;
+    let removed = 0;
+    for (const { id } of rows) {
+      try {
+        await fs.rm(this.fileOf(id), { force: false });
+        removed += 1;
+      } catch {
+        // Already gone, or still unremovable: the next sweep tries again.
+      }
+    }
+    return removed;
   }
 
   /**
@@ -141,7 +223,9 @@ export class ClipStore {
     if (existing) {
       body.resume();
       if (existing.device_id !== deviceId) throw new ClipIngestError(409, 'CLIP_ID_TAKEN', 'clip id belongs to another device');
-      return { record: this.get(meta.clipId)!, duplicate: true };
+      // A camera resending a clip the owner has deleted since is acknowledged, not stored again.
+      const row = this.db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(meta.clipId) as ClipRow;
+      return { record: toRecord(row), duplicate: true };
     }
 
     const writer = await AtomicFileWriter.open(finalPath, path.join(this.tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
@@ -205,6 +289,20 @@ export class ClipStore {
 
   /** Decrypting stream of plaintext bytes [start, end] (inclusive) of a stored clip. */
   async openPlayback(clip: ClipRecord, start: number, end: number): Promise<Readable> {
+    const plain = await this.openPlain(clip);
+    const ranged = plain.pipe(byteRange(start, end));
+    // pipe() does not forward errors: without this a clip failing to decrypt would hang its reader.
+    plain.on('error', (err) => ranged.destroy(err));
+    ranged.on('close', () => plain.destroy());
+    return ranged;
+  }
+
+  /**
+   * The whole plaintext of a clip, from the local copy or else the cloud copy. Errors of the
+   * source or of decryption end the stream with that error; destroying it stops the reading
+   * (and a cloud download) early.
+   */
+  async openPlain(clip: ClipRecord): Promise<Readable> {
     const decryptor = await ClipDecryptor.create(this.keys);
     let source: Readable;
     if (clip.local) {
@@ -220,7 +318,8 @@ export class ClipStore {
     }
     const plain = source.pipe(createDecryptStream(decryptor));
     source.on('error', (err) => plain.destroy(err));
-    return plain.pipe(byteRange(start, end));
+    plain.on('close', () => source.destroy());
+    return plain;
   }
 }
 

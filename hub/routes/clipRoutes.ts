@@ -3,19 +3,27 @@ import { Type, type Static } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
+import { ThumbnailError } from '../clipThumbnails';
+import { clipFileName } from '../clipFileName';
+import { cursorAfter, localDay, parseTimelineQuery, TimelineQueryError } from '../timelineQuery';
 
 /*
  * Footage. Installers never reach these routes (their role is not listed); viewers see
  * only granted cameras, and a clip of another camera answers 404 exactly like a clip
- * that does not exist, so ids cannot be probed.
+ * that does not exist, so ids cannot be probed. Deleting is the owner's alone.
  */
 
 const Strict = { additionalProperties: false } as const;
 const ClipParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+// Text here, checked by parseTimelineQuery, so a refusal names the parameter in words.
 const ClipListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    before: Type.Optional(Type.Integer({ minimum: 0 })),
+    camera: Type.Optional(Type.String({ maxLength: 64, description: 'Only this camera (device id)' })),
+    day: Type.Optional(Type.String({ maxLength: 16, description: "One day, YYYY-MM-DD, in the home's time zone (arming settings)" })),
+    from: Type.Optional(Type.String({ maxLength: 16, description: 'Clips that started at or after this time (ms)' })),
+    to: Type.Optional(Type.String({ maxLength: 16, description: 'Clips that started before this time (ms)' })),
+    before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` cursor of the previous page' })),
+    limit: Type.Optional(Type.String({ maxLength: 6, description: 'Clips per page, 1–200 (default 200)' })),
   },
   Strict,
 );
@@ -51,11 +59,59 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
       method: 'GET',
       url: '/api/clips',
       access: footage,
-      summary: 'Clips, newest first, from the cameras you may see',
+      summary: 'Clips, newest first, from the cameras you may see: by camera, by day or time window, a page at a time',
       schema: { querystring: ClipListQuery },
       handler: async (req) => {
-        const q = req.query as Static<typeof ClipListQuery>;
-        return { clips: svc.clips.list(q.limit ?? 200, q.before, visibleCameras(svc.db, userOf(req))) };
+        const { timeZone } = svc.arming.store.settings();
+        let q;
+        try {
+          q = parseTimelineQuery(req.query as Static<typeof ClipListQuery>, timeZone);
+        } catch (err) {
+          if (err instanceof TimelineQueryError) throw new HttpError(400, 'BAD_QUERY', err.message);
+          throw err;
+        }
+        const cameras = visibleCameras(svc.db, userOf(req));
+        // An id the user may not see is refused like one that does not exist.
+        if (q.camera !== null && (cameras === 'all' ? !svc.db.prepare('SELECT 1 FROM devices WHERE id = ?').get(q.camera) : !cameras.includes(q.camera))) {
+          throw new HttpError(400, 'NO_SUCH_CAMERA', 'no such camera: choose one from the camera list');
+        }
+        const clips = svc.clips.timeline(q, cameras);
+        const last = clips[clips.length - 1];
+        return { clips, next: last && clips.length === q.limit ? cursorAfter(last) : null, timeZone, today: localDay(svc.now(), timeZone), day: q.day };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/clips/:id/thumbnail',
+      access: footage,
+      summary: "A clip's picture (JPEG, 320 px wide), made on first request and kept sealed to the footage key",
+      schema: { params: ClipParams },
+      handler: async (req, reply) => {
+        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
+        let jpeg: Buffer;
+        try {
+          jpeg = await svc.thumbnails.jpegOf(clip);
+        } catch (err) {
+          if (err instanceof ThumbnailError) throw new HttpError(err.statusCode, err.code, err.message);
+          throw err;
+        }
+        // A clip's picture never changes: the browser keeps it a day rather than asking the Pi again.
+        return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/api/clips/:id',
+      access: { kind: 'user', roles: ['owner'] },
+      summary: 'Delete a clip everywhere: the local file and thumbnail now, the cloud copy by the relay (retried while offline)',
+      schema: { params: ClipParams },
+      handler: async (req) => {
+        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
+        if (!(await svc.clips.delete(clip.id, svc.now()))) throw new HttpError(404, 'NO_SUCH_CLIP', 'no such clip');
+        await svc.thumbnails.remove(clip.id);
+        audit(req, 'clip.deleted', { target: `clip:${clip.id}`, detail: { device: clip.deviceId, startedAt: clip.startedAt, inCloud: clip.inCloud } });
+        // The relay removes a cloud copy, and one an upload in flight may still make.
+        return { ok: true, cloudCopy: clip.inCloud ? 'deleting' : 'none' };
       },
     },
     {
@@ -80,7 +136,7 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         if (start === 0 || download) {
           audit(req, download ? 'clip.downloaded' : 'clip.viewed', { target: `clip:${clip.id}`, detail: { device: clip.deviceId } });
         }
-        if (download) reply.header('content-disposition', `attachment; filename="porchlight-${clip.deviceName.replace(/[^A-Za-z0-9_.-]/g, '_')}-${new Date(clip.startedAt).toISOString().replace(/[:.]/g, '-')}.mp4"`);
+        if (download) reply.header('content-disposition', `attachment; filename="${clipFileName(clip.deviceName, clip.startedAt, svc.arming.store.settings().timeZone)}"`);
         reply.header('accept-ranges', 'bytes').header('content-length', String(end - start + 1)).type('video/mp4');
         reply.header('cache-control', 'private, no-store');
         return reply.send(await svc.clips.openPlayback(clip, start, end));

@@ -34,7 +34,7 @@ export function describeCause(cause: Cause): string {
 export function armingPanel(): { element: HTMLElement; load: () => Promise<void> } {
   const state = el('p', { id: 'arming-state' });
   const modeButtons = (Object.keys(MODE_NAMES) as Mode[]).map((mode) =>
-    el('button', { type: 'button', 'data-mode': mode, textContent: { disarmed: 'Disarm', armed_home: 'Arm (home)', armed_away: 'Arm (away)', privacy: 'Privacy' }[mode] }));
+    el('button', { type: 'button', 'data-mode': mode, textContent: { disarmed: 'Disarmed', armed_home: 'Home', armed_away: 'Away', privacy: 'Privacy' }[mode] }));
   const share = el('button', { type: 'button', id: 'share-location', textContent: 'Share my location' });
   const buttons = el('div', { id: 'arming-buttons', role: 'group', 'aria-label': 'Set the mode', hidden: true }, ...modeButtons, share);
   const element = addMessageLines(el('div', { className: 'panel', id: 'arming-panel' }, el('h3', { textContent: 'Arming' }), state, buttons));

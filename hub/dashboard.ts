@@ -1,0 +1,86 @@
+import type { DB } from '../common/database';
+import type { CloudHealth } from '../cloud-relay/relayStatus';
+import type { ClipStore } from './clipStore';
+import type { DiskSpace } from './systemStatus';
+
+/*
+ * The dashboard's answer: one tile per camera the user may see (online or not, last motion,
+ * recording now, its newest clip for the picture), the hub's storage and the cloud backup.
+ * Installers manage cameras but never see footage, so theirs has no clips and no motion.
+ */
+
+/**
+ * How long after a motion start with no end a camera still counts as recording: the longest
+ * clip the camera settings allow (60 s) plus the longest post-roll (30 s). A camera that
+ * went silent mid-event (unplugged) stops showing "recording" after that.
+ */
+export const RECORDING_BOUND_MS = (60 + 30) * 1000;
+
+export interface LastMotion {
+  kind: 'start' | 'end';
+  /** When it happened, by the camera's clock. */
+  at: number;
+  /** When the hub heard of it, by the hub's clock. */
+  receivedAt: number;
+}
+
+/** Pure: a camera records now when it is armed to record and its last motion event is a start within the bound. */
+export function isRecording(last: LastMotion | undefined, armedToRecord: boolean, online: boolean, now: number): boolean {
+  return armedToRecord && online && last?.kind === 'start' && now - last.receivedAt < RECORDING_BOUND_MS;
+}
+
+export interface DashboardCamera {
+  id: string;
+  name: string;
+  online: boolean;
+  lastSeenAt: number | null;
+  /** Footage roles only (null for installers and cameras that never saw motion). */
+  lastMotionAt?: number | null;
+  recording?: boolean;
+  latestClip?: { id: string; startedAt: number; local: boolean; inCloud: boolean } | null;
+}
+
+export interface Dashboard {
+  cameras: DashboardCamera[];
+  storage: { clips: number; bytes: number; disk: DiskSpace | null };
+  cloud: Pick<CloudHealth, 'state' | 'since' | 'lastUploadAt' | 'pending' | 'oldestPendingAt'> & { lastError?: string | null };
+  timeZone: string;
+}
+
+export interface DashboardInputs {
+  db: DB;
+  clips: ClipStore;
+  now: number;
+  timeZone: string;
+  /** Active cameras, already narrowed to the ones the user may see. */
+  cameras: ReadonlyArray<{ id: string; name: string; online: boolean; lastSeenAt: number | null }>;
+  footage: boolean;
+  /** Owners and installers see why the cloud fails; others only that it does. */
+  cloudDetail: boolean;
+  armedToRecord: (deviceId: string) => boolean;
+  cloud: CloudHealth;
+  disk: DiskSpace | null;
+}
+
+export function buildDashboard(i: DashboardInputs): Dashboard {
+  const lastMotion = i.db.prepare('SELECT kind, at, received_at AS receivedAt FROM motion_events WHERE device_id = ? ORDER BY at DESC, id DESC LIMIT 1');
+  const cameras = i.cameras.map((c): DashboardCamera => {
+    const base = { id: c.id, name: c.name, online: c.online, lastSeenAt: c.lastSeenAt };
+    if (!i.footage) return base;
+    const last = lastMotion.get(c.id) as LastMotion | undefined;
+    const latest = i.clips.latestOf(c.id);
+    return {
+      ...base,
+      lastMotionAt: last?.at ?? null,
+      recording: isRecording(last, i.armedToRecord(c.id), c.online, i.now),
+      latestClip: latest ? { id: latest.id, startedAt: latest.startedAt, local: latest.local, inCloud: latest.inCloud } : null,
+    };
+  });
+  const { state, since, lastUploadAt, pending, oldestPendingAt, lastError } = i.cloud;
+  return {
+    cameras,
+    storage: { ...i.clips.localUsage(), disk: i.disk },
+    cloud: { state, since, lastUploadAt, pending, oldestPendingAt, ...(i.cloudDetail ? { lastError } : {}) },
+    timeZone: i.timeZone,
+  };
+}

@@ -1,0 +1,36 @@
+import { readCloudHealth } from '../../cloud-relay/relayStatus';
+import { buildDashboard } from '../dashboard';
+import { type HubServices, type RouteDef, userOf } from '../routeTable';
+import { cameraHealth, diskSpace } from '../systemStatus';
+import { FOOTAGE_ROLES, ROLES, visibleCameras } from '../users';
+
+/** The landing page's data in one request, polled every few seconds while it is shown. */
+export function dashboardRoutes(svc: HubServices): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      url: '/api/dashboard',
+      access: { kind: 'user', roles: ROLES },
+      summary: 'Cameras (online, last motion, recording, newest clip), storage and cloud backup; installers get it without footage',
+      handler: async (req) => {
+        const user = userOf(req);
+        const footage = FOOTAGE_ROLES.includes(user.role);
+        const visible = footage ? visibleCameras(svc.db, user) : 'all';
+        const now = svc.now();
+        const decision = footage ? svc.arming.state() : null;
+        return buildDashboard({
+          db: svc.db,
+          clips: svc.clips,
+          now,
+          timeZone: svc.arming.store.settings().timeZone,
+          cameras: cameraHealth(svc.db, (id) => svc.channels.isOnline(id)).filter((c) => visible === 'all' || visible.includes(c.id)),
+          footage,
+          cloudDetail: user.role === 'owner' || user.role === 'installer',
+          armedToRecord: (id) => (decision ? svc.arming.forCamera(id, decision).record : false),
+          cloud: readCloudHealth(svc.db, now),
+          disk: await diskSpace(svc.clips.clipsDir),
+        });
+      },
+    },
+  ];
+}

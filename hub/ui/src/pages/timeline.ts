@@ -1,0 +1,254 @@
+import { api } from '../api';
+import { addMessageLines, confirmAction, el, fail, guard, pageSection, say } from '../dom';
+import { dayLabel, shiftDay, timeOfDay } from '../homeTime';
+import type { Page } from '../page';
+import { FOOTAGE_ROLES, hasRole } from '../session';
+
+/*
+ * The timeline: one day of clips (the home's calendar day), newest first, optionally from one
+ * camera. Each row is a button that plays the clip in place (one video, moved into the row),
+ * with its picture, time, camera, length and where copies are kept. Keyboard: the list is one
+ * tab stop; Up and Down (Home, End) move between clips, Enter or Space plays, Tab reaches the
+ * row's Download link and, for owners, its Delete button.
+ */
+
+interface Clip {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  startedAt: number;
+  endedAt: number;
+  uploaded: boolean;
+  local: boolean;
+  inCloud: boolean;
+}
+
+interface ClipPage {
+  clips: Clip[];
+  next: string | null;
+  timeZone: string;
+  today: string;
+  day: string | null;
+}
+
+interface Device {
+  id: string;
+  name: string;
+  revoked: boolean;
+}
+
+const PAGE_SIZE = 100;
+
+const state = { day: '', today: '', timeZone: 'UTC', camera: '', next: null as string | null, playing: '' };
+
+const prev = el('button', { type: 'button', id: 'timeline-prev', textContent: '‹ Previous day' });
+const next = el('button', { type: 'button', id: 'timeline-next', textContent: 'Next day ›' });
+const dayInput = el('input', { type: 'date', id: 'timeline-day' });
+const cameraSelect = el('select', { id: 'timeline-camera' });
+const controls = el(
+  'div',
+  { className: 'timeline-controls', role: 'group', 'aria-label': 'Which clips' },
+  prev,
+  el('span', { className: 'field' }, el('label', { htmlFor: 'timeline-day', textContent: 'Day' }), dayInput),
+  next,
+  el('span', { className: 'field' }, el('label', { htmlFor: 'timeline-camera', textContent: 'Camera' }), cameraSelect),
+);
+const summary = el('p', { id: 'timeline-summary', role: 'status' });
+const empty = el('p', { id: 'clips-empty', hidden: true });
+const list = el('ul', { id: 'clips', className: 'timeline', 'aria-label': 'Clips of the day' });
+const more = el('button', { type: 'button', id: 'timeline-more', hidden: true, textContent: 'Show older clips of this day' });
+const player = el('video', { id: 'player', controls: true, playsInline: true, preload: 'metadata', hidden: true });
+const listArea = addMessageLines(el('div', { id: 'timeline-area' }, summary, empty, list, more, player));
+const section = pageSection('clips', 'Timeline', controls, listArea);
+
+function length(clip: Clip): string {
+  return `${Math.max(1, Math.round((clip.endedAt - clip.startedAt) / 1000))} s`;
+}
+
+function describe(clip: Clip): string {
+  return `${timeOfDay(clip.startedAt, state.timeZone)}, ${clip.deviceName}, ${length(clip)}`;
+}
+
+/** Where the clip's copies are, in words (clips whose local copy retention removed play from the cloud). */
+function whereKept(clip: Clip): string {
+  if (!clip.local && clip.inCloud) return 'only in the cloud';
+  if (clip.inCloud) return 'in cloud';
+  if (clip.local) return 'on the hub, not backed up yet';
+  return 'no copy left';
+}
+
+function rowButtons(): HTMLButtonElement[] {
+  return [...list.querySelectorAll<HTMLButtonElement>('button.clip')];
+}
+
+/** Roving tabindex: the list is one tab stop, at `active`, whose row's actions are reachable too. */
+function activate(active: HTMLButtonElement | undefined, focus: boolean): void {
+  for (const li of list.children) {
+    const on = active !== undefined && li.contains(active);
+    for (const c of li.querySelectorAll<HTMLElement>('button, a')) c.tabIndex = on ? 0 : -1;
+  }
+  if (active && focus) active.focus();
+}
+
+function play(clip: Clip, row: HTMLLIElement, button: HTMLButtonElement): void {
+  state.playing = clip.id;
+  for (const b of rowButtons()) b.removeAttribute('aria-current');
+  button.setAttribute('aria-current', 'true');
+  row.append(player);
+  player.hidden = false;
+  player.setAttribute('aria-label', `Clip from ${clip.deviceName} at ${timeOfDay(clip.startedAt, state.timeZone)}`);
+  player.src = `/api/clips/${encodeURIComponent(clip.id)}/video`;
+  player.play().catch(() => undefined);
+}
+
+function renderRow(clip: Clip): HTMLLIElement {
+  const text = describe(clip);
+  const thumb = el('img', { src: `/api/clips/${encodeURIComponent(clip.id)}/thumbnail`, alt: '', loading: 'lazy', width: 160, height: 90, className: 'thumb' });
+  thumb.addEventListener('error', () => thumb.replaceWith(el('span', { className: 'thumb placeholder', textContent: 'No picture' })));
+  const where = whereKept(clip);
+  const button = el(
+    'button',
+    { type: 'button', className: 'clip' },
+    thumb,
+    el(
+      'span',
+      { className: 'clip-text' },
+      el('strong', { textContent: timeOfDay(clip.startedAt, state.timeZone) }),
+      el('span', { textContent: `${clip.deviceName} · ${length(clip)}` }),
+      el('span', { className: where === 'only in the cloud' ? 'mark cloud-only' : 'mark', textContent: where }),
+    ),
+  );
+  const download = el('a', {
+    href: `/api/clips/${encodeURIComponent(clip.id)}/video?download=1`,
+    download: '',
+    textContent: 'Download',
+    'aria-label': `Download ${text}`,
+    className: 'button-link',
+  });
+  const row = el('li', { 'data-clip': clip.id }, button, el('span', { className: 'actions' }, download));
+  button.addEventListener('click', () => {
+    activate(button, false);
+    play(clip, row, button);
+  });
+  button.addEventListener('focus', () => activate(button, false));
+  if (hasRole('owner')) {
+    const remove = el('button', { type: 'button', className: 'danger', textContent: 'Delete', 'aria-label': `Delete ${text}` });
+    remove.addEventListener('click', guard(listArea, async () => {
+      if (!confirmAction(`Delete the clip from ${clip.deviceName} at ${timeOfDay(clip.startedAt, state.timeZone)}? It is deleted from the hub and from the cloud backup, for everyone. This cannot be undone.`)) return;
+      await api('DELETE', `/api/clips/${encodeURIComponent(clip.id)}`);
+      const buttons = rowButtons();
+      const at = buttons.indexOf(button);
+      if (state.playing === clip.id) stopPlayer();
+      row.remove();
+      const rest = rowButtons();
+      say(listArea, `clip from ${clip.deviceName} at ${timeOfDay(clip.startedAt, state.timeZone)} deleted`);
+      updateSummary(rest.length);
+      activate(rest[Math.min(at, rest.length - 1)], true);
+    }));
+    row.querySelector('.actions')?.append(remove);
+  }
+  return row;
+}
+
+function updateSummary(count: number): void {
+  const where = state.camera ? ` from ${cameraSelect.selectedOptions[0]?.textContent ?? 'this camera'}` : '';
+  summary.textContent = count ? `${count}${state.next ? '+' : ''} clip${count === 1 ? '' : 's'}${where} on ${dayLabel(state.day)}.` : '';
+  empty.hidden = count > 0;
+  empty.textContent = `No clips${where} on ${dayLabel(state.day)}. Cameras record when they see motion while the home is armed.`;
+}
+
+function stopPlayer(): void {
+  player.pause();
+  player.removeAttribute('src');
+  player.load();
+  player.hidden = true;
+  listArea.append(player);
+  state.playing = '';
+}
+
+list.addEventListener('keydown', (event) => {
+  const buttons = rowButtons();
+  const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  if (at < 0) return;
+  const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  const target = buttons[Math.max(0, Math.min(buttons.length - 1, to))];
+  activate(target, true);
+});
+
+function query(before?: string): string {
+  const q = new URLSearchParams({ day: state.day, limit: String(PAGE_SIZE) });
+  if (state.camera) q.set('camera', state.camera);
+  if (before) q.set('before', before);
+  return `/api/clips?${q.toString()}`;
+}
+
+const loadDay = guard(listArea, async () => {
+  if (!state.day) {
+    // The home's "today" and time zone come from the hub, not the browser's clock.
+    const probe = await api<ClipPage>('GET', '/api/clips?limit=1');
+    state.today = probe.today;
+    state.timeZone = probe.timeZone;
+    state.day = probe.today;
+  }
+  dayInput.value = state.day;
+  dayInput.max = state.today;
+  next.disabled = state.day >= state.today;
+  const page = await api<ClipPage>('GET', query());
+  state.timeZone = page.timeZone;
+  state.today = page.today;
+  state.next = page.next;
+  if (state.playing) stopPlayer();
+  say(listArea, '');
+  list.replaceChildren(...page.clips.map(renderRow));
+  more.hidden = !page.next;
+  updateSummary(page.clips.length);
+  activate(rowButtons()[0], false);
+});
+
+more.addEventListener('click', guard(listArea, async () => {
+  if (!state.next) return;
+  const page = await api<ClipPage>('GET', query(state.next));
+  state.next = page.next;
+  const first = list.children.length;
+  list.append(...page.clips.map(renderRow));
+  more.hidden = !page.next;
+  updateSummary(list.children.length);
+  activate(rowButtons()[first], true);
+}));
+
+const loadCameras = guard(listArea, async () => {
+  const { devices } = await api<{ devices: Device[] }>('GET', '/api/devices');
+  const options = [el('option', { value: '', textContent: 'All cameras' }), ...devices.map((d) => el('option', { value: d.id, textContent: d.revoked ? `${d.name} (removed)` : d.name }))];
+  cameraSelect.replaceChildren(...options);
+  cameraSelect.value = devices.some((d) => d.id === state.camera) ? state.camera : '';
+  state.camera = cameraSelect.value;
+});
+
+function goTo(day: string): void {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return fail(listArea, new Error('choose a day'));
+  state.day = state.today && day > state.today ? state.today : day;
+  void loadDay();
+}
+
+prev.addEventListener('click', () => goTo(shiftDay(state.day, -1)));
+next.addEventListener('click', () => goTo(shiftDay(state.day, 1)));
+dayInput.addEventListener('change', () => goTo(dayInput.value));
+cameraSelect.addEventListener('change', () => {
+  state.camera = cameraSelect.value;
+  void loadDay();
+});
+
+export const timelinePage: Page = {
+  view: 'clips',
+  label: 'Timeline',
+  roles: FOOTAGE_ROLES,
+  section,
+  enter() {
+    void loadCameras().then(() => loadDay());
+  },
+  leave() {
+    player.pause();
+  },
+};
