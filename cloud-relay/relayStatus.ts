@@ -35,6 +35,8 @@ export interface CloudHealth {
   lastUploadAt: number | null;
   pending: number;
   oldestPendingAt: number | null;
+  /** The relay's last heartbeat, so a stopped relay can say since when; null if it never ran. */
+  heartbeatAt: number | null;
 }
 
 export function readCloudHealth(db: DB, now: number): CloudHealth {
@@ -53,5 +55,6 @@ export function readCloudHealth(db: DB, now: number): CloudHealth {
     lastUploadAt: row?.last_upload_at ?? null,
     pending: backlog.n,
     oldestPendingAt: backlog.oldest,
+    heartbeatAt: row?.heartbeat_at ?? null,
   };
 }

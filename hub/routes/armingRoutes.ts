@@ -134,7 +134,8 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         const body = req.body as Static<typeof RuleBody>;
         const id = randomUUID();
         const problem = validateRule({ id, ...body });
-        if (problem) refuse('BAD_RULE', problem);
+        // The id was made up just now and means nothing to the person adding the rule.
+        if (problem) refuse('BAD_RULE', problem.replace(/^Rule "[^"]*": /, '').replace(/^it /, 'a rule ').replace(/\.$/, ''));
         if (body.cameraId !== undefined) activeCamera(body.cameraId);
         svc.db
           .prepare('INSERT INTO schedule_rules (id, camera_id, days, at, mode, motion, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { HubServices, RouteDef } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
 import { readCloudHealth } from '../../cloud-relay/relayStatus';
+import { cameraHealth, diskSpace, versions } from '../systemStatus';
 
 // Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).
 const UI_DIR = path.join(__dirname, '..', '..', 'ui');
@@ -16,6 +17,8 @@ export const HUB_VERSION: string = (JSON.parse(readFileSync(path.join(__dirname,
 
 /** The page, health (public: the UI shows the ports before sign-in), and system status for owners and installers. */
 export function systemRoutes(svc: HubServices): RouteDef[] {
+  // The route table is built as the hub starts, so this is the hub's start time.
+  const startedAt = svc.now();
   const ui: RouteDef[] = UI_FILES.map(([url, file, type]) => {
     const body = readFileSync(path.join(UI_DIR, file));
     return {
@@ -40,14 +43,19 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       method: 'GET',
       url: '/api/system',
       access: { kind: 'user', roles: DEVICE_ROLES },
-      summary: 'Version, ports, certificate and mail status',
+      summary: 'Version, ports, certificate, mail, relay, cameras online, uptime and disk space',
       handler: async () => ({
         version: HUB_VERSION,
         ...svc.runtime(),
+        startedAt,
+        uptimeSeconds: Math.max(0, Math.round((svc.now() - startedAt) / 1000)),
+        versions: await versions(),
         certificate: svc.tls.status(),
         caFingerprint: svc.tls.local.caFingerprint,
         mailConfigured: svc.mailer.configured,
         cloud: readCloudHealth(svc.db, svc.now()),
+        cameras: cameraHealth(svc.db, (id) => svc.channels.isOnline(id)),
+        disk: await diskSpace(svc.clips.clipsDir),
       }),
     },
   ];

@@ -3,6 +3,7 @@ import { $, actionButton, el, fail, guard, headRow, onSubmit, say, when } from '
 import type { Page } from '../page';
 import { ROLES, currentUser, type Role } from '../session';
 import { shell } from '../shell';
+import { grantsPanel } from '../grantsPanel';
 
 /* The owner's page: people and their roles, invitations, codes to hand over, household security, the audit log. */
 
@@ -38,6 +39,7 @@ const loadUsers = guard(usersPanel, async () => {
       try {
         await api('PATCH', `/api/users/${u.id}`, { role: select.value });
         say(usersPanel, `${u.username} is now ${select.value}`);
+        void grants.load(); // only viewers have camera grants to choose
         u.role = select.value as Role;
         if (self) void shell.refreshSession(); // an owner who changed their own role may lose this page
       } catch (err) {
@@ -143,6 +145,9 @@ const loadAudit = guard($('audit-panel'), async () => {
   table.append(headRow('Time', 'Who', 'What', 'Target'), body);
 });
 
+const grants = grantsPanel();
+usersPanel.after(grants.element);
+
 export const householdPage: Page = {
   view: 'household',
   label: 'Household',
@@ -150,6 +155,7 @@ export const householdPage: Page = {
   section: $('household-view'),
   enter() {
     void loadUsers();
+    void grants.load();
     void loadCodes();
     void loadSettings();
     void loadAudit();

@@ -4,6 +4,8 @@ import type { Page } from '../page';
 import { ROLES, currentUser, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
 import { showTotpIn } from '../totpPanel';
+import { notificationsPanel } from '../notificationsPanel';
+import { webhooksPanel } from '../webhooksPanel';
 
 /* Account security for everyone: 2FA, email, password, where you are signed in, notices. */
 
@@ -95,6 +97,10 @@ async function loadNotices(): Promise<void> {
   }
 }
 
+const alerts = notificationsPanel();
+const webhooks = webhooksPanel();
+$('security-view').append(alerts.element, webhooks.element);
+
 export const securityPage: Page = {
   view: 'security',
   label: 'Security',
@@ -106,5 +112,10 @@ export const securityPage: Page = {
     renderEmail();
     void loadNotices();
     void loadSessions();
+    // Alerts are about footage (an installer sees none); webhooks are the owner's.
+    alerts.element.hidden = currentUser().role === 'installer';
+    if (!alerts.element.hidden) void alerts.load();
+    webhooks.element.hidden = currentUser().role !== 'owner';
+    if (!webhooks.element.hidden) void webhooks.load();
   },
 };
