@@ -9,11 +9,11 @@ import { createMailer } from '../hub/mailer';
 import { notifyUser } from '../hub/notifications';
 import { Relay } from './relay';
 import { diskFreeBytes } from './retentionRunner';
-import { createTarget } from './targets';
+import { followChosenTarget } from './targets';
 
 /**
- * The relay process: the hub's database and clip folder, the target from the config, the
- * footage PUBLIC key the hub leaves for it, and — for clips that had to be deleted before
+ * The relay process: the hub's database and clip folder, the target in effect (the owner's
+ * choice from the web UI, else the config's), the footage PUBLIC key the hub leaves for it, and — for clips that had to be deleted before
  * they were uploaded — the audit log and a notice (and mail) to every owner.
  */
 export async function openRelay(config: Config, hubDataDir: string, log: Logger, clock: Clock = systemClock): Promise<{ relay: Relay; close(): Promise<void> }> {
@@ -25,7 +25,8 @@ export async function openRelay(config: Config, hubDataDir: string, log: Logger,
     throw new Error(`the relay needs the hub's footage public key (${paths.footagePublicKey}); start the hub once first (${(err as Error).message})`);
   }
   const db = openDatabase(paths.db);
-  const target = createTarget(config);
+  // The owner may change the target from the web UI while the relay runs.
+  const target = followChosenTarget(config, db, hubDataDir, (description) => log.info({ target: description }, 'the upload target was changed; new uploads go there'));
   const audit = new AuditLog(db, paths.auditHead);
   const mailer = await createMailer(config.hub.smtp, log);
   const relay = new Relay({
@@ -37,6 +38,7 @@ export async function openRelay(config: Config, hubDataDir: string, log: Logger,
     log,
     settings: config.relay,
     freeBytes: () => diskFreeBytes(paths.clips),
+    thumbsDir: paths.thumbs,
     onLost: async (clipId, bytes) => {
       audit.append({ actor: 'relay', action: 'clip.lost', target: clipId, detail: { reason: 'disk-full', bytes } }, clock.now());
       log.warn({ clipId, bytes }, 'the disk was full: a clip that was not uploaded yet was deleted (audited, owners told)');

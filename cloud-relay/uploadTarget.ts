@@ -37,23 +37,23 @@ export function describeIoError(err: unknown, where: string): Error {
   switch (e?.code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new Error(`${where} is full (${e.code})`);
+      return new Error(`${where} is full (${e.code})`, { cause: err });
     case 'EROFS':
-      return new Error(`${where} is read-only (EROFS)`);
+      return new Error(`${where} is read-only (EROFS)`, { cause: err });
     case 'EACCES':
     case 'EPERM':
-      return new TargetConfigError(`${where} may not be written by this user (${e.code})`);
+      return new TargetConfigError(`${where} may not be written by this user (${e.code})`, { cause: err });
     case 'ECONNREFUSED':
-      return new Error(`${where} refused the connection (ECONNREFUSED): is it running?`);
+      return new Error(`${where} refused the connection (ECONNREFUSED): is it running?`, { cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new Error(`${where}: the host name does not resolve (${e.code})`);
+      return new Error(`${where}: the host name does not resolve (${e.code})`, { cause: err });
     case 'ETIMEDOUT':
     case 'ECONNRESET':
     case 'EPIPE':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new Error(`${where} cannot be reached (${e.code})`);
+      return new Error(`${where} cannot be reached (${e.code})`, { cause: err });
     default:
       return err instanceof Error ? err : new Error(String(err));
   }

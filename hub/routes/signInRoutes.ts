@@ -48,6 +48,31 @@ export function publicUser(svc: HubServices, user: User) {
   };
 }
 
+/** Starts a session for `user` (cookies, CSRF token, audit); sign-in and first-run setup both end here. */
+export async function signInUser(svc: HubServices, req: FastifyRequest, reply: FastifyReply, user: User, method: string) {
+  const { db, audit, throttle } = svc;
+  const now = svc.now();
+  throttle.recordSuccess(req.ip, user.id);
+  let browserId = req.cookies[BROWSER_COOKIE];
+  if (!browserId || !/^[A-Za-z0-9_-]{32}$/.test(browserId)) browserId = newBrowserId();
+  const hadBrowsers = hasKnownBrowsers(db, user.id);
+  const isNew = rememberBrowser(db, user.id, browserId, req.headers['user-agent'], now);
+  const sid = createSession(db, user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, now);
+  audit.append({ actor: `user:${user.username}`, action: 'auth.login', ip: req.ip, detail: { method, newDevice: isNew } }, now);
+  if (isNew && hadBrowsers) {
+    audit.append({ actor: `user:${user.username}`, action: 'auth.new_device', ip: req.ip, detail: { userAgent: req.headers['user-agent']?.slice(0, 120) ?? null } }, now);
+    await notifyUser(db, svc.mailer, svc.log, user.id, {
+      kind: 'new-device',
+      subject: 'Porchlight: new sign-in',
+      message: `Your account ${user.username} signed in from a new device (${req.headers['user-agent']?.slice(0, 120) ?? 'unknown browser'}, address ${req.ip}) at ${new Date(now).toISOString()}. If this was not you, sign out all sessions and change your password.`,
+    }, now);
+  }
+  svc.log.info({ user: user.username, ip: req.ip, method }, 'signed in');
+  reply.setCookie(SESSION_COOKIE, sid, { ...COOKIE_ATTRIBUTES, maxAge: SESSION_ABSOLUTE_MS / 1000 });
+  reply.setCookie(BROWSER_COOKIE, browserId, { ...COOKIE_ATTRIBUTES, maxAge: BROWSER_COOKIE_MAX_AGE_S });
+  return { status: 'signed_in' as const, user: publicUser(svc, user), csrfToken: csrfTokenFor(sid) };
+}
+
 export function signInRoutes(svc: HubServices): RouteDef[] {
   const { db, audit, throttle } = svc;
   const record = auditor(svc);
@@ -91,28 +116,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
     throw new HttpError(401, step === 'password' ? 'BAD_CREDENTIALS' : 'BAD_SECOND_FACTOR', message);
   };
 
-  const completeSignIn = async (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => {
-    const now = svc.now();
-    throttle.recordSuccess(req.ip, user.id);
-    let browserId = req.cookies[BROWSER_COOKIE];
-    if (!browserId || !/^[A-Za-z0-9_-]{32}$/.test(browserId)) browserId = newBrowserId();
-    const hadBrowsers = hasKnownBrowsers(db, user.id);
-    const isNew = rememberBrowser(db, user.id, browserId, req.headers['user-agent'], now);
-    const sid = createSession(db, user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, now);
-    audit.append({ actor: `user:${user.username}`, action: 'auth.login', ip: req.ip, detail: { method, newDevice: isNew } }, now);
-    if (isNew && hadBrowsers) {
-      audit.append({ actor: `user:${user.username}`, action: 'auth.new_device', ip: req.ip, detail: { userAgent: req.headers['user-agent']?.slice(0, 120) ?? null } }, now);
-      await notifyUser(db, svc.mailer, svc.log, user.id, {
-        kind: 'new-device',
-        subject: 'Porchlight: new sign-in',
-        message: `Your account ${user.username} signed in from a new device (${req.headers['user-agent']?.slice(0, 120) ?? 'unknown browser'}, address ${req.ip}) at ${new Date(now).toISOString()}. If this was not you, sign out all sessions and change your password.`,
-      }, now);
-    }
-    svc.log.info({ user: user.username, ip: req.ip, method }, 'signed in');
-    reply.setCookie(SESSION_COOKIE, sid, { ...COOKIE_ATTRIBUTES, maxAge: SESSION_ABSOLUTE_MS / 1000 });
-    reply.setCookie(BROWSER_COOKIE, browserId, { ...COOKIE_ATTRIBUTES, maxAge: BROWSER_COOKIE_MAX_AGE_S });
-    return { status: 'signed_in' as const, user: publicUser(svc, user), csrfToken: csrfTokenFor(sid) };
-  };
+  const completeSignIn = (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => signInUser(svc, req, reply, user, method);
 
   return [
     {
