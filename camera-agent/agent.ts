@@ -6,13 +6,18 @@ import { ClipRecorder } from './clipRecorder';
 import { Delivery } from './delivery';
 import { HubClient } from './hubClient';
 import { ArmingFollower } from './armingFollower';
+import { ChannelListener } from './channelListener';
+import { SettingsFollower } from './settingsFollower';
+import { SnapshotMaker } from './snapshotMaker';
+import { LiveStreamer } from './liveStreamer';
+import type { CameraSettingsMessage } from '../common/cameraSettings';
 import { loadIdentity } from './identity';
 import { createGpio } from '../common/gpio';
 import type { MotionEvent } from '../common/protocol';
 import { MotionDetector } from './motionDetector';
 import { gateSettingsFor, isRetrigger, MotionGate } from './motionGate';
 import { MotionFusion, PirSensor, type FusedMotion } from './pirSensor';
-import { RecordingLed } from './recordingLed';
+import { NO_RECORDING_INDICATOR, RecordingLed } from './recordingLed';
 import { Spool } from './spool';
 import { loadTf } from './tfBackend';
 import { resolveSource } from './videoSource';
@@ -32,9 +37,12 @@ export class CameraAgent {
   private delivery: Delivery | null = null;
   private hub: HubClient | null = null;
   private arming: ArmingFollower | null = null;
+  private channel: ChannelListener | null = null;
+  private settings: SettingsFollower | null = null;
   private pir: PirSensor | null = null;
   private led: RecordingLed | null = null;
   private detector: MotionDetector | null = null;
+  private live: LiveStreamer | null = null;
   readonly stats: AgentStats = { motionEvents: 0, clipsRecorded: 0, clipsDelivered: 0, streamSeconds: 0 };
 
   constructor(
@@ -76,8 +84,11 @@ export class CameraAgent {
     );
     this.recorder = recorder;
     const v = agentConfig.video;
-    const detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agentConfig.motion);
+    let detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agentConfig.motion);
     this.detector = detector;
+    const snapshots = new SnapshotMaker();
+    const liveStreamer = new LiveStreamer(() => hub.liveUpload(), this.led ?? NO_RECORDING_INDICATOR, log.child({ module: 'live' }));
+    this.live = liveStreamer;
     const gate = new MotionGate(gateSettingsFor(agentConfig.motion, v.analysisFps));
     const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
 
@@ -88,13 +99,15 @@ export class CameraAgent {
     const toMedia = (at: number) => Math.max(0, (at - wallStart) / 1000);
     // Retriggers are judged on what the recorder sees: video and PIR motion together.
     let lastEndAt = Number.NEGATIVE_INFINITY;
+    let retriggerMs = agentConfig.motion.retriggerSeconds * 1000;
     let privacy = false;
+    let pictureAllowed = true;
     let retrigger = false;
     const onMotion = (m: FusedMotion, changed?: number) => {
       const mediaTime = toMedia(m.at);
       if (m.kind === 'start') {
         this.stats.motionEvents += 1;
-        retrigger = isRetrigger(lastEndAt, m.at, agentConfig.motion.retriggerSeconds * 1000);
+        retrigger = isRetrigger(lastEndAt, m.at, retriggerMs);
       } else {
         lastEndAt = m.at;
       }
@@ -110,10 +123,14 @@ export class CameraAgent {
     capture.on('stream', ({ init, wallStart: ws }) => {
       wallStart = ws;
       detector.reset();
+      snapshots.onStream(init);
+      liveStreamer.onStream(init);
       recorder.onStream(init, ws);
     });
     capture.on('fragment', (f) => {
       this.stats.streamSeconds = f.start + f.duration;
+      snapshots.onFragment(f);
+      liveStreamer.onFragment(f);
       recorder.onFragment(f);
     });
     capture.on('frame', (frame) => {
@@ -127,6 +144,7 @@ export class CameraAgent {
       const end = gate.close(this.stats.streamSeconds);
       const fused = fusion ? fusion.close(Date.now()) : end && { kind: end.kind, at: toWall(end.time), by: 'video' as const };
       if (fused) onMotion(fused);
+      liveStreamer.onStreamEnd();
       recorder.onStreamEnd();
     });
     if (gpio && g.pir && fusion) {
@@ -142,18 +160,66 @@ export class CameraAgent {
       path.join(config.dataDir, 'arming.json'),
       (a) => {
         privacy = a.mode === 'privacy';
+        pictureAllowed = a.live;
+        liveStreamer.setAllowed(a.live);
         recorder.setArmed(a.record, privacy);
       },
       log.child({ module: 'arming' }),
     );
     await this.arming.start();
+    // Settings from the hub replace the config file's motion and clip settings, live.
+    const applySettings = ({ settings: s }: CameraSettingsMessage) => {
+      // Built first: settings that leave nothing to watch throw here and change nothing.
+      const next = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, { sensitivity: s.sensitivity, minObjectSize: s.minObjectSize, zones: s.zones, ignoreMasks: s.ignoreMasks });
+      detector.dispose();
+      detector = next;
+      this.detector = next;
+      retriggerMs = s.retriggerSeconds * 1000;
+      recorder.configure({ preRollSeconds: s.preRollSeconds, postRollSeconds: s.postRollSeconds, clipSeconds: s.clipSeconds, endEarly: s.endEarly });
+    };
+    const settingsLog = log.child({ module: 'settings' });
+    this.settings = new SettingsFollower(path.join(config.dataDir, 'camera-settings.json'), applySettings, settingsLog);
+    await this.settings.start();
+    const channel = new ChannelListener(hub, log.child({ module: 'channel' }));
+    this.channel = channel;
+    channel.on('settings', (data) => this.settings?.receive(data));
+    const snapshotLog = log.child({ module: 'snapshot' });
+    channel.on('snapshot', (data) => {
+      const requestId = (() => {
+        try {
+          return (JSON.parse(data) as { requestId?: unknown }).requestId;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (typeof requestId !== 'string' || !/^[0-9a-f-]{36}$/.test(requestId)) {
+        snapshotLog.warn('the hub asked for a picture in a form this camera does not understand; ignored');
+        return;
+      }
+      // The hub refuses in privacy mode too; a camera that knows it is private sends nothing.
+      if (!pictureAllowed) return;
+      snapshots
+        .jpeg()
+        .then((jpeg) => hub.sendSnapshot(requestId, jpeg))
+        .catch((err: Error) => snapshotLog.warn({ err: err.message }, 'could not send the picture the hub asked for'));
+    });
+    channel.on('live', (data) => liveStreamer.command(data));
+    channel.start();
     delivery.kick();
     capture.start();
+  }
+
+  /** True while this camera streams live to the hub. */
+  get streamingLive(): boolean {
+    return this.live?.streaming ?? false;
   }
 
   /** Stops capture, finishes the open clip, and tries once more to deliver the spool. */
   async stop(): Promise<void> {
     await this.arming?.stop();
+    await this.channel?.stop();
+    await this.settings?.stop();
+    this.live?.close();
     this.pir?.stop();
     await this.capture?.stop();
     await this.recorder?.stop();

@@ -64,8 +64,12 @@ function errorFrom(res: Response): HubRequestError {
   return new HubRequestError(res.status, code, message);
 }
 
-/** Pairs with a hub: trust on first use, checked against the CA the hub returns. */
-export async function pairWithHub(hubUrl: string, code: string, name: string): Promise<PairResponse> {
+/**
+ * Pairs with a hub: trust on first use, checked against the CA the hub returns; or, with
+ * `pinnedCaPem` (from a pairing link's fingerprint), only with a hub whose certificate that
+ * CA issued, so the code is never sent to anyone else.
+ */
+export async function pairWithHub(hubUrl: string, code: string, name: string, pinnedCaPem?: string): Promise<PairResponse> {
   const url = new URL('/api/pair', hubUrl);
   if (url.protocol !== 'https:') throw new Error('the hub URL must start with https://');
   const body = Buffer.from(JSON.stringify({ code, name }));
@@ -74,7 +78,7 @@ export async function pairWithHub(hubUrl: string, code: string, name: string): P
     {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': body.length },
-      rejectUnauthorized: false,
+      ...(pinnedCaPem ? { ca: pinnedCaPem, checkServerIdentity: () => undefined } : { rejectUnauthorized: false }),
       minVersion: 'TLSv1.2',
       servername: AGENT_SERVERNAME,
       // A fresh handshake, never a resumed session: the server certificate must be presented to be checked.
@@ -91,6 +95,19 @@ export async function pairWithHub(hubUrl: string, code: string, name: string): P
     throw new Error('the certificate this connection used was not issued by the hub CA: refusing to pair (possible interception)');
   }
   return paired;
+}
+
+/** A live upload in progress (see HubClient.liveUpload). */
+export interface LiveUpload {
+  write(data: Buffer): void;
+  /** Bytes written and not yet sent. */
+  backlog(): number;
+  /** Ends the upload cleanly. */
+  end(): void;
+  /** Drops the connection. */
+  abort(): void;
+  /** Resolves when the hub answers 200; rejects with its refusal or a connection error. */
+  done: Promise<void>;
 }
 
 export class HubClient {
@@ -140,6 +157,54 @@ export class HubClient {
       body,
     );
     if (res.status !== 200) throw errorFrom(res);
+  }
+
+  /** Answers the hub's picture request `requestId` with a JPEG. */
+  async sendSnapshot(requestId: string, jpeg: Buffer): Promise<void> {
+    const res = await request(
+      new URL(`/api/device/snapshots/${encodeURIComponent(requestId)}`, this.identity.hubUrl),
+      { method: 'POST', agent: this.agent, headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': jpeg.length }) },
+      jpeg,
+    );
+    if (res.status !== 200) throw errorFrom(res);
+  }
+
+  /**
+   * Opens the live upload: the caller writes the init segment and fragments as they come and
+   * ends it; `done` settles when the hub answers (it answers when it wants the stream to stop)
+   * or the connection fails. No timeout: it lasts as long as someone watches.
+   */
+  liveUpload(): LiveUpload {
+    const req = https.request(new URL('/api/device/live', this.identity.hubUrl), {
+      method: 'POST',
+      agent: this.agent,
+      headers: this.headers({ 'content-type': 'application/octet-stream' }),
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const answer: Response = { status: res.statusCode ?? 0, body: Buffer.concat(chunks), peerCertificate: undefined };
+          if (answer.status === 200) resolve();
+          else reject(errorFrom(answer));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+    done.catch(() => undefined);
+    return {
+      write: (data) => {
+        if (!req.destroyed && !req.writableEnded) req.write(data);
+      },
+      backlog: () => req.writableLength,
+      end: () => {
+        if (!req.destroyed && !req.writableEnded) req.end();
+      },
+      abort: () => req.destroy(),
+      done,
+    };
   }
 
   /**

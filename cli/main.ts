@@ -1,6 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkRoute, ROUTES as PHONE_ROUTES, walkRoute } from '../simulator/virtualPhone';
-import { promises as fs, statSync } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../common/config';
 import { createLogger } from '../common/logger';
@@ -21,8 +21,12 @@ interface CommonOptions {
   data?: string;
 }
 
+/** An installed machine's config (systemd/install.sh), used when no --config is given. */
+export const INSTALLED_CONFIG = '/etc/porchlight/porchlight.yaml';
+
 function config(opts: CommonOptions): Config {
-  return loadConfig(opts.config, { dataDir: opts.data });
+  const file = opts.config ?? process.env.PORCHLIGHT_CONFIG ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : undefined);
+  return loadConfig(file, { dataDir: opts.data });
 }
 
 function positiveNumber(value: string): number {
@@ -94,7 +98,7 @@ interface ScoreOptions {
 }
 
 function withCommon(cmd: Command): Command {
-  return cmd.option('-c, --config <file>', 'YAML config file').option('-d, --data <dir>', 'data directory (overrides dataDir)');
+  return cmd.option('-c, --config <file>', `YAML config file (default: ${INSTALLED_CONFIG} when it exists)`).option('-d, --data <dir>', 'data directory (overrides dataDir)');
 }
 
 export function buildProgram(): Command {
@@ -108,7 +112,7 @@ export function buildProgram(): Command {
     const log = createLogger('hub', cfg.log.level);
     const { Hub } = await import('../hub/hub');
     const hub = new Hub(cfg, log);
-    await runService(log, async () => void (await hub.start()), () => hub.stop());
+    await runService(log, async () => `serving ${(await hub.start()).url}`, () => hub.stop());
   });
 
   const agent = program.command('agent').description('camera agent commands');
@@ -130,15 +134,36 @@ export function buildProgram(): Command {
         },
       );
     });
-  withCommon(agent.command('pair').description('pair this camera with a hub using the code the hub shows'))
-    .requiredOption('--hub <url>', 'hub URL, e.g. https://porchlight.local:9443')
-    .requiredOption('--code <code>', 'one-time pairing code shown by the hub')
+  withCommon(agent.command('pair').description('pair this camera with a hub using the code (or the pairing link) the hub shows'))
+    .option('--hub <url>', 'hub URL, e.g. https://porchlight.local:9443')
+    .option('--code <code>', 'one-time pairing code shown by the hub')
+    .option('--uri <link>', "the pairing link under the hub's QR code (porchlight://pair?hub=…&code=…&fp=…), instead of --hub and --code; the hub must prove its fingerprint before the code is sent")
     .option('--name <name>', 'camera name (default: agent.name from the config)')
-    .action(async (opts: CommonOptions & { hub: string; code: string; name?: string }) => {
+    .option('--system', 'an installed camera: write /etc/porchlight/agents/NAME.yaml and /var/lib/porchlight/agents/NAME for porchlight-agent@NAME')
+    .option('--source <source>', 'with --system: the camera, v4l2:/dev/videoN, rtsp://… or a file (kept from the existing config when not given)')
+    .addOption(new Option('--root <dir>', 'with --system: install into this tree instead of / (tests)').hideHelp())
+    .action(async (opts: CommonOptions & { hub?: string; code?: string; uri?: string; name?: string; system?: boolean; source?: string; root?: string }) => {
       const cfg = config(opts);
+      if (opts.uri && (opts.hub || opts.code)) throw new CliError('give either --uri, or --hub and --code, not both');
+      if (!opts.uri && !(opts.hub && opts.code)) throw new CliError('give --hub and --code, or --uri with the pairing link the hub shows');
+      const { parsePairingUri } = await import('../common/pairingUri');
+      const invite = opts.uri ? parsePairingUri(opts.uri) : { hubUrl: opts.hub!, code: opts.code!, caFingerprint: undefined };
+      if ((opts.source || opts.root) && !opts.system) throw new CliError('--source and --root go with --system');
+      if (opts.system && !opts.name) throw new CliError('--system needs --name: the camera name is also the service name (porchlight-agent@NAME)');
+      const { prepareSystemAgent, AGENT_CONFIG_DIR } = await import('../camera-agent/agentSetup');
+      if (!opts.system && !opts.config && !opts.data && !process.env.PORCHLIGHT_CONFIG && existsSync(AGENT_CONFIG_DIR)) {
+        throw new CliError('Porchlight is installed on this machine: add --system --name NAME so that porchlight-agent@NAME finds the camera (or give --config)');
+      }
+      // Checked before pairing: a refused config must not spend the one-time code.
+      const system = opts.system ? await prepareSystemAgent({ name: opts.name!, source: opts.source, root: opts.root }) : null;
+      if (system) cfg.dataDir = system.dataDir;
       const { pairCamera } = await import('../camera-agent/pairCamera');
-      const identity = await pairCamera(cfg.dataDir, opts.hub, opts.code, opts.name ?? cfg.agent.name);
+      const identity = await pairCamera(cfg.dataDir, invite.hubUrl, invite.code, opts.name ?? cfg.agent.name, invite.caFingerprint);
       process.stdout.write(`paired "${identity.name}" as device ${identity.deviceId}; hub CA ${identity.caFingerprint}\n`);
+      if (system) {
+        await system.finish();
+        process.stdout.write(`wrote ${system.configFile}; start the camera with:\n  sudo systemctl enable --now ${system.unit}\n`);
+      }
     });
 
   withCommon(program.command('relay').description('run the cloud relay (uploads encrypted clips)'))
@@ -240,6 +265,40 @@ export function buildProgram(): Command {
       process.stdout.write(`${window.code}\nvalid until ${new Date(window.expiresAt).toISOString()}\nrun "porchlight agent pair" on the camera with this code\n`);
     },
   );
+
+  const setup = program.command('setup').description("the hub's first-run setup from the web page");
+  withCommon(setup.command('code').description('print the one-time code that the web setup asks for (only while no account exists)')).action(async (opts: CommonOptions) => {
+    const cfg = config(opts);
+    const { hubPaths } = await import('../hub/hub');
+    const { hasUsers, readSetupCode, setupCodePath } = await import('../hub/firstRunSetup');
+    const { openDatabase } = await import('../common/database');
+    const dbFile = hubPaths(cfg.dataDir).db;
+    const unreadable = (err: unknown): never => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN') {
+        throw new CliError(`cannot read the hub's data in ${cfg.dataDir} as this user: run it with sudo (or as the porchlight user)`);
+      }
+      throw err;
+    };
+    if (existsSync(dbFile)) {
+      let db: ReturnType<typeof openDatabase>;
+      try {
+        db = openDatabase(dbFile);
+      } catch (err) {
+        return unreadable(err);
+      }
+      let done: boolean;
+      try {
+        done = hasUsers(db);
+      } finally {
+        db.close();
+      }
+      if (done) throw new CliError('this hub is already set up: sign in on its web page (add people from the Household page, or with "porchlight user add")');
+    }
+    const code = await readSetupCode(cfg.dataDir).catch(unreadable);
+    if (!code) throw new CliError(`no setup code in ${setupCodePath(cfg.dataDir)}: start the hub first ("porchlight hub"); it writes one while no account exists (check --config / --data)`);
+    process.stdout.write(`${code}\n`);
+  });
 
   const user = program.command('user').description('household accounts');
   withCommon(user.command('add <username>').description('add a user'))
@@ -345,22 +404,30 @@ export function buildProgram(): Command {
     });
 
   const cloud = program.command('cloud').description('the cloud copy of the clips');
-  withCommon(cloud.command('test').description('check that the configured upload target is reachable and accepts uploads'))
+  withCommon(cloud.command('test').description("check that the upload target in effect (the owner's choice from the web UI, else the config's) is reachable and accepts uploads"))
     .action(async (opts: CommonOptions) => {
       const cfg = config(opts);
       const { createTarget } = await import('../cloud-relay/targets');
-      const target = createTarget(cfg);
-      const key = `porchlight-test-${Date.now().toString(36)}`;
+      const { effectiveTarget } = await import('../cloud-relay/targetChoice');
+      const { checkTarget } = await import('../cloud-relay/targetCheck');
+      const { hubPaths } = await import('../hub/hub');
+      const { openDatabase } = await import('../common/database');
+      // The hub's database holds the owner's choice; without one, the config decides.
+      const db = existsSync(hubPaths(cfg.dataDir).db) ? openDatabase(hubPaths(cfg.dataDir).db) : null;
+      let chosen;
       try {
-        await target.check();
-        await target.putBytes(key, Buffer.from('porchlight connection test\n'));
-        await target.remove(key);
-      } catch (err) {
-        throw new CliError(`${target.description}: ${(err as Error).message}`);
+        chosen = effectiveTarget(cfg, db, cfg.dataDir);
+      } finally {
+        db?.close();
+      }
+      const target = createTarget(cfg, chosen.target);
+      try {
+        const result = await checkTarget(target, chosen.target);
+        if (!result.ok) throw new CliError(`${target.description}: ${result.message}`);
       } finally {
         target.close();
       }
-      process.stdout.write(`${target.description}: ok (reachable, writable, verified)\n`);
+      process.stdout.write(`${target.description}${chosen.source === 'ui' ? ' (chosen in the web UI)' : ''}: ok (reachable, writable, verified)\n`);
     });
   withCommon(cloud.command('restore').description("rebuild this hub's clip index from the cloud (after a lost hub): run with the hub stopped"))
     .option('--key <file>', "the footage recovery file (porchlight keys export); needed on a new hub")
@@ -425,6 +492,24 @@ export function buildProgram(): Command {
     .action((file: string) => {
       loadConfig(file);
       process.stdout.write(`${file}: ok\n`);
+    });
+
+  program
+    .command('doctor')
+    .description('check this machine: ffmpeg and its encoders, cameras, GPIO, clock, disk, certificate, ports, and whether each camera reaches its hub')
+    .option('-c, --config <file>', `the hub's config (default: ${INSTALLED_CONFIG} when it exists)`)
+    .option('--agents <dir>', "folder of the cameras' configs", '/etc/porchlight/agents')
+    .option('--user <name>', 'the account the services run as', 'porchlight')
+    .option('--json', 'print the findings as JSON')
+    .action(async (opts: { config?: string; agents: string; user: string; json?: boolean }) => {
+      const { loadDoctorSetup, runDoctor } = await import('./doctor/doctor');
+      const { systemProbes } = await import('./doctor/probes');
+      const { exitCodeOf, formatFindings } = await import('./doctor/checks');
+      const configFile = opts.config ?? process.env.PORCHLIGHT_CONFIG ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : undefined);
+      const setup = loadDoctorSetup({ configFile, agentsDir: opts.agents, user: opts.user });
+      const findings = await runDoctor(setup, systemProbes());
+      process.stdout.write(opts.json ? JSON.stringify(findings, null, 2) + '\n' : formatFindings(findings));
+      process.exitCode = exitCodeOf(findings);
     });
 
   const sim = program.command('sim').description('the hardware simulator');

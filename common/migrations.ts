@@ -230,4 +230,21 @@ export const MIGRATIONS: readonly string[] = [
     owntracks_token_hash TEXT UNIQUE
   );
   `,
+  // 6: clips the owner deleted. The row stays, hidden, until the relay has removed the cloud
+  // copy (or found there is none): an upload in flight cannot bring the clip back.
+  `
+  ALTER TABLE clips ADD COLUMN deleted_at INTEGER;
+  CREATE INDEX clips_deleted ON clips(deleted_at) WHERE deleted_at IS NOT NULL;
+  `,
+  // 7: each camera's detection and recording settings from the Cameras page (JSON, checked
+  // by common/cameraSettings.ts), versioned so an edit made from a stale page is refused.
+  `
+  CREATE TABLE camera_settings (
+    device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+    settings TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+  );
+  `,
 ];

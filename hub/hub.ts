@@ -8,18 +8,21 @@ import type { Logger } from '../common/logger';
 import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
 import { writeFileAtomic } from '../common/atomicFile';
 import { createGpio } from '../common/gpio';
-import { createTarget } from '../cloud-relay/targets';
+import { followChosenTarget } from '../cloud-relay/targets';
 import type { UploadTarget } from '../cloud-relay/uploadTarget';
 import { AuditLog } from './auditLog';
 import { ClipStore } from './clipStore';
+import { ClipThumbnails } from './clipThumbnails';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceChannels } from './deviceChannels';
+import { LiveStreams } from './liveStreams';
 import { listDevices } from './devices';
 import { ArmingService } from './arming/armingService';
 import { MqttBridge } from './mqttBridge';
 import { Alerts, WebhookStore } from './alerts';
 import { systemClock } from '../common/clock';
 import type { ArmingDecision } from './arming/armingDecision';
+import { FirstRunSetup, setupCodePath } from './firstRunSetup';
 import { HubSecret } from './hubSecret';
 import { LoginThrottle } from './loginThrottle';
 import { createMailer } from './mailer';
@@ -38,6 +41,8 @@ export function hubPaths(dataDir: string) {
     auditHead: path.join(dataDir, 'audit-head.json'),
     tls: path.join(dataDir, 'tls'),
     clips: path.join(dataDir, 'clips'),
+    /** Clip thumbnails, sealed to the footage key like the clips. */
+    thumbs: path.join(dataDir, 'thumbs'),
     tmp: path.join(dataDir, 'tmp'),
     runtime: path.join(dataDir, 'run', 'hub.json'),
   };
@@ -90,6 +95,8 @@ export class Hub {
   private db: DB | null = null;
   private cloud: UploadTarget | null = null;
   private arming: ArmingService | null = null;
+  private live: LiveStreams | null = null;
+  private thumbnails: ClipThumbnails | null = null;
   private mqtt: MqttBridge | null = null;
   private alerts: Alerts | null = null;
   private tls: TlsManager | null = null;
@@ -112,8 +119,12 @@ export class Hub {
     const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
     await tls.init();
     this.tls = tls;
-    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud());
+    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db));
     await clips.init();
+    const thumbnails = new ClipThumbnails(clips, paths.thumbs, keys, log.child({ module: 'thumbnails' }), { now: this.now });
+    await thumbnails.init();
+    thumbnails.start();
+    this.thumbnails = thumbnails;
     const ports: HubRuntimeInfo = { httpsPort: 0, httpPort: null, url: '' };
     const connections = new DeviceConnections();
     // Revocations made with the CLI change only the database: notice them within seconds.
@@ -130,6 +141,11 @@ export class Hub {
       for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
     });
     this.arming = arming;
+    // Real time, not the policy clock: stream liveness is about seconds actually passing.
+    const live = new LiveStreams(channels, arming, log.child({ module: 'live' }));
+    this.live = live;
+    const firstRun = new FirstRunSetup(db, config.dataDir);
+    const setupWaiting = (await firstRun.prepare()) === 'waiting';
     const hubSecret = await HubSecret.load(paths.hubSecret);
     const mailer = await createMailer(config.hub.smtp, log.child({ module: 'mail' }));
     const clock = { now: this.now, sleep: systemClock.sleep };
@@ -141,6 +157,7 @@ export class Hub {
       config: config.hub,
       tls,
       clips,
+      thumbnails,
       footagePublicKey: keys.publicKey,
       secret: hubSecret,
       audit,
@@ -149,13 +166,17 @@ export class Hub {
       connections,
       channels,
       arming,
+      live,
       events,
       runtime: () => ({ ...ports }),
       now: this.now,
+      firstRun,
+      wholeConfig: config,
     });
     this.app = app;
     await app.ready();
     arming.start();
+    live.start();
     if (config.hub.mqtt) {
       const cameras = () => listDevices(db).filter((d) => !d.revoked);
       this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now);
@@ -194,6 +215,10 @@ export class Hub {
     await fs.mkdir(path.dirname(paths.runtime), { recursive: true });
     await writeFileAtomic(paths.runtime, JSON.stringify(this.runtime), 0o644);
     log.info({ httpsPort, httpPort, url: this.runtime.url }, 'hub listening');
+    if (setupWaiting) {
+      // Where the code is, never the code: logs are read by more people than the Pi's owner.
+      log.info({ url: this.runtime.url }, `first-run setup is waiting: open the hub's page and enter the setup code that "porchlight setup code" prints (it is in ${setupCodePath(config.dataDir)})`);
+    }
     return this.runtime;
   }
 
@@ -208,9 +233,10 @@ export class Hub {
   }
 
   /** The relay's target, read-only here: clips whose local copy retention removed play from it. */
-  private openCloud(): UploadTarget | null {
+  private openCloud(db: DB): UploadTarget | null {
     try {
-      this.cloud = createTarget(this.config);
+      // Follows the owner's choice from the web UI, like the relay does.
+      this.cloud = followChosenTarget(this.config, db, this.config.dataDir);
       return this.cloud;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'the cloud target cannot be opened: clips kept only in the cloud will not play');
@@ -222,6 +248,9 @@ export class Hub {
     this.alerts?.stop();
     await this.mqtt?.stop();
     this.arming?.stop();
+    this.live?.stop();
+    this.live = null;
+    this.thumbnails?.stop();
     this.cloud?.close();
     this.syncButton?.stop();
     this.syncButton = null;

@@ -1,17 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
+import type { WebSocket } from '@fastify/websocket';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
-import type { HubConfig } from '../common/config';
+import type { Config, HubConfig } from '../common/config';
 import { hashToken, safeEqual } from '../common/tokens';
 import type { AuditLog } from './auditLog';
 import type { ClipStore } from './clipStore';
+import type { ClipThumbnails } from './clipThumbnails';
 import type { DeviceConnections } from './deviceConnections';
 import type { DeviceChannels } from './deviceChannels';
+import type { LiveStreams } from './liveStreams';
 import type { ArmingService } from './arming/armingService';
 import type { EventEmitter } from 'node:events';
 import { deviceForToken, type Device } from './devices';
+import type { FirstRunSetup } from './firstRunSetup';
 import type { HubSecret } from './hubSecret';
 import { HttpError, tooManyRequests } from './httpError';
 import type { LoginThrottle } from './loginThrottle';
@@ -61,6 +65,12 @@ export interface RouteDef {
   /** Runs before authentication (content-type checks that must not read the body). */
   onRequest?: (req: FastifyRequest) => Promise<void>;
   handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  /**
+   * A WebSocket route (GET only): a request that asks to upgrade, passes the access check and
+   * comes from a page of this hub (its Origin, the WebSocket's CSRF check) gets here; any
+   * other request goes to `handler`.
+   */
+  websocket?: (socket: WebSocket, req: FastifyRequest) => void;
 }
 
 export interface HubRuntimeInfo {
@@ -77,6 +87,7 @@ export interface HubServices {
   config: HubConfig;
   tls: TlsManager;
   clips: ClipStore;
+  thumbnails: ClipThumbnails;
   footagePublicKey: Uint8Array;
   secret: HubSecret;
   audit: AuditLog;
@@ -85,10 +96,15 @@ export interface HubServices {
   connections: DeviceConnections;
   channels: DeviceChannels;
   arming: ArmingService;
+  live: LiveStreams;
   /** What happened, for whoever listens (MQTT, webhooks): 'motion' with a MotionNotice. */
   events: EventEmitter;
   runtime: () => HubRuntimeInfo;
   now: () => number;
+  /** First-run setup: the one-time code that lets the first owner be created from the web. */
+  firstRun: FirstRunSetup;
+  /** The whole config and data dir (the relay's section too): the cloud target routes build targets from it. */
+  wholeConfig: Config;
 }
 
 declare module 'fastify' {
@@ -164,6 +180,21 @@ function authenticate(svc: HubServices, access: Access) {
   };
 }
 
+/**
+ * Browsers send cookies with a WebSocket opened from any site and no CORS check applies, so
+ * an upgrade is only accepted from a page this hub served: its Origin names this host.
+ */
+function sameOriginUpgrade(check: (req: FastifyRequest) => Promise<void>) {
+  return async (req: FastifyRequest): Promise<void> => {
+    await check(req);
+    if (!req.ws) return;
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || origin !== `https://${req.headers.host ?? ''}`) {
+      throw new HttpError(403, 'BAD_ORIGIN', 'this connection did not come from a page of this hub');
+    }
+  };
+}
+
 export function registerRoutes(app: FastifyInstance, svc: HubServices, routes: readonly RouteDef[]): void {
   const limiters = new Map<RateLimitName, RateLimiter>();
   for (const [name, rule] of Object.entries(RATE_RULES)) limiters.set(name as RateLimitName, new RateLimiter(rule, svc.now));
@@ -185,8 +216,9 @@ export function registerRoutes(app: FastifyInstance, svc: HubServices, routes: r
         if (route.onRequest) await route.onRequest(req);
       },
       // Before schema validation: an unauthorised caller learns nothing about the body the route expects.
-      preValidation: authenticate(svc, route.access),
+      preValidation: route.websocket ? sameOriginUpgrade(authenticate(svc, route.access)) : authenticate(svc, route.access),
       handler: route.handler,
+      ...(route.websocket ? { wsHandler: route.websocket } : {}),
     });
   }
 }
@@ -213,6 +245,7 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): R
     const op: Record<string, unknown> = {
       summary: r.summary,
       'x-porchlight-access': accessLabel(r.access),
+      ...(r.websocket ? { 'x-porchlight-websocket': true } : {}),
       security: r.access.kind === 'public' ? [] : r.access.kind === 'device' ? [{ deviceToken: [] }] : [{ session: [], csrf: [] }],
       responses: { '200': { description: 'success' }, '4XX': { description: 'error: { error: { code, message } }' } },
     };

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
@@ -11,13 +12,19 @@ import { clipRoutes } from './routes/clipRoutes';
 import { armingRoutes } from './routes/armingRoutes';
 import { geofenceRoutes } from './routes/geofenceRoutes';
 import { alertRoutes } from './routes/alertRoutes';
+import { dashboardRoutes } from './routes/dashboardRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
+import { cameraSettingsRoutes } from './routes/cameraSettingsRoutes';
+import { snapshotRoutes } from './routes/snapshotRoutes';
+import { liveRoutes } from './routes/liveRoutes';
 import { householdRoutes } from './routes/householdRoutes';
 import { signInRoutes } from './routes/signInRoutes';
+import { setupRoutes } from './routes/setupRoutes';
+import { cloudTargetRoutes } from './routes/cloudTargetRoutes';
 import { HUB_VERSION, systemRoutes } from './routes/systemRoutes';
 
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 /** Fastify's own refusals, said the way the rest of the API says things. */
 const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
@@ -33,13 +40,19 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
   const routes = [
     ...systemRoutes(svc),
     ...signInRoutes(svc),
+    ...setupRoutes(svc),
+    ...cloudTargetRoutes(svc),
     ...accountRoutes(svc),
     ...householdRoutes(svc),
     ...deviceRoutes(svc),
+    ...cameraSettingsRoutes(svc),
+    ...snapshotRoutes(svc),
+    ...liveRoutes(svc),
     ...clipRoutes(svc),
     ...armingRoutes(svc),
     ...geofenceRoutes(svc),
     ...alertRoutes(svc),
+    ...dashboardRoutes(svc),
   ];
   let doc: Record<string, unknown> | undefined;
   routes.push({
@@ -61,6 +74,8 @@ export async function buildHubServer(svc: HubServices) {
     forceCloseConnections: true,
   });
   await app.register(fastifyCookie);
+  // Live view's only WebSockets: the hub sends video, a viewer has nothing to send.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 } });
 
   // Bodies are checked exactly as sent: a number where a string belongs is refused, not
   // coerced. Path and query strings are text by nature, so they are converted first.

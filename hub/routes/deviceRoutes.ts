@@ -13,6 +13,8 @@ import {
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
+import { hubUrlFor, pairingInvite } from '../pairingInvite';
+import { getCameraSettings, settingsMessage } from '../cameraSettingsStore';
 import { type HubServices, type RouteDef, auditor, deviceOf, userOf } from '../routeTable';
 import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
 
@@ -55,7 +57,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
         audit(req, 'pairing.opened', { detail: { expiresAt: window.expiresAt } });
         log.info({ by: userOf(req).username, expiresAt: window.expiresAt }, 'pairing window opened');
-        return window;
+        return pairingInvite(window, hubUrlFor(req.headers.host, svc.runtime().url), svc.tls.local.caFingerprint);
       },
     },
     {
@@ -65,7 +67,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       summary: 'Paired cameras (viewers see only the cameras granted to them)',
       handler: async (req) => {
         const user = userOf(req);
-        return { devices: listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user)) };
+        const devices = listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user));
+        return { devices: devices.map((d) => ({ ...d, online: svc.channels.isOnline(d.id), live: svc.live.isStreaming(d.id) })) };
       },
     },
     {
@@ -96,7 +99,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now(), id);
         const cut = svc.connections.cut(id);
         audit(req, 'device.token_rotated', { target: `device:${id}`, detail: { connectionsClosed: cut } });
-        return window;
+        return pairingInvite(window, hubUrlFor(req.headers.host, svc.runtime().url), svc.tls.local.caFingerprint);
       },
     },
     {
@@ -205,6 +208,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         res.write(`event: hello\ndata: ${JSON.stringify({ deviceId: device.id, name: device.name })}\n\n`);
         // The state in force at once, then every change as it happens.
         res.write(`event: arming\ndata: ${JSON.stringify(svc.arming.forCamera(device.id))}\n\n`);
+        const settings = getCameraSettings(db, device.id);
+        if (settings) res.write(`event: settings\ndata: ${JSON.stringify(settingsMessage(settings))}\n\n`);
         svc.channels.add(device.id, res);
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), CHANNEL_HEARTBEAT_MS);
         req.raw.socket.once('close', () => clearInterval(heartbeat));

@@ -175,11 +175,17 @@ describe('hub API', function () {
     assert.equal(await handshake('-tls1_3'), true);
   });
 
-  it('serves the clip page with a strict content security policy', async () => {
+  it('serves the web page and its bundled script with a strict content security policy', async () => {
     const page = await call(base, 'GET', '/');
     assert.equal(page.status, 200);
-    assert.match(page.body.toString(), /<video/);
-    assert.doesNotMatch(page.body.toString(), /<script>(?!<\/script>)/);
+    const html = page.body.toString();
+    assert.match(html, /<script src="\/app.js" defer><\/script>/);
+    // No inline script or style, and no event-handler attributes.
+    assert.doesNotMatch(html, /<script>|<style|\son[a-z]+=/i);
+    const script = await call(base, 'GET', '/app.js');
+    assert.equal(script.status, 200);
+    assert.match(String(script.headers['content-type']), /^text\/javascript/);
+    assert.ok(script.body.length > 1000, 'the bundle is served');
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     assert.match(String(page.headers['strict-transport-security']), /max-age/);
   });

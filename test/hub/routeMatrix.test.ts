@@ -30,6 +30,12 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/system': DEVICES,
   'POST /api/login': 'public',
   'POST /api/login/totp': 'public',
+  /** First-run setup: public, and refused (409) once any account exists. */
+  'GET /api/setup': 'public',
+  'POST /api/setup/owner': 'public',
+  'GET /api/cloud/target': OWNER,
+  'PUT /api/cloud/target': OWNER,
+  'POST /api/cloud/test': OWNER,
   'GET /api/session': ALL,
   'POST /api/logout': ALL,
   'POST /api/me/password': ALL,
@@ -65,8 +71,19 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/device/clips': 'device',
   'POST /api/device/events': 'device',
   'GET /api/device/channel': 'device',
+  'GET /api/cameras/{id}/settings': DEVICES,
+  'PUT /api/cameras/{id}/settings': DEVICES,
+  'GET /api/cameras/{id}/snapshot': FOOTAGE,
+  'POST /api/device/snapshots/{requestId}': 'device',
+  /** A WebSocket; a plain GET of it answers 404 for an unknown camera. */
+  'GET /api/cameras/{id}/live': FOOTAGE,
+  'POST /api/device/live': 'device',
   'GET /api/clips': FOOTAGE,
   'GET /api/clips/{id}/video': FOOTAGE,
+  'GET /api/clips/{id}/thumbnail': FOOTAGE,
+  'DELETE /api/clips/{id}': OWNER,
+  /** Installers get it too, without footage (no clips, no motion). */
+  'GET /api/dashboard': ALL,
   'GET /api/arming': FOOTAGE,
   'GET /api/arming/events': FOOTAGE,
   'PUT /api/arming/mode': HOUSEHOLD,
@@ -166,7 +183,7 @@ describe('hub route × role matrix', function () {
     if (principal === 'device') headers.authorization = `Bearer ${deviceToken}`;
     else if (principal !== 'anonymous') Object.assign(headers, sessions.get(principal));
     let body: string | undefined;
-    if (path === '/api/device/clips') {
+    if (path === '/api/device/clips' || path === '/api/device/live') {
       headers['content-type'] = 'application/octet-stream';
       body = 'not a clip';
     } else if (op.requestBody) {
@@ -183,7 +200,7 @@ describe('hub route × role matrix', function () {
       if (principal === 'anonymous' || principal === 'device' || allowed === 'device') return 401;
       return 403;
     }
-    if (op.requestBody || path === '/api/device/clips') return 400;
+    if (op.requestBody || path === '/api/device/clips' || path === '/api/device/live') return 400;
     if (path.includes('{')) return 404;
     return 200;
   }
