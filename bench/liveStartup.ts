@@ -11,7 +11,6 @@ import { openDatabase } from '../common/database';
 import { Hub, hubPaths } from '../hub/hub';
 import { openPairingWindow } from '../hub/pairing';
 import { addUser } from '../hub/users';
-import { median } from '../simulator/sceneScore';
 
 /*
  * Live view start-up: the time from opening the Live page in Chromium to the first decoded
@@ -20,7 +19,7 @@ import { median } from '../simulator/sceneScore';
  * streaming, so the hub has to ask it first; "warm": the page is reopened while the stream
  * still runs (within the stop grace). Median of N runs each.
  *
- * Usage: node dist/bench/liveStartup.js [--runs 5]
+ * Run by `npm run bench -- --ui` (bench/uiBench.ts).
  */
 
 const PASSWORD = 'bench live startup password';
@@ -35,9 +34,14 @@ async function poll(what: string, check: () => Promise<boolean> | boolean, ms: n
   }
 }
 
-async function main(): Promise<void> {
-  const runsAt = process.argv.indexOf('--runs');
-  const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
+export interface LiveStartup {
+  /** Open → first frame (ms) when the camera was not streaming. */
+  cold: number[];
+  /** The same, reopened while the stream still runs. */
+  warm: number[];
+}
+
+export async function liveStartupBench(runs: number): Promise<LiveStartup> {
   const dir = mkdtempSync(path.join(tmpdir(), 'porchlight-live-bench-'));
   const hub = new Hub(parseConfig({ dataDir: path.join(dir, 'hub'), hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0 } }), createLogger('hub', 'error'));
   let agent: CameraAgent | null = null;
@@ -80,9 +84,7 @@ async function main(): Promise<void> {
       await page.click('#nav button[data-view=dashboard]');
       await poll('the camera to stop streaming', () => !running.streamingLive, 20_000);
     }
-    const fmt = (xs: number[]) => `median ${median(xs)} ms (runs: ${xs.join(', ')} ms)`;
-    console.log(`live view, open → first frame, cold: ${fmt(cold)}`);
-    console.log(`live view, open → first frame, warm: ${fmt(warm)}`);
+    return { cold, warm };
   } finally {
     await browser.close();
     await agent?.stop();
@@ -90,8 +92,3 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-main().catch((err: Error) => {
-  console.error(err.message);
-  process.exit(1);
-});

@@ -8,6 +8,7 @@ import { loadTf } from '../camera-agent/tfBackend';
 import { parseConfig } from '../common/config';
 import type { LatencyResult } from './latencyBench';
 import { RELAY_SECTION, relayBench, relayReport } from './relayBench';
+import { UI_SECTION, uiBench } from './uiBench';
 import { sceneNames } from '../simulator/scenes';
 import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
@@ -16,7 +17,8 @@ import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide,
  * `npm run bench`: runs the benchmarks and rewrites their section of BENCHMARKS.md (other
  * sections are kept). `--long-periods N` sets the length of the false-alarm / leak run
  * (default 20 periods of each 30 s scene: an hour of nuisance video). `--motion` runs only the
- * motion benchmark, `--relay` only the cloud relay's (bench/relayBench.ts); no flag runs both.
+ * motion benchmark, `--relay` only the cloud relay's (bench/relayBench.ts), `--ui` only the web
+ * UI's (bench/uiBench.ts: bundle size, live view start-up); no flag runs them all.
  */
 
 // The repository: two levels above the compiled file, or the working directory when compiled elsewhere (tsc --outDir).
@@ -174,11 +176,18 @@ async function writeSection(text: string, section = SECTION): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = { motion: args.includes('--motion'), relay: args.includes('--relay') };
-  if (only.motion || !only.relay) await motion(args);
-  if (only.relay || !only.motion) {
-    const text = relayReport(await relayBench((s) => process.stderr.write(s + '\n')));
+  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui') };
+  const all = !only.motion && !only.relay && !only.ui;
+  const progress = (s: string) => process.stderr.write(s + '\n');
+  if (only.motion || all) await motion(args);
+  if (only.relay || all) {
+    const text = relayReport(await relayBench(progress));
     await writeSection(text, RELAY_SECTION);
+    process.stdout.write(text);
+  }
+  if (only.ui || all) {
+    const text = await uiBench(path.join(ROOT, 'dist', 'ui', 'bundle-size.json'), 5, progress);
+    await writeSection(text, UI_SECTION);
     process.stdout.write(text);
   }
 }

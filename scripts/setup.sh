@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(ffmpeg openssl ca-certificates oathtool motion curl mosquitto chromium fonts-dejavu-core)
+packages=(ffmpeg openssl ca-certificates oathtool motion curl mosquitto chromium fonts-dejavu-core systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
