@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../common/logger';
 import type { AgentConfig } from '../common/config';
-import { Fmp4Splitter, type Fragment } from './fmp4';
+import { Fmp4Splitter, type Fragment } from '../common/fmp4';
 import { captureArgs, type VideoSource } from './videoSource';
 
 export interface AnalysisFrame {

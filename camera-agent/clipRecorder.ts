@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger';
 import { AtomicFileWriter, writeFileAtomic } from '../common/atomicFile';
 import { ClipEncryptor } from '../common/clipEnvelope';
 import type { ClipUploadMeta } from '../common/protocol';
-import { shiftDecodeTime, type Fragment } from './fmp4';
+import { shiftDecodeTime, type Fragment } from '../common/fmp4';
 import { NO_RECORDING_INDICATOR, type RecordingIndicator } from './recordingLed';
 
 /** A motion start or end in stream time (s). */

@@ -1,5 +1,5 @@
 import type { Logger } from '../common/logger';
-import type { Fragment } from './fmp4';
+import type { Fragment } from '../common/fmp4';
 import type { LiveUpload } from './hubClient';
 import type { RecordingIndicator } from './recordingLed';
 

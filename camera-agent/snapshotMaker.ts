@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Fragment } from './fmp4';
+import type { Fragment } from '../common/fmp4';
 
 /*
  * A still picture of what the camera sees now, for drawing zones on: the newest fragment of

@@ -1,5 +1,5 @@
 import type { Logger } from '../common/logger';
-import { Fmp4Error, Fmp4Splitter } from '../camera-agent/fmp4';
+import { Fmp4Error, Fmp4Splitter } from '../common/fmp4';
 import { liveMimeType, Mp4CodecError } from '../common/mp4Codec';
 import type { DeviceChannels } from './deviceChannels';
 import { LiveFanout, type LiveViewer } from './liveFanout';

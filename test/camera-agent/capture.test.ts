@@ -4,7 +4,7 @@ import { parseConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { Capture } from '../../camera-agent/capture';
 import { captureArgs, parseSource, resolveSource, SourceError } from '../../camera-agent/videoSource';
-import type { Fragment } from '../../camera-agent/fmp4';
+import type { Fragment } from '../../common/fmp4';
 import { makeTestMp4 } from '../helpers/media';
 import { useTempDir } from '../helpers/tmp';
 

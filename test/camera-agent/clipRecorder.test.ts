@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ClipRecorder, type RecorderSettings } from '../../camera-agent/clipRecorder';
-import { Fmp4Splitter, type Fragment } from '../../camera-agent/fmp4';
+import { Fmp4Splitter, type Fragment } from '../../common/fmp4';
 import { RecordingLed } from '../../camera-agent/recordingLed';
 import { SimulatedGpioBank } from '../../common/gpio';
 import { generateFootageKeyPair } from '../../common/footageKeys';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { Fragment } from '../../camera-agent/fmp4';
+import type { Fragment } from '../../common/fmp4';
 import type { LiveUpload } from '../../camera-agent/hubClient';
 import { LiveStreamer, parseLiveCommand } from '../../camera-agent/liveStreamer';
 import { createLogger } from '../../common/logger';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Fmp4Splitter } from '../../camera-agent/fmp4';
+import { Fmp4Splitter } from '../../common/fmp4';
 import { avcCodecString, liveMimeType, Mp4CodecError } from '../../common/mp4Codec';
 import { useTempDir } from '../helpers/tmp';
 

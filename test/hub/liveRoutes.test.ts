@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { Fmp4Splitter, type Fragment } from '../../camera-agent/fmp4';
+import { Fmp4Splitter, type Fragment } from '../../common/fmp4';
 import { HubClient, pairWithHub, type LiveUpload } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Fmp4Splitter, shiftDecodeTime } from '../../camera-agent/fmp4';
+import { Fmp4Splitter, shiftDecodeTime } from '../../common/fmp4';
 import { makeTestMp4 } from '../helpers/media';
 import { useTempDir } from '../helpers/tmp';
 
