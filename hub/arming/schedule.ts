@@ -133,7 +133,7 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 /** The zone's wall clock at instant t, expressed as if that wall time were UTC (to the second). */
-function wallClock(t: number, timeZone: string): number {
+export function wallClock(t: number, timeZone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(t)) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);

@@ -1,20 +1,13 @@
 import { api } from '../api';
 import { $, actionButton, el, fail, guard, headRow, onSubmit, say, when } from '../dom';
 import type { Page } from '../page';
-import { ROLES, currentUser, type Role } from '../session';
+import { ROLES, currentUser, type Role, type User } from '../session';
 import { shell } from '../shell';
 import { grantsPanel } from '../grantsPanel';
 
 /* The owner's page: people and their roles, invitations, codes to hand over, household security, the audit log. */
 
-interface UserRow {
-  id: number;
-  username: string;
-  role: Role;
-  email: string | null;
-  emailVerified: boolean;
-  totpEnabled: boolean;
-}
+type UserRow = Pick<User, 'id' | 'username' | 'role' | 'email' | 'emailVerified' | 'totpEnabled'>;
 
 function roleSelect(id: string, value: Role): HTMLSelectElement {
   const select = el('select', { id });
