@@ -104,7 +104,7 @@ export class S3Target implements UploadTarget {
       const status = err.$metadata.httpStatusCode;
       // HEAD answers carry no error body: only the status says what went wrong.
       const reason = known ?? (status === 401 || status === 403 ? 'the server refused these credentials' : undefined);
-      if (reason) return new TargetConfigError(`S3 refused (${known ? err.name : `HTTP ${status}`}): ${reason} — check relay.target (bucket "${this.config.bucket}", region ${this.config.region}) and the credentials file`, { cause: err });
+      if (reason) return new TargetConfigError(`S3 refused (${known ? err.name : `HTTP ${status}`}): ${reason} — check the cloud backup settings (bucket "${this.config.bucket}", region ${this.config.region}) and the access key: on the System page, or relay.target and its credentials file`, { cause: err });
       return new Error(`S3 error ${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'}): ${err.message}`, { cause: err });
     }
     const e = err as NodeJS.ErrnoException;

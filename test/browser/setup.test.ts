@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { setupCodePath } from '../../hub/firstRunSetup';
-import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
+import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot } from '../helpers/browser';
 import { cookiesFrom, JSON_HEADERS, login, startTestHub, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { oathtool } from '../helpers/oathtool';
@@ -61,10 +61,11 @@ describe("first-run setup in Debian's Chromium", function () {
     await until(expression, () => page.evaluate(expression), 15_000, 50);
   }
 
-  async function axeAtBothSizes(page: Page, what: string): Promise<void> {
-    for (const size of [PHONE, DESKTOP]) {
+  async function axeAtBothSizes(page: Page, what: string, shot: string): Promise<void> {
+    for (const [name, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
       await page.setViewportSize(size);
       assert.deepEqual(await axeViolations(page), [], `${what} at ${size.width}px`);
+      await screenshot(page, `${shot}-${name}`);
     }
   }
 
@@ -72,7 +73,7 @@ describe("first-run setup in Debian's Chromium", function () {
   async function atStep(page: Page, id: string, heading: string): Promise<void> {
     await page.waitForSelector(`#setup-step-${id}`, { state: 'visible' });
     await pageUntil(page, `document.activeElement && document.activeElement.textContent === ${JSON.stringify(heading)}`);
-    await axeAtBothSizes(page, heading);
+    await axeAtBothSizes(page, heading, `setup-${id}`);
     assert.equal(await page.isVisible('#login-view'), false, 'the wizard replaces sign-in');
     assert.equal(await page.isVisible('#nav'), false, 'no nav until setup is done');
   }
@@ -110,7 +111,7 @@ describe("first-run setup in Debian's Chromium", function () {
       assert.equal(await page.isDisabled('#setup-totp-next'), true, 'Next waits for "I have stored them"');
       assert.equal(await page.isVisible('#setup-totp-later'), false);
       await page.check('#setup-codes-stored');
-      await axeAtBothSizes(page, 'the recovery codes');
+      await axeAtBothSizes(page, 'the recovery codes', 'setup-recovery-codes');
       await page.click('#setup-totp-next');
 
       // The home: time zone from the browser, location from its geolocation.
@@ -136,7 +137,7 @@ describe("first-run setup in Debian's Chromium", function () {
       await page.fill('#setup-cloud-bucket', s3.bucket);
       await page.click('#setup-cloud-test');
       await page.waitForSelector('#setup-cloud-result p.note:has-text("The connection works")');
-      await axeAtBothSizes(page, 'a tested connection');
+      await axeAtBothSizes(page, 'a tested connection', 'setup-cloud-tested');
       await page.click('#setup-cloud-save');
 
       await atStep(page, 'done', 'Porchlight is ready');
@@ -150,7 +151,7 @@ describe("first-run setup in Debian's Chromium", function () {
       await page.waitForSelector('#cloud-backup-panel', { state: 'visible' });
       await pageUntil(page, "document.getElementById('system-cloud-bucket').value === 'footage'");
       assert.equal(await page.inputValue('#system-cloud-secret'), '', 'the secret is never sent back');
-      await axeAtBothSizes(page, 'the System page');
+      await axeAtBothSizes(page, 'the System page', 'system-cloud-panel');
       assert.deepEqual(cspErrors, []);
 
       // Through the API: the owner signs in with a password and a TOTP code.

@@ -1,8 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
+import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot } from '../helpers/browser';
 import { PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { useTempDir } from '../helpers/tmp';
@@ -13,8 +11,6 @@ import { startUiHub, type UiHub } from '../helpers/uiHub';
  * loopback with a paired (simulated) camera and one real clip. Screenshots of each page at
  * phone and desktop size go to docs/screenshots/ when PORCHLIGHT_SCREENSHOTS=1 (see README).
  */
-
-const SHOTS = process.env.PORCHLIGHT_SCREENSHOTS === '1' ? path.join(__dirname, '..', '..', '..', 'docs', 'screenshots') : null;
 
 describe("web UI in Debian's Chromium", function () {
   this.timeout(120_000);
@@ -34,12 +30,6 @@ describe("web UI in Debian's Chromium", function () {
   afterEach(async () => ui.close());
 
   const signInAs = (page: Page, user: 'owner' | 'member' | 'viewer'): Promise<void> => ui.signInAs(page, user);
-
-  async function shoot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
 
   it('signs in with a TOTP code, arms and disarms from the big control, and plays a clip in place', async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
@@ -124,7 +114,7 @@ describe("web UI in Debian's Chromium", function () {
         await page.goto(ui.t.base);
         await page.waitForSelector('#login-view', { state: 'visible' });
         assert.deepEqual(await axeViolations(page), [], `sign-in page, ${size}`);
-        await shoot(page, `sign-in-${size}`);
+        await screenshot(page, `sign-in-${size}`);
         await signInAs(page, 'owner');
         // Every page in the owner's nav (the owner may open all of them).
         const views = (await page.evaluate("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)")) as string[];
@@ -134,7 +124,7 @@ describe("web UI in Debian's Chromium", function () {
           await page.waitForSelector(`#${view}-view`, { state: 'visible' });
           await page.waitForLoadState('networkidle');
           assert.deepEqual(await axeViolations(page), [], `${view} page, ${size}`);
-          await shoot(page, `${view}-${size}`);
+          await screenshot(page, `${view}-${size}`);
         }
       } finally {
         await context.close();

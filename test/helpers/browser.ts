@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_DIR } from './repo';
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = process.env.PORCHLIGHT_CHROMIUM ?? '/usr/bin/chromium';
@@ -39,4 +41,14 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+}
+
+/** Where `npm run screenshots` (PORCHLIGHT_SCREENSHOTS=1) puts the pictures README shows; null otherwise. */
+const SHOTS = process.env.PORCHLIGHT_SCREENSHOTS === '1' ? path.join(REPO_DIR, 'docs', 'screenshots') : null;
+
+/** Saves the whole page as docs/screenshots/NAME.png, when screenshots were asked for. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
