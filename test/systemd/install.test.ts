@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import YAML from 'yaml';
+import { parseConfig } from '../../common/config';
 import { parseServiceAccount } from '../../common/serviceAccount';
 import { REPO_DIR } from '../helpers/repo';
 import { useTempDir } from '../helpers/tmp';
@@ -109,7 +111,10 @@ describe('systemd/install.sh', function () {
       assert.equal(owner(at(p)), o, `${p} owner`);
     }
     assert.equal(readlinkSync(at('usr/local/bin/porchlight')), '/opt/porchlight/bin/porchlight.js');
-    assert.match(readFileSync(at('etc/porchlight/porchlight.yaml'), 'utf8'), /^dataDir: \/var\/lib\/porchlight\/hub$/m);
+    const installed = readFileSync(at('etc/porchlight/porchlight.yaml'), 'utf8');
+    assert.match(installed, /^dataDir: \/var\/lib\/porchlight\/hub$/m);
+    // The hub and the relay read this file at their first start: it must be a valid config as installed.
+    assert.equal(parseConfig(YAML.parse(installed), 'porchlight.yaml').dataDir, '/var/lib/porchlight/hub');
     assert.equal(readlinkSync(at('etc/systemd/system/multi-user.target.wants/porchlight.target')), '/usr/local/lib/systemd/system/porchlight.target');
     assert.deepEqual(readdirSync(at('etc/systemd/system/porchlight.target.wants')).sort(), ['porchlight-hub.service', 'porchlight-relay.service']);
 
