@@ -2,6 +2,7 @@ import {
   CALIBRATION_ALPHA,
   CALIBRATION_FRAMES,
   DetectorPlan,
+  FrameScratch,
   GLOBAL_RATIO,
   prepareFrame,
   STAND_OUT,
@@ -36,10 +37,7 @@ export class ReferenceDetector {
   private background: Float32Array | null = null;
   private readonly flat: Float32Array;
   private readonly diff: Float32Array;
-  private readonly logged: Float32Array;
-  private readonly rows: Float32Array;
-  private readonly blurred: Float32Array;
-  private readonly cellSums: Float32Array;
+  private readonly scratch: FrameScratch;
   private readonly xs: ReturnType<typeof axis>;
   private readonly ys: ReturnType<typeof axis>;
   private readonly work: Int32Array;
@@ -53,10 +51,7 @@ export class ReferenceDetector {
     const inner = plan.innerWidth * plan.innerHeight;
     this.flat = new Float32Array(inner);
     this.diff = new Float32Array(inner);
-    this.logged = new Float32Array(width * height);
-    this.rows = new Float32Array(plan.innerWidth * height);
-    this.blurred = new Float32Array(inner);
-    this.cellSums = new Float32Array(plan.cellCounts.length);
+    this.scratch = new FrameScratch(plan);
     this.xs = axis(plan.cellColumns, plan.innerWidth);
     this.ys = axis(plan.cellRows, plan.innerHeight);
     this.work = new Int32Array(inner);
@@ -64,9 +59,10 @@ export class ReferenceDetector {
   }
 
   process(gray: Uint8Array): FrameVerdict {
-    const { plan, logged, cellSums, flat, diff, xs, ys } = this;
+    const { plan, scratch, flat, diff, xs, ys } = this;
     const { innerWidth, innerHeight, cellColumns } = plan;
-    const mean = prepareFrame(plan, gray, logged, cellSums, this.rows, this.blurred);
+    const { cellSums, blurred } = scratch;
+    const mean = prepareFrame(plan, gray, scratch);
     for (let y = 0; y < innerHeight; y++) {
       const r0 = ys.lo[y]! * cellColumns;
       const r1 = ys.hi[y]! * cellColumns;
@@ -80,7 +76,7 @@ export class ReferenceDetector {
         const top = a + (b - a) * wx;
         const bottom = c + (d - c) * wx;
         const i = y * innerWidth + x;
-        flat[i] = this.blurred[i]! - (top + (bottom - top) * wy);
+        flat[i] = blurred[i]! - (top + (bottom - top) * wy);
       }
     }
     const jump = Math.abs(mean - this.previousMean);
@@ -100,7 +96,7 @@ export class ReferenceDetector {
     const changedRatio = changed / plan.watchedPixels;
     const lightingChange = jump > plan.globalJump || changedRatio > GLOBAL_RATIO;
     const cut = lightingChange || this.calibrating > 0 ? STAND_OUT : 1;
-    let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen);
+    let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen, plan.reach);
     if (lightingChange && regions.reduce((a, r) => a + r.area, 0) * innerWidth * innerHeight > GLOBAL_RATIO * plan.watchedPixels) regions = [];
     if (lightingChange) {
       bg.set(flat);

@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs';
+import type * as tfTypes from '@tensorflow/tfjs-core';
 import type { Tf } from './tfBackend';
 import type { Polygon } from '../common/config';
 import { activeMask, findRegions, type Region } from './regions';
@@ -49,6 +49,9 @@ export function thresholdFor(sensitivity: number): number {
   return THRESHOLD_AT_5 * THRESHOLD_STEP ** (5 - sensitivity);
 }
 
+/** Rows of the analysis frame the detector works on: about Frigate's 100-pixel-high motion frame. */
+export const GRID_HEIGHT = 90;
+
 /** 3×3 mean of `src` over its interior (one pixel less all round), separably. */
 export function boxBlur3(src: Float32Array, width: number, height: number, rows: Float32Array, out: Float32Array): void {
   const w = width - 2;
@@ -63,39 +66,86 @@ export function boxBlur3(src: Float32Array, width: number, height: number, rows:
   }
 }
 
+/** Scratch space for the typed-array half of a frame, sized by a plan and reused between frames. */
+export class FrameScratch {
+  /** Sum of each grid cell's `factor × factor` grey pixels, for one grid row. */
+  readonly sums: Int32Array;
+  /** Log intensity of the grid, in units of the threshold. */
+  readonly logged: Float32Array;
+  readonly cellSums: Float32Array;
+  /** Horizontal 3-sums, then the 3×3 mean over the interior. */
+  readonly rows: Float32Array;
+  readonly blurred: Float32Array;
+
+  constructor(plan: DetectorPlan) {
+    this.sums = new Int32Array(plan.gridWidth);
+    this.logged = new Float32Array(plan.gridWidth * plan.gridHeight);
+    this.cellSums = new Float32Array(plan.cellCounts.length);
+    this.rows = new Float32Array(plan.innerWidth * plan.gridHeight);
+    this.blurred = new Float32Array(plan.innerWidth * plan.innerHeight);
+  }
+}
+
 /**
- * The typed-array half of a frame: log intensity through the lookup table (in units of the
- * threshold) into `logged`, the coarse local means into `cellSums`, and the 3×3 blur of the
- * interior into `blurred`. Returns the frame's mean log intensity.
+ * The typed-array half of a frame: each `factor × factor` block of grey pixels summed into
+ * one grid pixel (the first blur, and 4× less work for every step after it at 320×180),
+ * its log intensity through the lookup table (in units of the threshold) into `logged`, the
+ * coarse local means into `cellSums`, and the 3×3 blur of the interior into `blurred`.
+ * Returns the frame's mean log intensity.
  */
-export function prepareFrame(plan: DetectorPlan, gray: Uint8Array, logged: Float32Array, cellSums: Float32Array, rows: Float32Array, blurred: Float32Array): number {
+export function prepareFrame(plan: DetectorPlan, gray: Uint8Array, scratch: FrameScratch): number {
+  const { factor, width, gridWidth, gridHeight, table, cellOf } = plan;
+  const { sums, logged, cellSums } = scratch;
   cellSums.fill(0);
-  let sum = 0;
-  for (let i = 0; i < gray.length; i++) {
-    const v = plan.table[gray[i]!]!;
-    logged[i] = v;
-    sum += v;
-    cellSums[plan.cellOf[i]!]! += v;
+  let total = 0;
+  for (let gy = 0; gy < gridHeight; gy++) {
+    sums.fill(0);
+    for (let dy = 0; dy < factor; dy++) {
+      const row = (gy * factor + dy) * width;
+      for (let gx = 0, i = row; gx < gridWidth; gx++) {
+        let s = 0;
+        for (let dx = 0; dx < factor; dx++) s += gray[i++]!;
+        sums[gx]! += s;
+      }
+    }
+    const out = gy * gridWidth;
+    for (let gx = 0; gx < gridWidth; gx++) {
+      const v = table[sums[gx]!]!;
+      logged[out + gx] = v;
+      total += v;
+      cellSums[cellOf[out + gx]!]! += v;
+    }
   }
   for (let c = 0; c < cellSums.length; c++) cellSums[c] = cellSums[c]! / plan.cellCounts[c]!;
-  boxBlur3(logged, plan.width, plan.height, rows, blurred);
-  return sum / gray.length;
+  boxBlur3(logged, gridWidth, gridHeight, scratch.rows, scratch.blurred);
+  return total / logged.length;
 }
 
 /** The detector's fixed parameters for a frame size, rate and camera settings. */
 export class DetectorPlan {
   readonly threshold: number;
-  /** Grey level → log intensity in units of the threshold. */
+  /** Grey pixels per grid pixel along each side. */
+  readonly factor: number;
+  /** The grid the detector works on: the frame shrunk by `factor`. */
+  readonly gridWidth: number;
+  readonly gridHeight: number;
+  /** Sum of a block's grey levels → log intensity of their mean, in units of the threshold. */
   readonly table: Float32Array;
   readonly globalJump: number;
   readonly alpha: number;
-  /** The blur keeps the interior: the frame less one pixel all round. */
+  /** The blur keeps the interior: the grid less one pixel all round. */
   readonly innerWidth: number;
   readonly innerHeight: number;
   /** 1 where motion counts, over the interior. */
   readonly watched: Uint8Array;
   readonly watchedPixels: number;
   readonly minPixels: number;
+  /**
+   * How far apart (grid pixels) changed pixels join one region: two pixels of a 320×180
+   * frame, as when the detector worked on the frame itself (a 3×3 dilation there). Joining
+   * two grid pixels at 160×90 would gather rain streaks into object-sized regions.
+   */
+  readonly reach: number;
   /** Coarse cells about a tenth of the width: wider than an object's edge, narrower than a pool of light. */
   readonly cellOf: Uint16Array;
   readonly cellCounts: Float32Array;
@@ -109,26 +159,34 @@ export class DetectorPlan {
     settings: DetectorSettings,
   ) {
     this.threshold = thresholdFor(settings.sensitivity);
-    this.table = Float32Array.from({ length: 256 }, (_, v) => (LOG_SCALE * Math.log(v + LOG_OFFSET)) / this.threshold);
+    this.factor = Math.max(1, Math.floor(height / GRID_HEIGHT));
+    const f = this.factor;
+    this.gridWidth = Math.floor(width / f);
+    this.gridHeight = Math.floor(height / f);
+    const gw = this.gridWidth;
+    const gh = this.gridHeight;
+    if (gw < 8 || gh < 8) throw new RangeError(`a ${width}×${height} frame is too small to analyse`);
+    this.table = Float32Array.from({ length: 255 * f * f + 1 }, (_, sum) => (LOG_SCALE * Math.log(sum / (f * f) + LOG_OFFSET)) / this.threshold);
     this.globalJump = GLOBAL_JUMP / this.threshold;
     this.alpha = 1 - Math.exp(-1 / (BACKGROUND_SECONDS * fps));
-    this.innerWidth = width - 2;
-    this.innerHeight = height - 2;
-    const full = activeMask(width, height, settings.zones, settings.ignoreMasks);
+    this.innerWidth = gw - 2;
+    this.innerHeight = gh - 2;
+    const full = activeMask(gw, gh, settings.zones, settings.ignoreMasks);
     this.watched = new Uint8Array(this.innerWidth * this.innerHeight);
-    for (let y = 0; y < this.innerHeight; y++) this.watched.set(full.subarray((y + 1) * width + 1, (y + 1) * width + 1 + this.innerWidth), y * this.innerWidth);
+    for (let y = 0; y < this.innerHeight; y++) this.watched.set(full.subarray((y + 1) * gw + 1, (y + 1) * gw + 1 + this.innerWidth), y * this.innerWidth);
     this.watchedPixels = this.watched.reduce((n, v) => n + v, 0);
     if (this.watchedPixels === 0) throw new RangeError('the zones and ignore masks leave nothing of the frame to watch');
-    this.minPixels = Math.max(1, Math.round(settings.minObjectSize * width * height));
-    const cell = Math.max(4, Math.round(width / 10));
-    this.cellColumns = Math.ceil(width / cell);
-    this.cellRows = Math.ceil(height / cell);
-    this.cellOf = new Uint16Array(width * height);
+    this.minPixels = Math.max(1, Math.round(settings.minObjectSize * gw * gh));
+    this.reach = Math.max(1, Math.round(2 / f));
+    const cell = Math.max(4, Math.round(gw / 10));
+    this.cellColumns = Math.ceil(gw / cell);
+    this.cellRows = Math.ceil(gh / cell);
+    this.cellOf = new Uint16Array(gw * gh);
     this.cellCounts = new Float32Array(this.cellColumns * this.cellRows);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
+    for (let y = 0; y < gh; y++) {
+      for (let x = 0; x < gw; x++) {
         const c = Math.floor(y / cell) * this.cellColumns + Math.floor(x / cell);
-        this.cellOf[y * width + x] = c;
+        this.cellOf[y * gw + x] = c;
         this.cellCounts[c]! += 1;
       }
     }
@@ -139,21 +197,22 @@ export class DetectorPlan {
  * Frame-difference motion detector in TensorFlow.js ops, after Motion's alg.c and
  * Frigate's improved detector:
  *
- *   grey frame → log intensity (a change of light becomes an offset) → 3×3 blur → minus
- *   its coarse local mean (contrast normalisation: smooth light — lamps, cloud shadows,
- *   exposure drift — cancels, the edges of objects stay) → |difference| to a running-average
- *   background → zones and masks → threshold → 3×3 dilation and connected regions of at
- *   least the minimum object size.
+ *   grey frame → 2×2 (at 320×180) block means: a grid about 90 rows high → log intensity
+ *   (a change of light becomes an offset) → 3×3 blur → minus its coarse local mean
+ *   (contrast normalisation: smooth light — lamps, cloud shadows, exposure drift — cancels,
+ *   the edges of objects stay) → |difference| to a running-average background → zones and
+ *   masks → threshold → 3×3 dilation and connected regions of at least the minimum object
+ *   size.
  *
  * A global-change guard re-learns the background when the whole frame jumps (lights
  * switched, IR night mode) instead of alerting; during that change and for a few frames
  * after, a region still counts when it stands out at twice the threshold, so a person
  * walking in with the lights is seen.
  *
- * The per-pixel arithmetic runs as tensors; the lookup table, the coarse means and the
- * region search (which branches per pixel) are typed-array loops. Each frame runs in
- * tf.tidy and the background and the watched-area mask are the only tensors kept, so the
- * tensor count stays flat however long it runs.
+ * The per-pixel arithmetic runs as tensors; the block sums, the lookup table, the coarse
+ * means and the region search (which branches per pixel) are typed-array loops. Each frame
+ * runs in tf.tidy and the background and the watched-area mask are the only tensors kept, so
+ * the tensor count stays flat however long it runs.
  */
 export class MotionDetector {
   private readonly plan: DetectorPlan;
@@ -161,11 +220,7 @@ export class MotionDetector {
   private readonly watched: tfTypes.Tensor4D | null;
   private previousMean = 0;
   private calibrating = 0;
-  private readonly logged: Float32Array;
-  /** Horizontal 3-sums, then the 3×3 mean over the interior. */
-  private readonly rows: Float32Array;
-  private readonly blurred: Float32Array;
-  private readonly cellSums: Float32Array;
+  private readonly scratch: FrameScratch;
   private readonly work: Int32Array;
   private readonly seen: Uint8Array;
 
@@ -180,37 +235,38 @@ export class MotionDetector {
     this.plan = plan;
     const inner = plan.innerWidth * plan.innerHeight;
     this.watched = plan.watchedPixels < inner ? tf.tensor4d(plan.watched, [1, plan.innerHeight, plan.innerWidth, 1], 'float32') : null;
-    this.logged = new Float32Array(width * height);
-    this.rows = new Float32Array(plan.innerWidth * height);
-    this.blurred = new Float32Array(inner);
-    this.cellSums = new Float32Array(plan.cellCounts.length);
+    this.scratch = new FrameScratch(plan);
     this.work = new Int32Array(inner);
     this.seen = new Uint8Array(inner);
   }
 
   process(gray: Uint8Array): FrameVerdict {
-    const { tf, plan, logged, cellSums } = this;
+    const { tf, plan, scratch } = this;
     const { width, height, innerWidth, innerHeight } = plan;
     if (gray.length !== width * height) throw new RangeError(`frame has ${gray.length} bytes, expected ${width * height}`);
-    const mean = prepareFrame(plan, gray, logged, cellSums, this.rows, this.blurred);
+    const mean = prepareFrame(plan, gray, scratch);
+    const background = this.background;
     let levels: Float32Array | null = null;
-    const flat = tf.tidy(() => {
-      const blurred = tf.tensor4d(this.blurred, [1, innerHeight, innerWidth, 1]);
-      const local = tf.image.resizeBilinear(tf.tensor4d(cellSums, [1, plan.cellRows, plan.cellColumns, 1]), [innerHeight, innerWidth], false, true);
-      const normalised = tf.sub(blurred, local) as tfTypes.Tensor4D;
-      if (this.background) {
-        // In units of the threshold: 1 or more has changed, STAND_OUT or more stands out.
-        let diff = tf.abs(tf.sub(normalised, this.background));
-        if (this.watched) diff = tf.mul(diff, this.watched);
-        levels = diff.dataSync() as Float32Array;
-      }
-      return tf.keep(normalised);
+    // The frame's difference to the background is kept for learning: one subtraction serves both.
+    const kept = tf.tidy(() => {
+      const blurred = tf.tensor4d(scratch.blurred, [1, innerHeight, innerWidth, 1]);
+      const local = tf.image.resizeBilinear(tf.tensor4d(scratch.cellSums, [1, plan.cellRows, plan.cellColumns, 1]), [innerHeight, innerWidth], false, true);
+      const flat = tf.sub(blurred, local) as tfTypes.Tensor4D;
+      if (!background) return [tf.keep(flat)];
+      const change = tf.sub(flat, background) as tfTypes.Tensor4D;
+      // In units of the threshold: 1 or more has changed, STAND_OUT or more stands out.
+      let diff = tf.abs(change);
+      if (this.watched) diff = tf.mul(diff, this.watched);
+      levels = diff.dataSync() as Float32Array;
+      return [tf.keep(flat), tf.keep(change)];
     });
+    const normalised = kept[0]!;
+    const delta = kept[1] ?? null;
 
     const jump = Math.abs(mean - this.previousMean);
     this.previousMean = mean;
-    if (!levels) {
-      this.learn(flat, true);
+    if (!levels || !delta) {
+      this.learn(normalised, null, true);
       return { regions: [], motion: false, changedRatio: 0, lightingChange: false };
     }
     const diff: Float32Array = levels;
@@ -219,26 +275,27 @@ export class MotionDetector {
     const changedRatio = changed / plan.watchedPixels;
     const lightingChange = jump > plan.globalJump || changedRatio > GLOBAL_RATIO;
     const cut = lightingChange || this.calibrating > 0 ? STAND_OUT : 1;
-    let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen);
+    let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen, plan.reach);
     // A lighting change that lights up most of the frame is not an object, however strong.
     if (lightingChange && regions.reduce((a, r) => a + r.area, 0) * innerWidth * innerHeight > GLOBAL_RATIO * plan.watchedPixels) regions = [];
-    this.learn(flat, lightingChange);
+    this.learn(normalised, delta, lightingChange);
     return { regions, motion: regions.length > 0, changedRatio, lightingChange };
   }
 
-  /** Blends the frame into the background, or starts the background again from it. */
-  private learn(flat: tfTypes.Tensor4D, recalibrate: boolean): void {
+  /** Blends the frame into the background (background + α·delta), or starts the background again from it. */
+  private learn(flat: tfTypes.Tensor4D, delta: tfTypes.Tensor4D | null, recalibrate: boolean): void {
     const { tf } = this;
     if (recalibrate) this.calibrating = CALIBRATION_FRAMES;
     else if (this.calibrating > 0) this.calibrating -= 1;
     const old = this.background;
-    if (recalibrate || !old) {
+    if (recalibrate || !old || !delta) {
       this.background = flat;
     } else {
       const a = this.calibrating > 0 ? CALIBRATION_ALPHA : this.plan.alpha;
-      this.background = tf.tidy(() => tf.add(old, tf.mul(tf.sub(flat, old), a)) as tfTypes.Tensor4D);
+      this.background = tf.tidy(() => tf.add(old, tf.mul(delta, a)) as tfTypes.Tensor4D);
       flat.dispose();
     }
+    delta?.dispose();
     if (old && old !== this.background) old.dispose();
   }
 

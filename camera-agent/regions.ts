@@ -17,9 +17,9 @@ export interface Region {
 
 /**
  * Regions of pixels whose level is at least `cut`, with at least `minPixels` of them.
- * Pixels up to two apart (in x and y) join one region, exactly as if the mask had been
- * dilated 3×3 before labelling it, but only the changed pixels themselves count towards
- * a region's size, so a sprinkle of raindrops joined into one region stays small.
+ * Pixels up to `reach` apart (in x and y) join one region — at 2, exactly as if the mask
+ * had been dilated 3×3 before labelling it — but only the changed pixels themselves count
+ * towards a region's size, so a sprinkle of raindrops joined into one region stays small.
  * `work` and `seen` are scratch space of the frame's size, reused between frames.
  */
 export function findRegions(
@@ -30,6 +30,7 @@ export function findRegions(
   minPixels: number,
   work: Int32Array,
   seen: Uint8Array,
+  reach = 2,
 ): Region[] {
   seen.fill(0);
   const regions: Region[] = [];
@@ -52,10 +53,10 @@ export function findRegions(
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
-      const y0 = Math.max(0, y - 2);
-      const y1 = Math.min(height - 1, y + 2);
-      const x0 = Math.max(0, x - 2);
-      const x1 = Math.min(width - 1, x + 2);
+      const y0 = Math.max(0, y - reach);
+      const y1 = Math.min(height - 1, y + reach);
+      const x0 = Math.max(0, x - reach);
+      const x1 = Math.min(width - 1, x + reach);
       for (let ny = y0; ny <= y1; ny++) {
         for (let q = ny * width + x0, end = ny * width + x1; q <= end; q++) {
           if (!seen[q] && levels[q]! >= cut) {
