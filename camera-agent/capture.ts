@@ -12,6 +12,11 @@ export interface AnalysisFrame {
   data: Uint8Array;
 }
 
+/** Seconds of a copied stream watched for repeated analysis frames before trusting frame skipping. */
+const PROBE_SECONDS = 4;
+/** More repeats than this share of the probe's frames means skipping starves the analysis. */
+const REPEATS_ALLOWED = 0.2;
+
 export interface CaptureEvents {
   /**
    * A new ffmpeg run delivers video: stream time restarts at 0 at `wallStart`, the wall-clock
@@ -34,6 +39,10 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private stopping = false;
   private restartDelay = 1000;
   private restartTimer: NodeJS.Timeout | null = null;
+  /** Cleared for good once a stream shows too few reference frames for the analysis rate. */
+  private skipNonReference = true;
+  /** The next restart is on purpose (decoding every frame from now on), not a crash. */
+  private restartingOnPurpose = false;
 
   constructor(
     private readonly source: VideoSource,
@@ -50,7 +59,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
   }
 
   private run(): void {
-    const args = captureArgs(this.source, this.config);
+    const skipping = this.source.copyH264 && this.skipNonReference;
+    const args = captureArgs(this.source, this.config, { skipNonReference: skipping });
     const child = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.child = child;
     const splitter = new Fmp4Splitter();
@@ -66,8 +76,11 @@ export class Capture extends EventEmitter<CaptureEvents> {
     const frameBytes = this.config.video.analysisWidth * this.config.video.analysisHeight;
     const fps = this.config.video.analysisFps;
     let frameIndex = 0;
-    let pendingFrame: Buffer[] = [];
-    let pendingBytes = 0;
+    let previous: Buffer | null = null;
+    let repeats = 0;
+    // Pipe chunks are copied straight into the frame being filled: one allocation per frame.
+    let frame = new Uint8Array(frameBytes);
+    let filled = 0;
     let stderr = '';
     let healthy = false;
 
@@ -93,21 +106,30 @@ export class Capture extends EventEmitter<CaptureEvents> {
       }
     });
     (child.stdio[3] as Readable).on('data', (data: Buffer) => {
-      pendingFrame.push(data);
-      pendingBytes += data.length;
-      if (pendingBytes < frameBytes) return;
-      let all = Buffer.concat(pendingFrame, pendingBytes);
-      while (all.length >= frameBytes) {
-        const frame = new Uint8Array(all.subarray(0, frameBytes));
+      for (let offset = 0; offset < data.length; ) {
+        const n = Math.min(frameBytes - filled, data.length - offset);
+        frame.set(data.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled < frameBytes) break;
+        const full = frame;
+        frame = new Uint8Array(frameBytes);
+        filled = 0;
+        if (skipping && frameIndex < PROBE_SECONDS * fps) {
+          const bytes = Buffer.from(full.buffer, full.byteOffset, full.byteLength);
+          if (previous?.equals(bytes)) repeats += 1;
+          previous = bytes;
+          if (repeats > REPEATS_ALLOWED * PROBE_SECONDS * fps) {
+            this.decodeEveryFrame(child, fps);
+            return;
+          }
+        }
         const time = frameIndex / fps;
         zeroAt ??= Date.now() - time * 1000;
         begin();
-        this.emit('frame', { time, data: frame });
+        this.emit('frame', { time, data: full });
         frameIndex += 1;
-        all = all.subarray(frameBytes);
       }
-      pendingFrame = all.length ? [Buffer.from(all)] : [];
-      pendingBytes = all.length;
     });
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
@@ -119,10 +141,28 @@ export class Capture extends EventEmitter<CaptureEvents> {
       this.child = null;
       this.emit('streamEnd');
       if (this.stopping) return;
+      if (this.restartingOnPurpose) {
+        this.restartingOnPurpose = false;
+        this.run();
+        return;
+      }
       this.log.warn({ code, signal, stderr: stderr.trim().split('\n').slice(-3).join(' | ') }, 'ffmpeg exited; restarting');
       this.restartTimer = setTimeout(() => this.run(), this.restartDelay);
       this.restartDelay = Math.min(this.restartDelay * 2, 30_000);
     });
+  }
+
+  /**
+   * A stream whose reference frames come less often than the analysis rate (a camera that
+   * marks most P-frames as droppable) would give the detector the same frame again and
+   * again: restart ffmpeg once, decoding every frame for as long as this capture runs.
+   */
+  private decodeEveryFrame(child: ChildProcess, fps: number): void {
+    if (this.restartingOnPurpose) return;
+    this.log.info({ analysisFps: fps }, 'too few reference frames in this stream for the analysis rate; decoding every frame');
+    this.skipNonReference = false;
+    this.restartingOnPurpose = true;
+    child.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {

@@ -94,11 +94,21 @@ export function analysisFilter(v: AgentConfig['video']): string {
   return `fps=${v.analysisFps},scale=${v.analysisWidth}:${v.analysisHeight}:out_range=full,format=gray`;
 }
 
+export interface CaptureOptions {
+  /**
+   * Copied H.264 only: the analysis decoder skips frames no other frame refers to (most
+   * B-frames). The analysis samples a few frames a second, so it loses nothing while the
+   * decoded frames still outnumber the analysis rate; Capture turns this off for a stream
+   * where they do not (see capture.ts).
+   */
+  skipNonReference: boolean;
+}
+
 /**
  * One ffmpeg, two outputs: fragmented MP4 on stdout (fd 1) for recording and pre-roll,
  * small grayscale raw frames on fd 3 for motion analysis.
  */
-export function captureArgs(source: VideoSource, config: AgentConfig): string[] {
+export function captureArgs(source: VideoSource, config: AgentConfig, options: CaptureOptions = { skipNonReference: true }): string[] {
   const v = config.video;
   const gop = Math.max(1, Math.round(v.fps * v.keyframeSeconds));
   const encode = source.copyH264
@@ -109,9 +119,11 @@ export function captureArgs(source: VideoSource, config: AgentConfig): string[] 
         '-vf', `scale=${v.width}:${v.height}`,
       ];
   // When the H.264 is copied, the decoder only feeds the small grey analysis frames, so it
-  // can skip the deblocking filter and run on one thread: measured 15–20 % less CPU, and
-  // nothing recorded changes.
-  const analysisOnlyDecode = source.copyH264 ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast'] : [];
+  // can skip the deblocking filter and run on one thread (measured 15–20 % less CPU), and
+  // skip non-reference frames (40 % less on a stream with B-frames): nothing recorded changes.
+  const analysisOnlyDecode = source.copyH264
+    ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast', ...(options.skipNonReference ? ['-skip_frame', 'noref'] : [])]
+    : [];
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     ...analysisOnlyDecode,
