@@ -106,6 +106,25 @@ describe('motion detector (TensorFlow.js)', function () {
     for (const d of [low, high, bigOnly]) d.dispose();
   });
 
+  it('finds the same object at any analysis size (the grid it works on follows the frame)', () => {
+    for (const [w, h] of [[160, 90], [320, 180], [640, 360]] as const) {
+      // The person-sized box of frame(), scaled: x 150–182 and y 70–150 of 320×180.
+      const scaled = (seed: number, box: boolean) => {
+        const f = frame(seed, box ? { box: { x: 150 } } : {});
+        const out = new Uint8Array(w * h);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = f[Math.floor((y * H) / h) * W + Math.floor((x * W) / w)]!;
+        return out;
+      };
+      const d = new MotionDetector(tf, w, h, 5, DEFAULTS);
+      for (let i = 0; i < 15; i++) assert.equal(d.process(scaled(1000 + i, false)).motion, false, `${w}×${h} still frame ${i}`);
+      const v = d.process(scaled(1, true));
+      assert.equal(v.motion, true, `${w}×${h} sees the box`);
+      const r = v.regions[0]!;
+      assert.ok(r.x < 150 / W && r.x + r.w > 182 / W && r.y < 0.45 && r.y + r.h > 0.8, `${w}×${h} region ${JSON.stringify(r)} covers the box`);
+      d.dispose();
+    }
+  });
+
   it('refuses zones and masks that leave nothing to watch', () => {
     assert.throws(() => new MotionDetector(tf, W, H, 5, { ...DEFAULTS, ignoreMasks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }), /nothing of the frame/);
   });
