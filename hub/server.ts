@@ -6,6 +6,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { ClipIngestError } from './clipStore';
 import { HttpError } from './httpError';
+import { requestErrorMessage } from './requestErrors';
 import { openApiDocument, registerRoutes, type HubServices, type RouteDef } from './routeTable';
 import { accountRoutes } from './routes/accountRoutes';
 import { clipRoutes } from './routes/clipRoutes';
@@ -84,9 +85,8 @@ export async function buildHubServer(svc: HubServices) {
     return (data: unknown) => {
       const value = httpPart === 'body' ? data : Value.Convert(schema as TSchema, data);
       if (checker.Check(value)) return { value };
-      const first = checker.Errors(value).First();
-      const where = httpPart === 'body' ? 'body' : httpPart === 'querystring' ? 'query' : httpPart === 'params' ? 'path' : String(httpPart);
-      return { error: new HttpError(400, 'BAD_REQUEST', `invalid request ${where}${first?.path ? ` at ${first.path}` : ''}: ${first?.message ?? 'does not match'}`) };
+      // Said in words: which field, and what it must be ("the radius must be a number").
+      return { error: new HttpError(400, 'BAD_REQUEST', requestErrorMessage(checker.Errors(value).First(), String(httpPart))) };
     };
   });
 
@@ -110,7 +110,7 @@ export async function buildHubServer(svc: HubServices) {
     }
     if (err instanceof ClipIngestError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
     if (err.validation) {
-      return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: `invalid request: ${err.message}` } });
+      return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: 'some of what was sent is not in a form the hub accepts: reload the page and try again' } });
     }
     const framework = FRAMEWORK_ERRORS[err.code ?? ''];
     if (framework) return reply.code(framework[0]).send({ error: { code: framework[1], message: framework[2] } });

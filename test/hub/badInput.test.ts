@@ -99,6 +99,8 @@ describe('hub: bad input on every route', function () {
         const res = await send(method, url, headers, body);
         if (!ok(res.status)) problems.push(`${key} ${name}: ${res.status} ${res.body.toString().slice(0, 100)}`);
         else if (!res.json().error?.message) problems.push(`${key} ${name}: no error message`);
+        // Said in words, as the UI shows it: no JSON pointer, nothing of the validator's own wording.
+        else if (/invalid request|Expected|(^|\s)\/\w/.test(res.json().error.message)) problems.push(`${key} ${name}: not plain words: ${res.json().error.message}`);
       }
     }
     assert.deepEqual(problems, []);

@@ -116,8 +116,8 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
       [{ ignoreMasks: [[[0.1, 0.1], [0.5, 0.5], [0.5, 0.1], [0.1, 0.5]]] }, 400, 'BAD_SETTING', /edges of ignore mask 1 cross/],
       [{ zones: Array.from({ length: 9 }, () => mask) }, 400, 'BAD_SETTING', /at most 8 zones/],
       [{ ignoreMasks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }, 400, 'BAD_SETTING', /nothing of the picture to watch/],
-      [{ sensitivity: '5' }, 400, 'BAD_REQUEST', /sensitivity/],
-      [{ colour: 'red' }, 400, 'BAD_REQUEST', /invalid request body/],
+      [{ sensitivity: '5' }, 400, 'BAD_REQUEST', /^the sensitivity must be a number$/],
+      [{ colour: 'red' }, 400, 'BAD_REQUEST', /^the hub does not take "colour" here/],
       [{ version: 0, sensitivity: 6 }, 409, 'SETTINGS_CHANGED', /changed meanwhile/],
     ];
     for (const [body, status, code, message] of bad) {

@@ -97,8 +97,8 @@ describe('cloud target from the web UI', function () {
       [{ type: 's3', bucket: 'footage', endpoint: 'not a url', accessKeyId: 'K', secretAccessKey: 'S' }, /not a web address/],
       [{ type: 's3', bucket: 'footage', region: 'Mars 1', accessKeyId: 'K', secretAccessKey: 'S' }, /not a region name/],
       [{ type: 's3', bucket: 'footage', accessKeyId: '' , secretAccessKey: 'S' }, /access key/],
-      [{ type: 'ftp' }, /invalid request body/],
-      [{ type: 'directory', path: '/srv/nas', password: 'x' }, /invalid request body/],
+      [{ type: 'ftp' }, /^the kind of backup must be "directory", "s3" or "config"$/],
+      [{ type: 'directory', path: '/srv/nas', password: 'x' }, /^the hub does not take "password" here/],
     ];
     for (const [body, message] of cases) {
       const res = await put(body);
