@@ -7,7 +7,7 @@ import { pairWithHub } from '../../camera-agent/hubClient';
 import { pairCamera } from '../../camera-agent/pairCamera';
 import { parseConfig } from '../../common/config';
 import { openPairingWindow } from '../../hub/pairing';
-import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
+import { axeViolations, DESKTOP, launchBrowser, PHONE, showCameraPicture } from '../helpers/browser';
 import { PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
@@ -91,12 +91,7 @@ describe("cameras page in Debian's Chromium: pairing, settings, zones and masks"
         await page.waitForSelector('#camera-settings-title:has-text("Settings for porch")');
       };
       await openSettings();
-      // The camera needs a fragment of video before it has a picture: ask again until it has one.
-      await until('the camera picture', async () => {
-        if (await page.evaluate('(() => { const i = document.querySelector(".zone-picture"); return !!i && !i.hidden && i.complete && i.naturalWidth > 0; })()')) return true;
-        if (await page.isVisible('#camera-settings .zone-messages p.error:not(:empty)')) await page.click('#zones-refresh');
-        return false;
-      }, 30_000, 1000);
+      await showCameraPicture(page);
       assert.equal(await page.evaluate('document.querySelector(".zone-picture").naturalWidth'), 640);
       assert.equal(await page.getAttribute('.zone-picture', 'alt'), 'Current picture from porch');
 

@@ -3,10 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CameraAgent } from '../../camera-agent/agent';
-import { saveIdentity } from '../../camera-agent/identity';
-import { parseConfig } from '../../common/config';
-import { createLogger } from '../../common/logger';
+import type { CameraAgent } from '../../camera-agent/agent';
 import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
 import { JSON_HEADERS, PASSWORDS, signIn, type SignedIn } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -44,18 +41,10 @@ describe('live view in the browser', function () {
     ui = await startUiHub(tmp.dir);
     const camera = await ui.pairCamera('porch');
     cameraId = camera.deviceId;
-    const agentDir = path.join(tmp.dir, 'agent');
-    await saveIdentity(agentDir, { ...camera.pairing, name: 'porch', hubUrl: ui.t.base });
     const gpioDir = path.join(tmp.dir, 'gpio');
     ledFile = path.join(gpioDir, `gpio${LED_LINE}`);
-    const config = parseConfig({
-      dataDir: agentDir,
-      agent: { name: 'porch', source: 'sim:person-walks', video: { width: 640, height: 360 }, gpio: { simulate: true, simulatedDir: gpioDir, recordingLed: { line: LED_LINE } } },
-    });
-    agent = new CameraAgent(config, createLogger('agent-test', 'warn'));
-    await agent.start();
+    agent = await ui.runCamera(camera, { gpio: { simulate: true, simulatedDir: gpioDir, recordingLed: { line: LED_LINE } } });
     member = await signIn(ui.t.base, 'member', PASSWORDS.member);
-    await until('the camera to come online', async () => (await cameraState()).online, 30_000);
   });
   after(async () => {
     await agent?.stop();

@@ -1,14 +1,8 @@
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CameraAgent } from '../../camera-agent/agent';
-import { saveIdentity } from '../../camera-agent/identity';
-import { parseConfig } from '../../common/config';
-import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot } from '../helpers/browser';
+import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot, showCameraPicture } from '../helpers/browser';
 import { PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
-import { captureLog } from '../helpers/logCapture';
-import { oathtool } from '../helpers/oathtool';
 import { useTempDir } from '../helpers/tmp';
 import { startUiHub, type PairedCamera, type UiHub } from '../helpers/uiHub';
 import { sleep, until } from '../helpers/wait';
@@ -18,9 +12,6 @@ const PLAYBACK = `(() => {
   const v = document.querySelector('#live-video');
   return { frames: v.getVideoPlaybackQuality().totalVideoFrames, time: v.currentTime };
 })()`;
-
-/** The camera picture on the settings panel has loaded (a string: it runs in the page). */
-const PICTURE_SHOWN = '(() => { const i = document.querySelector(".zone-picture"); return !!i && !i.hidden && i.complete && i.naturalWidth > 0; })()';
 
 /*
  * The web UI in a real browser: Debian's Chromium driven by playwright-core, against a hub on
@@ -49,20 +40,6 @@ describe("web UI in Debian's Chromium", function () {
 
   const signInAs = (page: Page, user: 'owner' | 'member' | 'viewer'): Promise<void> => ui.signInAs(page, user);
 
-  /** Runs a real camera agent (ffmpeg encoding a simulated scene) as porch, until it is online. */
-  async function runPorch(): Promise<CameraAgent> {
-    const agentDir = path.join(tmp.dir, 'agent');
-    await saveIdentity(agentDir, { ...porch.pairing, name: 'porch', hubUrl: ui.t.base });
-    const agent = new CameraAgent(parseConfig({ dataDir: agentDir, agent: { name: 'porch', source: 'sim:person-walks', video: { width: 640, height: 360 } } }), captureLog().log);
-    await agent.start();
-    const member = await signIn(ui.t.base, 'member', PASSWORDS.member);
-    await until('porch to come online', async () => {
-      const devices = (await call(ui.t.base, 'GET', '/api/devices', { headers: member.headers })).json().devices as Array<{ id: string; online: boolean }>;
-      return devices.find((d) => d.id === porch.deviceId)?.online ?? false;
-    }, 30_000, 250);
-    return agent;
-  }
-
   /**
    * Brings a page to the state its screenshot shows: the live video playing, the Cameras page
    * with a pairing code and porch's picture with a zone on it. Polled over the DevTools
@@ -84,12 +61,7 @@ describe("web UI in Debian's Chromium", function () {
       await page.waitForSelector('#pairing-qr[src^="data:image/svg+xml"]');
       await page.click(`button[data-settings="${porch.deviceId}"]`);
       await page.waitForSelector('#camera-settings-title:has-text("Settings for porch")');
-      // The camera needs a fragment of video before it has a picture: ask again until it has one.
-      await until('porch\'s picture', async () => {
-        if (await page.evaluate(PICTURE_SHOWN)) return true;
-        if (await page.isVisible('#camera-settings .zone-messages p.error:not(:empty)')) await page.click('#zones-refresh');
-        return false;
-      }, 30_000, 1000);
+      await showCameraPicture(page);
       await page.click('#camera-settings button:has-text("Add a zone")');
       await page.waitForSelector('#zones-list h5:has-text("Zone 1 (4 corners)")');
       await page.evaluate('document.activeElement && document.activeElement.blur()');
@@ -173,7 +145,7 @@ describe("web UI in Debian's Chromium", function () {
   });
 
   it('every page in the owner\'s nav passes axe-core (no serious or critical WCAG 2.1 AA findings) at phone and desktop size, with a camera running', async () => {
-    const agent = await runPorch();
+    const agent = await ui.runCamera(porch);
     try {
       for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
         const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
@@ -185,19 +157,14 @@ describe("web UI in Debian's Chromium", function () {
           await page.waitForSelector('#login-view', { state: 'visible' });
           assert.deepEqual(await axeViolations(page), [], `sign-in page, ${size}`);
           await screenshot(page, `sign-in-${size}`);
-          // The second step of signing in: the code from the authenticator app.
-          await page.fill('#username', 'owner');
-          await page.fill('#password', PASSWORDS.owner);
-          await page.click('#login-form button[type=submit]');
-          await page.waitForSelector('#totp-code', { state: 'visible' });
-          await page.waitForSelector('#totp-label:has-text("authenticator app")');
-          assert.deepEqual(await axeViolations(page), [], `sign-in TOTP step, ${size}`);
-          await screenshot(page, `sign-in-totp-${size}`);
-          // A TOTP code counts once: each sign-in takes the next 30-second step.
-          ui.t.clock.advance(30_000);
-          await page.fill('#totp-code', oathtool(ui.totpSeed, ui.t.clock.t));
-          await page.click('#totp-form button[type=submit]');
-          await page.waitForSelector('#nav', { state: 'visible' });
+          await ui.signInAs(page, 'owner', {
+            // The second step of signing in: the code from the authenticator app.
+            atCodeStep: async () => {
+              await page.waitForSelector('#totp-label:has-text("authenticator app")');
+              assert.deepEqual(await axeViolations(page), [], `sign-in TOTP step, ${size}`);
+              await screenshot(page, `sign-in-totp-${size}`);
+            },
+          });
           // Every page in the owner's nav (the owner may open all of them).
           const views = (await page.evaluate("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)")) as string[];
           assert.ok(views.length >= 4, `the owner's pages: ${views.join(', ')}`);

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_DIR } from './repo';
+import { until } from './wait';
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = process.env.PORCHLIGHT_CHROMIUM ?? '/usr/bin/chromium';
@@ -51,4 +52,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * On the Cameras page with a running camera's settings open: waits until the camera's
+ * picture has loaded. The camera needs a fragment of video before it has one, so the page
+ * is asked again while it says it has none yet.
+ */
+export async function showCameraPicture(page: Page): Promise<void> {
+  await until('the camera picture', async () => {
+    if (await page.evaluate('(() => { const i = document.querySelector(".zone-picture"); return !!i && !i.hidden && i.complete && i.naturalWidth > 0; })()')) return true;
+    if (await page.isVisible('#camera-settings .zone-messages p.error:not(:empty)')) await page.click('#zones-refresh');
+    return false;
+  }, 30_000, 1000);
 }
