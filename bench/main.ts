@@ -48,7 +48,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     const cell = (s: typeof ps) => `${s.detected} / ${s.falseEvents} / ${s.truth ? `${s.recalled}/${s.truth}` : '—'} / ${s.latencies.length ? s.latencies.map((l) => l.toFixed(1)).join(', ') : '—'}`;
     return `| ${ps.scene} | ${ps.nuisance ? 'nuisance' : 'event'} | ${cell(ps)} | ${cell(ms)} |`;
   });
-  const ratio = median(side.cpuRatios)!;
+  const ratio = side.cpuRatio;
   lines.push(
     `<!-- bench:${SECTION} -->`,
     '## Motion detection: Porchlight against the Motion daemon',
@@ -155,7 +155,7 @@ function targets(o: { side: SideBySide; speed: { kernels: KernelSpeed[] }; long:
   const row = (target: string, measured: string, met: boolean) => `| ${target} | ${measured} | ${met ? 'yes' : '**no**'} |`;
   const recall = Math.min(p.totals.recall ?? 0, long.totals.recall ?? 0);
   const perHour = long.totals.falsePerHour ?? Infinity;
-  const ratio = median(side.cpuRatios)!;
+  const ratio = side.cpuRatio;
   return [
     row('recall ≥ 0.98 on real events', `${pct(p.totals.recall)} side by side, ${pct(long.totals.recall)} over the long run`, recall >= 0.98),
     row('false events ≤ 1 per hour of nuisance scenes', `${perHour.toFixed(2)} per hour over ${(long.nuisanceSeconds / 3600).toFixed(1)} h`, perHour <= 1),

@@ -37,6 +37,8 @@ export interface SideBySide {
   porchlightCommand: string;
   /** Porchlight / Motion CPU of each all-scenes round, in the order run; the CPU figures above are the medians. */
   cpuRatios: number[];
+  /** The median of `cpuRatios`: the figure the target is judged on. */
+  cpuRatio: number;
 }
 
 /** Renders every scene once (cached by name) and one file with all of them back to back. */
@@ -120,11 +122,13 @@ export async function sideBySide(names: string[], files: Record<string, string>,
   const longSeconds = rounds[0]!.m.videoSeconds;
   const mid = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f))!;
   const m = rounds[0]!.m;
+  const cpuRatios = rounds.map((r) => r.p.cpuSeconds / r.m.cpuSeconds);
   return {
     videoSeconds,
     longVideoSeconds: longSeconds,
     porchlightCommand: `node dist/bench/agentRun.js VIDEO SPOOL (ffmpeg ${CAPTURE_NOTE})`,
-    cpuRatios: rounds.map((r) => r.p.cpuSeconds / r.m.cpuSeconds),
+    cpuRatios,
+    cpuRatio: median(cpuRatios)!,
     porchlight: {
       ...summarise(ours),
       cpuPerVideoSecond: mid((r) => r.p.cpuSeconds) / longSeconds,

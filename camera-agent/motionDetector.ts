@@ -50,7 +50,7 @@ export function thresholdFor(sensitivity: number): number {
 }
 
 /** Rows of the analysis frame the detector works on: about Frigate's 100-pixel-high motion frame. */
-export const GRID_HEIGHT = 90;
+const GRID_HEIGHT = 90;
 
 /** 3×3 mean of `src` over its interior (one pixel less all round), separably. */
 export function boxBlur3(src: Float32Array, width: number, height: number, rows: Float32Array, out: Float32Array): void {
