@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { openDatabase } from '../common/database';
 import { runDemo } from '../simulator/demo';
-import { getScene, scriptedEvents } from '../simulator/scenes';
+import { getScene, scriptedEvents } from '../camera-agent/scenes';
 import { median } from '../simulator/sceneScore';
 
 /*

@@ -8,7 +8,8 @@ import { saveIdentity } from '../camera-agent/identity';
 import { parseConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { openDatabase } from '../common/database';
-import { Hub, hubPaths } from '../hub/hub';
+import { hubPaths } from '../common/dataLayout';
+import { Hub } from '../hub/hub';
 import { openPairingWindow } from '../hub/pairing';
 import { addUser } from '../hub/users';
 

@@ -9,7 +9,7 @@ import { parseConfig } from '../common/config';
 import type { LatencyResult } from './latencyBench';
 import { RELAY_SECTION, relayBench, relayReport } from './relayBench';
 import { UI_SECTION, uiBench } from './uiBench';
-import { sceneNames } from '../simulator/scenes';
+import { sceneNames } from '../camera-agent/scenes';
 import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
 

@@ -8,7 +8,7 @@ import { parseConfig, type AgentConfig, type Polygon } from '../common/config';
 import { MotionDetector, type DetectorSettings } from '../camera-agent/motionDetector';
 import type { Tf } from '../camera-agent/tfBackend';
 import { analysisFrames, detectEvents, renderSceneVideo, sceneInput } from '../simulator/sceneRunner';
-import { getScene, isNuisanceScene, sceneNames, scriptedEvents, type Scene } from '../simulator/scenes';
+import { getScene, isNuisanceScene, sceneNames, scriptedEvents, type Scene } from '../camera-agent/scenes';
 import { median, scoreEvents, totals, type DetectedEvent, type EventScore, type ScoreTotals } from '../simulator/sceneScore';
 import type { AgentRunResult } from './agentRun';
 import { ReferenceDetector } from './referenceDetector';

@@ -12,13 +12,14 @@ import { sealManifest } from '../common/clipManifest';
 import { systemClock } from '../common/clock';
 import { parseConfig, type Config } from '../common/config';
 import { openDatabase, type DB } from '../common/database';
+import { hubPaths } from '../common/dataLayout';
 import { digestFile, type FileDigests } from '../common/fileHash';
 import { generateFootageKeyPair } from '../common/footageKeys';
 import { ClipStore } from '../hub/clipStore';
 import { Relay } from '../cloud-relay/relay';
 import { diskFreeBytes } from '../cloud-relay/retentionRunner';
-import { createTarget } from '../cloud-relay/targets';
-import type { UploadTarget } from '../cloud-relay/uploadTarget';
+import { createTarget } from '../common/cloud/targets';
+import type { UploadTarget } from '../common/cloud/uploadTarget';
 import { machine } from './motionBench';
 
 /*
@@ -108,14 +109,13 @@ interface BenchHub {
 const FTYP = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom', 'latin1'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomavc1', 'latin1')]);
 
 /**
- * The hub's database and clip store laid out as hub/hub.ts's hubPaths (not imported: hub/hub
- * pulls in the hub server, which reads package.json relative to the compiled file). Clips go
- * in through ClipStore.ingest, the path a camera's upload takes, which also queues them.
+ * The hub's database and clip store, laid out as the hub lays them out. Clips go in through
+ * ClipStore.ingest, the path a camera's upload takes, which also queues them.
  */
 async function makeHub(dir: string, count: number, plainBytes: number): Promise<BenchHub> {
-  const db = openDatabase(path.join(dir, 'hub.db'));
+  const paths = hubPaths(dir);
+  const db = openDatabase(paths.db);
   const keys = await generateFootageKeyPair();
-  const paths = { clips: path.join(dir, 'clips'), tmp: path.join(dir, 'tmp') };
   const store = new ClipStore(db, paths.clips, paths.tmp, keys, 512 * 1024 * 1024);
   await store.init();
   const deviceId = randomUUID();

@@ -1,28 +1,8 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from '../common/logger';
 import { writeFileAtomic } from '../common/atomicFile';
+import { parseCameraArming, type CameraArming } from '../common/protocol';
 import type { HubClient } from './hubClient';
-
-/** What the hub tells a camera (hub/arming/armingService.ts CameraArming). */
-export interface CameraArming {
-  mode: 'disarmed' | 'armed_home' | 'armed_away' | 'privacy';
-  since: number;
-  record: boolean;
-  live: boolean;
-  motion: boolean;
-}
-
-const MODES = new Set(['disarmed', 'armed_home', 'armed_away', 'privacy']);
-
-export function parseCameraArming(text: string): CameraArming | null {
-  try {
-    const v = JSON.parse(text) as Partial<CameraArming>;
-    if (typeof v !== 'object' || v === null || !MODES.has(String(v.mode)) || typeof v.record !== 'boolean' || typeof v.live !== 'boolean' || typeof v.since !== 'number') return null;
-    return { mode: v.mode!, since: v.since, record: v.record, live: v.live, motion: v.motion !== false };
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Keeps a camera obeying the hub's arming: the hub pushes it on the device channel the moment

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import ffmpeg from 'fluent-ffmpeg';
 import type { AgentConfig } from '../common/config';
-import { getScene, sceneFilterGraph } from '../simulator/scenes';
+import { getScene, sceneFilterGraph } from './scenes';
 
 /*
  * Where a camera's video comes from, as ffmpeg input arguments. Sources that already

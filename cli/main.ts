@@ -193,14 +193,15 @@ export function buildProgram(): Command {
     work: (state: {
       db: import('../common/database').DB;
       cfg: Config;
-      paths: ReturnType<typeof import('../hub/hub').hubPaths>;
-      audit: import('../hub/auditLog').AuditLog;
+      paths: import('../common/dataLayout').HubPaths;
+      audit: import('../common/auditLog').AuditLog;
     }) => Promise<T> | T,
     { create = false } = {},
   ): Promise<T> => {
     const cfg = config(opts);
-    const { openHubState, hubPaths } = await import('../hub/hub');
-    const { AuditLog } = await import('../hub/auditLog');
+    const { openHubState } = await import('../hub/hub');
+    const { hubPaths } = await import('../common/dataLayout');
+    const { AuditLog } = await import('../common/auditLog');
     const { openDatabase } = await import('../common/database');
     const { existsSync } = await import('node:fs');
     const paths = hubPaths(cfg.dataDir);
@@ -269,7 +270,7 @@ export function buildProgram(): Command {
   const setup = program.command('setup').description("the hub's first-run setup from the web page");
   withCommon(setup.command('code').description('print the one-time code that the web setup asks for (only while no account exists)')).action(async (opts: CommonOptions) => {
     const cfg = config(opts);
-    const { hubPaths } = await import('../hub/hub');
+    const { hubPaths } = await import('../common/dataLayout');
     const { hasUsers, readSetupCode, setupCodePath } = await import('../hub/firstRunSetup');
     const { openDatabase } = await import('../common/database');
     const dbFile = hubPaths(cfg.dataDir).db;
@@ -321,7 +322,7 @@ export function buildProgram(): Command {
   const audit = program.command('audit').description('the hub audit log');
   withCommon(audit.command('verify').description('check the audit log has not been edited, cut short or had entries removed')).action(
     async (opts: CommonOptions) => {
-      const { verifyAuditLog } = await import('../hub/auditLog');
+      const { verifyAuditLog } = await import('../common/auditLog');
       await withHubState(opts, ({ db, paths }) => {
         const result = verifyAuditLog(db, paths.auditHead);
         if (result.ok) {
@@ -373,7 +374,7 @@ export function buildProgram(): Command {
     .option('--passphrase-file <file>', 'read the passphrase from this file instead of asking')
     .action(async (opts: CommonOptions & { out: string; passphraseFile?: string }) => {
       const cfg = config(opts);
-      const { hubPaths } = await import('../hub/hub');
+      const { hubPaths } = await import('../common/dataLayout');
       const { exportWrappedKey, loadFootageKeyPair } = await import('../common/footageKeys');
       const passphrase = await readSecret('Passphrase for the recovery file: ', opts.passphraseFile);
       if (passphrase.length < 12) throw new Error('the passphrase must have at least 12 characters');
@@ -393,7 +394,7 @@ export function buildProgram(): Command {
   });
   withCommon(arming.command('set <mode>').description('set the mode by hand: disarmed, armed_home, armed_away or privacy (the running hub applies it within seconds)'))
     .action(async (mode: string, opts: CommonOptions) => {
-      const { isMode, MODES } = await import('../hub/arming/modes');
+      const { isMode, MODES } = await import('../common/protocol');
       const { ArmingStore } = await import('../hub/arming/armingStore');
       if (!isMode(mode)) throw new CliError(`"${mode}" is not a mode; use one of ${MODES.join(', ')}`);
       await withHubState(opts, ({ db, audit }) => {
@@ -407,10 +408,10 @@ export function buildProgram(): Command {
   withCommon(cloud.command('test').description("check that the upload target in effect (the owner's choice from the web UI, else the config's) is reachable and accepts uploads"))
     .action(async (opts: CommonOptions) => {
       const cfg = config(opts);
-      const { createTarget } = await import('../cloud-relay/targets');
-      const { effectiveTarget } = await import('../cloud-relay/targetChoice');
-      const { checkTarget } = await import('../cloud-relay/targetCheck');
-      const { hubPaths } = await import('../hub/hub');
+      const { createTarget } = await import('../common/cloud/targets');
+      const { effectiveTarget } = await import('../common/cloud/targetChoice');
+      const { checkTarget } = await import('../common/cloud/targetCheck');
+      const { hubPaths } = await import('../common/dataLayout');
       const { openDatabase } = await import('../common/database');
       // The hub's database holds the owner's choice; without one, the config decides.
       const db = existsSync(hubPaths(cfg.dataDir).db) ? openDatabase(hubPaths(cfg.dataDir).db) : null;
@@ -435,7 +436,7 @@ export function buildProgram(): Command {
     .action(async (opts: CommonOptions & { key?: string; passphraseFile?: string }) => {
       const { loadFootageKeyPair, saveFootageKeyPair, saveFootagePublicKey } = await import('../common/footageKeys');
       const { restoreFromCloud } = await import('../hub/cloudRestore');
-      const { createTarget } = await import('../cloud-relay/targets');
+      const { createTarget } = await import('../common/cloud/targets');
       const result = await withHubState(
         opts,
         async ({ db, cfg, paths, audit }) => {

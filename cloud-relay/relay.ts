@@ -9,11 +9,11 @@ import { sealManifest } from '../common/clipManifest';
 import type { Logger } from '../common/logger';
 import { sharedBucket, throttle, type TokenBucket } from './bandwidth';
 import { systemClock, type Clock } from '../common/clock';
-import { HEARTBEAT_MS, writeRelayStatus, type RelayState } from './relayStatus';
+import { HEARTBEAT_MS, writeRelayStatus, type RelayState } from '../common/cloud/cloudHealth';
 import { runRetention, type RetentionDeps } from './retentionRunner';
 import { UploadQueue, type QueueItem } from './uploadQueue';
 import { backoffDelayMs } from '../common/backoff';
-import { TargetConfigError, type UploadTarget } from './uploadTarget';
+import { TargetConfigError, type UploadTarget } from '../common/cloud/uploadTarget';
 
 export interface RelayDeps {
   db: DB;

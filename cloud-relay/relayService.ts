@@ -3,13 +3,13 @@ import { systemClock, type Clock } from '../common/clock';
 import { openDatabase } from '../common/database';
 import { loadFootagePublicKey } from '../common/footageKeys';
 import type { Logger } from '../common/logger';
-import { AuditLog } from '../hub/auditLog';
-import { hubPaths } from '../hub/hub';
-import { createMailer } from '../hub/mailer';
-import { notifyUser } from '../hub/notifications';
+import { AuditLog } from '../common/auditLog';
+import { hubPaths } from '../common/dataLayout';
+import { createMailer } from '../common/mailer';
+import { notifyUser } from '../common/notices';
 import { Relay } from './relay';
 import { diskFreeBytes } from './retentionRunner';
-import { followChosenTarget } from './targets';
+import { followChosenTarget } from '../common/cloud/targets';
 
 /**
  * The relay process: the hub's database and clip folder, the target in effect (the owner's

@@ -4,7 +4,7 @@ import type { RetentionConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { planRetention, type RetentionPlan } from './retention';
 import type { UploadQueue } from './uploadQueue';
-import type { UploadTarget } from './uploadTarget';
+import type { UploadTarget } from '../common/cloud/uploadTarget';
 
 export interface RetentionDeps {
   queue: UploadQueue;

@@ -65,3 +65,39 @@ export interface ApiErrorBody {
  * (e.g. Let's Encrypt) for browsers.
  */
 export const AGENT_SERVERNAME = 'porchlight-hub.internal';
+
+/*
+ * The home's arming modes. One list, so the API's validation, the rule editor and the
+ * decision all agree on the spelling; 'privacy' is a mode rather than a flag because it has to
+ * win over every other input (see armingDecision.ts), and a flag beside the mode would let the
+ * two disagree.
+ */
+
+export const MODES = ['disarmed', 'armed_home', 'armed_away', 'privacy'] as const;
+
+export type Mode = (typeof MODES)[number];
+
+// Modes arrive from JSON bodies and settings files, so the guard takes anything.
+export function isMode(v: unknown): v is Mode {
+  return typeof v === 'string' && (MODES as readonly string[]).includes(v);
+}
+
+/** The arming a camera obeys, as the hub pushes it on the device channel; the camera keeps the last one it got while the hub is unreachable. */
+export interface CameraArming {
+  mode: Mode;
+  since: number;
+  record: boolean;
+  live: boolean;
+  motion: boolean;
+}
+
+/** A pushed or saved arming, or null when it is not one (`motion` defaults to on: hubs before per-camera motion did not send it). */
+export function parseCameraArming(text: string): CameraArming | null {
+  try {
+    const v = JSON.parse(text) as Partial<CameraArming> | null;
+    if (typeof v !== 'object' || v === null || !isMode(v.mode) || typeof v.record !== 'boolean' || typeof v.live !== 'boolean' || typeof v.since !== 'number') return null;
+    return { mode: v.mode, since: v.since, record: v.record, live: v.live, motion: v.motion !== false };
+  } catch {
+    return null;
+  }
+}

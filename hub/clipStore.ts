@@ -7,7 +7,7 @@ import { AtomicFileWriter } from '../common/atomicFile';
 import { ClipDecryptor, createDecryptStream, type FootageKeyPair } from '../common/clipEnvelope';
 import { ClipError } from '../common/clipErrors';
 import { CLIP_ID_PATTERN, type ClipUploadMeta } from '../common/protocol';
-import type { UploadTarget } from '../cloud-relay/uploadTarget';
+import type { UploadTarget } from '../common/cloud/uploadTarget';
 import type { TimelineQuery } from './timelineQuery';
 
 /*

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { DB } from '../common/database';
 import type { FootageKeyPair } from '../common/clipEnvelope';
 import { ManifestError, openManifest, type ClipManifest } from '../common/clipManifest';
-import type { UploadTarget } from '../cloud-relay/uploadTarget';
+import type { UploadTarget } from '../common/cloud/uploadTarget';
 
 /*
  * `porchlight cloud restore`: rebuilds the clip index of a hub from the bucket alone — after

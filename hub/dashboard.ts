@@ -1,5 +1,5 @@
 import type { DB } from '../common/database';
-import type { CloudHealth } from '../cloud-relay/relayStatus';
+import type { CloudHealth } from '../common/cloud/cloudHealth';
 import type { ClipStore } from './clipStore';
 import type { DiskSpace } from './systemStatus';
 

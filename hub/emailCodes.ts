@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
 import type { HubSecret } from './hubSecret';
-import type { Mailer } from './mailer';
+import type { Mailer } from '../common/mailer';
 import { ROLES, type Role } from './users';
 
 /*

@@ -7,10 +7,11 @@ import { openDatabase, type DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
 import { writeFileAtomic } from '../common/atomicFile';
+import { hubPaths, type HubPaths } from '../common/dataLayout';
 import { createGpio } from '../common/gpio';
-import { followChosenTarget } from '../cloud-relay/targets';
-import type { UploadTarget } from '../cloud-relay/uploadTarget';
-import { AuditLog } from './auditLog';
+import { followChosenTarget } from '../common/cloud/targets';
+import type { UploadTarget } from '../common/cloud/uploadTarget';
+import { AuditLog } from '../common/auditLog';
 import { ClipStore } from './clipStore';
 import { ClipThumbnails } from './clipThumbnails';
 import { DeviceConnections } from './deviceConnections';
@@ -25,28 +26,11 @@ import type { ArmingDecision } from './arming/armingDecision';
 import { FirstRunSetup, setupCodePath } from './firstRunSetup';
 import { HubSecret } from './hubSecret';
 import { LoginThrottle } from './loginThrottle';
-import { createMailer } from './mailer';
+import { createMailer } from '../common/mailer';
 import type { HubRuntimeInfo } from './routeTable';
 import { buildHubServer } from './server';
 import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
-
-/** Where each part of the hub's state lives under its data dir. */
-export function hubPaths(dataDir: string) {
-  return {
-    db: path.join(dataDir, 'hub.db'),
-    footageKey: path.join(dataDir, 'keys', 'footage.key'),
-    footagePublicKey: path.join(dataDir, 'keys', 'footage.pub'),
-    hubSecret: path.join(dataDir, 'keys', 'hub-secret.key'),
-    auditHead: path.join(dataDir, 'audit-head.json'),
-    tls: path.join(dataDir, 'tls'),
-    clips: path.join(dataDir, 'clips'),
-    /** Clip thumbnails, sealed to the footage key like the clips. */
-    thumbs: path.join(dataDir, 'thumbs'),
-    tmp: path.join(dataDir, 'tmp'),
-    runtime: path.join(dataDir, 'run', 'hub.json'),
-  };
-}
 
 const CONNECTION_SWEEP_MS = 2000;
 
@@ -59,7 +43,7 @@ export interface HubRuntime {
 }
 
 /** Opens the database and makes the footage key on first use; shared by the hub and its CLI commands. */
-export async function openHubState(dataDir: string): Promise<{ db: DB; paths: ReturnType<typeof hubPaths> }> {
+export async function openHubState(dataDir: string): Promise<{ db: DB; paths: HubPaths }> {
   const paths = hubPaths(dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (!existsSync(paths.footageKey)) await saveFootageKeyPair(paths.footageKey, await generateFootageKeyPair());

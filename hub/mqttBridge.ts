@@ -5,10 +5,10 @@ import { ConfigError } from '../common/config';
 import type { Logger } from '../common/logger';
 import { readSettingFile } from '../common/settingFile';
 import { safeEqual } from '../common/tokens';
-import type { AuditLog } from './auditLog';
+import type { AuditLog } from '../common/auditLog';
 import type { ArmingDecision } from './arming/armingDecision';
 import type { ArmingService } from './arming/armingService';
-import type { Mode } from './arming/modes';
+import type { Mode } from '../common/protocol';
 import type { DeviceChannels } from './deviceChannels';
 
 /*

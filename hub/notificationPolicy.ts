@@ -1,4 +1,4 @@
-import type { Mode } from './arming/modes';
+import type { Mode } from '../common/protocol';
 
 /*
  * Who is told about what, as pure functions of (preferences, event, last notice, now), so

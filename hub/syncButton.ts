@@ -2,7 +2,7 @@ import type { SyncButtonConfig } from '../common/config';
 import type { DB } from '../common/database';
 import type { GpioProvider, InputPin } from '../common/gpio';
 import type { Logger } from '../common/logger';
-import type { AuditLog } from './auditLog';
+import type { AuditLog } from '../common/auditLog';
 import { openPairingWindow, type PairingWindow } from './pairing';
 
 /*

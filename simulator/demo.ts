@@ -5,13 +5,14 @@ import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import type { RelayTarget } from '../common/config';
 import { writeFileAtomic } from '../common/atomicFile';
-import { openHubState, hubPaths, type HubRuntime } from '../hub/hub';
+import { hubPaths } from '../common/dataLayout';
+import { openHubState, type HubRuntime } from '../hub/hub';
 import { ArmingStore } from '../hub/arming/armingStore';
 import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
-import { getScene, scriptedEvents } from './scenes';
+import { getScene, scriptedEvents } from '../camera-agent/scenes';
 
 /*
  * The whole system on simulated hardware, as separate processes talking HTTPS exactly as

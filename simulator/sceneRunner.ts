@@ -5,7 +5,7 @@ import { MotionDetector } from '../camera-agent/motionDetector';
 import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
 import type { Tf } from '../camera-agent/tfBackend';
 import { analysisFilter } from '../camera-agent/videoSource';
-import { sceneFilterGraph, scriptedEvents, type Scene } from './scenes';
+import { sceneFilterGraph, scriptedEvents, type Scene } from '../camera-agent/scenes';
 import { EventLog, type DetectedEvent, type TruthEvent } from './sceneScore';
 
 /*

@@ -1,6 +1,6 @@
 import type { Config } from '../common/config';
 import { loadTf } from '../camera-agent/tfBackend';
-import { getScene, sceneNames } from './scenes';
+import { getScene, sceneNames } from '../camera-agent/scenes';
 import { formatRow, formatTotals, HEADER, scoreScenes } from './scoreReport';
 
 export interface ScoreCommandOptions {

@@ -1,6 +1,6 @@
 import type { AgentConfig } from '../common/config';
 import type { Tf } from '../camera-agent/tfBackend';
-import { getScene, isNuisanceScene } from './scenes';
+import { getScene, isNuisanceScene } from '../camera-agent/scenes';
 import { runScene } from './sceneRunner';
 import { median, precision, recall, scoreEvents, totals, type EventScore, type ScoreTotals } from './sceneScore';
 

@@ -44,7 +44,7 @@
  */
 
 import type { Household } from './geofence';
-import type { Mode } from './modes';
+import type { Mode } from '../../common/protocol';
 import { isValidTimeZone, lastTransition, nextTransition, occurrences, type CameraRule, type ScheduleRule } from './schedule';
 
 export type Cause = { source: 'manual'; by: string } | { source: 'schedule'; ruleId: string } | { source: 'geofence'; member: string | null } | { source: 'default' };

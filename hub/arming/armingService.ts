@@ -1,19 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { DB } from '../../common/database';
 import type { Logger } from '../../common/logger';
-import type { AuditLog } from '../auditLog';
+import type { AuditLog } from '../../common/auditLog';
 import { decideArming, type ArmingDecision, type Cause } from './armingDecision';
 import { ArmingStore } from './armingStore';
-import type { Mode } from './modes';
-
-/** The arming a camera obeys; it keeps the last one it got while the hub is unreachable. */
-export interface CameraArming {
-  mode: Mode;
-  since: number;
-  record: boolean;
-  live: boolean;
-  motion: boolean;
-}
+import type { CameraArming, Mode } from '../../common/protocol';
 
 /**
  * How often the decision is asked again: scheduled transitions come due within this, and so do

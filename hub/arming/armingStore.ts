@@ -1,8 +1,8 @@
 import type { DB } from '../../common/database';
-import { readSetting, writeSetting } from '../settings';
+import { readSetting, writeSetting } from '../../common/settingsTable';
 import type { ArmingDecision, ArmingInputs } from './armingDecision';
 import { GEOFENCE_DEFAULTS, type GeofenceSettings, type Household, type Presence } from './geofence';
-import type { Mode } from './modes';
+import type { Mode } from '../../common/protocol';
 import type { CameraRule, ScheduleRule } from './schedule';
 
 /*

@@ -21,7 +21,7 @@
  * instant itself.
  */
 
-import { isMode, MODES, type Mode } from './modes';
+import { isMode, MODES, type Mode } from '../../common/protocol';
 
 export interface ScheduleRule {
   id: string;

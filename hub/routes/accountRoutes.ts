@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
-import { listNotices, markNoticesRead } from '../notifications';
+import { listNotices, markNoticesRead } from '../../common/notices';
 import { verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
-import { getSecuritySettings } from '../settings';
+import { getSecuritySettings } from '../securitySettings';
 import {
   beginTotpEnrollment,
   confirmTotpEnrollment,

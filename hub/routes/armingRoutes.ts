@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
-import { isMode, MODES } from '../arming/modes';
+import { isMode, MODES } from '../../common/protocol';
 import { isValidTimeZone, validateRule } from '../arming/schedule';
 import type { ArmingSettings } from '../arming/armingStore';
 

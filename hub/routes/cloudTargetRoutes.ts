@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { RelayTarget } from '../../common/config';
-import { checkTarget, type CheckResult } from '../../cloud-relay/targetCheck';
+import { checkTarget, type CheckResult } from '../../common/cloud/targetCheck';
 import {
   clearTargetChoice,
   cloudCredentialsPath,
@@ -13,8 +13,8 @@ import {
   secretFor,
   targetProblem,
   type TargetInput,
-} from '../../cloud-relay/targetChoice';
-import { createTarget } from '../../cloud-relay/targets';
+} from '../../common/cloud/targetChoice';
+import { createTarget } from '../../common/cloud/targets';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, auditor } from '../routeTable';
 

@@ -1,4 +1,4 @@
-import { readCloudHealth } from '../../cloud-relay/relayStatus';
+import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { buildDashboard } from '../dashboard';
 import { type HubServices, type RouteDef, userOf } from '../routeTable';
 import { cameraHealth, diskSpace } from '../systemStatus';

@@ -3,7 +3,7 @@ import { createInvitation, EmailCodeError, inspectInvitation, pendingCodes, rede
 import { HttpError, refusalsAs400 } from '../httpError';
 import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
 import { deleteUserSessions } from '../sessions';
-import { getSecuritySettings, setSecuritySettings } from '../settings';
+import { getSecuritySettings, setSecuritySettings } from '../securitySettings';
 import { disableTotp } from '../totp';
 import { deleteUser, getUser, insertUser, listUsers, prepareUser, ROLES, setGrants, setRole, UserError } from '../users';
 

@@ -4,11 +4,11 @@ import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
 import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
-import { notifyUser } from '../notifications';
+import { notifyUser } from '../../common/notices';
 import { hashPassword, verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, auditor, csrfTokenFor, userOf } from '../routeTable';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
-import { getSecuritySettings } from '../settings';
+import { getSecuritySettings } from '../securitySettings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
 import { findUser, getUser, ROLES, type User } from '../users';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HubServices, RouteDef } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
-import { readCloudHealth } from '../../cloud-relay/relayStatus';
+import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { cameraHealth, diskSpace, versions } from '../systemStatus';
 
 // Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).

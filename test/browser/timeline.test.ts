@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { writeSetting } from '../../hub/settings';
+import { writeSetting } from '../../common/settingsTable';
 import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
 import { PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';

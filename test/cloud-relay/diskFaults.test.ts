@@ -6,7 +6,7 @@ import { parseConfig } from '../../common/config';
 import { systemClock } from '../../common/clock';
 import { Readable } from 'node:stream';
 import { ClipIngestError, ClipStore } from '../../hub/clipStore';
-import { DirectoryTarget } from '../../cloud-relay/directoryTarget';
+import { DirectoryTarget } from '../../common/cloud/directoryTarget';
 import { Relay } from '../../cloud-relay/relay';
 import { openRelay } from '../../cloud-relay/relayService';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';

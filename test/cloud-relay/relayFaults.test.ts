@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { openManifest } from '../../common/clipManifest';
 import { parseConfig } from '../../common/config';
-import { createTarget } from '../../cloud-relay/targets';
+import { createTarget } from '../../common/cloud/targets';
 import { makeRelay } from '../helpers/relay';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { startCuttingProxy } from '../helpers/cuttingProxy';

@@ -4,7 +4,8 @@ import type { DB } from '../../common/database';
 import { ClipEncryptor, type FootageKeyPair } from '../../common/clipEnvelope';
 import { loadFootageKeyPair } from '../../common/footageKeys';
 import { ClipStore } from '../../hub/clipStore';
-import { hubPaths, openHubState } from '../../hub/hub';
+import { hubPaths } from '../../common/dataLayout';
+import { openHubState } from '../../hub/hub';
 import { makeTestMp4 } from './media';
 
 /**

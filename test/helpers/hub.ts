@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { parseConfig } from '../../common/config';
 import { openDatabase, type DB } from '../../common/database';
 import { createLogger } from '../../common/logger';
-import { Hub, hubPaths } from '../../hub/hub';
+import { hubPaths } from '../../common/dataLayout';
+import { Hub } from '../../hub/hub';
 import { addUser, type Role } from '../../hub/users';
 import { call, type TestResponse } from './https';
 

@@ -1,7 +1,7 @@
 import type { RelayConfig } from '../../common/config';
 import { systemClock, type Clock } from '../../common/clock';
 import { Relay } from '../../cloud-relay/relay';
-import type { UploadTarget } from '../../cloud-relay/uploadTarget';
+import type { UploadTarget } from '../../common/cloud/uploadTarget';
 import type { ClipHub } from './clipFactory';
 import { captureLog } from './logCapture';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
-import { listNotices } from '../../hub/notifications';
+import { listNotices } from '../../common/notices';
 import { verifySignature } from '../../hub/webhooks';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';

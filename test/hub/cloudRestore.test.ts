@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { parseConfig } from '../../common/config';
 import { exportWrappedKey } from '../../common/footageKeys';
-import { createTarget } from '../../cloud-relay/targets';
+import { createTarget } from '../../common/cloud/targets';
 import { makeClipHub } from '../helpers/clipFactory';
 import { makeRelay } from '../helpers/relay';
 import { call } from '../helpers/https';

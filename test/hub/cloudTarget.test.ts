@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { cloudCredentialsPath } from '../../cloud-relay/targetChoice';
+import { cloudCredentialsPath } from '../../common/cloud/targetChoice';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { startS3, type S3Peer } from '../helpers/s3';

@@ -16,7 +16,7 @@ import {
   startEmailVerification,
 } from '../../hub/emailCodes';
 import { HubSecret } from '../../hub/hubSecret';
-import { createMailer, type Mailer } from '../../hub/mailer';
+import { createMailer, type Mailer } from '../../common/mailer';
 import { addUser } from '../../hub/users';
 import { useTempDir } from '../helpers/tmp';
 import { startSmtp, type Received } from '../helpers/smtp';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { DB } from '../../common/database';
-import { hubPaths } from '../../hub/hub';
+import { hubPaths } from '../../common/dataLayout';
 import { openPairingWindow } from '../../hub/pairing';
 import { addUser } from '../../hub/users';
 import { pairWithHub } from '../../camera-agent/hubClient';

@@ -3,8 +3,8 @@ import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
 import { addTestUser, cookiesFrom, JSON_HEADERS, login, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
 import { oathtool } from '../helpers/oathtool';
-import { verifyAuditLog } from '../../hub/auditLog';
-import { hubPaths } from '../../hub/hub';
+import { verifyAuditLog } from '../../common/auditLog';
+import { hubPaths } from '../../common/dataLayout';
 
 describe('hub sign-in: lockout, TOTP, sessions', function () {
   this.timeout(60_000);

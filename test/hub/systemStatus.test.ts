@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
-import { writeRelayStatus } from '../../cloud-relay/relayStatus';
+import { writeRelayStatus } from '../../common/cloud/cloudHealth';
 import { addTestUser, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';

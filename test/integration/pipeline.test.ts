@@ -6,7 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { openDatabase } from '../../common/database';
 import { DEMO_GPIO, runDemo, type DemoSummary } from '../../simulator/demo';
 import { gpioPress } from '../../simulator/gpioCommand';
-import { getScene, scriptedEvents } from '../../simulator/scenes';
+import { getScene, scriptedEvents } from '../../camera-agent/scenes';
 import { useTempDir } from '../helpers/tmp';
 import { hasPlainMp4, probeDuration } from '../helpers/media';
 

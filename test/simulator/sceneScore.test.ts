@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { isNuisanceScene, sceneNames, SCENES, scriptedEvents } from '../../simulator/scenes';
+import { isNuisanceScene, sceneNames, SCENES, scriptedEvents } from '../../camera-agent/scenes';
 import { precision, recall, scoreEvents, totals, type DetectedEvent } from '../../simulator/sceneScore';
 import type { ScoreReport } from '../../simulator/scoreReport';
 import { useTempDir } from '../helpers/tmp';

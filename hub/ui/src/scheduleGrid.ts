@@ -1,5 +1,5 @@
 import { occurrences, zonedInstant, type WeeklyRule } from '../../arming/schedule';
-import type { Mode } from '../../arming/modes';
+import type { Mode } from '../../../common/protocol';
 
 /*
  * What the Schedules page draws: one real calendar week in the home's time zone, 7 days of

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { decideArming, type ArmingInputs, type Cause, type CameraDecision } from '../../../hub/arming/armingDecision';
-import type { Mode } from '../../../hub/arming/modes';
+import type { Mode } from '../../../common/protocol';
 import type { CameraRule, ScheduleRule } from '../../../hub/arming/schedule';
 
 // Every instant is an ISO string with its offset, so each row says which local time it means

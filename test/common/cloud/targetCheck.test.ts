@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import type { RelayTarget } from '../../common/config';
-import { describeCheckFailure } from '../../cloud-relay/targetCheck';
-import { normalizeChoice, targetProblem } from '../../cloud-relay/targetChoice';
-import { describeIoError, TargetConfigError } from '../../cloud-relay/uploadTarget';
+import type { RelayTarget } from '../../../common/config';
+import { describeCheckFailure } from '../../../common/cloud/targetCheck';
+import { normalizeChoice, targetProblem } from '../../../common/cloud/targetChoice';
+import { describeIoError, TargetConfigError } from '../../../common/cloud/uploadTarget';
 
 const S3: RelayTarget = { type: 's3', endpoint: 'https://s3.example.com', region: 'eu-west-1', bucket: 'footage', prefix: 'porchlight/', forcePathStyle: true, verifyEtag: true };
 const FOLDER: RelayTarget = { type: 'directory', path: '/mnt/nas/porchlight' };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import type { DB } from '../common/database';
+import type { DB } from './database';
 
 /*
  * Append-only, hash-chained audit log.

@@ -1,5 +1,5 @@
-import type { DB } from '../common/database';
-import type { Logger } from '../common/logger';
+import type { DB } from './database';
+import type { Logger } from './logger';
 import type { Mailer } from './mailer';
 
 /*

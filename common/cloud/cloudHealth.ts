@@ -1,4 +1,4 @@
-import type { DB } from '../common/database';
+import type { DB } from '../database';
 
 /*
  * The relay's state as the hub shows it (health endpoint, UI banner). The relay writes the

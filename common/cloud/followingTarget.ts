@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Readable, Transform } from 'node:stream';
-import type { RelayTarget } from '../common/config';
-import type { FileDigests } from '../common/fileHash';
+import type { RelayTarget } from '../config';
+import type { FileDigests } from '../fileHash';
 import type { UploadTarget } from './uploadTarget';
 
 /** How long a replaced target stays open: a clip playing from it when the owner switched keeps playing. */

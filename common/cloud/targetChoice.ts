@@ -1,9 +1,9 @@
 import { readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Config, RelayTarget } from '../common/config';
-import type { DB } from '../common/database';
-import { writeFileAtomic } from '../common/atomicFile';
-import { readSetting, writeSetting } from '../hub/settings';
+import type { Config, RelayTarget } from '../config';
+import type { DB } from '../database';
+import { writeFileAtomic } from '../atomicFile';
+import { readSetting, writeSetting } from '../settingsTable';
 
 /*
  * The upload target the owner chose in the web UI. It beats the config file's `relay.target`

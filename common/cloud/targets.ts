@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import type { Config, RelayTarget } from '../common/config';
-import type { DB } from '../common/database';
+import type { Config, RelayTarget } from '../config';
+import type { DB } from '../database';
 import { DirectoryTarget } from './directoryTarget';
 import { FollowingTarget } from './followingTarget';
 import { S3Target, type S3Credentials } from './s3Target';

@@ -15,8 +15,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
-import type { RelayTarget } from '../common/config';
-import type { FileDigests } from '../common/fileHash';
+import type { RelayTarget } from '../config';
+import type { FileDigests } from '../fileHash';
 import { describeIoError, NotFoundError, TargetConfigError, type UploadTarget } from './uploadTarget';
 
 type S3Config = Extract<RelayTarget, { type: 's3' }>;

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openDatabase, type DB } from '../../common/database';
-import { hubPaths } from '../../hub/hub';
-import { AuditLog, DETAIL_MAX_BYTES, GENESIS_HASH, verifyAuditLog } from '../../hub/auditLog';
+import { hubPaths } from '../../common/dataLayout';
+import { AuditLog, DETAIL_MAX_BYTES, GENESIS_HASH, verifyAuditLog } from '../../common/auditLog';
 import { useTempDir } from '../helpers/tmp';
 
 /** The compiled CLI next to this compiled test (works for dist/ and any --outDir). */

@@ -6,7 +6,7 @@ import type { SMTPServer, SMTPServerOptions } from 'smtp-server';
 import { ConfigError, parseConfig, type SmtpConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { ensureHubTls } from '../../hub/certificates';
-import { createMailer, MailError } from '../../hub/mailer';
+import { createMailer, MailError } from '../../common/mailer';
 import { useTempDir } from '../helpers/tmp';
 import { startSmtp, stop } from '../helpers/smtp';
 

@@ -1,15 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseConfig } from '../../common/config';
-import { openRelay } from '../../cloud-relay/relayService';
-import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
-import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
-import { call } from '../helpers/https';
-import { captureLog } from '../helpers/logCapture';
-import { startS3, type S3Peer } from '../helpers/s3';
-import { useTempDir } from '../helpers/tmp';
-import { until } from '../helpers/wait';
+import { parseConfig } from '../../../common/config';
+import { openRelay } from '../../../cloud-relay/relayService';
+import { makeClipHub, type ClipHub } from '../../helpers/clipFactory';
+import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../../helpers/hub';
+import { call } from '../../helpers/https';
+import { captureLog } from '../../helpers/logCapture';
+import { startS3, type S3Peer } from '../../helpers/s3';
+import { useTempDir } from '../../helpers/tmp';
+import { until } from '../../helpers/wait';
 
 describe('relay follows the target chosen in the web UI', function () {
   this.timeout(120_000);

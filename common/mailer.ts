@@ -1,8 +1,8 @@
-import { readSettingFile } from '../common/settingFile';
+import { readSettingFile } from './settingFile';
 import { rootCertificates } from 'node:tls';
 import { createTransport } from 'nodemailer';
-import { ConfigError, type SmtpConfig } from '../common/config';
-import type { Logger } from '../common/logger';
+import { ConfigError, type SmtpConfig } from './config';
+import type { Logger } from './logger';
 
 /*
  * Outgoing mail for hub users (address verification, invitations) through the SMTP

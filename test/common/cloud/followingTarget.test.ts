@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RelayTarget } from '../../common/config';
-import { FollowingTarget } from '../../cloud-relay/followingTarget';
-import type { UploadTarget } from '../../cloud-relay/uploadTarget';
-import { useTempDir } from '../helpers/tmp';
+import type { RelayTarget } from '../../../common/config';
+import { FollowingTarget } from '../../../common/cloud/followingTarget';
+import type { UploadTarget } from '../../../common/cloud/uploadTarget';
+import { useTempDir } from '../../helpers/tmp';
 
 /** A target that only says which choice it was built from. */
 function fake(description: string, closed: string[]): UploadTarget {

@@ -1,4 +1,4 @@
-import type { RelayTarget } from '../common/config';
+import type { RelayTarget } from '../config';
 import type { UploadTarget } from './uploadTarget';
 
 /*

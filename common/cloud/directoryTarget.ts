@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Transform } from 'node:stream';
 import { Writable } from 'node:stream';
-import { AtomicFileWriter } from '../common/atomicFile';
-import { sha256Of, type FileDigests } from '../common/fileHash';
+import { AtomicFileWriter } from '../atomicFile';
+import { sha256Of, type FileDigests } from '../fileHash';
 import { createHash } from 'node:crypto';
 import { describeIoError, NotFoundError, type UploadTarget } from './uploadTarget';
 

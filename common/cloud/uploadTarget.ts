@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream';
-import type { FileDigests } from '../common/fileHash';
+import type { FileDigests } from '../fileHash';
 
 /** Where encrypted clips go. Object names are opaque; only ciphertext is ever given. */
 export interface UploadTarget {

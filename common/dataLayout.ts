@@ -1,0 +1,24 @@
+import * as path from 'node:path';
+
+/**
+ * Where each part of the home's state lives under the hub's data dir. The hub owns it; the
+ * relay (same Pi) and the CLI read it, so the layout is one shared declaration rather than
+ * something each of them imports from the hub's server.
+ */
+export function hubPaths(dataDir: string) {
+  return {
+    db: path.join(dataDir, 'hub.db'),
+    footageKey: path.join(dataDir, 'keys', 'footage.key'),
+    footagePublicKey: path.join(dataDir, 'keys', 'footage.pub'),
+    hubSecret: path.join(dataDir, 'keys', 'hub-secret.key'),
+    auditHead: path.join(dataDir, 'audit-head.json'),
+    tls: path.join(dataDir, 'tls'),
+    clips: path.join(dataDir, 'clips'),
+    /** Clip thumbnails, sealed to the footage key like the clips. */
+    thumbs: path.join(dataDir, 'thumbs'),
+    tmp: path.join(dataDir, 'tmp'),
+    runtime: path.join(dataDir, 'run', 'hub.json'),
+  };
+}
+
+export type HubPaths = ReturnType<typeof hubPaths>;
