@@ -25,7 +25,7 @@ import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide,
 const ROOT = existsSync(path.join(__dirname, '..', '..', 'package.json')) ? path.join(__dirname, '..', '..') : process.cwd();
 const SECTION = 'motion';
 
-const pct = (v: number | null) => (v === null ? '—' : v.toFixed(2));
+const formatRatio = (v: number | null) => (v === null ? '—' : v.toFixed(2));
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const s2 = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)} s`);
 
@@ -75,8 +75,8 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     '',
     '| | Porchlight | Motion |',
     '|---|---|---|',
-    `| real events found (recall) | ${p.totals.recalled}/${p.totals.truth} (${pct(p.totals.recall)}) | ${m.totals.recalled}/${m.totals.truth} (${pct(m.totals.recall)}) |`,
-    `| precision | ${pct(p.totals.precision)} | ${pct(m.totals.precision)} |`,
+    `| real events found (recall) | ${p.totals.recalled}/${p.totals.truth} (${formatRatio(p.totals.recall)}) | ${m.totals.recalled}/${m.totals.truth} (${formatRatio(m.totals.recall)}) |`,
+    `| precision | ${formatRatio(p.totals.precision)} | ${formatRatio(m.totals.precision)} |`,
     `| false events (all scenes) | ${p.totals.falseEvents} | ${m.totals.falseEvents} |`,
     `| false events on nuisance scenes (${(p.totals.nuisanceSeconds / 60).toFixed(0)} min) | ${p.totals.nuisanceFalseEvents} | ${m.totals.nuisanceFalseEvents} |`,
     `| onset latency, median / max (real onset → decision) | ${s2(p.totals.medianLatency)} / ${s2(p.totals.maxLatency)} | ${s2(m.totals.medianLatency)} / ${s2(m.totals.maxLatency)} |`,
@@ -118,7 +118,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     `Every scene ${o.periods} times in a row through the agent's detector and gate (rendered by ffmpeg faster than real time):`,
     `${(long.videoSeconds / 3600).toFixed(1)} h of video, of which ${(long.nuisanceSeconds / 3600).toFixed(1)} h nuisance scenes.`,
     '',
-    `- recall ${pct(long.totals.recall)} (${long.totals.recalled}/${long.totals.truth}), false events ${long.totals.falseEvents}, on nuisance scenes ${long.totals.nuisanceFalseEvents} = **${long.totals.falsePerHour?.toFixed(2) ?? '—'} per hour**`,
+    `- recall ${formatRatio(long.totals.recall)} (${long.totals.recalled}/${long.totals.truth}), false events ${long.totals.falseEvents}, on nuisance scenes ${long.totals.nuisanceFalseEvents} = **${long.totals.falsePerHour?.toFixed(2) ?? '—'} per hour**`,
     `- \`tf.memory().numTensors\`, sampled every 5 s while detectors ran (${long.samples.length} samples): min ${Math.min(...long.samples.map((s) => s.numTensors))}, max ${Math.max(...long.samples.map((s) => s.numTensors))} (a detector holds 1–2: its background, and its zone mask when it has one)`,
     `- process RSS: first sample ${mib(long.samples[0]?.rssBytes ?? 0)}, median ${mib(median(long.samples.map((s) => s.rssBytes)) ?? 0)}, last ${mib(long.samples.at(-1)?.rssBytes ?? 0)}, max ${mib(Math.max(...long.samples.map((s) => s.rssBytes)))}`,
     '',
@@ -157,9 +157,9 @@ function targets(o: { side: SideBySide; speed: { kernels: KernelSpeed[] }; long:
   const perHour = long.totals.falsePerHour ?? Infinity;
   const ratio = side.cpuRatio;
   return [
-    row('recall ≥ 0.98 on real events', `${pct(p.totals.recall)} side by side, ${pct(long.totals.recall)} over the long run`, recall >= 0.98),
+    row('recall ≥ 0.98 on real events', `${formatRatio(p.totals.recall)} side by side, ${formatRatio(long.totals.recall)} over the long run`, recall >= 0.98),
     row('false events ≤ 1 per hour of nuisance scenes', `${perHour.toFixed(2)} per hour over ${(long.nuisanceSeconds / 3600).toFixed(1)} h`, perHour <= 1),
-    row('better than Motion on recall and on false events', `recall ${pct(p.totals.recall)} vs ${pct(m.totals.recall)}; false events ${p.totals.falseEvents} vs ${m.totals.falseEvents}`, (p.totals.recall ?? 0) > (m.totals.recall ?? 0) && p.totals.falseEvents < m.totals.falseEvents),
+    row('better than Motion on recall and on false events', `recall ${formatRatio(p.totals.recall)} vs ${formatRatio(m.totals.recall)}; false events ${p.totals.falseEvents} vs ${m.totals.falseEvents}`, (p.totals.recall ?? 0) > (m.totals.recall ?? 0) && p.totals.falseEvents < m.totals.falseEvents),
     row('agent CPU (with its ffmpeg) ≤ Motion\'s (ratio ≤ 1.0)', ratio.toFixed(2), ratio <= 1),
     row('detector ≤ 2 ms per 320×180 frame on WASM', wasm ? `${wasm.medianMs.toFixed(2)} ms median` : 'not measured', !!wasm && wasm.medianMs <= 2),
     row('onset → `motion start` at the hub ≤ 600 ms', latency.maxMs === null ? 'no onset measured' : `max ${latency.maxMs.toFixed(0)} ms`, latency.maxMs !== null && latency.maxMs <= 600 && latency.received === latency.onsets),
