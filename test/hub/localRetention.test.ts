@@ -1,12 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { openRelay } from '../../cloud-relay/relayService';
 import { ClipEncryptor } from '../../common/clipEnvelope';
+import { ManualClock } from '../../common/clock';
+import { DirectoryTarget } from '../../common/cloud/directoryTarget';
 import { parseConfig } from '../../common/config';
 import { generateFootageKeyPair } from '../../common/footageKeys';
 import { openDatabase, type DB } from '../../common/database';
@@ -14,8 +16,10 @@ import { hubPaths } from '../../common/dataLayout';
 import { createLogger } from '../../common/logger';
 import { Hub } from '../../hub/hub';
 import { openPairingWindow } from '../../hub/pairing';
+import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { addTestUser, FakeClock } from '../helpers/hub';
 import { captureLog } from '../helpers/logCapture';
+import { makeRelay } from '../helpers/relay';
 import { makeTestMp4 } from '../helpers/media';
 import { useTempDir } from '../helpers/tmp';
 import { until } from '../helpers/wait';
@@ -36,11 +40,12 @@ const LAUNCH = `require(process.argv[1]).main(['node', 'porchlight', ...process.
 
 describe("the hub's own disk protection (local retention) without the relay", function () {
   this.timeout(120_000);
-  const tmp = useTempDir();
   const stops: Array<() => unknown> = [];
+  // Registered before useTempDir's hook: the hub and the relay stop before their folder goes.
   afterEach(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
+  const tmp = useTempDir();
 
   it('relay killed, disk filling: the hub deletes the backed-up copy first, then the oldest clips not backed up — each audited as clip.lost, every owner told — and the cameras keep recording', async () => {
     const hubDir = path.join(tmp.dir, 'hub');
@@ -123,6 +128,8 @@ describe("the hub's own disk protection (local retention) without the relay", fu
       recorded.push(await record(T + (4 + i) * minute));
       await until(`the hub to make room after clip ${i + 1}`, () => free() >= minFree, 10_000);
     }
+    // Passes run one at a time: once this one is done, the one that made the room has audited and told.
+    await hub.retention!.pass();
 
     // What went, in order: the backed-up copy first although two clips were older, then the
     // oldest clips that were not backed up.
@@ -161,5 +168,76 @@ describe("the hub's own disk protection (local retention) without the relay", fu
     for (const id of stillHere) assert.equal(queueState(id), 'uploaded', `clip ${id} still on the hub is backed up`);
     assert.equal(service.relay.uploaded, stillHere.size, 'nothing else was uploaded');
     assert.deepEqual(logs.lines.filter((l) => l.level >= 50), [], 'no errors');
+  });
+});
+
+describe('the two halves of retention, hub and relay, in either order', function () {
+  this.timeout(60_000);
+  const DAY = 86_400_000;
+  let hub: ClipHub | null = null;
+  afterEach(() => {
+    hub?.close();
+    hub = null;
+  });
+  const tmp = useTempDir();
+
+  async function setUp() {
+    hub = await makeClipHub(path.join(tmp.dir, 'hub'));
+    const clock = new ManualClock(Date.now());
+    // The defaults: localDays and cloudDays both 30, so both halves want the same clip on the same day.
+    const cfg = parseConfig({ dataDir: hub.dir, relay: { target: { type: 'directory', path: path.join(tmp.dir, 'cloud') }, retention: { checkSeconds: 60 } } });
+    const target = new DirectoryTarget(path.join(tmp.dir, 'cloud'));
+    const { relay, retention, lost } = makeRelay(hub, cfg.relay, target, clock);
+    const h = hub;
+    const copies = (clipId: string) => {
+      const row = h.db.prepare('SELECT c.local_deleted_at AS l, q.state, q.cloud_deleted_at AS c FROM clips c JOIN upload_queue q ON q.clip_id = c.id WHERE c.id = ?').get(clipId) as { l: number | null; state: string; c: number | null } | undefined;
+      if (!row) return 'forgotten';
+      return `${row.l === null ? 'local' : 'no local'}, ${row.state === 'uploaded' && row.c === null ? 'in cloud' : 'not in cloud'}`;
+    };
+    const relayPass = async () => {
+      clock.advance(61_000);
+      await relay.pass();
+    };
+    return { hub: h, clock, relay, retention, lost, copies, relayPass, onHub: (id: string) => existsSync(path.join(h.paths.clips, `${id}.plc`)) };
+  }
+
+  it('the relay removes the cloud copy first: the hub still removes its copy, as retention rather than a lost clip, and only then does the relay forget the clip', async () => {
+    const t = await setUp();
+    const { clipId } = await t.hub.addClip({ startedAt: t.clock.now() - 31 * DAY });
+    await t.relayPass(); // uploads it, then cloud retention removes the cloud copy at once
+    assert.equal(t.copies(clipId), 'local, not in cloud');
+    await t.relayPass();
+    assert.equal(t.copies(clipId), 'local, not in cloud', 'the relay does not forget a clip whose file the hub still holds');
+    assert.ok(t.onHub(clipId), 'the relay deletes no clip file');
+    const result = await t.retention.pass();
+    assert.deepEqual(result.plan.deleteLocal.map((d) => [d.id, d.reason]), [[clipId, 'age']]);
+    assert.ok(!t.onHub(clipId));
+    assert.deepEqual(t.lost, [], 'its backup lived out cloudDays: not lost');
+    await t.relayPass();
+    assert.equal(t.copies(clipId), 'forgotten');
+  });
+
+  it('the hub removes its copy first: the relay then removes the cloud copy and forgets the clip in one pass', async () => {
+    const t = await setUp();
+    const { clipId } = await t.hub.addClip({ startedAt: t.clock.now() - DAY });
+    await t.relayPass();
+    assert.equal(t.copies(clipId), 'local, in cloud');
+    t.clock.advance(30 * DAY);
+    await t.retention.pass();
+    assert.equal(t.copies(clipId), 'no local, in cloud');
+    assert.deepEqual(t.lost, []);
+    await t.relayPass();
+    assert.equal(t.copies(clipId), 'forgotten');
+  });
+
+  it('a clip not backed up keeps its copy on the hub whatever its age or the quota, and the relay never forgets it', async () => {
+    const t = await setUp();
+    const { clipId } = await t.hub.addClip({ startedAt: t.clock.now() - 400 * DAY });
+    await t.retention.pass();
+    t.relay.queue.markFailed(clipId, 'offline', t.clock.now() + 365 * DAY);
+    await t.relayPass();
+    assert.equal(t.copies(clipId), 'local, not in cloud');
+    assert.ok(t.onHub(clipId));
+    assert.deepEqual(t.lost, []);
   });
 });
