@@ -46,11 +46,6 @@ export class ClipCopies {
     return rows.map((r) => ({ ...r, local: r.local === 1, uploaded: r.uploaded === 1 }));
   }
 
-  /** Is a verified cloud copy there now? */
-  isInCloud(clipId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM upload_queue WHERE clip_id = ? AND state = 'uploaded' AND cloud_deleted_at IS NULL").get(clipId) !== undefined;
-  }
-
   /** Did the cloud ever verify this clip (whether or not cloud retention removed it since)? Read fresh before deleting a local copy. */
   wasUploaded(clipId: string): boolean {
     return this.db.prepare("SELECT 1 FROM upload_queue WHERE clip_id = ? AND state = 'uploaded'").get(clipId) !== undefined;
