@@ -17,7 +17,6 @@ import { digestFile, type FileDigests } from '../common/fileHash';
 import { generateFootageKeyPair } from '../common/footageKeys';
 import { ClipStore } from '../hub/clipStore';
 import { Relay } from '../cloud-relay/relay';
-import { diskFreeBytes } from '../cloud-relay/retentionRunner';
 import { createTarget } from '../common/cloud/targets';
 import type { UploadTarget } from '../common/cloud/uploadTarget';
 import { machine } from './motionBench';
@@ -198,10 +197,6 @@ function makeRelay(hub: BenchHub, config: Config, target: UploadTarget): Relay {
     // Info level as in production (a line per clip), written nowhere.
     log: pino({ level: 'info' }, { write: () => undefined }),
     settings: config.relay,
-    freeBytes: () => diskFreeBytes(hub.clipsDir),
-    onLost: async (id) => {
-      throw new Error(`retention dropped clip ${id} during the benchmark`);
-    },
   });
 }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Transform } from 'node:stream';
 import type { RelayConfig } from '../common/config';
@@ -10,7 +10,8 @@ import type { Logger } from '../common/logger';
 import { sharedBucket, throttle, type TokenBucket } from './bandwidth';
 import { systemClock, type Clock } from '../common/clock';
 import { HEARTBEAT_MS, writeRelayStatus, type RelayState } from '../common/cloud/cloudHealth';
-import { runRetention, type RetentionDeps } from './retentionRunner';
+import { runCloudRetention } from './retentionRunner';
+import { ClipCopies } from '../common/retention/clipCopies';
 import { UploadQueue, type QueueItem } from './uploadQueue';
 import { backoffDelayMs } from '../common/backoff';
 import { TargetConfigError, type UploadTarget } from '../common/cloud/uploadTarget';
@@ -24,9 +25,7 @@ export interface RelayDeps {
   clock: Clock;
   log: Logger;
   settings: RelayConfig;
-  freeBytes: RetentionDeps['freeBytes'];
-  onLost: RetentionDeps['onLost'];
-  /** The hub's sealed thumbnails: one goes with the local copy of its clip. */
+  /** The hub's sealed thumbnails: one goes with a clip the owner deleted. */
   thumbsDir?: string;
 }
 
@@ -34,7 +33,8 @@ export interface RelayDeps {
 class LocalClipError extends Error {}
 
 /**
- * Uploads the hub's encrypted clips, oldest first, and applies retention.
+ * Uploads the hub's encrypted clips, oldest first, and applies cloud retention. Local copies
+ * are the hub's to delete (hub/localRetention.ts); the relay never removes a clip file.
  *
  * Offline handling: the first failed upload marks the target offline (logged once, shown by
  * the hub) and stops the pass. From then on a cheap probe runs every probeSeconds whatever
@@ -44,6 +44,7 @@ class LocalClipError extends Error {}
  */
 export class Relay extends EventEmitter {
   readonly queue: UploadQueue;
+  private readonly copies: ClipCopies;
   private state: RelayState = 'online';
   private since: number;
   private lastError: string | null = null;
@@ -64,6 +65,7 @@ export class Relay extends EventEmitter {
   constructor(private readonly deps: RelayDeps) {
     super();
     this.queue = new UploadQueue(deps.db);
+    this.copies = new ClipCopies(deps.db);
     this.since = deps.clock.now();
     const rate = deps.settings.bandwidthBytesPerSecond;
     // Real time even under a test clock: the cap is about the household's line.
@@ -135,12 +137,12 @@ export class Relay extends EventEmitter {
     }
   }
 
-  /** Also called between uploads: a long backlog must not hold off the disk-full protection. */
+  /** Also called between uploads, so a long backlog does not hold off cloud retention. */
   private async retentionIfDue(): Promise<void> {
     const { clock, settings } = this.deps;
     if (clock.now() < this.nextRetentionAt) return;
     this.nextRetentionAt = clock.now() + settings.retention.checkSeconds * 1000;
-    await runRetention({ ...this.deps, queue: this.queue }, settings.retention, clock.now(), this.reachable);
+    await runCloudRetention(this.deps, settings.retention, clock.now(), this.reachable);
   }
 
   private async probe(): Promise<void> {
@@ -178,8 +180,8 @@ export class Relay extends EventEmitter {
   /** Uploads one clip and its manifest; false when the target failed (the pass stops). */
   private async uploadOne(item: QueueItem): Promise<boolean> {
     const { clock, settings, target, log } = this.deps;
+    const file = path.join(this.deps.clipsDir, `${item.clipId}.plc`);
     try {
-      const file = path.join(this.deps.clipsDir, `${item.clipId}.plc`);
       const fields = this.queue.manifestFields(item.clipId);
       const digests = await digestFile(file, settings.partSizeBytes).catch((err: Error) => {
         throw new LocalClipError(`cannot read the clip file: ${err.message}`);
@@ -209,7 +211,14 @@ export class Relay extends EventEmitter {
       this.queue.markFailed(item.clipId, message, clock.now() + delay);
       // The owner deleted the clip (and the hub its file) while it was uploading: not the target's fault.
       if (this.queue.isDeleted(item.clipId)) return true;
-      if (err instanceof LocalClipError) {
+      // The hub's retention deleted the file to keep its disk from filling (audited there as
+      // clip.lost): nothing is left to upload, and due() will not offer the clip again.
+      if (this.copies.isLocalGone(item.clipId)) {
+        log.warn({ clipId: item.clipId }, "the hub deleted this clip's only copy while it was being uploaded (its disk was full); it is not uploaded");
+        return true;
+      }
+      // A file that vanished is the hub's business, not the target's, whatever the error was.
+      if (err instanceof LocalClipError || !existsSync(file)) {
         log.error({ clipId: item.clipId, err: message }, 'a stored clip cannot be uploaded; it stays on the hub');
         return true;
       }

@@ -1,66 +1,46 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { RetentionConfig } from '../common/config';
 import type { Logger } from '../common/logger';
-import { planRetention, type RetentionPlan } from './retention';
-import type { UploadQueue } from './uploadQueue';
+import { ClipCopies } from '../common/retention/clipCopies';
+import { planRetention, type RetentionPlan } from '../common/retention/retentionPolicy';
 import type { UploadTarget } from '../common/cloud/uploadTarget';
+import type { DB } from '../common/database';
 
-export interface RetentionDeps {
-  queue: UploadQueue;
-  clipsDir: string;
+/*
+ * The relay's half of retention: cloud copies past cloudDays go, and clips with no copy left
+ * anywhere are forgotten. Local copies are the hub's (hub/localRetention.ts): the relay never
+ * deletes a file in the hub's clip folder, so the hub's disk stays protected whether or not
+ * the relay runs, and the two processes never delete the same thing.
+ */
+
+export interface CloudRetentionDeps {
+  db: DB;
   target: UploadTarget;
   log: Logger;
-  /** Free bytes on the disk that holds the clips. */
-  freeBytes(): Promise<number>;
-  /** A clip that was never uploaded had to go to keep the disk from filling: audit it and tell the owner. */
-  onLost(clipId: string, bytes: number): Promise<void>;
-  /** The hub's sealed thumbnails: footage too, so one goes with the local copy of its clip. */
-  thumbsDir?: string;
 }
 
-export interface RetentionResult {
+export interface CloudRetentionResult {
   plan: RetentionPlan;
-  deletedLocal: number;
   deletedCloud: number;
   forgotten: number;
 }
 
-export async function diskFreeBytes(dir: string): Promise<number> {
-  const st = await fs.statfs(dir);
-  return st.bavail * st.bsize;
-}
+/** The disk rule is the hub's: the relay plans as if the disk had room, so it is never what decides. */
+const ROOMY_DISK = Number.MAX_SAFE_INTEGER;
 
 /**
- * Applies one retention plan. Local copies of uploaded clips are deleted only after the
- * queue confirms — read again now, not from the plan — that the upload was verified; cloud
- * deletions are skipped while the target is unreachable and come back on the next run.
+ * Applies the cloud half of one retention plan. Cloud deletions are skipped while the target
+ * is unreachable and come back on the next run; a clip is forgotten only if, read again now,
+ * it has neither a local file nor a cloud copy (the hub may still hold a file the plan counted
+ * as gone by age).
  */
-export async function runRetention(deps: RetentionDeps, policy: RetentionConfig, now: number, cloudReachable: boolean): Promise<RetentionResult> {
-  const { queue, log } = deps;
-  const view = queue.retentionView();
+export async function runCloudRetention(deps: CloudRetentionDeps, policy: RetentionConfig, now: number, cloudReachable: boolean): Promise<CloudRetentionResult> {
+  const { log } = deps;
+  const copies = new ClipCopies(deps.db);
+  const view = copies.cloudView();
   const names = new Map(view.map((c) => [c.id, c.objectName]));
-  const plan = planRetention(view, policy, await deps.freeBytes(), now);
-  const result: RetentionResult = { plan, deletedLocal: 0, deletedCloud: 0, forgotten: 0 };
+  const plan = planRetention(view, policy, ROOMY_DISK, now);
+  const result: CloudRetentionResult = { plan, deletedCloud: 0, forgotten: 0 };
   const failed = new Set<string>();
-
-  for (const d of plan.deleteLocal) {
-    if (d.uploaded && !queue.isUploaded(d.id)) {
-      failed.add(d.id);
-      continue;
-    }
-    try {
-      await fs.rm(path.join(deps.clipsDir, `${d.id}.plc`), { force: true });
-    } catch (err) {
-      failed.add(d.id);
-      log.error({ clipId: d.id, err: (err as Error).message }, 'retention could not delete a local clip (is the disk read-only?)');
-      continue;
-    }
-    queue.markLocalDeleted(d.id, now);
-    if (deps.thumbsDir) await fs.rm(path.join(deps.thumbsDir, d.id), { force: true }).catch(() => undefined);
-    result.deletedLocal += 1;
-    if (!d.uploaded) await deps.onLost(d.id, d.bytes);
-  }
 
   for (const id of plan.deleteCloud) {
     if (!cloudReachable) {
@@ -73,7 +53,7 @@ export async function runRetention(deps: RetentionDeps, policy: RetentionConfig,
       // other way round a restore would index a clip it cannot play.
       await deps.target.remove(`${name}.plm`);
       await deps.target.remove(`${name}.plc`);
-      queue.markCloudDeleted(id, now);
+      copies.markCloudDeleted(id, now);
       result.deletedCloud += 1;
     } catch (err) {
       failed.add(id);
@@ -83,11 +63,10 @@ export async function runRetention(deps: RetentionDeps, policy: RetentionConfig,
 
   for (const id of plan.forget) {
     if (failed.has(id)) continue;
-    queue.forget(id);
-    result.forgotten += 1;
+    if (copies.forgetIfNoCopy(id)) result.forgotten += 1;
   }
-  if (result.deletedLocal + result.deletedCloud > 0) {
-    log.info({ deletedLocal: result.deletedLocal, deletedCloud: result.deletedCloud, localBytes: plan.localBytesAfter, overQuota: plan.overQuota }, 'retention applied');
+  if (result.deletedCloud + result.forgotten > 0) {
+    log.info({ deletedCloud: result.deletedCloud, forgotten: result.forgotten }, 'cloud retention applied');
   }
   return result;
 }

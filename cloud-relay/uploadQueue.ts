@@ -1,12 +1,12 @@
 import type { DB } from '../common/database';
 import type { ClipManifest } from '../common/clipManifest';
-import type { RetentionClip } from './retention';
 
 /*
  * The durable upload queue: a table in the hub's SQLite database (the relay runs beside
  * the hub on the same Pi). The hub inserts a row in the same transaction that indexes a
  * clip, so no stored clip can be missing from the queue. A row turns 'uploaded' only after
- * the target verified the clip and its manifest; retention trusts nothing else.
+ * the target verified the clip and its manifest; retention trusts nothing else. What retention
+ * reads and writes of the same tables is common/retention/clipCopies.ts.
  */
 
 export interface QueueItem {
@@ -62,23 +62,6 @@ export class UploadQueue {
     return { pending: get('pending'), uploaded: get('uploaded') };
   }
 
-  /** Every clip with a copy somewhere, as retention sees it; clips the owner deleted are removeDeleted's. */
-  retentionView(): Array<RetentionClip & { objectName: string }> {
-    const rows = this.db
-      .prepare(
-        `SELECT c.id, c.started_at AS startedAt, c.cipher_bytes AS bytes, c.local_deleted_at IS NULL AS local,
-                (q.state = 'uploaded' AND q.cloud_deleted_at IS NULL) AS uploaded, q.object_name AS objectName
-         FROM clips c JOIN upload_queue q ON q.clip_id = c.id WHERE c.deleted_at IS NULL`,
-      )
-      .all() as Array<{ id: string; startedAt: number; bytes: number; local: number; uploaded: number; objectName: string }>;
-    return rows.map((r) => ({ ...r, local: r.local === 1, uploaded: r.uploaded === 1 }));
-  }
-
-  /** Is the clip's upload verified (and its cloud copy not deleted)? Read fresh before deleting a local copy. */
-  isUploaded(clipId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM upload_queue WHERE clip_id = ? AND state = 'uploaded' AND cloud_deleted_at IS NULL").get(clipId) !== undefined;
-  }
-
   /** Clips the owner deleted whose index rows wait for their cloud copy to be removed. */
   deleted(limit = 50): Array<{ clipId: string; objectName: string | null; cloudGone: boolean }> {
     const rows = this.db
@@ -94,15 +77,7 @@ export class UploadQueue {
     return this.db.prepare('SELECT 1 FROM clips WHERE id = ? AND deleted_at IS NOT NULL').get(clipId) !== undefined;
   }
 
-  markLocalDeleted(clipId: string, now: number): void {
-    this.db.prepare('UPDATE clips SET local_deleted_at = ? WHERE id = ?').run(now, clipId);
-  }
-
-  markCloudDeleted(clipId: string, now: number): void {
-    this.db.prepare('UPDATE upload_queue SET cloud_deleted_at = ? WHERE clip_id = ?').run(now, clipId);
-  }
-
-  /** Drops the index rows of a clip that has no copy left anywhere. */
+  /** Drops the index rows of a clip the owner deleted, once its cloud copy is gone. */
   forget(clipId: string): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM upload_queue WHERE clip_id = ?').run(clipId);

@@ -31,6 +31,8 @@ import type { HubRuntimeInfo } from './routeTable';
 import { buildHubServer } from './server';
 import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
+import { LocalRetention, reportLostClip } from './localRetention';
+import { diskFreeBytes } from '../common/diskSpace';
 
 const CONNECTION_SWEEP_MS = 2000;
 
@@ -86,6 +88,8 @@ export class Hub {
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
+  /** The hub's own disk protection: local copies go by age, quota and free space, relay or not. */
+  retention: LocalRetention | null = null;
   runtime: HubRuntime | null = null;
 
   constructor(
@@ -93,6 +97,8 @@ export class Hub {
     private readonly log: Logger,
     /** The clock every policy reads (sessions, lockouts, TOTP); tests pass a fake one. */
     private readonly now: () => number = Date.now,
+    /** Free bytes on the clips' disk; tests pass a small pretend disk. */
+    private readonly freeBytes: (dir: string) => Promise<number> = diskFreeBytes,
   ) {}
 
   async start(): Promise<HubRuntime> {
@@ -135,6 +141,17 @@ export class Hub {
     const clock = { now: this.now, sleep: systemClock.sleep };
     this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000);
     this.alerts.start();
+    this.retention = new LocalRetention({
+      db,
+      clipsDir: paths.clips,
+      thumbsDir: paths.thumbs,
+      policy: config.relay.retention,
+      log: log.child({ module: 'retention' }),
+      now: this.now,
+      freeBytes: () => this.freeBytes(paths.clips),
+      onLost: reportLostClip({ db, audit, mailer, log: log.child({ module: 'retention' }), now: this.now }),
+    });
+    this.retention.start();
     const app = await buildHubServer({
       db,
       log,
@@ -229,6 +246,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    await this.retention?.stop();
+    this.retention = null;
     this.alerts?.stop();
     await this.mqtt?.stop();
     this.arming?.stop();

@@ -9,6 +9,10 @@ import { ClipIngestError, ClipStore } from '../../hub/clipStore';
 import { DirectoryTarget } from '../../common/cloud/directoryTarget';
 import { Relay } from '../../cloud-relay/relay';
 import { openRelay } from '../../cloud-relay/relayService';
+import { AuditLog } from '../../common/auditLog';
+import { diskFreeBytes } from '../../common/diskSpace';
+import { createMailer } from '../../common/mailer';
+import { LocalRetention, reportLostClip } from '../../hub/localRetention';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { addTestUser } from '../helpers/hub';
 import { captureLog } from '../helpers/logCapture';
@@ -86,7 +90,7 @@ describe('full and read-only disks', function () {
     const logs = captureLog();
     const relay = new Relay({
       db: hub.db, clipsDir: hub.paths.clips, target: new DirectoryTarget(nas), publicKey: hub.keys.publicKey, clock: systemClock,
-      log: logs.log, settings: cfg.relay, freeBytes: async () => 1e12, onLost: async () => undefined,
+      log: logs.log, settings: cfg.relay,
     });
     await relay.pass();
     assert.equal(relay.status.state, 'offline');
@@ -96,7 +100,7 @@ describe('full and read-only disks', function () {
     assert.equal(relay.queue.counts().pending, 1);
   });
 
-  it('when the disk would fill while the cloud is down, the oldest clip not yet uploaded goes — audited, and every owner told', async function () {
+  it('when the disk would fill while the cloud is down, the hub deletes the oldest clip not yet uploaded — audited, and every owner told', async function () {
     const dir = disk('hub', '6m', this);
     hub = await makeClipHub(dir);
     await addTestUser(hub.db, 'owner');
@@ -118,6 +122,18 @@ describe('full and read-only disks', function () {
     } finally {
       await service.close();
     }
+    assert.equal(readdirSync(hub.paths.clips).length, 4, 'the relay deletes no clip file: local copies are the hub\'s');
+    // The hub's retention, wired as the hub wires it: the real disk's free space, the real audit log and notices.
+    const retention = new LocalRetention({
+      db: hub.db,
+      clipsDir: hub.paths.clips,
+      policy: cfg.relay.retention,
+      log: logs.log,
+      now: Date.now,
+      freeBytes: () => diskFreeBytes(hub!.paths.clips),
+      onLost: reportLostClip({ db: hub.db, audit: new AuditLog(hub.db, hub.paths.auditHead), mailer: await createMailer(undefined, logs.log), log: logs.log, now: Date.now }),
+    });
+    await retention.pass();
     const left = readdirSync(hub.paths.clips);
     assert.ok(!left.includes(`${clips[0]}.plc`), 'the oldest went');
     assert.ok(left.includes(`${clips[3]}.plc`), 'the newest stayed');

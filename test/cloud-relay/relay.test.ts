@@ -125,14 +125,16 @@ describe('cloud relay against a real S3 server (s3rver on loopback)', function (
     const clock = new ManualClock(Date.now());
     const cfg = s3Relay(s3, hub.dir, { probeSeconds: 10, retryBaseSeconds: 2, retryMaxSeconds: 300, retention: { localQuotaBytes: 1024 ** 3, checkSeconds: 60 } });
     target = createTarget(cfg);
-    const { relay, lost } = makeRelay(hub, cfg.relay, target, clock);
+    const { relay, lost, retention } = makeRelay(hub, cfg.relay, target, clock);
     await s3.stop();
     const made: string[] = [];
-    // A clip every 30 s for an hour, the relay passing every 5 s of fake time.
+    // A clip every 30 s for an hour, the relay passing every 5 s of fake time, and the hub's
+    // local retention every 60 s of it.
     for (let t = 0; t < 3600; t += 5) {
       if (t % 30 === 0) made.push((await hub.addClip({ startedAt: clock.now() })).clipId);
       clock.advance(5000);
       await relay.pass();
+      if (t % 60 === 0) await retention.pass();
     }
     assert.equal(made.length, 120);
     assert.equal(relay.status.state, 'offline');

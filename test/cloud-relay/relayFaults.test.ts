@@ -8,7 +8,9 @@ import YAML from 'yaml';
 import { openManifest } from '../../common/clipManifest';
 import { parseConfig } from '../../common/config';
 import { createTarget } from '../../common/cloud/targets';
+import { LocalRetention } from '../../hub/localRetention';
 import { makeRelay } from '../helpers/relay';
+import { captureLog } from '../helpers/logCapture';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { startCuttingProxy } from '../helpers/cuttingProxy';
 import { startS3, type S3Peer } from '../helpers/s3';
@@ -117,16 +119,19 @@ function startInProcessRelay(hub: ClipHub, s3: S3Peer, endpoint: string) {
     },
   });
   const target = createTarget(cfg);
-  const { relay, lost } = makeRelay(hub, cfg.relay, target);
+  const { relay, lost, retention } = makeRelay(hub, cfg.relay, target);
   const states: string[] = [];
   relay.on('state', (s: string) => states.push(s));
   relay.start();
+  // The hub's half of retention runs beside the relay, as on a Pi.
+  retention.start();
   return {
     relay,
     states,
     lost,
     stop: async () => {
       await relay.stop();
+      await retention.stop();
       target.close();
     },
   };
@@ -289,12 +294,15 @@ describe('cloud relay under faults', function () {
   it('the relay killed with SIGKILL at 50 random moments', async () => {
     const { s3, hub } = await setUp();
     const KILLS = 50;
-    // The relay runs retention only once its queue is empty, so with all 120 clips queued up
-    // front every local deletion would come in one burst after the backlog. Clips that keep
-    // arriving during the kills, as from a recording camera, interleave uploads and retention.
+    // Local copies go by the hub's retention (run here, in the test's process, as the hub runs
+    // it beside the relay), and only once uploaded, so with all 120 clips queued up front every
+    // local deletion would come in one burst after the backlog. Clips that keep arriving during
+    // the kills, as from a recording camera, interleave uploads and retention.
     const UP_FRONT = 40;
     const ARRIVING = 80;
     const QUOTA = 1024 * 1024;
+    // minFreeBytes 0: the disk the test runs on must not decide which clips are lost.
+    const RETENTION = { localQuotaBytes: QUOTA, minFreeBytes: 0, checkSeconds: 0.1 };
     const clips = await addClips(hub, UP_FRONT, 60_000);
     const configFile = path.join(dir, 'relay.yaml');
     writeFileSync(
@@ -308,8 +316,7 @@ describe('cloud relay under faults', function () {
           retryBaseSeconds: 0.2,
           retryMaxSeconds: 1,
           bandwidthBytesPerSecond: 2_000_000,
-          // minFreeBytes 0: the disk the test runs on must not decide which clips are lost.
-          retention: { localQuotaBytes: QUOTA, minFreeBytes: 0, checkSeconds: 0.1 },
+          retention: RETENTION,
         },
       }),
     );
@@ -323,6 +330,20 @@ describe('cloud relay under faults', function () {
     });
     const watcher = watchLocalDeletions(hub.paths.clips, s3, clips);
     onCleanup(watcher.stop);
+    // The hub's half of retention runs all along, as the hub does whatever becomes of the relay:
+    // the local copies it deletes are the ones the watcher checks against the bucket.
+    const hubLost: string[] = [];
+    const hubRetention = new LocalRetention({
+      db: hub.db,
+      clipsDir: hub.paths.clips,
+      policy: parseConfig({ relay: { retention: RETENTION } }).relay.retention,
+      log: captureLog().log,
+      now: Date.now,
+      freeBytes: async () => 100 * 1024 ** 3,
+      onLost: async (id) => void hubLost.push(id),
+    });
+    hubRetention.start();
+    onCleanup(() => hubRetention.stop());
     const arrive = async () => {
       for (const [id, clip] of await addClips(hub, 1, 60_000)) {
         clips.set(id, clip);
@@ -377,6 +398,7 @@ describe('cloud relay under faults', function () {
     const ended = await Promise.race([last.exited, sleep(20_000).then(() => null)]);
     assert.ok(ended, `the relay did not exit within 20 s of SIGTERM:\n${last.stderr().slice(-2000)}`);
     assert.deepEqual(ended, { code: 0, signal: null }, `SIGTERM is a clean stop:\n${last.stderr().slice(-2000)}`);
+    await hubRetention.stop();
     watcher.stop();
 
     console.log(
@@ -384,6 +406,7 @@ describe('cloud relay under faults', function () {
         `retention deleted ${watcher.deletions()} local copies, ${deletedDuringKills} of them while the relay was being killed`,
     );
     assert.deepEqual(watcher.violations, [], 'no local copy deleted before the bucket held all of it');
+    assert.deepEqual(hubLost, [], 'no clip lost: there was room on the disk');
     // Otherwise the watcher had nothing to watch while the kills went on.
     assert.ok(deletedDuringKills > 0, 'retention deleted local copies while the relay was being killed');
     await assertBucketHoldsEachClipOnce(s3, hub, clips);

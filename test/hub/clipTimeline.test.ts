@@ -281,7 +281,7 @@ describe('timeline API: clip list filters, thumbnails, download and delete', fun
         retryBaseSeconds: 0.2,
         retryMaxSeconds: 1,
       };
-      await startHub({ relay: relaySection });
+      await startHub({ relay: { ...relaySection, retention: { localDays: 1 } } });
       const cfg = parseConfig({ dataDir: path.join(tmp.dir, 'hub'), relay: { ...relaySection, bandwidthBytesPerSecond: 150_000, retention: { localDays: 1 } } });
       target = createTarget(cfg);
       const paths = hubPaths(path.join(tmp.dir, 'hub'));
@@ -294,8 +294,6 @@ describe('timeline API: clip list filters, thumbnails, download and delete', fun
         clock: systemClock,
         log: captureLog().log,
         settings: cfg.relay,
-        freeBytes: async () => 100 * 1024 ** 3,
-        onLost: async () => undefined,
       });
     });
     afterEach(async () => {
@@ -346,7 +344,8 @@ describe('timeline API: clip list filters, thumbnails, download and delete', fun
       assert.equal(first.status, 200);
       const thumb = path.join(hubPaths(path.join(tmp.dir, 'hub')).thumbs, clipId);
       assert.ok(existsSync(thumb));
-      await relay.pass(); // uploads, then retention (localDays 1) removes the hub's copy
+      await relay.pass(); // uploads
+      await t.hub.retention!.pass(); // the hub's retention (localDays 1) removes its copy
       const clip = (await get(owner, '/api/clips')).json().clips[0];
       assert.deepEqual([clip.local, clip.inCloud], [false, true], 'only in the cloud now');
       assert.ok(!existsSync(thumb), 'the thumbnail went with the local copy');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { planRetention, type LocalReason, type RetentionClip, type RetentionPlan, type RetentionPolicy } from '../../cloud-relay/retention';
+import { planRetention, type LocalReason, type RetentionClip, type RetentionPlan, type RetentionPolicy } from '../../../common/retention/retentionPolicy';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -214,7 +214,7 @@ const invalid: ErrorCase[] = [
   { name: 'NaN now', now: NaN, error: /\bnow\b/ },
 ];
 
-describe('relay retention plan', () => {
+describe('retention plan', () => {
   for (const c of cases) {
     it(c.name, () => {
       const before = structuredClone(c.clips);

@@ -1,7 +1,12 @@
 /*
- * Retention: which copies of which clips the relay deletes on one pass. Pure (the clock and
- * the free disk space come in as arguments) so a plan can be logged or dry-run before any
- * file or bucket object is touched, and so every rule is testable without either.
+ * Retention: which copies of which clips go on one pass. Pure (the clock and the free disk
+ * space come in as arguments) so a plan can be logged or dry-run before any file or bucket
+ * object is touched, and so every rule is testable without either.
+ *
+ * Two processes apply halves of the same plan, each to the copies it owns (docs/relay.md,
+ * "Who deletes what"): the hub applies deleteLocal and lost (hub/localRetention.ts), so its
+ * disk stays protected when the relay is down; the relay applies deleteCloud and forget
+ * (cloud-relay/retentionRunner.ts).
  *
  * Rules, applied in this order to one snapshot of the clips:
  *  1. Cloud age: an uploaded clip with startedAt < now − cloudDays·86400000 loses its cloud
