@@ -98,7 +98,9 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
   it("the camera's one channel reconnects after the hub restarts, and an arming set on the restarted hub reaches the camera", async () => {
     await until('first arming', () => last());
     const port = t.httpsPort;
+    const stopping = Date.now();
     await t.stop();
+    assert.ok(Date.now() - stopping < 5000, 'the hub stops at once, hanging up on the connected camera');
     t = await startTestHub(path.join(tmp.dir, 'hub'), { httpsPort: port });
     const again = await signIn(t.base, 'member', PASSWORDS.member);
     assert.equal((await put(again, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
