@@ -6,7 +6,7 @@ import { ClipRecorder } from './clipRecorder';
 import { Delivery } from './delivery';
 import { HubClient } from './hubClient';
 import { ArmingFollower } from './armingFollower';
-import { ChannelListener } from './channelListener';
+import { DeviceChannel } from './deviceChannel';
 import { SettingsFollower } from './settingsFollower';
 import { SnapshotMaker } from './snapshotMaker';
 import { LiveStreamer } from './liveStreamer';
@@ -38,7 +38,7 @@ export class CameraAgent {
   private delivery: Delivery | null = null;
   private hub: HubClient | null = null;
   private arming: ArmingFollower | null = null;
-  private channel: ChannelListener | null = null;
+  private channel: DeviceChannel | null = null;
   private settings: SettingsFollower | null = null;
   private pir: PirSensor | null = null;
   private led: RecordingLed | null = null;
@@ -157,7 +157,6 @@ export class CameraAgent {
       this.pir.start();
     }
     this.arming = new ArmingFollower(
-      hub,
       path.join(config.dataDir, 'arming.json'),
       (a) => {
         privacy = a.mode === 'privacy';
@@ -181,8 +180,11 @@ export class CameraAgent {
     const settingsLog = log.child({ module: 'settings' });
     this.settings = new SettingsFollower(path.join(config.dataDir, 'camera-settings.json'), applySettings, settingsLog);
     await this.settings.start();
-    const channel = new ChannelListener(hub, log.child({ module: 'channel' }));
+    // One channel to the hub for everything it pushes, opened once the states kept on disk
+    // are in force, so nothing it sends is overwritten by an older one.
+    const channel = new DeviceChannel(hub, log.child({ module: 'channel' }));
     this.channel = channel;
+    channel.on('arming', (data) => this.arming?.receive(data));
     channel.on('settings', (data) => this.settings?.receive(data));
     const snapshotLog = log.child({ module: 'snapshot' });
     channel.on('snapshot', (data) => {
@@ -217,8 +219,8 @@ export class CameraAgent {
 
   /** Stops capture, finishes the open clip, and tries once more to deliver the spool. */
   async stop(): Promise<void> {
-    await this.arming?.stop();
     await this.channel?.stop();
+    await this.arming?.stop();
     await this.settings?.stop();
     this.live?.close();
     this.pir?.stop();

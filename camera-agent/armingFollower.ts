@@ -2,26 +2,24 @@ import { promises as fs } from 'node:fs';
 import type { Logger } from '../common/logger';
 import { writeFileAtomic } from '../common/atomicFile';
 import { parseCameraArming, type CameraArming } from '../common/protocol';
-import type { HubClient } from './hubClient';
 
 /**
- * Keeps a camera obeying the hub's arming: the hub pushes it on the device channel the moment
- * it changes; the last state is kept on disk, so a camera that restarts while the hub is
- * unreachable goes on obeying it. Reconnects with a capped backoff.
+ * Keeps a camera obeying the hub's arming: the hub pushes it on the device channel (an
+ * `arming` event, see deviceChannel.ts) when the channel opens and the moment it changes; the
+ * last state is kept on disk (written atomically), so a camera that restarts while the hub is
+ * unreachable goes on obeying it.
  */
 export class ArmingFollower {
-  private readonly abort = new AbortController();
-  private loop: Promise<void> | null = null;
   private writes: Promise<void> = Promise.resolve();
   current: CameraArming | null = null;
 
   constructor(
-    private readonly hub: HubClient,
     private readonly file: string,
     private readonly apply: (a: CameraArming) => void,
     private readonly log: Logger,
   ) {}
 
+  /** Obeys the arming kept on disk, if any; call before the channel starts. */
   async start(): Promise<void> {
     const saved = await fs.readFile(this.file, 'utf8').then(parseCameraArming, () => null);
     if (saved) {
@@ -29,31 +27,17 @@ export class ArmingFollower {
       this.apply(saved);
       this.log.info({ mode: saved.mode, record: saved.record }, 'obeying the last arming the hub sent until it answers');
     }
-    this.loop = this.run();
   }
 
-  private async run(): Promise<void> {
-    let delay = 1000;
-    while (!this.abort.signal.aborted) {
-      try {
-        await this.hub.channel((event, data) => {
-          if (event !== 'arming') return;
-          const arming = parseCameraArming(data);
-          if (!arming) {
-            this.log.warn('the hub sent an arming message this camera does not understand; ignored');
-            return;
-          }
-          delay = 1000;
-          // In order, and awaited by stop(): the file on disk is always the last state obeyed.
-          this.writes = this.writes.then(() => this.take(arming));
-        }, this.abort.signal);
-      } catch (err) {
-        this.log.debug({ err: (err as Error).message }, 'hub channel not open');
-      }
-      if (this.abort.signal.aborted) return;
-      await new Promise((r) => setTimeout(r, delay).unref());
-      delay = Math.min(30_000, delay * 2);
+  /** One `arming` event from the channel (its raw data). */
+  receive(data: string): void {
+    const arming = parseCameraArming(data);
+    if (!arming) {
+      this.log.warn('the hub sent an arming message this camera does not understand; ignored');
+      return;
     }
+    // In order, and awaited by stop(): the file on disk is always the last state obeyed.
+    this.writes = this.writes.then(() => this.take(arming));
   }
 
   private async take(arming: CameraArming): Promise<void> {
@@ -69,9 +53,8 @@ export class ArmingFollower {
     }
   }
 
+  /** Waits until the last arming received is on disk. */
   async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
     await this.writes;
   }
 }

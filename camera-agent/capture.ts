@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { Backoff } from '../common/backoff';
+import { systemClock, type Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import type { AgentConfig } from '../common/config';
 import { Fmp4Splitter, type Fragment } from '../common/fmp4';
@@ -30,15 +32,24 @@ export interface CaptureEvents {
   streamEnd: [];
 }
 
+/** How a crashed ffmpeg is restarted: tests pin the clock and the jitter. */
+export interface CaptureRestartOptions {
+  clock?: Clock;
+  /** In [0, 1). */
+  random?: () => number;
+}
+
 /**
  * Runs one ffmpeg per camera and turns its two outputs into fragments and analysis
- * frames. A crashed ffmpeg is restarted with backoff; the failure stays with this camera.
+ * frames. A crashed ffmpeg is restarted with the shared jittered backoff (1 s doubling to
+ * 30 s, from 1 s again once a run delivered video); the failure stays with this camera.
  */
 export class Capture extends EventEmitter<CaptureEvents> {
   private child: ChildProcess | null = null;
   private stopping = false;
-  private restartDelay = 1000;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly restarts: Backoff;
+  private readonly clock: Clock;
+  private restartWait: AbortController | null = null;
   /** Cleared for good once a stream shows too few reference frames for the analysis rate. */
   private skipNonReference = true;
   /** The next restart is on purpose (decoding every frame from now on), not a crash. */
@@ -49,8 +60,11 @@ export class Capture extends EventEmitter<CaptureEvents> {
     private readonly config: AgentConfig,
     private readonly log: Logger,
     private readonly ffmpegPath = process.env.FFMPEG_PATH ?? 'ffmpeg',
+    restart: CaptureRestartOptions = {},
   ) {
     super();
+    this.restarts = new Backoff(1000, 30_000, restart.random);
+    this.clock = restart.clock ?? systemClock;
   }
 
   start(): void {
@@ -96,7 +110,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
           begin();
           if (!healthy) {
             healthy = true;
-            this.restartDelay = 1000;
+            this.restarts.reset();
           }
           this.emit('fragment', f);
         }
@@ -146,9 +160,15 @@ export class Capture extends EventEmitter<CaptureEvents> {
         this.run();
         return;
       }
-      this.log.warn({ code, signal, stderr: stderr.trim().split('\n').slice(-3).join(' | ') }, 'ffmpeg exited; restarting');
-      this.restartTimer = setTimeout(() => this.run(), this.restartDelay);
-      this.restartDelay = Math.min(this.restartDelay * 2, 30_000);
+      const retryInMs = this.restarts.next();
+      this.log.warn({ code, signal, retryInMs, stderr: stderr.trim().split('\n').slice(-3).join(' | ') }, 'ffmpeg exited; restarting');
+      const wait = new AbortController();
+      this.restartWait = wait;
+      void this.clock.sleep(retryInMs, wait.signal).then(() => {
+        if (wait.signal.aborted || this.stopping) return;
+        this.restartWait = null;
+        this.run();
+      });
     });
   }
 
@@ -167,7 +187,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartWait?.abort();
+    this.restartWait = null;
     const child = this.child;
     if (!child) return;
     await new Promise<void>((resolve) => {

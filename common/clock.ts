@@ -36,12 +36,20 @@ export class ManualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      const sleeper = { at: this.current + Math.max(0, ms), wake: resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         this.sleepers = this.sleepers.filter((s) => s !== sleeper);
         resolve();
-      }, { once: true });
+      };
+      // A loop sleeps many times on one signal: a sleeper woken by time lets go of it.
+      const sleeper = {
+        at: this.current + Math.max(0, ms),
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -40,4 +40,13 @@ export class DeviceChannels extends EventEmitter {
   connected(): string[] {
     return [...this.open.keys()];
   }
+
+  /**
+   * Hangs up every open channel, as the hub stops: the server cannot finish closing while a
+   * camera's channel is open (the hub listens on its own, so Fastify's forceCloseConnections
+   * never applies), and the cameras reconnect, with backoff, once it is back.
+   */
+  closeAll(): void {
+    for (const set of this.open.values()) for (const res of set) res.destroy();
+  }
 }

@@ -82,6 +82,7 @@ export class Hub {
   private cloud: UploadTarget | null = null;
   private arming: ArmingService | null = null;
   private live: LiveStreams | null = null;
+  private channels: DeviceChannels | null = null;
   private thumbnails: ClipThumbnails | null = null;
   private mqtt: MqttBridge | null = null;
   private alerts: Alerts | null = null;
@@ -125,6 +126,7 @@ export class Hub {
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
     const channels = new DeviceChannels();
+    this.channels = channels;
     const events = new EventEmitter();
     const arming = new ArmingService(db, audit, log.child({ module: 'arming' }), this.now);
     arming.on('change', (decision: ArmingDecision) => {
@@ -253,6 +255,8 @@ export class Hub {
     this.arming?.stop();
     this.live?.stop();
     this.live = null;
+    this.channels?.closeAll();
+    this.channels = null;
     this.thumbnails?.stop();
     this.cloud?.close();
     this.syncButton?.stop();

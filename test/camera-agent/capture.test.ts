@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
@@ -8,7 +9,9 @@ import { captureArgs, parseSource, resolveSource, SourceError } from '../../came
 import type { AnalysisFrame } from '../../camera-agent/capture';
 import type { Fragment } from '../../common/fmp4';
 import { makeTestMp4 } from '../helpers/media';
+import { RecordingClock } from '../helpers/recordingClock';
 import { useTempDir } from '../helpers/tmp';
+import { until } from '../helpers/wait';
 
 describe('capture (real ffmpeg)', function () {
   this.timeout(30_000);
@@ -96,6 +99,35 @@ describe('capture (real ffmpeg)', function () {
     const second = runs[1]!;
     assert.ok(Math.abs(second.length - 40) <= 2, `${second.length} analysis frames for 8 s at 5 fps`);
     assert.equal(repeats(second), 0, 'every analysis frame is a new picture');
+  });
+
+  it('restarts a crashed ffmpeg with the shared backoff: 1 s, 2 s, … and from 1 s again once a run delivered video', async () => {
+    makeTestMp4(tmp.dir, 1);
+    const config = parseConfig({ agent: { source: path.join(tmp.dir, 'test.mp4') } }).agent;
+    const source = await resolveSource(config);
+    // An ffmpeg that crashes twice at start, then works.
+    const ffmpeg = path.join(tmp.dir, 'flaky-ffmpeg');
+    writeFileSync(
+      ffmpeg,
+      `#!/bin/sh\nn=$(cat "${tmp.dir}/runs" 2>/dev/null || echo 0)\necho $((n + 1)) > "${tmp.dir}/runs"\n[ "$n" -lt 2 ] && exit 1\nexec "${process.env.FFMPEG_PATH ?? 'ffmpeg'}" "$@"\n`,
+    );
+    chmodSync(ffmpeg, 0o755);
+    const clock = new RecordingClock();
+    const capture = new Capture(source, config, createLogger('capture-test', 'silent' as never), ffmpeg, { clock, random: () => 0.5 });
+    let streams = 0;
+    capture.on('stream', () => (streams += 1));
+    capture.start();
+    try {
+      await until('first crash', () => clock.waits.length === 1);
+      clock.advance(clock.waits[0]!);
+      await until('second crash', () => clock.waits.length === 2);
+      clock.advance(clock.waits[1]!);
+      await until('a run that delivered video, then ended', () => clock.waits.length === 3, 20_000);
+      assert.equal(streams, 1);
+      assert.deepEqual(clock.waits, [1000, 2000, 1000]);
+    } finally {
+      await capture.stop();
+    }
   });
 
   it('refuses a missing file with a clear error', async () => {

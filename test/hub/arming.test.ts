@@ -5,6 +5,7 @@ import { openPairingWindow } from '../../hub/pairing';
 import { pairWithHub } from '../../camera-agent/hubClient';
 import { HubClient } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
+import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import type { CameraArming } from '../../common/protocol';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -21,6 +22,7 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
   let member: SignedIn;
   let viewer: SignedIn;
   let follower: ArmingFollower;
+  let channel: DeviceChannel;
   let client: HubClient;
   let deviceId: string;
   const seen: CameraArming[] = [];
@@ -33,10 +35,13 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
     const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
     deviceId = pair.deviceId;
     client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
-    follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
+    follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
+    channel = new DeviceChannel(client, captureLog().log).on('arming', (data) => follower.receive(data));
     await follower.start();
+    channel.start();
   });
   afterEach(async () => {
+    await channel.stop();
     await follower.stop();
     client.close();
     await t.stop();
@@ -77,14 +82,30 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
   it('a camera restarted while the hub is unreachable obeys the last arming it got', async () => {
     assert.equal((await put(owner, '/api/arming/mode', { mode: 'armed_home' })).status, 200);
     await until('armed on the camera', () => last()?.mode === 'armed_home');
+    await channel.stop();
     await follower.stop();
     await t.stop();
     t.stop = async () => undefined;
     seen.length = 0;
-    follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
+    follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
+    channel = new DeviceChannel(client, captureLog().log).on('arming', (data) => follower.receive(data));
     await follower.start();
+    channel.start();
     assert.equal(last()?.mode, 'armed_home');
     assert.equal(last()?.record, true);
+  });
+
+  it("the camera's one channel reconnects after the hub restarts, and an arming set on the restarted hub reaches the camera", async () => {
+    await until('first arming', () => last());
+    const port = t.httpsPort;
+    const stopping = Date.now();
+    await t.stop();
+    assert.ok(Date.now() - stopping < 5000, 'the hub stops at once, hanging up on the connected camera');
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { httpsPort: port });
+    const again = await signIn(t.base, 'member', PASSWORDS.member);
+    assert.equal((await put(again, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
+    await until('armed on the camera through the new channel', () => last()?.mode === 'armed_away' && last()?.record, 20_000);
+    await until('kept on disk', () => JSON.parse(readFileSync(path.join(tmp.dir, 'arming.json'), 'utf8')).mode === 'armed_away');
   });
 
   it('refuses what it cannot do with a clear 4xx and changes nothing', async () => {

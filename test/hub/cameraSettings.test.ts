@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { ChannelListener } from '../../camera-agent/channelListener';
+import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { defaultCameraSettings, parseSettingsMessage, type CameraSettingsMessage } from '../../common/cameraSettings';
 import { openPairingWindow } from '../../hub/pairing';
@@ -26,14 +26,14 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
   let member: SignedIn;
   let deviceId: string;
   let client: HubClient;
-  let listener: ChannelListener | null;
+  let listener: DeviceChannel | null;
   const pushed: CameraSettingsMessage[] = [];
 
   const settingsUrl = () => `/api/cameras/${deviceId}/settings`;
   const put = (who: SignedIn, body: unknown) => call(t.base, 'PUT', settingsUrl(), { body: JSON.stringify(body), headers: { ...who.headers, ...JSON_HEADERS } });
   const get = (who: SignedIn) => call(t.base, 'GET', settingsUrl(), { headers: who.headers });
   const listen = () => {
-    const l = new ChannelListener(client, captureLog().log, 200);
+    const l = new DeviceChannel(client, captureLog().log, { maxDelayMs: 200 });
     l.on('settings', (data) => {
       const m = parseSettingsMessage(data);
       if (m) pushed.push(m);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CameraAgent } from '../../camera-agent/agent';
-import { ChannelListener } from '../../camera-agent/channelListener';
+import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { HubClient } from '../../camera-agent/hubClient';
 import { pairCamera } from '../../camera-agent/pairCamera';
 import { parseConfig } from '../../common/config';
@@ -99,7 +99,7 @@ describe('camera snapshot: a current picture from the camera, for drawing zones'
     const identity = await pairCamera(agentDir, t.base, openPairingWindow(t.db, 60_000).code, 'porch');
     const client = new HubClient(identity);
     const asked: string[] = [];
-    const listener = new ChannelListener(client, captureLog().log).on('snapshot', (data) => asked.push((JSON.parse(data) as { requestId: string }).requestId));
+    const listener = new DeviceChannel(client, captureLog().log).on('snapshot', (data) => asked.push((JSON.parse(data) as { requestId: string }).requestId));
     listener.start();
     try {
       await until('camera online', async () => (await call(t.base, 'GET', '/api/devices', { headers: owner.headers })).json().devices[0]?.online);

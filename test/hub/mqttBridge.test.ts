@@ -5,6 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
+import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
@@ -88,8 +89,10 @@ describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscri
   it("announces each camera's motion sensor and last event, with its availability", async () => {
     const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
     const client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
-    const follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), () => undefined, captureLog().log);
+    const follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), () => undefined, captureLog().log);
+    const channel = new DeviceChannel(client, captureLog().log).on('arming', (data) => follower.receive(data));
     await follower.start();
+    channel.start();
     try {
       const motion = JSON.parse(await sub.until(`homeassistant/binary_sensor/porchlight_${pair.deviceId}/motion/config`, () => true));
       assert.equal(motion.device_class, 'motion');
@@ -102,6 +105,7 @@ describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscri
       await client.sendEvent({ kind: 'end', mediaTime: 3, at: at + 2000 });
       await sub.until(`porchlight/camera/${pair.deviceId}/motion`, (v) => v === 'OFF');
     } finally {
+      await channel.stop();
       await follower.stop();
       client.close();
     }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
+import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { writeRelayStatus } from '../../common/cloud/cloudHealth';
 import { addTestUser, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -67,14 +68,17 @@ describe('GET /api/system: what the System page shows an owner or installer', fu
     const gone = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'shed');
     t.db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ?').run(Date.now(), gone.deviceId);
     const client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
-    const follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), () => {}, captureLog().log);
+    const follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), () => {}, captureLog().log);
+    const channel = new DeviceChannel(client, captureLog().log).on('arming', (data) => follower.receive(data));
     await follower.start();
+    channel.start();
     try {
       await until('camera online', async () => (await system()).cameras.some((c: { online: boolean }) => c.online));
       const cams = (await system()).cameras as Array<{ id: string; name: string; online: boolean; lastSeenAt: number | null }>;
       assert.deepEqual(cams.map((c) => [c.name, c.online]), [['porch', true]]);
       assert.ok(cams[0]!.lastSeenAt !== null);
     } finally {
+      await channel.stop();
       await follower.stop();
       client.close();
     }

@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
+import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import type { CameraArming } from '../../common/protocol';
 import { fixAt, postOwnTracks, ROUTES, routeMinutes, seededRandom } from '../../simulator/virtualPhone';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub } from '../helpers/hub';
@@ -72,9 +73,11 @@ describe('integration: a virtual phone walks out of the geofence and back', func
       const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
       const client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
       const camera: CameraArming[] = [];
-      const follower = new ArmingFollower(client, path.join(tmp.dir, 'arming.json'), (a) => camera.push(a), captureLog().log);
+      const follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), (a) => camera.push(a), captureLog().log);
+      const channel = new DeviceChannel(client, captureLog().log).on('arming', (data) => follower.receive(data));
       try {
         await follower.start();
+        channel.start();
         await addTestUser(t.db, 'owner');
         const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
         const put = (route: string, body: unknown) => call(t.base, 'PUT', route, { body: JSON.stringify(body), headers: { ...owner.headers, ...JSON_HEADERS } });
@@ -101,6 +104,7 @@ describe('integration: a virtual phone walks out of the geofence and back', func
         const panelModes = panel.filter((m, i, all) => i === 0 || m !== all[i - 1]);
         assert.deepEqual(panelModes, ['disarmed', ...expected], "Home Assistant's alarm panel followed");
       } finally {
+        await channel.stop();
         await follower.stop();
         client.close();
         await ha.endAsync();
