@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkRoute, ROUTES as PHONE_ROUTES, walkRoute } from '../simulator/virtualPhone';
-import { existsSync, promises as fs, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, ConfigError, type Config } from '../common/config';
-import { createLogger } from '../common/logger';
-import { writeFileAtomic } from '../common/atomicFile';
-import { runService } from './lifecycle';
+import { loadConfig, type Config } from '../common/config';
+import { commandLine, configFileOf, INSTALLED_CONFIG, loadCommandConfig, runCommandLine, withConfigOptions, type ConfigOptions } from '../common/serviceCommand';
+import { hubCommand } from '../hub/main';
+import { agentRunCommand } from '../camera-agent/main';
+import { relayCommand } from '../cloud-relay/main';
 import { readSecret } from './prompt';
 
 /*
@@ -16,18 +17,8 @@ import { readSecret } from './prompt';
 /** A refusal the user can fix; bin/porchlight.js prints its message and exits 1. */
 class CliError extends Error {}
 
-interface CommonOptions {
-  config?: string;
-  data?: string;
-}
-
-/** An installed machine's config (systemd/install.sh), used when no --config is given. */
-export const INSTALLED_CONFIG = '/etc/porchlight/porchlight.yaml';
-
-function config(opts: CommonOptions): Config {
-  const file = opts.config ?? process.env.PORCHLIGHT_CONFIG ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : undefined);
-  return loadConfig(file, { dataDir: opts.data });
-}
+type CommonOptions = ConfigOptions;
+const config = loadCommandConfig;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -97,43 +88,15 @@ interface ScoreOptions {
   maxFalse?: number;
 }
 
-function withCommon(cmd: Command): Command {
-  return cmd.option('-c, --config <file>', `YAML config file (default: ${INSTALLED_CONFIG} when it exists)`).option('-d, --data <dir>', 'data directory (overrides dataDir)');
-}
+const withCommon = withConfigOptions;
 
 export function buildProgram(): Command {
-  const program = new Command('porchlight')
-    .description('Self-hosted home camera system: camera agents, hub and cloud relay')
-    .showHelpAfterError()
-    .exitOverride();
+  const program = commandLine('porchlight').description('Self-hosted home camera system: camera agents, hub and cloud relay');
 
-  withCommon(program.command('hub').description('run the hub (HTTPS web UI, API and device channel)')).action(async (opts: CommonOptions) => {
-    const cfg = config(opts);
-    const log = createLogger('hub', cfg.log.level);
-    const { Hub } = await import('../hub/hub');
-    const hub = new Hub(cfg, log);
-    await runService(log, async () => `serving ${(await hub.start()).url}`, () => hub.stop());
-  });
+  hubCommand(program.command('hub'));
 
   const agent = program.command('agent').description('camera agent commands');
-  withCommon(agent.command('run').description('run a camera agent'))
-    .option('--source <source>', 'sim:<scene>, a file, v4l2:/dev/videoN or rtsp://…')
-    .action(async (opts: CommonOptions & { source?: string }) => {
-      const cfg = config(opts);
-      if (opts.source) cfg.agent.source = opts.source;
-      const log = createLogger(`agent:${cfg.agent.name}`, cfg.log.level);
-      const { CameraAgent } = await import('../camera-agent/agent');
-      const cam = new CameraAgent(cfg, log);
-      await runService(
-        log,
-        () => cam.start(),
-        async () => {
-          await cam.stop();
-          await fs.mkdir(path.join(cfg.dataDir, 'run'), { recursive: true });
-          await writeFileAtomic(path.join(cfg.dataDir, 'run', 'agent-stats.json'), JSON.stringify(cam.stats), 0o644);
-        },
-      );
-    });
+  agentRunCommand(agent.command('run'));
   withCommon(agent.command('pair').description('pair this camera with a hub using the code (or the pairing link) the hub shows'))
     .option('--hub <url>', 'hub URL, e.g. https://porchlight.local:9443')
     .option('--code <code>', 'one-time pairing code shown by the hub')
@@ -166,22 +129,7 @@ export function buildProgram(): Command {
       }
     });
 
-  withCommon(program.command('relay').description('run the cloud relay (uploads encrypted clips)'))
-    .option('--hub-data <dir>', "the hub's data directory (default: the data directory)")
-    .action(async (opts: CommonOptions & { hubData?: string }) => {
-      const cfg = config(opts);
-      const log = createLogger('relay', cfg.log.level);
-      const { openRelay } = await import('../cloud-relay/relayService');
-      let service: Awaited<ReturnType<typeof openRelay>> | null = null;
-      await runService(
-        log,
-        async () => {
-          service = await openRelay(cfg, path.resolve(opts.hubData ?? cfg.dataDir), log);
-          service.relay.start();
-        },
-        async () => service?.close(),
-      );
-    });
+  relayCommand(program.command('relay'));
 
   /**
    * Opens the hub's state for a one-shot command and appends to its audit log as `cli`.
@@ -506,8 +454,7 @@ export function buildProgram(): Command {
       const { loadDoctorSetup, runDoctor } = await import('./doctor/doctor');
       const { systemProbes } = await import('./doctor/probes');
       const { exitCodeOf, formatFindings } = await import('./doctor/checks');
-      const configFile = opts.config ?? process.env.PORCHLIGHT_CONFIG ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : undefined);
-      const setup = loadDoctorSetup({ configFile, agentsDir: opts.agents, user: opts.user });
+      const setup = loadDoctorSetup({ configFile: configFileOf(opts.config), agentsDir: opts.agents, user: opts.user });
       const findings = await runDoctor(setup, systemProbes());
       process.stdout.write(opts.json ? JSON.stringify(findings, null, 2) + '\n' : formatFindings(findings));
       process.exitCode = exitCodeOf(findings);
@@ -604,17 +551,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message?: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
-    if (e.code?.startsWith('commander.')) process.exit(e.exitCode ?? 2);
-    if (err instanceof ConfigError) {
-      process.stderr.write(`porchlight: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  await runCommandLine(buildProgram(), argv);
 }
