@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { FootageKeyPair } from '../../common/clipEnvelope';
 import { loadCommandConfig, withConfigOptions, type ConfigOptions } from '../../common/serviceCommand';
 import { CliError } from '../cliError';
-import { withHubState, type HubState } from '../hubState';
+import { withHubState } from '../hubState';
 import { readSecret } from '../prompt';
 
 interface RestoreOptions extends ConfigOptions {
@@ -50,16 +49,17 @@ async function testTarget(opts: ConfigOptions): Promise<void> {
 
 async function restore(opts: RestoreOptions): Promise<void> {
   const { loadFootageKeyPair } = await import('../../common/footageKeys');
-  const { restoreFromCloud } = await import('../../hub/cloudRestore');
+  const { adoptRecoveredKey, restoreFromCloud } = await import('../../hub/cloudRestore');
   const { createTarget } = await import('../../common/cloud/targets');
   const { r, where } = await withHubState(
     opts,
-    async (state) => {
-      const { db, cfg, paths, audit } = state;
+    async ({ db, cfg, paths, audit }) => {
       let keys = await loadFootageKeyPair(paths.footageKey);
       if (opts.key) {
         const recovered = await loadFootageKeyPair(path.resolve(opts.key), () => readSecret('Passphrase of the recovery file: ', opts.passphraseFile));
-        keys = await adoptRecoveredKey(state, keys, recovered);
+        const adoption = await adoptRecoveredKey(db, paths, keys, recovered);
+        keys = adoption.keys;
+        if (adoption.adopted) audit.append({ actor: 'cli', action: 'keys.recovered' });
       }
       const target = createTarget(cfg);
       try {
@@ -78,19 +78,4 @@ async function restore(opts: RestoreOptions): Promise<void> {
   if (r.unreadable > 0) process.stdout.write(`${r.unreadable} manifests could not be opened with this footage key (another hub's, or damaged): give --key with the right recovery file\n`);
   if (r.missingClip > 0) process.stdout.write(`${r.missingClip} manifests name a clip that is missing or incomplete in the bucket; skipped\n`);
   process.stdout.write('restored cameras are listed as revoked: pair them again to record under the same names\n');
-}
-
-/**
- * A new hub makes a footage key of its own on first start; the recovered one replaces it,
- * but only while no clip has been stored under it (those would become unreadable).
- */
-async function adoptRecoveredKey({ db, paths, audit }: HubState, own: FootageKeyPair, recovered: FootageKeyPair): Promise<FootageKeyPair> {
-  if (Buffer.from(recovered.publicKey).equals(Buffer.from(own.publicKey))) return own;
-  const { n } = db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number };
-  if (n > 0) throw new CliError(`this hub already has ${n} clips under its own footage key; restore into a new hub (empty data directory)`);
-  const { saveFootageKeyPair, saveFootagePublicKey } = await import('../../common/footageKeys');
-  await saveFootageKeyPair(paths.footageKey, recovered);
-  await saveFootagePublicKey(paths.footagePublicKey, recovered.publicKey);
-  audit.append({ actor: 'cli', action: 'keys.recovered' });
-  return recovered;
 }
