@@ -19,10 +19,10 @@ export function auditCommands(program: Command): void {
   withConfigOptions(audit.command('verify').description('check the audit log has not been edited, cut short or had entries removed')).action(
     async (opts: ConfigOptions) => {
       const { verifyAuditLog } = await import('../../common/auditLog');
-      await withHubState(opts, ({ db, paths }) => {
+      await withHubState(opts, ({ db, paths, audit }) => {
         const result = verifyAuditLog(db, paths.auditHead);
         if (result.ok) {
-          const last = result.lastSeq > 0 ? (db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(result.lastSeq) as { hash: string }) : null;
+          const last = result.lastSeq > 0 ? audit.list({ limit: 1, beforeSeq: result.lastSeq + 1 })[0] : undefined;
           process.stdout.write(
             last
               ? `audit log ok: ${result.entries} entries, chain head #${result.lastSeq} ${last.hash.slice(0, 12)}\n`
