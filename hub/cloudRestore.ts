@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { DB } from '../common/database';
 import type { FootageKeyPair } from '../common/clipEnvelope';
+import type { HubPaths } from '../common/dataLayout';
+import { saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
 import { ManifestError, openManifest, type ClipManifest } from '../common/clipManifest';
 import type { UploadTarget } from '../common/cloud/uploadTarget';
 
@@ -38,6 +40,25 @@ async function readSmall(stream: Readable): Promise<Buffer> {
     parts.push(chunk);
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * A new hub makes a footage key of its own on first start; the recovered one replaces it,
+ * but only while no clip is stored under it (those would become unreadable). Returns the
+ * key to restore with and whether it replaced the hub's own.
+ */
+export async function adoptRecoveredKey(
+  db: DB,
+  paths: Pick<HubPaths, 'footageKey' | 'footagePublicKey'>,
+  own: FootageKeyPair,
+  recovered: FootageKeyPair,
+): Promise<{ keys: FootageKeyPair; adopted: boolean }> {
+  if (Buffer.from(recovered.publicKey).equals(Buffer.from(own.publicKey))) return { keys: own, adopted: false };
+  const { n } = db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number };
+  if (n > 0) throw new Error(`this hub already has ${n} clips under its own footage key; restore into a new hub (empty data directory)`);
+  await saveFootageKeyPair(paths.footageKey, recovered);
+  await saveFootagePublicKey(paths.footagePublicKey, recovered.publicKey);
+  return { keys: recovered, adopted: true };
 }
 
 export async function restoreFromCloud(db: DB, target: UploadTarget, keys: FootageKeyPair, now: number): Promise<RestoreResult> {

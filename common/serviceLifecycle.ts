@@ -1,5 +1,5 @@
-import type { Logger } from '../common/logger';
-import { createSystemdNotifier } from '../common/systemdNotify';
+import type { Logger } from './logger';
+import { createSystemdNotifier } from './systemdNotify';
 
 /**
  * Runs a service until SIGINT/SIGTERM, then stops it within a deadline. A second signal,
