@@ -196,7 +196,7 @@ function makeRelay(hub: BenchHub, config: Config, target: UploadTarget): Relay {
     clock: systemClock,
     // Info level as in production (a line per clip), written nowhere.
     log: pino({ level: 'info' }, { write: () => undefined }),
-    settings: config.relay,
+    config: config.relay,
   });
 }
 

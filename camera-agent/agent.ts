@@ -7,7 +7,7 @@ import { Delivery } from './delivery';
 import { HubClient } from './hubClient';
 import { ArmingFollower } from './armingFollower';
 import { DeviceChannel } from './deviceChannel';
-import { SettingsFollower } from './settingsFollower';
+import { CameraSettingsFollower } from './cameraSettingsFollower';
 import { SnapshotMaker } from './snapshotMaker';
 import { LiveStreamer } from './liveStreamer';
 import type { CameraSettingsMessage } from '../common/cameraSettings';
@@ -39,7 +39,7 @@ export class CameraAgent {
   private hub: HubClient | null = null;
   private arming: ArmingFollower | null = null;
   private channel: DeviceChannel | null = null;
-  private settings: SettingsFollower | null = null;
+  private settings: CameraSettingsFollower | null = null;
   private pir: PirSensor | null = null;
   private led: RecordingLed | null = null;
   private detector: MotionDetector | null = null;
@@ -178,7 +178,7 @@ export class CameraAgent {
       recorder.configure({ preRollSeconds: s.preRollSeconds, postRollSeconds: s.postRollSeconds, clipSeconds: s.clipSeconds, endEarly: s.endEarly });
     };
     const settingsLog = log.child({ module: 'settings' });
-    this.settings = new SettingsFollower(path.join(config.dataDir, 'camera-settings.json'), applySettings, settingsLog);
+    this.settings = new CameraSettingsFollower(path.join(config.dataDir, 'camera-settings.json'), applySettings, settingsLog);
     await this.settings.start();
     // One channel to the hub for everything it pushes, opened once the states kept on disk
     // are in force, so nothing it sends is overwritten by an older one.

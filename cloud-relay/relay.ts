@@ -24,7 +24,7 @@ export interface RelayDeps {
   publicKey: Uint8Array;
   clock: Clock;
   log: Logger;
-  settings: RelayConfig;
+  config: RelayConfig;
   /** The hub's sealed thumbnails: one goes with a clip the owner deleted. */
   thumbsDir?: string;
 }
@@ -67,7 +67,7 @@ export class Relay extends EventEmitter {
     this.queue = new UploadQueue(deps.db);
     this.copies = new ClipCopies(deps.db);
     this.since = deps.clock.now();
-    const rate = deps.settings.bandwidthBytesPerSecond;
+    const rate = deps.config.bandwidthBytesPerSecond;
     // Real time even under a test clock: the cap is about the household's line.
     this.bandwidth = rate > 0 ? sharedBucket(rate, systemClock) : null;
   }
@@ -82,7 +82,7 @@ export class Relay extends EventEmitter {
   }
 
   private async run(): Promise<void> {
-    const { log, target, clock, settings } = this.deps;
+    const { log, target, clock, config } = this.deps;
     log.info({ target: target.description, ...this.queue.counts() }, 'relay started');
     await target.cleanup();
     await this.probe();
@@ -92,7 +92,7 @@ export class Relay extends EventEmitter {
       } catch (err) {
         log.error({ err: (err as Error).message }, 'relay pass failed');
       }
-      await clock.sleep(settings.pollSeconds * 1000, this.abort.signal);
+      await clock.sleep(config.pollSeconds * 1000, this.abort.signal);
     }
   }
 
@@ -114,7 +114,7 @@ export class Relay extends EventEmitter {
    * tries again; it does not hold up uploads.
    */
   private async removeDeleted(): Promise<void> {
-    const { target, log, clock, settings } = this.deps;
+    const { target, log, clock, config } = this.deps;
     if (clock.now() < this.nextDeletionAt) return;
     for (const d of this.queue.deleted()) {
       if (this.stopped) return;
@@ -124,7 +124,7 @@ export class Relay extends EventEmitter {
           await target.remove(`${d.objectName}.plc`);
         }
       } catch (err) {
-        this.nextDeletionAt = clock.now() + settings.probeSeconds * 1000;
+        this.nextDeletionAt = clock.now() + config.probeSeconds * 1000;
         if (!this.deletionFailing) log.warn({ clipId: d.clipId, err: (err as Error).message }, 'the cloud copy of a clip the owner deleted cannot be removed yet; trying again');
         this.deletionFailing = true;
         return;
@@ -139,10 +139,10 @@ export class Relay extends EventEmitter {
 
   /** Also called between uploads, so a long backlog does not hold off cloud retention. */
   private async retentionIfDue(): Promise<void> {
-    const { clock, settings } = this.deps;
+    const { clock, config } = this.deps;
     if (clock.now() < this.nextRetentionAt) return;
-    this.nextRetentionAt = clock.now() + settings.retention.checkSeconds * 1000;
-    await runCloudRetention(this.deps, settings.retention, clock.now(), this.reachable);
+    this.nextRetentionAt = clock.now() + config.retention.checkSeconds * 1000;
+    await runCloudRetention(this.deps, config.retention, clock.now(), this.reachable);
   }
 
   private async probe(): Promise<void> {
@@ -160,7 +160,7 @@ export class Relay extends EventEmitter {
   /** Uploads stop until a probe answers; the state says whether retrying can cure it. */
   private markUnreachable(err: Error): void {
     this.reachable = false;
-    this.nextProbeAt = this.deps.clock.now() + this.deps.settings.probeSeconds * 1000;
+    this.nextProbeAt = this.deps.clock.now() + this.deps.config.probeSeconds * 1000;
     this.setState(err instanceof TargetConfigError ? 'misconfigured' : 'offline', err.message);
   }
 
@@ -179,16 +179,16 @@ export class Relay extends EventEmitter {
 
   /** Uploads one clip and its manifest; false when the target failed (the pass stops). */
   private async uploadOne(item: QueueItem): Promise<boolean> {
-    const { clock, settings, target, log } = this.deps;
+    const { clock, config, target, log } = this.deps;
     const file = path.join(this.deps.clipsDir, `${item.clipId}.plc`);
     try {
       const fields = this.queue.manifestFields(item.clipId);
-      const digests = await digestFile(file, settings.partSizeBytes).catch((err: Error) => {
+      const digests = await digestFile(file, config.partSizeBytes).catch((err: Error) => {
         throw new LocalClipError(`cannot read the clip file: ${err.message}`);
       });
       if (!fields || digests.bytes !== fields.cipherBytes) throw new LocalClipError(`the clip file has ${digests.bytes} bytes, the index says ${fields?.cipherBytes ?? '?'}`);
       const bucket = this.bandwidth;
-      const pace = bucket ? (): Transform => throttle(settings.bandwidthBytesPerSecond, systemClock, bucket) : undefined;
+      const pace = bucket ? (): Transform => throttle(config.bandwidthBytesPerSecond, systemClock, bucket) : undefined;
       await target.putFile(`${item.objectName}.plc`, file, digests, pace);
       // The manifest goes up only once the clip is verified: a restore never finds a manifest
       // whose clip is missing or partial.
@@ -207,7 +207,7 @@ export class Relay extends EventEmitter {
       return true;
     } catch (err) {
       const message = (err as Error).message;
-      const delay = backoffDelayMs(item.attempts + 1, settings.retryBaseSeconds * 1000, settings.retryMaxSeconds * 1000);
+      const delay = backoffDelayMs(item.attempts + 1, config.retryBaseSeconds * 1000, config.retryMaxSeconds * 1000);
       this.queue.markFailed(item.clipId, message, clock.now() + delay);
       // The owner deleted the clip (and the hub its file) while it was uploading: not the target's fault.
       if (this.queue.isDeleted(item.clipId)) return true;

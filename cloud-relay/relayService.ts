@@ -31,7 +31,7 @@ export async function openRelay(config: Config, hubDataDir: string, log: Logger,
     publicKey,
     clock,
     log,
-    settings: config.relay,
+    config: config.relay,
     thumbsDir: paths.thumbs,
   });
   return {

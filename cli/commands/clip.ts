@@ -11,7 +11,7 @@ export function clipCommands(program: Command): void {
     .option('--passphrase-file <file>', 'passphrase of the recovery file')
     .action(async (input: string, output: string, opts: { key: string; passphraseFile?: string }) => {
       const { loadFootageKeyPair } = await import('../../common/footageKeys');
-      const { decryptClipFile } = await import('../../common/clipFile');
+      const { decryptClipFile } = await import('../../common/clipDecryption');
       const pair = await loadFootageKeyPair(opts.key, () => readSecret('Passphrase: ', opts.passphraseFile));
       const bytes = await decryptClipFile(pair, input, output);
       process.stdout.write(`wrote ${bytes} bytes to ${output}\n`);

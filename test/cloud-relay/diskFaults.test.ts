@@ -90,7 +90,7 @@ describe('full and read-only disks', function () {
     const logs = captureLog();
     const relay = new Relay({
       db: hub.db, clipsDir: hub.paths.clips, target: new DirectoryTarget(nas), publicKey: hub.keys.publicKey, clock: systemClock,
-      log: logs.log, settings: cfg.relay,
+      log: logs.log, config: cfg.relay,
     });
     await relay.pass();
     assert.equal(relay.status.state, 'offline');

@@ -12,7 +12,7 @@ import { captureLog } from './logCapture';
  * of free disk (retention by disk is tested on real full disks elsewhere) and lost clips listed.
  * The retention is not started: a test runs its passes (`pass()`) or starts it.
  */
-export function makeRelay(hub: ClipHub, settings: RelayConfig, target: UploadTarget, clock: Clock = systemClock) {
+export function makeRelay(hub: ClipHub, config: RelayConfig, target: UploadTarget, clock: Clock = systemClock) {
   const logs = captureLog();
   const lost: string[] = [];
   const relay = new Relay({
@@ -22,12 +22,12 @@ export function makeRelay(hub: ClipHub, settings: RelayConfig, target: UploadTar
     publicKey: hub.keys.publicKey,
     clock,
     log: logs.log,
-    settings,
+    config,
   });
   const retention = new LocalRetention({
     db: hub.db,
     clipsDir: hub.paths.clips,
-    policy: settings.retention,
+    policy: config.retention,
     log: logs.log,
     now: () => clock.now(),
     freeBytes: async () => 100 * 1024 ** 3,

@@ -293,7 +293,7 @@ describe('timeline API: clip list filters, thumbnails, download and delete', fun
         publicKey: (await loadFootageKeyPair(paths.footageKey)).publicKey,
         clock: systemClock,
         log: captureLog().log,
-        settings: cfg.relay,
+        config: cfg.relay,
       });
     });
     afterEach(async () => {

@@ -11,7 +11,7 @@ import { parseSettingsMessage, type CameraSettingsMessage } from '../common/came
  * hub is unreachable keeps watching the way it was told to. Until the hub has sent any, the
  * camera runs on its config file.
  */
-export class SettingsFollower {
+export class CameraSettingsFollower {
   private writes: Promise<void> = Promise.resolve();
   current: CameraSettingsMessage | null = null;
 

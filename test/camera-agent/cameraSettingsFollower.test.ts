@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { SettingsFollower } from '../../camera-agent/settingsFollower';
+import { CameraSettingsFollower } from '../../camera-agent/cameraSettingsFollower';
 import { defaultCameraSettings, type CameraSettingsMessage } from '../../common/cameraSettings';
 import { captureLog } from '../helpers/logCapture';
 import { useTempDir } from '../helpers/tmp';
@@ -18,7 +18,7 @@ describe('settings follower: the camera applies what the hub pushes, live, and k
 
   it('applies pushed settings at once and keeps them on disk; a restart without the hub applies them again', async () => {
     const applied: CameraSettingsMessage[] = [];
-    const follower = new SettingsFollower(file(), (m) => applied.push(m), captureLog().log);
+    const follower = new CameraSettingsFollower(file(), (m) => applied.push(m), captureLog().log);
     await follower.start();
     assert.equal(applied.length, 0, 'nothing saved yet: the config file rules');
     const mask: Array<[number, number]> = [[0.1, 0.1], [0.3, 0.1], [0.3, 0.3]];
@@ -32,7 +32,7 @@ describe('settings follower: the camera applies what the hub pushes, live, and k
     assert.deepEqual(JSON.parse(readFileSync(file(), 'utf8')), applied[0]);
 
     const again: CameraSettingsMessage[] = [];
-    const restarted = new SettingsFollower(file(), (m) => again.push(m), captureLog().log);
+    const restarted = new CameraSettingsFollower(file(), (m) => again.push(m), captureLog().log);
     await restarted.start();
     assert.deepEqual(again, applied);
     assert.deepEqual(restarted.current, applied[0]);
@@ -41,7 +41,7 @@ describe('settings follower: the camera applies what the hub pushes, live, and k
   it('ignores a payload it cannot use, with a log line, and keeps the settings it had', async () => {
     const applied: CameraSettingsMessage[] = [];
     const capture = captureLog();
-    const follower = new SettingsFollower(file(), (m) => applied.push(m), capture.log);
+    const follower = new CameraSettingsFollower(file(), (m) => applied.push(m), capture.log);
     follower.receive(JSON.stringify(message(1, { clipSeconds: 12 })));
     for (const bad of ['{not json', JSON.stringify({ version: 2 }), JSON.stringify(message(3, { sensitivity: 42 })), JSON.stringify({ ...message(4), settings: { ...message(4).settings, zones: [[[0, 0], [1, 1]]] } })]) {
       follower.receive(bad);
@@ -56,7 +56,7 @@ describe('settings follower: the camera applies what the hub pushes, live, and k
   it('keeps the previous settings when the camera cannot apply new ones', async () => {
     const capture = captureLog();
     let fail = false;
-    const follower = new SettingsFollower(file(), () => {
+    const follower = new CameraSettingsFollower(file(), () => {
       if (fail) throw new RangeError('the zones and ignore masks leave nothing of the frame to watch');
     }, capture.log);
     follower.receive(JSON.stringify(message(1)));
@@ -72,7 +72,7 @@ describe('settings follower: the camera applies what the hub pushes, live, and k
     writeFileSync(file(), '{"version": 1, "settings": {');
     const capture = captureLog();
     const applied: unknown[] = [];
-    const follower = new SettingsFollower(file(), (m) => applied.push(m), capture.log);
+    const follower = new CameraSettingsFollower(file(), (m) => applied.push(m), capture.log);
     await follower.start();
     assert.equal(applied.length, 0);
     assert.ok(capture.messages('warn').some((m) => /unreadable/.test(m)));
