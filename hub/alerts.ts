@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../common/clock';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
-import { newToken } from '../common/tokens';
 import type { ArmingDecision } from './arming/armingDecision';
 import type { ArmingService } from './arming/armingService';
-import type { HubSecret } from './hubSecret';
 import type { Mailer } from '../common/mailer';
 import type { MotionNotice } from './mqttBridge';
 import { notifyUser } from '../common/notices';
@@ -14,6 +11,7 @@ import { readSetting, writeSetting } from '../common/settingsTable';
 import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
 import { visibleCameras, type Role } from './users';
 import { WebhookSender } from './webhooks';
+import type { WebhookEventType, WebhookStore } from './webhookStore';
 
 /*
  * Who is told what when something happens: each user by their notification preferences
@@ -21,52 +19,6 @@ import { WebhookSender } from './webhooks';
  * fifty messages; arming changes they did not make themselves), and the owner's webhooks,
  * signed with HMAC-SHA256 and retried with backoff.
  */
-
-export const WEBHOOK_EVENTS = ['motion.started', 'arming.changed'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
-
-export interface StoredWebhook {
-  id: string;
-  url: string;
-  events: WebhookEventType[];
-  /** Sealed with the hub secret: the database alone does not yield a webhook's signing key. */
-  secretSealed: string;
-  createdAt: number;
-}
-
-export class WebhookStore {
-  constructor(
-    private readonly db: DB,
-    private readonly secret: HubSecret,
-  ) {}
-
-  list(): StoredWebhook[] {
-    return readSetting<StoredWebhook[]>(this.db, 'webhooks') ?? [];
-  }
-
-  private save(hooks: StoredWebhook[]): void {
-    writeSetting(this.db, 'webhooks', hooks);
-  }
-
-  /** Adds a webhook; the signing secret is returned this once. */
-  add(url: string, events: WebhookEventType[], now: number): { hook: StoredWebhook; secret: string } {
-    const secret = newToken(32);
-    const hook: StoredWebhook = { id: randomUUID(), url, events, secretSealed: this.secret.seal(secret), createdAt: now };
-    this.save([...this.list(), hook]);
-    return { hook, secret };
-  }
-
-  remove(id: string): boolean {
-    const hooks = this.list();
-    const kept = hooks.filter((h) => h.id !== id);
-    this.save(kept);
-    return kept.length < hooks.length;
-  }
-
-  secretOf(hook: StoredWebhook): string {
-    return this.secret.open(hook.secretSealed);
-  }
-}
 
 export function getPrefs(db: DB, userId: number): NotificationPrefs {
   try {

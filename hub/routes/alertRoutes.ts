@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
-import { getPrefs, setPrefs, WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../alerts';
+import { getPrefs, setPrefs } from '../alerts';
+import { WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../webhookStore';
 import { parsePrefs } from '../notificationPolicy';
 import { checkWebhookUrl } from '../webhooks';
 
