@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../common/config';
 import { systemClock } from '../../common/clock';
@@ -110,7 +110,7 @@ describe('full and read-only disks', function () {
         retention: { minFreeBytes: 2 * 1024 * 1024, localQuotaBytes: 1024 * 1024 },
       },
     });
-    require('node:fs').writeFileSync(path.join(tmp.dir, 'none.yaml'), 'accessKeyId: a\nsecretAccessKey: b\n');
+    writeFileSync(path.join(tmp.dir, 'none.yaml'), 'accessKeyId: a\nsecretAccessKey: b\n');
     const logs = captureLog();
     const service = await openRelay(cfg, dir, logs.log);
     try {

@@ -141,7 +141,7 @@ describe('systemd notify protocol', function () {
         });
         hub = child;
         let stderr = '';
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
 
         const ready = await until('READY=1', () => sock.received.find((d) => fields(d).READY === '1'), 60_000).catch((err: Error) => {
           throw new Error(`${err.message}; the hub wrote: ${stderr.slice(-2000)}`);
