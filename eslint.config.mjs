@@ -64,6 +64,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='skip']", message: 'skip with skipBecause(this, reason) from test/helpers/skip: the run counts skipped tests by reason, and CI fails on any' },
+        { selector: 'CallExpression[callee.name=/^x(it|describe|context)$/]', message: 'skip with skipBecause(this, reason) from test/helpers/skip: the run counts skipped tests by reason, and CI fails on any' },
+        { selector: "CallExpression[callee.property.name='only']", message: '.only would leave the rest of the suite unrun' },
+      ],
     },
   },
   {
