@@ -4,6 +4,7 @@
 // the few JavaScript files. Every rule switched off or tuned here says why, in one line.
 // An `eslint-disable` comment in the code names a rule from here and gives its reason after `--`.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /** An `eslint-disable` comment must say why, after ` -- ` (ESLint's own place for a reason). */
@@ -22,7 +23,7 @@ const disableNeedsReason = {
   },
 };
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'demo-data/', '.bench-cache/'] },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
