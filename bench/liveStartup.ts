@@ -72,7 +72,7 @@ export async function liveStartupBench(runs: number): Promise<LiveStartup> {
     const measure = async (): Promise<number> => {
       const start = Date.now();
       await page.click('#nav button[data-view=live]');
-      await poll('the first frame', async () => ((await page.evaluate(FRAMES)) as number) > 0, 20_000);
+      await poll('the first frame', async () => (await page.evaluate<number>(FRAMES)) > 0, 20_000);
       return Date.now() - start;
     };
     const cold: number[] = [];

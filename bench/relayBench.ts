@@ -59,7 +59,7 @@ interface S3Server {
 
 /** The child: s3rver on 127.0.0.1, a free port, one bucket; reports its port over IPC. */
 async function serveS3(dir: string): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no types, and only this child process needs it
   const S3rver = require('s3rver') as new (o: Record<string, unknown>) => { run(): Promise<{ port: number }> };
   await fs.mkdir(dir, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET }] });
@@ -77,7 +77,7 @@ async function startS3Child(work: string): Promise<S3Server> {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before it listened`)));
   });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver's version for the report, read only when it runs
   const version = (require('s3rver/package.json') as { version: string }).version;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -27,7 +27,7 @@ export function fetchPinnedHubCa(hubUrl: string, fingerprint: string, timeoutMs 
       reject(err);
     };
     socket.once('timeout', () => fail(new Error('the hub did not answer in time')));
-    socket.once('error', (err) => fail(new Error(`cannot reach the hub at ${url.host}: ${err.message}`)));
+    socket.once('error', (err: Error) => fail(new Error(`cannot reach the hub at ${url.host}: ${err.message}`)));
     socket.once('secureConnect', () => {
       // The legacy object is the one that carries the chain the server sent (read it first:
       // asking for the X509Certificate form before it leaves it empty).

@@ -45,7 +45,7 @@ function request(url: URL, options: https.RequestOptions, body?: Buffer | NodeJS
     req.on('timeout', () => req.destroy(new Error('hub did not answer in time')));
     req.on('error', reject);
     if (body && !Buffer.isBuffer(body)) {
-      body.on('error', (err) => req.destroy(err));
+      body.on('error', (err: Error) => req.destroy(err));
       body.pipe(req);
     } else req.end(body);
   });

@@ -251,9 +251,9 @@ export class MotionDetector {
     const kept = tf.tidy(() => {
       const blurred = tf.tensor4d(scratch.blurred, [1, innerHeight, innerWidth, 1]);
       const local = tf.image.resizeBilinear(tf.tensor4d(scratch.cellSums, [1, plan.cellRows, plan.cellColumns, 1]), [innerHeight, innerWidth], false, true);
-      const flat = tf.sub(blurred, local) as tfTypes.Tensor4D;
+      const flat = tf.sub<tfTypes.Tensor4D>(blurred, local);
       if (!background) return [tf.keep(flat)];
-      const change = tf.sub(flat, background) as tfTypes.Tensor4D;
+      const change = tf.sub<tfTypes.Tensor4D>(flat, background);
       // In units of the threshold: 1 or more has changed, STAND_OUT or more stands out.
       let diff = tf.abs(change);
       if (this.watched) diff = tf.mul(diff, this.watched);
@@ -292,7 +292,7 @@ export class MotionDetector {
       this.background = flat;
     } else {
       const a = this.calibrating > 0 ? CALIBRATION_ALPHA : this.plan.alpha;
-      this.background = tf.tidy(() => tf.add(old, tf.mul(delta, a)) as tfTypes.Tensor4D);
+      this.background = tf.tidy(() => tf.add<tfTypes.Tensor4D>(old, tf.mul(delta, a)));
       flat.dispose();
     }
     delta?.dispose();

@@ -18,7 +18,7 @@ let loaded: Promise<{ tf: Tf; backend: string }> | undefined;
 async function load(preferred?: string): Promise<{ tf: Tf; backend: string }> {
   if (!preferred || preferred === 'tensorflow') {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional dependency: loaded only if it installed
       const tfNode = require('@tensorflow/tfjs-node') as Tf;
       await tfNode.ready();
       return { tf: tfNode, backend: tfNode.getBackend() };
@@ -26,14 +26,14 @@ async function load(preferred?: string): Promise<{ tf: Tf; backend: string }> {
       if (preferred === 'tensorflow') throw new Error('the tensorflow backend (@tensorflow/tfjs-node) is not installed');
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only where tfjs-node is not, so one TensorFlow.js is in memory
   const tf = require('@tensorflow/tfjs-core') as Tf;
   // Registers the cpu backend with tfjs-core: the fallback, and the benchmark's comparison.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded for its side effect, after tfjs-core
   require('@tensorflow/tfjs-backend-cpu');
   if (!preferred || preferred === 'wasm') {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the WASM backend is wanted
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
       const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       wasm.setWasmPaths(wasmDir + path.sep);

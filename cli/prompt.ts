@@ -12,7 +12,7 @@ export async function readSecret(question: string, file?: string): Promise<strin
   if (!process.stdin.isTTY) throw new Error(`${question.replace(/:\s*$/, '')} is needed: give it with a file option (no terminal to ask on)`);
   let muted = false;
   const output = new Writable({
-    write(chunk, _enc, cb) {
+    write(chunk: Buffer, _enc, cb) {
       if (!muted) process.stderr.write(chunk);
       cb();
     },

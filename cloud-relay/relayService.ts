@@ -19,7 +19,7 @@ export async function openRelay(config: Config, hubDataDir: string, log: Logger,
   try {
     publicKey = await loadFootagePublicKey(paths.footagePublicKey);
   } catch (err) {
-    throw new Error(`the relay needs the hub's footage public key (${paths.footagePublicKey}); start the hub once first (${(err as Error).message})`);
+    throw new Error(`the relay needs the hub's footage public key (${paths.footagePublicKey}); start the hub once first (${(err as Error).message})`, { cause: err });
   }
   const db = openDatabase(paths.db);
   // The owner may change the target from the web UI while the relay runs.

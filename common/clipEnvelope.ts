@@ -305,7 +305,7 @@ export class ClipDecryptor {
     const ad = this.chunkIndex === 0 ? this.headerBytes : null;
     let result: { message: Uint8Array; tag: number } | false;
     try {
-      result = s.crypto_secretstream_xchacha20poly1305_pull(this.state as never, cipher, ad) as typeof result;
+      result = s.crypto_secretstream_xchacha20poly1305_pull(this.state as never, cipher, ad);
     } catch {
       result = false;
     }

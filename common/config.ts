@@ -368,13 +368,13 @@ function settingName(instancePath: string): string {
 
 /** Validates a plain object against a schema after filling in defaults; throws naming the setting. */
 export function validateWith<T extends TSchema>(schema: T, input: unknown, source: string): Static<T> {
-  const value = Value.Default(schema, structuredClone(input ?? {})) as unknown;
+  const value = Value.Default(schema, structuredClone(input ?? {}));
   const first = Value.Errors(schema, value).First();
   if (first) {
     const found = first.value === undefined ? 'missing' : JSON.stringify(first.value);
     throw new ConfigError(`${source}: setting "${settingName(first.path)}" is invalid: ${first.message} (found ${found})`);
   }
-  return value as Static<T>;
+  return value;
 }
 
 export function parseConfig(input: unknown, source = 'config'): Config {

@@ -13,7 +13,6 @@ import { writeFileAtomic } from '../common/atomicFile';
  */
 
 type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -65,7 +64,7 @@ export function serverNames(): { dns: string[]; ips: string[] } {
 }
 
 async function makeServerCert(caCert: x509.X509Certificate, caKey: CryptoKey, now: Date) {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const { dns, ips } = serverNames();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
@@ -102,7 +101,7 @@ export async function ensureHubTls(dir: string, now = new Date()): Promise<HubTl
   const keyFile = path.join(dir, 'server.key');
 
   if (!existsSync(caCertFile) || !existsSync(caKeyFile)) {
-    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
     const ca = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
       name: `CN=Porchlight hub CA ${os.hostname()} ${randomBytes(3).toString('hex')}`,

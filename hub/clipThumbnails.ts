@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
 import { writeFileAtomic } from '../common/atomicFile';
 import type { FootageKeyPair } from '../common/clipEnvelope';
 import type { Logger } from '../common/logger';
@@ -267,7 +266,7 @@ export class ClipThumbnails {
       child.on('error', (err) => fail(new Error(`ffmpeg cannot be run (${err.message})`)));
       child.on('close', (code) => {
         clearTimeout(timer);
-        (plain as Readable).unpipe(child.stdin);
+        plain.unpipe(child.stdin);
         plain.destroy();
         if (failure) return reject(failure);
         const jpeg = Buffer.concat(out);

@@ -13,7 +13,7 @@ export class DeviceConnections {
 
   add(deviceId: string, tokenHash: string, socket: Socket): void {
     let map = this.sockets.get(deviceId);
-    if (!map) this.sockets.set(deviceId, (map = new Map()));
+    if (!map) this.sockets.set(deviceId, (map = new Map<Socket, string>()));
     if (map.has(socket)) return;
     map.set(socket, tokenHash);
     socket.once('close', () => {

@@ -186,10 +186,10 @@ export class Hub {
       this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now);
       await this.mqtt.start();
     }
-    tls.attach(app.server as unknown as import('node:tls').Server);
+    tls.attach(app.server);
     tls.start();
 
-    const httpsPort = await this.listenWithFallback(app.server as unknown as http.Server, config.hub.httpsPort, 443, 9443);
+    const httpsPort = await this.listenWithFallback(app.server, config.hub.httpsPort, 443, 9443);
     const shownHost = config.hub.host === '0.0.0.0' || config.hub.host === '::' ? 'localhost' : config.hub.host;
     ports.httpsPort = httpsPort;
     ports.url = `https://${shownHost}:${httpsPort}/`;

@@ -174,8 +174,8 @@ export class LiveStreams {
         } catch (err) {
           const bad = err instanceof Fmp4Error || err instanceof Mp4CodecError;
           if (!bad) throw err;
-          this.log.warn({ deviceId, err: (err as Error).message }, 'live stream from camera refused');
-          this.cut(deviceId, cam, { status: 400, code: 'BAD_STREAM', message: `the live stream is not playable fragmented MP4: ${(err as Error).message}` });
+          this.log.warn({ deviceId, err: err.message }, 'live stream from camera refused');
+          this.cut(deviceId, cam, { status: 400, code: 'BAD_STREAM', message: `the live stream is not playable fragmented MP4: ${err.message}` });
         }
       },
       end: () => {

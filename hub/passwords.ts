@@ -9,7 +9,7 @@ let commonList: { test(password: string): boolean } | undefined;
 
 /** Mozilla's list of common passwords (fxa-common-password-list, CommonJS, no types), loaded on first use. */
 function isCommon(password: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS without types, loaded on first use
   commonList ??= require('fxa-common-password-list') as { test(password: string): boolean };
   return commonList.test(password) || commonList.test(password.toLowerCase());
 }

@@ -8,8 +8,8 @@ import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
  * machinery (JSON pointers, "Expected string") reaches the homeowner.
  */
 
-/** Which part of the request a schema checked. */
-export type RequestPart = 'body' | 'querystring' | 'params' | 'headers' | string;
+/** Which part of the request a schema checked: Fastify's 'body', 'querystring', 'params' or 'headers'. */
+export type RequestPart = string;
 
 /** The API's fields, in words. A field not listed is spelled out from its name. */
 const FIELD_WORDS: Record<string, string> = {
@@ -296,7 +296,7 @@ export function requestErrorMessage(error: ValueError | undefined, part: Request
     case ValueErrorType.Union: {
       // A value of a kind only one option takes (an object for "a location or nothing"):
       // what is wrong inside that option says more than the list of options.
-      const options = (s.anyOf ?? []) as Schema[];
+      const options = s.anyOf ?? [];
       const kind = kindOf(error.value);
       const matching = options.map((o, i) => [o, i] as const).filter(([o]) => o.const === undefined && accepts(o, kind));
       if (matching.length === 1) {

@@ -40,7 +40,7 @@ export function checkRoute(r: unknown): Route {
     if (!(typeof leg.toMetresNorth === 'number' && Math.abs(leg.toMetresNorth) <= 100_000)) throw new Error(`route "${v.name}", leg ${i + 1}: toMetresNorth must be within 100 km`);
   }
   for (const k of ['accuracyM', 'jitterM'] as const) {
-    if (!(typeof v[k] === 'number' && v[k]! >= 0 && v[k]! <= 5000)) throw new Error(`route "${v.name}": ${k} must be between 0 and 5000 metres`);
+    if (!(typeof v[k] === 'number' && v[k] >= 0 && v[k] <= 5000)) throw new Error(`route "${v.name}": ${k} must be between 0 and 5000 metres`);
   }
   return v as Route;
 }

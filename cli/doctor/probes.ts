@@ -131,7 +131,7 @@ export function systemProbes(root = '/'): DoctorProbes {
     },
 
     async videoDevices() {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = (await fs.readdir(sys('dev'))).filter((n) => /^video\d+$/.test(n));
       } catch {

@@ -28,6 +28,7 @@ export interface GpioDeps {
 }
 
 function loadOnoff(): OnoffModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- onoff loads its native epoll addon as it is required: only where GPIO is used
   return require('onoff') as OnoffModule;
 }
 

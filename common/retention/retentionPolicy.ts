@@ -97,7 +97,7 @@ export function planRetention(clips: readonly RetentionClip[], policy: Retention
   const cloudCutoff = now - policy.cloudDays * DAY_MS;
 
   // Indexed like `sorted`; one slot per clip is what keeps a clip to one deleteLocal entry.
-  const reasons: Array<LocalReason | undefined> = new Array(sorted.length);
+  const reasons = new Array<LocalReason | undefined>(sorted.length);
   let localBytes = 0;
   let freedBytes = 0;
   for (const c of sorted) if (c.local) localBytes += c.bytes;

@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
 import { type LiveRefusal, type UpstreamEnd, type Watcher } from '../liveStreams';
-import { type HubServices, type RouteDef, auditor, deviceOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, auditor, deviceOf } from '../routeTable';
 import { touchSession } from '../sessions';
 import { FOOTAGE_ROLES, getUser, visibleCameras } from '../users';
 

@@ -63,11 +63,11 @@ describe('live view in the browser', function () {
   /** Waits until the player has shown frames and its clock moves; returns ms from `since` to the first frame. */
   async function assertPlaying(page: Page, since: number): Promise<number> {
     // Polled with evaluate (over the DevTools protocol): waitForFunction would need the eval the CSP forbids.
-    await until('the first frame', async () => ((await page.evaluate(PLAYBACK)) as { frames: number }).frames > 0, 20_000, 50);
+    await until('the first frame', async () => (await page.evaluate<{ frames: number }>(PLAYBACK)).frames > 0, 20_000, 50);
     const firstFrameMs = Date.now() - since;
-    const before = (await page.evaluate(PLAYBACK)) as { frames: number; time: number };
+    const before = await page.evaluate<{ frames: number; time: number }>(PLAYBACK);
     await sleep(2500);
-    const after = (await page.evaluate(PLAYBACK)) as { frames: number; time: number };
+    const after = await page.evaluate<{ frames: number; time: number }>(PLAYBACK);
     assert.ok(after.frames > before.frames, `frames keep coming (${before.frames} → ${after.frames})`);
     assert.ok(after.time > before.time + 1, `the video clock advances (${before.time} → ${after.time})`);
     return firstFrameMs;

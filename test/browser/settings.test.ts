@@ -185,7 +185,7 @@ describe("settings pages in Debian's Chromium", function () {
 
   it("a viewer's nav has no household page, and opening #/household directly shows none of it", async () => {
     const { page } = await open('viewer', PHONE);
-    const views = (await page.evaluate("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)")) as string[];
+    const views = await page.evaluate<string[]>("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)");
     assert.ok(!views.includes('household'), `a viewer's pages: ${views.join(', ')}`);
     assert.ok(!views.includes('system') && !views.includes('schedules') && !views.includes('geofence'), views.join(', '));
     await page.goto(`${ui.t.base}/#/household`);

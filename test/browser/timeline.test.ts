@@ -84,7 +84,7 @@ describe('dashboard and timeline in Chromium', function () {
     return { page, cspErrors: () => errors.filter((e) => /Content Security Policy/i.test(e)) };
   }
 
-  const rowIds = (page: Page) => page.evaluate("[...document.querySelectorAll('#clips li')].map((li) => li.dataset.clip)") as Promise<string[]>;
+  const rowIds = (page: Page) => page.evaluate<string[]>("[...document.querySelectorAll('#clips li')].map((li) => li.dataset.clip)");
   const rows = (page: Page, n: number) => page.waitForFunction(countIs, ['#clips li', n] as const);
   const tiles = (page: Page, n: number) => page.waitForFunction(countIs, ['#camera-tiles li', n] as const);
   const pictureLoaded = (page: Page, selector: string) => page.waitForFunction(imageLoaded, selector, { timeout: 30_000 });

@@ -47,11 +47,11 @@ describe("web UI in Debian's Chromium", function () {
    */
   async function showAtItsBest(page: Page, view: string): Promise<void> {
     if (view === 'live') {
-      await until('live frames', async () => ((await page.evaluate(PLAYBACK)) as { frames: number }).frames > 0, 20_000, 100);
+      await until('live frames', async () => (await page.evaluate<{ frames: number }>(PLAYBACK)).frames > 0, 20_000, 100);
       await page.waitForSelector('#live-status:has-text("Live from porch")');
       // A couple of seconds of video, so the picture is a moving scene, not the first frame.
       await sleep(2000);
-      const playing = (await page.evaluate(PLAYBACK)) as { frames: number; time: number };
+      const playing = await page.evaluate<{ frames: number; time: number }>(PLAYBACK);
       assert.ok(playing.time > 1, `the live video plays (${JSON.stringify(playing)})`);
       return;
     }
@@ -106,7 +106,7 @@ describe("web UI in Debian's Chromium", function () {
       await signInAs(page, 'viewer');
       await page.waitForSelector('#arming-state:has-text("Disarmed")');
       assert.equal(await page.isVisible('#arming-buttons'), false);
-      const views = (await page.evaluate("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)")) as string[];
+      const views = await page.evaluate<string[]>("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)");
       assert.ok(!views.includes('household'), `a viewer's sections: ${views.join(', ')}`);
       assert.equal(await page.isVisible('#household-view'), false);
     } finally {
@@ -166,7 +166,7 @@ describe("web UI in Debian's Chromium", function () {
             },
           });
           // Every page in the owner's nav (the owner may open all of them).
-          const views = (await page.evaluate("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)")) as string[];
+          const views = await page.evaluate<string[]>("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)");
           assert.ok(views.length >= 4, `the owner's pages: ${views.join(', ')}`);
           for (const view of views) {
             await page.click(`#nav button[data-view=${view}]`);

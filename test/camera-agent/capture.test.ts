@@ -33,7 +33,7 @@ describe('capture (real ffmpeg)', function () {
     assert.equal(source.copyH264, true);
     assert.ok(captureArgs(source, config).join(' ').includes('-c:v copy'));
 
-    const capture = new Capture(source, config, createLogger('capture-test', 'silent' as never));
+    const capture = new Capture(source, config, createLogger('capture-test', 'silent'));
     const fragments: Fragment[] = [];
     let frames = 0;
     let init: Buffer | undefined;
@@ -66,7 +66,7 @@ describe('capture (real ffmpeg)', function () {
   /** Runs a capture over a file until `streams` ffmpeg runs have ended; the frames of each run. */
   async function framesPerRun(file: string, streams: number): Promise<AnalysisFrame[][]> {
     const config = parseConfig({ agent: { source: file } }).agent;
-    const capture = new Capture(await resolveSource(config), config, createLogger('capture-test', 'silent' as never));
+    const capture = new Capture(await resolveSource(config), config, createLogger('capture-test', 'silent'));
     const runs: AnalysisFrame[][] = [];
     await new Promise<void>((resolve) => {
       capture.on('stream', () => runs.push([]));

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../common/config';
 import { systemClock } from '../../common/clock';
@@ -16,6 +16,7 @@ import { LocalRetention, reportLostClip } from '../../hub/localRetention';
 import { makeClipHub, type ClipHub } from '../helpers/clipFactory';
 import { addTestUser } from '../helpers/hub';
 import { captureLog } from '../helpers/logCapture';
+import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
 
 /*
@@ -54,7 +55,7 @@ describe('full and read-only disks', function () {
 
   function disk(name: string, size: string, ctx: Mocha.Context): string {
     const dir = path.join(tmp.dir, name);
-    if (!mountTmpfs(dir, size)) ctx.skip();
+    if (!mountTmpfs(dir, size)) skipBecause(ctx, 'cannot mount a tmpfs (that needs root)');
     mounts.push(dir);
     return dir;
   }
@@ -114,7 +115,7 @@ describe('full and read-only disks', function () {
         retention: { minFreeBytes: 2 * 1024 * 1024, localQuotaBytes: 1024 * 1024 },
       },
     });
-    require('node:fs').writeFileSync(path.join(tmp.dir, 'none.yaml'), 'accessKeyId: a\nsecretAccessKey: b\n');
+    writeFileSync(path.join(tmp.dir, 'none.yaml'), 'accessKeyId: a\nsecretAccessKey: b\n');
     const logs = captureLog();
     const service = await openRelay(cfg, dir, logs.log);
     try {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parseConfig } from '../../common/config';
@@ -159,7 +159,7 @@ describe('cloud relay against a real S3 server (s3rver on loopback)', function (
       ['wrong credentials', { credentialsFile: path.join(tmp.dir, 'bad.yaml') }, /refused these credentials|access key is not known/, 'misconfigured'],
       ['unreachable endpoint', { endpoint: 'http://127.0.0.1:9' }, /refused the connection/, 'offline'],
     ];
-    require('node:fs').writeFileSync(path.join(tmp.dir, 'bad.yaml'), 'accessKeyId: NOBODY\nsecretAccessKey: wrong\n');
+    writeFileSync(path.join(tmp.dir, 'bad.yaml'), 'accessKeyId: NOBODY\nsecretAccessKey: wrong\n');
     for (const [name, override, message, state] of cases) {
       const cfg = s3Relay(s3, hub.dir, {}, override);
       const t = createTarget(cfg);

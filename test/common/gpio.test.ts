@@ -132,6 +132,7 @@ describe('GPIO', () => {
       // This machine is not a Pi: /sys/class/gpio does not exist, so onoff reports
       // Gpio.accessible = false. Its native epoll addon did build and loads
       // (node_modules/epoll/build/Release/epoll.node), which this require proves.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the test is that require() loads onoff's native addon, as common/gpio does
       const onoff = require('onoff') as OnoffModule;
       assert.equal(onoff.Gpio.accessible, false);
       const { log } = captureLog();

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { SMTPServer, SMTPServerOptions } from 'smtp-server';
 import { ConfigError, parseConfig, type SmtpConfig } from '../../common/config';

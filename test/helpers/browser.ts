@@ -36,9 +36,9 @@ export interface AxeViolation {
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE);
   // A string: it runs in the page, where `axe` and `document` exist.
-  const result = (await page.evaluate(
+  const result = await page.evaluate<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: unknown[] }> }>(
     "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })",
-  )) as { violations: Array<{ id: string; impact: string | null; help: string; nodes: unknown[] }> };
+  );
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));

@@ -4,7 +4,7 @@ export interface TestResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a test reads the JSON loosely and its assertions check the shape
 }
 
 /** Plain HTTPS request for tests (the hub's self-made certificate is accepted). */

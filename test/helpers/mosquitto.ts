@@ -60,7 +60,7 @@ export async function startBroker(dir: string): Promise<Broker> {
     await waitForPort(port, child);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${log}`);
+    throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 // Only the Koa side of s3rver is used: its own run()/listen() turn EADDRINUSE into an
 // unhandled 'error' event and cannot reuse a port, which a restart on the same port needs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no types; the members used are typed here
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   configureBuckets(): Promise<unknown>;
   callback(): http.RequestListener;

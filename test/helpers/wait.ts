@@ -5,7 +5,7 @@ export async function until<T>(what: string, get: () => T | Promise<T>, ms = 10_
   const end = Date.now() + ms;
   for (;;) {
     const value = await get();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(everyMs);
   }

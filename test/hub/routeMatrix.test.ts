@@ -193,7 +193,7 @@ describe('hub route × role matrix', function () {
     return { path: filled, headers, body };
   }
 
-  function expectedStatus(allowed: Allowed, principal: Principal, op: OpenApiOp, path: string, method: string): number {
+  function expectedStatus(allowed: Allowed, principal: Principal, op: OpenApiOp, path: string): number {
     const permitted =
       allowed === 'public' || (allowed === 'device' ? principal === 'device' : principal !== 'anonymous' && principal !== 'device' && allowed.includes(principal));
     if (!permitted) {
@@ -215,7 +215,7 @@ describe('hub route × role matrix', function () {
       for (const principal of PRINCIPALS) {
         const req = requestFor(op, path, principal);
         const res = await head(t.base, method, req.path, req.headers, ADDRESS[principal], req.body);
-        const want = expectedStatus(EXPECTED[key]!, principal, op, path, method);
+        const want = expectedStatus(EXPECTED[key]!, principal, op, path);
         if (res.status !== want) failures.push(`${key} as ${principal}: got ${res.status}, want ${want} (${res.body.toString().slice(0, 120)})`);
         if (ENDS_SESSION.has(key) && principal !== 'anonymous' && principal !== 'device') await signInAs(principal);
       }

@@ -10,7 +10,7 @@ import { getScene, scriptedEvents } from '../../camera-agent/scenes';
 import { useTempDir } from '../helpers/tmp';
 import { hasPlainMp4, probeDuration } from '../helpers/media';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no types; the members used are typed here
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   run(): Promise<{ port: number }>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import { openPairingWindow } from '../../hub/pairing';
 import { runCli } from '../helpers/cli';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { REPO_DIR } from '../helpers/repo';
+import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
 
 describe('porchlight agent pair --system', function () {
@@ -48,8 +49,7 @@ describe('porchlight agent pair --system', function () {
 
     it('pairs, writes /etc/porchlight/agents/NAME.yaml and the identity for the service user, and names the unit to start', async function () {
       if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v systemd-sysusers']).status !== 0) {
-        console.log('      skipped: needs root (to hand files to the service user) and systemd-sysusers');
-        this.skip();
+        skipBecause(this, 'needs root (to hand files to the service user) and systemd-sysusers');
       }
       const root = path.join(tmp.dir, 'root');
       mkdirSync(path.join(root, 'etc'), { recursive: true });

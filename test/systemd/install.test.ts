@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { parseConfig } from '../../common/config';
 import { parseServiceAccount } from '../../common/serviceAccount';
 import { REPO_DIR } from '../helpers/repo';
+import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
 
 /*
@@ -70,8 +71,7 @@ describe('systemd/install.sh', function () {
   before(function () {
     const missing = ['systemd-sysusers', 'systemd-tmpfiles', 'systemctl'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
     if (missing.length > 0 || process.getuid?.() !== 0) {
-      console.log(`      skipped: install.sh needs root and systemd's tools (${missing.length ? `missing ${missing.join(', ')}` : 'not root'})`);
-      this.skip();
+      skipBecause(this, `install.sh needs root and systemd's tools (${missing.length ? `missing ${missing.join(', ')}` : 'not root'})`);
     }
   });
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { createSystemdNotifier, statusAssignment, watchdogIntervalMs } from '../../common/systemdNotify';
 import { captureLog } from '../helpers/logCapture';
 import { cliLauncherArgs } from '../helpers/cli';
+import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
 import { sleep, until } from '../helpers/wait';
 
@@ -126,10 +127,7 @@ describe('systemd notify protocol', function () {
 
     it('sends READY=1 once it is listening, then WATCHDOG=1 every half WATCHDOG_USEC, and STOPPING=1 on SIGTERM', async function () {
       for (const tool of ['systemd-notify', 'systemd-socket-activate']) {
-        if (!haveTool(tool)) {
-          console.log(`      skipped: ${tool} is not installed (it comes with systemd)`);
-          this.skip();
-        }
+        if (!haveTool(tool)) skipBecause(this, `${tool} is not installed (it comes with systemd)`);
       }
       const sock = await notifySocket(tmp.dir);
       try {
@@ -141,7 +139,7 @@ describe('systemd notify protocol', function () {
         });
         hub = child;
         let stderr = '';
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
 
         const ready = await until('READY=1', () => sock.received.find((d) => fields(d).READY === '1'), 60_000).catch((err: Error) => {
           throw new Error(`${err.message}; the hub wrote: ${stderr.slice(-2000)}`);

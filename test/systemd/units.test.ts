@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO_DIR } from '../helpers/repo';
+import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
 
 /*
@@ -55,8 +56,7 @@ describe('systemd units', function () {
 
   before(function () {
     if (spawnSync('systemd-analyze', ['--version']).status !== 0 || !existsSync('/usr/lib/systemd/system/sysinit.target')) {
-      console.log('      skipped: systemd-analyze or systemd\'s own units are not on this machine');
-      this.skip();
+      skipBecause(this, "systemd-analyze or systemd's own units are not on this machine");
     }
   });
 

@@ -13,6 +13,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props,
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === undefined) continue;
     // Not every browser reflects ARIA attributes as properties.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the callers' attribute values are strings, numbers and booleans
     if (key.includes('-') || key === 'role') node.setAttribute(key, String(value));
     else (node as unknown as Record<string, unknown>)[key] = value;
   }
@@ -73,7 +74,7 @@ export function fail(area: HTMLElement, err: unknown): void {
 }
 
 /** Wraps an async action so whatever it throws is shown in `area`. */
-export function guard<A extends unknown[]>(area: HTMLElement, fn: (...args: A) => Promise<unknown> | unknown): (...args: A) => Promise<void> {
+export function guard<A extends unknown[]>(area: HTMLElement, fn: (...args: A) => unknown): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
