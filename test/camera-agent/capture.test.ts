@@ -113,7 +113,7 @@ describe('capture (real ffmpeg)', function () {
     );
     chmodSync(ffmpeg, 0o755);
     const clock = new RecordingClock();
-    const capture = new Capture(source, config, createLogger('capture-test', 'silent' as never), ffmpeg, { clock, random: () => 0.5 });
+    const capture = new Capture(source, config, createLogger('capture-test', 'silent'), ffmpeg, { clock, random: () => 0.5 });
     let streams = 0;
     capture.on('stream', () => (streams += 1));
     capture.start();
