@@ -1,6 +1,17 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  ContextConfigDefault,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
-import type { TSchema } from '@sinclair/typebox';
+import { Readable } from 'node:stream';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { WebSocket } from '@fastify/websocket';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
@@ -53,24 +64,75 @@ export const RATE_RULES: Record<RateLimitName, RateRule> = {
   device: { burst: 120, perMinute: 600 },
 };
 
-export interface RouteDef {
+/** What a route's schema may say; every part is a TypeBox schema, so it also types the handler. */
+export interface RouteSchema {
+  body?: TSchema;
+  params?: TSchema;
+  querystring?: TSchema;
+  /** By status code; Fastify serialises the answer with it, so it must name every field sent. */
+  response?: { [status: number]: TSchema };
+}
+
+/** A request whose body, params and query have the types of the route's schema. */
+export type TypedRequest<S extends RouteSchema> = FastifyRequest<RouteGenericInterface, RawServerDefault, RawRequestDefaultExpression, S, TypeBoxTypeProvider>;
+export type TypedReply<S extends RouteSchema> = FastifyReply<
+  RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  ContextConfigDefault,
+  S,
+  TypeBoxTypeProvider
+>;
+/** What a handler returns for a 200: the response schema's type where the route declares one. */
+type Answer<S extends RouteSchema> = S extends { response: { 200: infer R extends TSchema } } ? Static<R> : unknown;
+
+interface RouteOptions {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   access: Access;
   summary: string;
-  schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
   /** Bytes; JSON routes default to 16 KiB. */
   bodyLimit?: number;
   rateLimit?: RateLimitName;
   /** Runs before authentication (content-type checks that must not read the body). */
   onRequest?: (req: FastifyRequest) => Promise<void>;
-  handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** One route as declared: the handler's request is typed by the schema beside it. */
+export interface RouteSpec<S extends RouteSchema> extends RouteOptions {
+  schema?: S;
+  handler: (req: TypedRequest<S>, reply: TypedReply<S>) => Promise<Answer<S> | FastifyReply>;
   /**
    * A WebSocket route (GET only): a request that asks to upgrade, passes the access check and
    * comes from a page of this hub (its Origin, the WebSocket's CSRF check) gets here; any
    * other request goes to `handler`.
    */
+  websocket?: (socket: WebSocket, req: TypedRequest<S>) => void;
+}
+
+/** A route in the table, its schema's types no longer needed once the handler was checked against them. */
+export interface RouteDef extends RouteOptions {
+  schema?: RouteSchema;
+  handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   websocket?: (socket: WebSocket, req: FastifyRequest) => void;
+}
+
+/**
+ * Declares a route. Fastify validates the request against `schema` before the handler runs,
+ * which is what makes the handler's typed view of it true.
+ */
+export function route<const S extends RouteSchema = Record<never, never>>(spec: RouteSpec<S>): RouteDef {
+  return spec as unknown as RouteDef;
+}
+
+/**
+ * The body of a route that takes a raw stream (application/octet-stream, which the hub's
+ * content-type parser passes through unread).
+ */
+export function streamBody(req: FastifyRequest): Readable {
+  if (!(req.body instanceof Readable)) throw new HttpError(415, 'BAD_CONTENT_TYPE', 'send the body as application/octet-stream');
+  return req.body;
 }
 
 export interface HubRuntimeInfo {

@@ -1,9 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
 import { verifyPassword } from '../passwords';
-import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../securitySettings';
 import {
@@ -49,7 +49,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
   const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([TotpError, EmailCodeError, UserError], fn);
 
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/me/password',
       access: everyone,
@@ -58,15 +58,15 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        const body = req.body as Static<typeof PasswordChangeBody>;
+        const body = req.body;
         if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your current password is not right');
         await refused(() => setPassword(db, user.id, body.newPassword));
         deleteOtherSessions(db, user.id, req.session!.handle);
         audit(req, 'user.password_changed');
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/email',
       access: enrolling,
@@ -75,15 +75,15 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'pairing',
       handler: async (req) => {
         const user = userOf(req);
-        const { email } = req.body as Static<typeof EmailBody>;
+        const { email } = req.body;
         const result = await refused(() =>
           startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: svc.runtime().url }, svc.now()),
         );
         audit(req, 'user.email_changed', { detail: { sent: result.sent } });
         return { sent: result.sent, mailConfigured: svc.mailer.configured };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/email/confirm',
       access: enrolling,
@@ -92,12 +92,12 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'pairing',
       handler: async (req) => {
         const user = userOf(req);
-        await refused(() => confirmEmail(db, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
+        await refused(() => confirmEmail(db, user.id, req.body.code, svc.now()));
         audit(req, 'user.email_verified');
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp',
       access: enrolling,
@@ -106,8 +106,8 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         const user = userOf(req);
         return refused(() => beginTotpEnrollment(db, svc.secret, user, svc.now()));
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp/confirm',
       access: enrolling,
@@ -115,12 +115,12 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       schema: { body: CodeBody },
       handler: async (req) => {
         const user = userOf(req);
-        const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
+        const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, req.body.code, svc.now()));
         audit(req, 'totp.enabled');
         return result;
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp/disable',
       access: everyone,
@@ -129,7 +129,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        const body = req.body as Static<typeof TotpDisableBody>;
+        const body = req.body;
         if (getSecuritySettings(db).require2fa) throw new HttpError(409, '2FA_REQUIRED', 'the owner requires two-factor sign-in for everyone in this home');
         if (!user.totpEnabled) throw new HttpError(409, 'NOT_ENROLLED', 'two-factor sign-in is not on');
         if (!(await verifyPassword(user.passwordHash, body.password))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your password is not right');
@@ -139,8 +139,8 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         audit(req, 'totp.disabled');
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp/recovery-codes',
       access: everyone,
@@ -149,36 +149,36 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        if (!(await verifyTotp(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()))) {
+        if (!(await verifyTotp(db, svc.secret, user.id, req.body.code, svc.now()))) {
           throw new HttpError(403, 'BAD_SECOND_FACTOR', 'wrong or already used code from your authenticator app');
         }
         const recoveryCodes = await refused(() => regenerateRecoveryCodes(db, user.id));
         audit(req, 'totp.recovery_codes_replaced');
         return { recoveryCodes };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/sessions',
       access: everyone,
       summary: 'Your active sessions',
       handler: async (req) => ({ sessions: listSessions(db, userOf(req).id, req.session!.handle, svc.now()) }),
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/sessions/:handle',
       access: everyone,
       summary: 'Sign out one of your sessions',
       schema: { params: HandleParams },
       handler: async (req, reply) => {
-        const { handle } = req.params as Static<typeof HandleParams>;
+        const { handle } = req.params;
         if (!deleteSessionByHandle(db, userOf(req).id, handle)) throw new HttpError(404, 'NO_SUCH_SESSION', 'no such session (it may have ended already)');
         audit(req, 'auth.session_revoked');
         if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/sessions/sign-out-everywhere',
       access: everyone,
@@ -189,15 +189,15 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true, sessions: n };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/me/notices',
       access: everyone,
       summary: 'Your notices (e.g. a sign-in from a new device)',
       handler: async (req) => ({ notices: listNotices(db, userOf(req).id) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/notices/read',
       access: everyone,
@@ -206,6 +206,6 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         markNoticesRead(db, userOf(req).id, svc.now());
         return { ok: true };
       },
-    },
+    }),
   ];
 }

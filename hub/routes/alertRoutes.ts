@@ -1,6 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { getPrefs, setPrefs, WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../alerts';
 import { parsePrefs } from '../notificationPolicy';
 import { checkWebhookUrl } from '../webhooks';
@@ -21,14 +21,14 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
   const hooks = new WebhookStore(svc.db, svc.secret);
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/me/notifications',
       access: anyone,
       summary: 'What you are told about: motion (all, only when armed, none), arming changes, which cameras',
       handler: async (req) => getPrefs(svc.db, userOf(req).id),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/me/notifications',
       access: anyone,
@@ -38,29 +38,29 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
         const user = userOf(req);
         let prefs;
         try {
-          prefs = parsePrefs({ ...getPrefs(svc.db, user.id), ...(req.body as Record<string, unknown>) });
+          prefs = parsePrefs({ ...getPrefs(svc.db, user.id), ...req.body });
         } catch (err) {
           throw new HttpError(400, 'BAD_PREFERENCES', (err as Error).message);
         }
         setPrefs(svc.db, user.id, prefs);
         return prefs;
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/webhooks',
       access: owner,
       summary: 'The webhooks (never their secrets)',
       handler: async () => ({ webhooks: hooks.list().map(({ secretSealed: _s, ...h }) => h) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/webhooks',
       access: owner,
       summary: `Add a webhook for ${WEBHOOK_EVENTS.join(', ')}; its signing secret is shown this once`,
       schema: { body: HookBody },
       handler: async (req, reply) => {
-        const body = req.body as Static<typeof HookBody>;
+        const body = req.body;
         const problem = checkWebhookUrl(body.url);
         if (problem) throw new HttpError(400, 'BAD_WEBHOOK_URL', problem);
         const unknown = body.events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
@@ -69,19 +69,19 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: actorOf(req), action: 'webhook.added', target: `webhook:${hook.id}`, ip: req.ip, detail: { origin: new URL(hook.url).origin, events: hook.events } }, svc.now());
         return reply.code(201).send({ id: hook.id, url: hook.url, events: hook.events, secret });
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/webhooks/:id',
       access: owner,
       summary: 'Delete a webhook',
       schema: { params: IdParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof IdParams>;
+        const { id } = req.params;
         if (!hooks.remove(id)) throw new HttpError(404, 'NO_SUCH_WEBHOOK', 'no such webhook');
         svc.audit.append({ actor: actorOf(req), action: 'webhook.deleted', target: `webhook:${id}`, ip: req.ip }, svc.now());
         return { ok: true };
       },
-    },
+    }),
   ];
 }

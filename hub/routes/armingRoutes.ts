@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
 import { isMode, MODES } from '../../common/protocol';
 import { isValidTimeZone, validateRule } from '../arming/schedule';
@@ -72,66 +72,66 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/arming',
       access: viewers,
       summary: 'The mode in force, who or what set it, the next scheduled change, and what each camera does',
       handler: async () => svc.arming.evaluate(),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/arming/events',
       access: viewers,
       summary: 'The arming timeline, newest first: each change of mode with who or what caused it',
       schema: { querystring: EventsQuery },
       handler: async (req) => {
-        const q = req.query as Static<typeof EventsQuery>;
+        const q = req.query;
         const rows = svc.db
           .prepare('SELECT at, mode, cause FROM arming_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?')
           .all(q.before ?? Number.MAX_SAFE_INTEGER, q.limit ?? 100) as Array<{ at: number; mode: string; cause: string }>;
         return { events: rows.map((r) => ({ at: r.at, mode: r.mode, cause: JSON.parse(r.cause) as unknown })) };
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/arming/mode',
       access: household,
       summary: 'Set the home to disarmed, armed_home, armed_away or privacy (holds until the next scheduled change; privacy until changed by hand)',
       schema: { body: ModeBody },
       handler: async (req) => {
-        const { mode } = req.body as Static<typeof ModeBody>;
+        const { mode } = req.body;
         if (!isMode(mode)) refuse('UNKNOWN_MODE', `"${mode}" is not a mode; use one of ${MODES.join(', ')}`);
         return svc.arming.setMode(mode, `user:${userOf(req).username}`, req.ip);
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/cameras/:id/motion',
       access: household,
       summary: "Turn a camera's motion recording on or off",
       schema: { params: IdParams, body: MotionBody },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof IdParams>;
+        const { id } = req.params;
         activeCamera(id);
-        return svc.arming.setCameraMotion(id, (req.body as Static<typeof MotionBody>).on, actorOf(req), req.ip);
+        return svc.arming.setCameraMotion(id, req.body.on, actorOf(req), req.ip);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/arming/rules',
       access: viewers,
       summary: 'The weekly rules, for the home and per camera',
       handler: async () => store.rules(),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/arming/rules',
       access: owner,
       summary: 'Add a weekly rule: days (0 = Sunday), a time in 15-minute steps, and a mode (or a camera and motion on/off)',
       schema: { body: RuleBody },
       handler: async (req, reply) => {
-        const body = req.body as Static<typeof RuleBody>;
+        const body = req.body;
         const id = randomUUID();
         const problem = validateRule({ id, ...body });
         // The id was made up just now and means nothing to the person adding the rule.
@@ -144,36 +144,36 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         svc.arming.evaluate();
         return reply.code(201).send({ id });
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/arming/rules/:id',
       access: owner,
       summary: 'Delete a weekly rule',
       schema: { params: IdParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof IdParams>;
+        const { id } = req.params;
         if (svc.db.prepare('DELETE FROM schedule_rules WHERE id = ?').run(id).changes === 0) throw new HttpError(404, 'NO_SUCH_RULE', 'no such rule');
         svc.audit.append({ actor: actorOf(req), action: 'arming.rule_deleted', target: `rule:${id}`, ip: req.ip }, svc.now());
         svc.arming.evaluate();
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/arming/settings',
       access: viewers,
       summary: "The home's time zone and geofence settings",
       handler: async () => store.settings(),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/arming/settings',
       access: owner,
       summary: "Change the home's time zone, location, radius and geofencing choices",
       schema: { body: SettingsBody },
       handler: async (req) => {
-        const next: ArmingSettings = { ...store.settings(), ...(req.body as Partial<ArmingSettings>) };
+        const next: ArmingSettings = { ...store.settings(), ...req.body };
         checkSettings(next);
         store.saveSettings(next);
         if (!next.geofenceEnabled) {
@@ -185,6 +185,6 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         svc.arming.evaluate();
         return next;
       },
-    },
+    }),
   ];
 }

@@ -1,9 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { checkCameraSettings, defaultCameraSettings, SETTING_LIMITS, type CameraSettings } from '../../common/cameraSettings';
 import { getCameraSettings, saveCameraSettings, settingsMessage, StaleSettingsError, type StoredCameraSettings } from '../cameraSettingsStore';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, auditor } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, auditor } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
 
 /*
@@ -67,18 +67,18 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
   });
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/cameras/:id/settings',
       access: managers,
       summary: "A camera's detection and recording settings, with their bounds",
       schema: { params: CameraParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         return view(cameraOrThrow(id), getCameraSettings(db, id));
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/cameras/:id/settings',
       access: managers,
@@ -86,9 +86,9 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
       schema: { params: CameraParams, body: SettingsBody },
       bodyLimit: 64 * 1024,
       handler: async (req) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         const device = cameraOrThrow(id);
-        const { version, ...changes } = req.body as Static<typeof SettingsBody>;
+        const { version, ...changes } = req.body;
         const before = getCameraSettings(db, id);
         const base = before?.settings ?? defaultCameraSettings();
         const checked = checkCameraSettings({ ...base, ...changes });
@@ -108,6 +108,6 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
         });
         return { ...view(device, stored), delivered };
       },
-    },
+    }),
   ];
 }

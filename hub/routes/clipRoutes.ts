@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
 import { ThumbnailError } from '../clipThumbnails';
 import { clipFileName } from '../clipFileName';
@@ -55,7 +55,7 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/clips',
       access: footage,
@@ -65,7 +65,7 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         const { timeZone } = svc.arming.store.settings();
         let q;
         try {
-          q = parseTimelineQuery(req.query as Static<typeof ClipListQuery>, timeZone);
+          q = parseTimelineQuery(req.query, timeZone);
         } catch (err) {
           if (err instanceof TimelineQueryError) throw new HttpError(400, 'BAD_QUERY', err.message);
           throw err;
@@ -79,15 +79,15 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         const last = clips[clips.length - 1];
         return { clips, next: last && clips.length === q.limit ? cursorAfter(last) : null, timeZone, today: localDay(svc.now(), timeZone), day: q.day };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/clips/:id/thumbnail',
       access: footage,
       summary: "A clip's picture (JPEG, 320 px wide), made on first request and kept sealed to the footage key",
       schema: { params: ClipParams },
       handler: async (req, reply) => {
-        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
+        const clip = visibleClip(req, req.params.id);
         let jpeg: Buffer;
         try {
           jpeg = await svc.thumbnails.jpegOf(clip);
@@ -98,31 +98,31 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         // A clip's picture never changes: the browser keeps it a day rather than asking the Pi again.
         return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg);
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/clips/:id',
       access: { kind: 'user', roles: ['owner'] },
       summary: 'Delete a clip everywhere: the local file and thumbnail now, the cloud copy by the relay (retried while offline)',
       schema: { params: ClipParams },
       handler: async (req) => {
-        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
+        const clip = visibleClip(req, req.params.id);
         if (!(await svc.clips.delete(clip.id, svc.now()))) throw new HttpError(404, 'NO_SUCH_CLIP', 'no such clip');
         await svc.thumbnails.remove(clip.id);
         audit(req, 'clip.deleted', { target: `clip:${clip.id}`, detail: { device: clip.deviceId, startedAt: clip.startedAt, inCloud: clip.inCloud } });
         // The relay removes a cloud copy, and one an upload in flight may still make.
         return { ok: true, cloudCopy: clip.inCloud ? 'deleting' : 'none' };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/clips/:id/video',
       access: footage,
       summary: 'Play or download a clip, decrypted on the fly (Range requests supported)',
       schema: { params: ClipParams, querystring: VideoQuery },
       handler: async (req, reply) => {
-        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
-        const { download } = req.query as Static<typeof VideoQuery>;
+        const clip = visibleClip(req, req.params.id);
+        const { download } = req.query;
         const total = clip.plainBytes;
         let start = 0;
         let end = total - 1;
@@ -141,6 +141,6 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         reply.header('cache-control', 'private, no-store');
         return reply.send(await svc.clips.openPlayback(clip, start, end));
       },
-    },
+    }),
   ];
 }

@@ -16,7 +16,7 @@ import {
 } from '../../common/cloud/targetChoice';
 import { createTarget } from '../../common/cloud/targets';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, auditor } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor } from '../routeTable';
 
 /*
  * Where the relay copies the encrypted clips, chosen by the owner in the web UI (first-run
@@ -112,21 +112,21 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/cloud/target',
       access: owner,
       summary: 'Where the relay copies the encrypted clips, and whether that was chosen here, in the config file, or is the default folder',
       handler: async () => describe(),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/cloud/target',
       access: owner,
       summary: 'Choose the upload target: a folder or an S3 bucket (or "config" to use the config file again); the relay follows within seconds',
       schema: { body: TargetBody },
       handler: async (req) => {
-        const body = req.body as Body;
+        const body = req.body;
         if (body.type === 'config') {
           await clearTargetChoice(svc.db, dataDir);
           audit(req, 'cloud.target_changed', { detail: { type: 'config' } });
@@ -145,8 +145,8 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
         svc.log.info({ ...detail, credentials: choice.type === 's3' ? cloudCredentialsPath(dataDir) : undefined }, 'the owner changed the upload target');
         return describe();
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/cloud/test',
       access: owner,
@@ -154,7 +154,7 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
       schema: { body: TargetBody },
       rateLimit: 'pairing',
       handler: async (req) => {
-        const body = req.body as Body;
+        const body = req.body;
         const { target, credentials } = testTarget(body);
         let opened;
         try {
@@ -178,6 +178,6 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
           opened.close();
         }
       },
-    },
+    }),
   ];
 }

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { hashToken, newToken } from '../../common/tokens';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
 import { presenceNow } from '../arming/geofence';
 import { checkFix, LocationError, reportPresence } from '../arming/locationReports';
@@ -57,7 +57,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/geofence',
       access: viewers,
@@ -78,8 +78,8 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
           })),
         };
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/me/geofence',
       access: household,
@@ -87,7 +87,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       schema: { body: EnabledBody },
       handler: async (req) => {
         const user = userOf(req);
-        const { enabled } = req.body as Static<typeof EnabledBody>;
+        const { enabled } = req.body;
         if (enabled) {
           db.prepare('INSERT INTO geofence_members (user_id, enabled) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET enabled = 1').run(user.id);
         } else {
@@ -96,8 +96,8 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: actorOf(req), action: 'geofence.membership', ip: req.ip, detail: { enabled } }, svc.now());
         return { enabled };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/geofence/owntracks',
       access: household,
@@ -110,15 +110,15 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: actorOf(req), action: 'geofence.owntracks_token', ip: req.ip }, svc.now());
         return { url: new URL('/api/owntracks', svc.runtime().url || 'https://localhost/').toString(), username: user.username, password: token };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/location',
       access: household,
       summary: "Share where you are now (the browser's Geolocation API): latitude, longitude, accuracy in metres",
       schema: { body: LocationBody },
       handler: async (req) => {
-        const body = req.body as Static<typeof LocationBody>;
+        const body = req.body;
         const now = svc.now();
         try {
           const fix = checkFix({ lat: body.lat, lon: body.lon, accuracyM: body.accuracy, at: body.at ?? now }, now);
@@ -127,8 +127,8 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
           asHttp(err);
         }
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/owntracks',
       access: { kind: 'public' },
@@ -137,7 +137,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       schema: { body: OwnTracksBody },
       handler: async (req) => {
         const user = ownTracksUser(req);
-        const body = req.body as Static<typeof OwnTracksBody>;
+        const body = req.body;
         // The app names its user in a header and in the topic; they must be the signed-in member.
         const claimed = [req.headers['x-limit-u'], typeof body.topic === 'string' ? body.topic.split('/')[1] : undefined].filter((v): v is string => typeof v === 'string');
         if (claimed.some((u) => u !== user.username)) throw new HttpError(403, 'NOT_YOURS', `these credentials belong to ${user.username}; a member can only report their own location`);
@@ -158,6 +158,6 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
         }
         return [];
       },
-    },
+    }),
   ];
 }

@@ -1,8 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { EmailCodeError, normalizeEmail } from '../emailCodes';
 import { HttpError, humanDuration, refusalsAs400, tooManyRequests } from '../httpError';
 import { hasUsers } from '../firstRunSetup';
-import type { HubServices, RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, route } from '../routeTable';
 import { insertUser, prepareUser, UserError } from '../users';
 import { signInUser } from './signInRoutes';
 
@@ -28,14 +28,14 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
   const { db, throttle, firstRun } = svc;
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/setup',
       access: { kind: 'public' },
       summary: 'Whether the hub still needs its first-run setup (no account exists yet)',
       handler: async () => ({ needed: firstRun.needed() }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/setup/owner',
       access: { kind: 'public' },
@@ -50,7 +50,7 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
         if (!locked.allowed) {
           throw tooManyRequests('LOCKED_OUT', `too many wrong codes from this address: try again in ${humanDuration(locked.retryAt - now)}`, locked.retryAt, now);
         }
-        const body = req.body as Static<typeof OwnerBody>;
+        const body = req.body;
         if (!firstRun.matches(body.setupCode)) {
           const { ipLockedUntil } = throttle.recordFailure(req.ip, undefined, now);
           svc.audit.append({ actor: `ip:${req.ip}`, action: 'setup.code_rejected', ip: req.ip }, now);
@@ -73,6 +73,6 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
         svc.log.info({ user: owner.username, ip: req.ip }, 'first-run setup: owner created');
         return signInUser(svc, req, reply, owner, 'setup');
       },
-    },
+    }),
   ];
 }

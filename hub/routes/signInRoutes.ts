@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
 import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
 import { notifyUser } from '../../common/notices';
 import { hashPassword, verifyPassword } from '../passwords';
-import { type HubServices, type RouteDef, auditor, csrfTokenFor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, csrfTokenFor, userOf } from '../routeTable';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../securitySettings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
@@ -119,7 +119,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
   const completeSignIn = (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => signInUser(svc, req, reply, user, method);
 
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/login',
       access: { kind: 'public' },
@@ -128,7 +128,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req, reply) => {
         refuseIfLocked(req);
-        const body = req.body as Static<typeof LoginBody>;
+        const body = req.body;
         const user = findUser(db, body.username);
         if (user) refuseIfThrottled(req, user);
         // Unknown names verify against a dummy hash too, so timing does not reveal which names exist.
@@ -139,8 +139,8 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         }
         return completeSignIn(req, reply, user, 'password');
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/login/totp',
       access: { kind: 'public' },
@@ -149,7 +149,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req, reply) => {
         refuseIfLocked(req);
-        const body = req.body as Static<typeof SecondFactorBody>;
+        const body = req.body;
         if ((body.code === undefined) === (body.recoveryCode === undefined)) {
           throw new HttpError(400, 'BAD_REQUEST', 'send either a code from your authenticator app or a recovery code');
         }
@@ -170,15 +170,15 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         }
         return completeSignIn(req, reply, user, body.code !== undefined ? 'password+totp' : 'password+recovery');
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/session',
       access: { kind: 'user', roles: ROLES, duringEnrollment: true },
       summary: 'The signed-in user and the CSRF token for this session',
       handler: async (req) => ({ user: publicUser(svc, userOf(req)), csrfToken: csrfTokenFor(req.sessionId!) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/logout',
       access: { kind: 'user', roles: ROLES, duringEnrollment: true },
@@ -189,7 +189,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
-    },
+    }),
   ];
 }
 
