@@ -3,7 +3,8 @@ import { armingPanel } from '../armingPanel';
 import { el, fail, pageSection, panel, say } from '../dom';
 import type { Page } from '../page';
 import { FOOTAGE_ROLES } from '../session';
-import { bytes, clockTime, dateTime } from '../homeTime';
+import { bytes } from '../format';
+import { clockTime, dateTime } from '../homeTime';
 
 /*
  * The landing page: the home's mode as one big control, a tile per camera (its newest
