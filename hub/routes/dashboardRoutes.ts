@@ -1,3 +1,4 @@
+import { DashboardSchema } from '../../common/api/dashboard';
 import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { buildDashboard } from '../dashboard';
 import { type HubServices, type RouteDef, route, userOf } from '../routeTable';
@@ -12,6 +13,7 @@ export function dashboardRoutes(svc: HubServices): RouteDef[] {
       url: '/api/dashboard',
       access: { kind: 'user', roles: ROLES },
       summary: 'Cameras (online, last motion, recording, newest clip), storage and cloud backup; installers get it without footage',
+      schema: { response: { 200: DashboardSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const footage = FOOTAGE_ROLES.includes(user.role);

@@ -4,6 +4,14 @@ import { hashToken, newToken } from '../../common/tokens';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
+import {
+  GeofenceMembershipBody,
+  GeofenceMembershipSchema,
+  GeofenceStateSchema,
+  LocationAnswerSchema,
+  LocationBody,
+  OwnTracksCredentialsSchema,
+} from '../../common/api/arming';
 import { presenceNow } from '../arming/geofence';
 import { checkFix, LocationError, reportPresence } from '../arming/locationReports';
 
@@ -14,8 +22,6 @@ import { checkFix, LocationError, reportPresence } from '../arming/locationRepor
  */
 
 const Strict = { additionalProperties: false } as const;
-const EnabledBody = Type.Object({ enabled: Type.Boolean() }, Strict);
-const LocationBody = Type.Object({ lat: Type.Number(), lon: Type.Number(), accuracy: Type.Number(), at: Type.Optional(Type.Number()) }, Strict);
 /** OwnTracks sends many message types with many fields; only these are read. */
 const OwnTracksBody = Type.Object(
   {
@@ -62,6 +68,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/geofence',
       access: viewers,
       summary: "Who is home: each geofencing member's presence (never a position) and the household's",
+      schema: { response: { 200: GeofenceStateSchema } },
       handler: async () => {
         const store = svc.arming.store;
         const settings = store.settings();
@@ -84,7 +91,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/geofence',
       access: household,
       summary: 'Take part in geofencing (or stop: your last position is deleted)',
-      schema: { body: EnabledBody },
+      schema: { body: GeofenceMembershipBody, response: { 200: GeofenceMembershipSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const { enabled } = req.body;
@@ -102,6 +109,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/geofence/owntracks',
       access: household,
       summary: 'Make the credentials for your OwnTracks app (HTTP mode) and take part in geofencing; new ones replace the old',
+      schema: { response: { 200: OwnTracksCredentialsSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const token = newToken();
@@ -116,7 +124,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/location',
       access: household,
       summary: "Share where you are now (the browser's Geolocation API): latitude, longitude, accuracy in metres",
-      schema: { body: LocationBody },
+      schema: { body: LocationBody, response: { 200: LocationAnswerSchema } },
       handler: async (req) => {
         const body = req.body;
         const now = svc.now();

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type HubServices, type RouteDef, route } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
 import { readCloudHealth } from '../../common/cloud/cloudHealth';
+import { HealthSchema, SystemStatusSchema } from '../../common/api/system';
 import { cameraHealth, diskSpace, versions } from '../systemStatus';
 
 // Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).
@@ -36,6 +37,7 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       url: '/api/health',
       access: { kind: 'public' },
       summary: 'Liveness, the ports the hub chose, and whether the cloud upload is working',
+      schema: { response: { 200: HealthSchema } },
       // Only the state is public (for the banner before sign-in); the details are in /api/system.
       handler: async () => ({ ok: true, service: 'porchlight-hub', ...svc.runtime(), cloud: { state: readCloudHealth(svc.db, svc.now()).state } }),
     }),
@@ -44,6 +46,7 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       url: '/api/system',
       access: { kind: 'user', roles: DEVICE_ROLES },
       summary: 'Version, ports, certificate, mail, relay, cameras online, uptime and disk space',
+      schema: { response: { 200: SystemStatusSchema } },
       handler: async () => ({
         version: HUB_VERSION,
         ...svc.runtime(),

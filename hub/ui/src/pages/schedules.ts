@@ -1,3 +1,4 @@
+import type { ArmingEvent, Rules } from '../../../../common/api/arming';
 import { api } from '../api';
 import { describeCause, MODE_NAMES, type Mode } from '../armingPanel';
 import { actionButton, el, fail, guard, headRow, onSubmit, pageSection, panel, say, scrollTable, when } from '../dom';
@@ -26,21 +27,10 @@ import { hasRole } from '../session';
  * read and change the schedule.
  */
 
-interface Rules {
-  rules: HomeRule[];
-  cameraRules: CameraMotionRule[];
-}
-
 interface Camera {
   id: string;
   name: string;
   revoked: boolean;
-}
-
-interface ArmingEvent {
-  at: number;
-  mode: Mode;
-  cause: { source: 'manual' | 'schedule' | 'geofence' | 'default'; by?: string; ruleId?: string; member?: string | null };
 }
 
 // Monday first, as most of the world reads a week (and the way the rule days are listed).
@@ -222,7 +212,7 @@ function causeText(cause: ArmingEvent['cause']): string {
     return rule ? `the schedule (${ruleText(rule)})` : 'the schedule (a rule since deleted)';
   }
   if (cause.source === 'default') return 'the hub (nothing set yet)';
-  return describeCause({ source: cause.source, by: cause.by, member: cause.member }).replace(/^set by /, '');
+  return describeCause(cause).replace(/^set by /, '');
 }
 
 const loadEvents = guard(eventsPanel, async () => {
