@@ -5,7 +5,20 @@ import { type HubServices, type RouteDef, route, auditor, userOf } from '../rout
 import { deleteUserSessions } from '../sessions';
 import { getSecuritySettings, setSecuritySettings } from '../securitySettings';
 import { disableTotp } from '../totp';
-import { deleteUser, getUser, insertUser, listUsers, prepareUser, ROLES, setGrants, setRole, UserError } from '../users';
+import { deleteUser, getUser, insertUser, listUsers, prepareUser, setGrants, setRole, UserError } from '../users';
+import {
+  AcceptBody,
+  AuditPageSchema,
+  AuditQuery,
+  GrantsBody,
+  InvitationSentSchema,
+  InviteBody,
+  PendingCodesSchema,
+  RoleBody,
+  SecuritySettingsBody,
+  SecuritySettingsSchema,
+  UserListSchema,
+} from '../../common/api/users';
 
 /*
  * The household: only owners invite people, change roles and camera grants, reset a
@@ -13,33 +26,8 @@ import { deleteUser, getUser, insertUser, listUsers, prepareUser, ROLES, setGran
  */
 
 const Strict = { additionalProperties: false } as const;
-const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const DeviceIdSchema = Type.String({ pattern: '^[0-9a-f-]{36}$' });
 const UserParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
-const InviteBody = Type.Object(
-  { email: Type.String({ minLength: 3, maxLength: 254 }), role: RoleSchema, grants: Type.Optional(Type.Array(DeviceIdSchema, { maxItems: 256 })) },
-  Strict,
-);
-const AcceptBody = Type.Object(
-  {
-    code: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    username: Type.String({ minLength: 2, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-  },
-  Strict,
-);
-const RoleBody = Type.Object({ role: RoleSchema }, Strict);
-const GrantsBody = Type.Object({ devices: Type.Array(DeviceIdSchema, { maxItems: 256 }) }, Strict);
 const CodeParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
-const SecurityBody = Type.Object({ require2fa: Type.Boolean() }, Strict);
-const AuditQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    action: Type.Optional(Type.String({ pattern: '^[a-z0-9_.]{1,64}$' })),
-  },
-  Strict,
-);
 
 export function householdRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
@@ -58,6 +46,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       url: '/api/users',
       access: owner,
       summary: 'Everyone in the household, with roles, 2FA state and camera grants',
+      schema: { response: { 200: UserListSchema } },
       handler: async () => ({ users: listUsers(db) }),
     }),
     route({
@@ -65,7 +54,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       url: '/api/users/invitations',
       access: owner,
       summary: 'Invite someone by email with a role (and cameras, for viewers)',
-      schema: { body: InviteBody },
+      schema: { body: InviteBody, response: { 200: InvitationSentSchema } },
       handler: async (req) => {
         const body = req.body;
         const result = await refused(() =>
@@ -166,6 +155,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       url: '/api/email-codes',
       access: owner,
       summary: 'Pending verification and invitation codes (to hand over when no mail server is set up)',
+      schema: { response: { 200: PendingCodesSchema } },
       handler: async () => ({ mailConfigured: svc.mailer.configured, codes: pendingCodes(db, svc.secret, svc.now()) }),
     }),
     route({
@@ -186,6 +176,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       url: '/api/settings/security',
       access: owner,
       summary: 'Household security settings',
+      schema: { response: { 200: SecuritySettingsSchema } },
       handler: async () => getSecuritySettings(db),
     }),
     route({
@@ -193,7 +184,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       url: '/api/settings/security',
       access: owner,
       summary: 'Change household security settings (e.g. require 2FA for everyone)',
-      schema: { body: SecurityBody },
+      schema: { body: SecuritySettingsBody, response: { 200: SecuritySettingsSchema } },
       handler: async (req) => {
         const before = getSecuritySettings(db);
         const after = req.body;
@@ -210,7 +201,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       url: '/api/audit',
       access: owner,
       summary: 'The audit log, newest first',
-      schema: { querystring: AuditQuery },
+      schema: { querystring: AuditQuery, response: { 200: AuditPageSchema } },
       handler: async (req) => {
         const q = req.query;
         return { entries: svc.audit.list({ limit: q.limit ?? 100, beforeSeq: q.before, action: q.action }) };

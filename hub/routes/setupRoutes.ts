@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { SetupNeededSchema, SetupOwnerBody, SignedInSchema } from '../../common/api/users';
 import { EmailCodeError, normalizeEmail } from '../emailCodes';
 import { HttpError, humanDuration, refusalsAs400, tooManyRequests } from '../httpError';
 import { hasUsers } from '../firstRunSetup';
@@ -12,16 +12,6 @@ import { signInUser } from './signInRoutes';
  * of the wizard (2FA, home, cloud) uses the ordinary owner routes with that session.
  */
 
-const OwnerBody = Type.Object(
-  {
-    setupCode: Type.String({ minLength: 1, maxLength: 64 }),
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    email: Type.Optional(Type.String({ maxLength: 254 })),
-  },
-  { additionalProperties: false },
-);
-
 const setupDone = () => new HttpError(409, 'SETUP_DONE', 'this hub is already set up: sign in instead');
 
 export function setupRoutes(svc: HubServices): RouteDef[] {
@@ -33,6 +23,7 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
       url: '/api/setup',
       access: { kind: 'public' },
       summary: 'Whether the hub still needs its first-run setup (no account exists yet)',
+      schema: { response: { 200: SetupNeededSchema } },
       handler: async () => ({ needed: firstRun.needed() }),
     }),
     route({
@@ -40,7 +31,7 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
       url: '/api/setup/owner',
       access: { kind: 'public' },
       summary: "First-run setup: create the owner with the hub's one-time setup code, and sign them in",
-      schema: { body: OwnerBody },
+      schema: { body: SetupOwnerBody, response: { 200: SignedInSchema } },
       rateLimit: 'signin',
       handler: async (req, reply) => {
         if (!firstRun.needed()) throw setupDone();

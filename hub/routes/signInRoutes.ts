@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { LoginAnswerSchema, LoginBody, SecondFactorBody, SessionAnswerSchema, SignedInSchema, type SessionUser, type SignedIn } from '../../common/api/users';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
 import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
@@ -18,24 +18,7 @@ import { findUser, getUser, ROLES, type User } from '../users';
  * not even whether its password was right.
  */
 
-const LoginBody = Type.Object(
-  {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-  },
-  { additionalProperties: false },
-);
-
-const SecondFactorBody = Type.Object(
-  {
-    ticket: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
-    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
-  },
-  { additionalProperties: false },
-);
-
-export function publicUser(svc: HubServices, user: User) {
+export function publicUser(svc: HubServices, user: User): SessionUser {
   return {
     id: user.id,
     username: user.username,
@@ -49,7 +32,7 @@ export function publicUser(svc: HubServices, user: User) {
 }
 
 /** Starts a session for `user` (cookies, CSRF token, audit); sign-in and first-run setup both end here. */
-export async function signInUser(svc: HubServices, req: FastifyRequest, reply: FastifyReply, user: User, method: string) {
+export async function signInUser(svc: HubServices, req: FastifyRequest, reply: FastifyReply, user: User, method: string): Promise<SignedIn> {
   const { db, audit, throttle } = svc;
   const now = svc.now();
   throttle.recordSuccess(req.ip, user.id);
@@ -124,7 +107,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       url: '/api/login',
       access: { kind: 'public' },
       summary: 'Sign in with user name and password; answers totp_required when 2FA is on',
-      schema: { body: LoginBody },
+      schema: { body: LoginBody, response: { 200: LoginAnswerSchema } },
       rateLimit: 'signin',
       handler: async (req, reply) => {
         refuseIfLocked(req);
@@ -135,7 +118,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         const ok = await verifyPassword(user?.passwordHash ?? (await unknownUserHash()), body.password);
         if (!user || !ok) return fail(req, user, 'password', 'wrong user name or password');
         if (user.totpEnabled) {
-          return { status: 'totp_required', ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
+          return { status: 'totp_required' as const, ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
         }
         return completeSignIn(req, reply, user, 'password');
       },
@@ -145,7 +128,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       url: '/api/login/totp',
       access: { kind: 'public' },
       summary: 'Second sign-in step: a TOTP code or a recovery code, with the ticket from /api/login',
-      schema: { body: SecondFactorBody },
+      schema: { body: SecondFactorBody, response: { 200: SignedInSchema } },
       rateLimit: 'signin',
       handler: async (req, reply) => {
         refuseIfLocked(req);
@@ -176,6 +159,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       url: '/api/session',
       access: { kind: 'user', roles: ROLES, duringEnrollment: true },
       summary: 'The signed-in user and the CSRF token for this session',
+      schema: { response: { 200: SessionAnswerSchema } },
       handler: async (req) => ({ user: publicUser(svc, userOf(req)), csrfToken: csrfTokenFor(req.sessionId!) }),
     }),
     route({

@@ -1,3 +1,5 @@
+import type { ArmingSettings } from '../../../../common/api/arming';
+import type { SetupNeeded, SignedIn } from '../../../../common/api/users';
 import { api, ApiError } from '../api';
 import { cloudTargetForm } from '../cloudTargetForm';
 import { addMessageLines, el, fail, field, guard, onSubmit, say } from '../dom';
@@ -58,7 +60,7 @@ onSubmit(ownerForm, async () => {
     passwordAgain.focus();
     throw new Error('the two passwords are not the same');
   }
-  const answer = await api<SessionAnswer & { status: string }>('POST', '/api/setup/owner', {
+  const answer = await api<SignedIn>('POST', '/api/setup/owner', {
     setupCode: code.value.trim(),
     username: username.value.trim(),
     password: password.value,
@@ -148,12 +150,6 @@ totpNext.addEventListener('click', () => {
 });
 
 /* ---------- Step 3: the home ---------- */
-
-interface ArmingSettings {
-  timeZone: string;
-  home: { lat: number; lon: number } | null;
-  radiusM: number;
-}
 
 const timeZone = el('select', { id: 'setup-tz' });
 const lat = input('setup-lat', { type: 'text', inputMode: 'decimal', autocomplete: 'off', placeholder: 'e.g. 52.5200' });
@@ -300,7 +296,7 @@ let resumeAt: Step = 'owner';
 export const setupTakeover: Takeover = {
   section,
   async wanted() {
-    const { needed } = await api<{ needed: boolean }>('GET', '/api/setup');
+    const { needed } = await api<SetupNeeded>('GET', '/api/setup');
     if (needed) {
       resumeAt = 'owner';
       return true;
