@@ -41,6 +41,7 @@ export const ArmingEventsQuery = Type.Object({ limit: Type.Optional(Type.Integer
 export const ArmingEventSchema = Type.Object({ at: Type.Number(), mode: ModeSchema, cause: CauseSchema });
 export const ArmingEventsSchema = Type.Object({ events: Type.Array(ArmingEventSchema) });
 export type ArmingEvent = Static<typeof ArmingEventSchema>;
+export type ArmingEventList = Static<typeof ArmingEventsSchema>;
 
 export const ModeBody = Type.Object({ mode: Type.String({ maxLength: 40 }) }, Strict);
 export const MotionBody = Type.Object({ on: Type.Boolean() }, Strict);

@@ -10,6 +10,7 @@ const Strict = { additionalProperties: false } as const;
 
 /** [x, y] fractions of the frame, 0,0 top left. */
 export const PointSchema = Type.Tuple([Type.Number(), Type.Number()]);
+export type Point = Static<typeof PointSchema>;
 export const PolygonSchema = Type.Array(PointSchema);
 
 export const CameraSettingsSchema = Type.Object({

@@ -1,3 +1,14 @@
+import {
+  CodeBody,
+  EmailBody,
+  EmailSetSchema,
+  NoticeListSchema,
+  PasswordChangeBody,
+  RecoveryCodesSchema,
+  SessionListSchema,
+  TotpDisableBody,
+  TotpEnrollmentSchema,
+} from '../../common/api/account';
 import { Type } from '@sinclair/typebox';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
@@ -24,20 +35,6 @@ import { ROLES, setPassword, UserError } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const PasswordChangeBody = Type.Object(
-  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 1, maxLength: 256 }) },
-  Strict,
-);
-const EmailBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, Strict);
-const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }, Strict);
-const TotpDisableBody = Type.Object(
-  {
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
-    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
-  },
-  Strict,
-);
 const HandleParams = Type.Object({ handle: Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
 
 export function accountRoutes(svc: HubServices): RouteDef[] {
@@ -71,7 +68,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/email',
       access: enrolling,
       summary: 'Set your email address; a verification code is mailed (or shown to the owner without SMTP)',
-      schema: { body: EmailBody },
+      schema: { body: EmailBody, response: { 200: EmailSetSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
         const user = userOf(req);
@@ -102,6 +99,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/totp',
       access: enrolling,
       summary: 'Start 2FA enrollment: returns the secret, its otpauth URI and a QR code',
+      schema: { response: { 200: TotpEnrollmentSchema } },
       handler: async (req) => {
         const user = userOf(req);
         return refused(() => beginTotpEnrollment(db, svc.secret, user, svc.now()));
@@ -112,7 +110,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/totp/confirm',
       access: enrolling,
       summary: 'Finish 2FA enrollment with a code from the app; returns 10 one-time recovery codes',
-      schema: { body: CodeBody },
+      schema: { body: CodeBody, response: { 200: RecoveryCodesSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, req.body.code, svc.now()));
@@ -145,7 +143,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/totp/recovery-codes',
       access: everyone,
       summary: 'Replace your recovery codes (needs a current code); the old ones stop working',
-      schema: { body: CodeBody },
+      schema: { body: CodeBody, response: { 200: RecoveryCodesSchema } },
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
@@ -162,6 +160,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       url: '/api/sessions',
       access: everyone,
       summary: 'Your active sessions',
+      schema: { response: { 200: SessionListSchema } },
       handler: async (req) => ({ sessions: listSessions(db, userOf(req).id, req.session!.handle, svc.now()) }),
     }),
     route({
@@ -195,6 +194,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/notices',
       access: everyone,
       summary: 'Your notices (e.g. a sign-in from a new device)',
+      schema: { response: { 200: NoticeListSchema } },
       handler: async (req) => ({ notices: listNotices(db, userOf(req).id) }),
     }),
     route({

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { NotificationPrefsBody, NotificationPrefsSchema, WebhookAddedSchema, WebhookBody, WebhookListSchema } from '../../common/api/alerts';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { getPrefs, setPrefs, WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../alerts';
@@ -11,8 +12,6 @@ import { checkWebhookUrl } from '../webhooks';
  */
 
 const Strict = { additionalProperties: false } as const;
-const PrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown()), arming: Type.Optional(Type.Unknown()), cameras: Type.Optional(Type.Unknown()) }, Strict);
-const HookBody = Type.Object({ url: Type.String({ maxLength: 2000 }), events: Type.Array(Type.String({ maxLength: 40 }), { minItems: 1, maxItems: 10 }) }, Strict);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 
 export function alertRoutes(svc: HubServices): RouteDef[] {
@@ -26,6 +25,7 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/notifications',
       access: anyone,
       summary: 'What you are told about: motion (all, only when armed, none), arming changes, which cameras',
+      schema: { response: { 200: NotificationPrefsSchema } },
       handler: async (req) => getPrefs(svc.db, userOf(req).id),
     }),
     route({
@@ -33,7 +33,7 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
       url: '/api/me/notifications',
       access: anyone,
       summary: 'Change what you are told about',
-      schema: { body: PrefsBody },
+      schema: { body: NotificationPrefsBody, response: { 200: NotificationPrefsSchema } },
       handler: async (req) => {
         const user = userOf(req);
         let prefs;
@@ -51,6 +51,7 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
       url: '/api/webhooks',
       access: owner,
       summary: 'The webhooks (never their secrets)',
+      schema: { response: { 200: WebhookListSchema } },
       handler: async () => ({ webhooks: hooks.list().map(({ secretSealed: _s, ...h }) => h) }),
     }),
     route({
@@ -58,7 +59,7 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
       url: '/api/webhooks',
       access: owner,
       summary: `Add a webhook for ${WEBHOOK_EVENTS.join(', ')}; its signing secret is shown this once`,
-      schema: { body: HookBody },
+      schema: { body: WebhookBody, response: { 201: WebhookAddedSchema } },
       handler: async (req, reply) => {
         const body = req.body;
         const problem = checkWebhookUrl(body.url);

@@ -1,3 +1,4 @@
+import { ClipPageSchema } from '../../common/api/clips';
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../httpError';
@@ -60,7 +61,7 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
       url: '/api/clips',
       access: footage,
       summary: 'Clips, newest first, from the cameras you may see: by camera, by day or time window, a page at a time',
-      schema: { querystring: ClipListQuery },
+      schema: { querystring: ClipListQuery, response: { 200: ClipPageSchema } },
       handler: async (req) => {
         const { timeZone } = svc.arming.store.settings();
         let q;

@@ -8,6 +8,7 @@ import {
   PairRequestSchema,
   type PairResponse,
 } from '../../common/protocol';
+import { DeviceListSchema, PairingInviteSchema, RenameDeviceBody } from '../../common/api/devices';
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
@@ -24,7 +25,7 @@ import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
 
 const Strict = { additionalProperties: false } as const;
 const DeviceParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
-const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
+const Ok = Type.Object({ ok: Type.Boolean() });
 const CHANNEL_HEARTBEAT_MS = 25_000;
 
 export function deviceRoutes(svc: HubServices): RouteDef[] {
@@ -50,6 +51,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/pairing/open',
       access: managers,
       summary: 'Open a pairing window; returns the one-time code for the new camera',
+      schema: { response: { 200: PairingInviteSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
@@ -63,6 +65,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/devices',
       access: { kind: 'user', roles: ROLES },
       summary: 'Paired cameras (viewers see only the cameras granted to them)',
+      schema: { response: { 200: DeviceListSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const devices = listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user));
@@ -74,7 +77,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/devices/:id',
       access: managers,
       summary: 'Rename a camera',
-      schema: { params: DeviceParams, body: RenameBody },
+      schema: { params: DeviceParams, body: RenameDeviceBody, response: { 200: Ok } },
       handler: async (req) => {
         const { id } = req.params;
         const before = deviceOrThrow(id);
@@ -89,7 +92,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       url: '/api/devices/:id/reprovision',
       access: managers,
       summary: "Revoke a camera's token now and open a pairing window that gives it a new one",
-      schema: { params: DeviceParams },
+      schema: { params: DeviceParams, response: { 200: PairingInviteSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
         const { id } = req.params;

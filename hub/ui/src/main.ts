@@ -2,6 +2,7 @@ import { api, ApiError } from './api';
 import { $, addMessageLines, clearMessages, el, fail, onSessionError, onSubmit, say } from './dom';
 import type { Page } from './page';
 import { pages, takeovers } from './pages';
+import type { Health } from '../../../common/api/system';
 import type { LoginAnswer, SignedIn } from '../../../common/api/users';
 import { clearSession, session, setSession, type SessionAnswer } from './session';
 import { shell } from './shell';
@@ -235,7 +236,7 @@ const CLOUD_BANNERS: Record<string, string> = {
 
 async function loadHealth(): Promise<void> {
   try {
-    const health = await api<{ httpsPort: number; httpPort: number | null; cloud?: { state: string } }>('GET', '/api/health');
+    const health = await api<Health>('GET', '/api/health');
     $('ports').textContent = `HTTPS on port ${health.httpsPort} · ${health.httpPort ? `HTTP redirect on port ${health.httpPort}` : 'no HTTP redirect'}`;
     const banner = CLOUD_BANNERS[health.cloud?.state ?? ''];
     $('cloud-banner').textContent = banner ?? '';

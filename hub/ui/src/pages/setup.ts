@@ -1,3 +1,4 @@
+import type { RecoveryCodes, TotpEnrollment } from '../../../../common/api/account';
 import type { ArmingSettings } from '../../../../common/api/arming';
 import type { SetupNeeded, SignedIn } from '../../../../common/api/users';
 import { api, ApiError } from '../api';
@@ -115,7 +116,7 @@ function renderTotp(): void {
 }
 
 totpStart.addEventListener('click', guard(totpStep, async () => {
-  const setup = await api<{ qrSvgDataUrl: string; secret: string }>('POST', '/api/me/totp');
+  const setup = await api<TotpEnrollment>('POST', '/api/me/totp');
   totpQr.src = setup.qrSvgDataUrl;
   totpSecret.textContent = setup.secret.replace(/(.{4})/g, '$1 ').trim();
   totpSetup.hidden = false;
@@ -124,7 +125,7 @@ totpStart.addEventListener('click', guard(totpStep, async () => {
 }));
 
 onSubmit(totpForm, async () => {
-  const { recoveryCodes: codes } = await api<{ recoveryCodes: string[] }>('POST', '/api/me/totp/confirm', { code: totpCode.value.replace(/\s/g, '') });
+  const { recoveryCodes: codes } = await api<RecoveryCodes>('POST', '/api/me/totp/confirm', { code: totpCode.value.replace(/\s/g, '') });
   totpForm.reset();
   totpSetup.hidden = true;
   totpQr.removeAttribute('src');
