@@ -3,6 +3,7 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  FastifySchema,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -36,12 +37,13 @@ import { SESSION_COOKIE, touchSession, type Session } from './sessions';
 import { getSecuritySettings } from './securitySettings';
 import type { TlsManager } from './tlsManager';
 import { getUser, type Role, type User } from './users';
+import { ApiErrorSchema } from '../common/api/errors';
 
 /*
  * Every HTTP route is declared in one table with who may call it. Authentication, role
  * checks, CSRF, rate limits and body limits are applied here from the declaration, not
- * inside handlers, so a handler cannot forget them; the OpenAPI document and the test
- * that walks the route × role matrix are generated from the same table.
+ * inside handlers, so a handler cannot forget them; the OpenAPI document (@fastify/swagger,
+ * from the route schemas) and the test that walks the route × role matrix read the same table.
  */
 
 export type Access =
@@ -290,41 +292,33 @@ function accessLabel(access: Access): string[] {
   return [access.kind];
 }
 
-/** OpenAPI 3.1 document of the route table (TypeBox schemas are JSON Schema already). */
-export function openApiDocument(routes: readonly RouteDef[], version: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
-    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
-    const parameters: unknown[] = [];
-    for (const [where, schema] of [
-      ['path', r.schema?.params],
-      ['query', r.schema?.querystring],
-    ] as const) {
-      const props = (schema as { properties?: Record<string, unknown>; required?: string[] } | undefined)?.properties ?? {};
-      const required = (schema as { required?: string[] } | undefined)?.required ?? [];
-      for (const [name, s] of Object.entries(props)) parameters.push({ name, in: where, required: where === 'path' || required.includes(name), schema: s });
-    }
-    const op: Record<string, unknown> = {
-      summary: r.summary,
-      'x-porchlight-access': accessLabel(r.access),
-      ...(r.websocket ? { 'x-porchlight-websocket': true } : {}),
-      security: r.access.kind === 'public' ? [] : r.access.kind === 'device' ? [{ deviceToken: [] }] : [{ session: [], csrf: [] }],
-      responses: { '200': { description: 'success' }, '4XX': { description: 'error: { error: { code, message } }' } },
+/** How the OpenAPI document names the ways in: a session cookie with its CSRF header, or a device's bearer token. */
+export const SECURITY_SCHEMES = {
+  session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+  csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token', description: 'required on every request that changes state' },
+  deviceToken: { type: 'http', scheme: 'bearer', description: 'the device token a camera got when it paired' },
+} as const;
+
+const ERROR_RESPONSE = { description: 'error: { error: { code, message } }', ...ApiErrorSchema };
+
+/**
+ * For @fastify/swagger: what the route table knows beyond the schema goes into each route's
+ * OpenAPI operation (its summary, who may call it and how), and the error answer every route
+ * shares. Documentation only: the schema Fastify validates and serialises with is not changed.
+ */
+export function openApiTransform(routes: readonly RouteDef[]) {
+  const byKey = new Map(routes.map((r) => [`${r.method} ${r.url}`, r]));
+  return ({ schema, url, route }: { schema?: FastifySchema; url: string; route: { method: string | string[] } }): { schema: FastifySchema; url: string } => {
+    const def = byKey.get(`${String(route.method)} ${url}`);
+    if (!def) return { schema: schema ?? {}, url };
+    const access = def.access;
+    const docs = {
+      summary: def.summary,
+      'x-porchlight-access': accessLabel(access),
+      ...(def.websocket ? { 'x-porchlight-websocket': true } : {}),
+      security: access.kind === 'public' ? [] : access.kind === 'device' ? [{ deviceToken: [] }] : [{ session: [], csrf: [] }],
+      response: { ...((schema?.response as object | undefined) ?? { 200: { description: 'success' } }), '4XX': ERROR_RESPONSE },
     };
-    if (parameters.length) op.parameters = parameters;
-    if (r.schema?.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
-    (paths[path] ??= {})[r.method.toLowerCase()] = op;
-  }
-  return {
-    openapi: '3.1.0',
-    info: { title: 'Porchlight hub API', version },
-    components: {
-      securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
-        csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token', description: 'required on every request that changes state' },
-        deviceToken: { type: 'http', scheme: 'bearer', description: 'the device token a camera got when it paired' },
-      },
-    },
-    paths,
+    return { url, schema: Object.assign({}, schema, docs) };
   };
 }
