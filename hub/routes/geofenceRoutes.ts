@@ -21,7 +21,6 @@ import { checkFix, LocationError, reportPresence } from '../arming/locationRepor
  * authenticated per member with HTTP Basic (user name + a token made for that phone).
  */
 
-const Strict = { additionalProperties: false } as const;
 /** OwnTracks sends many message types with many fields; only these are read. */
 const OwnTracksBody = Type.Object(
   {

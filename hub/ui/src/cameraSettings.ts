@@ -2,7 +2,7 @@ import type { CameraSettingsView, NumberBound, NumericSetting } from '../../../c
 import { api, ApiError } from './api';
 import { el, onSubmit, panel, say } from './dom';
 import { ago } from './format';
-import { ZoneEditor, type Point, type ZoneLimits } from './zoneEditor';
+import { ZoneEditor } from './zoneEditor';
 
 /*
  * One camera's settings: what counts as motion (sensitivity, smallest object, zones and ignore

@@ -1,4 +1,4 @@
-import type { Webhook, WebhookAdded, WebhookList } from '../../../common/api/alerts';
+import type { WebhookAdded, WebhookList } from '../../../common/api/alerts';
 import { api } from './api';
 import { actionButton, el, guard, onSubmit, panel, say, when } from './dom';
 

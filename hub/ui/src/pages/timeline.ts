@@ -1,5 +1,5 @@
 import type { ClipPage, ClipRecord } from '../../../../common/api/clips';
-import type { DeviceList, DeviceView } from '../../../../common/api/devices';
+import type { DeviceList } from '../../../../common/api/devices';
 import { api } from '../api';
 import { addMessageLines, confirmAction, el, fail, guard, pageSection, say } from '../dom';
 import { dayLabel, shiftDay, timeOfDay } from '../homeTime';
