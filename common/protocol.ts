@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './api/words';
 
 /*
  * What agents and the hub say to each other over HTTPS. Shared so both sides are
@@ -9,8 +10,8 @@ export const CLIP_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 
 export const PairRequestSchema = Type.Object(
   {
-    code: Type.String({ pattern: '^[0-9]{8}$', description: 'The one-time code shown by the hub' }),
-    name: Type.String({ minLength: 1, maxLength: 64, description: 'Camera name' }),
+    code: Type.String({ ...said('the code'), pattern: '^[0-9]{8}$', description: 'The one-time code shown by the hub' }),
+    name: Type.String({ ...said('the name'), minLength: 1, maxLength: 64, description: 'Camera name' }),
   },
   { additionalProperties: false },
 );
@@ -43,13 +44,13 @@ export const CLIP_META_HEADER = 'x-porchlight-clip';
 
 export const MotionEventSchema = Type.Object(
   {
-    kind: Type.Union([Type.Literal('start'), Type.Literal('end')]),
-    mediaTime: Type.Number({ minimum: 0, description: 'Stream time (s) of the frame that started or ended motion' }),
-    at: Type.Integer({ minimum: 0, description: 'Wall-clock ms' }),
+    kind: Type.Union([Type.Literal('start'), Type.Literal('end')], said('the kind of motion event')),
+    mediaTime: Type.Number({ ...said('the stream time'), minimum: 0, description: 'Stream time (s) of the frame that started or ended motion' }),
+    at: Type.Integer({ ...said('the time'), minimum: 0, description: 'Wall-clock ms' }),
     source: Type.Optional(
-      Type.Union([Type.Literal('video'), Type.Literal('pir'), Type.Literal('video+pir')], { description: 'What saw the motion (default video)' }),
+      Type.Union([Type.Literal('video'), Type.Literal('pir'), Type.Literal('video+pir')], { ...said('what saw the motion'), description: 'What saw the motion (default video)' }),
     ),
-    retrigger: Type.Optional(Type.Boolean({ description: 'A start within the retrigger time of the last event: same alert, still recorded' })),
+    retrigger: Type.Optional(Type.Boolean({ ...said('the retrigger flag'), description: 'A start within the retrigger time of the last event: same alert, still recorded' })),
   },
   { additionalProperties: false },
 );

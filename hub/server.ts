@@ -89,7 +89,7 @@ export async function buildHubServer(svc: HubServices) {
       const value = httpPart === 'body' ? data : Value.Convert(schema as TSchema, data);
       if (checker.Check(value)) return { value };
       // Said in words: which field, and what it must be ("the radius must be a number").
-      return { error: new HttpError(400, 'BAD_REQUEST', requestErrorMessage(checker.Errors(value).First(), String(httpPart))) };
+      return { error: new HttpError(400, 'BAD_REQUEST', requestErrorMessage(checker.Errors(value).First(), String(httpPart), schema as TSchema)) };
     };
   });
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 
 /*
  * Your own account, for everyone signed in: password, e-mail address, two-factor sign-in,
@@ -8,16 +9,16 @@ import { Type, type Static } from '@sinclair/typebox';
 const Strict = { additionalProperties: false } as const;
 
 export const PasswordChangeBody = Type.Object(
-  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 1, maxLength: 256 }) },
+  { currentPassword: Type.String({ ...said('the current password'), minLength: 1, maxLength: 256 }), newPassword: Type.String({ ...said('the new password'), minLength: 1, maxLength: 256 }) },
   Strict,
 );
-export const EmailBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, Strict);
-export const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }, Strict);
+export const EmailBody = Type.Object({ email: Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 }) }, Strict);
+export const CodeBody = Type.Object({ code: Type.String({ ...said('the code'), minLength: 1, maxLength: 32 }) }, Strict);
 export const TotpDisableBody = Type.Object(
   {
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
-    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
+    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
+    code: Type.Optional(Type.String({ ...said('the code'), minLength: 6, maxLength: 8 })),
+    recoveryCode: Type.Optional(Type.String({ ...said('the recovery code'), minLength: 10, maxLength: 16 })),
   },
   Strict,
 );

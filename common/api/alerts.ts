@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 
 /* What each person is told about (notification preferences), and the owner's webhooks. */
 
@@ -14,7 +15,7 @@ export const NotificationPrefsSchema = Type.Object({
 });
 export type NotificationPrefs = Static<typeof NotificationPrefsSchema>;
 /** Checked by parsePrefs, whose messages say what is wrong with each field. */
-export const NotificationPrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown()), arming: Type.Optional(Type.Unknown()), cameras: Type.Optional(Type.Unknown()) }, Strict);
+export const NotificationPrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown(said('the motion recording switch'))), arming: Type.Optional(Type.Unknown(said('the mode-change alerts choice'))), cameras: Type.Optional(Type.Unknown(said('the cameras'))) }, Strict);
 
 export const WebhookEventSchema = Type.Union([Type.Literal('motion.started'), Type.Literal('arming.changed')]);
 export type WebhookEventType = Static<typeof WebhookEventSchema>;
@@ -25,7 +26,7 @@ export type Webhook = Static<typeof WebhookSchema>;
 export const WebhookListSchema = Type.Object({ webhooks: Type.Array(WebhookSchema) });
 export type WebhookList = Static<typeof WebhookListSchema>;
 
-export const WebhookBody = Type.Object({ url: Type.String({ maxLength: 2000 }), events: Type.Array(Type.String({ maxLength: 40 }), { minItems: 1, maxItems: 10 }) }, Strict);
+export const WebhookBody = Type.Object({ url: Type.String({ ...said('the web address'), maxLength: 2000 }), events: Type.Array(Type.String({ maxLength: 40 }), { ...said('the events'), minItems: 1, maxItems: 10 }) }, Strict);
 export const WebhookAddedSchema = Type.Object({
   id: Type.String(),
   url: Type.String(),

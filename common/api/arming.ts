@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 import type { Mode } from '../protocol';
 
 /*
@@ -37,14 +38,14 @@ export const ArmingDecisionSchema = Type.Object({
 /** The mode in force, why, since when, the next scheduled change and what each camera does (GET /api/arming). */
 export type ArmingDecision = Static<typeof ArmingDecisionSchema>;
 
-export const ArmingEventsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ minimum: 0 })) }, Strict);
+export const ArmingEventsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ ...said('the number of entries asked for'), minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ ...said('the page cursor'), minimum: 0 })) }, Strict);
 export const ArmingEventSchema = Type.Object({ at: Type.Number(), mode: ModeSchema, cause: CauseSchema });
 export const ArmingEventsSchema = Type.Object({ events: Type.Array(ArmingEventSchema) });
 export type ArmingEvent = Static<typeof ArmingEventSchema>;
 export type ArmingEventList = Static<typeof ArmingEventsSchema>;
 
-export const ModeBody = Type.Object({ mode: Type.String({ maxLength: 40 }) }, Strict);
-export const MotionBody = Type.Object({ on: Type.Boolean() }, Strict);
+export const ModeBody = Type.Object({ mode: Type.String({ ...said('the mode'), maxLength: 40 }) }, Strict);
+export const MotionBody = Type.Object({ on: Type.Boolean(said('the motion recording switch')) }, Strict);
 
 export const ScheduleRuleSchema = Type.Object({
   id: Type.String(),
@@ -66,17 +67,17 @@ export type Rules = Static<typeof RulesSchema>;
 
 export const RuleBody = Type.Object(
   {
-    days: Type.Array(Type.Integer(), { maxItems: 7 }),
-    at: Type.String({ maxLength: 5 }),
-    mode: Type.Optional(Type.String({ maxLength: 40 })),
-    cameraId: Type.Optional(Type.String({ maxLength: 64 })),
-    motion: Type.Optional(Type.Boolean()),
+    days: Type.Array(Type.Integer(), { ...said('the days'), maxItems: 7 }),
+    at: Type.String({ ...said('the time'), maxLength: 5 }),
+    mode: Type.Optional(Type.String({ ...said('the mode'), maxLength: 40 })),
+    cameraId: Type.Optional(Type.String({ ...said('the camera'), maxLength: 64 })),
+    motion: Type.Optional(Type.Boolean(said('the motion recording switch'))),
   },
   Strict,
 );
 export const RuleAddedSchema = Type.Object({ id: Type.String() });
 
-export const LatLonSchema = Type.Object({ lat: Type.Number(), lon: Type.Number() }, Strict);
+export const LatLonSchema = Type.Object({ lat: Type.Number(said('the latitude')), lon: Type.Number(said('the longitude')) }, Strict);
 
 export const ArmingSettingsSchema = Type.Object({
   timeZone: Type.String(),
@@ -94,14 +95,14 @@ export type ArmingSettings = Static<typeof ArmingSettingsSchema>;
 
 export const ArmingSettingsBody = Type.Object(
   {
-    timeZone: Type.Optional(Type.String({ maxLength: 64 })),
-    geofenceEnabled: Type.Optional(Type.Boolean()),
-    geofenceBeatsSchedule: Type.Optional(Type.Boolean()),
-    home: Type.Optional(Type.Union([Type.Null(), LatLonSchema])),
-    radiusM: Type.Optional(Type.Number()),
-    hysteresisM: Type.Optional(Type.Number()),
-    maxAccuracyM: Type.Optional(Type.Number()),
-    staleAfterMinutes: Type.Optional(Type.Number()),
+    timeZone: Type.Optional(Type.String({ ...said('the time zone'), maxLength: 64 })),
+    geofenceEnabled: Type.Optional(Type.Boolean(said('the geofencing switch'))),
+    geofenceBeatsSchedule: Type.Optional(Type.Boolean(said('the "geofence beats schedule" choice'))),
+    home: Type.Optional(Type.Union([Type.Null(), LatLonSchema], said('the home location'))),
+    radiusM: Type.Optional(Type.Number(said('the radius'))),
+    hysteresisM: Type.Optional(Type.Number(said('the leaving margin'))),
+    maxAccuracyM: Type.Optional(Type.Number(said('the worst accepted accuracy'))),
+    staleAfterMinutes: Type.Optional(Type.Number(said('the minutes after which a phone counts as unknown'))),
   },
   Strict,
 );
@@ -123,9 +124,9 @@ export const GeofenceStateSchema = Type.Object({
 });
 export type GeofenceState = Static<typeof GeofenceStateSchema>;
 
-export const GeofenceMembershipBody = Type.Object({ enabled: Type.Boolean() }, Strict);
+export const GeofenceMembershipBody = Type.Object({ enabled: Type.Boolean(said('the "take part in geofencing" choice')) }, Strict);
 export const GeofenceMembershipSchema = Type.Object({ enabled: Type.Boolean() });
-export const LocationBody = Type.Object({ lat: Type.Number(), lon: Type.Number(), accuracy: Type.Number(), at: Type.Optional(Type.Number()) }, Strict);
+export const LocationBody = Type.Object({ lat: Type.Number(said('the latitude')), lon: Type.Number(said('the longitude')), accuracy: Type.Number(said('the accuracy')), at: Type.Optional(Type.Number(said('the time'))) }, Strict);
 export const LocationAnswerSchema = Type.Object({ presence: PresenceSchema });
 export type LocationAnswer = Static<typeof LocationAnswerSchema>;
 export const OwnTracksCredentialsSchema = Type.Object({ url: Type.String(), username: Type.String(), password: Type.String() });

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 
 /*
  * A camera's detection and recording settings as the hub's Cameras page reads and saves them.
@@ -71,19 +72,19 @@ export const CameraSettingsViewSchema = Type.Object({
 export type CameraSettingsView = Static<typeof CameraSettingsViewSchema>;
 
 // Shapes only: bounds and geometry are checked by checkCameraSettings, whose messages name the setting.
-const Shapes = Type.Array(Type.Array(Type.Array(Type.Number(), { maxItems: 8 }), { maxItems: 256 }), { maxItems: 64 });
+const shapes = (words: string) => Type.Array(Type.Array(Type.Array(Type.Number(), { maxItems: 8 }), { maxItems: 256 }), { ...said(words), maxItems: 64 });
 export const CameraSettingsBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 0, description: 'The version these changes were made on (0: never saved); refused with 409 when someone saved since' })),
-    sensitivity: Type.Optional(Type.Number({ description: '1 (only large, clear motion) … 10 (the faintest change)' })),
-    minObjectSize: Type.Optional(Type.Number({ description: 'Smallest moving object that counts, as a fraction of the frame' })),
-    clipSeconds: Type.Optional(Type.Number({ description: 'Longest clip, seconds' })),
-    retriggerSeconds: Type.Optional(Type.Number({ description: 'Motion this soon after the last event is the same alert, seconds' })),
-    endEarly: Type.Optional(Type.Boolean({ description: 'End the clip when motion stops (after the post-roll)' })),
-    preRollSeconds: Type.Optional(Type.Number()),
-    postRollSeconds: Type.Optional(Type.Number()),
-    zones: Type.Optional(Shapes),
-    ignoreMasks: Type.Optional(Shapes),
+    version: Type.Optional(Type.Integer({ ...said('the settings version'), minimum: 0, description: 'The version these changes were made on (0: never saved); refused with 409 when someone saved since' })),
+    sensitivity: Type.Optional(Type.Number({ ...said('the sensitivity'), description: '1 (only large, clear motion) … 10 (the faintest change)' })),
+    minObjectSize: Type.Optional(Type.Number({ ...said('the smallest object size'), description: 'Smallest moving object that counts, as a fraction of the frame' })),
+    clipSeconds: Type.Optional(Type.Number({ ...said('the clip length'), description: 'Longest clip, seconds' })),
+    retriggerSeconds: Type.Optional(Type.Number({ ...said('the retrigger time'), description: 'Motion this soon after the last event is the same alert, seconds' })),
+    endEarly: Type.Optional(Type.Boolean({ ...said('the "end clip early when motion stops" choice'), description: 'End the clip when motion stops (after the post-roll)' })),
+    preRollSeconds: Type.Optional(Type.Number(said('the time recorded before motion'))),
+    postRollSeconds: Type.Optional(Type.Number(said('the time recorded after motion'))),
+    zones: Type.Optional(shapes('the zones')),
+    ignoreMasks: Type.Optional(shapes('the ignore masks')),
   },
   { ...Strict, description: 'Settings left out keep their current value' },
 );

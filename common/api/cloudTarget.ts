@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 
 /*
  * Where the relay copies the encrypted clips, as the owner chooses it in the web UI (first-run
@@ -9,15 +10,15 @@ import { Type, type Static } from '@sinclair/typebox';
 export const CloudTargetBody = Type.Object(
   {
     /** `config`: forget the choice made here; the config file's target (or the default folder) applies. */
-    type: Type.Union([Type.Literal('directory'), Type.Literal('s3'), Type.Literal('config')]),
-    path: Type.Optional(Type.String({ maxLength: 1024 })),
-    endpoint: Type.Optional(Type.Union([Type.String({ maxLength: 512 }), Type.Null()])),
-    region: Type.Optional(Type.String({ maxLength: 64 })),
-    bucket: Type.Optional(Type.String({ maxLength: 63 })),
-    prefix: Type.Optional(Type.String({ maxLength: 200 })),
-    forcePathStyle: Type.Optional(Type.Boolean()),
-    accessKeyId: Type.Optional(Type.String({ maxLength: 128 })),
-    secretAccessKey: Type.Optional(Type.String({ maxLength: 256 })),
+    type: Type.Union([Type.Literal('directory'), Type.Literal('s3'), Type.Literal('config')], said('the kind of backup')),
+    path: Type.Optional(Type.String({ ...said('the folder'), maxLength: 1024 })),
+    endpoint: Type.Optional(Type.Union([Type.String({ maxLength: 512 }), Type.Null()], said('the endpoint address'))),
+    region: Type.Optional(Type.String({ ...said('the region'), maxLength: 64 })),
+    bucket: Type.Optional(Type.String({ ...said('the bucket name'), maxLength: 63 })),
+    prefix: Type.Optional(Type.String({ ...said('the prefix'), maxLength: 200 })),
+    forcePathStyle: Type.Optional(Type.Boolean(said('the path-style choice'))),
+    accessKeyId: Type.Optional(Type.String({ ...said('the access key ID'), maxLength: 128 })),
+    secretAccessKey: Type.Optional(Type.String({ ...said('the secret key'), maxLength: 256 })),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 
 /*
  * Paired cameras as the Cameras, Live, Timeline and Schedules pages list them, and the
@@ -27,7 +28,7 @@ export type DeviceView = Static<typeof DeviceViewSchema>;
 export const DeviceListSchema = Type.Object({ devices: Type.Array(DeviceViewSchema) });
 export type DeviceList = Static<typeof DeviceListSchema>;
 
-export const RenameDeviceBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const RenameDeviceBody = Type.Object({ name: Type.String({ ...said('the name'), minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 export const PairingInviteSchema = Type.Object({
   code: Type.String(),

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
 import type { Role } from '../roles';
 
 /*
@@ -41,16 +42,16 @@ export type LoginAnswer = Static<typeof LoginAnswerSchema>;
 
 export const LoginBody = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
+    username: Type.String({ ...said('the user name'), minLength: 1, maxLength: 64 }),
+    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
   },
   Strict,
 );
 export const SecondFactorBody = Type.Object(
   {
-    ticket: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
-    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
+    ticket: Type.String({ ...said('the sign-in step'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    code: Type.Optional(Type.String({ ...said('the code'), minLength: 6, maxLength: 8 })),
+    recoveryCode: Type.Optional(Type.String({ ...said('the recovery code'), minLength: 10, maxLength: 16 })),
   },
   Strict,
 );
@@ -119,36 +120,37 @@ export type SetupNeeded = Static<typeof SetupNeededSchema>;
 /** First-run setup: the owner, created with the hub's one-time setup code. */
 export const SetupOwnerBody = Type.Object(
   {
-    setupCode: Type.String({ minLength: 1, maxLength: 64 }),
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    email: Type.Optional(Type.String({ maxLength: 254 })),
+    setupCode: Type.String({ ...said('the setup code'), minLength: 1, maxLength: 64 }),
+    username: Type.String({ ...said('the user name'), minLength: 1, maxLength: 64 }),
+    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
+    email: Type.Optional(Type.String({ ...said('the email address'), maxLength: 254 })),
   },
   Strict,
 );
 
 /* The household, as the owner manages it. */
+const RequestedRole = Type.Union(RoleSchema.anyOf, said('the role'));
 const DeviceIdSchema = Type.String({ pattern: '^[0-9a-f-]{36}$' });
 export const InviteBody = Type.Object(
-  { email: Type.String({ minLength: 3, maxLength: 254 }), role: RoleSchema, grants: Type.Optional(Type.Array(DeviceIdSchema, { maxItems: 256 })) },
+  { email: Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 }), role: RequestedRole, grants: Type.Optional(Type.Array(DeviceIdSchema, { ...said('the cameras they may watch'), maxItems: 256 })) },
   Strict,
 );
 export const AcceptBody = Type.Object(
   {
-    code: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    username: Type.String({ minLength: 2, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
+    code: Type.String({ ...said('the code'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    username: Type.String({ ...said('the user name'), minLength: 2, maxLength: 64 }),
+    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
   },
   Strict,
 );
-export const RoleBody = Type.Object({ role: RoleSchema }, Strict);
-export const GrantsBody = Type.Object({ devices: Type.Array(DeviceIdSchema, { maxItems: 256 }) }, Strict);
-export const SecuritySettingsBody = Type.Object({ require2fa: Type.Boolean() }, Strict);
+export const RoleBody = Type.Object({ role: RequestedRole }, Strict);
+export const GrantsBody = Type.Object({ devices: Type.Array(DeviceIdSchema, { ...said('the cameras'), maxItems: 256 }) }, Strict);
+export const SecuritySettingsBody = Type.Object({ require2fa: Type.Boolean(said('the "require two-factor sign-in" choice')) }, Strict);
 export const AuditQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    action: Type.Optional(Type.String({ pattern: '^[a-z0-9_.]{1,64}$' })),
+    limit: Type.Optional(Type.Integer({ ...said('the number of entries asked for'), minimum: 1, maximum: 1000 })),
+    before: Type.Optional(Type.Integer({ ...said('the page cursor'), minimum: 1 })),
+    action: Type.Optional(Type.String({ ...said('the kind of audit entry'), pattern: '^[a-z0-9_.]{1,64}$' })),
   },
   Strict,
 );

@@ -10,6 +10,7 @@ import {
   TotpEnrollmentSchema,
 } from '../../common/api/account';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
@@ -35,7 +36,7 @@ import { ROLES, setPassword, UserError } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const HandleParams = Type.Object({ handle: Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
+const HandleParams = Type.Object({ handle: Type.String({ ...said('the session'), pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
 
 export function accountRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;

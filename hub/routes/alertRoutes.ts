@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { NotificationPrefsBody, NotificationPrefsSchema, WebhookAddedSchema, WebhookBody, WebhookListSchema } from '../../common/api/alerts';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
@@ -12,7 +13,7 @@ import { checkWebhookUrl } from '../webhooks';
  */
 
 const Strict = { additionalProperties: false } as const;
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const IdParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 
 export function alertRoutes(svc: HubServices): RouteDef[] {
   const anyone = { kind: 'user', roles: ['owner', 'member', 'viewer', 'installer'] } as const;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
@@ -27,7 +28,7 @@ import {
  */
 
 const Strict = { additionalProperties: false } as const;
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
+const IdParams = Type.Object({ id: Type.String({ ...said('the id'), minLength: 1, maxLength: 64 }) }, Strict);
 const Ok = Type.Object({ ok: Type.Boolean() });
 
 function refuse(code: string, message: string): never {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { checkCameraSettings, defaultCameraSettings, SETTING_LIMITS, type CameraSettings } from '../../common/cameraSettings';
 import { CameraSettingsBody, CameraSettingsViewSchema, type CameraSettingsView } from '../../common/api/cameraSettings';
 import { getCameraSettings, saveCameraSettings, settingsMessage, StaleSettingsError, type StoredCameraSettings } from '../cameraSettingsStore';
@@ -14,7 +15,7 @@ import { DEVICE_ROLES } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
   const audit = auditor(svc);

@@ -1,6 +1,7 @@
 import { ClipPageSchema } from '../../common/api/clips';
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
@@ -15,20 +16,20 @@ import { cursorAfter, localDay, parseTimelineQuery, TimelineQueryError } from '.
  */
 
 const Strict = { additionalProperties: false } as const;
-const ClipParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const ClipParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 // Text here, checked by parseTimelineQuery, so a refusal names the parameter in words.
 const ClipListQuery = Type.Object(
   {
-    camera: Type.Optional(Type.String({ maxLength: 64, description: 'Only this camera (device id)' })),
-    day: Type.Optional(Type.String({ maxLength: 16, description: "One day, YYYY-MM-DD, in the home's time zone (arming settings)" })),
-    from: Type.Optional(Type.String({ maxLength: 16, description: 'Clips that started at or after this time (ms)' })),
-    to: Type.Optional(Type.String({ maxLength: 16, description: 'Clips that started before this time (ms)' })),
-    before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` cursor of the previous page' })),
-    limit: Type.Optional(Type.String({ maxLength: 6, description: 'Clips per page, 1–200 (default 200)' })),
+    camera: Type.Optional(Type.String({ ...said('the camera'), maxLength: 64, description: 'Only this camera (device id)' })),
+    day: Type.Optional(Type.String({ ...said('the day'), maxLength: 16, description: "One day, YYYY-MM-DD, in the home's time zone (arming settings)" })),
+    from: Type.Optional(Type.String({ ...said('the start time'), maxLength: 16, description: 'Clips that started at or after this time (ms)' })),
+    to: Type.Optional(Type.String({ ...said('the end time'), maxLength: 16, description: 'Clips that started before this time (ms)' })),
+    before: Type.Optional(Type.String({ ...said('the page cursor'), maxLength: 64, description: 'The `next` cursor of the previous page' })),
+    limit: Type.Optional(Type.String({ ...said('the number of entries asked for'), maxLength: 6, description: 'Clips per page, 1–200 (default 200)' })),
   },
   Strict,
 );
-const VideoQuery = Type.Object({ download: Type.Optional(Type.Boolean()) }, Strict);
+const VideoQuery = Type.Object({ download: Type.Optional(Type.Boolean(said('the download choice'))) }, Strict);
 
 /** Parses a single-range Range header against a clip of `total` bytes. */
 function parseRange(header: string, total: number): { start: number; end: number } | null {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { Value } from '@sinclair/typebox/value';
 import {
   CLIP_META_HEADER,
@@ -24,7 +25,7 @@ import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const DeviceParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const DeviceParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const Ok = Type.Object({ ok: Type.Boolean() });
 const CHANNEL_HEARTBEAT_MS = 25_000;
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { hashToken, newToken } from '../../common/tokens';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
@@ -24,9 +25,9 @@ import { checkFix, LocationError, reportPresence } from '../arming/locationRepor
 /** OwnTracks sends many message types with many fields; only these are read. */
 const OwnTracksBody = Type.Object(
   {
-    _type: Type.String({ maxLength: 32 }),
-    lat: Type.Optional(Type.Unknown()),
-    lon: Type.Optional(Type.Unknown()),
+    _type: Type.String({ ...said('the OwnTracks message type'), maxLength: 32 }),
+    lat: Type.Optional(Type.Unknown(said('the latitude'))),
+    lon: Type.Optional(Type.Unknown(said('the longitude'))),
     acc: Type.Optional(Type.Unknown()),
     tst: Type.Optional(Type.Unknown()),
     event: Type.Optional(Type.Unknown()),

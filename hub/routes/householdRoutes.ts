@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { createInvitation, EmailCodeError, inspectInvitation, pendingCodes, redeemInvitation, revokeCode } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
@@ -26,8 +27,8 @@ import {
  */
 
 const Strict = { additionalProperties: false } as const;
-const UserParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
-const CodeParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
+const UserParams = Type.Object({ id: Type.Integer({ ...said('the id'), minimum: 1 }) }, Strict);
+const CodeParams = Type.Object({ id: Type.Integer({ ...said('the id'), minimum: 1 }) }, Strict);
 
 export function householdRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
 import { type LiveRefusal, type UpstreamEnd, type Watcher } from '../liveStreams';
@@ -16,7 +17,7 @@ import { FOOTAGE_ROLES, getUser, visibleCameras } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const NO_SUCH_CAMERA: LiveRefusal = { code: 'NO_SUCH_DEVICE', message: 'no such camera' };
 const SESSION_ENDED: LiveRefusal = { code: 'NOT_SIGNED_IN', message: 'you are not signed in (or your session ended): sign in again' };
 /** A camera that goes on sending after the hub answered its upload is cut off after this. */

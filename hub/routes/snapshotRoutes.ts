@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
@@ -13,7 +14,7 @@ import { FOOTAGE_ROLES, visibleCameras } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const AnswerParams = Type.Object({ requestId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
