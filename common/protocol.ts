@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { said } from './api/words';
+import { isMode, type Mode } from './modes';
 
 /*
  * What agents and the hub say to each other over HTTPS. Shared so both sides are
@@ -67,21 +68,8 @@ export interface ApiErrorBody {
  */
 export const AGENT_SERVERNAME = 'porchlight-hub.internal';
 
-/*
- * The home's arming modes. One list, so the API's validation, the rule editor and the
- * decision all agree on the spelling; 'privacy' is a mode rather than a flag because it has to
- * win over every other input (see armingDecision.ts), and a flag beside the mode would let the
- * two disagree.
- */
-
-export const MODES = ['disarmed', 'armed_home', 'armed_away', 'privacy'] as const;
-
-export type Mode = (typeof MODES)[number];
-
-// Modes arrive from JSON bodies and settings files, so the guard takes anything.
-export function isMode(v: unknown): v is Mode {
-  return typeof v === 'string' && (MODES as readonly string[]).includes(v);
-}
+// The arming modes live in a module without TypeBox, so the web UI can take the values.
+export { isMode, MODES, type Mode } from './modes';
 
 /** The arming a camera obeys, as the hub pushes it on the device channel; the camera keeps the last one it got while the hub is unreachable. */
 export interface CameraArming {

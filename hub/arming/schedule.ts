@@ -21,7 +21,7 @@
  * instant itself.
  */
 
-import { isMode, MODES } from '../../common/protocol';
+import { isMode, MODES } from '../../common/modes';
 import type { CameraRule, ScheduleRule } from '../../common/api/arming';
 
 export type { CameraRule, ScheduleRule };

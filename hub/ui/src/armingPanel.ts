@@ -1,5 +1,5 @@
 import type { ArmingDecision, Cause, LocationAnswer } from '../../../common/api/arming';
-import type { Mode } from '../../../common/protocol';
+import type { Mode } from '../../../common/modes';
 import { api } from './api';
 import { addMessageLines, el, fail, guard, say } from './dom';
 import { ARMING_ROLES, hasRole } from './session';

@@ -1,5 +1,5 @@
 import { occurrences, zonedInstant, type WeeklyRule } from '../../arming/schedule';
-import type { Mode } from '../../../common/protocol';
+import type { Mode } from '../../../common/modes';
 import type { CameraRule, ScheduleRule } from '../../../common/api/arming';
 
 /*
