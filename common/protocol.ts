@@ -57,9 +57,8 @@ export const MotionEventSchema = Type.Object(
 );
 export type MotionEvent = Static<typeof MotionEventSchema>;
 
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}
+/** How the hub refuses a request, agents' requests included. */
+export type { ApiErrorBody } from './api/errors';
 
 /**
  * The TLS server name agents send (SNI). The hub answers it with the certificate from
