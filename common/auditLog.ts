@@ -1,3 +1,4 @@
+import type { AuditEntry } from './api/users';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
@@ -32,16 +33,7 @@ import type { DB } from './database';
  * thing happened and to whom, not the credential used.
  */
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  detail: Record<string, unknown> | null;
-  hash: string;
-}
+export type { AuditEntry };
 
 export interface AuditEvent {
   /** `user:alice`, `device:<uuid>`, `cli`, `system`, `ip:1.2.3.4`. */

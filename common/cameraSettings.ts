@@ -1,5 +1,6 @@
 import { ConfigSchema, parseConfig, type Polygon } from './config';
 import { pointInPolygon, polygonArea, selfCrossing } from './polygon';
+import type { CameraSettings, NumberBound, NumericSetting, SettingLimits } from './api/cameraSettings';
 
 /*
  * A camera's detection and recording settings as the household edits them on the hub's
@@ -8,24 +9,7 @@ import { pointInPolygon, polygonArea, selfCrossing } from './polygon';
  * so a value the page accepts is one the camera accepts from its config file too.
  */
 
-export interface CameraSettings {
-  /** 1 (only large, clear motion) … 10 (the faintest change). */
-  sensitivity: number;
-  /** Smallest moving object that counts, as a fraction of the frame. */
-  minObjectSize: number;
-  /** Longest clip (s); longer motion continues in a new clip. */
-  clipSeconds: number;
-  /** Motion this soon (s) after the last event is the same alert. */
-  retriggerSeconds: number;
-  /** End the clip when motion stops (after the post-roll) instead of at the full length. */
-  endEarly: boolean;
-  preRollSeconds: number;
-  postRollSeconds: number;
-  /** Motion counts only inside these (the whole frame when none); [x, y] frame fractions. */
-  zones: Polygon[];
-  /** Motion inside these never counts. */
-  ignoreMasks: Polygon[];
-}
+export type { CameraSettings, NumberBound };
 
 /** What the hub pushes on the device channel as the `settings` event. */
 export interface CameraSettingsMessage {
@@ -34,13 +18,6 @@ export interface CameraSettingsMessage {
   settings: CameraSettings;
 }
 
-export interface NumberBound {
-  min: number;
-  max: number;
-  integer: boolean;
-}
-
-type NumericSetting = 'sensitivity' | 'minObjectSize' | 'clipSeconds' | 'retriggerSeconds' | 'preRollSeconds' | 'postRollSeconds';
 
 const agent = ConfigSchema.properties.agent.properties;
 const motion = agent.motion.properties;
@@ -71,7 +48,7 @@ export const MIN_CORNERS = 3;
 /** A shape smaller than this (a fraction of the frame: a few analysis pixels) is a slip of the finger. */
 export const MIN_SHAPE_AREA = 0.0005;
 
-export const SETTING_LIMITS = { bounds: SETTING_BOUNDS, maxShapes: MAX_SHAPES, maxCorners: MAX_CORNERS, minCorners: MIN_CORNERS };
+export const SETTING_LIMITS: SettingLimits = { bounds: SETTING_BOUNDS, maxShapes: MAX_SHAPES, maxCorners: MAX_CORNERS, minCorners: MIN_CORNERS };
 
 /** A camera's settings from its config file (the starting point before the hub sends any). */
 export function settingsFromAgentConfig(config: { motion: { sensitivity: number; minObjectSize: number; retriggerSeconds: number; zones: Polygon[]; ignoreMasks: Polygon[] }; recording: { clipSeconds: number; endEarly: boolean; preRollSeconds: number; postRollSeconds: number } }): CameraSettings {

@@ -1,3 +1,4 @@
+import type { Notice } from './api/account';
 import type { DB } from './database';
 import type { Logger } from './logger';
 import type { Mailer } from './mailer';
@@ -7,13 +8,7 @@ import type { Mailer } from './mailer';
  * user's address is verified. A failed mail never fails the action that caused it.
  */
 
-export interface Notice {
-  id: number;
-  at: number;
-  kind: string;
-  message: string;
-  read: boolean;
-}
+export type { Notice };
 
 export async function notifyUser(
   db: DB,

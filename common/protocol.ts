@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { said } from './api/words';
+import { isMode, type Mode } from './modes';
 
 /*
  * What agents and the hub say to each other over HTTPS. Shared so both sides are
@@ -9,8 +11,8 @@ export const CLIP_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 
 export const PairRequestSchema = Type.Object(
   {
-    code: Type.String({ pattern: '^[0-9]{8}$', description: 'The one-time code shown by the hub' }),
-    name: Type.String({ minLength: 1, maxLength: 64, description: 'Camera name' }),
+    code: Type.String({ ...said('the code'), pattern: '^[0-9]{8}$', description: 'The one-time code shown by the hub' }),
+    name: Type.String({ ...said('the name'), minLength: 1, maxLength: 64, description: 'Camera name' }),
   },
   { additionalProperties: false },
 );
@@ -43,21 +45,20 @@ export const CLIP_META_HEADER = 'x-porchlight-clip';
 
 export const MotionEventSchema = Type.Object(
   {
-    kind: Type.Union([Type.Literal('start'), Type.Literal('end')]),
-    mediaTime: Type.Number({ minimum: 0, description: 'Stream time (s) of the frame that started or ended motion' }),
-    at: Type.Integer({ minimum: 0, description: 'Wall-clock ms' }),
+    kind: Type.Union([Type.Literal('start'), Type.Literal('end')], said('the kind of motion event')),
+    mediaTime: Type.Number({ ...said('the stream time'), minimum: 0, description: 'Stream time (s) of the frame that started or ended motion' }),
+    at: Type.Integer({ ...said('the time'), minimum: 0, description: 'Wall-clock ms' }),
     source: Type.Optional(
-      Type.Union([Type.Literal('video'), Type.Literal('pir'), Type.Literal('video+pir')], { description: 'What saw the motion (default video)' }),
+      Type.Union([Type.Literal('video'), Type.Literal('pir'), Type.Literal('video+pir')], { ...said('what saw the motion'), description: 'What saw the motion (default video)' }),
     ),
-    retrigger: Type.Optional(Type.Boolean({ description: 'A start within the retrigger time of the last event: same alert, still recorded' })),
+    retrigger: Type.Optional(Type.Boolean({ ...said('the retrigger flag'), description: 'A start within the retrigger time of the last event: same alert, still recorded' })),
   },
   { additionalProperties: false },
 );
 export type MotionEvent = Static<typeof MotionEventSchema>;
 
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}
+/** How the hub refuses a request, agents' requests included. */
+export type { ApiErrorBody } from './api/errors';
 
 /**
  * The TLS server name agents send (SNI). The hub answers it with the certificate from
@@ -66,21 +67,8 @@ export interface ApiErrorBody {
  */
 export const AGENT_SERVERNAME = 'porchlight-hub.internal';
 
-/*
- * The home's arming modes. One list, so the API's validation, the rule editor and the
- * decision all agree on the spelling; 'privacy' is a mode rather than a flag because it has to
- * win over every other input (see armingDecision.ts), and a flag beside the mode would let the
- * two disagree.
- */
-
-export const MODES = ['disarmed', 'armed_home', 'armed_away', 'privacy'] as const;
-
-export type Mode = (typeof MODES)[number];
-
-// Modes arrive from JSON bodies and settings files, so the guard takes anything.
-export function isMode(v: unknown): v is Mode {
-  return typeof v === 'string' && (MODES as readonly string[]).includes(v);
-}
+// The arming modes live in a module without TypeBox, so the web UI can take the values.
+export { isMode, MODES, type Mode } from './modes';
 
 /** The arming a camera obeys, as the hub pushes it on the device channel; the camera keeps the last one it got while the hub is unreachable. */
 export interface CameraArming {

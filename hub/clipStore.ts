@@ -1,3 +1,4 @@
+import type { ClipRecord } from '../common/api/clips';
 import { createReadStream, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
@@ -26,24 +27,7 @@ export class ClipIngestError extends Error {
   }
 }
 
-export interface ClipRecord {
-  id: string;
-  deviceId: string;
-  deviceName: string;
-  startedAt: number;
-  endedAt: number;
-  mediaStart: number;
-  mediaEnd: number;
-  trigger: string;
-  plainBytes: number;
-  cipherBytes: number;
-  uploaded: boolean;
-  /** The hub still has its own copy (retention deletes it once the clip is safe in the cloud). */
-  local: boolean;
-  /** A verified copy is in the cloud. */
-  inCloud: boolean;
-  objectName: string | null;
-}
+export type { ClipRecord };
 
 interface ClipRow {
   id: string;

@@ -1,7 +1,7 @@
 import type { DB } from '../common/database';
-import type { CloudHealth } from '../common/cloud/cloudHealth';
+import type { CloudHealth, DiskSpace } from '../common/api/system';
+import type { Dashboard, DashboardCamera } from '../common/api/dashboard';
 import type { ClipStore } from './clipStore';
-import type { DiskSpace } from './systemStatus';
 
 /*
  * The dashboard's answer: one tile per camera the user may see (online or not, last motion,
@@ -29,23 +29,7 @@ export function isRecording(last: LastMotion | undefined, armedToRecord: boolean
   return armedToRecord && online && last?.kind === 'start' && now - last.receivedAt < RECORDING_BOUND_MS;
 }
 
-export interface DashboardCamera {
-  id: string;
-  name: string;
-  online: boolean;
-  lastSeenAt: number | null;
-  /** Footage roles only (null for installers and cameras that never saw motion). */
-  lastMotionAt?: number | null;
-  recording?: boolean;
-  latestClip?: { id: string; startedAt: number; local: boolean; inCloud: boolean } | null;
-}
-
-export interface Dashboard {
-  cameras: DashboardCamera[];
-  storage: { clips: number; bytes: number; disk: DiskSpace | null };
-  cloud: Pick<CloudHealth, 'state' | 'since' | 'lastUploadAt' | 'pending' | 'oldestPendingAt'> & { lastError?: string | null };
-  timeZone: string;
-}
+export type { Dashboard, DashboardCamera };
 
 export interface DashboardInputs {
   db: DB;

@@ -1,3 +1,4 @@
+import type { DeviceSummary } from '../common/api/devices';
 import type { DB } from '../common/database';
 import { hashToken } from '../common/tokens';
 
@@ -6,12 +7,7 @@ export interface Device {
   name: string;
 }
 
-export interface DeviceSummary extends Device {
-  createdAt: number;
-  lastSeenAt: number | null;
-  revoked: boolean;
-  tokenIssuedAt: number;
-}
+export type { DeviceSummary };
 
 export class DeviceError extends Error {}
 

@@ -1,3 +1,4 @@
+import type { PendingCode } from '../common/api/users';
 import { randomBytes } from 'node:crypto';
 import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
@@ -323,18 +324,7 @@ export function redeemInvitation(db: DB, code: string, now = Date.now()): Invita
   }).immediate();
 }
 
-export interface PendingCode {
-  id: number;
-  purpose: EmailCodePurpose;
-  email: string;
-  userId: number | null;
-  role: Role | null;
-  /** The code in plain, for the owner to pass on; null if the hub secret that sealed it is gone. */
-  code: string | null;
-  expiresAt: number;
-  /** Whether it went out by mail. */
-  sent: boolean;
-}
+export type { PendingCode };
 
 /** Unused, unexpired codes, oldest first, for the owner's page (also when no mail is configured). */
 export function pendingCodes(db: DB, secret: HubSecret, now = Date.now()): PendingCode[] {

@@ -7,11 +7,9 @@
  * memory; the player jumps the gap. No I/O here: viewers are whatever can take bytes.
  */
 
-export type LiveMessage =
-  /** Binary frames follow: an init segment, then fragments, playable with this MIME type. */
-  | { type: 'stream'; mime: string }
-  /** Live view ends, and why (a lower-case clause the page makes a sentence of). */
-  | { type: 'error'; code: string; message: string };
+import type { LiveMessage } from '../common/api/live';
+
+export type { LiveMessage };
 
 export interface LiveViewer {
   sendJson(message: LiveMessage): void;

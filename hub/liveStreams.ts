@@ -1,3 +1,4 @@
+import type { LiveRefusal } from '../common/api/live';
 import type { Logger } from '../common/logger';
 import { Fmp4Error, Fmp4Splitter } from '../common/fmp4';
 import { liveMimeType, Mp4CodecError } from '../common/mp4Codec';
@@ -14,10 +15,7 @@ import { LIVE_TIMING, liveUpkeep, type LiveAction, type LiveTiming } from './liv
  * stop does not stream on to nobody.
  */
 
-export interface LiveRefusal {
-  code: string;
-  message: string;
-}
+export type { LiveRefusal };
 
 export const REFUSALS = {
   privacy: { code: 'PRIVACY_MODE', message: 'live view is off while the home is in privacy mode' },

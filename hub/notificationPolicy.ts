@@ -1,3 +1,4 @@
+import type { NotificationPrefs } from '../common/api/alerts';
 import type { Mode } from '../common/protocol';
 
 /*
@@ -9,14 +10,7 @@ import type { Mode } from '../common/protocol';
  * not fifty times.
  */
 
-export interface NotificationPrefs {
-  /** 'armed': only while the home is armed (home or away); 'all': also while disarmed. */
-  motion: 'all' | 'armed' | 'none';
-  /** Whether to hear about the home's mode changing. */
-  arming: boolean;
-  /** Which cameras' motion to hear about: every camera (including ones paired later) or these ids. */
-  cameras: 'all' | string[];
-}
+export type { NotificationPrefs };
 
 // Motion while someone is home and disarmed is mostly the household itself, so the default is
 // quiet until the home is armed; arming changes are rare and always worth knowing about.

@@ -1,21 +1,15 @@
 import QRCode from 'qrcode';
 import { pairingUri } from '../common/pairingUri';
 import type { PairingWindow } from './pairing';
+import type { PairingInvite } from '../common/api/devices';
 
 /*
  * What the Cameras page shows for an open pairing window: the code, the same invitation as a
  * porchlight://pair link and its QR code, and the command to run on the camera.
  */
 
-export interface PairingInviteView extends PairingWindow {
-  hubUrl: string;
-  uri: string;
-  /** The link as an SVG QR code, a data: URL for an <img>. */
-  qr: string;
-  /** What to type on the camera: the link form, and the same without the link. */
-  command: string;
-  manualCommand: string;
-}
+/** What the Cameras page shows for an open pairing window. */
+export type PairingInviteView = PairingInvite;
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 

@@ -1,97 +1,19 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { WORDS_KEYWORD } from '../common/api/words';
 
 /*
  * The request-shape checks (the TypeBox schema of each route) answer in the API's voice: a
  * lower-case clause that names the field in words and says what is wrong with it ("the
- * radius must be a number"), which the UI turns into a sentence. Nothing of the schema
+ * radius must be a number"), which the UI turns into a sentence. The words for each field
+ * are in its schema (`said(...)`, common/api/words.ts). Nothing of the schema
  * machinery (JSON pointers, "Expected string") reaches the homeowner.
  */
 
 /** Which part of the request a schema checked: Fastify's 'body', 'querystring', 'params' or 'headers'. */
 export type RequestPart = string;
 
-/** The API's fields, in words. A field not listed is spelled out from its name. */
-const FIELD_WORDS: Record<string, string> = {
-  // Sign-in, setup, accounts
-  username: 'the user name',
-  password: 'the password',
-  currentPassword: 'the current password',
-  newPassword: 'the new password',
-  email: 'the email address',
-  code: 'the code',
-  recoveryCode: 'the recovery code',
-  setupCode: 'the setup code',
-  ticket: 'the sign-in step',
-  handle: 'the session',
-  role: 'the role',
-  grants: 'the cameras they may watch',
-  devices: 'the cameras',
-  require2fa: 'the "require two-factor sign-in" choice',
-  action: 'the kind of audit entry',
-  // Arming, schedules, geofence
-  mode: 'the mode',
-  on: 'the motion recording switch',
-  days: 'the days',
-  at: 'the time',
-  cameraId: 'the camera',
-  motion: 'the motion recording switch',
-  timeZone: 'the time zone',
-  geofenceEnabled: 'the geofencing switch',
-  geofenceBeatsSchedule: 'the "geofence beats schedule" choice',
-  home: 'the home location',
-  lat: 'the latitude',
-  lon: 'the longitude',
-  radiusM: 'the radius',
-  hysteresisM: 'the leaving margin',
-  maxAccuracyM: 'the worst accepted accuracy',
-  staleAfterMinutes: 'the minutes after which a phone counts as unknown',
-  accuracy: 'the accuracy',
-  enabled: 'the "take part in geofencing" choice',
-  _type: 'the OwnTracks message type',
-  // Alerts and webhooks
-  url: 'the web address',
-  events: 'the events',
-  arming: 'the mode-change alerts choice',
-  cameras: 'the cameras',
-  // Cameras
-  name: 'the name',
-  version: 'the settings version',
-  sensitivity: 'the sensitivity',
-  minObjectSize: 'the smallest object size',
-  clipSeconds: 'the clip length',
-  retriggerSeconds: 'the retrigger time',
-  endEarly: 'the "end clip early when motion stops" choice',
-  preRollSeconds: 'the time recorded before motion',
-  postRollSeconds: 'the time recorded after motion',
-  zones: 'the zones',
-  ignoreMasks: 'the ignore masks',
-  kind: 'the kind of motion event',
-  mediaTime: 'the stream time',
-  source: 'what saw the motion',
-  retrigger: 'the retrigger flag',
-  // Clips and the timeline
-  camera: 'the camera',
-  day: 'the day',
-  from: 'the start time',
-  to: 'the end time',
-  before: 'the page cursor',
-  limit: 'the number of entries asked for',
-  download: 'the download choice',
-  id: 'the id',
-  // Cloud backup
-  type: 'the kind of backup',
-  path: 'the folder',
-  endpoint: 'the endpoint address',
-  region: 'the region',
-  bucket: 'the bucket name',
-  prefix: 'the prefix',
-  forcePathStyle: 'the path-style choice',
-  accessKeyId: 'the access key ID',
-  secretAccessKey: 'the secret key',
-};
-
-/** `nightModeLevel` → "the night mode level": a field nobody listed above, still in words. */
+/** `nightModeLevel` → "the night mode level": a field whose schema has no words, still in words. */
 function spelledOut(key: string): string {
   const words = key
     .replace(/^_+/, '')
@@ -102,8 +24,24 @@ function spelledOut(key: string): string {
   return `the ${words || 'value'}`;
 }
 
-function fieldWords(key: string): string {
-  return Object.prototype.hasOwnProperty.call(FIELD_WORDS, key) ? FIELD_WORDS[key]! : spelledOut(key);
+/** A field's words from its schema (common/api/words.ts), else spelled out from its name. */
+function fieldWords(key: string, schema: Schema | undefined): string {
+  const words = schema?.[WORDS_KEYWORD];
+  return typeof words === 'string' ? words : spelledOut(key);
+}
+
+/** The schema of `seg` inside `node`: a property, a list entry, or either inside an option of a union. */
+function child(node: Schema | undefined, seg: string): Schema | undefined {
+  if (!node) return undefined;
+  if (node.anyOf) {
+    for (const option of node.anyOf) {
+      const found = child(option, seg);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (/^\d+$/.test(seg)) return Array.isArray(node.items) ? node.items[Number(seg)] : node.items;
+  return node.properties?.[seg];
 }
 
 /** JSON pointer segments ("/home/lat" → ["home", "lat"]). */
@@ -119,8 +57,9 @@ function segments(pointer: string): string[] {
  * latitude of the home location", "/days/3" → "entry 4 of the days", "/zones/0/2/1" →
  * "a value in entry 1 of the zones".
  */
-export function fieldName(pointer: string, part: RequestPart = 'body'): string {
+export function fieldName(pointer: string, part: RequestPart = 'body', root?: TSchema): string {
   const segs = segments(pointer);
+  let node = root as Schema | undefined;
   let phrase = '';
   let i = 0;
   while (i < segs.length) {
@@ -128,13 +67,14 @@ export function fieldName(pointer: string, part: RequestPart = 'body'): string {
     if (/^\d+$/.test(seg)) {
       // A run of list indexes: name the outermost, and say when the problem is deeper still.
       let j = i;
-      while (j < segs.length && /^\d+$/.test(segs[j]!)) j++;
+      while (j < segs.length && /^\d+$/.test(segs[j]!)) node = child(node, segs[j++]!);
       const entry = `entry ${Number(seg) + 1} of ${phrase || 'the list'}`;
       phrase = j - i > 1 ? `a value in ${entry}` : entry;
       i = j;
       continue;
     }
-    phrase = phrase ? `${fieldWords(seg)} of ${phrase}` : fieldWords(seg);
+    node = child(node, seg);
+    phrase = phrase ? `${fieldWords(seg, node)} of ${phrase}` : fieldWords(seg, node);
     i++;
   }
   if (!phrase) phrase = part === 'body' ? 'what was sent' : 'the address';
@@ -146,7 +86,9 @@ type Schema = TSchema & {
   const?: unknown;
   anyOf?: Schema[];
   properties?: Record<string, Schema>;
+  items?: Schema | Schema[];
   required?: string[];
+  [WORDS_KEYWORD]?: unknown;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -229,7 +171,7 @@ export function expectation(s: Schema): string {
     }
     case 'object': {
       const keys = Object.keys(s.properties ?? {});
-      const named = (s.required ?? keys).map(fieldWords);
+      const named = (s.required ?? keys).map((key) => fieldWords(key, s.properties?.[key]));
       return named.length && named.length <= 4 ? `a group of values with ${either(named).replace(/ or ([^,]*)$/, ' and $1')}` : 'a group of values';
     }
     case 'null':
@@ -265,10 +207,10 @@ function wholePart(part: RequestPart): string {
  * error), e.g. "the radius must be a number", "the user name is missing",
  * 'the kind of backup must be "directory", "s3" or "config"'.
  */
-export function requestErrorMessage(error: ValueError | undefined, part: RequestPart = 'body'): string {
+export function requestErrorMessage(error: ValueError | undefined, part: RequestPart = 'body', root?: TSchema): string {
   if (!error) return wholePart(part);
   const s = error.schema as Schema;
-  const field = fieldName(error.path, part);
+  const field = fieldName(error.path, part, root);
   const topLevel = segments(error.path).length === 0;
   switch (error.type) {
     case ValueErrorType.ObjectRequiredProperty:
@@ -301,7 +243,7 @@ export function requestErrorMessage(error: ValueError | undefined, part: Request
       const matching = options.map((o, i) => [o, i] as const).filter(([o]) => o.const === undefined && accepts(o, kind));
       if (matching.length === 1) {
         const inner = error.errors[matching[0]![1]]?.First();
-        if (inner) return requestErrorMessage(inner, part);
+        if (inner) return requestErrorMessage(inner, part, root);
       }
       return `${field} must be ${expectation(s)}`;
     }

@@ -1,6 +1,18 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  ContextConfigDefault,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
-import type { TSchema } from '@sinclair/typebox';
+import { Readable } from 'node:stream';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { WebSocket } from '@fastify/websocket';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
@@ -25,12 +37,13 @@ import { SESSION_COOKIE, touchSession, type Session } from './sessions';
 import { getSecuritySettings } from './securitySettings';
 import type { TlsManager } from './tlsManager';
 import { getUser, type Role, type User } from './users';
+import { ApiErrorSchema } from '../common/api/errors';
 
 /*
  * Every HTTP route is declared in one table with who may call it. Authentication, role
  * checks, CSRF, rate limits and body limits are applied here from the declaration, not
- * inside handlers, so a handler cannot forget them; the OpenAPI document and the test
- * that walks the route × role matrix are generated from the same table.
+ * inside handlers, so a handler cannot forget them; the OpenAPI document (@fastify/swagger,
+ * from the route schemas) and the test that walks the route × role matrix read the same table.
  */
 
 export type Access =
@@ -53,24 +66,75 @@ export const RATE_RULES: Record<RateLimitName, RateRule> = {
   device: { burst: 120, perMinute: 600 },
 };
 
-export interface RouteDef {
+/** What a route's schema may say; every part is a TypeBox schema, so it also types the handler. */
+export interface RouteSchema {
+  body?: TSchema;
+  params?: TSchema;
+  querystring?: TSchema;
+  /** By status code; Fastify serialises the answer with it, so it must name every field sent. */
+  response?: { [status: number]: TSchema };
+}
+
+/** A request whose body, params and query have the types of the route's schema. */
+export type TypedRequest<S extends RouteSchema> = FastifyRequest<RouteGenericInterface, RawServerDefault, RawRequestDefaultExpression, S, TypeBoxTypeProvider>;
+export type TypedReply<S extends RouteSchema> = FastifyReply<
+  RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  ContextConfigDefault,
+  S,
+  TypeBoxTypeProvider
+>;
+/** What a handler returns for a 200: the response schema's type where the route declares one. */
+type Answer<S extends RouteSchema> = S extends { response: { 200: infer R extends TSchema } } ? Static<R> : unknown;
+
+interface RouteOptions {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   access: Access;
   summary: string;
-  schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
   /** Bytes; JSON routes default to 16 KiB. */
   bodyLimit?: number;
   rateLimit?: RateLimitName;
   /** Runs before authentication (content-type checks that must not read the body). */
   onRequest?: (req: FastifyRequest) => Promise<void>;
-  handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** One route as declared: the handler's request is typed by the schema beside it. */
+export interface RouteSpec<S extends RouteSchema> extends RouteOptions {
+  schema?: S;
+  handler: (req: TypedRequest<S>, reply: TypedReply<S>) => Promise<Answer<S> | FastifyReply>;
   /**
    * A WebSocket route (GET only): a request that asks to upgrade, passes the access check and
    * comes from a page of this hub (its Origin, the WebSocket's CSRF check) gets here; any
    * other request goes to `handler`.
    */
+  websocket?: (socket: WebSocket, req: TypedRequest<S>) => void;
+}
+
+/** A route in the table, its schema's types no longer needed once the handler was checked against them. */
+export interface RouteDef extends RouteOptions {
+  schema?: RouteSchema;
+  handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   websocket?: (socket: WebSocket, req: FastifyRequest) => void;
+}
+
+/**
+ * Declares a route. Fastify validates the request against `schema` before the handler runs,
+ * which is what makes the handler's typed view of it true.
+ */
+export function route<const S extends RouteSchema = Record<never, never>>(spec: RouteSpec<S>): RouteDef {
+  return spec as unknown as RouteDef;
+}
+
+/**
+ * The body of a route that takes a raw stream (application/octet-stream, which the hub's
+ * content-type parser passes through unread).
+ */
+export function streamBody(req: FastifyRequest): Readable {
+  if (!(req.body instanceof Readable)) throw new HttpError(415, 'BAD_CONTENT_TYPE', 'send the body as application/octet-stream');
+  return req.body;
 }
 
 export interface HubRuntimeInfo {
@@ -228,41 +292,33 @@ function accessLabel(access: Access): string[] {
   return [access.kind];
 }
 
-/** OpenAPI 3.1 document of the route table (TypeBox schemas are JSON Schema already). */
-export function openApiDocument(routes: readonly RouteDef[], version: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
-    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
-    const parameters: unknown[] = [];
-    for (const [where, schema] of [
-      ['path', r.schema?.params],
-      ['query', r.schema?.querystring],
-    ] as const) {
-      const props = (schema as { properties?: Record<string, unknown>; required?: string[] } | undefined)?.properties ?? {};
-      const required = (schema as { required?: string[] } | undefined)?.required ?? [];
-      for (const [name, s] of Object.entries(props)) parameters.push({ name, in: where, required: where === 'path' || required.includes(name), schema: s });
-    }
-    const op: Record<string, unknown> = {
-      summary: r.summary,
-      'x-porchlight-access': accessLabel(r.access),
-      ...(r.websocket ? { 'x-porchlight-websocket': true } : {}),
-      security: r.access.kind === 'public' ? [] : r.access.kind === 'device' ? [{ deviceToken: [] }] : [{ session: [], csrf: [] }],
-      responses: { '200': { description: 'success' }, '4XX': { description: 'error: { error: { code, message } }' } },
+/** How the OpenAPI document names the ways in: a session cookie with its CSRF header, or a device's bearer token. */
+export const SECURITY_SCHEMES = {
+  session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+  csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token', description: 'required on every request that changes state' },
+  deviceToken: { type: 'http', scheme: 'bearer', description: 'the device token a camera got when it paired' },
+} as const;
+
+const ERROR_RESPONSE = { description: 'error: { error: { code, message } }', ...ApiErrorSchema };
+
+/**
+ * For @fastify/swagger: what the route table knows beyond the schema goes into each route's
+ * OpenAPI operation (its summary, who may call it and how), and the error answer every route
+ * shares. Documentation only: the schema Fastify validates and serialises with is not changed.
+ */
+export function openApiTransform(routes: readonly RouteDef[]) {
+  const byKey = new Map(routes.map((r) => [`${r.method} ${r.url}`, r]));
+  return ({ schema, url, route }: { schema?: FastifySchema; url: string; route: { method: string | string[] } }): { schema: FastifySchema; url: string } => {
+    const def = byKey.get(`${String(route.method)} ${url}`);
+    if (!def) return { schema: schema ?? {}, url };
+    const access = def.access;
+    const docs = {
+      summary: def.summary,
+      'x-porchlight-access': accessLabel(access),
+      ...(def.websocket ? { 'x-porchlight-websocket': true } : {}),
+      security: access.kind === 'public' ? [] : access.kind === 'device' ? [{ deviceToken: [] }] : [{ session: [], csrf: [] }],
+      response: { ...((schema?.response as object | undefined) ?? { 200: { description: 'success' } }), '4XX': ERROR_RESPONSE },
     };
-    if (parameters.length) op.parameters = parameters;
-    if (r.schema?.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
-    (paths[path] ??= {})[r.method.toLowerCase()] = op;
-  }
-  return {
-    openapi: '3.1.0',
-    info: { title: 'Porchlight hub API', version },
-    components: {
-      securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
-        csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token', description: 'required on every request that changes state' },
-        deviceToken: { type: 'http', scheme: 'bearer', description: 'the device token a camera got when it paired' },
-      },
-    },
-    paths,
+    return { url, schema: Object.assign({}, schema, docs) };
   };
 }

@@ -1,12 +1,10 @@
+import type { SecuritySettings } from '../common/api/users';
 import type { DB } from '../common/database';
 import { readSetting, writeSetting } from '../common/settingsTable';
 
 /* The home's sign-in rules, set by an owner on the Household page; unset keys take their default. */
 
-export interface SecuritySettings {
-  /** Every user must enroll TOTP before they can do anything but enroll. */
-  require2fa: boolean;
-}
+export type { SecuritySettings };
 
 const DEFAULTS: SecuritySettings = { require2fa: false };
 

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -7,7 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ClipIngestError } from './clipStore';
 import { HttpError } from './httpError';
 import { requestErrorMessage } from './requestErrors';
-import { openApiDocument, registerRoutes, type HubServices, type RouteDef } from './routeTable';
+import { openApiTransform, registerRoutes, route, SECURITY_SCHEMES, type HubServices, type RouteDef } from './routeTable';
 import { accountRoutes } from './routes/accountRoutes';
 import { clipRoutes } from './routes/clipRoutes';
 import { armingRoutes } from './routes/armingRoutes';
@@ -55,14 +56,16 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...alertRoutes(svc),
     ...dashboardRoutes(svc),
   ];
-  let doc: Record<string, unknown> | undefined;
-  routes.push({
-    method: 'GET',
-    url: '/api/openapi.json',
-    access: { kind: 'public' },
-    summary: 'This API, as an OpenAPI 3.1 document',
-    handler: async () => (doc ??= openApiDocument(routes, HUB_VERSION)),
-  });
+  routes.push(
+    route({
+      method: 'GET',
+      url: '/api/openapi.json',
+      access: { kind: 'public' },
+      summary: 'This API, as an OpenAPI 3.1 document',
+      // @fastify/swagger builds it from the routes' schemas once and keeps it.
+      handler: async (req) => req.server.swagger(),
+    }),
+  );
   return routes;
 }
 
@@ -86,7 +89,7 @@ export async function buildHubServer(svc: HubServices) {
       const value = httpPart === 'body' ? data : Value.Convert(schema as TSchema, data);
       if (checker.Check(value)) return { value };
       // Said in words: which field, and what it must be ("the radius must be a number").
-      return { error: new HttpError(400, 'BAD_REQUEST', requestErrorMessage(checker.Errors(value).First(), String(httpPart))) };
+      return { error: new HttpError(400, 'BAD_REQUEST', requestErrorMessage(checker.Errors(value).First(), String(httpPart), schema as TSchema)) };
     };
   });
 
@@ -123,6 +126,16 @@ export async function buildHubServer(svc: HubServices) {
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such page or API route' } }));
 
-  registerRoutes(app as unknown as FastifyInstance, svc, hubRouteTable(svc));
+  const routes = hubRouteTable(svc);
+  // Before the routes: swagger learns of each route as it is added.
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Porchlight hub API', version: HUB_VERSION },
+      components: { securitySchemes: SECURITY_SCHEMES },
+    },
+    transform: openApiTransform(routes),
+  });
+  registerRoutes(app as unknown as FastifyInstance, svc, routes);
   return app;
 }

@@ -1,3 +1,4 @@
+import type { SessionInfo } from '../common/api/account';
 import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
 
@@ -19,15 +20,7 @@ export interface Session {
   handle: string;
 }
 
-export interface SessionInfo {
-  handle: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  userAgent: string | null;
-  ip: string | null;
-  current: boolean;
-}
+export type { SessionInfo };
 
 export function createSession(
   db: DB,

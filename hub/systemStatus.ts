@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
+import type { CameraHealth, DiskSpace, Versions } from '../common/api/system';
 import type { DB } from '../common/database';
 import { listDevices } from './devices';
 
@@ -11,26 +12,7 @@ import { listDevices } from './devices';
  * unreadable mount is something to show, not a 500.
  */
 
-export interface CameraHealth {
-  id: string;
-  name: string;
-  /** Whether the camera holds its device channel open right now. */
-  online: boolean;
-  lastSeenAt: number | null;
-}
-
-export interface DiskSpace {
-  path: string;
-  freeBytes: number;
-  totalBytes: number;
-}
-
-export interface Versions {
-  node: string;
-  /** The first line of `ffmpeg -version`'s number, or null when ffmpeg cannot be run. */
-  ffmpeg: string | null;
-  os: string;
-}
+export type { CameraHealth, DiskSpace, Versions };
 
 let ffmpegProbe: Promise<string | null> | null = null;
 

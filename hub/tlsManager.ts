@@ -1,4 +1,5 @@
 import { promises as fs, watchFile, unwatchFile } from 'node:fs';
+import type { CertificateStatus } from '../common/api/system';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { Logger } from '../common/logger';
@@ -33,15 +34,7 @@ export interface UserCertificateFiles {
   keyFile: string;
 }
 
-export interface CertificateStatus {
-  source: 'local' | 'user';
-  subject: string;
-  issuer: string;
-  validTo: string;
-  fingerprint: string;
-  /** Set when a configured user certificate could not be used. */
-  userCertificateProblem: string | null;
-}
+export type { CertificateStatus };
 
 interface Material {
   key: string;

@@ -1,3 +1,4 @@
+import type { TotpEnrollment } from '../common/api/account';
 import { createHash, randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
@@ -28,12 +29,7 @@ export class TotpError extends Error {
   override name = 'TotpError';
 }
 
-export interface TotpEnrollment {
-  /** Base32 seed, shown so it can be typed in when the QR code cannot be scanned. */
-  secret: string;
-  otpauthUri: string;
-  qrSvgDataUrl: string;
-}
+export type { TotpEnrollment };
 
 interface TotpRow {
   totp_secret_sealed: string | null;

@@ -1,15 +1,9 @@
+import type { UserSummary } from '../common/api/users';
 import type { DB } from '../common/database';
 import { hashPassword, passwordProblem } from './passwords';
+import { ROLES, type Role } from '../common/roles';
 
-export type Role = 'owner' | 'member' | 'viewer' | 'installer';
-export const ROLES: readonly Role[] = ['owner', 'member', 'viewer', 'installer'];
-
-/*
- * What each role may see of the footage: owners and members see every camera, viewers
- * only the cameras granted to them, installers none at all (they pair and check devices).
- */
-export const FOOTAGE_ROLES: readonly Role[] = ['owner', 'member', 'viewer'];
-export const DEVICE_ROLES: readonly Role[] = ['owner', 'installer'];
+export { DEVICE_ROLES, FOOTAGE_ROLES, ROLES, type Role } from '../common/roles';
 
 export interface User {
   id: number;
@@ -21,15 +15,7 @@ export interface User {
   totpEnabled: boolean;
 }
 
-export interface UserSummary {
-  id: number;
-  username: string;
-  role: Role;
-  email: string | null;
-  emailVerified: boolean;
-  totpEnabled: boolean;
-  grants: string[];
-}
+export type { UserSummary };
 
 export class UserError extends Error {}
 

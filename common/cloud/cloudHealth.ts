@@ -1,3 +1,4 @@
+import type { CloudHealth, RelayState } from '../api/system';
 import type { DB } from '../database';
 
 /*
@@ -6,7 +7,7 @@ import type { DB } from '../database';
  * Pi's SD card — and the hub reads it; a stale heartbeat means the relay is not running.
  */
 
-export type RelayState = 'online' | 'offline' | 'misconfigured';
+export type { CloudHealth, RelayState };
 
 export interface RelayStatus {
   state: RelayState;
@@ -24,19 +25,6 @@ export function writeRelayStatus(db: DB, s: RelayStatus): void {
     `INSERT INTO relay_status (id, state, since, target, last_error, last_upload_at, heartbeat_at) VALUES (1, @state, @since, @target, @lastError, @lastUploadAt, @heartbeatAt)
      ON CONFLICT(id) DO UPDATE SET state = @state, since = @since, target = @target, last_error = @lastError, last_upload_at = @lastUploadAt, heartbeat_at = @heartbeatAt`,
   ).run(s);
-}
-
-export interface CloudHealth {
-  /** 'not-running' when the relay's heartbeat is older than three beats (or it never ran). */
-  state: RelayState | 'not-running';
-  since: number | null;
-  target: string | null;
-  lastError: string | null;
-  lastUploadAt: number | null;
-  pending: number;
-  oldestPendingAt: number | null;
-  /** The relay's last heartbeat, so a stopped relay can say since when; null if it never ran. */
-  heartbeatAt: number | null;
 }
 
 export function readCloudHealth(db: DB, now: number): CloudHealth {

@@ -1,3 +1,4 @@
+import type { CheckOutcome, CheckResult } from '../api/cloudTarget';
 import type { RelayTarget } from '../config';
 import type { UploadTarget } from './uploadTarget';
 
@@ -7,26 +8,7 @@ import type { UploadTarget } from './uploadTarget';
  * change. The wording is a pure function of the error, tested without any network.
  */
 
-export type CheckOutcome =
-  | 'ok'
-  | 'bucket_missing'
-  | 'credentials_refused'
-  | 'access_denied'
-  | 'wrong_region'
-  | 'unreachable'
-  | 'host_unknown'
-  | 'timed_out'
-  | 'not_writable'
-  | 'read_only'
-  | 'full'
-  | 'failed';
-
-export interface CheckResult {
-  ok: boolean;
-  outcome: CheckOutcome;
-  /** A lower-case clause; the UI makes it a sentence. */
-  message: string;
-}
+export type { CheckOutcome, CheckResult };
 
 /** The error codes along an error's causes (the SDK nests socket errors; Node groups them in AggregateErrors). */
 function codesOf(err: unknown, seen = new Set<unknown>()): { names: string[]; codes: string[]; status: number | undefined } {

@@ -43,11 +43,12 @@
  * An invalid time zone or rule throws a RangeError: both are validated when saved.
  */
 
+import type { ArmingDecision, CameraDecision, Cause } from '../../common/api/arming';
 import type { Household } from './geofence';
 import type { Mode } from '../../common/protocol';
 import { isValidTimeZone, lastTransition, nextTransition, occurrences, type CameraRule, type ScheduleRule } from './schedule';
 
-export type Cause = { source: 'manual'; by: string } | { source: 'schedule'; ruleId: string } | { source: 'geofence'; member: string | null } | { source: 'default' };
+export type { ArmingDecision, CameraDecision, Cause };
 
 export interface ArmingInputs {
   timeZone: string;
@@ -68,19 +69,6 @@ export interface ArmingInputs {
   cameras: Array<{ id: string; motion: { on: boolean; at: number } | null; armedIn: Mode[] /* subset of armed_home, armed_away */ }>;
 }
 
-export interface CameraDecision {
-  record: boolean;
-  live: boolean;
-  motion: boolean;
-}
-
-export interface ArmingDecision {
-  mode: Mode;
-  cause: Cause;
-  since: number;
-  nextScheduledAt: number | null;
-  cameras: Record<string, CameraDecision>;
-}
 
 interface State {
   mode: Mode;

@@ -1,7 +1,8 @@
+import type { ArmingSettings, HouseholdState } from '../../common/api/arming';
 import type { DB } from '../../common/database';
 import { readSetting, writeSetting } from '../../common/settingsTable';
 import type { ArmingDecision, ArmingInputs } from './armingDecision';
-import { GEOFENCE_DEFAULTS, type GeofenceSettings, type Household, type Presence } from './geofence';
+import { GEOFENCE_DEFAULTS, type GeofenceSettings, type Presence } from './geofence';
 import type { Mode } from '../../common/protocol';
 import type { CameraRule, ScheduleRule } from './schedule';
 
@@ -12,16 +13,7 @@ import type { CameraRule, ScheduleRule } from './schedule';
  * members with only their latest position.
  */
 
-export interface ArmingSettings {
-  timeZone: string;
-  geofenceEnabled: boolean;
-  geofenceBeatsSchedule: boolean;
-  home: { lat: number; lon: number } | null;
-  radiusM: number;
-  hysteresisM: number;
-  maxAccuracyM: number;
-  staleAfterMinutes: number;
-}
+export type { ArmingSettings };
 
 export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -69,11 +61,11 @@ export class ArmingStore {
     writeSetting(this.db, 'arming.manual', manual);
   }
 
-  household(): { household: Household; since: number; member: string | null } {
+  household(): HouseholdState {
     return readSetting(this.db, 'arming.household') ?? { household: 'unknown', since: 0, member: null };
   }
 
-  setHousehold(h: { household: Household; since: number; member: string | null }): void {
+  setHousehold(h: HouseholdState): void {
     writeSetting(this.db, 'arming.household', h);
   }
 

@@ -20,6 +20,8 @@
  *     away, so one unknown member prevents arming; otherwise, and with no members, unknown.
  */
 
+import type { Household, Presence } from '../../common/api/arming';
+
 export interface LatLon {
   lat: number;
   lon: number;
@@ -47,9 +49,7 @@ export interface Fix {
   at: number; // ms since epoch
 }
 
-export type Presence = 'home' | 'away' | 'unknown';
-
-export type Household = 'someone-home' | 'all-away' | 'unknown';
+export type { Household, Presence };
 
 // The IUGG mean Earth radius; the spherical error (≤ 0.5 %) is far below GPS noise at 100 m.
 const EARTH_RADIUS_M = 6_371_008.8;

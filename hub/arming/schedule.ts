@@ -21,22 +21,10 @@
  * instant itself.
  */
 
-import { isMode, MODES, type Mode } from '../../common/protocol';
+import { isMode, MODES } from '../../common/modes';
+import type { CameraRule, ScheduleRule } from '../../common/api/arming';
 
-export interface ScheduleRule {
-  id: string;
-  days: number[]; // 0 = Sunday … 6 = Saturday, local days
-  at: string; // 'HH:MM', minutes a multiple of 15
-  mode: Mode;
-}
-
-export interface CameraRule {
-  id: string;
-  cameraId: string;
-  days: number[];
-  at: string;
-  motion: boolean;
-}
+export type { CameraRule, ScheduleRule };
 
 /** What occurrences() needs of a rule: both kinds above qualify. */
 export interface WeeklyRule {

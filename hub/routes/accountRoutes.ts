@@ -1,9 +1,21 @@
-import { Type, type Static } from '@sinclair/typebox';
+import {
+  CodeBody,
+  EmailBody,
+  EmailSetSchema,
+  NoticeListSchema,
+  PasswordChangeBody,
+  RecoveryCodesSchema,
+  SessionListSchema,
+  TotpDisableBody,
+  TotpEnrollmentSchema,
+} from '../../common/api/account';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
 import { verifyPassword } from '../passwords';
-import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../securitySettings';
 import {
@@ -24,21 +36,7 @@ import { ROLES, setPassword, UserError } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const PasswordChangeBody = Type.Object(
-  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 1, maxLength: 256 }) },
-  Strict,
-);
-const EmailBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, Strict);
-const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }, Strict);
-const TotpDisableBody = Type.Object(
-  {
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
-    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
-  },
-  Strict,
-);
-const HandleParams = Type.Object({ handle: Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
+const HandleParams = Type.Object({ handle: Type.String({ ...said('the session'), pattern: '^[A-Za-z0-9_-]{8,32}$' }) }, Strict);
 
 export function accountRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
@@ -49,7 +47,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
   const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([TotpError, EmailCodeError, UserError], fn);
 
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/me/password',
       access: everyone,
@@ -58,32 +56,32 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        const body = req.body as Static<typeof PasswordChangeBody>;
+        const body = req.body;
         if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your current password is not right');
         await refused(() => setPassword(db, user.id, body.newPassword));
         deleteOtherSessions(db, user.id, req.session!.handle);
         audit(req, 'user.password_changed');
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/email',
       access: enrolling,
       summary: 'Set your email address; a verification code is mailed (or shown to the owner without SMTP)',
-      schema: { body: EmailBody },
+      schema: { body: EmailBody, response: { 200: EmailSetSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
         const user = userOf(req);
-        const { email } = req.body as Static<typeof EmailBody>;
+        const { email } = req.body;
         const result = await refused(() =>
           startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: svc.runtime().url }, svc.now()),
         );
         audit(req, 'user.email_changed', { detail: { sent: result.sent } });
         return { sent: result.sent, mailConfigured: svc.mailer.configured };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/email/confirm',
       access: enrolling,
@@ -92,35 +90,36 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'pairing',
       handler: async (req) => {
         const user = userOf(req);
-        await refused(() => confirmEmail(db, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
+        await refused(() => confirmEmail(db, user.id, req.body.code, svc.now()));
         audit(req, 'user.email_verified');
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp',
       access: enrolling,
       summary: 'Start 2FA enrollment: returns the secret, its otpauth URI and a QR code',
+      schema: { response: { 200: TotpEnrollmentSchema } },
       handler: async (req) => {
         const user = userOf(req);
         return refused(() => beginTotpEnrollment(db, svc.secret, user, svc.now()));
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp/confirm',
       access: enrolling,
       summary: 'Finish 2FA enrollment with a code from the app; returns 10 one-time recovery codes',
-      schema: { body: CodeBody },
+      schema: { body: CodeBody, response: { 200: RecoveryCodesSchema } },
       handler: async (req) => {
         const user = userOf(req);
-        const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()));
+        const result = await refused(() => confirmTotpEnrollment(db, svc.secret, user.id, req.body.code, svc.now()));
         audit(req, 'totp.enabled');
         return result;
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp/disable',
       access: everyone,
@@ -129,7 +128,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        const body = req.body as Static<typeof TotpDisableBody>;
+        const body = req.body;
         if (getSecuritySettings(db).require2fa) throw new HttpError(409, '2FA_REQUIRED', 'the owner requires two-factor sign-in for everyone in this home');
         if (!user.totpEnabled) throw new HttpError(409, 'NOT_ENROLLED', 'two-factor sign-in is not on');
         if (!(await verifyPassword(user.passwordHash, body.password))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your password is not right');
@@ -139,46 +138,47 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         audit(req, 'totp.disabled');
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/totp/recovery-codes',
       access: everyone,
       summary: 'Replace your recovery codes (needs a current code); the old ones stop working',
-      schema: { body: CodeBody },
+      schema: { body: CodeBody, response: { 200: RecoveryCodesSchema } },
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        if (!(await verifyTotp(db, svc.secret, user.id, (req.body as Static<typeof CodeBody>).code, svc.now()))) {
+        if (!(await verifyTotp(db, svc.secret, user.id, req.body.code, svc.now()))) {
           throw new HttpError(403, 'BAD_SECOND_FACTOR', 'wrong or already used code from your authenticator app');
         }
         const recoveryCodes = await refused(() => regenerateRecoveryCodes(db, user.id));
         audit(req, 'totp.recovery_codes_replaced');
         return { recoveryCodes };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/sessions',
       access: everyone,
       summary: 'Your active sessions',
+      schema: { response: { 200: SessionListSchema } },
       handler: async (req) => ({ sessions: listSessions(db, userOf(req).id, req.session!.handle, svc.now()) }),
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/sessions/:handle',
       access: everyone,
       summary: 'Sign out one of your sessions',
       schema: { params: HandleParams },
       handler: async (req, reply) => {
-        const { handle } = req.params as Static<typeof HandleParams>;
+        const { handle } = req.params;
         if (!deleteSessionByHandle(db, userOf(req).id, handle)) throw new HttpError(404, 'NO_SUCH_SESSION', 'no such session (it may have ended already)');
         audit(req, 'auth.session_revoked');
         if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/sessions/sign-out-everywhere',
       access: everyone,
@@ -189,15 +189,16 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true, sessions: n };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/me/notices',
       access: everyone,
       summary: 'Your notices (e.g. a sign-in from a new device)',
+      schema: { response: { 200: NoticeListSchema } },
       handler: async (req) => ({ notices: listNotices(db, userOf(req).id) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/notices/read',
       access: everyone,
@@ -206,6 +207,6 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         markNoticesRead(db, userOf(req).id, svc.now());
         return { ok: true };
       },
-    },
+    }),
   ];
 }

@@ -1,6 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
+import { NotificationPrefsBody, NotificationPrefsSchema, WebhookAddedSchema, WebhookBody, WebhookListSchema } from '../../common/api/alerts';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { getPrefs, setPrefs } from '../alerts';
 import { WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../webhookStore';
 import { parsePrefs } from '../notificationPolicy';
@@ -12,9 +14,7 @@ import { checkWebhookUrl } from '../webhooks';
  */
 
 const Strict = { additionalProperties: false } as const;
-const PrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown()), arming: Type.Optional(Type.Unknown()), cameras: Type.Optional(Type.Unknown()) }, Strict);
-const HookBody = Type.Object({ url: Type.String({ maxLength: 2000 }), events: Type.Array(Type.String({ maxLength: 40 }), { minItems: 1, maxItems: 10 }) }, Strict);
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const IdParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 
 export function alertRoutes(svc: HubServices): RouteDef[] {
   const anyone = { kind: 'user', roles: ['owner', 'member', 'viewer', 'installer'] } as const;
@@ -22,46 +22,48 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
   const hooks = new WebhookStore(svc.db, svc.secret);
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/me/notifications',
       access: anyone,
       summary: 'What you are told about: motion (all, only when armed, none), arming changes, which cameras',
+      schema: { response: { 200: NotificationPrefsSchema } },
       handler: async (req) => getPrefs(svc.db, userOf(req).id),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/me/notifications',
       access: anyone,
       summary: 'Change what you are told about',
-      schema: { body: PrefsBody },
+      schema: { body: NotificationPrefsBody, response: { 200: NotificationPrefsSchema } },
       handler: async (req) => {
         const user = userOf(req);
         let prefs;
         try {
-          prefs = parsePrefs({ ...getPrefs(svc.db, user.id), ...(req.body as Record<string, unknown>) });
+          prefs = parsePrefs({ ...getPrefs(svc.db, user.id), ...req.body });
         } catch (err) {
           throw new HttpError(400, 'BAD_PREFERENCES', (err as Error).message);
         }
         setPrefs(svc.db, user.id, prefs);
         return prefs;
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/webhooks',
       access: owner,
       summary: 'The webhooks (never their secrets)',
+      schema: { response: { 200: WebhookListSchema } },
       handler: async () => ({ webhooks: hooks.list().map(({ secretSealed: _s, ...h }) => h) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/webhooks',
       access: owner,
       summary: `Add a webhook for ${WEBHOOK_EVENTS.join(', ')}; its signing secret is shown this once`,
-      schema: { body: HookBody },
+      schema: { body: WebhookBody, response: { 201: WebhookAddedSchema } },
       handler: async (req, reply) => {
-        const body = req.body as Static<typeof HookBody>;
+        const body = req.body;
         const problem = checkWebhookUrl(body.url);
         if (problem) throw new HttpError(400, 'BAD_WEBHOOK_URL', problem);
         const unknown = body.events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
@@ -70,19 +72,19 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: actorOf(req), action: 'webhook.added', target: `webhook:${hook.id}`, ip: req.ip, detail: { origin: new URL(hook.url).origin, events: hook.events } }, svc.now());
         return reply.code(201).send({ id: hook.id, url: hook.url, events: hook.events, secret });
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/webhooks/:id',
       access: owner,
       summary: 'Delete a webhook',
       schema: { params: IdParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof IdParams>;
+        const { id } = req.params;
         if (!hooks.remove(id)) throw new HttpError(404, 'NO_SUCH_WEBHOOK', 'no such webhook');
         svc.audit.append({ actor: actorOf(req), action: 'webhook.deleted', target: `webhook:${id}`, ip: req.ip }, svc.now());
         return { ok: true };
       },
-    },
+    }),
   ];
 }

@@ -1,11 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
 import { isMode, MODES } from '../../common/protocol';
 import { isValidTimeZone, validateRule } from '../arming/schedule';
-import type { ArmingSettings } from '../arming/armingStore';
+import {
+  ArmingDecisionSchema,
+  ArmingEventsQuery,
+  ArmingEventsSchema,
+  ArmingSettingsBody,
+  ArmingSettingsSchema,
+  ModeBody,
+  MotionBody,
+  RuleAddedSchema,
+  RuleBody,
+  RulesSchema,
+  type ArmingEvent,
+  type ArmingSettings,
+} from '../../common/api/arming';
 
 /*
  * Arming from the web UI: the home's mode (owners and members), each camera's motion switch,
@@ -14,33 +28,8 @@ import type { ArmingSettings } from '../arming/armingStore';
  */
 
 const Strict = { additionalProperties: false } as const;
-const ModeBody = Type.Object({ mode: Type.String({ maxLength: 40 }) }, Strict);
-const EventsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ minimum: 0 })) }, Strict);
-const MotionBody = Type.Object({ on: Type.Boolean() }, Strict);
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
-const RuleBody = Type.Object(
-  {
-    days: Type.Array(Type.Integer(), { maxItems: 7 }),
-    at: Type.String({ maxLength: 5 }),
-    mode: Type.Optional(Type.String({ maxLength: 40 })),
-    cameraId: Type.Optional(Type.String({ maxLength: 64 })),
-    motion: Type.Optional(Type.Boolean()),
-  },
-  Strict,
-);
-const SettingsBody = Type.Object(
-  {
-    timeZone: Type.Optional(Type.String({ maxLength: 64 })),
-    geofenceEnabled: Type.Optional(Type.Boolean()),
-    geofenceBeatsSchedule: Type.Optional(Type.Boolean()),
-    home: Type.Optional(Type.Union([Type.Null(), Type.Object({ lat: Type.Number(), lon: Type.Number() }, Strict)])),
-    radiusM: Type.Optional(Type.Number()),
-    hysteresisM: Type.Optional(Type.Number()),
-    maxAccuracyM: Type.Optional(Type.Number()),
-    staleAfterMinutes: Type.Optional(Type.Number()),
-  },
-  Strict,
-);
+const IdParams = Type.Object({ id: Type.String({ ...said('the id'), minLength: 1, maxLength: 64 }) }, Strict);
+const Ok = Type.Object({ ok: Type.Boolean() });
 
 function refuse(code: string, message: string): never {
   throw new HttpError(400, code, message);
@@ -72,66 +61,68 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/arming',
       access: viewers,
       summary: 'The mode in force, who or what set it, the next scheduled change, and what each camera does',
+      schema: { response: { 200: ArmingDecisionSchema } },
       handler: async () => svc.arming.evaluate(),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/arming/events',
       access: viewers,
       summary: 'The arming timeline, newest first: each change of mode with who or what caused it',
-      schema: { querystring: EventsQuery },
+      schema: { querystring: ArmingEventsQuery, response: { 200: ArmingEventsSchema } },
       handler: async (req) => {
-        const q = req.query as Static<typeof EventsQuery>;
+        const q = req.query;
         const rows = svc.db
           .prepare('SELECT at, mode, cause FROM arming_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?')
-          .all(q.before ?? Number.MAX_SAFE_INTEGER, q.limit ?? 100) as Array<{ at: number; mode: string; cause: string }>;
-        return { events: rows.map((r) => ({ at: r.at, mode: r.mode, cause: JSON.parse(r.cause) as unknown })) };
+          .all(q.before ?? Number.MAX_SAFE_INTEGER, q.limit ?? 100) as Array<{ at: number; mode: ArmingEvent['mode']; cause: string }>;
+        return { events: rows.map((r) => ({ at: r.at, mode: r.mode, cause: JSON.parse(r.cause) as ArmingEvent['cause'] })) };
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/arming/mode',
       access: household,
       summary: 'Set the home to disarmed, armed_home, armed_away or privacy (holds until the next scheduled change; privacy until changed by hand)',
-      schema: { body: ModeBody },
+      schema: { body: ModeBody, response: { 200: ArmingDecisionSchema } },
       handler: async (req) => {
-        const { mode } = req.body as Static<typeof ModeBody>;
+        const { mode } = req.body;
         if (!isMode(mode)) refuse('UNKNOWN_MODE', `"${mode}" is not a mode; use one of ${MODES.join(', ')}`);
         return svc.arming.setMode(mode, `user:${userOf(req).username}`, req.ip);
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/cameras/:id/motion',
       access: household,
       summary: "Turn a camera's motion recording on or off",
-      schema: { params: IdParams, body: MotionBody },
+      schema: { params: IdParams, body: MotionBody, response: { 200: ArmingDecisionSchema } },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof IdParams>;
+        const { id } = req.params;
         activeCamera(id);
-        return svc.arming.setCameraMotion(id, (req.body as Static<typeof MotionBody>).on, actorOf(req), req.ip);
+        return svc.arming.setCameraMotion(id, req.body.on, actorOf(req), req.ip);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/arming/rules',
       access: viewers,
       summary: 'The weekly rules, for the home and per camera',
+      schema: { response: { 200: RulesSchema } },
       handler: async () => store.rules(),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/arming/rules',
       access: owner,
       summary: 'Add a weekly rule: days (0 = Sunday), a time in 15-minute steps, and a mode (or a camera and motion on/off)',
-      schema: { body: RuleBody },
+      schema: { body: RuleBody, response: { 201: RuleAddedSchema } },
       handler: async (req, reply) => {
-        const body = req.body as Static<typeof RuleBody>;
+        const body = req.body;
         const id = randomUUID();
         const problem = validateRule({ id, ...body });
         // The id was made up just now and means nothing to the person adding the rule.
@@ -144,36 +135,37 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         svc.arming.evaluate();
         return reply.code(201).send({ id });
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/arming/rules/:id',
       access: owner,
       summary: 'Delete a weekly rule',
-      schema: { params: IdParams },
+      schema: { params: IdParams, response: { 200: Ok } },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof IdParams>;
+        const { id } = req.params;
         if (svc.db.prepare('DELETE FROM schedule_rules WHERE id = ?').run(id).changes === 0) throw new HttpError(404, 'NO_SUCH_RULE', 'no such rule');
         svc.audit.append({ actor: actorOf(req), action: 'arming.rule_deleted', target: `rule:${id}`, ip: req.ip }, svc.now());
         svc.arming.evaluate();
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/arming/settings',
       access: viewers,
       summary: "The home's time zone and geofence settings",
+      schema: { response: { 200: ArmingSettingsSchema } },
       handler: async () => store.settings(),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/arming/settings',
       access: owner,
       summary: "Change the home's time zone, location, radius and geofencing choices",
-      schema: { body: SettingsBody },
+      schema: { body: ArmingSettingsBody, response: { 200: ArmingSettingsSchema } },
       handler: async (req) => {
-        const next: ArmingSettings = { ...store.settings(), ...(req.body as Partial<ArmingSettings>) };
+        const next: ArmingSettings = { ...store.settings(), ...req.body };
         checkSettings(next);
         store.saveSettings(next);
         if (!next.geofenceEnabled) {
@@ -185,6 +177,6 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         svc.arming.evaluate();
         return next;
       },
-    },
+    }),
   ];
 }

@@ -1,9 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { checkCameraSettings, defaultCameraSettings, SETTING_LIMITS, type CameraSettings } from '../../common/cameraSettings';
+import { CameraSettingsBody, CameraSettingsViewSchema, type CameraSettingsView } from '../../common/api/cameraSettings';
 import { getCameraSettings, saveCameraSettings, settingsMessage, StaleSettingsError, type StoredCameraSettings } from '../cameraSettingsStore';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, auditor } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, auditor } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
 
 /*
@@ -13,38 +15,7 @@ import { DEVICE_ROLES } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
-// Shapes only: bounds and geometry are checked by checkCameraSettings, whose messages name the setting.
-const Shapes = Type.Array(Type.Array(Type.Array(Type.Number(), { maxItems: 8 }), { maxItems: 256 }), { maxItems: 64 });
-const SettingsBody = Type.Object(
-  {
-    version: Type.Optional(Type.Integer({ minimum: 0, description: 'The version these changes were made on (0: never saved); refused with 409 when someone saved since' })),
-    sensitivity: Type.Optional(Type.Number({ description: '1 (only large, clear motion) … 10 (the faintest change)' })),
-    minObjectSize: Type.Optional(Type.Number({ description: 'Smallest moving object that counts, as a fraction of the frame' })),
-    clipSeconds: Type.Optional(Type.Number({ description: 'Longest clip, seconds' })),
-    retriggerSeconds: Type.Optional(Type.Number({ description: 'Motion this soon after the last event is the same alert, seconds' })),
-    endEarly: Type.Optional(Type.Boolean({ description: 'End the clip when motion stops (after the post-roll)' })),
-    preRollSeconds: Type.Optional(Type.Number()),
-    postRollSeconds: Type.Optional(Type.Number()),
-    zones: Type.Optional(Shapes),
-    ignoreMasks: Type.Optional(Shapes),
-  },
-  { ...Strict, description: 'Settings left out keep their current value' },
-);
-
-export interface CameraSettingsView {
-  deviceId: string;
-  name: string;
-  online: boolean;
-  /** False until someone saves: the camera then runs on its own config file and these are the defaults. */
-  saved: boolean;
-  version: number;
-  updatedAt: number | null;
-  updatedBy: string | null;
-  settings: CameraSettings;
-  limits: typeof SETTING_LIMITS;
-}
-
+const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
   const audit = auditor(svc);
@@ -67,28 +38,28 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
   });
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/cameras/:id/settings',
       access: managers,
       summary: "A camera's detection and recording settings, with their bounds",
-      schema: { params: CameraParams },
+      schema: { params: CameraParams, response: { 200: CameraSettingsViewSchema } },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         return view(cameraOrThrow(id), getCameraSettings(db, id));
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/cameras/:id/settings',
       access: managers,
       summary: "Change a camera's settings (sensitivity, object size, clip length, retrigger, pre/post-roll, zones, ignore masks); pushed to it at once",
-      schema: { params: CameraParams, body: SettingsBody },
+      schema: { params: CameraParams, body: CameraSettingsBody, response: { 200: CameraSettingsViewSchema } },
       bodyLimit: 64 * 1024,
       handler: async (req) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         const device = cameraOrThrow(id);
-        const { version, ...changes } = req.body as Static<typeof SettingsBody>;
+        const { version, ...changes } = req.body;
         const before = getCameraSettings(db, id);
         const base = before?.settings ?? defaultCameraSettings();
         const checked = checkCameraSettings({ ...base, ...changes });
@@ -108,6 +79,6 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
         });
         return { ...view(device, stored), delivered };
       },
-    },
+    }),
   ];
 }

@@ -1,7 +1,9 @@
+import { ClipPageSchema } from '../../common/api/clips';
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
 import { ThumbnailError } from '../clipThumbnails';
 import { clipFileName } from '../clipFileName';
@@ -14,20 +16,20 @@ import { cursorAfter, localDay, parseTimelineQuery, TimelineQueryError } from '.
  */
 
 const Strict = { additionalProperties: false } as const;
-const ClipParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const ClipParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 // Text here, checked by parseTimelineQuery, so a refusal names the parameter in words.
 const ClipListQuery = Type.Object(
   {
-    camera: Type.Optional(Type.String({ maxLength: 64, description: 'Only this camera (device id)' })),
-    day: Type.Optional(Type.String({ maxLength: 16, description: "One day, YYYY-MM-DD, in the home's time zone (arming settings)" })),
-    from: Type.Optional(Type.String({ maxLength: 16, description: 'Clips that started at or after this time (ms)' })),
-    to: Type.Optional(Type.String({ maxLength: 16, description: 'Clips that started before this time (ms)' })),
-    before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` cursor of the previous page' })),
-    limit: Type.Optional(Type.String({ maxLength: 6, description: 'Clips per page, 1–200 (default 200)' })),
+    camera: Type.Optional(Type.String({ ...said('the camera'), maxLength: 64, description: 'Only this camera (device id)' })),
+    day: Type.Optional(Type.String({ ...said('the day'), maxLength: 16, description: "One day, YYYY-MM-DD, in the home's time zone (arming settings)" })),
+    from: Type.Optional(Type.String({ ...said('the start time'), maxLength: 16, description: 'Clips that started at or after this time (ms)' })),
+    to: Type.Optional(Type.String({ ...said('the end time'), maxLength: 16, description: 'Clips that started before this time (ms)' })),
+    before: Type.Optional(Type.String({ ...said('the page cursor'), maxLength: 64, description: 'The `next` cursor of the previous page' })),
+    limit: Type.Optional(Type.String({ ...said('the number of entries asked for'), maxLength: 6, description: 'Clips per page, 1–200 (default 200)' })),
   },
   Strict,
 );
-const VideoQuery = Type.Object({ download: Type.Optional(Type.Boolean()) }, Strict);
+const VideoQuery = Type.Object({ download: Type.Optional(Type.Boolean(said('the download choice'))) }, Strict);
 
 /** Parses a single-range Range header against a clip of `total` bytes. */
 function parseRange(header: string, total: number): { start: number; end: number } | null {
@@ -55,17 +57,17 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/clips',
       access: footage,
       summary: 'Clips, newest first, from the cameras you may see: by camera, by day or time window, a page at a time',
-      schema: { querystring: ClipListQuery },
+      schema: { querystring: ClipListQuery, response: { 200: ClipPageSchema } },
       handler: async (req) => {
         const { timeZone } = svc.arming.store.settings();
         let q;
         try {
-          q = parseTimelineQuery(req.query as Static<typeof ClipListQuery>, timeZone);
+          q = parseTimelineQuery(req.query, timeZone);
         } catch (err) {
           if (err instanceof TimelineQueryError) throw new HttpError(400, 'BAD_QUERY', err.message);
           throw err;
@@ -79,15 +81,15 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         const last = clips[clips.length - 1];
         return { clips, next: last && clips.length === q.limit ? cursorAfter(last) : null, timeZone, today: localDay(svc.now(), timeZone), day: q.day };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/clips/:id/thumbnail',
       access: footage,
       summary: "A clip's picture (JPEG, 320 px wide), made on first request and kept sealed to the footage key",
       schema: { params: ClipParams },
       handler: async (req, reply) => {
-        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
+        const clip = visibleClip(req, req.params.id);
         let jpeg: Buffer;
         try {
           jpeg = await svc.thumbnails.jpegOf(clip);
@@ -98,31 +100,31 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         // A clip's picture never changes: the browser keeps it a day rather than asking the Pi again.
         return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg);
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/clips/:id',
       access: { kind: 'user', roles: ['owner'] },
       summary: 'Delete a clip everywhere: the local file and thumbnail now, the cloud copy by the relay (retried while offline)',
       schema: { params: ClipParams },
       handler: async (req) => {
-        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
+        const clip = visibleClip(req, req.params.id);
         if (!(await svc.clips.delete(clip.id, svc.now()))) throw new HttpError(404, 'NO_SUCH_CLIP', 'no such clip');
         await svc.thumbnails.remove(clip.id);
         audit(req, 'clip.deleted', { target: `clip:${clip.id}`, detail: { device: clip.deviceId, startedAt: clip.startedAt, inCloud: clip.inCloud } });
         // The relay removes a cloud copy, and one an upload in flight may still make.
         return { ok: true, cloudCopy: clip.inCloud ? 'deleting' : 'none' };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/clips/:id/video',
       access: footage,
       summary: 'Play or download a clip, decrypted on the fly (Range requests supported)',
       schema: { params: ClipParams, querystring: VideoQuery },
       handler: async (req, reply) => {
-        const clip = visibleClip(req, (req.params as Static<typeof ClipParams>).id);
-        const { download } = req.query as Static<typeof VideoQuery>;
+        const clip = visibleClip(req, req.params.id);
+        const { download } = req.query;
         const total = clip.plainBytes;
         let start = 0;
         let end = total - 1;
@@ -141,6 +143,6 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
         reply.header('cache-control', 'private, no-store');
         return reply.send(await svc.clips.openPlayback(clip, start, end));
       },
-    },
+    }),
   ];
 }

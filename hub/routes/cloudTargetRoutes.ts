@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { CheckResultSchema, CloudTargetBody, CloudTargetViewSchema, type CloudTargetChange, type CloudTargetView } from '../../common/api/cloudTarget';
 import type { RelayTarget } from '../../common/config';
 import { checkTarget, type CheckResult } from '../../common/cloud/targetCheck';
 import {
@@ -16,7 +16,7 @@ import {
 } from '../../common/cloud/targetChoice';
 import { createTarget } from '../../common/cloud/targets';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, auditor } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor } from '../routeTable';
 
 /*
  * Where the relay copies the encrypted clips, chosen by the owner in the web UI (first-run
@@ -24,23 +24,6 @@ import { type HubServices, type RouteDef, auditor } from '../routeTable';
  * answers only say whether one is stored. "Test connection" runs the same round trip as
  * `porchlight cloud test` on the settings as typed, before they are saved.
  */
-
-const TargetBody = Type.Object(
-  {
-    /** `config`: forget the choice made here; the config file's target (or the default folder) applies. */
-    type: Type.Union([Type.Literal('directory'), Type.Literal('s3'), Type.Literal('config')]),
-    path: Type.Optional(Type.String({ maxLength: 1024 })),
-    endpoint: Type.Optional(Type.Union([Type.String({ maxLength: 512 }), Type.Null()])),
-    region: Type.Optional(Type.String({ maxLength: 64 })),
-    bucket: Type.Optional(Type.String({ maxLength: 63 })),
-    prefix: Type.Optional(Type.String({ maxLength: 200 })),
-    forcePathStyle: Type.Optional(Type.Boolean()),
-    accessKeyId: Type.Optional(Type.String({ maxLength: 128 })),
-    secretAccessKey: Type.Optional(Type.String({ maxLength: 256 })),
-  },
-  { additionalProperties: false },
-);
-type Body = Static<typeof TargetBody>;
 
 /** A connection test gives up after this long: the owner is waiting at the screen. */
 const TEST_TIMEOUT_MS = 20_000;
@@ -50,7 +33,7 @@ function refuse(code: string, message: string): never {
 }
 
 /** The body as a choice, or a 400 naming what is missing or wrong. */
-function inputOf(body: Body): TargetInput {
+function inputOf(body: CloudTargetChange): TargetInput {
   const input: TargetInput =
     body.type === 'directory'
       ? { type: 'directory', path: body.path ?? '' }
@@ -77,7 +60,7 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
   const audit = auditor(svc);
 
   /** What the owner sees: the target in effect and where it comes from, with no secret in it. */
-  const describe = () => {
+  const describe = (): CloudTargetView => {
     const { target, source } = effectiveTarget(config, svc.db, dataDir);
     const chosen = readTargetChoice(svc.db);
     const shown =
@@ -97,7 +80,7 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
   };
 
   /** The target to test: the body's choice (its secret, or the stored one for the same key), or the config file's. */
-  const testTarget = (body: Body): { target: RelayTarget; credentials?: { accessKeyId: string; secretAccessKey: string } } => {
+  const testTarget = (body: CloudTargetChange): { target: RelayTarget; credentials?: { accessKeyId: string; secretAccessKey: string } } => {
     if (body.type === 'config') {
       const { target } = effectiveTarget(config, null, dataDir);
       return { target };
@@ -112,21 +95,22 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/cloud/target',
       access: owner,
       summary: 'Where the relay copies the encrypted clips, and whether that was chosen here, in the config file, or is the default folder',
+      schema: { response: { 200: CloudTargetViewSchema } },
       handler: async () => describe(),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/cloud/target',
       access: owner,
       summary: 'Choose the upload target: a folder or an S3 bucket (or "config" to use the config file again); the relay follows within seconds',
-      schema: { body: TargetBody },
+      schema: { body: CloudTargetBody, response: { 200: CloudTargetViewSchema } },
       handler: async (req) => {
-        const body = req.body as Body;
+        const body = req.body;
         if (body.type === 'config') {
           await clearTargetChoice(svc.db, dataDir);
           audit(req, 'cloud.target_changed', { detail: { type: 'config' } });
@@ -145,16 +129,16 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
         svc.log.info({ ...detail, credentials: choice.type === 's3' ? cloudCredentialsPath(dataDir) : undefined }, 'the owner changed the upload target');
         return describe();
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/cloud/test',
       access: owner,
       summary: 'Test an upload target before saving it: reach it, write, verify and delete a small file; answers what is wrong in plain words',
-      schema: { body: TargetBody },
+      schema: { body: CloudTargetBody, response: { 200: CheckResultSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
-        const body = req.body as Body;
+        const body = req.body;
         const { target, credentials } = testTarget(body);
         let opened;
         try {
@@ -178,6 +162,6 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
           opened.close();
         }
       },
-    },
+    }),
   ];
 }

@@ -1,17 +1,19 @@
+import { DashboardSchema } from '../../common/api/dashboard';
 import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { buildDashboard } from '../dashboard';
-import { type HubServices, type RouteDef, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, userOf } from '../routeTable';
 import { cameraHealth, diskSpace } from '../systemStatus';
 import { FOOTAGE_ROLES, ROLES, visibleCameras } from '../users';
 
 /** The landing page's data in one request, polled every few seconds while it is shown. */
 export function dashboardRoutes(svc: HubServices): RouteDef[] {
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/dashboard',
       access: { kind: 'user', roles: ROLES },
       summary: 'Cameras (online, last motion, recording, newest clip), storage and cloud backup; installers get it without footage',
+      schema: { response: { 200: DashboardSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const footage = FOOTAGE_ROLES.includes(user.role);
@@ -31,6 +33,6 @@ export function dashboardRoutes(svc: HubServices): RouteDef[] {
           disk: await diskSpace(svc.clips.clipsDir),
         });
       },
-    },
+    }),
   ];
 }

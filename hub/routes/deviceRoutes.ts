@@ -1,21 +1,21 @@
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { Value } from '@sinclair/typebox/value';
 import {
   CLIP_META_HEADER,
   ClipUploadMetaSchema,
   MotionEventSchema,
   PairRequestSchema,
-  type MotionEvent,
-  type PairRequest,
   type PairResponse,
 } from '../../common/protocol';
+import { DeviceListSchema, PairingInviteSchema, RenameDeviceBody } from '../../common/api/devices';
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
 import { hubUrlFor, pairingInvite } from '../pairingInvite';
 import { getCameraSettings, settingsMessage } from '../cameraSettingsStore';
-import { type HubServices, type RouteDef, auditor, deviceOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
 import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
 
 /*
@@ -25,8 +25,8 @@ import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const DeviceParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
-const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
+const DeviceParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const Ok = Type.Object({ ok: Type.Boolean() });
 const CHANNEL_HEARTBEAT_MS = 25_000;
 
 export function deviceRoutes(svc: HubServices): RouteDef[] {
@@ -47,11 +47,12 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/pairing/open',
       access: managers,
       summary: 'Open a pairing window; returns the one-time code for the new camera',
+      schema: { response: { 200: PairingInviteSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
@@ -59,65 +60,66 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         log.info({ by: userOf(req).username, expiresAt: window.expiresAt }, 'pairing window opened');
         return pairingInvite(window, hubUrlFor(req.headers.host, svc.runtime().url), svc.tls.local.caFingerprint);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/devices',
       access: { kind: 'user', roles: ROLES },
       summary: 'Paired cameras (viewers see only the cameras granted to them)',
+      schema: { response: { 200: DeviceListSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const devices = listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user));
         return { devices: devices.map((d) => ({ ...d, online: svc.channels.isOnline(d.id), live: svc.live.isStreaming(d.id) })) };
       },
-    },
-    {
+    }),
+    route({
       method: 'PATCH',
       url: '/api/devices/:id',
       access: managers,
       summary: 'Rename a camera',
-      schema: { params: DeviceParams, body: RenameBody },
+      schema: { params: DeviceParams, body: RenameDeviceBody, response: { 200: Ok } },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof DeviceParams>;
+        const { id } = req.params;
         const before = deviceOrThrow(id);
-        const { name } = req.body as Static<typeof RenameBody>;
+        const { name } = req.body;
         await refusalsAs400([DeviceError], () => renameDevice(db, id, name));
         audit(req, 'device.renamed', { target: `device:${id}`, detail: { from: before.name, to: name } });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/devices/:id/reprovision',
       access: managers,
       summary: "Revoke a camera's token now and open a pairing window that gives it a new one",
-      schema: { params: DeviceParams },
+      schema: { params: DeviceParams, response: { 200: PairingInviteSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
-        const { id } = req.params as Static<typeof DeviceParams>;
+        const { id } = req.params;
         deviceOrThrow(id);
         const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now(), id);
         const cut = svc.connections.cut(id);
         audit(req, 'device.token_rotated', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return pairingInvite(window, hubUrlFor(req.headers.host, svc.runtime().url), svc.tls.local.caFingerprint);
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/devices/:id/revoke',
       access: managers,
       summary: "Revoke a camera's token: it is refused at once, its clips stay",
       schema: { params: DeviceParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof DeviceParams>;
+        const { id } = req.params;
         deviceOrThrow(id);
         revokeDevice(db, id, svc.now());
         const cut = svc.connections.cut(id);
         audit(req, 'device.revoked', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/pair',
       access: { kind: 'public' },
@@ -125,7 +127,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       schema: { body: PairRequestSchema },
       rateLimit: 'pairing',
       handler: async (req): Promise<PairResponse> => {
-        const body = req.body as PairRequest;
+        const body = req.body;
         try {
           const paired = redeemPairingCode(db, body.code, body.name, svc.now());
           svc.audit.append(
@@ -149,8 +151,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           throw err;
         }
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/device/clips',
       access: { kind: 'device' },
@@ -172,12 +174,12 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(400, 'BAD_CLIP_META', `header ${CLIP_META_HEADER} must be clip metadata JSON${first ? `: ${first.path} ${first.message}` : ''}`);
         }
         const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
-        const { record, duplicate } = await svc.clips.ingest(device.id, meta, req.body as never, length);
+        const { record, duplicate } = await svc.clips.ingest(device.id, meta, streamBody(req), length);
         if (!duplicate) log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
         return reply.code(duplicate ? 200 : 201).send({ clipId: record.id, stored: true, duplicate });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/device/events',
       access: { kind: 'device' },
@@ -185,7 +187,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       schema: { body: MotionEventSchema },
       rateLimit: 'device',
       handler: async (req) => {
-        const body = req.body as MotionEvent;
+        const body = req.body;
         db.prepare(
           'INSERT INTO motion_events (device_id, kind, media_time, at, received_at, source, retrigger) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ).run(deviceOf(req).id, body.kind, body.mediaTime, body.at, svc.now(), body.source ?? 'video', body.retrigger ? 1 : 0);
@@ -193,8 +195,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         svc.events.emit('motion', { deviceId: device.id, deviceName: device.name, kind: body.kind, at: body.at, retrigger: body.retrigger === true });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/device/channel',
       access: { kind: 'device' },
@@ -214,6 +216,6 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), CHANNEL_HEARTBEAT_MS);
         req.raw.socket.once('close', () => clearInterval(heartbeat));
       },
-    },
+    }),
   ];
 }

@@ -1,9 +1,18 @@
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { hashToken, newToken } from '../../common/tokens';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, actorOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { FOOTAGE_ROLES } from '../users';
+import {
+  GeofenceMembershipBody,
+  GeofenceMembershipSchema,
+  GeofenceStateSchema,
+  LocationAnswerSchema,
+  LocationBody,
+  OwnTracksCredentialsSchema,
+} from '../../common/api/arming';
 import { presenceNow } from '../arming/geofence';
 import { checkFix, LocationError, reportPresence } from '../arming/locationReports';
 
@@ -13,15 +22,12 @@ import { checkFix, LocationError, reportPresence } from '../arming/locationRepor
  * authenticated per member with HTTP Basic (user name + a token made for that phone).
  */
 
-const Strict = { additionalProperties: false } as const;
-const EnabledBody = Type.Object({ enabled: Type.Boolean() }, Strict);
-const LocationBody = Type.Object({ lat: Type.Number(), lon: Type.Number(), accuracy: Type.Number(), at: Type.Optional(Type.Number()) }, Strict);
 /** OwnTracks sends many message types with many fields; only these are read. */
 const OwnTracksBody = Type.Object(
   {
-    _type: Type.String({ maxLength: 32 }),
-    lat: Type.Optional(Type.Unknown()),
-    lon: Type.Optional(Type.Unknown()),
+    _type: Type.String({ ...said('the OwnTracks message type'), maxLength: 32 }),
+    lat: Type.Optional(Type.Unknown(said('the latitude'))),
+    lon: Type.Optional(Type.Unknown(said('the longitude'))),
     acc: Type.Optional(Type.Unknown()),
     tst: Type.Optional(Type.Unknown()),
     event: Type.Optional(Type.Unknown()),
@@ -57,11 +63,12 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/geofence',
       access: viewers,
       summary: "Who is home: each geofencing member's presence (never a position) and the household's",
+      schema: { response: { 200: GeofenceStateSchema } },
       handler: async () => {
         const store = svc.arming.store;
         const settings = store.settings();
@@ -78,16 +85,16 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
           })),
         };
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/me/geofence',
       access: household,
       summary: 'Take part in geofencing (or stop: your last position is deleted)',
-      schema: { body: EnabledBody },
+      schema: { body: GeofenceMembershipBody, response: { 200: GeofenceMembershipSchema } },
       handler: async (req) => {
         const user = userOf(req);
-        const { enabled } = req.body as Static<typeof EnabledBody>;
+        const { enabled } = req.body;
         if (enabled) {
           db.prepare('INSERT INTO geofence_members (user_id, enabled) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET enabled = 1').run(user.id);
         } else {
@@ -96,12 +103,13 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: actorOf(req), action: 'geofence.membership', ip: req.ip, detail: { enabled } }, svc.now());
         return { enabled };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/geofence/owntracks',
       access: household,
       summary: 'Make the credentials for your OwnTracks app (HTTP mode) and take part in geofencing; new ones replace the old',
+      schema: { response: { 200: OwnTracksCredentialsSchema } },
       handler: async (req) => {
         const user = userOf(req);
         const token = newToken();
@@ -110,15 +118,15 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: actorOf(req), action: 'geofence.owntracks_token', ip: req.ip }, svc.now());
         return { url: new URL('/api/owntracks', svc.runtime().url || 'https://localhost/').toString(), username: user.username, password: token };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/me/location',
       access: household,
       summary: "Share where you are now (the browser's Geolocation API): latitude, longitude, accuracy in metres",
-      schema: { body: LocationBody },
+      schema: { body: LocationBody, response: { 200: LocationAnswerSchema } },
       handler: async (req) => {
-        const body = req.body as Static<typeof LocationBody>;
+        const body = req.body;
         const now = svc.now();
         try {
           const fix = checkFix({ lat: body.lat, lon: body.lon, accuracyM: body.accuracy, at: body.at ?? now }, now);
@@ -127,8 +135,8 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
           asHttp(err);
         }
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/owntracks',
       access: { kind: 'public' },
@@ -137,7 +145,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
       schema: { body: OwnTracksBody },
       handler: async (req) => {
         const user = ownTracksUser(req);
-        const body = req.body as Static<typeof OwnTracksBody>;
+        const body = req.body;
         // The app names its user in a header and in the topic; they must be the signed-in member.
         const claimed = [req.headers['x-limit-u'], typeof body.topic === 'string' ? body.topic.split('/')[1] : undefined].filter((v): v is string => typeof v === 'string');
         if (claimed.some((u) => u !== user.username)) throw new HttpError(403, 'NOT_YOURS', `these credentials belong to ${user.username}; a member can only report their own location`);
@@ -158,6 +166,6 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
         }
         return [];
       },
-    },
+    }),
   ];
 }

@@ -1,11 +1,25 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { createInvitation, EmailCodeError, inspectInvitation, pendingCodes, redeemInvitation, revokeCode } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
-import { type HubServices, type RouteDef, auditor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { deleteUserSessions } from '../sessions';
 import { getSecuritySettings, setSecuritySettings } from '../securitySettings';
 import { disableTotp } from '../totp';
-import { deleteUser, getUser, insertUser, listUsers, prepareUser, ROLES, setGrants, setRole, UserError } from '../users';
+import { deleteUser, getUser, insertUser, listUsers, prepareUser, setGrants, setRole, UserError } from '../users';
+import {
+  AcceptBody,
+  AuditPageSchema,
+  AuditQuery,
+  GrantsBody,
+  InvitationSentSchema,
+  InviteBody,
+  PendingCodesSchema,
+  RoleBody,
+  SecuritySettingsBody,
+  SecuritySettingsSchema,
+  UserListSchema,
+} from '../../common/api/users';
 
 /*
  * The household: only owners invite people, change roles and camera grants, reset a
@@ -13,33 +27,8 @@ import { deleteUser, getUser, insertUser, listUsers, prepareUser, ROLES, setGran
  */
 
 const Strict = { additionalProperties: false } as const;
-const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const DeviceIdSchema = Type.String({ pattern: '^[0-9a-f-]{36}$' });
-const UserParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
-const InviteBody = Type.Object(
-  { email: Type.String({ minLength: 3, maxLength: 254 }), role: RoleSchema, grants: Type.Optional(Type.Array(DeviceIdSchema, { maxItems: 256 })) },
-  Strict,
-);
-const AcceptBody = Type.Object(
-  {
-    code: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    username: Type.String({ minLength: 2, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-  },
-  Strict,
-);
-const RoleBody = Type.Object({ role: RoleSchema }, Strict);
-const GrantsBody = Type.Object({ devices: Type.Array(DeviceIdSchema, { maxItems: 256 }) }, Strict);
-const CodeParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, Strict);
-const SecurityBody = Type.Object({ require2fa: Type.Boolean() }, Strict);
-const AuditQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    action: Type.Optional(Type.String({ pattern: '^[a-z0-9_.]{1,64}$' })),
-  },
-  Strict,
-);
+const UserParams = Type.Object({ id: Type.Integer({ ...said('the id'), minimum: 1 }) }, Strict);
+const CodeParams = Type.Object({ id: Type.Integer({ ...said('the id'), minimum: 1 }) }, Strict);
 
 export function householdRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
@@ -53,21 +42,22 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/users',
       access: owner,
       summary: 'Everyone in the household, with roles, 2FA state and camera grants',
+      schema: { response: { 200: UserListSchema } },
       handler: async () => ({ users: listUsers(db) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/users/invitations',
       access: owner,
       summary: 'Invite someone by email with a role (and cameras, for viewers)',
-      schema: { body: InviteBody },
+      schema: { body: InviteBody, response: { 200: InvitationSentSchema } },
       handler: async (req) => {
-        const body = req.body as Static<typeof InviteBody>;
+        const body = req.body;
         const result = await refused(() =>
           createInvitation(db, svc.secret, svc.mailer, { email: body.email, role: body.role, grants: body.grants ?? [], createdBy: userOf(req).id, hubUrl: svc.runtime().url }, svc.now()),
         );
@@ -75,8 +65,8 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         // The code goes back to the owner only when no mail went out: then they hand it over themselves.
         return { sent: result.sent, expiresAt: result.expiresAt, code: result.sent ? undefined : result.code };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/invitations/accept',
       access: { kind: 'public' },
@@ -84,7 +74,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       schema: { body: AcceptBody },
       rateLimit: 'pairing',
       handler: async (req) => {
-        const body = req.body as Static<typeof AcceptBody>;
+        const body = req.body;
         const user = await refused(async () => {
           const invitation = inspectInvitation(db, body.code, svc.now());
           const prepared = await prepareUser(db, body.username, body.password, invitation.role, { email: invitation.email, emailVerified: true });
@@ -101,102 +91,104 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         svc.audit.append({ actor: `user:${user.username}`, action: 'user.created', target: `user:${user.username}`, ip: req.ip, detail: { role: user.role, via: 'invitation' } }, svc.now());
         return { ok: true, username: user.username, role: user.role };
       },
-    },
-    {
+    }),
+    route({
       method: 'PATCH',
       url: '/api/users/:id',
       access: owner,
       summary: "Change someone's role",
       schema: { params: UserParams, body: RoleBody },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof UserParams>;
-        const { role } = req.body as Static<typeof RoleBody>;
+        const { id } = req.params;
+        const { role } = req.body;
         const user = targetUser(id);
         await refused(() => setRole(db, id, role));
         audit(req, 'user.role_changed', { target: `user:${user.username}`, detail: { from: user.role, to: role } });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/users/:id',
       access: owner,
       summary: 'Remove someone from the household (ends their sessions)',
       schema: { params: UserParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof UserParams>;
+        const { id } = req.params;
         const user = targetUser(id);
         await refused(() => deleteUser(db, id));
         audit(req, 'user.removed', { target: `user:${user.username}` });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/users/:id/grants',
       access: owner,
       summary: 'Set which cameras a viewer may see',
       schema: { params: UserParams, body: GrantsBody },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof UserParams>;
-        const { devices } = req.body as Static<typeof GrantsBody>;
+        const { id } = req.params;
+        const { devices } = req.body;
         const user = targetUser(id);
         await refused(() => setGrants(db, id, devices));
         audit(req, 'user.grants_changed', { target: `user:${user.username}`, detail: { devices } });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/users/:id/reset-2fa',
       access: owner,
       summary: 'Turn off 2FA for someone who lost their phone and recovery codes (ends their sessions)',
       schema: { params: UserParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof UserParams>;
+        const { id } = req.params;
         const user = targetUser(id);
         disableTotp(db, id);
         deleteUserSessions(db, id);
         audit(req, 'totp.reset_by_owner', { target: `user:${user.username}` });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/email-codes',
       access: owner,
       summary: 'Pending verification and invitation codes (to hand over when no mail server is set up)',
+      schema: { response: { 200: PendingCodesSchema } },
       handler: async () => ({ mailConfigured: svc.mailer.configured, codes: pendingCodes(db, svc.secret, svc.now()) }),
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/email-codes/:id',
       access: owner,
       summary: 'Withdraw a pending invitation or verification code',
       schema: { params: CodeParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof CodeParams>;
+        const { id } = req.params;
         if (!revokeCode(db, id)) throw new HttpError(404, 'NO_SUCH_CODE', 'no such pending code');
         audit(req, 'user.code_withdrawn', { detail: { id } });
         return { ok: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/settings/security',
       access: owner,
       summary: 'Household security settings',
+      schema: { response: { 200: SecuritySettingsSchema } },
       handler: async () => getSecuritySettings(db),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/settings/security',
       access: owner,
       summary: 'Change household security settings (e.g. require 2FA for everyone)',
-      schema: { body: SecurityBody },
+      schema: { body: SecuritySettingsBody, response: { 200: SecuritySettingsSchema } },
       handler: async (req) => {
         const before = getSecuritySettings(db);
-        const after = req.body as Static<typeof SecurityBody>;
+        const after = req.body;
         if (after.require2fa && !userOf(req).totpEnabled) {
           throw new HttpError(409, 'ENROLL_FIRST', 'turn on two-factor sign-in for your own account before requiring it for everyone');
         }
@@ -204,17 +196,17 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         audit(req, 'settings.security_changed', { detail: { from: before, to: after } });
         return after;
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/audit',
       access: owner,
       summary: 'The audit log, newest first',
-      schema: { querystring: AuditQuery },
+      schema: { querystring: AuditQuery, response: { 200: AuditPageSchema } },
       handler: async (req) => {
-        const q = req.query as Static<typeof AuditQuery>;
+        const q = req.query;
         return { entries: svc.audit.list({ limit: q.limit ?? 100, beforeSeq: q.before, action: q.action }) };
       },
-    },
+    }),
   ];
 }

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
 import { type LiveRefusal, type UpstreamEnd, type Watcher } from '../liveStreams';
-import { type HubServices, type RouteDef, auditor, deviceOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody } from '../routeTable';
 import { touchSession } from '../sessions';
 import { FOOTAGE_ROLES, getUser, visibleCameras } from '../users';
 
@@ -17,7 +17,7 @@ import { FOOTAGE_ROLES, getUser, visibleCameras } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const NO_SUCH_CAMERA: LiveRefusal = { code: 'NO_SUCH_DEVICE', message: 'no such camera' };
 const SESSION_ENDED: LiveRefusal = { code: 'NOT_SIGNED_IN', message: 'you are not signed in (or your session ended): sign in again' };
 /** A camera that goes on sending after the hub answered its upload is cut off after this. */
@@ -45,20 +45,20 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/cameras/:id/live',
       access: { kind: 'user', roles: FOOTAGE_ROLES },
       summary: 'Live view of a camera, as a WebSocket: a JSON {type:"stream",mime} message, then the MP4 init segment and fragments as binary messages',
       schema: { params: CameraParams },
       handler: async (req) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         const refusal = mayWatch(req, id);
         if (refusal) throw new HttpError(404, refusal.code, refusal.message);
         throw new HttpError(426, 'UPGRADE_REQUIRED', 'live view is a WebSocket: open this address with one');
       },
       websocket: (socket, req) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         let closed = false;
         let leave: () => void = () => undefined;
         const send = (message: unknown) => {
@@ -96,8 +96,8 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
         };
         if (closed) leave();
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/device/live',
       access: { kind: 'device' },
@@ -106,7 +106,7 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
       onRequest: requireOctetStream,
       handler: async (req) => {
         const device = deviceOf(req);
-        const body = req.body as Readable;
+        const body = streamBody(req);
         const ended = await new Promise<UpstreamEnd | null>((resolve) => {
           const handle = svc.live.openUpstream(device.id, resolve);
           if (!('data' in handle)) return resolve({ status: 409, ...handle });
@@ -129,6 +129,6 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
         if (ended.status >= 400) throw new HttpError(ended.status, ended.code, ended.message);
         return { stopped: true, code: ended.code, message: ended.message };
       },
-    },
+    }),
   ];
 }

@@ -1,8 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { SetupNeededSchema, SetupOwnerBody, SignedInSchema } from '../../common/api/users';
 import { EmailCodeError, normalizeEmail } from '../emailCodes';
 import { HttpError, humanDuration, refusalsAs400, tooManyRequests } from '../httpError';
 import { hasUsers } from '../firstRunSetup';
-import type { HubServices, RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, route } from '../routeTable';
 import { insertUser, prepareUser, UserError } from '../users';
 import { signInUser } from './signInRoutes';
 
@@ -12,35 +12,26 @@ import { signInUser } from './signInRoutes';
  * of the wizard (2FA, home, cloud) uses the ordinary owner routes with that session.
  */
 
-const OwnerBody = Type.Object(
-  {
-    setupCode: Type.String({ minLength: 1, maxLength: 64 }),
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    email: Type.Optional(Type.String({ maxLength: 254 })),
-  },
-  { additionalProperties: false },
-);
-
 const setupDone = () => new HttpError(409, 'SETUP_DONE', 'this hub is already set up: sign in instead');
 
 export function setupRoutes(svc: HubServices): RouteDef[] {
   const { db, throttle, firstRun } = svc;
 
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/setup',
       access: { kind: 'public' },
       summary: 'Whether the hub still needs its first-run setup (no account exists yet)',
+      schema: { response: { 200: SetupNeededSchema } },
       handler: async () => ({ needed: firstRun.needed() }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/setup/owner',
       access: { kind: 'public' },
       summary: "First-run setup: create the owner with the hub's one-time setup code, and sign them in",
-      schema: { body: OwnerBody },
+      schema: { body: SetupOwnerBody, response: { 200: SignedInSchema } },
       rateLimit: 'signin',
       handler: async (req, reply) => {
         if (!firstRun.needed()) throw setupDone();
@@ -50,7 +41,7 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
         if (!locked.allowed) {
           throw tooManyRequests('LOCKED_OUT', `too many wrong codes from this address: try again in ${humanDuration(locked.retryAt - now)}`, locked.retryAt, now);
         }
-        const body = req.body as Static<typeof OwnerBody>;
+        const body = req.body;
         if (!firstRun.matches(body.setupCode)) {
           const { ipLockedUntil } = throttle.recordFailure(req.ip, undefined, now);
           svc.audit.append({ actor: `ip:${req.ip}`, action: 'setup.code_rejected', ip: req.ip }, now);
@@ -73,6 +64,6 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
         svc.log.info({ user: owner.username, ip: req.ip }, 'first-run setup: owner created');
         return signInUser(svc, req, reply, owner, 'setup');
       },
-    },
+    }),
   ];
 }

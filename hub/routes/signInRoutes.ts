@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { LoginAnswerSchema, LoginBody, SecondFactorBody, SessionAnswerSchema, SignedInSchema, type SessionUser, type SignedIn } from '../../common/api/users';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
 import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
 import { notifyUser } from '../../common/notices';
 import { hashPassword, verifyPassword } from '../passwords';
-import { type HubServices, type RouteDef, auditor, csrfTokenFor, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, csrfTokenFor, userOf } from '../routeTable';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../securitySettings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
@@ -18,24 +18,7 @@ import { findUser, getUser, ROLES, type User } from '../users';
  * not even whether its password was right.
  */
 
-const LoginBody = Type.Object(
-  {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-  },
-  { additionalProperties: false },
-);
-
-const SecondFactorBody = Type.Object(
-  {
-    ticket: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 8 })),
-    recoveryCode: Type.Optional(Type.String({ minLength: 10, maxLength: 16 })),
-  },
-  { additionalProperties: false },
-);
-
-export function publicUser(svc: HubServices, user: User) {
+export function publicUser(svc: HubServices, user: User): SessionUser {
   return {
     id: user.id,
     username: user.username,
@@ -49,7 +32,7 @@ export function publicUser(svc: HubServices, user: User) {
 }
 
 /** Starts a session for `user` (cookies, CSRF token, audit); sign-in and first-run setup both end here. */
-export async function signInUser(svc: HubServices, req: FastifyRequest, reply: FastifyReply, user: User, method: string) {
+export async function signInUser(svc: HubServices, req: FastifyRequest, reply: FastifyReply, user: User, method: string): Promise<SignedIn> {
   const { db, audit, throttle } = svc;
   const now = svc.now();
   throttle.recordSuccess(req.ip, user.id);
@@ -119,37 +102,37 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
   const completeSignIn = (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => signInUser(svc, req, reply, user, method);
 
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/login',
       access: { kind: 'public' },
       summary: 'Sign in with user name and password; answers totp_required when 2FA is on',
-      schema: { body: LoginBody },
+      schema: { body: LoginBody, response: { 200: LoginAnswerSchema } },
       rateLimit: 'signin',
       handler: async (req, reply) => {
         refuseIfLocked(req);
-        const body = req.body as Static<typeof LoginBody>;
+        const body = req.body;
         const user = findUser(db, body.username);
         if (user) refuseIfThrottled(req, user);
         // Unknown names verify against a dummy hash too, so timing does not reveal which names exist.
         const ok = await verifyPassword(user?.passwordHash ?? (await unknownUserHash()), body.password);
         if (!user || !ok) return fail(req, user, 'password', 'wrong user name or password');
         if (user.totpEnabled) {
-          return { status: 'totp_required', ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
+          return { status: 'totp_required' as const, ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
         }
         return completeSignIn(req, reply, user, 'password');
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/login/totp',
       access: { kind: 'public' },
       summary: 'Second sign-in step: a TOTP code or a recovery code, with the ticket from /api/login',
-      schema: { body: SecondFactorBody },
+      schema: { body: SecondFactorBody, response: { 200: SignedInSchema } },
       rateLimit: 'signin',
       handler: async (req, reply) => {
         refuseIfLocked(req);
-        const body = req.body as Static<typeof SecondFactorBody>;
+        const body = req.body;
         if ((body.code === undefined) === (body.recoveryCode === undefined)) {
           throw new HttpError(400, 'BAD_REQUEST', 'send either a code from your authenticator app or a recovery code');
         }
@@ -170,15 +153,16 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         }
         return completeSignIn(req, reply, user, body.code !== undefined ? 'password+totp' : 'password+recovery');
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/session',
       access: { kind: 'user', roles: ROLES, duringEnrollment: true },
       summary: 'The signed-in user and the CSRF token for this session',
+      schema: { response: { 200: SessionAnswerSchema } },
       handler: async (req) => ({ user: publicUser(svc, userOf(req)), csrfToken: csrfTokenFor(req.sessionId!) }),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/logout',
       access: { kind: 'user', roles: ROLES, duringEnrollment: true },
@@ -189,7 +173,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
       },
-    },
+    }),
   ];
 }
 

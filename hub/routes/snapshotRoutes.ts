@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { said } from '../../common/api/words';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
-import { type HubServices, type RouteDef, auditor, deviceOf, userOf } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
 import { SnapshotRequests, SnapshotTimeout } from '../snapshotRequests';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
 
@@ -13,7 +14,7 @@ import { FOOTAGE_ROLES, visibleCameras } from '../users';
  */
 
 const Strict = { additionalProperties: false } as const;
-const CameraParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
+const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const AnswerParams = Type.Object({ requestId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
@@ -32,14 +33,14 @@ async function readCapped(body: Readable, max: number): Promise<Buffer> {
 export function snapshotRoutes(svc: HubServices, requests = new SnapshotRequests()): RouteDef[] {
   const audit = auditor(svc);
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/cameras/:id/snapshot',
       access: { kind: 'user', roles: FOOTAGE_ROLES },
       summary: "A current JPEG from a camera (for drawing zones); refused in privacy mode and when the camera is offline",
       schema: { params: CameraParams },
       handler: async (req, reply) => {
-        const { id } = req.params as Static<typeof CameraParams>;
+        const { id } = req.params;
         const cameras = visibleCameras(svc.db, userOf(req));
         const device = getDevice(svc.db, id);
         // A camera this user may not watch answers exactly like one that does not exist.
@@ -57,8 +58,8 @@ export function snapshotRoutes(svc: HubServices, requests = new SnapshotRequests
         audit(req, 'camera.snapshot_viewed', { target: `device:${id}` });
         return reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store').send(jpeg);
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/device/snapshots/:requestId',
       access: { kind: 'device' },
@@ -68,17 +69,17 @@ export function snapshotRoutes(svc: HubServices, requests = new SnapshotRequests
       bodyLimit: MAX_SNAPSHOT_BYTES,
       handler: async (req) => {
         const device = deviceOf(req);
-        const { requestId } = req.params as Static<typeof AnswerParams>;
+        const { requestId } = req.params;
         // Checked first: a camera learns nothing about requests made of other cameras.
         if (!requests.awaits(device.id, requestId)) throw new HttpError(404, 'NO_SUCH_REQUEST', 'no picture is awaited with this id (it was answered, or asked too long ago)');
         if (!String(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
           throw new HttpError(415, 'BAD_CONTENT_TYPE', 'send the picture as application/octet-stream');
         }
-        const jpeg = await readCapped(req.body as Readable, MAX_SNAPSHOT_BYTES);
+        const jpeg = await readCapped(streamBody(req), MAX_SNAPSHOT_BYTES);
         if (jpeg.length < 4 || !jpeg.subarray(0, 3).equals(JPEG_MAGIC)) throw new HttpError(400, 'NOT_A_JPEG', 'the picture is not a JPEG');
         if (!requests.deliver(device.id, requestId, jpeg)) throw new HttpError(404, 'NO_SUCH_REQUEST', 'no picture is awaited with this id (it was answered, or asked too long ago)');
         return { ok: true };
       },
-    },
+    }),
   ];
 }

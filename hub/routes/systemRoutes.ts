@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { HubServices, RouteDef } from '../routeTable';
+import { type HubServices, type RouteDef, route } from '../routeTable';
 import { DEVICE_ROLES } from '../users';
 import { readCloudHealth } from '../../common/cloud/cloudHealth';
+import { HealthSchema, SystemStatusSchema } from '../../common/api/system';
 import { cameraHealth, diskSpace, versions } from '../systemStatus';
 
 // Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).
@@ -21,29 +22,31 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
   const startedAt = svc.now();
   const ui: RouteDef[] = UI_FILES.map(([url, file, type]) => {
     const body = readFileSync(path.join(UI_DIR, file));
-    return {
+    return route({
       method: 'GET',
       url,
       access: { kind: 'public' },
       summary: `Web UI: ${file}`,
       handler: async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(body),
-    };
+    });
   });
   return [
     ...ui,
-    {
+    route({
       method: 'GET',
       url: '/api/health',
       access: { kind: 'public' },
       summary: 'Liveness, the ports the hub chose, and whether the cloud upload is working',
+      schema: { response: { 200: HealthSchema } },
       // Only the state is public (for the banner before sign-in); the details are in /api/system.
       handler: async () => ({ ok: true, service: 'porchlight-hub', ...svc.runtime(), cloud: { state: readCloudHealth(svc.db, svc.now()).state } }),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/system',
       access: { kind: 'user', roles: DEVICE_ROLES },
       summary: 'Version, ports, certificate, mail, relay, cameras online, uptime and disk space',
+      schema: { response: { 200: SystemStatusSchema } },
       handler: async () => ({
         version: HUB_VERSION,
         ...svc.runtime(),
@@ -57,6 +60,6 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
         cameras: cameraHealth(svc.db, (id) => svc.channels.isOnline(id)),
         disk: await diskSpace(svc.clips.clipsDir),
       }),
-    },
+    }),
   ];
 }

@@ -6,6 +6,7 @@ import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type Signed
 import { call } from '../helpers/https';
 import { useTempDir } from '../helpers/tmp';
 import { fieldName, requestErrorMessage } from '../../hub/requestErrors';
+import { said } from '../../common/api/words';
 
 /*
  * A request the route's schema refuses is answered in words a homeowner understands: the
@@ -20,7 +21,7 @@ const JARGON = /invalid request|Expected|must match|schema|(^|\s)\/\w/;
 function messageFor(schema: TSchema, value: unknown, part = 'body'): string {
   const checker = TypeCompiler.Compile(schema);
   assert.equal(checker.Check(value), false, `${JSON.stringify(value)} should be refused`);
-  return requestErrorMessage(checker.Errors(value).First(), part);
+  return requestErrorMessage(checker.Errors(value).First(), part, schema);
 }
 
 describe('hub: request-shape errors in plain words', function () {
@@ -28,18 +29,21 @@ describe('hub: request-shape errors in plain words', function () {
     const Strict = { additionalProperties: false } as const;
     const Settings = Type.Object(
       {
-        radiusM: Type.Optional(Type.Number()),
-        home: Type.Optional(Type.Union([Type.Null(), Type.Object({ lat: Type.Number(), lon: Type.Number() }, Strict)])),
-        days: Type.Optional(Type.Array(Type.Integer(), { maxItems: 7 })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-        zones: Type.Optional(Type.Array(Type.Array(Type.Array(Type.Number())))),
+        radiusM: Type.Optional(Type.Number(said('the radius'))),
+        home: Type.Optional(Type.Union([Type.Null(), Type.Object({ lat: Type.Number(said('the latitude')), lon: Type.Number(said('the longitude')) }, Strict)], said('the home location'))),
+        days: Type.Optional(Type.Array(Type.Integer(), { ...said('the days'), maxItems: 7 })),
+        limit: Type.Optional(Type.Integer({ ...said('the number of entries asked for'), minimum: 1, maximum: 1000 })),
+        zones: Type.Optional(Type.Array(Type.Array(Type.Array(Type.Number())), said('the zones'))),
       },
       Strict,
     );
-    const Login = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, Strict);
-    const Pair = Type.Object({ code: Type.String({ pattern: '^[0-9]{8}$' }), name: Type.String({ minLength: 1, maxLength: 64 }) }, Strict);
-    const Target = Type.Object({ type: Type.Union([Type.Literal('directory'), Type.Literal('s3'), Type.Literal('config')]) }, Strict);
-    const Hook = Type.Object({ url: Type.String(), events: Type.Array(Type.String(), { minItems: 1, maxItems: 10 }) }, Strict);
+    const Login = Type.Object(
+      { username: Type.String({ ...said('the user name'), minLength: 1, maxLength: 64 }), password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }) },
+      Strict,
+    );
+    const Pair = Type.Object({ code: Type.String({ ...said('the code'), pattern: '^[0-9]{8}$' }), name: Type.String({ ...said('the name'), minLength: 1, maxLength: 64 }) }, Strict);
+    const Target = Type.Object({ type: Type.Union([Type.Literal('directory'), Type.Literal('s3'), Type.Literal('config')], said('the kind of backup')) }, Strict);
+    const Hook = Type.Object({ url: Type.String(said('the web address')), events: Type.Array(Type.String(), { ...said('the events'), minItems: 1, maxItems: 10 }) }, Strict);
 
     const cases: Array<[string, TSchema, unknown, string, string?]> = [
       ['a number sent as text', Settings, { radiusM: 'far' }, 'the radius must be a number'],

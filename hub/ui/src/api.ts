@@ -1,3 +1,4 @@
+import type { ApiErrorBody } from '../../../common/api/errors';
 import { session } from './session';
 
 /** A refusal or failure from the hub: `message` is the hub's clause, `code` its machine name. */
@@ -11,9 +12,8 @@ export class ApiError extends Error {
   }
 }
 
-interface ErrorBody {
-  error?: { code?: string; message?: string };
-}
+/** What a refusal says, read defensively: a proxy or a crash may answer with something else. */
+type ErrorBody = { error?: Partial<ApiErrorBody['error']> };
 
 /** One JSON call to the hub with the session's CSRF token; throws ApiError on any refusal. */
 export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {

@@ -1,8 +1,10 @@
+import type { ArmingDecision, Cause, LocationAnswer } from '../../../common/api/arming';
+import type { Mode } from '../../../common/modes';
 import { api } from './api';
 import { addMessageLines, el, fail, guard, say } from './dom';
 import { ARMING_ROLES, hasRole } from './session';
 
-export type Mode = 'disarmed' | 'armed_home' | 'armed_away' | 'privacy';
+export type { Mode };
 
 export const MODE_NAMES: Record<Mode, string> = {
   disarmed: 'Disarmed',
@@ -11,20 +13,8 @@ export const MODE_NAMES: Record<Mode, string> = {
   privacy: 'Privacy: cameras record nothing',
 };
 
-interface Cause {
-  source: 'manual' | 'schedule' | 'geofence' | 'none';
-  by?: string;
-  member?: string | null;
-}
-
-export interface ArmingState {
-  mode: Mode;
-  since: number | null;
-  cause: Cause;
-}
-
 export function describeCause(cause: Cause): string {
-  if (cause.source === 'manual') return `set by ${(cause.by ?? '').replace(/^user:/, '')}`;
+  if (cause.source === 'manual') return `set by ${cause.by.replace(/^user:/, '')}`;
   if (cause.source === 'schedule') return 'set by the schedule';
   if (cause.source === 'geofence') return cause.member ? `set by geofencing (${cause.member})` : 'set by geofencing';
   return 'not set yet';
@@ -40,7 +30,7 @@ export function armingPanel(): { element: HTMLElement; load: () => Promise<void>
   const element = addMessageLines(el('div', { className: 'panel', id: 'arming-panel' }, el('h3', { textContent: 'Arming' }), state, buttons));
 
   const load = guard(element, async () => {
-    const a = await api<ArmingState>('GET', '/api/arming');
+    const a = await api<ArmingDecision>('GET', '/api/arming');
     const since = a.since ? `, since ${new Date(a.since).toLocaleString()}` : '';
     state.textContent = `${MODE_NAMES[a.mode]} — ${describeCause(a.cause)}${since}.`;
     buttons.hidden = !hasRole(...ARMING_ROLES);
@@ -60,7 +50,7 @@ export function armingPanel(): { element: HTMLElement; load: () => Promise<void>
     if (!navigator.geolocation) return fail(element, new Error('this browser cannot share its location'));
     navigator.geolocation.getCurrentPosition(
       guard(element, async (pos: GeolocationPosition) => {
-        const r = await api<{ presence: string }>('POST', '/api/me/location', { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy });
+        const r = await api<LocationAnswer>('POST', '/api/me/location', { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy });
         say(element, r.presence === 'home' ? 'you are home' : r.presence === 'away' ? 'you are away from home' : 'your location was too vague to count');
         await load();
       }),

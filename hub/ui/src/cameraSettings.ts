@@ -1,46 +1,14 @@
+import type { CameraSettingsView, NumberBound, NumericSetting } from '../../../common/api/cameraSettings';
 import { api, ApiError } from './api';
 import { el, onSubmit, panel, say } from './dom';
 import { ago } from './format';
-import { ZoneEditor, type Point, type ZoneLimits } from './zoneEditor';
+import { ZoneEditor } from './zoneEditor';
 
 /*
  * One camera's settings: what counts as motion (sensitivity, smallest object, zones and ignore
  * masks drawn on its picture) and how clips are cut (length, retrigger, pre/post-roll, ending
  * early). The bounds come from the hub, which has them from the camera's own config schema.
  */
-
-interface Bound {
-  min: number;
-  max: number;
-  integer: boolean;
-}
-
-interface Settings {
-  sensitivity: number;
-  minObjectSize: number;
-  clipSeconds: number;
-  retriggerSeconds: number;
-  endEarly: boolean;
-  preRollSeconds: number;
-  postRollSeconds: number;
-  zones: Point[][];
-  ignoreMasks: Point[][];
-}
-
-type NumberKey = 'sensitivity' | 'minObjectSize' | 'clipSeconds' | 'retriggerSeconds' | 'preRollSeconds' | 'postRollSeconds';
-
-interface SettingsView {
-  deviceId: string;
-  name: string;
-  online: boolean;
-  saved: boolean;
-  version: number;
-  updatedAt: number | null;
-  updatedBy: string | null;
-  settings: Settings;
-  limits: { bounds: Record<NumberKey, Bound> } & ZoneLimits;
-  delivered?: boolean;
-}
 
 export interface CameraRef {
   id: string;
@@ -51,7 +19,7 @@ export interface CameraRef {
 const tidy = (n: number): number => Math.round(n * 10000) / 10000;
 
 /** How each number is shown: its label, its hint, and the factor between the page and the API. */
-const FIELDS: Array<{ key: NumberKey; label: string; hint: (b: Bound) => string; scale: number; step: number }> = [
+const FIELDS: Array<{ key: NumericSetting; label: string; hint: (b: NumberBound) => string; scale: number; step: number }> = [
   { key: 'sensitivity', label: 'Sensitivity', hint: (b) => `${b.min} = only large, clear motion; ${b.max} = the faintest change.`, scale: 1, step: 1 },
   { key: 'minObjectSize', label: 'Smallest object (% of the picture)', hint: (b) => `Moving things smaller than this are ignored: ${tidy(b.min * 100)}% to ${tidy(b.max * 100)}%. A person across a driveway is about 1%.`, scale: 100, step: 0.01 },
   { key: 'clipSeconds', label: 'Clip length (seconds)', hint: (b) => `${b.min} to ${b.max}. Longer motion goes on in a new clip.`, scale: 1, step: 1 },
@@ -65,8 +33,8 @@ export class CameraSettingsPanel {
   private readonly heading: HTMLHeadingElement;
   private readonly state: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
-  private readonly inputs = new Map<NumberKey, HTMLInputElement>();
-  private readonly hints = new Map<NumberKey, HTMLParagraphElement>();
+  private readonly inputs = new Map<NumericSetting, HTMLInputElement>();
+  private readonly hints = new Map<NumericSetting, HTMLParagraphElement>();
   private readonly endEarly: HTMLInputElement;
   private readonly zones: ZoneEditor;
   private readonly pictureNote: HTMLParagraphElement;
@@ -129,7 +97,7 @@ export class CameraSettingsPanel {
     this.heading.focus();
     const seq = ++this.loadSeq;
     try {
-      const view = await api<SettingsView>('GET', `/api/cameras/${camera.id}/settings`);
+      const view = await api<CameraSettingsView>('GET', `/api/cameras/${camera.id}/settings`);
       if (seq !== this.loadSeq) return;
       this.fill(view);
     } catch (err) {
@@ -151,7 +119,7 @@ export class CameraSettingsPanel {
     if (!this.element.hidden) this.close();
   }
 
-  private fill(view: SettingsView): void {
+  private fill(view: CameraSettingsView): void {
     this.version = view.version;
     for (const f of FIELDS) {
       const b = view.limits.bounds[f.key];
@@ -166,7 +134,7 @@ export class CameraSettingsPanel {
     this.describe(view);
   }
 
-  private describe(view: SettingsView): void {
+  private describe(view: CameraSettingsView): void {
     const where = view.online ? `${view.name} is online.` : `${view.name} is offline: it gets saved settings when it reconnects.`;
     const when = view.saved ? ` Last saved ${ago(view.updatedAt)} by ${(view.updatedBy ?? '').replace(/^user:/, '')}.` : ` ${view.name} runs on its own configuration file until you save here; the values shown are the defaults.`;
     this.state.textContent = where + when;
@@ -211,7 +179,7 @@ export class CameraSettingsPanel {
     if (this.zones.drawing) throw new Error('finish or cancel the shape you are drawing first');
     const body: Record<string, unknown> = { version: this.version, endEarly: this.endEarly.checked, ...this.zones.value() };
     for (const f of FIELDS) body[f.key] = tidy(Number(this.inputs.get(f.key)!.value) / f.scale);
-    const view = await api<SettingsView>('PUT', `/api/cameras/${camera.id}/settings`, body);
+    const view = await api<CameraSettingsView>('PUT', `/api/cameras/${camera.id}/settings`, body);
     this.version = view.version;
     this.describe(view);
     say(this.form, view.delivered ? `Saved. ${camera.name} uses the new settings now` : `Saved. ${camera.name} is offline: it gets the new settings when it reconnects`);

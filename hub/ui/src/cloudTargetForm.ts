@@ -1,3 +1,4 @@
+import type { CheckResult, CloudTargetView } from '../../../common/api/cloudTarget';
 import { api } from './api';
 import { addMessageLines, el, field, guard, sentence } from './dom';
 
@@ -7,25 +8,12 @@ import { addMessageLines, el, field, guard, sentence } from './dom';
  * key is sent, never shown (a stored one is kept when its field is left blank).
  */
 
-export interface CloudTarget {
-  source: 'ui' | 'config' | 'default';
-  target:
-    | { type: 'directory'; path: string }
-    | { type: 's3'; endpoint: string | null; region: string; bucket: string; prefix: string; forcePathStyle: boolean; accessKeyId: string | null; secretSet: boolean };
-}
-
-interface CheckResult {
-  ok: boolean;
-  outcome: string;
-  message: string;
-}
-
 export interface CloudTargetForm {
   form: HTMLFormElement;
   /** Fills the fields from what the hub uses now. */
   load(): Promise<void>;
   /** Saves the choice; resolves with what the hub then uses. */
-  save(): Promise<CloudTarget>;
+  save(): Promise<CloudTargetView>;
 }
 
 /**
@@ -89,14 +77,14 @@ export function cloudTargetForm(prefix: string, options: { saveLabel?: string; l
           ...(secret.value ? { secretAccessKey: secret.value } : {}),
         };
 
-  const showResult = (r: CheckResult) => {
+  const showResult = (r: Pick<CheckResult, 'ok' | 'message'>) => {
     const [error, note] = [result.querySelector(':scope > p.error') as HTMLElement, result.querySelector(':scope > p.note') as HTMLElement];
     error.textContent = r.ok ? '' : sentence(r.message);
     note.textContent = r.ok ? sentence(r.message) : '';
   };
 
   testButton.addEventListener('click', guard(result, async () => {
-    showResult({ ok: true, outcome: '', message: '' });
+    showResult({ ok: true, message: '' });
     (result.querySelector(':scope > p.note') as HTMLElement).textContent = 'Testing the connection…';
     testButton.disabled = true;
     try {
@@ -109,7 +97,7 @@ export function cloudTargetForm(prefix: string, options: { saveLabel?: string; l
   return {
     form,
     async load() {
-      const current = await api<CloudTarget>('GET', '/api/cloud/target');
+      const current = await api<CloudTargetView>('GET', '/api/cloud/target');
       const t = current.target;
       if (t.type === 'directory') {
         folderChoice.checked = true;
@@ -128,7 +116,7 @@ export function cloudTargetForm(prefix: string, options: { saveLabel?: string; l
       showKind();
     },
     async save() {
-      const saved = await api<CloudTarget>('PUT', '/api/cloud/target', body());
+      const saved = await api<CloudTargetView>('PUT', '/api/cloud/target', body());
       secret.value = '';
       if (saved.target.type === 's3' && saved.target.secretSet) secret.placeholder = 'stored (leave empty to keep it)';
       return saved;

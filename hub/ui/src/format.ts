@@ -27,7 +27,7 @@ export function ago(at: number | null, now = Date.now()): string {
   return s < 60 ? 'just now' : `${duration(s)} ago`;
 }
 
-/** Bytes the way a disk is sold: '12.3 GB', '870 MB'. */
+/** Bytes the way a disk is sold (SI, 1000): '12.3 GB', '870 MB'; the one formatter every page uses. */
 export function bytes(n: number): string {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
   let v = n;

@@ -1,3 +1,5 @@
+import type { DeviceList, DeviceView } from '../../../common/api/devices';
+import type { UserList, UserSummary } from '../../../common/api/users';
 import { api } from './api';
 import { el, guard, panel, say } from './dom';
 import type { Role } from './session';
@@ -8,19 +10,6 @@ import type { Role } from './session';
  * camera, installers never see footage. The panel says so rather than offering checkboxes
  * that would change nothing.
  */
-
-interface UserRow {
-  id: number;
-  username: string;
-  role: Role;
-  grants: string[];
-}
-
-interface Camera {
-  id: string;
-  name: string;
-  revoked: boolean;
-}
 
 const WHY: Record<Exclude<Role, 'viewer'>, string> = {
   owner: 'sees every camera (owners always do)',
@@ -33,7 +22,7 @@ export function grantsPanel(): { element: HTMLElement; load: () => Promise<void>
   const element = panel('Camera access', el('p', { textContent: 'Viewers watch only the cameras you tick for them; a camera paired later is not shown to them until you add it.' }), list);
   element.id = 'grants-panel';
 
-  function viewerForm(u: UserRow, cameras: Camera[]): HTMLElement {
+  function viewerForm(u: UserSummary, cameras: DeviceView[]): HTMLElement {
     const boxes = cameras.map((c) =>
       el('input', { type: 'checkbox', id: `grant-${u.id}-${c.id}`, value: c.id, checked: u.grants.includes(c.id) }));
     const save = el('button', { type: 'submit', textContent: 'Save', 'aria-label': `Save cameras for ${u.username}` });
@@ -61,7 +50,7 @@ export function grantsPanel(): { element: HTMLElement; load: () => Promise<void>
   }
 
   const load = guard(element, async () => {
-    const [{ users }, { devices }] = await Promise.all([api<{ users: UserRow[] }>('GET', '/api/users'), api<{ devices: Camera[] }>('GET', '/api/devices')]);
+    const [{ users }, { devices }] = await Promise.all([api<UserList>('GET', '/api/users'), api<DeviceList>('GET', '/api/devices')]);
     const cameras = devices.filter((d) => !d.revoked);
     list.textContent = '';
     const others = el('ul', { className: 'rows' });

@@ -6,6 +6,8 @@
  * fell behind (a slow phone, a tab that was busy) jumps forward instead of watching the past.
  */
 
+import type { LiveMessage } from '../../../common/api/live';
+
 export type LiveState =
   | { kind: 'connecting' }
   | { kind: 'live' }
@@ -28,12 +30,6 @@ const JUMP_TO_LAG = 1.2;
 function mediaSourceClass(): typeof MediaSource | undefined {
   const g = globalThis as unknown as { MediaSource?: typeof MediaSource; ManagedMediaSource?: typeof MediaSource };
   return g.MediaSource ?? g.ManagedMediaSource;
-}
-
-interface Refusal {
-  type: 'error';
-  code: string;
-  message: string;
 }
 
 export class LiveStream {
@@ -89,7 +85,8 @@ export class LiveStream {
   }
 
   private control(text: string): void {
-    let message: { type?: string; mime?: string } & Partial<Refusal>;
+    // Parsed from the wire, so every field is checked before it is used.
+    let message: Partial<{ type: LiveMessage['type']; mime: unknown; code: unknown; message: unknown }>;
     try {
       message = JSON.parse(text) as typeof message;
     } catch {

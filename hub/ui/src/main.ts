@@ -2,6 +2,8 @@ import { api, ApiError } from './api';
 import { $, addMessageLines, clearMessages, el, fail, onSessionError, onSubmit, say } from './dom';
 import type { Page } from './page';
 import { pages, takeovers } from './pages';
+import type { Health } from '../../../common/api/system';
+import type { LoginAnswer, SignedIn } from '../../../common/api/users';
 import { clearSession, session, setSession, type SessionAnswer } from './session';
 import { shell } from './shell';
 import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
@@ -168,7 +170,7 @@ function signedIn(answer: SessionAnswer): void {
 }
 
 onSubmit($<HTMLFormElement>('login-form'), async () => {
-  const result = await api<SessionAnswer & { status: string; ticket: string }>('POST', '/api/login', {
+  const result = await api<LoginAnswer>('POST', '/api/login', {
     username: $<HTMLInputElement>('username').value.trim(),
     password: $<HTMLInputElement>('password').value,
   });
@@ -188,7 +190,7 @@ onSubmit($<HTMLFormElement>('totp-form'), async () => {
   const value = $<HTMLInputElement>('totp-code').value;
   const body = state.useRecovery ? { ticket: state.ticket, recoveryCode: value.trim() } : { ticket: state.ticket, code: value.replace(/\s/g, '') };
   try {
-    signedIn(await api<SessionAnswer>('POST', '/api/login/totp', body));
+    signedIn(await api<SignedIn>('POST', '/api/login/totp', body));
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== 'TICKET_EXPIRED') throw err;
     // The ticket is gone: only the password step can issue a new one.
@@ -234,7 +236,7 @@ const CLOUD_BANNERS: Record<string, string> = {
 
 async function loadHealth(): Promise<void> {
   try {
-    const health = await api<{ httpsPort: number; httpPort: number | null; cloud?: { state: string } }>('GET', '/api/health');
+    const health = await api<Health>('GET', '/api/health');
     $('ports').textContent = `HTTPS on port ${health.httpsPort} · ${health.httpPort ? `HTTP redirect on port ${health.httpPort}` : 'no HTTP redirect'}`;
     const banner = CLOUD_BANNERS[health.cloud?.state ?? ''];
     $('cloud-banner').textContent = banner ?? '';

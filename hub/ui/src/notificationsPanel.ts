@@ -1,3 +1,5 @@
+import type { NotificationPrefs } from '../../../common/api/alerts';
+import type { DeviceList } from '../../../common/api/devices';
 import { api } from './api';
 import { el, guard, onSubmit, panel, say } from './dom';
 
@@ -7,13 +9,7 @@ import { el, guard, onSubmit, panel, say } from './dom';
  * someone about cameras they may watch.
  */
 
-interface Prefs {
-  motion: 'all' | 'armed' | 'none';
-  arming: boolean;
-  cameras: 'all' | string[];
-}
-
-const MOTION: Array<[Prefs['motion'], string]> = [
+const MOTION: Array<[NotificationPrefs['motion'], string]> = [
   ['armed', 'Only while the home is armed'],
   ['all', 'Always, armed or not'],
   ['none', 'Never'],
@@ -42,7 +38,7 @@ export function notificationsPanel(): { element: HTMLElement; load: () => Promis
   allCameras.addEventListener('change', syncDisabled);
   someCameras.addEventListener('change', syncDisabled);
 
-  function show(p: Prefs, cameras: Array<{ id: string; name: string }>): void {
+  function show(p: NotificationPrefs, cameras: Array<{ id: string; name: string }>): void {
     for (const r of motion) r.checked = r.value === p.motion;
     arming.checked = p.arming;
     allCameras.checked = p.cameras === 'all';
@@ -57,17 +53,17 @@ export function notificationsPanel(): { element: HTMLElement; load: () => Promis
   }
 
   onSubmit(form, async () => {
-    const chosen = motion.find((r) => r.checked)?.value as Prefs['motion'] | undefined;
+    const chosen = motion.find((r) => r.checked)?.value as NotificationPrefs['motion'] | undefined;
     if (!chosen) throw new Error('choose when to hear about motion');
     const cameras = allCameras.checked ? 'all' : boxes().filter((b) => b.checked).map((b) => b.value);
-    const saved = await api<Prefs>('PUT', '/api/me/notifications', { motion: chosen, arming: arming.checked, cameras });
+    const saved = await api<NotificationPrefs>('PUT', '/api/me/notifications', { motion: chosen, arming: arming.checked, cameras });
     say(form, saved.motion === 'none' ? 'Saved: you get no motion alerts' : 'Your alerts are saved');
   });
 
   const load = guard(element, async () => {
     const [prefs, { devices }] = await Promise.all([
-      api<Prefs>('GET', '/api/me/notifications'),
-      api<{ devices: Array<{ id: string; name: string; revoked: boolean }> }>('GET', '/api/devices'),
+      api<NotificationPrefs>('GET', '/api/me/notifications'),
+      api<DeviceList>('GET', '/api/devices'),
     ]);
     show(prefs, devices.filter((d) => !d.revoked));
   });

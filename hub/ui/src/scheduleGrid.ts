@@ -1,5 +1,6 @@
 import { occurrences, zonedInstant, type WeeklyRule } from '../../arming/schedule';
-import type { Mode } from '../../../common/protocol';
+import type { Mode } from '../../../common/modes';
+import type { CameraRule, ScheduleRule } from '../../../common/api/arming';
 
 /*
  * What the Schedules page draws: one real calendar week in the home's time zone, 7 days of
@@ -25,14 +26,9 @@ const LOOK_BACK_MS = 8 * DAY_MS;
 export const DAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 export const DAY_LONG = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
-export interface HomeRule extends WeeklyRule {
-  mode: Mode;
-}
-
-export interface CameraMotionRule extends WeeklyRule {
-  cameraId: string;
-  motion: boolean;
-}
+/** The rules as GET /api/arming/rules lists them. */
+export type HomeRule = ScheduleRule;
+export type CameraMotionRule = CameraRule;
 
 /** A calendar date in the home's zone (month 1–12). */
 export interface LocalDate {

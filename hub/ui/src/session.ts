@@ -1,28 +1,12 @@
 /** Who is signed in at this screen, as the hub last said. */
 
-export type Role = 'owner' | 'member' | 'viewer' | 'installer';
-export const ROLES: readonly Role[] = ['owner', 'member', 'viewer', 'installer'];
-/** Roles that see footage (installers manage devices and never see footage). */
-export const FOOTAGE_ROLES: readonly Role[] = ['owner', 'member', 'viewer'];
-export const DEVICE_ROLES: readonly Role[] = ['owner', 'installer'];
-/** Roles that may change the arming. */
-export const ARMING_ROLES: readonly Role[] = ['owner', 'member'];
+import type { SessionAnswer, SessionUser } from '../../../common/api/users';
+import type { Role } from '../../../common/roles';
 
-export interface User {
-  id: number;
-  username: string;
-  role: Role;
-  email: string | null;
-  emailVerified: boolean;
-  totpEnabled: boolean;
-  recoveryCodesLeft: number;
-  mustEnroll2fa: boolean;
-}
-
-export interface SessionAnswer {
-  user: User;
-  csrfToken: string;
-}
+export { ARMING_ROLES, DEVICE_ROLES, FOOTAGE_ROLES, ROLES, type Role } from '../../../common/roles';
+/** The signed-in user, as the hub describes them. */
+export type User = SessionUser;
+export type { SessionAnswer };
 
 export const session: { user: User | null; csrf: string } = { user: null, csrf: '' };
 

@@ -1,3 +1,4 @@
+import type { RecoveryCodes, TotpEnrollment } from '../../../common/api/account';
 import { api } from './api';
 import { $, el, guard, onSubmit, say } from './dom';
 import { currentUser } from './session';
@@ -48,7 +49,7 @@ export function initTotpPanel(refreshSession: () => Promise<void>): void {
   const area = $('totp-panel');
 
   $('totp-start').addEventListener('click', guard(area, async () => {
-    const setup = await api<{ qrSvgDataUrl: string; secret: string }>('POST', '/api/me/totp');
+    const setup = await api<TotpEnrollment>('POST', '/api/me/totp');
     $<HTMLImageElement>('totp-qr').src = setup.qrSvgDataUrl;
     $('totp-secret').textContent = setup.secret.replace(/(.{4})/g, '$1 ').trim();
     say(area, '');
@@ -58,7 +59,7 @@ export function initTotpPanel(refreshSession: () => Promise<void>): void {
 
   onSubmit($<HTMLFormElement>('totp-confirm-form'), async () => {
     const code = $<HTMLInputElement>('totp-confirm-code').value.replace(/\s/g, '');
-    const { recoveryCodes } = await api<{ recoveryCodes: string[] }>('POST', '/api/me/totp/confirm', { code });
+    const { recoveryCodes } = await api<RecoveryCodes>('POST', '/api/me/totp/confirm', { code });
     $<HTMLFormElement>('totp-confirm-form').reset();
     $('totp-secret').textContent = '';
     $('totp-qr').removeAttribute('src');

@@ -1,3 +1,4 @@
+import type { WebhookAdded, WebhookList } from '../../../common/api/alerts';
 import { api } from './api';
 import { actionButton, el, guard, onSubmit, panel, say, when } from './dom';
 
@@ -6,13 +7,6 @@ import { actionButton, el, guard, onSubmit, panel, say, when } from './dom';
  * motion and mode changes with a signed JSON POST. The signing secret is shown once, when
  * the webhook is added; the hub keeps it sealed and never shows it again.
  */
-
-interface Hook {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: number;
-}
 
 const EVENTS: Array<[string, string]> = [
   ['motion.started', 'Motion started'],
@@ -34,7 +28,7 @@ export function webhooksPanel(): { element: HTMLElement; load: () => Promise<voi
   element.id = 'webhooks-panel';
 
   const load = guard(element, async () => {
-    const { webhooks } = await api<{ webhooks: Hook[] }>('GET', '/api/webhooks');
+    const { webhooks } = await api<WebhookList>('GET', '/api/webhooks');
     list.textContent = '';
     for (const h of webhooks) {
       const names = h.events.map((e) => EVENTS.find(([v]) => v === e)?.[1] ?? e).join(', ');
@@ -52,7 +46,7 @@ export function webhooksPanel(): { element: HTMLElement; load: () => Promise<voi
   onSubmit(form, async () => {
     const chosen = events.filter((b) => b.checked).map((b) => b.value);
     if (chosen.length === 0) throw new Error('choose at least one event to send');
-    const added = await api<{ url: string; secret: string }>('POST', '/api/webhooks', { url: url.value.trim(), events: chosen });
+    const added = await api<WebhookAdded>('POST', '/api/webhooks', { url: url.value.trim(), events: chosen });
     url.value = '';
     secretBox.textContent = '';
     secretBox.append(

@@ -1,3 +1,4 @@
+import type { Point, SettingLimits } from '../../../common/api/cameraSettings';
 import { el, fail, say } from './dom';
 
 /*
@@ -9,18 +10,15 @@ import { el, fail, say } from './dom';
  * and every shape is labelled in words: never told apart by colour alone.
  */
 
-export type Point = [number, number];
+export type { Point };
 type Kind = 'zone' | 'mask';
 interface Shape {
   kind: Kind;
   points: Point[];
 }
 
-export interface ZoneLimits {
-  maxShapes: number;
-  maxCorners: number;
-  minCorners: number;
-}
+/** The shape limits of the camera settings (the number bounds are the form's). */
+export type ZoneLimits = Omit<SettingLimits, 'bounds'>;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const HEIGHT = 1000;

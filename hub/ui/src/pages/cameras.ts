@@ -1,3 +1,4 @@
+import type { DeviceList, DeviceView, PairingInvite } from '../../../../common/api/devices';
 import { api } from '../api';
 import { CameraSettingsPanel } from '../cameraSettings';
 import { actionButton, el, fail, guard, headRow, pageSection, panel, say, scrollTable, when } from '../dom';
@@ -10,23 +11,6 @@ import { DEVICE_ROLES, hasRole, FOOTAGE_ROLES } from '../session';
  * or its QR code, see which are online, rename, give a new token or revoke, and open one's
  * settings (motion, clips, zones and masks drawn on its picture).
  */
-
-interface Device {
-  id: string;
-  name: string;
-  revoked: boolean;
-  online?: boolean;
-  lastSeenAt: number | null;
-}
-
-interface PairingInvite {
-  code: string;
-  expiresAt: number;
-  uri?: string;
-  qr?: string;
-  command?: string;
-  manualCommand?: string;
-}
 
 /** While a code is shown, how often the list is asked whether the camera has paired. */
 const PAIRING_POLL_MS = 2000;
@@ -108,7 +92,7 @@ function tick(): void {
 }
 
 /** Shows an invitation from the hub; `forName` when it re-provisions an existing camera. */
-function showInvite(invite: PairingInvite, forName: string | null, known: Device[]): void {
+function showInvite(invite: PairingInvite, forName: string | null, known: DeviceView[]): void {
   stopTimers();
   shownInvite = { expiresAt: invite.expiresAt, known: new Set(known.map((d) => `${d.id}:${d.revoked}`)), forName };
   pairingFor.textContent = forName ? `A new token for ${forName}: pair it again with this code.` : 'A new camera: pair it with this code.';
@@ -127,8 +111,8 @@ function showInvite(invite: PairingInvite, forName: string | null, known: Device
   say(pairing, `Pairing code ${invite.code} is ready`);
 }
 
-async function fetchDevices(): Promise<Device[]> {
-  return (await api<{ devices: Device[] }>('GET', '/api/devices')).devices;
+async function fetchDevices(): Promise<DeviceView[]> {
+  return (await api<DeviceList>('GET', '/api/devices')).devices;
 }
 
 pairingOpen.addEventListener('click', guard(pairing, async () => {
@@ -137,7 +121,7 @@ pairingOpen.addEventListener('click', guard(pairing, async () => {
 }));
 
 /** Notices a camera that paired with the code shown, and says so. */
-function noticePaired(list: Device[]): void {
+function noticePaired(list: DeviceView[]): void {
   if (!shownInvite) return;
   const fresh = list.find((d) => !d.revoked && !shownInvite!.known.has(`${d.id}:${d.revoked}`));
   if (!fresh) return;
@@ -145,7 +129,7 @@ function noticePaired(list: Device[]): void {
   say(pairing, `${fresh.name} is paired`);
 }
 
-function renameForm(d: Device): HTMLFormElement {
+function renameForm(d: DeviceView): HTMLFormElement {
   const id = `rename-${d.id}`;
   const input = el('input', { id, value: d.name, required: true, maxLength: 64, autocomplete: 'off' });
   const save = el('button', { type: 'submit', textContent: 'Save name' });
@@ -175,7 +159,7 @@ function renameForm(d: Device): HTMLFormElement {
   return form;
 }
 
-function row(d: Device, canSeePictures: boolean): HTMLTableRowElement {
+function row(d: DeviceView, canSeePictures: boolean): HTMLTableRowElement {
   const actions = el('div', { className: 'actions' });
   if (!d.revoked) {
     const settings = el('button', { type: 'button', textContent: 'Settings', 'aria-label': `Settings for ${d.name}`, 'data-settings': d.id });

@@ -1,9 +1,11 @@
+import type { Dashboard, DashboardCamera } from '../../../../common/api/dashboard';
 import { api } from '../api';
 import { armingPanel } from '../armingPanel';
 import { el, fail, pageSection, panel, say } from '../dom';
 import type { Page } from '../page';
 import { FOOTAGE_ROLES } from '../session';
-import { bytes, clockTime, dateTime } from '../homeTime';
+import { bytes } from '../format';
+import { clockTime, dateTime } from '../homeTime';
 
 /*
  * The landing page: the home's mode as one big control, a tile per camera (its newest
@@ -11,23 +13,6 @@ import { bytes, clockTime, dateTime } from '../homeTime';
  * cloud backup. Refreshed every 10 seconds while shown; a failed refresh keeps what was last
  * shown under a banner saying the hub cannot be reached.
  */
-
-interface Tile {
-  id: string;
-  name: string;
-  online: boolean;
-  lastSeenAt: number | null;
-  lastMotionAt?: number | null;
-  recording?: boolean;
-  latestClip?: { id: string; startedAt: number } | null;
-}
-
-interface Dashboard {
-  cameras: Tile[];
-  storage: { clips: number; bytes: number; disk: { freeBytes: number; totalBytes: number } | null };
-  cloud: { state: string; since: number | null; lastUploadAt: number | null; pending: number; oldestPendingAt: number | null; lastError?: string | null };
-  timeZone: string;
-}
 
 const REFRESH_MS = 10_000;
 
@@ -52,7 +37,7 @@ const section = pageSection('dashboard', 'Home', banner, arming.element, cameras
 const pictures = new Map<string, HTMLElement>();
 let timer: number | null = null;
 
-function picture(tile: Tile): HTMLElement {
+function picture(tile: DashboardCamera): HTMLElement {
   const clip = tile.latestClip;
   if (!clip) return el('div', { className: 'thumb placeholder', textContent: 'No clips yet' });
   const cached = pictures.get(clip.id);
@@ -64,7 +49,7 @@ function picture(tile: Tile): HTMLElement {
   return holder;
 }
 
-function renderTile(tile: Tile, tz: string): HTMLLIElement {
+function renderTile(tile: DashboardCamera, tz: string): HTMLLIElement {
   const status = el('span', { className: `badge ${tile.online ? 'online' : 'offline'}`, textContent: tile.online ? 'Online' : 'Offline' });
   const recording = tile.recording ? el('span', { className: 'badge recording', textContent: 'Recording' }) : null;
   const motion = tile.lastMotionAt === undefined ? null : el('p', { textContent: tile.lastMotionAt ? `Last motion ${dateTime(tile.lastMotionAt, tz)}` : 'No motion seen yet' });

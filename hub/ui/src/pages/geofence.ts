@@ -1,3 +1,4 @@
+import type { ArmingSettings, GeofenceState, LocationAnswer, OwnTracksCredentials, Presence } from '../../../../common/api/arming';
 import { api } from '../api';
 import { el, guard, headRow, onSubmit, pageSection, panel, say, scrollTable } from '../dom';
 import { ago } from '../format';
@@ -9,25 +10,6 @@ import { currentUser, hasRole } from '../session';
  * location, radius and time zone (owners), and each person's own phone: taking part,
  * sharing the browser's location, and credentials for the OwnTracks app.
  */
-
-type Presence = 'home' | 'away' | 'unknown';
-
-interface Settings {
-  timeZone: string;
-  geofenceEnabled: boolean;
-  geofenceBeatsSchedule: boolean;
-  home: { lat: number; lon: number } | null;
-  radiusM: number;
-  hysteresisM: number;
-  maxAccuracyM: number;
-  staleAfterMinutes: number;
-}
-
-interface GeofenceState {
-  enabled: boolean;
-  household: { household: 'someone-home' | 'all-away' | 'unknown'; since: number; member: string | null };
-  members: Array<{ username: string; enabled: boolean; presence: Presence; lastReportAt: number | null }>;
-}
 
 const PRESENCE: Record<Presence, string> = { home: 'Home', away: 'Away', unknown: 'Unknown' };
 const HOUSEHOLD: Record<GeofenceState['household']['household'], string> = {
@@ -89,14 +71,14 @@ shareButton.addEventListener('click', guard(mePanel, async () => {
     await api('PUT', '/api/me/geofence', { enabled: true });
     takePart.checked = true;
   }
-  const { presence } = await api<{ presence: Presence }>('POST', '/api/me/location', { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy });
+  const { presence } = await api<LocationAnswer>('POST', '/api/me/location', { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy });
   say(mePanel, presence === 'home' ? 'The hub counts you as home' : presence === 'away' ? 'The hub counts you as away from home' : 'Your location was too vague to count; try again with a better signal');
   await loadStatus();
 }));
 
 ownTracksButton.addEventListener('click', guard(mePanel, async () => {
   if (!window.confirm('Make new OwnTracks credentials? Any phone using the old ones stops reporting until you enter the new ones.')) return;
-  const c = await api<{ url: string; username: string; password: string }>('POST', '/api/me/geofence/owntracks');
+  const c = await api<OwnTracksCredentials>('POST', '/api/me/geofence/owntracks');
   const row = (label: string, value: string) => el('li', {}, el('div', {}, `${label}: `, el('code', { className: 'secret', textContent: value })));
   ownTracksBox.textContent = '';
   ownTracksBox.append(
@@ -155,7 +137,7 @@ function numberFrom(input: HTMLInputElement, what: string): number {
 
 onSubmit(homeForm, async () => {
   const bothEmpty = lat.input.value.trim() === '' && lon.input.value.trim() === '';
-  const body: Settings = {
+  const body: ArmingSettings = {
     home: bothEmpty ? null : { lat: numberFrom(lat.input, 'the latitude'), lon: numberFrom(lon.input, 'the longitude') },
     radiusM: numberFrom(radius.input, 'the radius'),
     hysteresisM: numberFrom(hysteresis.input, 'the leaving margin'),
@@ -165,12 +147,12 @@ onSubmit(homeForm, async () => {
     geofenceEnabled: geofenceOn.checked,
     geofenceBeatsSchedule: beatsSchedule.checked,
   };
-  showSettings(await api<Settings>('PUT', '/api/arming/settings', body));
+  showSettings(await api<ArmingSettings>('PUT', '/api/arming/settings', body));
   say(homeForm, 'Saved');
   await loadStatus();
 });
 
-function showSettings(s: Settings): void {
+function showSettings(s: ArmingSettings): void {
   lat.input.value = s.home ? String(s.home.lat) : '';
   lon.input.value = s.home ? String(s.home.lon) : '';
   radius.input.value = String(s.radiusM);
@@ -204,7 +186,7 @@ const loadStatus = guard(statusPanel, async () => {
 });
 
 const loadSettings = guard(homePanel, async () => {
-  const s = await api<Settings>('GET', '/api/arming/settings');
+  const s = await api<ArmingSettings>('GET', '/api/arming/settings');
   showSettings(s);
   if (zones.childElementCount === 0) {
     const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];

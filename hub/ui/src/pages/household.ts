@@ -1,13 +1,12 @@
+import type { AuditPage, InvitationSent, PendingCodes, SecuritySettings, UserList } from '../../../../common/api/users';
 import { api } from '../api';
 import { $, actionButton, el, fail, guard, headRow, onSubmit, say, when } from '../dom';
 import type { Page } from '../page';
-import { ROLES, currentUser, type Role, type User } from '../session';
+import { ROLES, currentUser, type Role } from '../session';
 import { shell } from '../shell';
 import { grantsPanel } from '../grantsPanel';
 
 /* The owner's page: people and their roles, invitations, codes to hand over, household security, the audit log. */
-
-type UserRow = Pick<User, 'id' | 'username' | 'role' | 'email' | 'emailVerified' | 'totpEnabled'>;
 
 function roleSelect(id: string, value: Role): HTMLSelectElement {
   const select = el('select', { id });
@@ -19,7 +18,7 @@ function roleSelect(id: string, value: Role): HTMLSelectElement {
 const usersPanel = $('users-panel');
 
 const loadUsers = guard(usersPanel, async () => {
-  const { users } = await api<{ users: UserRow[] }>('GET', '/api/users');
+  const { users } = await api<UserList>('GET', '/api/users');
   const table = $('users');
   table.textContent = '';
   const body = el('tbody');
@@ -73,7 +72,7 @@ inviteRole.value = 'member';
 onSubmit($<HTMLFormElement>('invite-create-form'), async () => {
   const input = $<HTMLInputElement>('invite-email');
   const email = input.value.trim();
-  const result = await api<{ code?: string; expiresAt: number }>('POST', '/api/users/invitations', { email, role: inviteRole.value });
+  const result = await api<InvitationSent>('POST', '/api/users/invitations', { email, role: inviteRole.value });
   input.value = '';
   const form = $('invite-create-form');
   if (result.code) {
@@ -87,7 +86,7 @@ onSubmit($<HTMLFormElement>('invite-create-form'), async () => {
 const codesPanel = $('codes-panel');
 
 const loadCodes = guard(codesPanel, async () => {
-  const { mailConfigured, codes } = await api<{ mailConfigured: boolean; codes: Array<{ id: number; purpose: string; email: string; code: string | null; sent: boolean; expiresAt: number }> }>('GET', '/api/email-codes');
+  const { mailConfigured, codes } = await api<PendingCodes>('GET', '/api/email-codes');
   $('codes-mail').textContent = codes.length === 0 ? 'No codes are waiting.'
     : mailConfigured ? 'Codes that were not mailed have to be handed over by you.' : 'No mail server is set up: hand these codes over yourself.';
   const list = $('codes');
@@ -109,12 +108,12 @@ const settingsPanel = $('settings-panel');
 const require2fa = $<HTMLInputElement>('require-2fa');
 
 const loadSettings = guard(settingsPanel, async () => {
-  require2fa.checked = (await api<{ require2fa: boolean }>('GET', '/api/settings/security')).require2fa;
+  require2fa.checked = (await api<SecuritySettings>('GET', '/api/settings/security')).require2fa;
 });
 
 require2fa.addEventListener('change', async () => {
   try {
-    const settings = await api<{ require2fa: boolean }>('PUT', '/api/settings/security', { require2fa: require2fa.checked });
+    const settings = await api<SecuritySettings>('PUT', '/api/settings/security', { require2fa: require2fa.checked });
     require2fa.checked = settings.require2fa;
     say(settingsPanel, require2fa.checked ? 'Everyone now needs two-factor sign-in' : 'Two-factor sign-in is now optional');
   } catch (err) {
@@ -124,7 +123,7 @@ require2fa.addEventListener('change', async () => {
 });
 
 const loadAudit = guard($('audit-panel'), async () => {
-  const { entries } = await api<{ entries: Array<{ at: number; actor: string; action: string; target: string | null }> }>('GET', '/api/audit?limit=50');
+  const { entries } = await api<AuditPage>('GET', '/api/audit?limit=50');
   const table = $('audit');
   table.textContent = '';
   const body = el('tbody');

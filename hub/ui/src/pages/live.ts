@@ -1,3 +1,4 @@
+import type { DeviceList, DeviceView } from '../../../../common/api/devices';
 import { api } from '../api';
 import { el, fail, field, guard, pageSection, panel, say, sentence } from '../dom';
 import { LiveStream, type LiveState } from '../liveStream';
@@ -10,13 +11,6 @@ import { FOOTAGE_ROLES } from '../session';
  * leaving the page, hiding the tab or locking the phone closes the connection, and the hub
  * then tells the camera to stop.
  */
-
-interface Device {
-  id: string;
-  name: string;
-  revoked: boolean;
-  online?: boolean;
-}
 
 const picker = el('select', { id: 'live-camera' });
 const toggle = el('button', { type: 'button', id: 'live-toggle', textContent: 'Stop' });
@@ -36,7 +30,7 @@ let stream: LiveStream | null = null;
 let active = false;
 /** The viewer wants video (they did not press Stop): hiding the page pauses, showing resumes. */
 let wanted = true;
-let cameras: Device[] = [];
+let cameras: DeviceView[] = [];
 
 function show(state: LiveState): void {
   badge.hidden = state.kind !== 'live';
@@ -82,7 +76,7 @@ function stopped(text: string): void {
 }
 
 const load = guard(view, async () => {
-  const { devices } = await api<{ devices: Device[] }>('GET', '/api/devices');
+  const { devices } = await api<DeviceList>('GET', '/api/devices');
   cameras = devices.filter((d) => !d.revoked);
   const previous = picker.value;
   picker.textContent = '';

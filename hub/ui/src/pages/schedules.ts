@@ -1,3 +1,5 @@
+import type { DeviceList, DeviceView } from '../../../../common/api/devices';
+import type { ArmingEvent, ArmingEventList, ArmingSettings, Rules } from '../../../../common/api/arming';
 import { api } from '../api';
 import { describeCause, MODE_NAMES, type Mode } from '../armingPanel';
 import { actionButton, el, fail, guard, headRow, onSubmit, pageSection, panel, say, scrollTable, when } from '../dom';
@@ -26,28 +28,11 @@ import { hasRole } from '../session';
  * read and change the schedule.
  */
 
-interface Rules {
-  rules: HomeRule[];
-  cameraRules: CameraMotionRule[];
-}
-
-interface Camera {
-  id: string;
-  name: string;
-  revoked: boolean;
-}
-
-interface ArmingEvent {
-  at: number;
-  mode: Mode;
-  cause: { source: 'manual' | 'schedule' | 'geofence' | 'default'; by?: string; ruleId?: string; member?: string | null };
-}
-
 // Monday first, as most of the world reads a week (and the way the rule days are listed).
 const WEEK_ORDER = [1, 2, 3, 4, 5, 6, 0] as const;
 const state = {
   rules: { rules: [], cameraRules: [] } as Rules,
-  cameras: [] as Camera[],
+  cameras: [] as DeviceView[],
   timeZone: 'UTC',
   weekOffset: 0,
   day: 0, // index into the shown week, for the one-day-at-a-time phone view
@@ -222,11 +207,11 @@ function causeText(cause: ArmingEvent['cause']): string {
     return rule ? `the schedule (${ruleText(rule)})` : 'the schedule (a rule since deleted)';
   }
   if (cause.source === 'default') return 'the hub (nothing set yet)';
-  return describeCause({ source: cause.source, by: cause.by, member: cause.member }).replace(/^set by /, '');
+  return describeCause(cause).replace(/^set by /, '');
 }
 
 const loadEvents = guard(eventsPanel, async () => {
-  const { events } = await api<{ events: ArmingEvent[] }>('GET', '/api/arming/events?limit=50');
+  const { events } = await api<ArmingEventList>('GET', '/api/arming/events?limit=50');
   eventsTable.textContent = '';
   if (events.length === 0) {
     say(eventsPanel, 'The mode has not changed yet');
@@ -247,8 +232,8 @@ async function load(): Promise<void> {
   try {
     const [rules, settings, cams] = await Promise.all([
       api<Rules>('GET', '/api/arming/rules'),
-      api<{ timeZone: string }>('GET', '/api/arming/settings'),
-      api<{ devices: Camera[] }>('GET', '/api/devices'),
+      api<ArmingSettings>('GET', '/api/arming/settings'),
+      api<DeviceList>('GET', '/api/devices'),
     ]);
     state.rules = rules;
     state.timeZone = settings.timeZone;

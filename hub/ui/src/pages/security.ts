@@ -1,3 +1,4 @@
+import type { EmailSet, NoticeList, SessionInfo, SessionList } from '../../../../common/api/account';
 import { api } from '../api';
 import { $, el, fail, guard, onSubmit, say, when } from '../dom';
 import type { Page } from '../page';
@@ -9,16 +10,6 @@ import { webhooksPanel } from '../webhooksPanel';
 
 /* Account security for everyone: 2FA, email, password, where you are signed in, notices. */
 
-interface SessionRow {
-  handle: string;
-  current: boolean;
-  userAgent: string | null;
-  ip: string | null;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-}
-
 function renderEmail(): void {
   const { email, emailVerified } = currentUser();
   $('email-state').textContent = email ? `Your address: ${email} (${emailVerified ? 'confirmed' : 'not confirmed yet'}).` : 'You have not set an email address.';
@@ -26,7 +17,7 @@ function renderEmail(): void {
 
 onSubmit($<HTMLFormElement>('email-form'), async () => {
   const email = $<HTMLInputElement>('email-address').value.trim();
-  const result = await api<{ mailConfigured: boolean; sent: boolean }>('POST', '/api/me/email', { email });
+  const result = await api<EmailSet>('POST', '/api/me/email', { email });
   const form = $('email-form');
   if (!result.mailConfigured) say(form, 'No mail server is set up: ask the owner of this home for your code');
   else if (result.sent) say(form, `A code was sent to ${email}: enter it below`);
@@ -53,7 +44,7 @@ onSubmit($<HTMLFormElement>('password-form'), async () => {
 
 const sessionsPanel = $('sessions-panel');
 
-const endSession = guard(sessionsPanel, async (s: SessionRow) => {
+const endSession = guard(sessionsPanel, async (s: SessionInfo) => {
   await api('DELETE', `/api/sessions/${encodeURIComponent(s.handle)}`);
   if (s.current) return shell.signedOut('You are signed out');
   say(sessionsPanel, 'That session is signed out');
@@ -61,7 +52,7 @@ const endSession = guard(sessionsPanel, async (s: SessionRow) => {
 });
 
 const loadSessions = guard(sessionsPanel, async () => {
-  const { sessions } = await api<{ sessions: SessionRow[] }>('GET', '/api/sessions');
+  const { sessions } = await api<SessionList>('GET', '/api/sessions');
   const list = $('sessions');
   list.textContent = '';
   for (const s of sessions) {
@@ -83,7 +74,7 @@ $('sign-out-everywhere').addEventListener('click', guard(sessionsPanel, async ()
 async function loadNotices(): Promise<void> {
   const area = $('notices-panel');
   try {
-    const { notices } = await api<{ notices: Array<{ at: number; message: string; read: boolean }> }>('GET', '/api/me/notices');
+    const { notices } = await api<NoticeList>('GET', '/api/me/notices');
     const unread = notices.filter((n) => !n.read);
     const list = $('notices');
     list.textContent = '';

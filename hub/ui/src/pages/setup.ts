@@ -1,3 +1,6 @@
+import type { RecoveryCodes, TotpEnrollment } from '../../../../common/api/account';
+import type { ArmingSettings } from '../../../../common/api/arming';
+import type { SetupNeeded, SignedIn } from '../../../../common/api/users';
 import { api, ApiError } from '../api';
 import { cloudTargetForm } from '../cloudTargetForm';
 import { addMessageLines, el, fail, field, guard, onSubmit, say } from '../dom';
@@ -58,7 +61,7 @@ onSubmit(ownerForm, async () => {
     passwordAgain.focus();
     throw new Error('the two passwords are not the same');
   }
-  const answer = await api<SessionAnswer & { status: string }>('POST', '/api/setup/owner', {
+  const answer = await api<SignedIn>('POST', '/api/setup/owner', {
     setupCode: code.value.trim(),
     username: username.value.trim(),
     password: password.value,
@@ -113,7 +116,7 @@ function renderTotp(): void {
 }
 
 totpStart.addEventListener('click', guard(totpStep, async () => {
-  const setup = await api<{ qrSvgDataUrl: string; secret: string }>('POST', '/api/me/totp');
+  const setup = await api<TotpEnrollment>('POST', '/api/me/totp');
   totpQr.src = setup.qrSvgDataUrl;
   totpSecret.textContent = setup.secret.replace(/(.{4})/g, '$1 ').trim();
   totpSetup.hidden = false;
@@ -122,7 +125,7 @@ totpStart.addEventListener('click', guard(totpStep, async () => {
 }));
 
 onSubmit(totpForm, async () => {
-  const { recoveryCodes: codes } = await api<{ recoveryCodes: string[] }>('POST', '/api/me/totp/confirm', { code: totpCode.value.replace(/\s/g, '') });
+  const { recoveryCodes: codes } = await api<RecoveryCodes>('POST', '/api/me/totp/confirm', { code: totpCode.value.replace(/\s/g, '') });
   totpForm.reset();
   totpSetup.hidden = true;
   totpQr.removeAttribute('src');
@@ -148,12 +151,6 @@ totpNext.addEventListener('click', () => {
 });
 
 /* ---------- Step 3: the home ---------- */
-
-interface ArmingSettings {
-  timeZone: string;
-  home: { lat: number; lon: number } | null;
-  radiusM: number;
-}
 
 const timeZone = el('select', { id: 'setup-tz' });
 const lat = input('setup-lat', { type: 'text', inputMode: 'decimal', autocomplete: 'off', placeholder: 'e.g. 52.5200' });
@@ -300,7 +297,7 @@ let resumeAt: Step = 'owner';
 export const setupTakeover: Takeover = {
   section,
   async wanted() {
-    const { needed } = await api<{ needed: boolean }>('GET', '/api/setup');
+    const { needed } = await api<SetupNeeded>('GET', '/api/setup');
     if (needed) {
       resumeAt = 'owner';
       return true;

@@ -1,3 +1,4 @@
+import type { SystemStatus } from '../../../../common/api/system';
 import { api } from '../api';
 import { el, guard, headRow, pageSection, panel, say, scrollTable, when } from '../dom';
 import { ago, bytes, daysUntil, duration } from '../format';
@@ -10,30 +11,6 @@ import { DEVICE_ROLES } from '../session';
  * the certificate browsers and cameras see, the ports, mail and disk space. Refreshed while
  * shown, so an installer can watch a camera come online.
  */
-
-interface SystemStatus {
-  version: string;
-  httpsPort: number;
-  httpPort: number | null;
-  url: string;
-  startedAt: number;
-  uptimeSeconds: number;
-  versions: { node: string; ffmpeg: string | null; os: string };
-  certificate: { source: 'local' | 'user'; subject: string; issuer: string; validTo: string; fingerprint: string; userCertificateProblem: string | null };
-  caFingerprint: string;
-  mailConfigured: boolean;
-  cloud: {
-    state: 'online' | 'offline' | 'misconfigured' | 'not-running';
-    since: number | null;
-    target: string | null;
-    lastError: string | null;
-    lastUploadAt: number | null;
-    pending: number;
-    heartbeatAt: number | null;
-  };
-  cameras: Array<{ id: string; name: string; online: boolean; lastSeenAt: number | null }>;
-  disk: { path: string; freeBytes: number; totalBytes: number } | null;
-}
 
 const REFRESH_MS = 10_000;
 // Below this the relay's retention starts deleting local copies sooner than the owner expects.

@@ -1,3 +1,5 @@
+import type { ClipPage, ClipRecord } from '../../../../common/api/clips';
+import type { DeviceList } from '../../../../common/api/devices';
 import { api } from '../api';
 import { addMessageLines, confirmAction, el, fail, guard, pageSection, say } from '../dom';
 import { dayLabel, shiftDay, timeOfDay } from '../homeTime';
@@ -11,31 +13,6 @@ import { FOOTAGE_ROLES, hasRole } from '../session';
  * tab stop; Up and Down (Home, End) move between clips, Enter or Space plays, Tab reaches the
  * row's Download link and, for owners, its Delete button.
  */
-
-interface Clip {
-  id: string;
-  deviceId: string;
-  deviceName: string;
-  startedAt: number;
-  endedAt: number;
-  uploaded: boolean;
-  local: boolean;
-  inCloud: boolean;
-}
-
-interface ClipPage {
-  clips: Clip[];
-  next: string | null;
-  timeZone: string;
-  today: string;
-  day: string | null;
-}
-
-interface Device {
-  id: string;
-  name: string;
-  revoked: boolean;
-}
 
 const PAGE_SIZE = 100;
 
@@ -61,16 +38,16 @@ const player = el('video', { id: 'player', controls: true, playsInline: true, pr
 const listArea = addMessageLines(el('div', { id: 'timeline-area' }, summary, empty, list, more, player));
 const section = pageSection('clips', 'Timeline', controls, listArea);
 
-function length(clip: Clip): string {
+function length(clip: ClipRecord): string {
   return `${Math.max(1, Math.round((clip.endedAt - clip.startedAt) / 1000))} s`;
 }
 
-function describe(clip: Clip): string {
+function describe(clip: ClipRecord): string {
   return `${timeOfDay(clip.startedAt, state.timeZone)}, ${clip.deviceName}, ${length(clip)}`;
 }
 
 /** Where the clip's copies are, in words (clips whose local copy retention removed play from the cloud). */
-function whereKept(clip: Clip): string {
+function whereKept(clip: ClipRecord): string {
   if (!clip.local && clip.inCloud) return 'only in the cloud';
   if (clip.inCloud) return 'in cloud';
   if (clip.local) return 'on the hub, not backed up yet';
@@ -90,7 +67,7 @@ function activate(active: HTMLButtonElement | undefined, focus: boolean): void {
   if (active && focus) active.focus();
 }
 
-function play(clip: Clip, row: HTMLLIElement, button: HTMLButtonElement): void {
+function play(clip: ClipRecord, row: HTMLLIElement, button: HTMLButtonElement): void {
   state.playing = clip.id;
   for (const b of rowButtons()) b.removeAttribute('aria-current');
   button.setAttribute('aria-current', 'true');
@@ -101,7 +78,7 @@ function play(clip: Clip, row: HTMLLIElement, button: HTMLButtonElement): void {
   player.play().catch(() => undefined);
 }
 
-function renderRow(clip: Clip): HTMLLIElement {
+function renderRow(clip: ClipRecord): HTMLLIElement {
   const text = describe(clip);
   const thumb = el('img', { src: `/api/clips/${encodeURIComponent(clip.id)}/thumbnail`, alt: '', loading: 'lazy', width: 160, height: 90, className: 'thumb' });
   thumb.addEventListener('error', () => thumb.replaceWith(el('span', { className: 'thumb placeholder', textContent: 'No picture' })));
@@ -219,7 +196,7 @@ more.addEventListener('click', guard(listArea, async () => {
 }));
 
 const loadCameras = guard(listArea, async () => {
-  const { devices } = await api<{ devices: Device[] }>('GET', '/api/devices');
+  const { devices } = await api<DeviceList>('GET', '/api/devices');
   const options = [el('option', { value: '', textContent: 'All cameras' }), ...devices.map((d) => el('option', { value: d.id, textContent: d.revoked ? `${d.name} (removed)` : d.name }))];
   cameraSelect.replaceChildren(...options);
   cameraSelect.value = devices.some((d) => d.id === state.camera) ? state.camera : '';

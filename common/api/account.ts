@@ -1,0 +1,58 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { said } from './words';
+
+/*
+ * Your own account, for everyone signed in: password, e-mail address, two-factor sign-in,
+ * where you are signed in, and your notices.
+ */
+
+const Strict = { additionalProperties: false } as const;
+
+export const PasswordChangeBody = Type.Object(
+  { currentPassword: Type.String({ ...said('the current password'), minLength: 1, maxLength: 256 }), newPassword: Type.String({ ...said('the new password'), minLength: 1, maxLength: 256 }) },
+  Strict,
+);
+export const EmailBody = Type.Object({ email: Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 }) }, Strict);
+export const CodeBody = Type.Object({ code: Type.String({ ...said('the code'), minLength: 1, maxLength: 32 }) }, Strict);
+export const TotpDisableBody = Type.Object(
+  {
+    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
+    code: Type.Optional(Type.String({ ...said('the code'), minLength: 6, maxLength: 8 })),
+    recoveryCode: Type.Optional(Type.String({ ...said('the recovery code'), minLength: 10, maxLength: 16 })),
+  },
+  Strict,
+);
+
+export const EmailSetSchema = Type.Object({ sent: Type.Boolean(), mailConfigured: Type.Boolean() });
+/** Whether the verification code went out by mail (without mail the owner hands it over). */
+export type EmailSet = Static<typeof EmailSetSchema>;
+
+export const TotpEnrollmentSchema = Type.Object({
+  /** Base32 seed, shown so it can be typed in when the QR code cannot be scanned. */
+  secret: Type.String(),
+  otpauthUri: Type.String(),
+  qrSvgDataUrl: Type.String(),
+});
+export type TotpEnrollment = Static<typeof TotpEnrollmentSchema>;
+
+export const RecoveryCodesSchema = Type.Object({ recoveryCodes: Type.Array(Type.String()) });
+export type RecoveryCodes = Static<typeof RecoveryCodesSchema>;
+
+export const SessionInfoSchema = Type.Object({
+  handle: Type.String(),
+  createdAt: Type.Number(),
+  lastSeenAt: Type.Number(),
+  expiresAt: Type.Number(),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  /** The session this request came with. */
+  current: Type.Boolean(),
+});
+export type SessionInfo = Static<typeof SessionInfoSchema>;
+export const SessionListSchema = Type.Object({ sessions: Type.Array(SessionInfoSchema) });
+export type SessionList = Static<typeof SessionListSchema>;
+
+export const NoticeSchema = Type.Object({ id: Type.Integer(), at: Type.Number(), kind: Type.String(), message: Type.String(), read: Type.Boolean() });
+export type Notice = Static<typeof NoticeSchema>;
+export const NoticeListSchema = Type.Object({ notices: Type.Array(NoticeSchema) });
+export type NoticeList = Static<typeof NoticeListSchema>;

@@ -1,0 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CloudHealthSchema, DiskSpaceSchema } from './system';
+
+/*
+ * The dashboard's answer: one tile per camera the user may see, the hub's storage and the
+ * cloud backup. Installers manage cameras but never see footage, so their tiles carry no
+ * motion, recording or clip.
+ */
+
+export const DashboardCameraSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  online: Type.Boolean(),
+  lastSeenAt: Type.Union([Type.Number(), Type.Null()]),
+  /** Footage roles only (null for cameras that never saw motion). */
+  lastMotionAt: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  recording: Type.Optional(Type.Boolean()),
+  latestClip: Type.Optional(Type.Union([Type.Object({ id: Type.String(), startedAt: Type.Number(), local: Type.Boolean(), inCloud: Type.Boolean() }), Type.Null()])),
+});
+export type DashboardCamera = Static<typeof DashboardCameraSchema>;
+
+const { state, since, lastUploadAt, pending, oldestPendingAt, lastError } = CloudHealthSchema.properties;
+
+export const DashboardSchema = Type.Object({
+  cameras: Type.Array(DashboardCameraSchema),
+  storage: Type.Object({ clips: Type.Integer(), bytes: Type.Number(), disk: Type.Union([DiskSpaceSchema, Type.Null()]) }),
+  /** Owners and installers see why the cloud fails (lastError); others only that it does. */
+  cloud: Type.Object({ state, since, lastUploadAt, pending, oldestPendingAt, lastError: Type.Optional(lastError) }),
+  timeZone: Type.String(),
+});
+export type Dashboard = Static<typeof DashboardSchema>;
