@@ -7,7 +7,8 @@ import type { FootageKeyPair } from '../common/clipEnvelope';
 import type { Logger } from '../common/logger';
 import { CLIP_ID_PATTERN } from '../common/protocol';
 import { getSodium } from '../common/sodium';
-import { ClipIngestError, type ClipRecord, type ClipStore } from './clipStore';
+import type { ClipRecord, ClipStore } from './clipStore';
+import { ClipStoreError } from './clipStoreError';
 
 /*
  * One small JPEG per clip for the timeline and the dashboard, made on first request.
@@ -202,7 +203,7 @@ export class ClipThumbnails {
       // A clip shorter than its metadata says has no frame at the seek point: take its first.
       if (!jpeg && seek > 0) jpeg = await this.render(clip, 0);
     } catch (err) {
-      if (err instanceof ClipIngestError) {
+      if (err instanceof ClipStoreError) {
         if (err.statusCode === 410) throw new ThumbnailError(404, 'NO_THUMBNAIL', 'this clip was deleted by the retention settings, so it has no picture');
         throw new ThumbnailError(err.statusCode, err.code, err.message);
       }

@@ -5,7 +5,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { ClipIngestError } from './clipStore';
+import { ClipStoreError } from './clipStoreError';
 import { HttpError } from './httpError';
 import { requestErrorMessage } from './requestErrors';
 import { openApiTransform, registerRoutes, route, SECURITY_SCHEMES, type HubServices, type RouteDef } from './routeTable';
@@ -111,7 +111,7 @@ export async function buildHubServer(svc: HubServices) {
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message, ...err.extra } });
     }
-    if (err instanceof ClipIngestError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    if (err instanceof ClipStoreError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
     if (err.validation) {
       return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: 'some of what was sent is not in a form the hub accepts: reload the page and try again' } });
     }

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { parseConfig } from '../../common/config';
 import { systemClock } from '../../common/clock';
 import { Readable } from 'node:stream';
-import { ClipIngestError, ClipStore } from '../../hub/clipStore';
+import { ClipStore } from '../../hub/clipStore';
+import type { ClipStoreError } from '../../hub/clipStoreError';
 import { DirectoryTarget } from '../../common/cloud/directoryTarget';
 import { Relay } from '../../cloud-relay/relay';
 import { openRelay } from '../../cloud-relay/relayService';
@@ -65,7 +66,7 @@ describe('full and read-only disks', function () {
     hub = await makeClipHub(dir);
     await hub.addClip();
     const before = readdirSync(hub.paths.clips).length;
-    await assert.rejects(hub.addClip({ plainBytes: 6 * 1024 * 1024 }), (err: ClipIngestError) => err.statusCode === 507 && err.code === 'HUB_DISK_FULL' && /disk is full/.test(err.message));
+    await assert.rejects(hub.addClip({ plainBytes: 6 * 1024 * 1024 }), (err: ClipStoreError) => err.statusCode === 507 && err.code === 'HUB_DISK_FULL' && /disk is full/.test(err.message));
     assert.equal(readdirSync(hub.paths.clips).length, before, 'no partial clip');
     assert.deepEqual(readdirSync(hub.paths.tmp), [], 'no temp file left');
     assert.equal((hub.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 1);
@@ -78,7 +79,7 @@ describe('full and read-only disks', function () {
     const store = new ClipStore(hub.db, path.join(ro, 'clips'), path.join(ro, 'tmp'), hub.keys, 1e9);
     await assert.rejects(
       store.ingest(hub.deviceId, { clipId: '00000000-0000-4000-8000-000000000000', startedAt: 1, endedAt: 2, mediaStart: 0, mediaEnd: 1, trigger: 'motion' }, Readable.from([Buffer.alloc(10)])),
-      (err: ClipIngestError) => err.statusCode === 507 && err.code === 'HUB_DISK_READ_ONLY',
+      (err: ClipStoreError) => err.statusCode === 507 && err.code === 'HUB_DISK_READ_ONLY',
     );
     assert.equal((hub.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 1);
   });

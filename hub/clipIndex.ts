@@ -1,0 +1,120 @@
+import type { ClipRecord } from '../common/api/clips';
+import type { DB } from '../common/database';
+import type { TimelineQuery } from './timelineQuery';
+
+/*
+ * The clip index: what the hub knows of each stored clip (SQLite, joined with its camera and
+ * its upload), as the lists, the timeline and the dashboard ask for it.
+ */
+
+export type { ClipRecord };
+
+export interface ClipRow {
+  id: string;
+  device_id: string;
+  device_name: string;
+  started_at: number;
+  ended_at: number;
+  media_start: number;
+  media_end: number;
+  trigger: string;
+  plain_bytes: number;
+  cipher_bytes: number;
+  upload_state: string | null;
+  local_deleted_at: number | null;
+  cloud_deleted_at: number | null;
+  object_name: string | null;
+}
+
+export const SELECT_CLIP = `
+  SELECT c.id, c.device_id, d.name AS device_name, c.started_at, c.ended_at, c.media_start, c.media_end,
+         c.trigger, c.plain_bytes, c.cipher_bytes, q.state AS upload_state, c.local_deleted_at, q.cloud_deleted_at, q.object_name
+  FROM clips c JOIN devices d ON d.id = c.device_id LEFT JOIN upload_queue q ON q.clip_id = c.id`;
+
+export function toRecord(r: ClipRow): ClipRecord {
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    mediaStart: r.media_start,
+    mediaEnd: r.media_end,
+    trigger: r.trigger,
+    plainBytes: r.plain_bytes,
+    cipherBytes: r.cipher_bytes,
+    uploaded: r.upload_state === 'uploaded',
+    local: r.local_deleted_at === null,
+    inCloud: r.upload_state === 'uploaded' && r.cloud_deleted_at === null,
+    objectName: r.object_name,
+  };
+}
+
+export class ClipIndex {
+  constructor(readonly db: DB) {}
+
+  /** A clip that was not deleted by its owner. */
+  get(clipId: string): ClipRecord | undefined {
+    const row = this.db.prepare(`${SELECT_CLIP} WHERE c.id = ? AND c.deleted_at IS NULL`).get(clipId) as ClipRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Newest first; `cameras` limits the list to the cameras a user may see. */
+  list(limit = 200, before?: number, cameras: 'all' | readonly string[] = 'all'): ClipRecord[] {
+    if (cameras !== 'all' && cameras.length === 0) return [];
+    const only = cameras === 'all' ? '' : ` AND c.device_id IN (${cameras.map(() => '?').join(', ')})`;
+    const rows = this.db
+      .prepare(`${SELECT_CLIP} WHERE c.started_at < ? AND c.deleted_at IS NULL${only} ORDER BY c.started_at DESC LIMIT ?`)
+      .all(before ?? Number.MAX_SAFE_INTEGER, ...(cameras === 'all' ? [] : cameras), limit) as ClipRow[];
+    return rows.map(toRecord);
+  }
+
+  /** One page of the timeline, newest first (ties by id, so a cursor neither skips nor repeats). */
+  timeline(q: TimelineQuery, cameras: 'all' | readonly string[] = 'all'): ClipRecord[] {
+    if (cameras !== 'all' && cameras.length === 0) return [];
+    const where = ['c.deleted_at IS NULL'];
+    const args: Array<string | number> = [];
+    if (cameras !== 'all') {
+      where.push(`c.device_id IN (${cameras.map(() => '?').join(', ')})`);
+      args.push(...cameras);
+    }
+    if (q.camera !== null) {
+      where.push('c.device_id = ?');
+      args.push(q.camera);
+    }
+    if (q.from !== null) {
+      where.push('c.started_at >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== null) {
+      where.push('c.started_at < ?');
+      args.push(q.to);
+    }
+    if (q.before !== null) {
+      if (q.before.id === null) {
+        where.push('c.started_at < ?');
+        args.push(q.before.startedAt);
+      } else {
+        where.push('(c.started_at < ? OR (c.started_at = ? AND c.id < ?))');
+        args.push(q.before.startedAt, q.before.startedAt, q.before.id);
+      }
+    }
+    const rows = this.db
+      .prepare(`${SELECT_CLIP} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.id DESC LIMIT ?`)
+      .all(...args, q.limit) as ClipRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The newest clip of a camera, for its tile on the dashboard. */
+  latestOf(deviceId: string): ClipRecord | undefined {
+    const row = this.db
+      .prepare(`${SELECT_CLIP} WHERE c.device_id = ? AND c.deleted_at IS NULL ORDER BY c.started_at DESC, c.id DESC LIMIT 1`)
+      .get(deviceId) as ClipRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Clips the hub still keeps a copy of, and their bytes on its disk. */
+  localUsage(): { clips: number; bytes: number } {
+    return this.db.prepare('SELECT COUNT(*) AS clips, COALESCE(SUM(cipher_bytes), 0) AS bytes FROM clips WHERE local_deleted_at IS NULL').get() as { clips: number; bytes: number };
+  }
+}

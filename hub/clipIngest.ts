@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { AtomicFileWriter } from '../common/atomicFile';
+import { ClipDecryptor, type FootageKeyPair } from '../common/clipEnvelope';
+import { ClipError } from '../common/clipErrors';
+import type { DB } from '../common/database';
+import type { ClipUploadMeta } from '../common/protocol';
+import { SELECT_CLIP, toRecord, type ClipRecord, type ClipRow } from './clipIndex';
+import { ClipStoreError } from './clipStoreError';
+
+/*
+ * A camera's upload, taken in: authenticated chunk by chunk as it arrives (the hub holds the
+ * footage key), so a tampered, truncated, foreign or non-MP4 clip is refused before anything
+ * is indexed; the file and its index and queue rows appear together or not at all.
+ */
+
+/** What ingest needs of the store it fills. */
+export interface IngestTarget {
+  db: DB;
+  keys: FootageKeyPair;
+  maxBytes: number;
+  tmpDir: string;
+  fileOf(clipId: string): string;
+  get(clipId: string): ClipRecord | undefined;
+}
+
+const MP4_FTYP = Buffer.from('ftyp', 'ascii');
+
+/**
+ * Stores an uploaded clip. Idempotent per clip id and device, so an agent that lost
+ * the acknowledgement can simply send again.
+ */
+export async function ingestClip(store: IngestTarget, deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<{ record: ClipRecord; duplicate: boolean }> {
+  const { db, keys, maxBytes, tmpDir } = store;
+  const finalPath = store.fileOf(meta.clipId);
+  if (declaredLength !== undefined && declaredLength > maxBytes) {
+    throw new ClipStoreError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${maxBytes} bytes)`);
+  }
+  if (meta.endedAt < meta.startedAt || meta.mediaEnd < meta.mediaStart) {
+    throw new ClipStoreError(400, 'BAD_CLIP_META', 'clip ends before it starts');
+  }
+  const existing = db.prepare('SELECT device_id FROM clips WHERE id = ?').get(meta.clipId) as { device_id: string } | undefined;
+  if (existing) {
+    body.resume();
+    if (existing.device_id !== deviceId) throw new ClipStoreError(409, 'CLIP_ID_TAKEN', 'clip id belongs to another device');
+    // A camera resending a clip the owner has deleted since is acknowledged, not stored again.
+    const row = db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(meta.clipId) as ClipRow;
+    return { record: toRecord(row), duplicate: true };
+  }
+
+  const writer = await AtomicFileWriter.open(finalPath, path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
+    body.resume();
+    throw diskError(err) ?? err;
+  });
+  try {
+    const decryptor = await ClipDecryptor.create(keys);
+    let cipherBytes = 0;
+    let plainBytes = 0;
+    const first: { plain: Buffer | null } = { plain: null };
+    const take = (plain: Buffer[]) => {
+      for (const p of plain) {
+        if (!first.plain && p.length > 0) first.plain = p;
+        plainBytes += p.length;
+      }
+    };
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      cipherBytes += chunk.length;
+      if (cipherBytes > maxBytes) {
+        throw new ClipStoreError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${maxBytes} bytes)`);
+      }
+      take(decryptor.push(chunk));
+      await writer.write(chunk);
+    }
+    take(decryptor.end());
+    const routing = decryptor.clipHeader!.routing;
+    if (routing.clipId !== meta.clipId || routing.deviceId !== deviceId) {
+      throw new ClipStoreError(403, 'CLIP_NOT_YOURS', 'the clip was recorded by another device or under another id');
+    }
+    const head = first.plain;
+    if (!head || head.length < 8 || !head.subarray(4, 8).equals(MP4_FTYP)) {
+      throw new ClipStoreError(400, 'CLIP_NOT_MP4', 'the clip does not contain an MP4 video');
+    }
+    await writer.commit();
+    const now = Date.now();
+    try {
+      db.transaction(() => {
+        db
+          .prepare(
+            `INSERT INTO clips (id, device_id, started_at, ended_at, media_start, media_end, trigger, cipher_bytes, plain_bytes, chunk_size, stored_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(meta.clipId, deviceId, meta.startedAt, meta.endedAt, meta.mediaStart, meta.mediaEnd, meta.trigger, cipherBytes, plainBytes, decryptor.clipHeader!.chunkSize, now);
+        db
+          .prepare("INSERT INTO upload_queue (clip_id, object_name, state, next_attempt_at, enqueued_at) VALUES (?, ?, 'pending', ?, ?)")
+          .run(meta.clipId, randomBytes(16).toString('hex'), now, now);
+      })();
+    } catch (err) {
+      await fs.rm(finalPath, { force: true });
+      throw err;
+    }
+    return { record: store.get(meta.clipId)!, duplicate: false };
+  } catch (err) {
+    await writer.abort().catch(() => undefined);
+    body.resume();
+    if (err instanceof ClipError) throw new ClipStoreError(400, err.code, `clip rejected: ${err.message}`);
+    throw diskError(err) ?? err;
+  }
+}
+
+/** The hub's own disk refusing a write: a 507 the camera retries later, keeping the clip in its spool. */
+function diskError(err: unknown): ClipStoreError | null {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new ClipStoreError(507, 'HUB_DISK_FULL', "the hub's disk is full; the camera keeps the clip and sends it later");
+  if (code === 'EROFS') return new ClipStoreError(507, 'HUB_DISK_READ_ONLY', "the hub's disk is read-only; the camera keeps the clip and sends it later");
+  return null;
+}
