@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../common/atomicFile';
 import { captureArgs } from '../camera-agent/videoSource';
 import { loadTf } from '../camera-agent/tfBackend';
 import { parseConfig } from '../common/config';
-import type { LatencyResult } from './latencyBench';
+import { hubLatency, type LatencyResult } from './latencyBench';
 import { RELAY_SECTION, relayBench, relayReport } from './relayBench';
 import { UI_SECTION, uiBench } from './uiBench';
 import { sceneNames } from '../camera-agent/scenes';
@@ -216,8 +216,6 @@ async function motion(args: string[]): Promise<void> {
     log(`long run (${periods} periods per scene)`);
     const long = await longRun(tf, names, periods, log);
     log('onset latency at the hub (demo, 75 s)');
-    // Loaded here: it pulls in the hub, which reads package.json two levels above the compiled file.
-    const { hubLatency } = await import('./latencyBench');
     const latency = await hubLatency(path.join(work, 'demo'), quick ? 40 : 75);
     const text = report({ periods, date: new Date().toISOString().slice(0, 10), backend, side, speed, long, latency, seconds: (Date.now() - started) / 1000 });
     if (!quick) await writeSection(text);

@@ -23,7 +23,8 @@ import { householdRoutes } from './routes/householdRoutes';
 import { signInRoutes } from './routes/signInRoutes';
 import { setupRoutes } from './routes/setupRoutes';
 import { cloudTargetRoutes } from './routes/cloudTargetRoutes';
-import { HUB_VERSION, systemRoutes } from './routes/systemRoutes';
+import { systemRoutes } from './routes/systemRoutes';
+import { PORCHLIGHT_VERSION } from '../common/version';
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
@@ -131,7 +132,7 @@ export async function buildHubServer(svc: HubServices) {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Porchlight hub API', version: HUB_VERSION },
+      info: { title: 'Porchlight hub API', version: PORCHLIGHT_VERSION },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: openApiTransform(routes),

@@ -3,11 +3,11 @@ import type { DB } from '../common/database';
 import { readSetting, writeSetting } from '../common/settingsTable';
 import { newToken } from '../common/tokens';
 import type { HubSecret } from './hubSecret';
+import { WEBHOOK_EVENTS, type WebhookEventType } from '../common/api/alerts';
 
 /* The owner's webhooks, kept in the settings table: where to send which events, and each one's signing secret. */
 
-export const WEBHOOK_EVENTS = ['motion.started', 'arming.changed'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+export { WEBHOOK_EVENTS, type WebhookEventType };
 
 export interface StoredWebhook {
   id: string;

@@ -17,7 +17,9 @@ export type NotificationPrefs = Static<typeof NotificationPrefsSchema>;
 /** Checked by parsePrefs, whose messages say what is wrong with each field. */
 export const NotificationPrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown(said('the motion recording switch'))), arming: Type.Optional(Type.Unknown(said('the mode-change alerts choice'))), cameras: Type.Optional(Type.Unknown(said('the cameras'))) }, Strict);
 
-export const WebhookEventSchema = Type.Union([Type.Literal('motion.started'), Type.Literal('arming.changed')]);
+/** What a webhook can be sent: one list, so the schema, the store and the route's refusal agree. */
+export const WEBHOOK_EVENTS = ['motion.started', 'arming.changed'] as const;
+export const WebhookEventSchema = Type.Union(WEBHOOK_EVENTS.map((e) => Type.Literal(e)));
 export type WebhookEventType = Static<typeof WebhookEventSchema>;
 
 export const WebhookSchema = Type.Object({ id: Type.String(), url: Type.String(), events: Type.Array(WebhookEventSchema), createdAt: Type.Number() });

@@ -5,6 +5,7 @@ import { DEVICE_ROLES } from '../users';
 import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { HealthSchema, SystemStatusSchema } from '../../common/api/system';
 import { cameraHealth, diskSpace, versions } from '../systemStatus';
+import { PORCHLIGHT_VERSION } from '../../common/version';
 
 // Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).
 const UI_DIR = path.join(__dirname, '..', '..', 'ui');
@@ -13,8 +14,6 @@ const UI_FILES: Array<[string, string, string]> = [
   ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
   ['/app.css', 'app.css', 'text/css; charset=utf-8'],
 ];
-
-export const HUB_VERSION: string = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The page, health (public: the UI shows the ports before sign-in), and system status for owners and installers. */
 export function systemRoutes(svc: HubServices): RouteDef[] {
@@ -48,7 +47,7 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       summary: 'Version, ports, certificate, mail, relay, cameras online, uptime and disk space',
       schema: { response: { 200: SystemStatusSchema } },
       handler: async () => ({
-        version: HUB_VERSION,
+        version: PORCHLIGHT_VERSION,
         ...svc.runtime(),
         startedAt,
         uptimeSeconds: Math.max(0, Math.round((svc.now() - startedAt) / 1000)),
