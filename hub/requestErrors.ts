@@ -59,7 +59,7 @@ function segments(pointer: string): string[] {
  */
 export function fieldName(pointer: string, part: RequestPart = 'body', root?: TSchema): string {
   const segs = segments(pointer);
-  let node = root as Schema | undefined;
+  let node: Schema | undefined = root;
   let phrase = '';
   let i = 0;
   while (i < segs.length) {

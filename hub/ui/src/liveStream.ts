@@ -93,7 +93,7 @@ export class LiveStream {
       return;
     }
     if (message.type === 'error') {
-      this.report({ kind: 'refused', code: String(message.code ?? ''), message: String(message.message ?? 'live view ended') });
+      this.report({ kind: 'refused', code: typeof message.code === 'string' ? message.code : '', message: typeof message.message === 'string' ? message.message : 'live view ended' });
       return;
     }
     if (message.type === 'stream' && typeof message.mime === 'string') this.attach(message.mime);
