@@ -15,18 +15,25 @@ export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('membe
 /** The roles in common/roles.ts and this schema's are the same: this stops compiling when they drift apart. */
 export const ROLES_MATCH: [Static<typeof RoleSchema>, Role] extends [Role, Static<typeof RoleSchema>] ? true : false = true;
 
-/** The signed-in user as the UI sees them (never a password hash). */
-export const SessionUserSchema = Type.Object({
+/** What every view of an account shows (never a password hash). */
+const AccountFields = Type.Object({
   id: Type.Integer(),
   username: Type.String(),
   role: RoleSchema,
   email: NullableString,
   emailVerified: Type.Boolean(),
   totpEnabled: Type.Boolean(),
-  recoveryCodesLeft: Type.Integer(),
-  /** The home requires 2FA and this user has not set it up: enrollment comes first. */
-  mustEnroll2fa: Type.Boolean(),
 });
+
+/** The signed-in user as the UI sees them. */
+export const SessionUserSchema = Type.Composite([
+  AccountFields,
+  Type.Object({
+    recoveryCodesLeft: Type.Integer(),
+    /** The home requires 2FA and this user has not set it up: enrollment comes first. */
+    mustEnroll2fa: Type.Boolean(),
+  }),
+]);
 export type SessionUser = Static<typeof SessionUserSchema>;
 
 export const SessionAnswerSchema = Type.Object({ user: SessionUserSchema, csrfToken: Type.String() });
@@ -56,16 +63,13 @@ export const SecondFactorBody = Type.Object(
   Strict,
 );
 
-export const UserSummarySchema = Type.Object({
-  id: Type.Integer(),
-  username: Type.String(),
-  role: RoleSchema,
-  email: NullableString,
-  emailVerified: Type.Boolean(),
-  totpEnabled: Type.Boolean(),
-  /** Device ids a viewer may watch. */
-  grants: Type.Array(Type.String()),
-});
+export const UserSummarySchema = Type.Composite([
+  AccountFields,
+  Type.Object({
+    /** Device ids a viewer may watch. */
+    grants: Type.Array(Type.String()),
+  }),
+]);
 export type UserSummary = Static<typeof UserSummarySchema>;
 export const UserListSchema = Type.Object({ users: Type.Array(UserSummarySchema) });
 export type UserList = Static<typeof UserListSchema>;
