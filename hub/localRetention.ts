@@ -51,7 +51,6 @@ export class LocalRetention {
   private loop: Promise<void> | null = null;
   /** Passes run one at a time, whoever asks: two at once would delete and report the same clip twice. */
   private last: Promise<unknown> = Promise.resolve();
-  private stopped = false;
 
   constructor(private readonly deps: LocalRetentionDeps) {
     this.copies = new ClipCopies(deps.db);
@@ -63,7 +62,7 @@ export class LocalRetention {
   }
 
   private async run(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.abort.signal.aborted) {
       try {
         await this.pass();
       } catch (err) {
@@ -87,7 +86,7 @@ export class LocalRetention {
     const plan = planRetention(this.copies.localView(), policy, await this.deps.freeBytes(), now);
     const result: LocalRetentionResult = { plan, deletedLocal: 0, lost: [] };
     for (const d of plan.deleteLocal) {
-      if (this.stopped) break;
+      if (this.abort.signal.aborted) break;
       const backedUp = this.copies.wasUploaded(d.id);
       // The plan's snapshot said backed up; only the queue as it is now may confirm it.
       if (d.uploaded && !backedUp) continue;
@@ -112,7 +111,6 @@ export class LocalRetention {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.abort.abort();
     await this.loop;
     await this.last;
