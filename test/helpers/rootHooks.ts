@@ -1,5 +1,5 @@
 /*
- * Root hooks for every run (`require` in .mocharc.json and .mocharc.unit.json): at the end,
+ * Root hooks for every run (`require` in .mocharc.js and .mocharc.unit.json): at the end,
  * the tests skipped on this machine, counted by reason (see skipBecause in ./skip). With
  * PORCHLIGHT_NO_SKIPS=1 (.ci/run sets it: CI runs as root, with systemd) a skipped test is
  * a failure of the run, reported as mocha's own "after all" hook failure.

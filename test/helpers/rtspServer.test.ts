@@ -1,0 +1,54 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startRtspCamera, type RtspCamera } from './rtspServer';
+import { useTempDir } from './tmp';
+
+const run = promisify(execFile);
+
+interface ProbedStream {
+  codec_name: string;
+  profile?: string;
+  has_b_frames?: number;
+  r_frame_rate?: string;
+  width?: number;
+}
+
+async function probe(url: string): Promise<ProbedStream[]> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=codec_name,profile,has_b_frames,r_frame_rate,width', '-of', 'json', url], {
+    timeout: 20_000,
+  });
+  return (JSON.parse(stdout) as { streams: ProbedStream[] }).streams;
+}
+
+// The tests of the camera side trust this stand-in for an IP camera: it must serve what one does.
+describe('test helper: the RTSP camera', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir();
+  let cam: RtspCamera | undefined;
+  afterEach(async () => cam?.close());
+
+  it('serves H.264 Main without B-frames at 15 fps, with AAC audio, and keeps its port across a restart', async () => {
+    cam = await startRtspCamera({ dir: tmp.dir });
+    const streams = await probe(cam.url());
+    const video = streams.find((s) => s.codec_name === 'h264');
+    assert.ok(video, `no H.264 stream in ${JSON.stringify(streams)}`);
+    assert.equal(video.profile, 'Main');
+    assert.equal(video.has_b_frames, 0);
+    assert.equal(video.r_frame_rate, '15/1');
+    assert.ok(streams.some((s) => s.codec_name === 'aac'), 'no AAC stream');
+    const port = cam.port;
+    await cam.stopServer();
+    await assert.rejects(probe(cam.url()));
+    await cam.startServer();
+    assert.equal(cam.port, port);
+    assert.equal((await probe(cam.url())).length, 2);
+  });
+
+  it('answers 401 without the right credentials', async () => {
+    const credentials = { user: 'admin', password: 'p@ss word' };
+    cam = await startRtspCamera({ dir: tmp.dir, credentials });
+    await assert.rejects(probe(cam.url('cam', { user: 'admin', password: 'wrong' })), /401/);
+    assert.equal((await probe(cam.url('cam', credentials))).length, 2);
+  });
+});
