@@ -82,7 +82,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['bin/*.js'],
-    languageOptions: { sourceType: 'commonjs' },
+    files: ['bin/*.js', '.mocharc.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
 );

@@ -125,7 +125,7 @@ export async function startRtspCamera(opts: {
     const udp = udpPorts.get(mount);
     if (!s || udp === undefined) throw new Error(`no mount "${mount}"`);
     const child = spawn('ffmpeg', publisherArgs(s, udp), { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.resume();
+    child.stderr.resume();
     publishers.set(mount, child);
   };
   const stopPublisher = async (mount = 'cam') => {
@@ -140,10 +140,10 @@ export async function startRtspCamera(opts: {
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     server = child;
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const bound = await new Promise<number>((resolve, reject) => {
       let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /READY (\d+)/.exec(out);
         if (m) resolve(Number(m[1]));
