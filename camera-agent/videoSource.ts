@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import ffmpeg from 'fluent-ffmpeg';
 import type { AgentConfig } from '../common/config';
 import { getScene, sceneFilterGraph } from './scenes';
+import { SourceError } from './sourceErrors';
 
 /*
  * Where a camera's video comes from, as ffmpeg input arguments. Sources that already
@@ -18,7 +19,7 @@ export interface VideoSource {
   copyH264: boolean;
 }
 
-export class SourceError extends Error {}
+export { SourceError } from './sourceErrors';
 
 /** Parses `sim:<scene>`, `v4l2:/dev/videoN`, `rtsp://…` or a file path (no I/O). */
 export function parseSource(source: string): { kind: SourceKind; target: string } {
