@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A real RTSP server for the tests: GStreamer's gst-rtsp-server (Debian
+"""A real RTSP server for the stand-in IP camera (simulator/ipCamera.ts): GStreamer's gst-rtsp-server (Debian
 gir1.2-gst-rtsp-server-1.0 + python3-gi), on 127.0.0.1.
 
 Each mount re-serves an MPEG-TS stream that a publisher (ffmpeg, started by the

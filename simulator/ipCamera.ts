@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+/*
+ * A stand-in IP camera for tests, benchmarks and developers: GStreamer's real RTSP server (test/helpers/rtsp-server.py) on
+ * 127.0.0.1, fed by ffmpeg publishers the way a camera's encoder feeds its RTSP service —
+ * H.264 Main profile without B-frames, 15 fps, a keyframe a second, AAC audio. The server and
+ * each publisher are separate processes, so a test can take the camera off the network
+ * (stopServer), freeze its picture (stopPublisher: server up, no frames), or change the
+ * stream (restartPublisher with another size).
+ */
+
+export interface StreamSpec {
+  width: number;
+  height: number;
+  fps?: number;
+  keyframeSeconds?: number;
+  /** AAC audio track (a tone); default true. */
+  audio?: boolean;
+  /** A video file looped and transcoded instead of the test pattern (e.g. opencv-doc's vtest.avi). */
+  input?: string;
+}
+
+export interface RtspCredentials {
+  user: string;
+  password: string;
+}
+
+export interface RtspCamera {
+  /** The RTSP port; it stays the same across stopServer/startServer. */
+  readonly port: number;
+  url(mount?: string, credentials?: RtspCredentials): string;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  startPublisher(mount?: string, spec?: StreamSpec): void;
+  stopPublisher(mount?: string): Promise<void>;
+  restartPublisher(mount: string, spec: StreamSpec): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Not compiled: found beside this file's source, two levels above dist/simulator/.
+export const RTSP_SERVER_SCRIPT = path.join(__dirname, '..', '..', 'simulator', 'rtsp-server.py');
+// Debian's python3, where python3-gi is installed (a pyenv python3 on PATH has no gi).
+const PYTHON = '/usr/bin/python3';
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+export async function freeTcpPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** ffmpeg arguments of a camera encoder publishing MPEG-TS to a loopback UDP port. */
+export function publisherArgs(spec: StreamSpec, udpPort: number): string[] {
+  const fps = spec.fps ?? 15;
+  const gop = Math.max(1, Math.round(fps * (spec.keyframeSeconds ?? 1)));
+  const audio = spec.audio ?? true;
+  const video = spec.input
+    ? ['-re', '-stream_loop', '-1', '-i', spec.input]
+    : ['-re', '-f', 'lavfi', '-i', `testsrc2=s=${spec.width}x${spec.height}:r=${fps}`];
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    ...video,
+    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000'] : []),
+    '-map', '0:v:0', ...(audio ? ['-map', '1:a:0', '-c:a', 'aac', '-b:a', '32k'] : []),
+    '-vf', `scale=${spec.width}:${spec.height},fps=${fps}`,
+    // Main profile, no B-frames, fixed keyframe interval: what an IP camera's encoder sends.
+    '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'main', '-bf', '0',
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-f', 'mpegts', `udp://127.0.0.1:${udpPort}?pkt_size=1316`,
+  ];
+}
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts publishers for each mount and the RTSP server. `port` reserves a port for a server
+ * started later (`startServer: false`: a camera that boots after the agent).
+ */
+export async function startRtspCamera(opts: {
+  mounts?: Record<string, StreamSpec>;
+  credentials?: RtspCredentials;
+  dir: string;
+  port?: number;
+  startServer?: boolean;
+}): Promise<RtspCamera> {
+  const mounts = opts.mounts ?? { cam: { width: 640, height: 360 } };
+  const udpPorts = new Map<string, number>();
+  for (const name of Object.keys(mounts)) udpPorts.set(name, await freeUdpPort());
+  const specs = new Map(Object.entries(mounts));
+  const publishers = new Map<string, ChildProcess>();
+  let port = opts.port ?? (await freeTcpPort());
+  let server: ChildProcess | undefined;
+  let credentialsFile: string | undefined;
+  if (opts.credentials) {
+    credentialsFile = path.join(opts.dir, 'rtsp-server-credentials');
+    await fs.writeFile(credentialsFile, `${opts.credentials.user}:${opts.credentials.password}\n`, { mode: 0o600 });
+  }
+
+  const startPublisher = (mount = 'cam', spec?: StreamSpec) => {
+    if (spec) specs.set(mount, spec);
+    const s = specs.get(mount);
+    const udp = udpPorts.get(mount);
+    if (!s || udp === undefined) throw new Error(`no mount "${mount}"`);
+    const child = spawn('ffmpeg', publisherArgs(s, udp), { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.resume();
+    publishers.set(mount, child);
+  };
+  const stopPublisher = async (mount = 'cam') => {
+    await stopChild(publishers.get(mount));
+    publishers.delete(mount);
+  };
+
+  const startServer = async () => {
+    const args = [RTSP_SERVER_SCRIPT, '--port', String(port)];
+    for (const [name, udp] of udpPorts) args.push('--mount', `${name}=${udp}`);
+    if (credentialsFile) args.push('--credentials', credentialsFile);
+    const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const bound = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /READY (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`RTSP server exited (${code}): ${stderr.trim()}`)));
+      child.once('error', reject);
+    });
+    port = bound;
+  };
+  const stopServer = async () => {
+    await stopChild(server);
+    server = undefined;
+  };
+
+  for (const name of Object.keys(mounts)) startPublisher(name);
+  if (opts.startServer !== false) await startServer();
+
+  return {
+    get port() {
+      return port;
+    },
+    url(mount = 'cam', credentials?: RtspCredentials) {
+      const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
+      return `rtsp://${auth}127.0.0.1:${port}/${mount}`;
+    },
+    startServer,
+    stopServer,
+    startPublisher,
+    stopPublisher,
+    async restartPublisher(mount, spec) {
+      await stopPublisher(mount);
+      startPublisher(mount, spec);
+    },
+    async close() {
+      await stopServer();
+      for (const name of [...publishers.keys()]) await stopPublisher(name);
+    },
+  };
+}
