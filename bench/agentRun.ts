@@ -19,6 +19,11 @@ import { EventLog } from '../simulator/sceneScore';
  * CPU of this process and its ffmpeg (from /proc), and the peak RSS of each.
  *
  *   node dist/bench/agentRun.js VIDEO SPOOL_DIR [IGNORE_MASKS_JSON]
+ *   node dist/bench/agentRun.js --live SECONDS SOURCE SPOOL_DIR
+ *
+ * With --live the source is a camera (rtsp://…): the run lasts SECONDS, capture reconnects
+ * as the agent's does, and each time video starts flowing a line {"stream": wall-clock ms}
+ * is printed before the result, so a benchmark can time a reconnection.
  */
 
 export interface AgentRunResult {
@@ -64,12 +69,15 @@ function childPids(): number[] {
 }
 
 async function main(): Promise<void> {
-  const [video, spool, masks] = process.argv.slice(2);
-  if (!video || !spool) throw new Error('usage: agentRun VIDEO SPOOL_DIR [IGNORE_MASKS_JSON]');
+  const argv = process.argv.slice(2);
+  const liveSeconds = argv[0] === '--live' ? Number(argv[1]) : null;
+  if (liveSeconds !== null && !(liveSeconds > 0)) throw new Error('--live takes a number of seconds');
+  const [video, spool, masks] = liveSeconds === null ? argv : argv.slice(2);
+  if (!video || !spool) throw new Error('usage: agentRun VIDEO SPOOL_DIR [IGNORE_MASKS_JSON] | agentRun --live SECONDS SOURCE SPOOL_DIR');
   await fs.mkdir(spool, { recursive: true });
   const wall0 = Date.now();
   const config = parseConfig({
-    agent: { source: path.resolve(video), video: { width: 640, height: 360 }, motion: { ignoreMasks: masks ? (JSON.parse(masks) as unknown) : [] } },
+    agent: { source: liveSeconds === null ? path.resolve(video) : video, video: { width: 640, height: 360 }, motion: { ignoreMasks: masks ? (JSON.parse(masks) as unknown) : [] } },
   });
   const agent = config.agent;
   const log = createLogger('bench-agent', 'warn');
@@ -90,7 +98,10 @@ async function main(): Promise<void> {
   }, 250);
 
   const done = new Promise<void>((resolve) => {
-    capture.on('stream', ({ init, wallStart }) => recorder.onStream(init, wallStart));
+    capture.on('stream', ({ init, wallStart }) => {
+      if (liveSeconds !== null) process.stdout.write(JSON.stringify({ stream: Date.now() }) + '\n');
+      recorder.onStream(init, wallStart);
+    });
     capture.on('fragment', (f) => recorder.onFragment(f));
     capture.on('frame', (frame) => {
       if (frames === 0) cpuAtFirstFrame = cpu().self;
@@ -100,7 +111,19 @@ async function main(): Promise<void> {
       events.add(event);
       recorder.onMotion(event.kind === 'start' ? { kind: 'start', time: Math.max(0, event.time - 1 / v.analysisFps) } : event);
     });
+    let timeUp = false;
+    if (liveSeconds !== null) {
+      const end = () => {
+        timeUp = true;
+        void capture.stop();
+      };
+      setTimeout(end, liveSeconds * 1000);
+      // The benchmark may end a live run early; ffmpeg must not outlive it.
+      process.once('SIGTERM', end);
+    }
     capture.on('streamEnd', () => {
+      // A camera reconnects (capture restarts ffmpeg) until the time is up.
+      if (liveSeconds !== null && !timeUp) return;
       // The file has played once: stop here instead of letting capture restart it.
       void capture.stop();
       const end = gate.close(frames / v.analysisFps);

@@ -9,6 +9,7 @@ import { parseConfig } from '../common/config';
 import { hubLatency, type LatencyResult } from './latencyBench';
 import { RELAY_SECTION, relayBench, relayReport } from './relayBench';
 import { UI_SECTION, uiBench } from './uiBench';
+import { RTSP_SECTION, rtspBench, rtspReport } from './rtspBench';
 import { sceneNames } from '../camera-agent/scenes';
 import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
@@ -18,7 +19,8 @@ import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide,
  * sections are kept). `--long-periods N` sets the length of the false-alarm / leak run
  * (default 20 periods of each 30 s scene: an hour of nuisance video). `--motion` runs only the
  * motion benchmark, `--relay` only the cloud relay's (bench/relayBench.ts), `--ui` only the web
- * UI's (bench/uiBench.ts: bundle size, live view start-up); no flag runs them all.
+ * UI's (bench/uiBench.ts: bundle size, live view start-up), `--rtsp` only the camera agent on an
+ * IP camera against Motion (bench/rtspBench.ts); no flag runs them all.
  */
 
 // The repository: two levels above the compiled file, or the working directory when compiled elsewhere (tsc --outDir).
@@ -179,13 +181,18 @@ async function writeSection(text: string, section = SECTION): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui') };
-  const all = !only.motion && !only.relay && !only.ui;
+  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui'), rtsp: args.includes('--rtsp') };
+  const all = !only.motion && !only.relay && !only.ui && !only.rtsp;
   const progress = (s: string) => process.stderr.write(s + '\n');
   if (only.motion || all) await motion(args);
   if (only.relay || all) {
     const text = relayReport(await relayBench(progress));
     await writeSection(text, RELAY_SECTION);
+    process.stdout.write(text);
+  }
+  if (only.rtsp || all) {
+    const text = rtspReport(await rtspBench(machine(), progress));
+    await writeSection(text, RTSP_SECTION);
     process.stdout.write(text);
   }
   if (only.ui || all) {

@@ -3,6 +3,7 @@ import * as dgram from 'node:dgram';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { getScene, sceneFilterGraph } from '../camera-agent/scenes';
 
 /*
  * A stand-in IP camera for tests, benchmarks and developers: GStreamer's real RTSP server (test/helpers/rtsp-server.py) on
@@ -22,6 +23,8 @@ export interface StreamSpec {
   audio?: boolean;
   /** A video file looped and transcoded instead of the test pattern (e.g. opencv-doc's vtest.avi). */
   input?: string;
+  /** One of the simulator's labelled scenes (camera-agent/scenes.ts) instead of the test pattern. */
+  scene?: string;
 }
 
 export interface RtspCredentials {
@@ -69,7 +72,7 @@ export function publisherArgs(spec: StreamSpec, udpPort: number): string[] {
   const audio = spec.audio ?? true;
   const video = spec.input
     ? ['-re', '-stream_loop', '-1', '-i', spec.input]
-    : ['-re', '-f', 'lavfi', '-i', `testsrc2=s=${spec.width}x${spec.height}:r=${fps}`];
+    : ['-re', '-f', 'lavfi', '-i', spec.scene ? sceneFilterGraph(getScene(spec.scene), spec.width, spec.height, fps) : `testsrc2=s=${spec.width}x${spec.height}:r=${fps}`];
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     ...video,

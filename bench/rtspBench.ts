@@ -1,0 +1,292 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startRtspCamera, type StreamSpec } from '../simulator/ipCamera';
+import { median } from '../simulator/sceneScore';
+import { treeCpuSeconds, treePeakRssBytes } from './processTree';
+
+/*
+ * `npm run bench -- --rtsp`: Porchlight's camera agent and Debian's Motion on the same
+ * IP-camera-like stream served over RTSP (the simulator's stand-in camera: GStreamer's RTSP
+ * server, H.264 Main without B-frames, 15 fps, a keyframe a second, AAC), one consumer at a
+ * time, in rotating order, medians of the rounds. CPU is read from /proc for each consumer's
+ * whole process tree (the agent's Node process with its ffmpeg; Motion alone) over the same
+ * window after a warm-up. The camera shows a labelled scene with a person walking through
+ * every 30 s, so both record.
+ */
+
+export const RTSP_SECTION = 'rtsp';
+
+export interface ConsumerFigures {
+  name: string;
+  cpuPerSecond: number[];
+  peakRssBytes: number[];
+}
+
+export interface Setup {
+  title: string;
+  main: StreamSpec;
+  sub?: StreamSpec;
+  consumers: ConsumerFigures[];
+}
+
+export interface RtspBenchResult {
+  date: string;
+  machine: string;
+  warmupSeconds: number;
+  measureSeconds: number;
+  rounds: number;
+  setups: Setup[];
+  /** Server restarted → video flowing into the agent again, per trial (s). */
+  reconnectSeconds: number[];
+  motionVersion: string;
+  seconds: number;
+}
+
+const SCENE = 'person-walks';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Running {
+  child: ChildProcess;
+  /** Wall-clock ms of each time video started flowing (agent only). */
+  streams: number[];
+  /** The measurement waits for the first entry in `streams`. */
+  waitForVideo: boolean;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+async function stopGently(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  child.kill(signal);
+  await Promise.race([exited(child), sleep(graceMs)]);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+}
+
+function startAgent(url: string, seconds: number, work: string): Running {
+  const spool = path.join(work, `spool-${Date.now()}`);
+  const child = spawn(process.execPath, [path.join(__dirname, 'agentRun.js'), '--live', String(seconds), url, spool], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const streams: number[] = [];
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      try {
+        const msg = JSON.parse(line) as { stream?: number };
+        if (typeof msg.stream === 'number') streams.push(msg.stream);
+      } catch {
+        /* the result line is read by nobody here */
+      }
+    }
+  });
+  child.stderr.resume();
+  // agentRun stops itself after `seconds`, or earlier on SIGTERM (with its ffmpeg).
+  return { child, streams, waitForVideo: true, stop: () => stopGently(child, 'SIGTERM', 10_000) };
+}
+
+async function startMotion(url: string, opts: { record: boolean; passthrough?: boolean; highUrl?: string; width: number; height: number }, work: string): Promise<Running> {
+  const dir = path.join(work, `motion-${Date.now()}`);
+  await fs.mkdir(dir, { recursive: true });
+  const threshold = Math.round((1500 * opts.width * opts.height) / (640 * 480));
+  const conf = [
+    'daemon off',
+    `log_file ${path.join(dir, 'motion.log')}`,
+    `target_dir ${path.join(dir, 'movies')}`,
+    'webcontrol_port 0',
+    'stream_port 0',
+    `netcam_url ${url}`,
+    'netcam_params rtsp_transport=tcp',
+    ...(opts.highUrl ? [`netcam_high_url ${opts.highUrl}`, 'netcam_high_params rtsp_transport=tcp'] : []),
+    `width ${opts.width}`,
+    `height ${opts.height}`,
+    'framerate 5',
+    `threshold ${threshold}`,
+    `movie_output ${opts.record ? 'on' : 'off'}`,
+    `movie_passthrough ${opts.passthrough ? 'on' : 'off'}`,
+    '',
+  ].join('\n');
+  await fs.writeFile(path.join(dir, 'motion.conf'), conf);
+  const child = spawn('motion', ['-n', '-c', path.join(dir, 'motion.conf')], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
+  // Motion takes about 3 s to exit on SIGINT (FACTS.md).
+  return { child, streams: [], waitForVideo: false, stop: () => stopGently(child, 'SIGINT', 15_000) };
+}
+
+export function motionConsumers(highUrl?: string): { name: string; record: boolean; passthrough: boolean }[] {
+  return [
+    { name: `Motion, recording (movie_output on${highUrl ? ', netcam_high_url' : ''}, re-encoding, its default)`, record: true, passthrough: false },
+    { name: `Motion, recording (movie_output on, movie_passthrough on: copied, as Porchlight does)`, record: true, passthrough: true },
+    { name: 'Motion, detection only (movie_output off)', record: false, passthrough: false },
+  ];
+}
+
+async function measure(run: Running, warmupSeconds: number, measureSeconds: number): Promise<{ cpuPerSecond: number; peakRssBytes: number }> {
+  const pid = run.child.pid;
+  if (pid === undefined) throw new Error('consumer did not start');
+  // The warm-up counts from the first video the agent receives (it loads TensorFlow.js and
+  // probes the camera first); Motion connects within a second or two of starting.
+  for (const until = Date.now() + 30_000; run.waitForVideo && run.streams.length === 0; ) {
+    if (Date.now() > until) throw new Error('the agent received no video within 30 s');
+    await sleep(100);
+  }
+  await sleep(warmupSeconds * 1000);
+  const cpu0 = treeCpuSeconds(pid);
+  const t0 = Date.now();
+  await sleep(measureSeconds * 1000);
+  const cpu1 = treeCpuSeconds(pid);
+  const rss = treePeakRssBytes(pid);
+  const wall = (Date.now() - t0) / 1000;
+  if (run.child.exitCode !== null) throw new Error('consumer exited during the measurement');
+  return { cpuPerSecond: (cpu1 - cpu0) / wall, peakRssBytes: rss };
+}
+
+async function benchSetup(setup: Omit<Setup, 'consumers'>, o: { warmup: number; measure: number; rounds: number; work: string }, progress: (s: string) => void): Promise<Setup> {
+  const mounts: Record<string, StreamSpec> = { main: setup.main, ...(setup.sub ? { sub: setup.sub } : {}) };
+  const camera = await startRtspCamera({ dir: o.work, mounts });
+  try {
+    const detectUrl = camera.url(setup.sub ? 'sub' : 'main');
+    const highUrl = setup.sub ? camera.url('main') : undefined;
+    const analysed = setup.sub ?? setup.main;
+    const kinds = [{ name: 'Porchlight agent (with its ffmpeg)' }, ...motionConsumers(highUrl)];
+    const figures: ConsumerFigures[] = kinds.map((k) => ({ name: k.name, cpuPerSecond: [], peakRssBytes: [] }));
+    for (let round = 0; round < o.rounds; round++) {
+      // Rotate the order, so no consumer always runs first on a cold machine.
+      for (let k = 0; k < kinds.length; k++) {
+        const i = (k + round) % kinds.length;
+        const kind = kinds[i]!;
+        progress(`  ${setup.title}, round ${round + 1}: ${kind.name}`);
+        const run =
+          i === 0
+            ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work)
+            : await startMotion(detectUrl, { ...(kind as ReturnType<typeof motionConsumers>[number]), highUrl, width: analysed.width, height: analysed.height }, o.work);
+        try {
+          const m = await measure(run, o.warmup, o.measure);
+          figures[i]!.cpuPerSecond.push(m.cpuPerSecond);
+          figures[i]!.peakRssBytes.push(m.peakRssBytes);
+        } finally {
+          await run.stop();
+        }
+      }
+    }
+    return { ...setup, consumers: figures };
+  } finally {
+    await camera.close();
+  }
+}
+
+/** The camera's server goes away for `downSeconds` and comes back: how long until the agent has video again. */
+async function reconnectTrials(trials: number, downSeconds: number, work: string, progress: (s: string) => void): Promise<number[]> {
+  const camera = await startRtspCamera({ dir: work, mounts: { main: { width: 640, height: 360, scene: SCENE } } });
+  const out: number[] = [];
+  try {
+    const run = startAgent(camera.url('main'), 20 + trials * (downSeconds + 30), work);
+    const waitStreams = async (n: number, timeoutMs: number) => {
+      const until = Date.now() + timeoutMs;
+      while (run.streams.length < n && Date.now() < until) await sleep(100);
+      return run.streams.length >= n;
+    };
+    if (!(await waitStreams(1, 20_000))) throw new Error('the agent never received video');
+    for (let t = 0; t < trials; t++) {
+      progress(`  reconnect trial ${t + 1}`);
+      await camera.stopServer();
+      await sleep(downSeconds * 1000);
+      const before = run.streams.length;
+      await camera.startServer();
+      const back = Date.now();
+      // Not back within 60 s counts as 60 s: the figure then says so plainly.
+      out.push((await waitStreams(before + 1, 60_000)) ? (run.streams[before]! - back) / 1000 : 60);
+      await sleep(5000);
+    }
+    await run.stop();
+  } finally {
+    await camera.close();
+  }
+  return out;
+}
+
+function motionVersion(): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('motion', ['-h'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', () => resolve(/motion Version (\S+?),/i.exec(out)?.[1] ?? 'unknown'));
+    child.on('error', () => resolve('not installed'));
+  });
+}
+
+export async function rtspBench(machine: string, progress: (s: string) => void, o: { rounds?: number; warmup?: number; measure?: number } = {}): Promise<RtspBenchResult> {
+  const started = Date.now();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-rtsp-bench-'));
+  const opts = { rounds: o.rounds ?? 3, warmup: o.warmup ?? 10, measure: o.measure ?? 40, work };
+  try {
+    const setups: Setup[] = [];
+    setups.push(await benchSetup({ title: '640×360, one stream', main: { width: 640, height: 360, scene: SCENE } }, opts, progress));
+    setups.push(
+      await benchSetup(
+        { title: '1280×720 main + 640×360 sub-stream', main: { width: 1280, height: 720, scene: SCENE }, sub: { width: 640, height: 360, scene: SCENE } },
+        opts,
+        progress,
+      ),
+    );
+    progress('time to recover from an RTSP server restart');
+    const reconnectSeconds = await reconnectTrials(3, 10, work, progress);
+    return {
+      date: new Date().toISOString().slice(0, 10),
+      machine,
+      warmupSeconds: opts.warmup,
+      measureSeconds: opts.measure,
+      rounds: opts.rounds,
+      setups,
+      reconnectSeconds,
+      motionVersion: await motionVersion(),
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+export function rtspReport(r: RtspBenchResult): string {
+  const lines = [
+    `<!-- bench:${RTSP_SECTION} -->`,
+    '## Camera agent on an IP camera (RTSP): Porchlight against the Motion daemon',
+    '',
+    `Command: \`npm run bench -- --rtsp\` (bench/rtspBench.ts), ${r.date}, ${(r.seconds / 60).toFixed(0)} min. Machine: ${r.machine}. Motion ${r.motionVersion}.`,
+    '',
+    "The camera: the simulator's stand-in IP camera (simulator/ipCamera.ts: GStreamer's RTSP server fed by ffmpeg), H.264 Main",
+    `profile without B-frames, 15 fps, a keyframe a second, AAC audio, showing the labelled scene \`${SCENE}\` (a person walks`,
+    'through every 30 s, so both record). Both read it over TCP and analyse 5 frames a second. One consumer at a time, in',
+    `rotating order; CPU of its whole process tree (/proc) over ${r.measureSeconds} s after a ${r.warmupSeconds} s warm-up; medians of ${r.rounds} rounds (each round's figure in brackets).`,
+    'Peak RSS is summed over the tree (the agent: Node + ffmpeg).',
+    '',
+  ];
+  for (const s of r.setups) {
+    const porchlight = median(s.consumers[0]!.cpuPerSecond) ?? NaN;
+    lines.push(`### ${s.title}`, '', '| consumer | CPU-s per s | Porchlight / it | peak RSS |', '|---|---|---|---|');
+    for (const c of s.consumers) {
+      const cpu = median(c.cpuPerSecond) ?? NaN;
+      const each = c.cpuPerSecond.map((v) => v.toFixed(3)).join(', ');
+      lines.push(`| ${c.name} | ${cpu.toFixed(3)} (${each}) | ${c === s.consumers[0] ? '—' : (porchlight / cpu).toFixed(2)} | ${mib(median(c.peakRssBytes) ?? 0)} |`);
+    }
+    lines.push('');
+  }
+  const rec = median(r.reconnectSeconds);
+  lines.push(
+    '### Recovering from a camera restart',
+    '',
+    `The RTSP server stopped for 10 s and started again, ${r.reconnectSeconds.length} times: video flowed into the agent again after`,
+    `${r.reconnectSeconds.map((v) => `${v.toFixed(1)} s`).join(', ')} (median ${rec === null ? '—' : `${rec.toFixed(1)} s`}; target ≤ 15 s; 60 s means not back within a minute).`,
+    `<!-- /bench:${RTSP_SECTION} -->`,
+  );
+  return lines.join('\n') + '\n';
+}
