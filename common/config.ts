@@ -249,6 +249,24 @@ const VideoSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const HealthSchema = Type.Object(
+  {
+    stallSeconds: Type.Number({
+      default: 10,
+      minimum: 1,
+      maximum: 300,
+      description: 'No video for this long and the agent restarts ffmpeg and reconnects to the camera',
+    }),
+    connectSeconds: Type.Number({
+      default: 30,
+      minimum: 2,
+      maximum: 600,
+      description: 'Longest a connect (probe, ffmpeg start, first video) may take before it counts as failed',
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
 const AgentSchema = Type.Object(
   {
     name: Type.String({ default: 'camera', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Camera name' }),
@@ -258,6 +276,7 @@ const AgentSchema = Type.Object(
       description: 'sim:<scene>, a file path, v4l2:/dev/videoN or rtsp://…',
     }),
     video: VideoSchema,
+    health: HealthSchema,
     motion: MotionSchema,
     recording: RecordingSchema,
     gpio: AgentGpioSchema,
