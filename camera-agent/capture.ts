@@ -8,6 +8,7 @@ import type { AgentConfig } from '../common/config';
 import { Fmp4Splitter, type Fragment } from '../common/fmp4';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
+import { FormatWatch } from './streamFormat';
 import { captureArgs, withoutCredentials, type VideoSource } from './videoSource';
 
 /** Finds the camera's video anew (probing its codec) on every connect; throws SourceUnavailableError or SourceError. */
@@ -201,6 +202,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
     let filled = 0;
     let stderr = '';
     let healthy = false;
+    // Only copied H.264 carries the camera's SPS; a re-encode always has the configured size.
+    const format = source.copyH264 ? new FormatWatch() : null;
     const video = () => this.report(this.health.video(this.clock.now()));
 
     child.stdout!.on('data', (data: Buffer) => {
@@ -219,6 +222,10 @@ export class Capture extends EventEmitter<CaptureEvents> {
             this.refusals.reset();
           }
           video();
+          if (format?.changed(f.data)) {
+            this.restartForNewFormat(child);
+            return;
+          }
           this.emit('fragment', f);
         }
       } catch (err) {
@@ -283,6 +290,14 @@ export class Capture extends EventEmitter<CaptureEvents> {
     if (this.restartingOnPurpose) return;
     this.log.info({ analysisFps: fps }, 'too few reference frames in this stream for the analysis rate; decoding every frame');
     this.skipNonReference = false;
+    this.restartingOnPurpose = true;
+    child.kill('SIGKILL');
+  }
+
+  /** The camera changed its picture format: a new ffmpeg run, with an init segment that says so. */
+  private restartForNewFormat(child: ChildProcess): void {
+    if (this.restartingOnPurpose) return;
+    this.log.info('the camera changed its picture format (size or profile); restarting ffmpeg for a new init segment');
     this.restartingOnPurpose = true;
     child.kill('SIGKILL');
   }
