@@ -21,7 +21,8 @@ import { PirSensor } from './pirSensor';
 import { NO_RECORDING_INDICATOR, RecordingLed } from './recordingLed';
 import { Spool } from './spool';
 import { loadTf } from './tfBackend';
-import { resolveSource } from './videoSource';
+import { parseSource, resolveSource } from './videoSource';
+import type { HealthSnapshot } from './cameraHealth';
 
 export interface AgentStats {
   motionEvents: number;
@@ -55,9 +56,11 @@ export class CameraAgent {
     const { config, log } = this;
     const agentConfig = config.agent;
     const identity = await loadIdentity(config.dataDir);
-    const source = await resolveSource(agentConfig);
+    // A malformed source is a mistake in the config: refused at once. A camera that is off is
+    // not: the capture connects (and probes) again and again, reporting its health meanwhile.
+    const { kind } = parseSource(agentConfig.source);
     const { tf, backend } = await loadTf();
-    log.info({ backend, source: source.description, camera: identity.name }, 'TensorFlow.js backend ready');
+    log.info({ backend, source: kind, camera: identity.name }, 'TensorFlow.js backend ready');
 
     const spool = new Spool(path.join(config.dataDir, 'spool'));
     await spool.init();
@@ -93,7 +96,7 @@ export class CameraAgent {
     const gate = new MotionGate(gateSettingsFor(agentConfig.motion, v.analysisFps));
     const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
 
-    const capture = new Capture(source, agentConfig, log.child({ module: 'capture' }));
+    const capture = new Capture(() => resolveSource(agentConfig), agentConfig, log.child({ module: 'capture' }));
     this.capture = capture;
     let wallStart = Date.now();
     const toWall = (t: number) => Math.round(wallStart + t * 1000);
@@ -210,6 +213,16 @@ export class CameraAgent {
     channel.start();
     delivery.kick();
     capture.start();
+  }
+
+  /** The camera's health now; null before start. */
+  health(): HealthSnapshot | null {
+    return this.capture?.healthNow() ?? null;
+  }
+
+  /** For the systemd watchdog: the pipeline makes progress (true before the capture starts). */
+  progressing(): boolean {
+    return this.capture?.progressing() ?? true;
   }
 
   /** True while this camera streams live to the hub. */
