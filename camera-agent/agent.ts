@@ -210,6 +210,12 @@ export class CameraAgent {
         .catch((err: Error) => snapshotLog.warn({ err: err.message }, 'could not send the picture the hub asked for'));
     });
     channel.on('live', (data) => liveStreamer.command(data));
+    // The hub keeps health in memory: it hears the state on every change and each time the channel opens.
+    const healthLog = log.child({ module: 'health' });
+    const sendHealth = (h: HealthSnapshot) =>
+      hub.sendHealth({ state: h.state, since: h.since, failures: h.failures, detail: h.detail?.slice(0, 500) ?? null }).catch((err: Error) => healthLog.debug({ err: err.message }, 'health not sent'));
+    capture.on('health', (h) => void sendHealth(h));
+    channel.on('hello', () => void sendHealth(capture.healthNow()));
     channel.start();
     delivery.kick();
     capture.start();

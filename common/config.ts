@@ -166,6 +166,12 @@ const HubSchema = Type.Object(
     pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
     notifyCooldownSeconds: Type.Integer({ default: 300, minimum: 0, maximum: 86400, description: 'At most one motion notice per camera per user this often (0: every event)' }),
+    cameraDownNoticeMinutes: Type.Number({
+      default: 5,
+      minimum: 1,
+      maximum: 1440,
+      description: 'Tell the owners when a camera has sent no video for this long, and again when it recovers',
+    }),
     smtp: Type.Optional(SmtpSchema),
     mqtt: Type.Optional(
       Type.Object(
