@@ -203,7 +203,7 @@ function row(d: DeviceView, canSeePictures: boolean): HTMLTableRowElement {
   const ok = d.online && (!h || h.state === 'streaming');
   const badge = d.revoked
     ? el('span', { className: 'badge offline', textContent: 'Revoked' })
-    : el('span', { className: `badge ${ok ? 'online' : 'offline'}`, textContent: d.online ? (words?.label ?? 'Online') : 'Offline' });
+    : el('span', { className: `badge ${ok ? 'online' : 'offline'}`, textContent: d.online ? (ok ? 'Online' : (words?.label ?? 'Online')) : 'Offline' });
   // The state in words with its fix, and ffmpeg's own words for whoever installs the camera.
   const status = !d.revoked && h && words?.fix
     ? el('div', {}, badge, el('p', { className: 'camera-health', textContent: words.fix, title: h.detail ?? '' }))

@@ -54,7 +54,7 @@ function renderTile(tile: DashboardCamera, tz: string): HTMLLIElement {
   const h = tile.online ? tile.health : null;
   const words = h ? CAMERA_STATE_WORDS[h.state] : null;
   const ok = tile.online && (!h || h.state === 'streaming');
-  const status = el('span', { className: `badge ${ok ? 'online' : 'offline'}`, textContent: tile.online ? (words?.label ?? 'Online') : 'Offline' });
+  const status = el('span', { className: `badge ${ok ? 'online' : 'offline'}`, textContent: tile.online ? (ok ? 'Online' : (words?.label ?? 'Online')) : 'Offline' });
   const fix = h && words?.fix ? el('p', { className: 'camera-health', textContent: `${words.fix} (since ${dateTime(h.since, tz)})` }) : null;
   const recording = tile.recording ? el('span', { className: 'badge recording', textContent: 'Recording' }) : null;
   const motion = tile.lastMotionAt === undefined ? null : el('p', { textContent: tile.lastMotionAt ? `Last motion ${dateTime(tile.lastMotionAt, tz)}` : 'No motion seen yet' });
