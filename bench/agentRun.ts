@@ -7,6 +7,7 @@ import { Capture } from '../camera-agent/capture';
 import { ClipRecorder } from '../camera-agent/clipRecorder';
 import { MotionDetector } from '../camera-agent/motionDetector';
 import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
+import { AnalysisStage } from '../camera-agent/analysisStage';
 import { loadTf } from '../camera-agent/tfBackend';
 import { resolveSource } from '../camera-agent/videoSource';
 import { EventLog } from '../simulator/sceneScore';
@@ -14,7 +15,7 @@ import { EventLog } from '../simulator/sceneScore';
 /*
  * Benchmark child process: one camera agent's whole local pipeline on a video file, paced
  * in real time like a camera — ffmpeg (H.264 copied into fragments + grey analysis frames),
- * the detector, the gate, and the clip recorder encrypting clips into a spool. Only the
+ * the agent's analysis stage (detector, gate), and the clip recorder encrypting clips into a spool. Only the
  * upload to the hub is left out. Prints one JSON line with the events and what it cost:
  * CPU of this process and its ffmpeg (from /proc), and the peak RSS of each.
  *
@@ -88,8 +89,15 @@ async function main(): Promise<void> {
   const gate = new MotionGate(gateSettingsFor(agent.motion, v.analysisFps));
   const clips: AgentRunResult['clips'] = [];
   const recorder = new ClipRecorder(agent.recording, spool, 'bench-camera', keys.publicKey, log, (meta) => clips.push({ start: meta.mediaStart, end: meta.mediaEnd }));
-  const capture = new Capture(await resolveSource(agent), agent, log);
+  const capture = new Capture(() => resolveSource(agent), agent, log);
   const events = new EventLog();
+  // The agent's own analysis stage; the gate's stream times go to the recorder and the score.
+  const analysis = new AnalysisStage(detector, gate, null, (m) => {
+    if (!m.gate) return;
+    const event = m.gate;
+    events.add(event);
+    recorder.onMotion(event.kind === 'start' ? { kind: 'start', time: Math.max(0, event.time - 1 / v.analysisFps) } : event);
+  });
   let frames = 0;
   let cpuAtFirstFrame = 0;
   let ffmpegPeak = 0;
@@ -100,16 +108,14 @@ async function main(): Promise<void> {
   const done = new Promise<void>((resolve) => {
     capture.on('stream', ({ init, wallStart }) => {
       if (liveSeconds !== null) process.stdout.write(JSON.stringify({ stream: Date.now() }) + '\n');
+      analysis.onStream(wallStart);
       recorder.onStream(init, wallStart);
     });
     capture.on('fragment', (f) => recorder.onFragment(f));
     capture.on('frame', (frame) => {
       if (frames === 0) cpuAtFirstFrame = cpu().self;
       frames += 1;
-      const event = gate.push(frame.time, detector.process(frame.data).regions);
-      if (!event) return;
-      events.add(event);
-      recorder.onMotion(event.kind === 'start' ? { kind: 'start', time: Math.max(0, event.time - 1 / v.analysisFps) } : event);
+      analysis.onFrame(frame);
     });
     let timeUp = false;
     if (liveSeconds !== null) {
@@ -126,9 +132,7 @@ async function main(): Promise<void> {
       if (liveSeconds !== null && !timeUp) return;
       // The file has played once: stop here instead of letting capture restart it.
       void capture.stop();
-      const end = gate.close(frames / v.analysisFps);
-      events.add(end);
-      if (end) recorder.onMotion(end);
+      analysis.onStreamEnd(frames / v.analysisFps);
       recorder.onStreamEnd();
       resolve();
     });
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
   await done;
   clearInterval(sampler);
   await recorder.stop();
-  detector.dispose();
+  analysis.dispose();
   const used = cpu();
   const result: AgentRunResult = {
     backend,

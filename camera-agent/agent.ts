@@ -16,12 +16,14 @@ import { createGpio } from '../common/gpio';
 import type { MotionEvent } from '../common/protocol';
 import { MotionDetector } from './motionDetector';
 import { gateSettingsFor, isRetrigger, MotionGate } from './motionGate';
-import { MotionFusion, type FusedMotion } from './motionFusion';
+import { MotionFusion } from './motionFusion';
+import { AnalysisStage, type StageMotion } from './analysisStage';
 import { PirSensor } from './pirSensor';
 import { NO_RECORDING_INDICATOR, RecordingLed } from './recordingLed';
 import { Spool } from './spool';
 import { loadTf } from './tfBackend';
-import { resolveSource } from './videoSource';
+import { parseSource, resolveSource } from './videoSource';
+import type { HealthSnapshot } from './cameraHealth';
 
 export interface AgentStats {
   motionEvents: number;
@@ -42,7 +44,7 @@ export class CameraAgent {
   private settings: CameraSettingsFollower | null = null;
   private pir: PirSensor | null = null;
   private led: RecordingLed | null = null;
-  private detector: MotionDetector | null = null;
+  private analysis: AnalysisStage | null = null;
   private live: LiveStreamer | null = null;
   readonly stats: AgentStats = { motionEvents: 0, clipsRecorded: 0, clipsDelivered: 0, streamSeconds: 0 };
 
@@ -55,9 +57,11 @@ export class CameraAgent {
     const { config, log } = this;
     const agentConfig = config.agent;
     const identity = await loadIdentity(config.dataDir);
-    const source = await resolveSource(agentConfig);
+    // A malformed source is a mistake in the config: refused at once. A camera that is off is
+    // not: the capture connects (and probes) again and again, reporting its health meanwhile.
+    const { kind } = parseSource(agentConfig.source);
     const { tf, backend } = await loadTf();
-    log.info({ backend, source: source.description, camera: identity.name }, 'TensorFlow.js backend ready');
+    log.info({ backend, source: kind, camera: identity.name }, 'TensorFlow.js backend ready');
 
     const spool = new Spool(path.join(config.dataDir, 'spool'));
     await spool.init();
@@ -85,34 +89,30 @@ export class CameraAgent {
     );
     this.recorder = recorder;
     const v = agentConfig.video;
-    let detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agentConfig.motion);
-    this.detector = detector;
+    const detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agentConfig.motion);
     const snapshots = new SnapshotMaker();
     const liveStreamer = new LiveStreamer(() => hub.liveUpload(), this.led ?? NO_RECORDING_INDICATOR, log.child({ module: 'live' }));
     this.live = liveStreamer;
     const gate = new MotionGate(gateSettingsFor(agentConfig.motion, v.analysisFps));
     const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
 
-    const capture = new Capture(source, agentConfig, log.child({ module: 'capture' }));
+    const capture = new Capture(() => resolveSource(agentConfig), agentConfig, log.child({ module: 'capture' }));
     this.capture = capture;
-    let wallStart = Date.now();
-    const toWall = (t: number) => Math.round(wallStart + t * 1000);
-    const toMedia = (at: number) => Math.max(0, (at - wallStart) / 1000);
     // Retriggers are judged on what the recorder sees: video and PIR motion together.
     let lastEndAt = Number.NEGATIVE_INFINITY;
     let retriggerMs = agentConfig.motion.retriggerSeconds * 1000;
     let privacy = false;
     let pictureAllowed = true;
     let retrigger = false;
-    const onMotion = (m: FusedMotion, changed?: number) => {
-      const mediaTime = toMedia(m.at);
+    const onMotion = (m: StageMotion) => {
+      const { mediaTime } = m;
       if (m.kind === 'start') {
         this.stats.motionEvents += 1;
         retrigger = isRetrigger(lastEndAt, m.at, retriggerMs);
       } else {
         lastEndAt = m.at;
       }
-      log.info({ kind: m.kind, by: m.by, mediaTime, retrigger: m.kind === 'start' ? retrigger : undefined, changed }, 'motion');
+      log.info({ kind: m.kind, by: m.by, mediaTime, retrigger: m.kind === 'start' ? retrigger : undefined, changed: m.changed }, 'motion');
       // Motion began somewhere between the last still frame and the first moving one: the
       // clip's pre-roll counts from the earlier of the two.
       const frameGap = m.by === 'pir' ? 0 : 1 / v.analysisFps;
@@ -121,12 +121,13 @@ export class CameraAgent {
       // In privacy mode the household is not watched at all: not even that something moved.
       if (!privacy) hub.sendEvent(event).catch((err: Error) => log.debug({ err: err.message }, 'motion event not sent'));
     };
-    capture.on('stream', ({ init, wallStart: ws }) => {
-      wallStart = ws;
-      detector.reset();
+    const analysis = new AnalysisStage(detector, gate, fusion, onMotion);
+    this.analysis = analysis;
+    capture.on('stream', ({ init, wallStart }) => {
+      analysis.onStream(wallStart);
       snapshots.onStream(init);
       liveStreamer.onStream(init);
-      recorder.onStream(init, ws);
+      recorder.onStream(init, wallStart);
     });
     capture.on('fragment', (f) => {
       this.stats.streamSeconds = f.start + f.duration;
@@ -134,26 +135,15 @@ export class CameraAgent {
       liveStreamer.onFragment(f);
       recorder.onFragment(f);
     });
-    capture.on('frame', (frame) => {
-      const verdict = detector.process(frame.data);
-      const event = gate.push(frame.time, verdict.regions);
-      if (!event) return;
-      const fused = fusion ? fusion.video(event.kind, toWall(event.time)) : { kind: event.kind, at: toWall(event.time), by: 'video' as const };
-      if (fused) onMotion(fused, +verdict.changedRatio.toFixed(4));
-    });
+    capture.on('frame', (frame) => analysis.onFrame(frame));
     capture.on('streamEnd', () => {
-      const end = gate.close(this.stats.streamSeconds);
-      const fused = fusion ? fusion.close(Date.now()) : end && { kind: end.kind, at: toWall(end.time), by: 'video' as const };
-      if (fused) onMotion(fused);
+      analysis.onStreamEnd(this.stats.streamSeconds);
       liveStreamer.onStreamEnd();
       recorder.onStreamEnd();
     });
     if (gpio && g.pir && fusion) {
       this.pir = new PirSensor(gpio, g.pir, log.child({ module: 'pir' }));
-      this.pir.on('motion', (e) => {
-        const fused = fusion.pirEvent(e.kind, e.at);
-        if (fused) onMotion(fused);
-      });
+      this.pir.on('motion', (e) => analysis.onPir(e.kind, e.at));
       this.pir.start();
     }
     this.arming = new ArmingFollower(
@@ -171,9 +161,7 @@ export class CameraAgent {
     const applySettings = ({ settings: s }: CameraSettingsMessage) => {
       // Built first: settings that leave nothing to watch throw here and change nothing.
       const next = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, { sensitivity: s.sensitivity, minObjectSize: s.minObjectSize, zones: s.zones, ignoreMasks: s.ignoreMasks });
-      detector.dispose();
-      detector = next;
-      this.detector = next;
+      analysis.replaceDetector(next);
       retriggerMs = s.retriggerSeconds * 1000;
       recorder.configure({ preRollSeconds: s.preRollSeconds, postRollSeconds: s.postRollSeconds, clipSeconds: s.clipSeconds, endEarly: s.endEarly });
     };
@@ -207,9 +195,25 @@ export class CameraAgent {
         .catch((err: Error) => snapshotLog.warn({ err: err.message }, 'could not send the picture the hub asked for'));
     });
     channel.on('live', (data) => liveStreamer.command(data));
+    // The hub keeps health in memory: it hears the state on every change and each time the channel opens.
+    const healthLog = log.child({ module: 'health' });
+    const sendHealth = (h: HealthSnapshot) =>
+      hub.sendHealth({ state: h.state, since: h.since, failures: h.failures, detail: h.detail?.slice(0, 500) ?? null }).catch((err: Error) => healthLog.debug({ err: err.message }, 'health not sent'));
+    capture.on('health', (h) => void sendHealth(h));
+    channel.on('hello', () => void sendHealth(capture.healthNow()));
     channel.start();
     delivery.kick();
     capture.start();
+  }
+
+  /** The camera's health now; null before start. */
+  health(): HealthSnapshot | null {
+    return this.capture?.healthNow() ?? null;
+  }
+
+  /** For the systemd watchdog: the pipeline makes progress (true before the capture starts). */
+  progressing(): boolean {
+    return this.capture?.progressing() ?? true;
   }
 
   /** True while this camera streams live to the hub. */
@@ -228,7 +232,7 @@ export class CameraAgent {
     await this.recorder?.stop();
     // Only once the last clip is on disk may the recording LED go dark.
     await this.led?.close();
-    this.detector?.dispose();
+    this.analysis?.dispose();
     await this.delivery?.stop(true);
     if (this.delivery) this.stats.clipsDelivered = this.delivery.delivered;
     this.hub?.close();

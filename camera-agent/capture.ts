@@ -6,7 +6,13 @@ import { systemClock, type Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import type { AgentConfig } from '../common/config';
 import { Fmp4Splitter, type Fragment } from '../common/fmp4';
-import { captureArgs, type VideoSource } from './videoSource';
+import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
+import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
+import { FormatWatch } from './streamFormat';
+import { captureArgs, withoutCredentials, type VideoSource } from './videoSource';
+
+/** Finds the camera's video anew (probing its codec) on every connect; throws SourceUnavailableError or SourceError. */
+export type SourceResolver = () => Promise<VideoSource>;
 
 export interface AnalysisFrame {
   /** Stream time (s). */
@@ -28,8 +34,10 @@ export interface CaptureEvents {
   stream: [{ init: Buffer; wallStart: number }];
   fragment: [Fragment];
   frame: [AnalysisFrame];
-  /** The ffmpeg run ended (crash, end of file, or stop). */
+  /** The ffmpeg run ended (crash, end of file, stall, or stop). */
   streamEnd: [];
+  /** The camera's health changed (see cameraHealth.ts). */
+  health: [HealthSnapshot];
 }
 
 /** How a crashed ffmpeg is restarted: tests pin the clock and the jitter. */
@@ -37,18 +45,39 @@ export interface CaptureRestartOptions {
   clock?: Clock;
   /** In [0, 1). */
   random?: () => number;
+  /** Health limits; by default from `config.health`, with 5 s of grace. */
+  limits?: HealthLimits;
+  /** How often the stall is checked (default 1 s). */
+  checkEveryMs?: number;
 }
+
+/** Grace on every health bound before the watchdog counts the agent as wedged. */
+const GRACE_MS = 5000;
+/** A camera that refuses us (password, codec) is asked again rarely: no tight loop at its door. */
+const REFUSED_BASE_MS = 30_000;
+const REFUSED_MAX_MS = 5 * 60_000;
 
 /**
  * Runs one ffmpeg per camera and turns its two outputs into fragments and analysis
- * frames. A crashed ffmpeg is restarted with the shared jittered backoff (1 s doubling to
- * 30 s, from 1 s again once a run delivered video); the failure stays with this camera.
+ * frames. Every (re)connect resolves the source again (the codec is probed each time). A
+ * crashed or unreachable camera is retried with the shared jittered backoff (1 s doubling to
+ * 30 s, from 1 s again once a run delivered video); one that refuses the password or sends
+ * what cannot be read, far more rarely (30 s doubling to 5 min). No video for the stall limit
+ * kills ffmpeg and reconnects. The failure stays with this camera; its state goes out as
+ * `health`.
  */
 export class Capture extends EventEmitter<CaptureEvents> {
   private child: ChildProcess | null = null;
   private stopping = false;
   private readonly restarts: Backoff;
+  private readonly refusals: Backoff;
   private readonly clock: Clock;
+  private readonly resolve: SourceResolver;
+  private readonly health: CameraHealth;
+  private readonly checkEveryMs: number;
+  private checker: NodeJS.Timeout | null = null;
+  /** The running ffmpeg was killed because its video stopped. */
+  private killedForStall = false;
   private restartWait: AbortController | null = null;
   /** Cleared for good once a stream shows too few reference frames for the analysis rate. */
   private skipNonReference = true;
@@ -56,25 +85,101 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private restartingOnPurpose = false;
 
   constructor(
-    private readonly source: VideoSource,
+    source: VideoSource | SourceResolver,
     private readonly config: AgentConfig,
     private readonly log: Logger,
     private readonly ffmpegPath = process.env.FFMPEG_PATH ?? 'ffmpeg',
     restart: CaptureRestartOptions = {},
   ) {
     super();
+    this.resolve = typeof source === 'function' ? source : () => Promise.resolve(source);
     this.restarts = new Backoff(1000, 30_000, restart.random);
+    this.refusals = new Backoff(REFUSED_BASE_MS, REFUSED_MAX_MS, restart.random);
     this.clock = restart.clock ?? systemClock;
+    const limits = restart.limits ?? { stallMs: config.health.stallSeconds * 1000, connectMs: config.health.connectSeconds * 1000, graceMs: GRACE_MS };
+    this.health = new CameraHealth(limits, this.clock.now());
+    this.checkEveryMs = restart.checkEveryMs ?? 1000;
+  }
+
+  /** The camera's health now. */
+  healthNow(): HealthSnapshot {
+    return this.health.snapshot();
+  }
+
+  /** For the systemd watchdog: the pipeline made progress within its bounds (see CameraHealth.progressing). */
+  progressing(): boolean {
+    return this.health.progressing(this.clock.now());
   }
 
   start(): void {
     this.stopping = false;
-    this.run();
+    if (!this.checker) {
+      this.checker = setInterval(() => this.checkStall(), this.checkEveryMs);
+      this.checker.unref();
+    }
+    void this.connect();
   }
 
-  private run(): void {
-    const skipping = this.source.copyH264 && this.skipNonReference;
-    const args = captureArgs(this.source, this.config, { skipNonReference: skipping });
+  private report(changed: boolean): void {
+    if (!changed) return;
+    const snapshot = this.health.snapshot();
+    const fields = { state: snapshot.state, failures: snapshot.failures, detail: snapshot.detail ?? undefined };
+    if (snapshot.state === 'streaming' || snapshot.state === 'connecting') this.log.info(fields, 'camera health');
+    else this.log.warn(fields, 'camera health');
+    this.emit('health', snapshot);
+  }
+
+  private checkStall(): void {
+    if (!this.health.stalled(this.clock.now())) return;
+    // A stall noticed while streaming is a state of its own; an attempt without video is not.
+    if (this.health.state === 'stalled') this.report(true);
+    const child = this.child;
+    // While the probe runs there is no ffmpeg to kill: the probe's own timeout ends it.
+    if (!child || this.killedForStall) return;
+    this.killedForStall = true;
+    this.log.warn({ stallSeconds: this.config.health.stallSeconds }, 'no video from the camera; restarting ffmpeg');
+    child.kill('SIGKILL');
+  }
+
+  /** One connect: resolve the source (probe), then run ffmpeg; a failure schedules the next. */
+  private async connect(): Promise<void> {
+    if (this.stopping) return;
+    this.report(this.health.attempt(this.clock.now()));
+    let source: VideoSource;
+    try {
+      source = await this.resolve();
+    } catch (err) {
+      if (this.stopping) return;
+      if (err instanceof SourceUnavailableError) this.retry(err.reason, err.message);
+      else if (err instanceof SourceError) this.retry('unsupported', err.message);
+      else this.retry('unreachable', (err as Error).message);
+      return;
+    }
+    if (this.stopping) return;
+    this.run(source);
+  }
+
+  /** The attempt failed: the state it shows, then the next attempt after the backoff for its kind. */
+  private retry(reason: 'unreachable' | 'unauthorized' | 'unsupported', detail: string, exit?: { code: number | null; signal: string | null }): void {
+    const now = this.clock.now();
+    const clean = withoutCredentials(detail);
+    this.report(this.health.failed(now, reason, clean || undefined));
+    const retryInMs = reason === 'unreachable' ? this.restarts.next() : this.refusals.next();
+    this.health.waiting(now, retryInMs);
+    this.log.warn({ ...exit, reason, retryInMs, detail: clean }, exit ? 'ffmpeg exited; restarting' : 'cannot connect to the camera; trying again');
+    const wait = new AbortController();
+    this.restartWait = wait;
+    void this.clock.sleep(retryInMs, wait.signal).then(() => {
+      if (wait.signal.aborted || this.stopping) return;
+      this.restartWait = null;
+      void this.connect();
+    });
+  }
+
+  private run(source: VideoSource): void {
+    this.killedForStall = false;
+    const skipping = source.copyH264 && this.skipNonReference;
+    const args = captureArgs(source, this.config, { skipNonReference: skipping });
     const child = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.child = child;
     const splitter = new Fmp4Splitter();
@@ -97,6 +202,9 @@ export class Capture extends EventEmitter<CaptureEvents> {
     let filled = 0;
     let stderr = '';
     let healthy = false;
+    // Only copied H.264 carries the camera's SPS; a re-encode always has the configured size.
+    const format = source.copyH264 ? new FormatWatch() : null;
+    const video = () => this.report(this.health.video(this.clock.now()));
 
     child.stdout!.on('data', (data: Buffer) => {
       try {
@@ -111,6 +219,12 @@ export class Capture extends EventEmitter<CaptureEvents> {
           if (!healthy) {
             healthy = true;
             this.restarts.reset();
+            this.refusals.reset();
+          }
+          video();
+          if (format?.changed(f.data)) {
+            this.restartForNewFormat(child);
+            return;
           }
           this.emit('fragment', f);
         }
@@ -141,6 +255,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
         const time = frameIndex / fps;
         zeroAt ??= Date.now() - time * 1000;
         begin();
+        video();
         this.emit('frame', { time, data: full });
         frameIndex += 1;
       }
@@ -157,18 +272,12 @@ export class Capture extends EventEmitter<CaptureEvents> {
       if (this.stopping) return;
       if (this.restartingOnPurpose) {
         this.restartingOnPurpose = false;
-        this.run();
+        this.run(source);
         return;
       }
-      const retryInMs = this.restarts.next();
-      this.log.warn({ code, signal, retryInMs, stderr: stderr.trim().split('\n').slice(-3).join(' | ') }, 'ffmpeg exited; restarting');
-      const wait = new AbortController();
-      this.restartWait = wait;
-      void this.clock.sleep(retryInMs, wait.signal).then(() => {
-        if (wait.signal.aborted || this.stopping) return;
-        this.restartWait = null;
-        this.run();
-      });
+      const words = stderr.trim().split('\n').slice(-3).join(' | ');
+      if (this.killedForStall) this.retry('unreachable', `no video for ${this.config.health.stallSeconds} s`, { code, signal });
+      else this.retry(unavailableReason(stderr), words, { code, signal });
     });
   }
 
@@ -185,8 +294,18 @@ export class Capture extends EventEmitter<CaptureEvents> {
     child.kill('SIGKILL');
   }
 
+  /** The camera changed its picture format: a new ffmpeg run, with an init segment that says so. */
+  private restartForNewFormat(child: ChildProcess): void {
+    if (this.restartingOnPurpose) return;
+    this.log.info('the camera changed its picture format (size or profile); restarting ffmpeg for a new init segment');
+    this.restartingOnPurpose = true;
+    child.kill('SIGKILL');
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.checker) clearInterval(this.checker);
+    this.checker = null;
     this.restartWait?.abort();
     this.restartWait = null;
     const child = this.child;

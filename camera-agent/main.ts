@@ -33,6 +33,9 @@ export async function runAgent(opts: AgentRunOptions): Promise<void> {
       await fs.mkdir(path.join(cfg.dataDir, 'run'), { recursive: true });
       await writeFileAtomic(path.join(cfg.dataDir, 'run', 'agent-stats.json'), JSON.stringify(cam.stats), 0o644);
     },
+    undefined,
+    // systemd restarts an agent whose pipeline stopped making progress (see CameraHealth.progressing).
+    () => cam.progressing(),
   );
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import ffmpeg from 'fluent-ffmpeg';
 import type { AgentConfig } from '../common/config';
 import { getScene, sceneFilterGraph } from './scenes';
-import { SourceError } from './sourceErrors';
+import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 
 /*
  * Where a camera's video comes from, as ffmpeg input arguments. Sources that already
@@ -50,6 +50,29 @@ function probeCodec(target: string): Promise<string | undefined> {
   });
 }
 
+/** ffmpeg's socket timeout for RTSP (µs): a camera that stops answering ends the run instead of hanging it. */
+const RTSP_TIMEOUT = ['-timeout', '5000000'];
+
+/**
+ * The video codec of an RTSP camera. A probe that fails throws SourceUnavailableError with
+ * the reason ffprobe's words give (a camera that is off is never read as "not H.264").
+ */
+function probeRtsp(target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    ffmpeg.ffprobe(target, ['-rtsp_transport', 'tcp', ...RTSP_TIMEOUT], (err: Error | null, data) => {
+      if (err) return reject(new SourceUnavailableError(unavailableReason(err.message), withoutCredentials(err.message.trim().split('\n').slice(-2).join(' | '))));
+      const codec = data.streams.find((s) => s.codec_type === 'video')?.codec_name;
+      if (!codec) return reject(new SourceUnavailableError('unsupported', 'the camera sends no video stream'));
+      resolve(codec);
+    });
+  });
+}
+
+/** ffmpeg's messages repeat the URL, password included: never pass that on. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/(rtsps?:\/\/)[^@\s/]+@/gi, '$1***@');
+}
+
 export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
   const { kind, target } = parseSource(config.source);
   const { width, height, fps } = config.video;
@@ -71,13 +94,15 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         inputArgs: ['-f', 'v4l2', '-framerate', String(fps), '-video_size', `${width}x${height}`, '-i', target],
         copyH264: false,
       };
-    case 'rtsp':
+    case 'rtsp': {
+      const codec = await probeRtsp(target);
       return {
         kind,
         description: 'RTSP camera',
-        inputArgs: ['-rtsp_transport', 'tcp', '-i', target],
-        copyH264: (await probeCodec(target)) === 'h264',
+        inputArgs: ['-rtsp_transport', 'tcp', ...RTSP_TIMEOUT, '-i', target],
+        copyH264: codec === 'h264',
       };
+    }
     case 'file': {
       if (!existsSync(target)) throw new SourceError(`video file "${target}" does not exist`);
       const codec = await probeCodec(target);

@@ -166,6 +166,12 @@ const HubSchema = Type.Object(
     pairingWindowSeconds: Type.Integer({ default: 300, minimum: 30, maximum: 3600, description: 'How long a pairing code stays valid' }),
     sessionIdleMinutes: Type.Integer({ default: 60 * 24, minimum: 5, maximum: 60 * 24 * 30, description: 'Sign out after this much inactivity' }),
     notifyCooldownSeconds: Type.Integer({ default: 300, minimum: 0, maximum: 86400, description: 'At most one motion notice per camera per user this often (0: every event)' }),
+    cameraDownNoticeMinutes: Type.Number({
+      default: 5,
+      minimum: 1,
+      maximum: 1440,
+      description: 'Tell the owners when a camera has sent no video for this long, and again when it recovers',
+    }),
     smtp: Type.Optional(SmtpSchema),
     mqtt: Type.Optional(
       Type.Object(
@@ -249,6 +255,24 @@ const VideoSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const HealthSchema = Type.Object(
+  {
+    stallSeconds: Type.Number({
+      default: 10,
+      minimum: 1,
+      maximum: 300,
+      description: 'No video for this long and the agent restarts ffmpeg and reconnects to the camera',
+    }),
+    connectSeconds: Type.Number({
+      default: 30,
+      minimum: 2,
+      maximum: 600,
+      description: 'Longest a connect (probe, ffmpeg start, first video) may take before it counts as failed',
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
 const AgentSchema = Type.Object(
   {
     name: Type.String({ default: 'camera', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Camera name' }),
@@ -258,6 +282,7 @@ const AgentSchema = Type.Object(
       description: 'sim:<scene>, a file path, v4l2:/dev/videoN or rtsp://…',
     }),
     video: VideoSchema,
+    health: HealthSchema,
     motion: MotionSchema,
     recording: RecordingSchema,
     gpio: AgentGpioSchema,

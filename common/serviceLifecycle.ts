@@ -7,9 +7,16 @@ import { createSystemdNotifier } from './systemdNotify';
  * are in place before start-up, so a stop asked for while starting (systemd restarting a
  * unit) waits for the start and then stops cleanly instead of killing it half-way.
  * Under systemd (Type=notify) READY=1 goes out once start() has finished — the service
- * serves — with the status line start() returns, and the watchdog is pinged until the stop.
+ * serves — with the status line start() returns, and the watchdog is pinged until the stop,
+ * while `healthy` answers true (a service that can tell progress from a wedge says so there).
  */
-export async function runService(log: Logger, start: () => Promise<void | string>, stop: () => Promise<void>, deadlineMs = 15_000): Promise<void> {
+export async function runService(
+  log: Logger,
+  start: () => Promise<void | string>,
+  stop: () => Promise<void>,
+  deadlineMs = 15_000,
+  healthy: () => boolean = () => true,
+): Promise<void> {
   const systemd = createSystemdNotifier(log);
   let started: Promise<void | string> = Promise.resolve();
   let stopping = false;
@@ -38,7 +45,7 @@ export async function runService(log: Logger, start: () => Promise<void | string
   const status = await started;
   if (!stopping) {
     systemd.ready(status || undefined);
-    systemd.startWatchdog();
+    systemd.startWatchdog(healthy);
   }
   await done;
 }

@@ -1,3 +1,4 @@
+import type { CameraHealthReport } from '../common/api/cameraHealth';
 import type { DB } from '../common/database';
 import type { CloudHealth, DiskSpace } from '../common/api/system';
 import type { Dashboard, DashboardCamera } from '../common/api/dashboard';
@@ -37,7 +38,7 @@ export interface DashboardInputs {
   now: number;
   timeZone: string;
   /** Active cameras, already narrowed to the ones the user may see. */
-  cameras: ReadonlyArray<{ id: string; name: string; online: boolean; lastSeenAt: number | null }>;
+  cameras: ReadonlyArray<{ id: string; name: string; online: boolean; lastSeenAt: number | null; health: CameraHealthReport | null }>;
   footage: boolean;
   /** Owners and installers see why the cloud fails; others only that it does. */
   cloudDetail: boolean;
@@ -49,7 +50,7 @@ export interface DashboardInputs {
 export function buildDashboard(i: DashboardInputs): Dashboard {
   const lastMotion = i.db.prepare('SELECT kind, at, received_at AS receivedAt FROM motion_events WHERE device_id = ? ORDER BY at DESC, id DESC LIMIT 1');
   const cameras = i.cameras.map((c): DashboardCamera => {
-    const base = { id: c.id, name: c.name, online: c.online, lastSeenAt: c.lastSeenAt };
+    const base = { id: c.id, name: c.name, online: c.online, lastSeenAt: c.lastSeenAt, health: c.online ? c.health : null };
     if (!i.footage) return base;
     const last = lastMotion.get(c.id) as LastMotion | undefined;
     const latest = i.clips.latestOf(c.id);

@@ -1,3 +1,5 @@
+import { CameraHealthBoard } from './cameraHealthBoard';
+import { reportCameraDown } from './cameraDownNotice';
 import { EventEmitter } from 'node:events';
 import { existsSync, promises as fs } from 'node:fs';
 import * as http from 'node:http';
@@ -36,6 +38,8 @@ import { LocalRetention, reportLostClip } from './localRetention';
 import { diskFreeBytes } from '../common/diskSpace';
 
 const CONNECTION_SWEEP_MS = 2000;
+/** How often cameras down too long are looked for (the notice limit is in minutes). */
+const HEALTH_CHECK_MS = 15_000;
 
 export interface HubRuntime {
   pid: number;
@@ -87,6 +91,7 @@ export class Hub {
   private thumbnails: ClipThumbnails | null = null;
   private mqtt: MqttBridge | null = null;
   private alerts: Alerts | null = null;
+  private healthCheck: NodeJS.Timeout | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
@@ -155,6 +160,10 @@ export class Hub {
       onLost: reportLostClip({ db, audit, mailer, log: log.child({ module: 'retention' }), now: this.now }),
     });
     this.retention.start();
+    const health = new CameraHealthBoard(config.hub.cameraDownNoticeMinutes * 60_000, this.now, reportCameraDown({ db, audit, mailer, log: log.child({ module: 'health' }), now: this.now }));
+    channels.on('offline', (deviceId: string) => health.offline(deviceId));
+    this.healthCheck = setInterval(() => health.check(), HEALTH_CHECK_MS);
+    this.healthCheck.unref();
     const app = await buildHubServer({
       db,
       log,
@@ -169,6 +178,7 @@ export class Hub {
       throttle: new LoginThrottle(db),
       connections,
       channels,
+      health,
       arming,
       live,
       events,
@@ -183,7 +193,7 @@ export class Hub {
     live.start();
     if (config.hub.mqtt) {
       const cameras = () => listDevices(db).filter((d) => !d.revoked);
-      this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now);
+      this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now, health);
       await this.mqtt.start();
     }
     tls.attach(app.server);
@@ -249,6 +259,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    if (this.healthCheck) clearInterval(this.healthCheck);
+    this.healthCheck = null;
     await this.retention?.stop();
     this.retention = null;
     this.alerts?.stop();

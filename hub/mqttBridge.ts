@@ -1,3 +1,4 @@
+import type { CameraHealthBoard } from './cameraHealthBoard';
 import type { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../common/config';
@@ -55,6 +56,7 @@ export class MqttBridge {
     private readonly audit: AuditLog,
     private readonly log: Logger,
     private readonly now: () => number,
+    private readonly health?: CameraHealthBoard,
   ) {
     this.base = config.baseTopic.replace(/\/+$/, '');
   }
@@ -94,8 +96,13 @@ export class MqttBridge {
     const onChange = (d: ArmingDecision) => this.publishArming(d);
     const onMotion = (m: MotionNotice) => this.publishMotion(m);
     // A camera paired since the last announcement is announced when it first comes online.
-    const onOnline = (id: string) => (this.announced.has(id) ? this.publish(`${this.base}/camera/${id}/availability`, 'online') : this.announce());
-    const onOffline = (id: string) => this.publish(`${this.base}/camera/${id}/availability`, 'offline');
+    const onOnline = (id: string) => (this.announced.has(id) ? this.publishAvailability(id) : this.announce());
+    const onOffline = (id: string) => this.publishAvailability(id);
+    const onHealth = (id: string) => {
+      if (this.announced.has(id)) this.publishAvailability(id);
+    };
+    this.health?.on('change', onHealth);
+    this.listeners.push(() => this.health?.off('change', onHealth));
     this.arming.on('change', onChange);
     this.events.on('motion', onMotion);
     this.channels.on('online', onOnline);
@@ -106,6 +113,12 @@ export class MqttBridge {
       () => this.channels.off('online', onOnline),
       () => this.channels.off('offline', onOffline),
     );
+  }
+
+  /** A camera is 'online' only while connected and its video arrives: connected but stalled or locked out is not. */
+  private publishAvailability(id: string): void {
+    const online = this.channels.isOnline(id) && (this.health?.streaming(id) ?? true);
+    this.publish(`${this.base}/camera/${id}/availability`, online ? 'online' : 'offline');
   }
 
   private publish(topic: string, payload: string, retain = true): void {
@@ -150,7 +163,7 @@ export class MqttBridge {
         `${p}/sensor/porchlight_${cam.id}/last_event/config`,
         JSON.stringify({ name: 'Last event', unique_id: `porchlight_${cam.id}_last_event`, device_class: 'timestamp', state_topic: `${this.base}/camera/${cam.id}/last_event`, availability: camAvailability, availability_mode: 'all', device }),
       );
-      this.publish(`${this.base}/camera/${cam.id}/availability`, this.channels.isOnline(cam.id) ? 'online' : 'offline');
+      this.publishAvailability(cam.id);
     }
     this.client?.subscribe(`${this.base}/alarm/set`, { qos: 1 });
     this.publishArming(this.arming.state());

@@ -1,3 +1,4 @@
+import type { CameraHealthBoard } from './cameraHealthBoard';
 import type {
   ContextConfigDefault,
   FastifyInstance,
@@ -159,6 +160,8 @@ export interface HubServices {
   throttle: LoginThrottle;
   connections: DeviceConnections;
   channels: DeviceChannels;
+  /** Each camera's video health as its agent reports it. */
+  health: CameraHealthBoard;
   arming: ArmingService;
   live: LiveStreams;
   /** What happened, for whoever listens (MQTT, webhooks): 'motion' with a MotionNotice. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CameraHealthReportSchema } from './cameraHealth';
 import { CloudHealthSchema, DiskSpaceSchema } from './system';
 
 /*
@@ -12,6 +13,8 @@ export const DashboardCameraSchema = Type.Object({
   name: Type.String(),
   online: Type.Boolean(),
   lastSeenAt: Type.Union([Type.Number(), Type.Null()]),
+  /** The camera's video as its agent last reported it; null while it has not (or is offline). */
+  health: Type.Union([CameraHealthReportSchema, Type.Null()]),
   /** Footage roles only (null for cameras that never saw motion). */
   lastMotionAt: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   recording: Type.Optional(Type.Boolean()),

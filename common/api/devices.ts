@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CameraHealthReportSchema } from './cameraHealth';
 import { said } from './words';
 
 /*
@@ -23,6 +24,8 @@ export const DeviceViewSchema = Type.Object({
   online: Type.Boolean(),
   /** Sends live video now (someone is watching). */
   live: Type.Boolean(),
+  /** What its agent last reported of the camera's video; null while it has not (or is offline). */
+  health: Type.Union([CameraHealthReportSchema, Type.Null()]),
 });
 export type DeviceView = Static<typeof DeviceViewSchema>;
 export const DeviceListSchema = Type.Object({ devices: Type.Array(DeviceViewSchema) });

@@ -25,7 +25,9 @@ export function dashboardRoutes(svc: HubServices): RouteDef[] {
           clips: svc.clips,
           now,
           timeZone: svc.arming.store.settings().timeZone,
-          cameras: cameraHealth(svc.db, (id) => svc.channels.isOnline(id)).filter((c) => visible === 'all' || visible.includes(c.id)),
+          cameras: cameraHealth(svc.db, (id) => svc.channels.isOnline(id))
+            .filter((c) => visible === 'all' || visible.includes(c.id))
+            .map((c) => ({ ...c, health: svc.health.get(c.id) })),
           footage,
           cloudDetail: user.role === 'owner' || user.role === 'installer',
           armedToRecord: (id) => (decision ? svc.arming.forCamera(id, decision).record : false),

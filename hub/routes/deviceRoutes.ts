@@ -9,6 +9,7 @@ import {
   PairRequestSchema,
   type PairResponse,
 } from '../../common/protocol';
+import { CameraHealthReportSchema } from '../../common/api/cameraHealth';
 import { DeviceListSchema, PairingInviteSchema, RenameDeviceBody } from '../../common/api/devices';
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
@@ -70,7 +71,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const user = userOf(req);
         const devices = listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user));
-        return { devices: devices.map((d) => ({ ...d, online: svc.channels.isOnline(d.id), live: svc.live.isStreaming(d.id) })) };
+        return { devices: devices.map((d) => ({ ...d, online: svc.channels.isOnline(d.id), live: svc.live.isStreaming(d.id), health: svc.health.get(d.id) })) };
       },
     }),
     route({
@@ -193,6 +194,21 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         ).run(deviceOf(req).id, body.kind, body.mediaTime, body.at, svc.now(), body.source ?? 'video', body.retrigger ? 1 : 0);
         const device = deviceOf(req);
         svc.events.emit('motion', { deviceId: device.id, deviceName: device.name, kind: body.kind, at: body.at, retrigger: body.retrigger === true });
+        return { ok: true };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/device/health',
+      access: { kind: 'device' },
+      summary: "A camera reports its video's health (streaming, stalled, unreachable, …)",
+      schema: { body: CameraHealthReportSchema },
+      rateLimit: 'device',
+      handler: async (req) => {
+        const device = deviceOf(req);
+        const before = svc.health.get(device.id)?.state;
+        svc.health.report(device.id, req.body);
+        if (before !== req.body.state) log.info({ device: device.name, state: req.body.state, detail: req.body.detail ?? undefined }, 'camera health');
         return { ok: true };
       },
     }),

@@ -111,4 +111,28 @@ describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscri
     }
     await sub.until(`porchlight/camera/${pair.deviceId}/availability`, (v) => v === 'offline');
   });
+
+  it('counts a camera that is connected but not streaming as unavailable, and shows its state to the household', async () => {
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'gate');
+    const client = new HubClient({ ...pair, name: 'gate', hubUrl: t.base });
+    const channel = new DeviceChannel(client, captureLog().log);
+    channel.start();
+    try {
+      await sub.until(`porchlight/camera/${pair.deviceId}/availability`, (v) => v === 'online');
+      await client.sendHealth({ state: 'unauthorized', since: Date.now(), failures: 1, detail: '401 Unauthorized' });
+      await sub.until(`porchlight/camera/${pair.deviceId}/availability`, (v) => v === 'offline');
+      const list = (await call(t.base, 'GET', '/api/devices', { headers: owner.headers })).json();
+      const gate = list.devices.find((d: { id: string }) => d.id === pair.deviceId);
+      assert.equal(gate.online, true);
+      assert.equal(gate.health.state, 'unauthorized');
+      await assert.rejects(client.sendHealth({ state: 'asleep', since: 0, failures: 0, detail: null } as never), /state/);
+      await client.sendHealth({ state: 'streaming', since: Date.now(), failures: 0, detail: null });
+      await sub.until(`porchlight/camera/${pair.deviceId}/availability`, (v) => v === 'online');
+    } finally {
+      await channel.stop();
+      client.close();
+    }
+  });
 });

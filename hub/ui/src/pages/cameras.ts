@@ -1,3 +1,4 @@
+import { CAMERA_STATE_WORDS } from '../../../../common/api/cameraStateWords';
 import type { DeviceList, DeviceView, PairingInvite } from '../../../../common/api/devices';
 import { api } from '../api';
 import { CameraSettingsPanel } from '../cameraSettings';
@@ -197,9 +198,16 @@ function row(d: DeviceView, canSeePictures: boolean): HTMLTableRowElement {
         void loadDevices();
       }));
   }
-  const status = d.revoked
+  const h = d.online ? d.health : null;
+  const words = h ? CAMERA_STATE_WORDS[h.state] : null;
+  const ok = d.online && (!h || h.state === 'streaming');
+  const badge = d.revoked
     ? el('span', { className: 'badge offline', textContent: 'Revoked' })
-    : el('span', { className: `badge ${d.online ? 'online' : 'offline'}`, textContent: d.online ? 'Online' : 'Offline' });
+    : el('span', { className: `badge ${ok ? 'online' : 'offline'}`, textContent: d.online ? (ok ? 'Online' : (words?.label ?? 'Online')) : 'Offline' });
+  // The state in words with its fix, and ffmpeg's own words for whoever installs the camera.
+  const status = !d.revoked && h && words?.fix
+    ? el('div', {}, badge, el('p', { className: 'camera-health', textContent: words.fix, title: h.detail ?? '' }))
+    : badge;
   const name = renaming === d.id ? renameForm(d) : d.name;
   return el('tr', { 'data-camera': d.id },
     el('th', { scope: 'row' }, name),
@@ -211,7 +219,7 @@ function row(d: DeviceView, canSeePictures: boolean): HTMLTableRowElement {
 const loadDevices = guard(devices, async () => {
   const list = await fetchDevices();
   noticePaired(list);
-  const signature = JSON.stringify(list.map((d) => [d.id, d.name, d.revoked, d.online, d.online ? 0 : d.lastSeenAt]));
+  const signature = JSON.stringify(list.map((d) => [d.id, d.name, d.revoked, d.online, d.online ? 0 : d.lastSeenAt, d.health?.state]));
   // Polling redraws only when something changed, so focus and a half-typed name stay put.
   if (signature === lastList) return;
   lastList = signature;

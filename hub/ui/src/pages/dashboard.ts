@@ -1,3 +1,4 @@
+import { CAMERA_STATE_WORDS } from '../../../../common/api/cameraStateWords';
 import type { Dashboard, DashboardCamera } from '../../../../common/api/dashboard';
 import { api } from '../api';
 import { armingPanel } from '../armingPanel';
@@ -50,12 +51,16 @@ function picture(tile: DashboardCamera): HTMLElement {
 }
 
 function renderTile(tile: DashboardCamera, tz: string): HTMLLIElement {
-  const status = el('span', { className: `badge ${tile.online ? 'online' : 'offline'}`, textContent: tile.online ? 'Online' : 'Offline' });
+  const h = tile.online ? tile.health : null;
+  const words = h ? CAMERA_STATE_WORDS[h.state] : null;
+  const ok = tile.online && (!h || h.state === 'streaming');
+  const status = el('span', { className: `badge ${ok ? 'online' : 'offline'}`, textContent: tile.online ? (ok ? 'Online' : (words?.label ?? 'Online')) : 'Offline' });
+  const fix = h && words?.fix ? el('p', { className: 'camera-health', textContent: `${words.fix} (since ${dateTime(h.since, tz)})` }) : null;
   const recording = tile.recording ? el('span', { className: 'badge recording', textContent: 'Recording' }) : null;
   const motion = tile.lastMotionAt === undefined ? null : el('p', { textContent: tile.lastMotionAt ? `Last motion ${dateTime(tile.lastMotionAt, tz)}` : 'No motion seen yet' });
   const seen = tile.online || !tile.lastSeenAt ? null : el('p', { className: 'muted', textContent: `Last heard from ${dateTime(tile.lastSeenAt, tz)}` });
   const shot = tile.latestClip === undefined ? null : picture(tile);
-  return el('li', { className: 'tile', 'data-camera': tile.id }, shot, el('h4', { textContent: tile.name }), el('p', { className: 'badges' }, status, recording), motion, seen);
+  return el('li', { className: 'tile', 'data-camera': tile.id }, shot, el('h4', { textContent: tile.name }), el('p', { className: 'badges' }, status, recording), fix, motion, seen);
 }
 
 function fact(term: string, value: string): DocumentFragment {
