@@ -4,6 +4,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
 import type { AgentIdentity } from './identity';
+import type { SpoolDropReport } from '../common/api/spoolDrops';
 
 /*
  * The agent's HTTPS client. After pairing it trusts exactly one CA: the hub's own,
@@ -153,6 +154,17 @@ export class HubClient {
     const body = Buffer.from(JSON.stringify(event));
     const res = await request(
       new URL('/api/device/events', this.identity.hubUrl),
+      { method: 'POST', agent: this.agent, headers: this.headers({ 'content-type': 'application/json', 'content-length': body.length }) },
+      body,
+    );
+    if (res.status !== 200) throw errorFrom(res);
+  }
+
+  /** Tells the hub what the spool budget dropped while clips could not be delivered (the hub records a resent report once). */
+  async reportSpoolDrops(report: SpoolDropReport): Promise<void> {
+    const body = Buffer.from(JSON.stringify(report));
+    const res = await request(
+      new URL('/api/device/spool-drops', this.identity.hubUrl),
       { method: 'POST', agent: this.agent, headers: this.headers({ 'content-type': 'application/json', 'content-length': body.length }) },
       body,
     );
