@@ -24,7 +24,7 @@ describe('outage ledger: what the camera owes the hub after an outage', () => {
     const { state, report } = noteSuccess(s, 10_000);
     assert.deepEqual(report, { reportId: s.reportId, since: 1000, until: 10_000, droppedClips: 3, droppedBytes: 41, reason: 'unreachable' });
     assert.equal(state?.until, 10_000, 'kept until the hub has it');
-    assert.equal(afterReport(state, report!, ids), null);
+    assert.equal(afterReport(state, report, ids), null);
   });
 
   it('drops counted while the report was on its way stay for a new report', () => {
