@@ -63,7 +63,7 @@ export class CameraAgent {
     const { tf, backend } = await loadTf();
     log.info({ backend, source: kind, camera: identity.name }, 'TensorFlow.js backend ready');
 
-    const spool = new Spool(path.join(config.dataDir, 'spool'));
+    const spool = new Spool(path.join(config.dataDir, 'spool'), { maxBytes: agentConfig.recording.maxSpoolBytes, log: log.child({ module: 'spool' }) });
     await spool.init();
     const hub = new HubClient(identity);
     this.hub = hub;

@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
 import type { AgentIdentity } from './identity';
 import type { CameraHealthReport } from '../common/api/cameraHealth';
+import type { SpoolDropReport } from '../common/api/spoolDrops';
 
 /*
  * The agent's HTTPS client. After pairing it trusts exactly one CA: the hub's own,
@@ -151,20 +152,23 @@ export class HubClient {
   }
 
   async sendEvent(event: MotionEvent): Promise<void> {
-    const body = Buffer.from(JSON.stringify(event));
-    const res = await request(
-      new URL('/api/device/events', this.identity.hubUrl),
-      { method: 'POST', agent: this.agent, headers: this.headers({ 'content-type': 'application/json', 'content-length': body.length }) },
-      body,
-    );
-    if (res.status !== 200) throw errorFrom(res);
+    await this.postJson('/api/device/events', event);
   }
 
   /** Reports the camera's video health (see cameraHealth.ts). */
   async sendHealth(report: CameraHealthReport): Promise<void> {
-    const body = Buffer.from(JSON.stringify(report));
+    await this.postJson('/api/device/health', report);
+  }
+
+  /** Tells the hub what the spool budget dropped while clips could not be delivered (the hub records a resent report once). */
+  async reportSpoolDrops(report: SpoolDropReport): Promise<void> {
+    await this.postJson('/api/device/spool-drops', report);
+  }
+
+  private async postJson(route: string, value: unknown): Promise<void> {
+    const body = Buffer.from(JSON.stringify(value));
     const res = await request(
-      new URL('/api/device/health', this.identity.hubUrl),
+      new URL(route, this.identity.hubUrl),
       { method: 'POST', agent: this.agent, headers: this.headers({ 'content-type': 'application/json', 'content-length': body.length }) },
       body,
     );

@@ -16,6 +16,7 @@ import { geofenceRoutes } from './routes/geofenceRoutes';
 import { alertRoutes } from './routes/alertRoutes';
 import { dashboardRoutes } from './routes/dashboardRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
+import { spoolDropRoutes } from './routes/spoolDropRoutes';
 import { cameraSettingsRoutes } from './routes/cameraSettingsRoutes';
 import { snapshotRoutes } from './routes/snapshotRoutes';
 import { liveRoutes } from './routes/liveRoutes';
@@ -48,6 +49,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...accountRoutes(svc),
     ...householdRoutes(svc),
     ...deviceRoutes(svc),
+    ...spoolDropRoutes(svc),
     ...cameraSettingsRoutes(svc),
     ...snapshotRoutes(svc),
     ...liveRoutes(svc),

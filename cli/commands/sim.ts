@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadCommandConfig, withConfigOptions, type ConfigOptions } from '../../common/serviceCommand';
 import { checkRoute, ROUTES as PHONE_ROUTES, walkRoute } from '../../simulator/virtualPhone';
 import { CliError } from '../cliError';
@@ -25,7 +25,23 @@ interface PhoneOptions {
   ca?: string;
 }
 
-/** `porchlight sim score|gpio|phone`: the hardware simulator's tools. */
+interface NetworkOptions {
+  target: { host: string; port: number };
+  listen: { host: string; port: number };
+  delay: number;
+  drop: number;
+  script?: string;
+}
+
+/** "host:port" or "port" (127.0.0.1). */
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(value.trim());
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new InvalidArgumentError('must be host:port or a port number (0–65535)');
+  return { host: m[1] ?? '127.0.0.1', port };
+}
+
+/** `porchlight sim score|gpio|phone|network`: the hardware simulator's tools. */
 export function simCommands(program: Command): void {
   const sim = program.command('sim').description('the hardware simulator');
   withConfigOptions(sim.command('score [scenes...]').description('run labelled scenes through the motion detector and score it (all scenes when none are named)'))
@@ -54,6 +70,26 @@ export function simCommands(program: Command): void {
     .option('--every <seconds>', 'seconds of route time between reports', positiveNumber, 30)
     .option('--ca <file>', "the hub's CA certificate (PEM); without it the hub's certificate is not checked")
     .action(walkPhone);
+  sim
+    .command('network')
+    .description('a flaky network between a camera and the hub: a TCP proxy you can cut, stall, delay and drop (commands on stdin, or --script)')
+    .requiredOption('--target <host:port>', "the hub's HTTPS address", hostPort)
+    .option('--listen <host:port>', 'where cameras connect instead (port 0: any free port)', hostPort, { host: '127.0.0.1', port: 0 })
+    .option('--delay <ms>', 'hold each chunk this long', nonNegativeInteger, 0)
+    .option('--drop <fraction>', 'reset this fraction of new connections', fraction, 0)
+    .option('--script <steps>', 'a timeline instead of commands, e.g. "down 2m, up 30s, stall 10s, up"')
+    .action(async (opts: NetworkOptions) => {
+      const { parseNetworkScript, runNetworkCommand } = await import('../../simulator/networkCommand');
+      let script;
+      try {
+        script = opts.script === undefined ? undefined : parseNetworkScript(opts.script);
+      } catch (err) {
+        throw new CliError(`--script: ${(err as Error).message}`);
+      }
+      const stop = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+      await runNetworkCommand({ target: opts.target, listen: opts.listen, delayMs: opts.delay, dropRate: opts.drop, script, say: (line) => process.stdout.write(line + '\n'), signal: stop.signal });
+    });
 }
 
 function gpioCommands(sim: Command): void {

@@ -70,6 +70,7 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/pair': 'public',
   'POST /api/device/clips': 'device',
   'POST /api/device/events': 'device',
+  'POST /api/device/spool-drops': 'device',
   'GET /api/device/channel': 'device',
   'GET /api/cameras/{id}/settings': DEVICES,
   'PUT /api/cameras/{id}/settings': DEVICES,

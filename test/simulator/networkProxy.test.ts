@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { startCuttingProxy, type CuttingProxy } from './cuttingProxy';
+import { startCuttingProxy, type CuttingProxy } from '../helpers/cuttingProxy';
+import { startNetworkProxy } from '../../simulator/networkProxy';
 
 /** An HTTP server that answers every request with its body, and how many body bytes it saw. */
 async function startEcho(): Promise<{ server: http.Server; port: number; received: () => number }> {
@@ -51,7 +52,7 @@ function rawExchange(port: number, data: Buffer, endAfterWrite: boolean): Promis
   });
 }
 
-describe('test helper: cutting TCP proxy', function () {
+describe('simulator: flaky network proxy', function () {
   this.timeout(20_000);
   let echo: Awaited<ReturnType<typeof startEcho>> | undefined;
   let raw: net.Server | undefined;
@@ -156,5 +157,54 @@ describe('test helper: cutting TCP proxy', function () {
       new Promise((resolve, reject) => net.connect(port, '127.0.0.1', () => resolve(undefined)).on('error', reject)),
       /ECONNREFUSED/,
     );
+  });
+
+  it('down resets open and new connections; up lets them through again', async () => {
+    const net0 = await startNetworkProxy({ targetPort: rawPort() });
+    try {
+      const open = rawExchange(net0.port, Buffer.from('hello'), false);
+      while (rawReceived[0] !== 5) await new Promise((r) => setTimeout(r, 10));
+      net0.down();
+      assert.equal((await open).error, 'ECONNRESET');
+      assert.equal((await rawExchange(net0.port, Buffer.from('x'), true)).error, 'ECONNRESET');
+      net0.up();
+      assert.ok((await rawExchange(net0.port, Buffer.from('back'), true)).got.equals(Buffer.from('back')));
+      assert.equal(net0.cuts, 2);
+    } finally {
+      await net0.close();
+    }
+  });
+
+  it('stall holds every byte without closing anything, and up delivers them in order', async () => {
+    const net0 = await startNetworkProxy({ targetPort: rawPort() });
+    try {
+      net0.stall();
+      const data = randomBytes(300_000);
+      const pending = rawExchange(net0.port, data, true);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rawReceived[0] ?? 0, 0, 'nothing reached the server while stalled');
+      net0.up();
+      const { got, error } = await pending;
+      assert.equal(error, undefined);
+      assert.ok(got.equals(data));
+    } finally {
+      await net0.close();
+    }
+  });
+
+  it('delays each chunk, and drops the given fraction of new connections', async () => {
+    let r = 0;
+    const rolls = [0.1, 0.9];
+    const net0 = await startNetworkProxy({ targetPort: rawPort(), delayMs: 150, dropRate: 0.5, random: () => rolls[r++ % 2]! });
+    try {
+      assert.equal((await rawExchange(net0.port, Buffer.from('a'), true)).error, 'ECONNRESET', 'dropped');
+      const t0 = Date.now();
+      assert.ok((await rawExchange(net0.port, Buffer.from('b'), true)).got.equals(Buffer.from('b')));
+      assert.ok(Date.now() - t0 >= 290, 'delayed both ways');
+      assert.throws(() => net0.setDropRate(2), /drop rate must be a fraction 0–1, not 2/);
+      assert.throws(() => net0.setDelay(-1), /delay must be 0–600000 ms, not -1/);
+    } finally {
+      await net0.close();
+    }
   });
 });
