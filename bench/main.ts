@@ -200,10 +200,10 @@ async function main(): Promise<void> {
   }
 }
 
-function numberFlag(args: string[], flag: string, fallback: number): number {
+function numberFlag(args: string[], flag: string, fallback: number, least = 1): number {
   const at = args.indexOf(flag);
   const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number of 1 or more`);
+  if (!Number.isInteger(value) || value < least) throw new Error(`${flag} must be a whole number of ${least} or more`);
   return value;
 }
 
@@ -217,7 +217,8 @@ async function motion(args: string[]): Promise<void> {
 }
 
 async function motionHeldOut(args: string[], cpuRounds: number): Promise<void> {
-  const periods = numberFlag(args, '--heldout-periods', 5);
+  // 0 leaves the long run out.
+  const periods = numberFlag(args, '--heldout-periods', 5, 0);
   const log = (s: string) => process.stderr.write(s + '\n');
   const started = Date.now();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-bench-'));
@@ -229,9 +230,9 @@ async function motionHeldOut(args: string[], cpuRounds: number): Promise<void> {
     log('held-out scenes: side by side with Motion');
     const side = await sideBySide(names, files, all, work, log, cpuRounds);
     log(`held-out scenes: long run (${periods} periods per scene)`);
-    const long = await longRun(tf, names, periods, log);
+    const long = periods > 0 ? await longRun(tf, names, periods, log) : null;
     const versions = `${version('ffmpeg', ['-version'], /ffmpeg version \S+/)}; Motion ${side.motion.version}`;
-    const text = heldOutReport({ date: new Date().toISOString().slice(0, 10), minutes: (Date.now() - started) / 60000, command: `npm run bench -- --motion${args.includes('--set') ? ' --set heldout' : ''}${args.includes('--cpu-rounds') ? ` --cpu-rounds ${cpuRounds}` : ''}`, side, long, periods, versions });
+    const text = heldOutReport({ date: new Date().toISOString().slice(0, 10), minutes: (Date.now() - started) / 60000, command: `npm run bench -- --motion${args.includes('--set') ? ' --set heldout' : ''}${args.includes('--cpu-rounds') ? ` --cpu-rounds ${cpuRounds}` : ''}${args.includes('--heldout-periods') ? ` --heldout-periods ${periods}` : ''}`, side, long, periods, versions });
     await writeSection(text, HELD_OUT_SECTION);
     process.stdout.write(text);
   } finally {
