@@ -13,6 +13,7 @@ import { RTSP_SECTION, rtspBench, rtspReport } from './rtspBench';
 import { sceneNames } from '../camera-agent/scenes';
 import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
+import { HELD_OUT_SECTION, heldOutReport } from './motionHeldOutReport';
 
 /*
  * `npm run bench`: runs the benchmarks and rewrites their section of BENCHMARKS.md (other
@@ -21,6 +22,10 @@ import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide,
  * motion benchmark, `--relay` only the cloud relay's (bench/relayBench.ts), `--ui` only the web
  * UI's (bench/uiBench.ts: bundle size, live view start-up), `--rtsp` only the camera agent on an
  * IP camera against Motion (bench/rtspBench.ts); no flag runs them all.
+ * The motion benchmark scores the tuning scenes (the CI gate) and the held-out scenes (the
+ * results); `--set tuning|heldout` runs one of them, `--cpu-rounds N` sets how many times all
+ * scenes are played back to back for the CPU figures (default 3), `--heldout-periods N` the
+ * length of the held-out long run (default 5).
  */
 
 // The repository: two levels above the compiled file, or the working directory when compiled elsewhere (tsc --outDir).
@@ -202,7 +207,47 @@ async function main(): Promise<void> {
   }
 }
 
+function numberFlag(args: string[], flag: string, fallback: number, least = 1): number {
+  const at = args.indexOf(flag);
+  const value = at >= 0 ? Number(args[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < least) throw new Error(`${flag} must be a whole number of ${least} or more`);
+  return value;
+}
+
 async function motion(args: string[]): Promise<void> {
+  const setAt = args.indexOf('--set');
+  const set = setAt >= 0 ? args[setAt + 1] : 'both';
+  if (set !== 'both' && set !== 'tuning' && set !== 'heldout') throw new Error('--set must be tuning or heldout');
+  const cpuRounds = numberFlag(args, '--cpu-rounds', 3);
+  if (set !== 'tuning') await motionHeldOut(args, cpuRounds);
+  if (set !== 'heldout') await motionTuning(args, cpuRounds);
+}
+
+async function motionHeldOut(args: string[], cpuRounds: number): Promise<void> {
+  // 0 leaves the long run out.
+  const periods = numberFlag(args, '--heldout-periods', 5, 0);
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const started = Date.now();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-bench-'));
+  try {
+    const { tf } = await loadTf();
+    const names = sceneNames('heldout');
+    log('held-out scenes: rendering');
+    const { files, all } = await renderScenes(path.join(ROOT, '.bench-cache'), names, log);
+    log('held-out scenes: side by side with Motion');
+    const side = await sideBySide(names, files, all, work, log, cpuRounds);
+    log(`held-out scenes: long run (${periods} periods per scene)`);
+    const long = periods > 0 ? await longRun(tf, names, periods, log) : null;
+    const versions = `${version('ffmpeg', ['-version'], /ffmpeg version \S+/)}; Motion ${side.motion.version}`;
+    const text = heldOutReport({ date: new Date().toISOString().slice(0, 10), minutes: (Date.now() - started) / 60000, command: `npm run bench -- --motion${args.includes('--set') ? ' --set heldout' : ''}${args.includes('--cpu-rounds') ? ` --cpu-rounds ${cpuRounds}` : ''}${args.includes('--heldout-periods') ? ` --heldout-periods ${periods}` : ''}`, side, long, periods, versions });
+    await writeSection(text, HELD_OUT_SECTION);
+    process.stdout.write(text);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+async function motionTuning(args: string[], cpuRounds: number): Promise<void> {
   const periodsAt = args.indexOf('--long-periods');
   // --quick: two scenes, short runs; checks the benchmark works, its figures mean little.
   const quick = args.includes('--quick');
@@ -217,7 +262,7 @@ async function motion(args: string[]): Promise<void> {
     log(`backend ${backend}; rendering scenes`);
     const { files, all } = await renderScenes(path.join(ROOT, '.bench-cache'), names, log);
     log('side by side with Motion');
-    const side = await sideBySide(names, files, all, work, log);
+    const side = await sideBySide(names, files, all, work, log, cpuRounds);
     log('detector speed');
     const speed = await detectorSpeed(tf, log);
     log(`long run (${periods} periods per scene)`);

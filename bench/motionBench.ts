@@ -104,6 +104,8 @@ export async function sideBySide(names: string[], files: Record<string, string>,
     ours.push({ scene: name, nuisance: isNuisanceScene(scene), ...scoreEvents(truth, p.events, scene.period) });
     const motionEvents: DetectedEvent[] = m.events.map((e) => ({ start: e.start, end: e.end, decidedAt: e.start, retrigger: false }));
     theirs.push({ scene: name, nuisance: isNuisanceScene(scene), ...scoreEvents(truth, motionEvents, scene.period) });
+    const said = (x: EventScore) => `${x.detected} detected, ${x.falseEvents} false, ${x.recalled}/${x.truth} found`;
+    log(`    Porchlight ${said(ours.at(-1)!)}; Motion ${said(theirs.at(-1)!)}`);
     for (const t of truth) {
       const clip = p.clips.find((c) => c.start <= t.start && c.end >= t.start);
       checked += 1;

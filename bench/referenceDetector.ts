@@ -6,6 +6,8 @@ import {
   GLOBAL_RATIO,
   prepareFrame,
   STAND_OUT,
+  TONE_MAX,
+  TONE_MIN,
   type DetectorSettings,
   type FrameVerdict,
 } from '../camera-agent/motionDetector';
@@ -30,6 +32,22 @@ function axis(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array
     w[i] = src - lo[i]!;
   }
   return { lo, hi, w };
+}
+
+/** The detector's tone fit (MotionDetector.toneScale) in typed arrays. */
+export function toneScale(flat: Float32Array, bg: Float32Array, watched: Uint8Array): number {
+  const fit = (first: number | null): number => {
+    let fb = 0;
+    let bb = 0;
+    for (let i = 0; i < flat.length; i++) {
+      if (!watched[i]) continue;
+      if (first !== null && !(Math.abs(flat[i]! - bg[i]! * first) < 1)) continue;
+      fb += flat[i]! * bg[i]!;
+      bb += bg[i]! * bg[i]!;
+    }
+    return Math.min(TONE_MAX, Math.max(TONE_MIN, fb / Math.max(bb, 1e-6)));
+  };
+  return fit(fit(null));
 }
 
 export class ReferenceDetector {
@@ -87,6 +105,8 @@ export class ReferenceDetector {
       this.calibrating = CALIBRATION_FRAMES;
       return { regions: [], motion: false, changedRatio: 0, lightingChange: false };
     }
+    const scale = toneScale(flat, bg, plan.watched);
+    for (let i = 0; i < bg.length; i++) bg[i] = bg[i]! * scale;
     let changed = 0;
     for (let i = 0; i < flat.length; i++) {
       const d = plan.watched[i] ? Math.abs(flat[i]! - bg[i]!) : 0;

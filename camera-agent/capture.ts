@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import type { AgentConfig } from '../common/config';
 import { Fmp4Splitter, type Fragment } from '../common/fmp4';
+import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
@@ -252,7 +253,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
             return;
           }
         }
-        const time = frameIndex / fps;
+        const time = analysisFrameTime(frameIndex, fps, this.config.video.fps);
         zeroAt ??= Date.now() - time * 1000;
         begin();
         video();

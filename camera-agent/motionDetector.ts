@@ -44,6 +44,12 @@ export const CALIBRATION_FRAMES = 3;
 export const CALIBRATION_ALPHA = 0.5;
 /** During a lighting change a region must beat this multiple of the threshold. */
 export const STAND_OUT = 2;
+/**
+ * The tone fit's bounds: how far one frame's contrast may be rescaled against the background
+ * (gamma 0.6–1.6 and more than any exposure step a camera makes between two frames).
+ */
+export const TONE_MIN = 0.6;
+export const TONE_MAX = 1.6;
 
 export function thresholdFor(sensitivity: number): number {
   return THRESHOLD_AT_5 * THRESHOLD_STEP ** (5 - sensitivity);
@@ -253,20 +259,22 @@ export class MotionDetector {
       const local = tf.image.resizeBilinear(tf.tensor4d(scratch.cellSums, [1, plan.cellRows, plan.cellColumns, 1]), [innerHeight, innerWidth], false, true);
       const flat = tf.sub<tfTypes.Tensor4D>(blurred, local);
       if (!background) return [tf.keep(flat)];
-      const change = tf.sub<tfTypes.Tensor4D>(flat, background);
+      const scaled = tf.mul<tfTypes.Tensor4D>(background, this.toneScale(flat, background));
+      const change = tf.sub<tfTypes.Tensor4D>(flat, scaled);
       // In units of the threshold: 1 or more has changed, STAND_OUT or more stands out.
       let diff = tf.abs(change);
       if (this.watched) diff = tf.mul(diff, this.watched);
       levels = diff.dataSync() as Float32Array;
-      return [tf.keep(flat), tf.keep(change)];
+      return [tf.keep(flat), tf.keep(change), tf.keep(scaled)];
     });
     const normalised = kept[0]!;
     const delta = kept[1] ?? null;
+    const scaled = kept[2] ?? null;
 
     const jump = Math.abs(mean - this.previousMean);
     this.previousMean = mean;
-    if (!levels || !delta) {
-      this.learn(normalised, null, true);
+    if (!levels || !delta || !scaled) {
+      this.learn(normalised, null, null, true);
       return { regions: [], motion: false, changedRatio: 0, lightingChange: false };
     }
     const diff: Float32Array = levels;
@@ -278,24 +286,50 @@ export class MotionDetector {
     let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen, plan.reach);
     // A lighting change that lights up most of the frame is not an object, however strong.
     if (lightingChange && regions.reduce((a, r) => a + r.area, 0) * innerWidth * innerHeight > GLOBAL_RATIO * plan.watchedPixels) regions = [];
-    this.learn(normalised, delta, lightingChange);
+    this.learn(normalised, scaled, delta, lightingChange);
     return { regions, motion: regions.length > 0, changedRatio, lightingChange };
   }
 
-  /** Blends the frame into the background (background + α·delta), or starts the background again from it. */
-  private learn(flat: tfTypes.Tensor4D, delta: tfTypes.Tensor4D | null, recalibrate: boolean): void {
+  /**
+   * How much the frame's contrast has scaled against the background, fitted over the still
+   * part of the frame: in log intensity a gain change is an offset (the local mean takes it
+   * out), but a tone-curve change (gamma, auto-exposure bending the curve, dark pixels
+   * against clipped highlights) multiplies every edge's contrast. A least-squares fit over
+   * the watched pixels, then again over only those the first fit explains (so a person
+   * walking in does not pull it), clamped to TONE_MIN–TONE_MAX. A scalar tensor.
+   */
+  private toneScale(flat: tfTypes.Tensor4D, background: tfTypes.Tensor4D): tfTypes.Scalar {
+    const { tf } = this;
+    let fb = tf.mul(flat, background);
+    let bb = tf.square(background);
+    if (this.watched) {
+      fb = tf.mul(fb, this.watched);
+      bb = tf.mul(bb, this.watched);
+    }
+    const ratio = (a: tfTypes.Tensor, b: tfTypes.Tensor) => tf.div<tfTypes.Scalar>(tf.sum(a), tf.maximum(tf.sum(b), 1e-6));
+    const first = tf.clipByValue(ratio(fb, bb), TONE_MIN, TONE_MAX);
+    const still = tf.cast(tf.less(tf.abs(tf.sub(flat, tf.mul(background, first))), 1), 'float32');
+    return tf.clipByValue(ratio(tf.mul(fb, still), tf.mul(bb, still)), TONE_MIN, TONE_MAX);
+  }
+
+  /**
+   * Blends the frame into the background rescaled to the frame's tone (scaled + α·delta), or
+   * starts the background again from the frame.
+   */
+  private learn(flat: tfTypes.Tensor4D, scaled: tfTypes.Tensor4D | null, delta: tfTypes.Tensor4D | null, recalibrate: boolean): void {
     const { tf } = this;
     if (recalibrate) this.calibrating = CALIBRATION_FRAMES;
     else if (this.calibrating > 0) this.calibrating -= 1;
     const old = this.background;
-    if (recalibrate || !old || !delta) {
+    if (recalibrate || !old || !delta || !scaled) {
       this.background = flat;
     } else {
       const a = this.calibrating > 0 ? CALIBRATION_ALPHA : this.plan.alpha;
-      this.background = tf.tidy(() => tf.add<tfTypes.Tensor4D>(old, tf.mul(delta, a)));
+      this.background = tf.tidy(() => tf.add<tfTypes.Tensor4D>(scaled, tf.mul(delta, a)));
       flat.dispose();
     }
     delta?.dispose();
+    scaled?.dispose();
     if (old && old !== this.background) old.dispose();
   }
 

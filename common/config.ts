@@ -207,7 +207,7 @@ const MotionSchema = Type.Object(
   {
     sensitivity: Type.Integer({ default: 5, minimum: 1, maximum: 10, description: '1 = only large, clear motion … 10 = the faintest change' }),
     minObjectSize: Type.Number({
-      default: 0.0025,
+      default: 0.002,
       minimum: 0.0002,
       maximum: 0.25,
       description: 'Smallest moving object that counts, as a fraction of the frame',

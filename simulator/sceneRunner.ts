@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { AgentConfig } from '../common/config';
+import { analysisFrameTime } from '../camera-agent/analysisClock';
 import { MotionDetector } from '../camera-agent/motionDetector';
 import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
 import type { Tf } from '../camera-agent/tfBackend';
@@ -80,7 +81,7 @@ export async function detectEvents(
   let n = 0;
   try {
     for await (const frame of frames) {
-      const time = n / fps;
+      const time = analysisFrameTime(n, fps, video.fps);
       n += 1;
       const t0 = performance.now();
       const verdict = detector.process(frame);

@@ -1,11 +1,13 @@
 import type { Config } from '../common/config';
 import { loadTf } from '../camera-agent/tfBackend';
-import { getScene, sceneNames } from '../camera-agent/scenes';
+import { getScene, sceneNames, type SceneSet } from '../camera-agent/scenes';
 import { formatRow, formatTotals, HEADER, scoreScenes } from './scoreReport';
 
 export interface ScoreCommandOptions {
   config: Config;
   periods: number;
+  /** The set scored when no scene is named (the tuning set by default). */
+  set?: SceneSet;
   size?: { width: number; height: number };
   json?: boolean;
   minRecall?: number;
@@ -14,7 +16,7 @@ export interface ScoreCommandOptions {
 
 /** Runs `porchlight sim score`; false when a --min-recall / --max-false bound was missed. */
 export async function runScoreCommand(names: string[], options: ScoreCommandOptions, print: (line: string) => void): Promise<boolean> {
-  const chosen = names.length ? names : sceneNames();
+  const chosen = names.length ? names : sceneNames(options.set);
   chosen.forEach(getScene);
   const { tf, backend } = await loadTf();
   const agent = options.config.agent;

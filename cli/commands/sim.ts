@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadCommandConfig, withConfigOptions, type ConfigOptions } from '../../common/serviceCommand';
 import { checkRoute, ROUTES as PHONE_ROUTES, walkRoute } from '../../simulator/virtualPhone';
+import { SCENE_SETS, type SceneSet } from '../../camera-agent/scenes';
 import { CliError } from '../cliError';
 import { existingDir, fraction, gpioLine, nonNegativeInteger, pinLevel, positiveInteger, positiveNumber, pressMs, videoSize } from '../optionParsers';
 
 interface ScoreOptions extends ConfigOptions {
   periods: number;
+  set: SceneSet;
   size?: { width: number; height: number };
   json?: boolean;
   minRecall?: number;
@@ -23,6 +25,12 @@ interface PhoneOptions {
   speed: number;
   every: number;
   ca?: string;
+}
+
+function sceneSet(value: string): SceneSet {
+  const set = SCENE_SETS.find((s) => s === value);
+  if (!set) throw new InvalidArgumentError(`must be one of ${SCENE_SETS.join(', ')}`);
+  return set;
 }
 
 interface NetworkOptions {
@@ -46,6 +54,7 @@ export function simCommands(program: Command): void {
   const sim = program.command('sim').description('the hardware simulator');
   withConfigOptions(sim.command('score [scenes...]').description('run labelled scenes through the motion detector and score it (all scenes when none are named)'))
     .option('--periods <n>', 'how many times each scene plays', positiveInteger, 1)
+    .option('--set <name>', `the scene set scored when no scenes are named: ${SCENE_SETS.join(', ')}`, sceneSet, 'tuning')
     .option('--size <WxH>', 'video size the scenes are rendered at (default: agent.video in the config)', videoSize)
     .option('--json', 'print the report as JSON')
     .option('--min-recall <r>', 'exit 1 when recall over the real events is below this (0–1)', fraction)

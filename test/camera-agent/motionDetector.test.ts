@@ -4,11 +4,15 @@ import { loadTf } from '../../camera-agent/tfBackend';
 
 const W = 320;
 const H = 180;
-const DEFAULTS: DetectorSettings = { sensitivity: 5, minObjectSize: 0.0025, zones: [], ignoreMasks: [] };
+const DEFAULTS: DetectorSettings = { sensitivity: 5, minObjectSize: 0.002, zones: [], ignoreMasks: [] };
 
 interface Scene {
   /** Multiplies every grey level (lighting). */
   gain?: number;
+  /** The camera's tone curve: grey levels go to 255·(v/255)^gamma. */
+  gamma?: number;
+  /** A scene of strong edges: near-black foliage against a bright sky. */
+  contrasty?: boolean;
   /** A bright box (person-sized by default) with its left edge at x. */
   box?: { x: number; y?: number; w?: number; h?: number; level?: number };
   /** Fraction of pixels hit by a bright speck this frame (rain). */
@@ -23,10 +27,14 @@ function frame(seed: number, scene: Scene = {}): Uint8Array {
   const gain = scene.gain ?? 1;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      let v = 70 + (x < 100 && y < 80 ? -30 : 0) + (x > 200 && y < 50 ? 40 : 0) + (y > 150 ? -25 : 0);
+      const dark = scene.contrasty ? -55 : -30;
+      const bright = scene.contrasty ? 150 : 40;
+      let v = 70 + (x < 100 && y < 80 ? dark : 0) + (x > 200 && y < 50 ? bright : 0) + (y > 150 ? -25 : 0);
       const b = scene.box;
       if (b && x >= b.x && x < b.x + (b.w ?? 32) && y >= (b.y ?? 70) && y < (b.y ?? 70) + (b.h ?? 80)) v = b.level ?? 160;
-      v = v * gain + (rand() - 0.5) * 8;
+      v = v * gain;
+      if (scene.gamma !== undefined) v = 255 * (Math.max(0, v) / 255) ** scene.gamma;
+      v += (rand() - 0.5) * 8;
       if (scene.specks && rand() < scene.specks) v = 230;
       f[y * W + x] = Math.max(0, Math.min(255, Math.round(v)));
     }
@@ -52,6 +60,28 @@ describe('motion detector (TensorFlow.js)', function () {
     const r = v.regions[0]!;
     assert.ok(r.x < 150 / W && r.x + r.w > 182 / W, `region ${JSON.stringify(r)} covers the object`);
     assert.ok(r.y < 0.45 && r.y + r.h > 0.8);
+    d.dispose();
+  });
+
+  /** Gamma of an auto-exposure that hunts ±30 % on a 10 s cycle, at frame i (5 fps). */
+  const hunt = (i: number) => 1 + 0.3 * Math.sin((2 * Math.PI * i) / 50);
+
+  it('raises no motion while the tone curve hunts slowly (gamma 0.7–1.3, 10 s cycle)', () => {
+    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    settle(d, { contrasty: true });
+    const moving = Array.from({ length: 150 }, (_, i) => d.process(frame(2000 + i, { gamma: hunt(i), contrasty: true })).motion);
+    assert.deepEqual(moving.flatMap((m, i) => (m ? [i] : [])), [], 'frames with motion');
+    d.dispose();
+  });
+
+  it('still sees a person walking in during the hunt', () => {
+    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    settle(d, { contrasty: true });
+    for (let i = 0; i < 30; i++) d.process(frame(3000 + i, { gamma: hunt(i), contrasty: true }));
+    for (let i = 30; i < 36; i++) {
+      const v = d.process(frame(3000 + i, { gamma: hunt(i), contrasty: true, box: { x: 120 + 12 * (i - 30) } }));
+      assert.equal(v.motion, true, `frame ${i} with the person`);
+    }
     d.dispose();
   });
 

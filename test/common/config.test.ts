@@ -12,7 +12,7 @@ describe('config', () => {
     assert.equal(c.hub.httpsPort, 443);
     assert.equal(c.agent.recording.preRollSeconds, 3);
     assert.equal(c.agent.video.analysisWidth, 320);
-    assert.deepEqual(c.agent.motion, { sensitivity: 5, minObjectSize: 0.0025, zones: [], ignoreMasks: [], minDurationSeconds: 0.4, endAfterSeconds: 2, retriggerSeconds: 30 });
+    assert.deepEqual(c.agent.motion, { sensitivity: 5, minObjectSize: 0.002, zones: [], ignoreMasks: [], minDurationSeconds: 0.4, endAfterSeconds: 2, retriggerSeconds: 30 });
     assert.equal(c.agent.recording.clipSeconds, 30);
     assert.equal(c.agent.recording.endEarly, true);
   });

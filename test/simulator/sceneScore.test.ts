@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { isNuisanceScene, sceneNames, SCENES, scriptedEvents } from '../../camera-agent/scenes';
+import { getScene, isNuisanceScene, SCENE_SETS, sceneFilterGraph, sceneNames, SCENES, scriptedEvents } from '../../camera-agent/scenes';
 import { precision, recall, scoreEvents, totals, type DetectedEvent } from '../../simulator/sceneScore';
 import type { ScoreReport } from '../../simulator/scoreReport';
 import { useTempDir } from '../helpers/tmp';
@@ -53,6 +53,34 @@ describe('scene scoring (pure)', () => {
     assert.deepEqual(nuisance.sort(), ['cloud-shadow', 'exposure-drift', 'ir-switch', 'lights-on', 'masked-branch', 'rain']);
     const visitors = scriptedEvents(SCENES['two-visitors']!, 60);
     assert.deepEqual(visitors.map((e) => e.start), [6, 17, 36, 47]);
+  });
+});
+
+describe('scene sets', function () {
+  this.timeout(120_000);
+
+  it('keeps the tuning, dev and held-out sets apart, each with real events and nuisances', () => {
+    const all = SCENE_SETS.flatMap((set) => sceneNames(set));
+    assert.equal(new Set(all).size, all.length, 'names are unique across the sets');
+    assert.ok(sceneNames('dev').every((n) => n.startsWith('dev-')));
+    assert.ok(sceneNames('heldout').every((n) => n.startsWith('held-')));
+    for (const set of SCENE_SETS) {
+      const scenes = sceneNames(set).map(getScene);
+      assert.ok(scenes.some(isNuisanceScene) && scenes.some((sc) => !isNuisanceScene(sc)), set);
+    }
+    const exposures = sceneNames('heldout').flatMap((n) => getScene(n).nuisances.filter((nz) => nz.kind === 'exposure'));
+    assert.ok(exposures.length >= 5, 'several kinds of exposure hunting held out');
+  });
+
+  it('renders a frame of every dev and held-out scene with ffmpeg', async () => {
+    for (const name of [...sceneNames('dev'), ...sceneNames('heldout')]) {
+      const graph = sceneFilterGraph(getScene(name), 160, 90, 5);
+      const { stdout } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', graph, '-ss', '1', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], {
+        encoding: 'buffer',
+        maxBuffer: 1 << 20,
+      });
+      assert.equal(stdout.length, 160 * 90, name);
+    }
   });
 });
 
