@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Backoff } from '../common/backoff';
@@ -7,6 +7,8 @@ import type { Logger } from '../common/logger';
 import type { AgentConfig } from '../common/config';
 import { Fmp4Splitter, type Fragment } from '../common/fmp4';
 import { captureArgs, type VideoSource } from './videoSource';
+import { redactCredentials } from './sources/credentials';
+import { spawnWithFeeder } from './sources/feeder';
 
 export interface AnalysisFrame {
   /** Stream time (s). */
@@ -75,7 +77,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private run(): void {
     const skipping = this.source.copyH264 && this.skipNonReference;
     const args = captureArgs(this.source, this.config, { skipNonReference: skipping });
-    const child = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawnWithFeeder(this.ffmpegPath, args, this.source.feeder, ['ignore', 'pipe', 'pipe', 'pipe']);
     this.child = child;
     const splitter = new Fmp4Splitter();
     let init: Buffer | null = null;
@@ -161,7 +163,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
         return;
       }
       const retryInMs = this.restarts.next();
-      this.log.warn({ code, signal, retryInMs, stderr: stderr.trim().split('\n').slice(-3).join(' | ') }, 'ffmpeg exited; restarting');
+      this.log.warn({ code, signal, retryInMs, stderr: (this.source.redact ?? redactCredentials)(stderr.trim().split('\n').slice(-3).join(' | ')) }, 'ffmpeg exited; restarting');
       const wait = new AbortController();
       this.restartWait = wait;
       void this.clock.sleep(retryInMs, wait.signal).then(() => {
