@@ -33,6 +33,8 @@ export interface FfmpegInfo {
   /** First line of `ffmpeg -version`; null when ffmpeg is not installed. */
   version: string | null;
   encoders: string[];
+  /** The agent's own one-frame encoder probe (camera-agent/sources/encoder.ts): what capture will use. */
+  h264Encoder?: { encoder: string; reason: string };
 }
 
 export type Board = 'pi5' | 'pi-with-h264-encoder' | 'other-pi' | 'not-pi';
@@ -64,6 +66,14 @@ export function checkFfmpeg(ff: FfmpegInfo, board: Board): Finding[] {
     );
   } else if (board === 'pi5') {
     out.push(ok('ffmpeg', 'a Raspberry Pi 5 has no hardware H.264 encoder: video is encoded by libx264, or copied from H.264 cameras'));
+  }
+  const probe = ff.h264Encoder;
+  if (probe) {
+    // The same probe capture runs, so this is what a camera that needs encoding gets.
+    if (probe.encoder === 'h264_v4l2m2m') out.push(ok('ffmpeg', `cameras whose video needs encoding use the hardware encoder: ${probe.reason}`));
+    else if (board === 'pi-with-h264-encoder' && hw) {
+      out.push(warning('ffmpeg', `cameras whose video needs encoding use libx264: ${probe.reason}`, 'check that /dev/video11 exists and the service user is in the video group'));
+    } else out.push(ok('ffmpeg', `cameras whose video needs encoding use libx264 (${probe.reason}); H.264 cameras are copied`));
   }
   return out;
 }
