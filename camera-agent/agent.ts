@@ -94,6 +94,7 @@ export class CameraAgent {
     const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
 
     const capture = new Capture(source, agentConfig, log.child({ module: 'capture' }));
+    let captureRunning = false;
     this.capture = capture;
     let wallStart = Date.now();
     const toWall = (t: number) => Math.round(wallStart + t * 1000);
@@ -176,6 +177,11 @@ export class CameraAgent {
       this.detector = next;
       retriggerMs = s.retriggerSeconds * 1000;
       recorder.configure({ preRollSeconds: s.preRollSeconds, postRollSeconds: s.postRollSeconds, clipSeconds: s.clipSeconds, endEarly: s.endEarly });
+      // Sound is chosen in ffmpeg's arguments: a running capture restarts with the new ones.
+      if (s.audio !== agentConfig.audio) {
+        agentConfig.audio = s.audio;
+        if (captureRunning) void capture.stop().then(() => capture.start());
+      }
     };
     const settingsLog = log.child({ module: 'settings' });
     this.settings = new CameraSettingsFollower(path.join(config.dataDir, 'camera-settings.json'), applySettings, settingsLog);
@@ -210,6 +216,7 @@ export class CameraAgent {
     channel.start();
     delivery.kick();
     capture.start();
+    captureRunning = true;
   }
 
   /** True while this camera streams live to the hub. */
