@@ -97,6 +97,7 @@ export class CameraAgent {
     const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
 
     const capture = new Capture(() => resolveSource(agentConfig), agentConfig, log.child({ module: 'capture' }));
+    let captureRunning = false;
     this.capture = capture;
     // Retriggers are judged on what the recorder sees: video and PIR motion together.
     let lastEndAt = Number.NEGATIVE_INFINITY;
@@ -164,6 +165,11 @@ export class CameraAgent {
       analysis.replaceDetector(next);
       retriggerMs = s.retriggerSeconds * 1000;
       recorder.configure({ preRollSeconds: s.preRollSeconds, postRollSeconds: s.postRollSeconds, clipSeconds: s.clipSeconds, endEarly: s.endEarly });
+      // Sound is chosen in ffmpeg's arguments: a running capture restarts with the new ones.
+      if (s.audio !== agentConfig.audio) {
+        agentConfig.audio = s.audio;
+        if (captureRunning) void capture.stop().then(() => capture.start());
+      }
     };
     const settingsLog = log.child({ module: 'settings' });
     this.settings = new CameraSettingsFollower(path.join(config.dataDir, 'camera-settings.json'), applySettings, settingsLog);
@@ -204,6 +210,7 @@ export class CameraAgent {
     channel.start();
     delivery.kick();
     capture.start();
+    captureRunning = true;
   }
 
   /** The camera's health now; null before start. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Backoff } from '../common/backoff';
@@ -10,7 +10,9 @@ import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
-import { captureArgs, withoutCredentials, type VideoSource } from './videoSource';
+import { captureArgs, type VideoSource } from './videoSource';
+import { redactCredentials } from './sources/credentials';
+import { spawnWithFeeder } from './sources/feeder';
 
 /** Finds the camera's video anew (probing its codec) on every connect; throws SourceUnavailableError or SourceError. */
 export type SourceResolver = () => Promise<VideoSource>;
@@ -163,7 +165,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
   /** The attempt failed: the state it shows, then the next attempt after the backoff for its kind. */
   private retry(reason: 'unreachable' | 'unauthorized' | 'unsupported', detail: string, exit?: { code: number | null; signal: string | null }): void {
     const now = this.clock.now();
-    const clean = withoutCredentials(detail);
+    // ffmpeg's words repeat the URL; the source's own redaction (which knows the password) ran first.
+    const clean = redactCredentials(detail);
     this.report(this.health.failed(now, reason, clean || undefined));
     const retryInMs = reason === 'unreachable' ? this.restarts.next() : this.refusals.next();
     this.health.waiting(now, retryInMs);
@@ -181,7 +184,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     this.killedForStall = false;
     const skipping = source.copyH264 && this.skipNonReference;
     const args = captureArgs(source, this.config, { skipNonReference: skipping });
-    const child = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, ['ignore', 'pipe', 'pipe', 'pipe']);
     this.child = child;
     const splitter = new Fmp4Splitter();
     let init: Buffer | null = null;
@@ -276,7 +279,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
         this.run(source);
         return;
       }
-      const words = stderr.trim().split('\n').slice(-3).join(' | ');
+      const words = (source.redact ?? redactCredentials)(stderr.trim().split('\n').slice(-3).join(' | '));
       if (this.killedForStall) this.retry('unreachable', `no video for ${this.config.health.stallSeconds} s`, { code, signal });
       else this.retry(unavailableReason(stderr), words, { code, signal });
     });

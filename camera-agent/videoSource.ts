@@ -1,27 +1,52 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import ffmpeg from 'fluent-ffmpeg';
 import type { AgentConfig } from '../common/config';
 import { getScene, sceneFilterGraph } from './scenes';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
+import { readCredentials, redactCredentials, urlForDisplay, urlWithCredentials, type Credentials } from './sources/credentials';
+import { encodeArgs, h264Encoder, type H264Encoder } from './sources/encoder';
+import type { Feeder } from './sources/feeder';
+import { probeStreams, type ProbedStreams } from './sources/probe';
+import { chooseV4l2Format, parseFfmpegFormats } from './sources/v4l2Formats';
 
 /*
- * Where a camera's video comes from, as ffmpeg input arguments. Sources that already
- * deliver H.264 (files, RTSP cameras) are copied into the MP4 output, never re-encoded.
+ * Where a camera's video (and sound) comes from, as ffmpeg input arguments. Sources that
+ * already deliver H.264 (RTSP cameras, a USB camera's own H.264, the Pi camera's hardware
+ * encoder, files) are copied into the MP4 output, never re-encoded; the others are encoded by
+ * the encoder the start-up probe found working (sources/encoder.ts). resolveSource is run on
+ * every (re)connect: it asks the camera what it sends, and a camera that does not answer,
+ * refuses the password or sends something unplayable is a SourceUnavailableError (retried),
+ * a mistake in the configuration a SourceError (not).
  */
 
-export type SourceKind = 'sim' | 'file' | 'v4l2' | 'rtsp';
+export type SourceKind = 'sim' | 'file' | 'v4l2' | 'rtsp' | 'rpicam';
+
+/** What happens to the camera's sound: copied (AAC), converted to AAC, or none. */
+export type AudioHandling = 'copy' | 'aac' | null;
 
 export interface VideoSource {
   kind: SourceKind;
+  /** For logs and the hub: never holds credentials. */
   description: string;
+  /** The recorded stream's input; may hold credentials: never log it. */
   inputArgs: string[];
   /** True when the input is H.264 already and can be stream-copied. */
   copyH264: boolean;
+  /** The encoder when copyH264 is false (libx264 unless the hardware probe succeeded). */
+  encoder?: H264Encoder;
+  /** The recorded stream's sound; null when it has none or agent.audio is off. */
+  audio?: AudioHandling;
+  /** A second input analysed for motion instead of the recorded stream (a camera's sub-stream). */
+  analysisInputArgs?: string[];
+  /** A program whose stdout is the input (rpicam-vid), started with each ffmpeg run. */
+  feeder?: Feeder;
+  /** Takes the credentials out of ffmpeg's words before they are logged. */
+  redact?(text: string): string;
 }
 
-export { SourceError } from './sourceErrors';
+export { SourceError, SourceUnavailableError } from './sourceErrors';
 
-/** Parses `sim:<scene>`, `v4l2:/dev/videoN`, `rtsp://…` or a file path (no I/O). */
+/** Parses `sim:<scene>`, `v4l2:/dev/videoN`, `rpicam:`, `rtsp://…` or a file path (no I/O). */
 export function parseSource(source: string): { kind: SourceKind; target: string } {
   if (source.startsWith('sim:')) return { kind: 'sim', target: source.slice(4) };
   if (source.startsWith('v4l2:')) {
@@ -29,48 +54,115 @@ export function parseSource(source: string): { kind: SourceKind; target: string 
     if (!/^\/dev\/video\d+$/.test(dev)) throw new SourceError(`"${source}": a v4l2 source looks like v4l2:/dev/video0`);
     return { kind: 'v4l2', target: dev };
   }
+  if (source === 'rpicam:' || source === 'rpicam') return { kind: 'rpicam', target: '' };
   if (/^rtsps?:\/\//.test(source)) {
+    let url: URL;
     try {
-      new URL(source);
+      url = new URL(source);
     } catch {
-      throw new SourceError(`"${source}" is not a valid RTSP URL`);
+      throw new SourceError(`"${urlForDisplay(source)}" is not a valid RTSP URL`);
+    }
+    if (url.username || url.password) {
+      throw new SourceError(`the RTSP URL ${urlForDisplay(source)} holds a user name or password: put them in the file agent.rtsp.credentialsFile names instead`);
     }
     return { kind: 'rtsp', target: source };
   }
-  if (/^[a-z]+:\/\//i.test(source)) throw new SourceError(`unsupported source "${source}" (use sim:, v4l2:, rtsp:// or a file path)`);
+  if (/^[a-z]+:\/\//i.test(source)) throw new SourceError(`unsupported source "${urlForDisplay(source)}" (use sim:, v4l2:, rpicam:, rtsp:// or a file path)`);
   return { kind: 'file', target: source };
 }
 
-function probeCodec(target: string): Promise<string | undefined> {
+/** The sub-stream's URL: a whole rtsp:// URL, or a path on the main stream's host. */
+export function subStreamUrl(main: string, sub: string): string {
+  if (/^rtsps?:\/\//.test(sub)) {
+    const u = parseSource(sub);
+    return u.target;
+  }
+  if (!sub.startsWith('/')) throw new SourceError(`agent.rtsp.subStream "${sub}" must be an rtsp:// URL or a path starting with /`);
+  const u = new URL(main);
+  const at = sub.indexOf('?');
+  u.pathname = at < 0 ? sub : sub.slice(0, at);
+  u.search = at < 0 ? '' : sub.slice(at);
+  return u.toString();
+}
+
+/** ffmpeg's RTSP input options: transport, and a socket timeout so a silent camera ends the run. */
+export function rtspInputOptions(rtsp: AgentConfig['rtsp']): string[] {
+  return ['-rtsp_transport', rtsp.transport, '-timeout', String(Math.round(rtsp.timeoutSeconds * 1_000_000))];
+}
+
+function audioHandling(probed: ProbedStreams, config: AgentConfig): AudioHandling {
+  if (!config.audio || !probed.audio) return null;
+  return probed.audio.codec === 'aac' ? 'copy' : 'aac';
+}
+
+function listV4l2Formats(device: string, ffmpegPath = process.env.FFMPEG_PATH ?? 'ffmpeg'): Promise<string> {
   return new Promise((resolve) => {
-    ffmpeg.ffprobe(target, (err, data) => {
-      if (err) return resolve(undefined);
-      resolve(data.streams.find((s) => s.codec_type === 'video')?.codec_name);
-    });
+    // ffmpeg lists the formats on stderr and then exits with an error: the list is the answer.
+    execFile(ffmpegPath, ['-hide_banner', '-f', 'v4l2', '-list_formats', 'all', '-i', device], { timeout: 10_000 }, (_err, _out, stderr) =>
+      resolve(String(stderr)),
+    );
   });
 }
 
-/** ffmpeg's socket timeout for RTSP (µs): a camera that stops answering ends the run instead of hanging it. */
-const RTSP_TIMEOUT = ['-timeout', '5000000'];
+const noCredentials = (text: string) => redactCredentials(text);
 
-/**
- * The video codec of an RTSP camera. A probe that fails throws SourceUnavailableError with
- * the reason ffprobe's words give (a camera that is off is never read as "not H.264").
- */
-function probeRtsp(target: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(target, ['-rtsp_transport', 'tcp', ...RTSP_TIMEOUT], (err: Error | null, data) => {
-      if (err) return reject(new SourceUnavailableError(unavailableReason(err.message), withoutCredentials(err.message.trim().split('\n').slice(-2).join(' | '))));
-      const codec = data.streams.find((s) => s.codec_type === 'video')?.codec_name;
-      if (!codec) return reject(new SourceUnavailableError('unsupported', 'the camera sends no video stream'));
-      resolve(codec);
-    });
-  });
+async function resolveRtsp(target: string, config: AgentConfig): Promise<VideoSource> {
+  const rtsp = config.rtsp;
+  const credentials: Credentials | undefined = rtsp.credentialsFile ? await readCredentials(rtsp.credentialsFile) : undefined;
+  const options = rtspInputOptions(rtsp);
+  const timeoutMs = (rtsp.timeoutSeconds + 5) * 1000;
+  const shown = urlForDisplay(target);
+  const main = urlWithCredentials(target, credentials);
+  const probed = await probeStreams(main, options, `RTSP camera ${shown}`, timeoutMs, credentials);
+  const copyH264 = probed.video?.codec === 'h264';
+  const redact = (text: string) => redactCredentials(text, credentials);
+  let analysisInputArgs: string[] | undefined;
+  let subShown = '';
+  if (rtsp.subStream) {
+    const sub = subStreamUrl(target, rtsp.subStream);
+    subShown = urlForDisplay(sub);
+    await probeStreams(urlWithCredentials(sub, credentials), options, `RTSP sub-stream ${subShown}`, timeoutMs, credentials);
+    analysisInputArgs = [...options, '-i', urlWithCredentials(sub, credentials)];
+  }
+  return {
+    kind: 'rtsp',
+    description: `RTSP camera ${shown} (${rtsp.transport.toUpperCase()}${subShown ? `, motion from ${subShown}` : ''})`,
+    inputArgs: [...options, '-i', main],
+    copyH264,
+    ...(copyH264 ? {} : { encoder: (await h264Encoder()).encoder }),
+    audio: audioHandling(probed, config),
+    ...(analysisInputArgs ? { analysisInputArgs } : {}),
+    redact,
+  };
 }
 
-/** ffmpeg's messages repeat the URL, password included: never pass that on. */
-export function withoutCredentials(text: string): string {
-  return text.replace(/(rtsps?:\/\/)[^@\s/]+@/gi, '$1***@');
+async function resolveV4l2(device: string, config: AgentConfig): Promise<VideoSource> {
+  const { width, height, fps } = config.video;
+  if (!existsSync(device)) throw new SourceUnavailableError('unreachable', `V4L2 camera ${device} is not plugged in (no such device)`);
+  const listed = await listV4l2Formats(device);
+  const choice = chooseV4l2Format(parseFfmpegFormats(listed), { width, height });
+  if (!choice) {
+    const reason = /Permission denied/i.test(listed) ? 'unauthorized' : unavailableReason(listed);
+    throw new SourceUnavailableError(reason, `V4L2 camera ${device} lists no video format ffmpeg can read: ${listed.trim().split('\n').slice(-1)[0] ?? ''}`);
+  }
+  return {
+    kind: 'v4l2',
+    description: `V4L2 camera ${device} (${choice.inputFormat} ${choice.width}x${choice.height}${choice.copy ? ', copied' : ''})`,
+    inputArgs: ['-f', 'v4l2', '-input_format', choice.inputFormat, '-framerate', String(fps), '-video_size', `${choice.width}x${choice.height}`, '-i', device],
+    copyH264: choice.copy,
+    ...(choice.copy ? {} : { encoder: (await h264Encoder()).encoder }),
+    audio: null,
+    redact: noCredentials,
+  };
+}
+
+/** rpicam-vid's arguments: hardware H.264 with SPS/PPS before every keyframe (`--inline`) to stdout. */
+export function rpicamArgs(v: AgentConfig['video']): string[] {
+  const gop = Math.max(1, Math.round(v.fps * v.keyframeSeconds));
+  return [
+    '-t', '0', '--nopreview', '--inline', '--codec', 'h264', '--profile', 'main', '--intra', String(gop),
+    '--width', String(v.width), '--height', String(v.height), '--framerate', String(v.fps), '-o', '-',
+  ];
 }
 
 export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
@@ -85,29 +177,44 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         // -re paces the synthetic source at its frame rate, like a real camera.
         inputArgs: ['-re', '-f', 'lavfi', '-i', sceneFilterGraph(scene, width, height, fps)],
         copyH264: false,
+        encoder: 'libx264',
+        audio: null,
+        redact: noCredentials,
       };
     }
     case 'v4l2':
+      return resolveV4l2(target, config);
+    case 'rtsp':
+      return resolveRtsp(target, config);
+    case 'rpicam':
       return {
         kind,
-        description: `V4L2 camera ${target}`,
-        inputArgs: ['-f', 'v4l2', '-framerate', String(fps), '-video_size', `${width}x${height}`, '-i', target],
-        copyH264: false,
+        description: `Pi camera module (${config.rpicam.command}, ${width}x${height} ${fps} fps, hardware H.264 copied)`,
+        // Raw H.264 carries no timestamps: ffmpeg dates the frames at the camera's rate.
+        inputArgs: ['-f', 'h264', '-framerate', String(fps), '-i', 'pipe:0'],
+        copyH264: true,
+        audio: null,
+        feeder: { command: config.rpicam.command, args: rpicamArgs(config.video) },
+        redact: noCredentials,
       };
-    case 'rtsp': {
-      const codec = await probeRtsp(target);
-      return {
-        kind,
-        description: 'RTSP camera',
-        inputArgs: ['-rtsp_transport', 'tcp', ...RTSP_TIMEOUT, '-i', target],
-        copyH264: codec === 'h264',
-      };
-    }
     case 'file': {
       if (!existsSync(target)) throw new SourceError(`video file "${target}" does not exist`);
-      const codec = await probeCodec(target);
-      if (!codec) throw new SourceError(`"${target}" is not a video file ffmpeg can read`);
-      return { kind, description: `file ${target}`, inputArgs: ['-re', '-i', target], copyH264: codec === 'h264' };
+      let probed: ProbedStreams;
+      try {
+        probed = await probeStreams(target, [], `file ${target}`, 30_000);
+      } catch {
+        throw new SourceError(`"${target}" is not a video file ffmpeg can read`);
+      }
+      const copyH264 = probed.video?.codec === 'h264';
+      return {
+        kind,
+        description: `file ${target}`,
+        inputArgs: ['-re', '-i', target],
+        copyH264,
+        ...(copyH264 ? {} : { encoder: (await h264Encoder()).encoder }),
+        audio: audioHandling(probed, config),
+        redact: noCredentials,
+      };
     }
   }
 }
@@ -131,32 +238,32 @@ export interface CaptureOptions {
 }
 
 /**
- * One ffmpeg, two outputs: fragmented MP4 on stdout (fd 1) for recording and pre-roll,
- * small grayscale raw frames on fd 3 for motion analysis.
+ * One ffmpeg, two outputs: fragmented MP4 on stdout (fd 1) for recording and pre-roll, with
+ * the camera's sound when it has some, and small grayscale raw frames on fd 3 for motion
+ * analysis — decoded from the camera's sub-stream, a second input, when it has one.
  */
 export function captureArgs(source: VideoSource, config: AgentConfig, options: CaptureOptions = { skipNonReference: true }): string[] {
   const v = config.video;
   const gop = Math.max(1, Math.round(v.fps * v.keyframeSeconds));
-  const encode = source.copyH264
-    ? ['-c:v', 'copy']
-    : [
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-        '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
-        '-vf', `scale=${v.width}:${v.height}`,
-      ];
-  // When the H.264 is copied, the decoder only feeds the small grey analysis frames, so it
-  // can skip the deblocking filter and run on one thread (measured 15–20 % less CPU), and
-  // skip non-reference frames (40 % less on a stream with B-frames): nothing recorded changes.
-  const analysisOnlyDecode = source.copyH264
-    ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast', ...(options.skipNonReference ? ['-skip_frame', 'noref'] : [])]
-    : [];
+  const encode = source.copyH264 ? ['-c:v', 'copy'] : encodeArgs(source.encoder ?? 'libx264', gop, v.width, v.height);
+  const audio = config.audio ? (source.audio ?? null) : null;
+  // AAC copied as the camera sends it; G.711 and the like become AAC, which MP4 and browsers play.
+  const sound = audio === null ? ['-an'] : ['-map', '0:a:0', ...(audio === 'copy' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'])];
+  const sub = source.analysisInputArgs;
+  // When only the grey analysis frames are decoded from a stream (copied H.264, or a sub-stream),
+  // the decoder can skip the deblocking filter and run on one thread (measured 15–20 % less
+  // CPU), and skip non-reference frames (40 % less on a stream with B-frames).
+  const analysisOnlyDecode =
+    source.copyH264 || sub
+      ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast', ...(options.skipNonReference ? ['-skip_frame', 'noref'] : [])]
+      : [];
+  const inputs = sub ? [...source.inputArgs, ...analysisOnlyDecode, ...sub] : [...analysisOnlyDecode, ...source.inputArgs];
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
-    ...analysisOnlyDecode,
-    ...source.inputArgs,
-    '-map', '0:v:0', '-an', ...encode,
+    ...inputs,
+    '-map', '0:v:0', ...sound, ...encode,
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
-    '-map', '0:v:0', '-an',
+    '-map', sub ? '1:v:0' : '0:v:0', '-an',
     '-vf', analysisFilter(v),
     '-f', 'rawvideo', 'pipe:3',
   ];

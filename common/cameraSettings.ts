@@ -51,7 +51,7 @@ export const MIN_SHAPE_AREA = 0.0005;
 export const SETTING_LIMITS: SettingLimits = { bounds: SETTING_BOUNDS, maxShapes: MAX_SHAPES, maxCorners: MAX_CORNERS, minCorners: MIN_CORNERS };
 
 /** A camera's settings from its config file (the starting point before the hub sends any). */
-export function settingsFromAgentConfig(config: { motion: { sensitivity: number; minObjectSize: number; retriggerSeconds: number; zones: Polygon[]; ignoreMasks: Polygon[] }; recording: { clipSeconds: number; endEarly: boolean; preRollSeconds: number; postRollSeconds: number } }): CameraSettings {
+export function settingsFromAgentConfig(config: { motion: { sensitivity: number; minObjectSize: number; retriggerSeconds: number; zones: Polygon[]; ignoreMasks: Polygon[] }; recording: { clipSeconds: number; endEarly: boolean; preRollSeconds: number; postRollSeconds: number }; audio?: boolean }): CameraSettings {
   const { motion: m, recording: r } = config;
   return {
     sensitivity: m.sensitivity,
@@ -61,6 +61,7 @@ export function settingsFromAgentConfig(config: { motion: { sensitivity: number;
     endEarly: r.endEarly,
     preRollSeconds: r.preRollSeconds,
     postRollSeconds: r.postRollSeconds,
+    audio: config.audio ?? true,
     zones: m.zones,
     ignoreMasks: m.ignoreMasks,
   };
@@ -82,7 +83,7 @@ const LABELS: Record<NumericSetting, [label: string, unit: string]> = {
   postRollSeconds: ['the post-roll', ' seconds'],
 };
 
-const SETTING_KEYS = ['sensitivity', 'minObjectSize', 'clipSeconds', 'retriggerSeconds', 'endEarly', 'preRollSeconds', 'postRollSeconds', 'zones', 'ignoreMasks'] as const;
+const SETTING_KEYS = ['sensitivity', 'minObjectSize', 'clipSeconds', 'retriggerSeconds', 'endEarly', 'preRollSeconds', 'postRollSeconds', 'audio', 'zones', 'ignoreMasks'] as const;
 
 function refuse(field: string, message: string): SettingsCheck {
   return { ok: false, field, message };
@@ -151,6 +152,8 @@ export function checkCameraSettings(input: unknown): SettingsCheck {
     }
   }
   if (typeof v.endEarly !== 'boolean') return refuse('endEarly', '"end the clip early when motion stops" (endEarly) must be true or false');
+  // Settings saved before sound could be chosen have no audio field: sound stays on, as it was.
+  if (v.audio !== undefined && typeof v.audio !== 'boolean') return refuse('audio', '"record sound" (audio) must be true or false');
   const zones = checkShapes('zones', v.zones);
   if ('message' in zones) return refuse(zones.field, zones.message);
   const masks = checkShapes('ignoreMasks', v.ignoreMasks);
@@ -168,6 +171,7 @@ export function checkCameraSettings(input: unknown): SettingsCheck {
       endEarly: v.endEarly,
       preRollSeconds: v.preRollSeconds as number,
       postRollSeconds: v.postRollSeconds as number,
+      audio: v.audio ?? true,
       zones: zones.shapes,
       ignoreMasks: masks.shapes,
     },

@@ -273,14 +273,47 @@ const HealthSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const RtspSchema = Type.Object(
+  {
+    transport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], {
+      default: 'tcp',
+      description: 'tcp: RTP inside the RTSP connection (no lost packets, passes firewalls); udp: separate RTP packets (lower delay on a clean LAN)',
+    }),
+    credentialsFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'File with the camera\'s user name and password: one line user:password, or YAML with username and password (mode 0600)' }),
+    ),
+    subStream: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'The camera\'s low-resolution second stream, analysed for motion while the main stream (agent.source) is recorded: an rtsp:// URL, or a path such as /Streaming/Channels/102 on the main stream\'s host',
+      }),
+    ),
+    timeoutSeconds: Type.Number({ default: 10, minimum: 1, maximum: 120, description: 'A camera that sends nothing for this long counts as unreachable' }),
+  },
+  { ...Strict, default: {} },
+);
+
+const RpicamSchema = Type.Object(
+  {
+    command: Type.String({ default: 'rpicam-vid', minLength: 1, description: 'The rpicam-vid program (Raspberry Pi OS Bookworm; libcamera-vid on older releases)' }),
+  },
+  { ...Strict, default: {} },
+);
+
 const AgentSchema = Type.Object(
   {
     name: Type.String({ default: 'camera', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Camera name' }),
     source: Type.String({
       default: 'sim:person-walks',
       minLength: 1,
-      description: 'sim:<scene>, a file path, v4l2:/dev/videoN or rtsp://…',
+      description: 'sim:<scene>, a file path, v4l2:/dev/videoN, rpicam: (the Pi camera module) or rtsp://… (credentials in agent.rtsp.credentialsFile, not in the URL)',
     }),
+    audio: Type.Boolean({
+      default: true,
+      description: 'Record the camera\'s sound with its clips and carry it in live view (AAC copied, other codecs converted); false: clips are silent',
+    }),
+    rtsp: RtspSchema,
+    rpicam: RpicamSchema,
     video: VideoSchema,
     health: HealthSchema,
     motion: MotionSchema,

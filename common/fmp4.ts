@@ -9,10 +9,22 @@ export interface Fragment {
   start: number;
   /** Length (s); ends at start + duration. */
   duration: number;
-  /** tfdt baseMediaDecodeTime in track ticks, and the track's ticks per second. */
+  /** The video track's tfdt baseMediaDecodeTime in its ticks, and its ticks per second. */
   decodeTime: number;
   timescale: number;
+  /**
+   * Every track's decode time (video, and audio when the camera sends it), each in its own
+   * timescale: an AAC track counts in samples (16000 or 48000 a second), the video in 90 kHz
+   * or 1/fps ticks, so one shift in ticks cannot serve both. Absent: one track.
+   */
+  tracks?: TrackTime[];
   data: Buffer;
+}
+
+export interface TrackTime {
+  trackId: number;
+  timescale: number;
+  decodeTime: number;
 }
 
 export class Fmp4Error extends Error {}
@@ -68,47 +80,89 @@ function find(buf: Buffer, box: Box, path: string[]): Box | undefined {
 }
 
 interface TrackInfo {
+  trackId: number;
   timescale: number;
   defaultSampleDuration: number;
+  video: boolean;
 }
 
-function parseInit(init: Buffer): TrackInfo {
+function all(buf: Buffer, box: Box, type: string): Box[] {
+  return [...children(buf, box)].filter((c) => c.type === type);
+}
+
+/** Each track of the init segment (the video track is the one fragments are timed by). */
+function parseInit(init: Buffer): Map<number, TrackInfo> {
   const root: Box = { type: 'root', start: 0, headerSize: 0, size: init.length };
-  const mdhd = find(init, root, ['moov', 'trak', 'mdia', 'mdhd']);
-  if (!mdhd) throw new Fmp4Error('MP4 init segment has no mdhd box');
-  const p = mdhd.start + mdhd.headerSize;
-  const version = init.readUInt8(p);
-  const timescale = version === 1 ? init.readUInt32BE(p + 4 + 16) : init.readUInt32BE(p + 4 + 8);
-  const trex = find(init, root, ['moov', 'mvex', 'trex']);
-  const defaultSampleDuration = trex ? init.readUInt32BE(trex.start + trex.headerSize + 4 + 8) : 0;
-  return { timescale, defaultSampleDuration };
+  const moov = find(init, root, ['moov']);
+  if (!moov) throw new Fmp4Error('MP4 init segment has no moov box');
+  const defaults = new Map<number, number>();
+  const mvex = find(init, moov, ['mvex']);
+  // trex: version/flags (4), track_ID (4), default_sample_description_index (4), default_sample_duration (4).
+  for (const trex of mvex ? all(init, mvex, 'trex') : []) {
+    const p = trex.start + trex.headerSize;
+    defaults.set(init.readUInt32BE(p + 4), init.readUInt32BE(p + 12));
+  }
+  const tracks = new Map<number, TrackInfo>();
+  for (const trak of all(init, moov, 'trak')) {
+    const tkhd = find(init, trak, ['tkhd']);
+    const mdhd = find(init, trak, ['mdia', 'mdhd']);
+    const hdlr = find(init, trak, ['mdia', 'hdlr']);
+    if (!tkhd || !mdhd) throw new Fmp4Error('MP4 init segment has a track without tkhd or mdhd');
+    const tp = tkhd.start + tkhd.headerSize;
+    const trackId = init.readUInt32BE(tp + (init.readUInt8(tp) === 1 ? 4 + 16 : 4 + 8));
+    const p = mdhd.start + mdhd.headerSize;
+    const timescale = init.readUInt8(p) === 1 ? init.readUInt32BE(p + 4 + 16) : init.readUInt32BE(p + 4 + 8);
+    const video = hdlr ? init.toString('latin1', hdlr.start + hdlr.headerSize + 8, hdlr.start + hdlr.headerSize + 12) === 'vide' : false;
+    tracks.set(trackId, { trackId, timescale, defaultSampleDuration: defaults.get(trackId) ?? 0, video });
+  }
+  if (tracks.size === 0) throw new Fmp4Error('MP4 init segment has no track');
+  return tracks;
 }
 
-function findTfdt(frag: Buffer): { traf: Box; tfdt: Box } {
-  const root: Box = { type: 'root', start: 0, headerSize: 0, size: frag.length };
-  const traf = find(frag, root, ['moof', 'traf']);
-  if (!traf) throw new Fmp4Error('MP4 fragment has no traf box');
+function tfdtOf(frag: Buffer, traf: Box): Box {
   const tfdt = find(frag, traf, ['tfdt']);
   if (!tfdt) throw new Fmp4Error('MP4 fragment has no tfdt box');
-  return { traf, tfdt };
+  return tfdt;
+}
+
+function trafsOf(frag: Buffer): Box[] {
+  const root: Box = { type: 'root', start: 0, headerSize: 0, size: frag.length };
+  const moof = find(frag, root, ['moof']);
+  const trafs = moof ? all(frag, moof, 'traf') : [];
+  if (trafs.length === 0) throw new Fmp4Error('MP4 fragment has no traf box');
+  return trafs;
+}
+
+function trafTrackId(frag: Buffer, traf: Box): number {
+  const tfhd = find(frag, traf, ['tfhd']);
+  if (!tfhd) throw new Fmp4Error('MP4 fragment has no tfhd box');
+  return frag.readUInt32BE(tfhd.start + tfhd.headerSize + 4);
 }
 
 /**
- * A copy of the fragment whose decode time is moved back by `ticks`, so a clip's
- * timeline starts at zero rather than at the camera's stream time.
+ * A copy of the fragment whose decode times are moved back by `ticks` of the video track
+ * (the same span of time on every track, each in its own timescale), so a clip's timeline
+ * starts at zero rather than at the camera's stream time and its sound stays with its picture.
  */
 export function shiftDecodeTime(fragment: Fragment, ticks: number): Buffer {
   const data = Buffer.from(fragment.data);
-  const { tfdt } = findTfdt(data);
-  const tp = tfdt.start + tfdt.headerSize;
-  const value = Math.max(0, fragment.decodeTime - ticks);
-  if (data.readUInt8(tp) === 1) data.writeBigUInt64BE(BigInt(value), tp + 4);
-  else data.writeUInt32BE(value, tp + 4);
+  const seconds = ticks / fragment.timescale;
+  const scales = new Map((fragment.tracks ?? []).map((t) => [t.trackId, t.timescale]));
+  for (const traf of trafsOf(data)) {
+    const tfdt = tfdtOf(data, traf);
+    const tp = tfdt.start + tfdt.headerSize;
+    const wide = data.readUInt8(tp) === 1;
+    const current = wide ? Number(data.readBigUInt64BE(tp + 4)) : data.readUInt32BE(tp + 4);
+    const scale = scales.get(trafTrackId(data, traf)) ?? fragment.timescale;
+    const value = Math.max(0, current - Math.round(seconds * scale));
+    if (wide) data.writeBigUInt64BE(BigInt(value), tp + 4);
+    else data.writeUInt32BE(value, tp + 4);
+  }
   return data;
 }
 
-function fragmentTiming(frag: Buffer, track: TrackInfo): { start: number; duration: number; decodeTime: number; timescale: number } {
-  const { traf, tfdt } = findTfdt(frag);
+function trafTiming(frag: Buffer, traf: Box, track: TrackInfo): { decodeTime: number; ticks: number } {
+  const tfdt = tfdtOf(frag, traf);
   const tp = tfdt.start + tfdt.headerSize;
   const base = frag.readUInt8(tp) === 1 ? Number(frag.readBigUInt64BE(tp + 4)) : frag.readUInt32BE(tp + 4);
 
@@ -136,7 +190,26 @@ function fragmentTiming(frag: Buffer, track: TrackInfo): { start: number; durati
       ticks += flags & 0x100 ? frag.readUInt32BE(q + i * perSample) : defaultDuration;
     }
   }
-  return { start: base / track.timescale, duration: ticks / track.timescale, decodeTime: base, timescale: track.timescale };
+  return { decodeTime: base, ticks };
+}
+
+function fragmentTiming(frag: Buffer, tracks: Map<number, TrackInfo>): Omit<Fragment, 'data'> {
+  const times: TrackTime[] = [];
+  let timed: { start: number; duration: number; decodeTime: number; timescale: number } | undefined;
+  let timedByVideo = false;
+  for (const traf of trafsOf(frag)) {
+    const id = trafTrackId(frag, traf);
+    const track = tracks.get(id);
+    if (!track) throw new Fmp4Error(`MP4 fragment names track ${id}, which the init segment does not have`);
+    const { decodeTime, ticks } = trafTiming(frag, traf, track);
+    times.push({ trackId: id, timescale: track.timescale, decodeTime });
+    // The video track times the fragment (each starts with a keyframe); a stream without one is timed by its first track.
+    if (!timed || (track.video && !timedByVideo)) {
+      timedByVideo = track.video;
+      timed = { start: decodeTime / track.timescale, duration: ticks / track.timescale, decodeTime, timescale: track.timescale };
+    }
+  }
+  return { ...timed!, tracks: times };
 }
 
 /** Push bytes as they come from ffmpeg; get the init segment once, then whole fragments. */
@@ -145,7 +218,7 @@ export class Fmp4Splitter {
   private pendingBytes = 0;
   private initParts: Buffer[] = [];
   private fragmentParts: Buffer[] = [];
-  private track: TrackInfo | null = null;
+  private tracks: Map<number, TrackInfo> | null = null;
   /** Bytes needed before the next box is complete: until then chunks are only collected. */
   private needed = 8;
   init: Buffer | null = null;
@@ -171,7 +244,7 @@ export class Fmp4Splitter {
         this.initParts.push(Buffer.from(bytes));
         if (box.type === 'moov') {
           this.init = Buffer.concat(this.initParts);
-          this.track = parseInit(this.init);
+          this.tracks = parseInit(this.init);
           out.init = this.init;
         }
         continue;
@@ -183,7 +256,7 @@ export class Fmp4Splitter {
         this.fragmentParts.push(Buffer.from(bytes));
         const data = Buffer.concat(this.fragmentParts);
         this.fragmentParts = [];
-        out.fragments.push({ ...fragmentTiming(data, this.track!), data });
+        out.fragments.push({ ...fragmentTiming(data, this.tracks!), data });
       }
       // mfra and other trailing boxes are not needed for playback of fragments.
     }

@@ -68,7 +68,64 @@ export function avcCodecString(init: Buffer): string {
   throw new Mp4CodecError('the init segment has no video track');
 }
 
-/** What `MediaSource.isTypeSupported` and `addSourceBuffer` take, e.g. `video/mp4; codecs="avc1.64001f"`. */
+/** AudioSampleEntry fields before its child boxes (ISO/IEC 14496-12 §12.2.3, version 0). */
+const AUDIO_SAMPLE_ENTRY_BYTES = 28;
+
+/** Reads an MPEG-4 descriptor header (tag, then a size of 1–4 bytes of 7 bits each). */
+function descriptor(buf: Buffer, at: number, end: number): { tag: number; body: number; end: number } | undefined {
+  if (at >= end) return undefined;
+  const tag = buf.readUInt8(at);
+  let size = 0;
+  let p = at + 1;
+  for (let i = 0; i < 4 && p < end; i++) {
+    const b = buf.readUInt8(p++);
+    size = (size << 7) | (b & 0x7f);
+    if (!(b & 0x80)) break;
+  }
+  return { tag, body: p, end: Math.min(end, p + size) };
+}
+
+/** The AAC audio object type from an esds box (2 = AAC-LC, 5 = HE-AAC), when it can be read. */
+function aacObjectType(buf: Buffer, esds: Box): number | undefined {
+  const es = descriptor(buf, esds.body + 4, esds.end);
+  if (!es || es.tag !== 0x03) return undefined;
+  const flags = buf.readUInt8(es.body + 2);
+  let p = es.body + 3;
+  if (flags & 0x80) p += 2;
+  if (flags & 0x40) p += 1 + buf.readUInt8(p);
+  if (flags & 0x20) p += 2;
+  const config = descriptor(buf, p, es.end);
+  if (!config || config.tag !== 0x04 || buf.readUInt8(config.body) !== 0x40) return undefined;
+  const specific = descriptor(buf, config.body + 13, config.end);
+  if (!specific || specific.tag !== 0x05 || specific.body >= specific.end) return undefined;
+  return buf.readUInt8(specific.body) >> 3;
+}
+
+/**
+ * `mp4a.40.N` of the first AAC audio track, or null when the stream has no sound. A browser
+ * given a video-only codec string refuses the fragments of a stream that also carries audio.
+ */
+export function aacCodecString(init: Buffer): string | null {
+  const root: Box = { type: 'root', body: 0, end: init.length };
+  const moov = child(init, root, 'moov');
+  if (!moov) throw new Mp4CodecError('the init segment has no moov box');
+  for (const trak of boxesIn(init, moov.body, moov.end).filter((b) => b.type === 'trak')) {
+    const mdia = child(init, trak, 'mdia');
+    const hdlr = mdia && child(init, mdia, 'hdlr');
+    if (!mdia || !hdlr || hdlr.end - hdlr.body < 12 || init.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== 'soun') continue;
+    const stbl = child(init, child(init, mdia, 'minf') ?? mdia, 'stbl');
+    const stsd = stbl && child(init, stbl, 'stsd');
+    const entry = stsd && boxesIn(init, stsd.body + 8, stsd.end)[0];
+    if (!entry || entry.type !== 'mp4a') throw new Mp4CodecError(`the audio is "${entry?.type ?? 'unknown'}", not AAC: live view needs AAC`);
+    const esds = child(init, entry, 'esds', AUDIO_SAMPLE_ENTRY_BYTES);
+    const objectType = esds ? aacObjectType(init, esds) : undefined;
+    return `mp4a.40.${objectType ?? 2}`;
+  }
+  return null;
+}
+
+/** What `MediaSource.isTypeSupported` and `addSourceBuffer` take, e.g. `video/mp4; codecs="avc1.64001f, mp4a.40.2"`. */
 export function liveMimeType(init: Buffer): string {
-  return `video/mp4; codecs="${avcCodecString(init)}"`;
+  const audio = aacCodecString(init);
+  return `video/mp4; codecs="${avcCodecString(init)}${audio ? `, ${audio}` : ''}"`;
 }

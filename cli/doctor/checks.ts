@@ -33,6 +33,8 @@ export interface FfmpegInfo {
   /** First line of `ffmpeg -version`; null when ffmpeg is not installed. */
   version: string | null;
   encoders: string[];
+  /** The agent's own one-frame encoder probe (camera-agent/sources/encoder.ts): what capture will use. */
+  h264Encoder?: { encoder: string; reason: string };
 }
 
 export type Board = 'pi5' | 'pi-with-h264-encoder' | 'other-pi' | 'not-pi';
@@ -64,6 +66,14 @@ export function checkFfmpeg(ff: FfmpegInfo, board: Board): Finding[] {
     );
   } else if (board === 'pi5') {
     out.push(ok('ffmpeg', 'a Raspberry Pi 5 has no hardware H.264 encoder: video is encoded by libx264, or copied from H.264 cameras'));
+  }
+  const probe = ff.h264Encoder;
+  if (probe) {
+    // The same probe capture runs, so this is what a camera that needs encoding gets.
+    if (probe.encoder === 'h264_v4l2m2m') out.push(ok('ffmpeg', `cameras whose video needs encoding use the hardware encoder: ${probe.reason}`));
+    else if (board === 'pi-with-h264-encoder' && hw) {
+      out.push(warning('ffmpeg', `cameras whose video needs encoding use libx264: ${probe.reason}`, 'check that /dev/video11 exists and the service user is in the video group'));
+    } else out.push(ok('ffmpeg', `cameras whose video needs encoding use libx264 (${probe.reason}); H.264 cameras are copied`));
   }
   return out;
 }
@@ -112,7 +122,7 @@ export function checkCameras(agents: AgentCamera[], devices: VideoDevice[], libc
             check,
             `${dev} is "${d.name}", not a camera ffmpeg can record from`,
             libcamera?.length
-              ? `a camera module is read through libcamera: publish it as RTSP (e.g. mediamtx with a rpiCamera path) and set agent.source to rtsp://127.0.0.1:8554/cam in ${configFile}`
+              ? `a camera module is read through libcamera: set agent.source to "rpicam:" in ${configFile} (docs/cameras.md#raspberry-pi-camera-module)`
               : `set agent.source in ${configFile} to a USB camera's /dev/videoN or an rtsp:// URL`,
           ),
         );
@@ -123,6 +133,12 @@ export function checkCameras(agents: AgentCamera[], devices: VideoDevice[], libc
       }
     } else if (a.source.startsWith('sim:')) {
       out.push(warning(check, `records a simulated scene (${a.source}), not a camera`, `set agent.source in ${configFile} to v4l2:/dev/videoN or an rtsp:// URL`));
+    } else if (a.source === 'rpicam:' || a.source === 'rpicam') {
+      out.push(
+        libcamera?.length
+          ? ok(check, `the Pi camera module through rpicam-vid (${libcamera.join(', ')})`)
+          : error(check, 'records the Pi camera module, but libcamera finds no camera', 'check the ribbon cable and run: rpicam-hello --list-cameras'),
+      );
     } else if (/^rtsps?:\/\//.test(a.source)) {
       out.push(ok(check, 'an RTSP camera (no local device needed)'));
     } else {
@@ -133,7 +149,7 @@ export function checkCameras(agents: AgentCamera[], devices: VideoDevice[], libc
     for (const d of captures) out.push(ok('cameras', `found ${d.path} (${d.name}); pair it with "sudo porchlight agent pair --system --source v4l2:${d.path} …"`));
   }
   for (const c of libcamera ?? []) {
-    out.push(ok('cameras', `camera module ${c} (libcamera): record it through RTSP (e.g. mediamtx with a rpiCamera path), as docs/install.md shows`));
+    out.push(ok('cameras', `camera module ${c} (libcamera): record it with agent.source "rpicam:" (docs/cameras.md#raspberry-pi-camera-module)`));
   }
   if (agents.length === 0 && captures.length === 0 && !libcamera?.length) {
     out.push(ok('cameras', 'no camera on this machine (cameras on other boards or RTSP cameras need none)'));

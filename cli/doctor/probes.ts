@@ -1,3 +1,4 @@
+import { probeEncoder } from '../../camera-agent/sources/encoder';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, promises as fs, constants as fsConstants } from 'node:fs';
@@ -116,7 +117,8 @@ export function systemProbes(root = '/'): DoctorProbes {
       const version = await run('ffmpeg', ['-hide_banner', '-version']);
       if (!version.ok) return { version: null, encoders: [] };
       const encoders = await run('ffmpeg', ['-hide_banner', '-encoders']);
-      return { version: version.stdout.split('\n')[0] ?? 'ffmpeg', encoders: parseEncoders(encoders.stdout) };
+      const h264Encoder = await probeEncoder('ffmpeg');
+      return { version: version.stdout.split('\n')[0] ?? 'ffmpeg', encoders: parseEncoders(encoders.stdout), h264Encoder };
     },
 
     async boardModel() {

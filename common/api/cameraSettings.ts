@@ -27,6 +27,8 @@ export const CameraSettingsSchema = Type.Object({
   endEarly: Type.Boolean(),
   preRollSeconds: Type.Number(),
   postRollSeconds: Type.Number(),
+  /** Record the camera's sound with its clips and live view (when it has any). */
+  audio: Type.Boolean(),
   /** Motion counts only inside these (the whole frame when none). */
   zones: Type.Array(PolygonSchema),
   /** Motion inside these never counts. */
@@ -81,6 +83,7 @@ export const CameraSettingsBody = Type.Object(
     clipSeconds: Type.Optional(Type.Number({ ...said('the clip length'), description: 'Longest clip, seconds' })),
     retriggerSeconds: Type.Optional(Type.Number({ ...said('the retrigger time'), description: 'Motion this soon after the last event is the same alert, seconds' })),
     endEarly: Type.Optional(Type.Boolean({ ...said('the "end clip early when motion stops" choice'), description: 'End the clip when motion stops (after the post-roll)' })),
+    audio: Type.Optional(Type.Boolean({ ...said('the sound choice'), description: "Record the camera's sound (when it has any)" })),
     preRollSeconds: Type.Optional(Type.Number(said('the time recorded before motion'))),
     postRollSeconds: Type.Optional(Type.Number(said('the time recorded after motion'))),
     zones: Type.Optional(shapes('the zones')),

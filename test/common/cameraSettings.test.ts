@@ -56,6 +56,18 @@ describe('camera settings: the one check the hub and the camera both apply', () 
     });
   }
 
+  it('records sound by default (the agent config\'s audio), keeps it on for settings saved before it existed, and refuses a non-boolean', () => {
+    const defaults = defaultCameraSettings();
+    assert.equal(defaults.audio, true);
+    const { audio: _audio, ...older } = defaults;
+    const kept = checkCameraSettings(older);
+    assert.ok(kept.ok && kept.settings.audio === true);
+    const off = checkCameraSettings({ ...defaults, audio: false });
+    assert.ok(off.ok && off.settings.audio === false);
+    const bad = checkCameraSettings({ ...defaults, audio: 'no' });
+    assert.ok(!bad.ok && bad.field === 'audio', JSON.stringify(bad));
+  });
+
   it('accepts zones and masks within bounds, whichever way their corners wind', () => {
     const clockwise: Array<[number, number]> = [[0.2, 0.2], [0.2, 0.3], [0.3, 0.3], [0.3, 0.2]];
     const result = checkCameraSettings({ ...defaultCameraSettings(), zones: [square], ignoreMasks: [clockwise], sensitivity: 10, clipSeconds: 5, retriggerSeconds: 60 });

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Fmp4Splitter } from '../../common/fmp4';
-import { avcCodecString, liveMimeType, Mp4CodecError } from '../../common/mp4Codec';
+import { aacCodecString, avcCodecString, liveMimeType, Mp4CodecError } from '../../common/mp4Codec';
 import { useTempDir } from '../helpers/tmp';
 
 /** The init segment of a short fragmented MP4 that the real ffmpeg encodes with `codec` args. */
@@ -51,5 +51,24 @@ describe('codec string from an MP4 init segment', () => {
     const h264 = initOf(tmp.dir, 'cut', ['-c:v', 'libx264']);
     assert.throws(() => avcCodecString(h264.subarray(0, h264.length - 40)), Mp4CodecError);
     assert.throws(() => avcCodecString(Buffer.from('not an mp4 at all')), Mp4CodecError);
+  });
+
+  it('adds the AAC track to the MIME type when the stream has sound, read from its esds', () => {
+    const withSound = (name: string, aac: string[]) => {
+      const file = path.join(tmp.dir, `${name}.mp4`);
+      execFileSync('ffmpeg', [
+        '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=10:d=1',
+        '-f', 'lavfi', '-i', 'sine=sample_rate=16000:d=1', '-c:v', 'libx264', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+        ...aac, '-movflags', 'frag_keyframe+empty_moov+default_base_moof', file,
+      ]);
+      return new Fmp4Splitter().push(readFileSync(file)).init!;
+    };
+    const lc = withSound('aac-lc', ['-c:a', 'aac']);
+    assert.equal(aacCodecString(lc), 'mp4a.40.2');
+    assert.match(liveMimeType(lc), /^video\/mp4; codecs="avc1\.4d[0-9a-f]{4}, mp4a\.40\.2"$/);
+    const ltp = withSound('aac-ltp', ['-c:a', 'aac', '-profile:a', 'aac_ltp', '-strict', '-2']);
+    assert.equal(aacCodecString(ltp), 'mp4a.40.4', 'the object type is read, not assumed');
+    assert.equal(aacCodecString(initOf(tmp.dir, 'silent', ['-c:v', 'libx264'])), null);
+    assert.doesNotMatch(liveMimeType(initOf(tmp.dir, 'silent2', ['-c:v', 'libx264'])), /mp4a/);
   });
 });

@@ -84,7 +84,11 @@ describe('porchlight doctor', function () {
       assert.match(missing.fix!, /one of \/dev\/video0/);
       const notCamera = only(checkCameras([{ name: 'porch', source: 'v4l2:/dev/video11' }], [webcam, codec], ['imx708'], ['video'], 'porchlight').filter((f) => f.check === 'camera porch'));
       assert.equal(notCamera.level, 'error');
-      assert.match(notCamera.fix!, /rtsp/);
+      assert.match(notCamera.fix!, /agent\.source to "rpicam:"/, 'a camera module is recorded through rpicam-vid');
+      const pi = checkCameras([{ name: 'porch', source: 'rpicam:' }], [webcam, codec], ['imx708'], ['video'], 'porchlight').filter((f) => f.check === 'camera porch');
+      assert.equal(only(pi).level, 'ok');
+      const noModule = checkCameras([{ name: 'porch', source: 'rpicam:' }], [webcam, codec], [], ['video'], 'porchlight').filter((f) => f.check === 'camera porch');
+      assert.equal(only(noModule).level, 'error');
       const denied = only(checkCameras([{ name: 'porch', source: 'v4l2:/dev/video0' }], [webcam], [], ['porchlight'], 'porchlight'));
       assert.equal(denied.level, 'error');
       assert.equal(denied.fix, 'sudo usermod -aG video porchlight && sudo systemctl restart porchlight-agent@porch');

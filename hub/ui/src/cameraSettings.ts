@@ -36,6 +36,7 @@ export class CameraSettingsPanel {
   private readonly inputs = new Map<NumericSetting, HTMLInputElement>();
   private readonly hints = new Map<NumericSetting, HTMLParagraphElement>();
   private readonly endEarly: HTMLInputElement;
+  private readonly audio: HTMLInputElement;
   private readonly zones: ZoneEditor;
   private readonly pictureNote: HTMLParagraphElement;
   private readonly refresh: HTMLButtonElement;
@@ -57,9 +58,12 @@ export class CameraSettingsPanel {
       numbers.append(el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: f.label }), input, hint));
     }
     this.endEarly = el('input', { type: 'checkbox', id: 'cs-endEarly', name: 'endEarly', 'aria-describedby': 'cs-endEarly-hint' });
+    this.audio = el('input', { type: 'checkbox', id: 'cs-audio', name: 'audio', 'aria-describedby': 'cs-audio-hint' });
     numbers.append(
       el('div', { className: 'check' }, this.endEarly, el('label', { htmlFor: 'cs-endEarly', textContent: 'End the clip early when motion stops' })),
       el('p', { className: 'muted', id: 'cs-endEarly-hint', textContent: 'After the post-roll, instead of always recording the full clip length.' }),
+      el('div', { className: 'check' }, this.audio, el('label', { htmlFor: 'cs-audio', textContent: 'Record sound' })),
+      el('p', { className: 'muted', id: 'cs-audio-hint', textContent: "The camera's microphone, in clips and live view, when the camera has one. Off: clips are silent." }),
     );
 
     this.zones = new ZoneEditor('zones');
@@ -130,6 +134,7 @@ export class CameraSettingsPanel {
       this.hints.get(f.key)!.textContent = f.hint(b);
     }
     this.endEarly.checked = view.settings.endEarly;
+    this.audio.checked = view.settings.audio;
     this.zones.set(view.settings.zones, view.settings.ignoreMasks, view.limits);
     this.describe(view);
   }
@@ -177,7 +182,7 @@ export class CameraSettingsPanel {
     const camera = this.camera;
     if (!camera) return;
     if (this.zones.drawing) throw new Error('finish or cancel the shape you are drawing first');
-    const body: Record<string, unknown> = { version: this.version, endEarly: this.endEarly.checked, ...this.zones.value() };
+    const body: Record<string, unknown> = { version: this.version, endEarly: this.endEarly.checked, audio: this.audio.checked, ...this.zones.value() };
     for (const f of FIELDS) body[f.key] = tidy(Number(this.inputs.get(f.key)!.value) / f.scale);
     const view = await api<CameraSettingsView>('PUT', `/api/cameras/${camera.id}/settings`, body);
     this.version = view.version;

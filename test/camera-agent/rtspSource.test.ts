@@ -1,0 +1,151 @@
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Capture } from '../../camera-agent/capture';
+import { captureArgs, resolveSource, SourceError, SourceUnavailableError } from '../../camera-agent/videoSource';
+import { parseConfig, type AgentConfig } from '../../common/config';
+import { createLogger } from '../../common/logger';
+import { recordOneClip } from '../helpers/cameraRecording';
+import { captureLog } from '../helpers/logCapture';
+import { startRtspCamera, type RtspCamera } from '../helpers/rtspServer';
+import { useTempDir } from '../helpers/tmp';
+
+const log = createLogger('rtsp-source-test', 'silent');
+const CREDENTIALS = { user: 'admin', password: 'Porch-Secret-9x7' };
+
+function agentConfig(source: string, extra: Record<string, unknown> = {}): AgentConfig {
+  return parseConfig({
+    agent: { source, video: { width: 640, height: 360, fps: 15, analysisWidth: 160, analysisHeight: 90 }, ...extra },
+  }).agent;
+}
+
+describe('RTSP cameras (a real RTSP server on loopback)', function () {
+  this.timeout(120_000);
+  const tmp = useTempDir();
+  let camera: RtspCamera;
+  let open: RtspCamera;
+  let credentialsFile: string;
+
+  before(async () => {
+    camera = await startRtspCamera({ dir: tmp.dir, credentials: CREDENTIALS, mounts: { cam: { width: 640, height: 360 } } });
+    open = await startRtspCamera({
+      dir: tmp.dir,
+      mounts: { main: { width: 1280, height: 720 }, sub: { width: 320, height: 180 } },
+    });
+    credentialsFile = path.join(tmp.dir, 'camera-credentials');
+    await fs.writeFile(credentialsFile, `${CREDENTIALS.user}:${CREDENTIALS.password}\n`, { mode: 0o600 });
+  });
+  after(async () => {
+    await camera?.close();
+    await open?.close();
+  });
+
+  it('over TCP with a password: copies the camera\'s H.264 and AAC into a clip that decrypts with sound as long as its picture', async () => {
+    const config = agentConfig(camera.url('cam'), { rtsp: { credentialsFile } });
+    const source = await resolveSource(config);
+    assert.equal(source.copyH264, true);
+    assert.equal(source.audio, 'copy');
+    assert.doesNotMatch(source.description, new RegExp(CREDENTIALS.password));
+    const args = captureArgs(source, config).join(' ');
+    assert.match(args, /-rtsp_transport tcp -timeout 10000000 -i rtsp:\/\/admin:Porch-Secret-9x7@127\.0\.0\.1/);
+    assert.match(args, /-map 0:v:0 -map 0:a:0 -c:a copy -c:v copy/);
+
+    const { streams, clip } = await recordOneClip(source, config, tmp.dir, log);
+    const v = streams.find((s) => s.codec_type === 'video')!;
+    const a = streams.find((s) => s.codec_type === 'audio');
+    assert.equal(v.codec_name, 'h264');
+    assert.equal(v.profile, 'Main', "the camera's own profile: copied, not re-encoded");
+    assert.equal(v.width, 640);
+    assert.ok(a, 'the clip has the camera\'s sound');
+    assert.equal(a.codec_name, 'aac');
+    const length = clip.mediaEnd - clip.mediaStart;
+    assert.ok(Math.abs(Number(v.duration) - length) < 0.2, `video ${v.duration} s for a ${length} s clip`);
+    assert.ok(Math.abs(Number(a.duration) - Number(v.duration)) < 0.2, `audio ${a.duration} s, video ${v.duration} s`);
+  });
+
+  it('over UDP when chosen; audio: off records silent clips', async () => {
+    const config = agentConfig(camera.url('cam'), { rtsp: { credentialsFile, transport: 'udp' }, audio: false });
+    const source = await resolveSource(config);
+    const args = captureArgs(source, config).join(' ');
+    assert.match(args, /-rtsp_transport udp/);
+    assert.match(args, /-an -c:v copy/);
+    const { streams } = await recordOneClip(source, config, tmp.dir, log, 4);
+    assert.deepEqual(streams.map((s) => s.codec_type), ['video']);
+    assert.equal(streams[0]!.profile, 'Main');
+  });
+
+  it('a wrong password is "unauthorized", a camera that is off "unreachable", and neither error shows a password', async () => {
+    const wrong = path.join(tmp.dir, 'wrong-credentials');
+    await fs.writeFile(wrong, 'username: admin\npassword: Wrong-Guess-42\n', { mode: 0o600 });
+    const err = await resolveSource(agentConfig(camera.url('cam'), { rtsp: { credentialsFile: wrong } })).then(
+      () => assert.fail('a wrong password was accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof SourceUnavailableError, String(err));
+    assert.equal(err.reason, 'unauthorized');
+    assert.doesNotMatch(err.message, /Wrong-Guess-42/);
+
+    const nobody = await resolveSource(agentConfig(camera.url('cam'))).catch((e: unknown) => e);
+    assert.ok(nobody instanceof SourceUnavailableError && nobody.reason === 'unauthorized', 'no password at all: unauthorized');
+
+    const off = await startRtspCamera({ dir: tmp.dir, startServer: false });
+    try {
+      const down = await resolveSource(agentConfig(off.url('cam'), { rtsp: { timeoutSeconds: 2 } })).catch((e: unknown) => e);
+      assert.ok(down instanceof SourceUnavailableError, String(down));
+      assert.equal(down.reason, 'unreachable');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('refuses credentials in the URL and a credentials file others may read, as configuration mistakes', async () => {
+    await assert.rejects(resolveSource(agentConfig(camera.url('cam', CREDENTIALS))), (e: unknown) => {
+      assert.ok(e instanceof SourceError);
+      assert.doesNotMatch(e.message, /Porch-Secret/);
+      return true;
+    });
+    const loose = path.join(tmp.dir, 'loose-credentials');
+    await fs.writeFile(loose, 'admin:x\n', { mode: 0o644 });
+    await fs.chmod(loose, 0o644);
+    await assert.rejects(resolveSource(agentConfig(camera.url('cam'), { rtsp: { credentialsFile: loose } })), /chmod 600/);
+  });
+
+  it('records the main stream and analyses the sub-stream', async () => {
+    const config = agentConfig(open.url('main'), { rtsp: { subStream: '/sub' }, video: { width: 1280, height: 720, fps: 15, analysisWidth: 160, analysisHeight: 90 } });
+    const source = await resolveSource(config);
+    assert.match(source.description, /motion from rtsp:\/\/127\.0\.0\.1:\d+\/sub/);
+    const args = captureArgs(source, config);
+    assert.equal(args.filter((a) => a === '-i').length, 2, 'two inputs');
+    assert.equal(args[args.indexOf('pipe:3') - 6], '1:v:0', 'the analysis reads the second input');
+    const { streams, frames } = await recordOneClip(source, config, tmp.dir, log, 4);
+    const v = streams.find((s) => s.codec_type === 'video')!;
+    assert.equal(v.width, 1280, 'the main stream is recorded');
+    assert.equal(v.profile, 'Main');
+    assert.ok(frames.length >= 10, `${frames.length} analysis frames from the sub-stream`);
+    assert.equal(frames[0]!.data.length, 160 * 90);
+  });
+
+  it('never writes the password in the log, even when ffmpeg fails on the camera', async () => {
+    const config = agentConfig(camera.url('cam'), { rtsp: { credentialsFile, timeoutSeconds: 2 } });
+    const source = await resolveSource(config);
+    const { log: captured, lines } = captureLog();
+    const capture = new Capture(source, config, captured);
+    let fragments = 0;
+    capture.on('fragment', () => (fragments += 1));
+    capture.start();
+    while (fragments < 2) await new Promise((r) => setTimeout(r, 100));
+    // The camera goes away: the restarted ffmpeg names the URL in its error, which the agent logs.
+    await camera.stopServer();
+    const named = () => lines.find((l) => l.msg.includes('ffmpeg exited') && String(l.stderr).includes('127.0.0.1'));
+    const deadline = Date.now() + 30_000;
+    while (!named() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await capture.stop();
+    await camera.startServer();
+    const text = JSON.stringify(lines);
+    const exited = named();
+    assert.ok(exited, `ffmpeg's error naming the camera was logged: ${text}`);
+    assert.match(String(exited.stderr), /rtsp:\/\/\*\*\*@127\.0\.0\.1/, 'the URL is logged without its credentials');
+    assert.doesNotMatch(text, /Porch-Secret-9x7/);
+    assert.doesNotMatch(text, new RegExp(encodeURIComponent(CREDENTIALS.password)));
+  });
+});
