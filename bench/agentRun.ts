@@ -20,7 +20,7 @@ import { EventLog } from '../simulator/sceneScore';
  * CPU of this process and its ffmpeg (from /proc), and the peak RSS of each.
  *
  *   node dist/bench/agentRun.js VIDEO SPOOL_DIR [IGNORE_MASKS_JSON]
- *   node dist/bench/agentRun.js --live SECONDS SOURCE SPOOL_DIR
+ *   node dist/bench/agentRun.js --live SECONDS SOURCE SPOOL_DIR [SUB_STREAM]
  *
  * With --live the source is a camera (rtsp://…): the run lasts SECONDS, capture reconnects
  * as the agent's does, and each time video starts flowing a line {"stream": wall-clock ms}
@@ -73,12 +73,20 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const liveSeconds = argv[0] === '--live' ? Number(argv[1]) : null;
   if (liveSeconds !== null && !(liveSeconds > 0)) throw new Error('--live takes a number of seconds');
-  const [video, spool, masks] = liveSeconds === null ? argv : argv.slice(2);
-  if (!video || !spool) throw new Error('usage: agentRun VIDEO SPOOL_DIR [IGNORE_MASKS_JSON] | agentRun --live SECONDS SOURCE SPOOL_DIR');
+  // Live: the third argument, when given, is the camera's sub-stream (analysed; the main one is recorded).
+  const [video, spool, masksOrSub] = liveSeconds === null ? argv : argv.slice(2);
+  const masks = liveSeconds === null ? masksOrSub : undefined;
+  const subStream = liveSeconds === null ? undefined : masksOrSub;
+  if (!video || !spool) throw new Error('usage: agentRun VIDEO SPOOL_DIR [IGNORE_MASKS_JSON] | agentRun --live SECONDS SOURCE SPOOL_DIR [SUB_STREAM]');
   await fs.mkdir(spool, { recursive: true });
   const wall0 = Date.now();
   const config = parseConfig({
-    agent: { source: liveSeconds === null ? path.resolve(video) : video, video: { width: 640, height: 360 }, motion: { ignoreMasks: masks ? (JSON.parse(masks) as unknown) : [] } },
+    agent: {
+      source: liveSeconds === null ? path.resolve(video) : video,
+      video: { width: 640, height: 360 },
+      motion: { ignoreMasks: masks ? (JSON.parse(masks) as unknown) : [] },
+      ...(subStream ? { rtsp: { subStream } } : {}),
+    },
   });
   const agent = config.agent;
   const log = createLogger('bench-agent', 'warn');

@@ -69,9 +69,10 @@ async function stopGently(child: ChildProcess, signal: NodeJS.Signals, graceMs: 
   }
 }
 
-function startAgent(url: string, seconds: number, work: string): Running {
+function startAgent(url: string, seconds: number, work: string, subUrl?: string): Running {
   const spool = path.join(work, `spool-${Date.now()}`);
-  const child = spawn(process.execPath, [path.join(__dirname, 'agentRun.js'), '--live', String(seconds), url, spool], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [path.join(__dirname, 'agentRun.js'), '--live', String(seconds), url, spool, ...(subUrl ? [subUrl] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const streams: number[] = [];
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -164,7 +165,7 @@ async function benchSetup(setup: Omit<Setup, 'consumers'>, o: { warmup: number; 
         progress(`  ${setup.title}, round ${round + 1}: ${kind.name}`);
         const run =
           i === 0
-            ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work)
+            ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work, setup.sub ? detectUrl : undefined)
             : await startMotion(detectUrl, { ...(kind as ReturnType<typeof motionConsumers>[number]), highUrl, width: analysed.width, height: analysed.height }, o.work);
         try {
           const m = await measure(run, o.warmup, o.measure);

@@ -260,8 +260,12 @@ export class Capture extends EventEmitter<CaptureEvents> {
         zeroAt ??= Date.now() - time * 1000;
         begin();
         video();
-        this.emit('frame', { time, data: full });
         frameIndex += 1;
+        // Until the init segment is in, 'stream' has not gone out: motion seen now could be
+        // recorded nowhere (the recorder has no init yet) and would be lost. Such frames (a
+        // fraction of a second after ffmpeg starts) are not analysed.
+        if (!started) continue;
+        this.emit('frame', { time, data: full });
       }
     });
     child.stderr!.on('data', (d: Buffer) => {

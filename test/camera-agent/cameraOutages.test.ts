@@ -21,8 +21,10 @@ interface Recorded {
 }
 
 /** A capture of `url` with the agent's own source resolution on every connect, and what it saw. */
-function watch(url: string, stallSeconds = 3) {
-  const config = parseConfig({ agent: { source: url, health: { stallSeconds, connectSeconds: 15 } } }).agent;
+function watch(url: string, stallSeconds = 3, credentialsFile?: string) {
+  // A short RTSP timeout: a frozen camera's probe hangs until it, and the test counts attempts.
+  const rtsp = { timeoutSeconds: 3, ...(credentialsFile ? { credentialsFile } : {}) };
+  const config = parseConfig({ agent: { source: url, health: { stallSeconds, connectSeconds: 15 }, rtsp } }).agent;
   let attempts = 0;
   const capture = new Capture(
     () => {
@@ -117,7 +119,9 @@ describe('camera outages (real RTSP camera)', function () {
   it('names wrong credentials "unauthorized", hides the password, and does not knock again for a while', async () => {
     const credentials = { user: 'porch', password: 'right-password' };
     cam = await startRtspCamera({ dir: tmp.dir, credentials });
-    const w = (watcher = watch(cam.url('cam', { user: 'porch', password: 'wrong-secret' })));
+    const credentialsFile = path.join(tmp.dir, 'camera-credentials');
+    await fs.writeFile(credentialsFile, 'porch:wrong-secret\n', { mode: 0o600 });
+    const w = (watcher = watch(cam.url(), 3, credentialsFile));
     await until('unauthorized', () => w.state() === 'unauthorized', 20_000);
     await sleep(20_000);
     assert.equal(w.state(), 'unauthorized');

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Capture } from '../../camera-agent/capture';
 import { captureArgs, resolveSource, SourceError, SourceUnavailableError } from '../../camera-agent/videoSource';
@@ -25,19 +26,24 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
   let camera: RtspCamera;
   let open: RtspCamera;
   let credentialsFile: string;
+  // The cameras and the good credentials serve the whole suite: their folder is the suite's
+  // (useTempDir's is made per test, after this hook).
+  let suiteDir: string;
 
   before(async () => {
-    camera = await startRtspCamera({ dir: tmp.dir, credentials: CREDENTIALS, mounts: { cam: { width: 640, height: 360 } } });
+    suiteDir = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-rtsp-suite-'));
+    camera = await startRtspCamera({ dir: suiteDir, credentials: CREDENTIALS, mounts: { cam: { width: 640, height: 360 } } });
     open = await startRtspCamera({
-      dir: tmp.dir,
+      dir: suiteDir,
       mounts: { main: { width: 1280, height: 720 }, sub: { width: 320, height: 180 } },
     });
-    credentialsFile = path.join(tmp.dir, 'camera-credentials');
+    credentialsFile = path.join(suiteDir, 'camera-credentials');
     await fs.writeFile(credentialsFile, `${CREDENTIALS.user}:${CREDENTIALS.password}\n`, { mode: 0o600 });
   });
   after(async () => {
     await camera?.close();
     await open?.close();
+    await fs.rm(suiteDir, { recursive: true, force: true });
   });
 
   it('over TCP with a password: copies the camera\'s H.264 and AAC into a clip that decrypts with sound as long as its picture', async () => {
@@ -136,7 +142,7 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
     while (fragments < 2) await new Promise((r) => setTimeout(r, 100));
     // The camera goes away: the restarted ffmpeg names the URL in its error, which the agent logs.
     await camera.stopServer();
-    const named = () => lines.find((l) => l.msg.includes('ffmpeg exited') && String(l.stderr).includes('127.0.0.1'));
+    const named = () => lines.find((l) => l.msg.includes('ffmpeg exited') && String(l.detail).includes('127.0.0.1'));
     const deadline = Date.now() + 30_000;
     while (!named() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     await capture.stop();
@@ -144,7 +150,7 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
     const text = JSON.stringify(lines);
     const exited = named();
     assert.ok(exited, `ffmpeg's error naming the camera was logged: ${text}`);
-    assert.match(String(exited.stderr), /rtsp:\/\/\*\*\*@127\.0\.0\.1/, 'the URL is logged without its credentials');
+    assert.match(String(exited.detail), /rtsp:\/\/\*\*\*@127\.0\.0\.1/, 'the URL is logged without its credentials');
     assert.doesNotMatch(text, /Porch-Secret-9x7/);
     assert.doesNotMatch(text, new RegExp(encodeURIComponent(CREDENTIALS.password)));
   });
