@@ -44,8 +44,8 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 /** VisualSampleEntry fields before its child boxes (ISO/IEC 14496-12 §12.1.3). */
 const VISUAL_SAMPLE_ENTRY_BYTES = 78;
 
-/** `avc1.PPCCLL` (profile, constraint flags, level) of the first H.264 video track. */
-export function avcCodecString(init: Buffer): string {
+/** The first sample entry of each track whose handler is `handler` ('vide', 'soun'), in file order. */
+function* sampleEntries(init: Buffer, handler: string): Generator<Box | undefined> {
   const root: Box = { type: 'root', body: 0, end: init.length };
   const moov = child(init, root, 'moov');
   if (!moov) throw new Mp4CodecError('the init segment has no moov box');
@@ -53,12 +53,18 @@ export function avcCodecString(init: Buffer): string {
     const mdia = child(init, trak, 'mdia');
     const hdlr = mdia && child(init, mdia, 'hdlr');
     // hdlr: version/flags (4), pre_defined (4), handler_type (4).
-    if (!mdia || !hdlr || hdlr.end - hdlr.body < 12 || init.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== 'vide') continue;
+    if (!mdia || !hdlr || hdlr.end - hdlr.body < 12 || init.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== handler) continue;
     const minf = child(init, mdia, 'minf');
     const stbl = minf && child(init, minf, 'stbl');
     // stsd: version/flags (4), entry_count (4), then the sample entries.
     const stsd = stbl && child(init, stbl, 'stsd');
-    const entry = stsd && boxesIn(init, stsd.body + 8, stsd.end)[0];
+    yield stsd && boxesIn(init, stsd.body + 8, stsd.end)[0];
+  }
+}
+
+/** `avc1.PPCCLL` (profile, constraint flags, level) of the first H.264 video track. */
+export function avcCodecString(init: Buffer): string {
+  for (const entry of sampleEntries(init, 'vide')) {
     if (!entry) throw new Mp4CodecError('the video track has no sample description');
     if (entry.type !== 'avc1' && entry.type !== 'avc3') throw new Mp4CodecError(`the video is "${entry.type}", not H.264: live view needs H.264`);
     const avcC = child(init, entry, 'avcC', VISUAL_SAMPLE_ENTRY_BYTES);
@@ -106,16 +112,7 @@ function aacObjectType(buf: Buffer, esds: Box): number | undefined {
  * given a video-only codec string refuses the fragments of a stream that also carries audio.
  */
 export function aacCodecString(init: Buffer): string | null {
-  const root: Box = { type: 'root', body: 0, end: init.length };
-  const moov = child(init, root, 'moov');
-  if (!moov) throw new Mp4CodecError('the init segment has no moov box');
-  for (const trak of boxesIn(init, moov.body, moov.end).filter((b) => b.type === 'trak')) {
-    const mdia = child(init, trak, 'mdia');
-    const hdlr = mdia && child(init, mdia, 'hdlr');
-    if (!mdia || !hdlr || hdlr.end - hdlr.body < 12 || init.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== 'soun') continue;
-    const stbl = child(init, child(init, mdia, 'minf') ?? mdia, 'stbl');
-    const stsd = stbl && child(init, stbl, 'stsd');
-    const entry = stsd && boxesIn(init, stsd.body + 8, stsd.end)[0];
+  for (const entry of sampleEntries(init, 'soun')) {
     if (!entry || entry.type !== 'mp4a') throw new Mp4CodecError(`the audio is "${entry?.type ?? 'unknown'}", not AAC: live view needs AAC`);
     const esds = child(init, entry, 'esds', AUDIO_SAMPLE_ENTRY_BYTES);
     const objectType = esds ? aacObjectType(init, esds) : undefined;
