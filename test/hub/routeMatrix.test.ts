@@ -71,6 +71,7 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/device/clips': 'device',
   'POST /api/device/events': 'device',
   'POST /api/device/spool-drops': 'device',
+  'POST /api/device/health': 'device',
   'GET /api/device/channel': 'device',
   'GET /api/cameras/{id}/settings': DEVICES,
   'PUT /api/cameras/{id}/settings': DEVICES,
