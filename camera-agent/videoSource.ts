@@ -40,7 +40,7 @@ export interface VideoSource {
   analysisInputArgs?: string[];
   /** A program whose stdout is the input (rpicam-vid), started with each ffmpeg run. */
   feeder?: Feeder;
-  /** Takes the credentials out of ffmpeg's words before they are logged. */
+  /** Takes the credentials out of ffmpeg's words before they are logged; without it capture masks any user:password@ of a URL. */
   redact?(text: string): string;
 }
 
@@ -104,8 +104,6 @@ function listV4l2Formats(device: string, ffmpegPath = process.env.FFMPEG_PATH ??
   });
 }
 
-const noCredentials = (text: string) => redactCredentials(text);
-
 async function resolveRtsp(target: string, config: AgentConfig): Promise<VideoSource> {
   const rtsp = config.rtsp;
   const credentials: Credentials | undefined = rtsp.credentialsFile ? await readCredentials(rtsp.credentialsFile) : undefined;
@@ -152,7 +150,6 @@ async function resolveV4l2(device: string, config: AgentConfig): Promise<VideoSo
     copyH264: choice.copy,
     ...(choice.copy ? {} : { encoder: (await h264Encoder()).encoder }),
     audio: null,
-    redact: noCredentials,
   };
 }
 
@@ -179,7 +176,6 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         copyH264: false,
         encoder: 'libx264',
         audio: null,
-        redact: noCredentials,
       };
     }
     case 'v4l2':
@@ -195,7 +191,6 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         copyH264: true,
         audio: null,
         feeder: { command: config.rpicam.command, args: rpicamArgs(config.video) },
-        redact: noCredentials,
       };
     case 'file': {
       if (!existsSync(target)) throw new SourceError(`video file "${target}" does not exist`);
@@ -213,7 +208,6 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         copyH264,
         ...(copyH264 ? {} : { encoder: (await h264Encoder()).encoder }),
         audio: audioHandling(probed, config),
-        redact: noCredentials,
       };
     }
   }
