@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
@@ -41,6 +41,8 @@ export interface RtspCamera {
   startPublisher(mount?: string, spec?: StreamSpec): void;
   stopPublisher(mount?: string): Promise<void>;
   restartPublisher(mount: string, spec: StreamSpec): Promise<void>;
+  /** Resolves once every mount serves video to an RTSP client (ffprobe reads H.264 from it). */
+  untilServing(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,14 @@ export function publisherArgs(spec: StreamSpec, udpPort: number): string[] {
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
     '-f', 'mpegts', `udp://127.0.0.1:${udpPort}?pkt_size=1316`,
   ];
+}
+
+/** True when ffprobe, as an RTSP client over TCP, reads an H.264 video stream from `url`. */
+function servesVideo(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const args = ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '3000000', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', url];
+    execFile('ffprobe', args, { timeout: 10_000 }, (err, stdout) => resolve(!err && stdout.trim() === 'h264'));
+  });
 }
 
 function stopChild(child: ChildProcess | undefined): Promise<void> {
@@ -161,18 +171,36 @@ export async function startRtspCamera(opts: {
     server = undefined;
   };
 
+  const url = (mount = 'cam', credentials?: RtspCredentials) => {
+    const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
+    return `rtsp://${auth}127.0.0.1:${port}/${mount}`;
+  };
+  // A publisher takes a moment (longer on a loaded machine) before its first frames reach the
+  // server; a client that connects earlier waits out its timeout and backs off. Callers that
+  // want a camera already on the air wait for it here.
+  const untilServing = async (timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (const mount of Object.keys(mounts)) {
+      while (!(await servesVideo(url(mount, opts.credentials)))) {
+        if (Date.now() > deadline) throw new Error(`the stand-in camera's mount "${mount}" served no video within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
+
   for (const name of Object.keys(mounts)) startPublisher(name);
-  if (opts.startServer !== false) await startServer();
+  if (opts.startServer !== false) {
+    await startServer();
+    await untilServing();
+  }
 
   return {
     get port() {
       return port;
     },
-    url(mount = 'cam', credentials?: RtspCredentials) {
-      const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
-      return `rtsp://${auth}127.0.0.1:${port}/${mount}`;
-    },
+    url,
     startServer,
+    untilServing,
     stopServer,
     startPublisher,
     stopPublisher,

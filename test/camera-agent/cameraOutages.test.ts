@@ -82,7 +82,7 @@ describe('camera outages (real RTSP camera)', function () {
   it('rides out a camera that is gone for 60 s: reconnecting, unreachable, then streaming again, copied', async () => {
     cam = await startRtspCamera({ dir: tmp.dir });
     const w = (watcher = watch(cam.url()));
-    await until('streaming', () => w.state() === 'streaming' && (w.streams[0]?.fragments.length ?? 0) >= 2, 30_000);
+    await until('streaming', () => w.state() === 'streaming' && (w.streams[0]?.fragments.length ?? 0) >= 2, 60_000);
     await cam.stopServer();
     await until('the camera unreachable', () => w.state() === 'unreachable', 30_000);
     assert.ok(w.saw('stalled') || w.saw('reconnecting'), `states: ${w.states.map((s) => s.state).join(' → ')}`);
@@ -96,7 +96,7 @@ describe('camera outages (real RTSP camera)', function () {
   it('notices a frozen camera (server up, no frames) within the stall limit and reconnects', async () => {
     cam = await startRtspCamera({ dir: tmp.dir });
     const w = (watcher = watch(cam.url(), 3));
-    await until('streaming', () => w.state() === 'streaming', 30_000);
+    await until('streaming', () => w.state() === 'streaming', 60_000);
     const frozenAt = Date.now();
     await cam.stopPublisher();
     const stalled = await until('stalled', () => w.states.find((s) => s.state === 'stalled' && s.at >= frozenAt), 15_000);
@@ -132,7 +132,7 @@ describe('camera outages (real RTSP camera)', function () {
   it('keeps recording when the camera changes resolution, and what follows has the new size', async () => {
     cam = await startRtspCamera({ dir: tmp.dir });
     const w = (watcher = watch(cam.url()));
-    await until('streaming', () => w.state() === 'streaming' && (w.streams[0]?.fragments.length ?? 0) >= 2, 30_000);
+    await until('streaming', () => w.state() === 'streaming' && (w.streams[0]?.fragments.length ?? 0) >= 2, 60_000);
     const before = w.streams.length;
     await cam.restartPublisher('cam', { width: 480, height: 270 });
     await until('a stream at the new size', () => w.streams.length > before && (w.streams[w.streams.length - 1]?.fragments.length ?? 0) >= 2, 60_000);
