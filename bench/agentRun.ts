@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../common/config';
 import { generateFootageKeyPair } from '../common/footageKeys';
@@ -6,17 +6,18 @@ import { createLogger } from '../common/logger';
 import { Capture } from '../camera-agent/capture';
 import { ClipRecorder } from '../camera-agent/clipRecorder';
 import { MotionDetector } from '../camera-agent/motionDetector';
-import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
-import { AnalysisStage } from '../camera-agent/analysisStage';
+import { CameraPipeline } from '../camera-agent/pipeline';
 import { loadTf } from '../camera-agent/tfBackend';
 import { resolveSource } from '../camera-agent/videoSource';
 import { EventLog } from '../simulator/sceneScore';
+import { childPids, cpuTimes, peakRssBytes } from './processTree';
 
 /*
  * Benchmark child process: one camera agent's whole local pipeline on a video file, paced
  * in real time like a camera — ffmpeg (H.264 copied into fragments + grey analysis frames),
- * the agent's analysis stage (detector, gate), and the clip recorder encrypting clips into a spool. Only the
- * upload to the hub is left out. Prints one JSON line with the events and what it cost:
+ * wired exactly as the agent wires it (camera-agent/pipeline.ts: analysis, motion, the clip
+ * recorder encrypting clips into a spool). What needs a hub is left out: no event sink (motion
+ * goes to the recorder and the score only), no snapshots or live view, no delivery. Prints one JSON line with the events and what it cost:
  * CPU of this process and its ffmpeg (from /proc), and the peak RSS of each.
  *
  *   node dist/bench/agentRun.js VIDEO SPOOL_DIR [IGNORE_MASKS_JSON]
@@ -40,33 +41,6 @@ export interface AgentRunResult {
   agentPeakRssBytes: number;
   ffmpegPeakRssBytes: number;
   wallSeconds: number;
-}
-
-const TICKS = 100;
-
-/** CPU seconds of this process, and of its children that have exited (ffmpeg). */
-function cpu(): { self: number; children: number } {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  // utime, stime, cutime, cstime are fields 14–17; fields[0] here is field 3.
-  const f = (i: number) => Number(fields[i]) / TICKS;
-  return { self: f(11) + f(12), children: f(13) + f(14) };
-}
-
-function peakRss(pid: number | 'self'): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function childPids(): number[] {
-  try {
-    return readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 async function main(): Promise<void> {
@@ -93,37 +67,37 @@ async function main(): Promise<void> {
   const { tf, backend } = await loadTf();
   const keys = await generateFootageKeyPair();
   const v = agent.video;
-  const detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agent.motion);
-  const gate = new MotionGate(gateSettingsFor(agent.motion, v.analysisFps));
   const clips: AgentRunResult['clips'] = [];
   const recorder = new ClipRecorder(agent.recording, spool, 'bench-camera', keys.publicKey, log, (meta) => clips.push({ start: meta.mediaStart, end: meta.mediaEnd }));
   const capture = new Capture(() => resolveSource(agent), agent, log);
   const events = new EventLog();
-  // The agent's own analysis stage; the gate's stream times go to the recorder and the score.
-  const analysis = new AnalysisStage(detector, gate, null, (m) => {
-    if (!m.gate) return;
-    const event = m.gate;
-    events.add(event);
-    recorder.onMotion(event.kind === 'start' ? { kind: 'start', time: Math.max(0, event.time - 1 / v.analysisFps) } : event);
+  // The agent's own pipeline, with no hub to tell: the gate's events are scored.
+  const pipeline = new CameraPipeline({
+    feed: capture,
+    detector: new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agent.motion),
+    fusion: null,
+    recorder,
+    viewers: [],
+    events: null,
+    motion: agent.motion,
+    analysisFps: v.analysisFps,
+    log,
+    observe: (m) => {
+      if (m.gate) events.add(m.gate);
+    },
   });
   let frames = 0;
   let cpuAtFirstFrame = 0;
   let ffmpegPeak = 0;
   const sampler = setInterval(() => {
-    for (const pid of childPids()) ffmpegPeak = Math.max(ffmpegPeak, peakRss(pid));
+    for (const pid of childPids(process.pid)) ffmpegPeak = Math.max(ffmpegPeak, peakRssBytes(pid));
   }, 250);
 
   const done = new Promise<void>((resolve) => {
-    capture.on('stream', ({ init, wallStart }) => {
-      if (liveSeconds !== null) process.stdout.write(JSON.stringify({ stream: Date.now() }) + '\n');
-      analysis.onStream(wallStart);
-      recorder.onStream(init, wallStart);
-    });
-    capture.on('fragment', (f) => recorder.onFragment(f));
-    capture.on('frame', (frame) => {
-      if (frames === 0) cpuAtFirstFrame = cpu().self;
+    if (liveSeconds !== null) capture.on('stream', () => process.stdout.write(JSON.stringify({ stream: Date.now() }) + '\n'));
+    capture.on('frame', () => {
+      if (frames === 0) cpuAtFirstFrame = cpuTimes(process.pid).own;
       frames += 1;
-      analysis.onFrame(frame);
     });
     let timeUp = false;
     if (liveSeconds !== null) {
@@ -135,13 +109,12 @@ async function main(): Promise<void> {
       // The benchmark may end a live run early; ffmpeg must not outlive it.
       process.once('SIGTERM', end);
     }
+    // The pipeline has already ended the stream's motion and clip when this runs.
     capture.on('streamEnd', () => {
       // A camera reconnects (capture restarts ffmpeg) until the time is up.
       if (liveSeconds !== null && !timeUp) return;
       // The file has played once: stop here instead of letting capture restart it.
       void capture.stop();
-      analysis.onStreamEnd(frames / v.analysisFps);
-      recorder.onStreamEnd();
       resolve();
     });
   });
@@ -149,17 +122,17 @@ async function main(): Promise<void> {
   await done;
   clearInterval(sampler);
   await recorder.stop();
-  analysis.dispose();
-  const used = cpu();
+  pipeline.dispose();
+  const used = cpuTimes(process.pid);
   const result: AgentRunResult = {
     backend,
     frames,
     events: events.events,
     clips,
-    cpuSeconds: used.self + used.children,
-    agentSteadyCpuSeconds: used.self - cpuAtFirstFrame,
-    ffmpegCpuSeconds: used.children,
-    agentPeakRssBytes: peakRss('self'),
+    cpuSeconds: used.own + used.reaped,
+    agentSteadyCpuSeconds: used.own - cpuAtFirstFrame,
+    ffmpegCpuSeconds: used.reaped,
+    agentPeakRssBytes: peakRssBytes(process.pid),
     ffmpegPeakRssBytes: ffmpegPeak,
     wallSeconds: (Date.now() - wall0) / 1000,
   };
