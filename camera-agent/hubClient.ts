@@ -1,6 +1,9 @@
 import * as https from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
 import type { AgentIdentity } from './identity';
@@ -35,21 +38,31 @@ interface Response {
   peerCertificate: X509Certificate | undefined;
 }
 
-function request(url: URL, options: https.RequestOptions, body?: Buffer | NodeJS.ReadableStream): Promise<Response> {
+function request(url: URL, options: https.RequestOptions, body?: Buffer | Readable): Promise<Response> {
   return new Promise((resolve, reject) => {
+    let socket: Socket | null = null;
     const req = https.request(url, { ...options, timeout: 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       const peerCertificate = (res.socket as TLSSocket).getPeerX509Certificate();
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), peerCertificate }));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        resolve({ status, body: Buffer.concat(chunks), peerCertificate });
+        // A refusal may come before the server has read the whole body (a full disk, a bad
+        // token). If the server then stops reading instead of draining, the connection looks
+        // free but its next request is never read, and would hang until the timeout: so a
+        // connection that carried a refused body is closed here, before the keep-alive pool
+        // (which only takes a writable socket, on the next tick) can hand it out again.
+        if (body && status >= 300) socket?.destroy();
+      });
       res.on('error', reject);
     });
+    req.on('socket', (s) => (socket = s));
     req.on('timeout', () => req.destroy(new Error('hub did not answer in time')));
     req.on('error', reject);
-    if (body && !Buffer.isBuffer(body)) {
-      body.on('error', (err: Error) => req.destroy(err));
-      body.pipe(req);
-    } else req.end(body);
+    // pipeline, not pipe: when the connection goes, the file being sent is closed too.
+    if (body && !Buffer.isBuffer(body)) pipeline(body, req, () => undefined);
+    else req.end(body);
   });
 }
 

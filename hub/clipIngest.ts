@@ -65,7 +65,12 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
         plainBytes += p.length;
       }
     };
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    // Leaving this loop early (a full disk, a tampered chunk, too many bytes) must not destroy
+    // the body: destroying a server request stops its socket being read without closing it, so
+    // the refusal still goes out on a keep-alive connection whose next request is never read,
+    // and the camera's next upload hangs until its timeout. Left intact, the body is drained
+    // below (and by node once the answer is sent), and the connection stays usable.
+    for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       cipherBytes += chunk.length;
       if (cipherBytes > maxBytes) {
         throw new ClipStoreError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${maxBytes} bytes)`);

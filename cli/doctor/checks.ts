@@ -1,3 +1,5 @@
+import { maskUrlCredentials } from '../../common/urlCredentials';
+
 /*
  * `porchlight doctor`'s judgements: pure functions from what the probes found to findings,
  * each ok, warning or error, and each problem with the command or setting that fixes it.
@@ -139,8 +141,10 @@ export function checkCameras(agents: AgentCamera[], devices: VideoDevice[], libc
           ? ok(check, `the Pi camera module through rpicam-vid (${libcamera.join(', ')})`)
           : error(check, 'records the Pi camera module, but libcamera finds no camera', 'check the ribbon cable and run: rpicam-hello --list-cameras'),
       );
-    } else if (/^rtsps?:\/\//.test(a.source)) {
-      out.push(ok(check, 'an RTSP camera (no local device needed)'));
+    } else if (/^rtsps?:\/\//i.test(a.source)) {
+      // Told by checkRtspCamera, which asks the camera itself.
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(a.source)) {
+      out.push(error(check, `${maskUrlCredentials(a.source)} is not a source Porchlight records from`, `set agent.source in ${configFile} to an rtsp:// URL, v4l2:/dev/videoN, rpicam: or a video file`));
     } else {
       out.push(ok(check, `a video file (${a.source})`));
     }
@@ -155,6 +159,50 @@ export function checkCameras(agents: AgentCamera[], devices: VideoDevice[], libc
     out.push(ok('cameras', 'no camera on this machine (cameras on other boards or RTSP cameras need none)'));
   }
   return out;
+}
+
+/* RTSP cameras */
+
+/** What asking an RTSP camera for its streams gave, the way capture asks it (probes.ts). */
+export type RtspAnswer =
+  | { kind: 'answers'; description: string }
+  | { kind: 'refused'; reason: 'unreachable' | 'unauthorized' | 'unsupported'; message: string }
+  /** A mistake in the configuration: a password in the URL, an unreadable credentials file… */
+  | { kind: 'mistake'; message: string };
+
+/**
+ * The camera's URL as doctor shows it: `rtsp://***@host/path` when a user name and password
+ * go with it (from the credentials file, or wrongly in the URL), the URL itself otherwise.
+ */
+export function rtspShown(source: string, credentialsFile: string | undefined): string {
+  const masked = maskUrlCredentials(source);
+  if (masked !== source || !credentialsFile) return masked;
+  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, '$1***@');
+}
+
+export function checkRtspCamera(name: string, source: string, credentialsFile: string | undefined, answer: RtspAnswer): Finding {
+  const check = `camera ${name}`;
+  const configFile = `/etc/porchlight/agents/${name}.yaml`;
+  const shown = rtspShown(source, credentialsFile);
+  const from = credentialsFile ? `the user name and password in ${credentialsFile}` : 'no user name and password (agent.rtsp.credentialsFile is not set)';
+  switch (answer.kind) {
+    case 'answers':
+      return ok(check, `RTSP camera ${shown} answers: ${answer.description}`);
+    case 'mistake':
+      return error(check, `RTSP camera ${shown}: ${answer.message}`, `correct agent.source and agent.rtsp in ${configFile} (docs/cameras.md), then: porchlight config validate ${configFile}`);
+    case 'refused':
+      if (answer.reason === 'unauthorized') {
+        return error(
+          check,
+          `RTSP camera ${shown} refused ${from}`,
+          credentialsFile
+            ? `put the camera's user name and password in ${credentialsFile} as user:password (mode 0600), then: sudo systemctl restart porchlight-agent@${name}`
+            : `write the camera's user:password to a file only root and the service may read (chmod 600) and name it in agent.rtsp.credentialsFile in ${configFile}`,
+        );
+      }
+      if (answer.reason === 'unsupported') return error(check, `RTSP camera ${shown} sends nothing Porchlight can record: ${answer.message}`, "set the camera's video to H.264 in its own settings page, or name a stream that has video in agent.source");
+      return error(check, `RTSP camera ${shown} does not answer: ${answer.message}`, `check the camera is powered and on the network, and the address and port in agent.source in ${configFile}`);
+  }
 }
 
 /* GPIO */

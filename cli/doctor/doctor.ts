@@ -12,10 +12,12 @@ import {
   checkHubPorts,
   checkHubReach,
   checkRelayTarget,
+  checkRtspCamera,
   checkServiceUser,
   type Finding,
 } from './checks';
 import type { DoctorProbes } from './probes';
+import { cameraSecrets, scrubFindings } from './secrets';
 
 /*
  * `porchlight doctor`: which parts live on this machine (the hub's config, the cameras in
@@ -88,6 +90,11 @@ export async function runDoctor(setup: DoctorSetup, probes: DoctorProbes, now = 
   const cameras = setup.agents.flatMap((a) => (a.config ? [{ name: a.name, source: a.config.agent.source }] : []));
   const [devices, libcamera] = await Promise.all([probes.videoDevices(), probes.libcameraCameras()]);
   out.push(...checkCameras(cameras, devices, libcamera, groups, setup.user));
+  for (const a of setup.agents) {
+    if (!a.config || !/^rtsps?:\/\//i.test(a.config.agent.source)) continue;
+    const agent = a.config.agent;
+    out.push(checkRtspCamera(a.name, agent.source, agent.rtsp.credentialsFile, await probes.rtspCamera(agent)));
+  }
   out.push(...checkGpio(gpioUses(setup), await probes.gpio(), groups, setup.user));
   out.push(...checkClock(await probes.clock()));
 
@@ -105,5 +112,8 @@ export async function runDoctor(setup: DoctorSetup, probes: DoctorProbes, now = 
     out.push(...checkDisk(`disk ${a.name}`, a.config.dataDir, await probes.diskSpace(a.config.dataDir), { bytes: rec.maxSpoolBytes, setting: 'agent.recording.maxSpoolBytes' }, 0));
     out.push(...checkHubReach(a.name, await probes.hubReach(a.config.dataDir)));
   }
-  return out;
+  const secrets = await cameraSecrets(
+    setup.agents.flatMap((a) => (a.config ? [{ source: a.config.agent.source, subStream: a.config.agent.rtsp.subStream, credentialsFile: a.config.agent.rtsp.credentialsFile }] : [])),
+  );
+  return scrubFindings(out, secrets);
 }

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { AGENT_SERVERNAME } from '../../common/protocol';
 import { readGroupIds, readServiceAccount, type ServiceAccount } from '../../common/serviceAccount';
 import { loadIdentity } from '../../camera-agent/identity';
-import type { CertificateInfo, ClockInfo, DiskSpace, FfmpegInfo, GpioInfo, HubReach, HubState, VideoDevice } from './checks';
+import type { AgentConfig } from '../../common/config';
+import { resolveSource, SourceError, SourceUnavailableError } from '../../camera-agent/videoSource';
+import type { CertificateInfo, ClockInfo, DiskSpace, FfmpegInfo, GpioInfo, HubReach, HubState, RtspAnswer, VideoDevice } from './checks';
 
 /*
  * What `porchlight doctor` looks at on the real machine. Each probe answers with plain data
@@ -28,6 +30,8 @@ export interface DoctorProbes {
   hubCertificates(dataDir: string, userCertFile?: string): Promise<CertificateInfo[] | null>;
   hubState(dataDir: string, ports: { httpsPort: number; httpPort: number }): Promise<HubState>;
   hubReach(agentDataDir: string): Promise<HubReach>;
+  /** Asks an RTSP camera for its streams exactly as capture will (same options, same credentials). */
+  rtspCamera(agent: AgentConfig): Promise<RtspAnswer>;
   serviceAccount(user: string): ServiceAccount | null;
 }
 
@@ -110,9 +114,26 @@ function health(url: string, caPem: string): Promise<{ ok: true } | { ok: false;
   });
 }
 
+/** The camera's answer, its source's name taken off the front of the message (the finding names it). */
+export async function askRtspCamera(agent: AgentConfig): Promise<RtspAnswer> {
+  try {
+    const source = await resolveSource(agent);
+    const parts = [source.copyH264 ? 'H.264, recorded as it comes' : `re-encoded to H.264 (${source.encoder ?? 'libx264'})`];
+    if (source.audio) parts.push('with sound');
+    if (source.analysisInputArgs) parts.push('motion from its sub-stream');
+    return { kind: 'answers', description: parts.join(', ') };
+  } catch (err) {
+    const message = (err as Error).message.replace(/^RTSP camera \S+: /, '');
+    if (err instanceof SourceUnavailableError) return { kind: 'refused', reason: err.reason, message };
+    if (err instanceof SourceError) return { kind: 'mistake', message };
+    return { kind: 'mistake', message: `could not be asked: ${message}` };
+  }
+}
+
 export function systemProbes(root = '/'): DoctorProbes {
   const sys = (p: string) => path.join(root, p);
   return {
+    rtspCamera: askRtspCamera,
     async ffmpeg() {
       const version = await run('ffmpeg', ['-hide_banner', '-version']);
       if (!version.ok) return { version: null, encoders: [] };

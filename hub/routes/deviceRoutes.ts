@@ -10,6 +10,7 @@ import {
   type PairResponse,
 } from '../../common/protocol';
 import { CameraHealthReportSchema } from '../../common/api/cameraHealth';
+import { maskUrlCredentials } from '../../common/urlCredentials';
 import { DeviceListSchema, PairingInviteSchema, RenameDeviceBody } from '../../common/api/devices';
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
@@ -207,8 +208,12 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const device = deviceOf(req);
         const before = svc.health.get(device.id)?.state;
-        svc.health.report(device.id, req.body);
-        if (before !== req.body.state) log.info({ device: device.name, state: req.body.state, detail: req.body.detail ?? undefined }, 'camera health');
+        // The camera takes its credentials out of ffmpeg's words; should one not (an older
+        // agent, words it did not foresee), a URL's user:password still stops here, before
+        // the API, the UI, MQTT or the log.
+        const report = { ...req.body, detail: req.body.detail === null ? null : maskUrlCredentials(req.body.detail) };
+        svc.health.report(device.id, report);
+        if (before !== report.state) log.info({ device: device.name, state: report.state, detail: report.detail ?? undefined }, 'camera health');
         return { ok: true };
       },
     }),

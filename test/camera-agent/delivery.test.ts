@@ -91,6 +91,21 @@ describe('clip delivery: the spool waits for the hub, retrying with the shared b
     await delivery.stop(false);
   });
 
+  it('after a 507, a kick (room was made) tries again at once, without waiting out the backoff', async () => {
+    addClip(1);
+    const hub = fakeHub([new HubRequestError(507, 'HUB_DISK_FULL', 'full')]);
+    const clock = new RecordingClock();
+    const delivery = new Delivery(spool, hub, captureLog().log, { clock, random: pinned, budgetCheckMs: 0 });
+    delivery.kick();
+    await until('507', () => clock.waits.length === 1);
+    assert.equal(clock.waits[0], 1000, 'a backoff wait was set');
+    delivery.kick();
+    await until('delivered', () => delivery.delivered === 1);
+    assert.equal(hub.tries.length, 2, 'tried again without the clock moving');
+    assert.equal(clock.waits.length, 1, 'no further wait');
+    await delivery.stop(false);
+  });
+
   it('sends a clip that became ready while another was on its way, in the same go', async () => {
     addClip(1);
     let release = () => {};

@@ -1,15 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../common/config';
 import { pairCamera } from '../../camera-agent/pairCamera';
 import { openPairingWindow } from '../../hub/pairing';
-import { boardOf, checkCameras, checkCertificates, checkClock, checkDisk, checkFfmpeg, checkGpio, checkHubPorts, checkHubReach, checkRelayTarget, exitCodeOf, formatFindings, isHomeNetworkAddress, type Finding, type VideoDevice } from '../../cli/doctor/checks';
+import { boardOf, checkCameras, checkCertificates, checkClock, checkDisk, checkFfmpeg, checkGpio, checkHubPorts, checkHubReach, checkRelayTarget, checkRtspCamera, exitCodeOf, formatFindings, isHomeNetworkAddress, type Finding, type VideoDevice } from '../../cli/doctor/checks';
 import { runDoctor, type DoctorSetup } from '../../cli/doctor/doctor';
-import { parseEncoders, parseLibcameraList, parseTimedatectl, type DoctorProbes } from '../../cli/doctor/probes';
+import { askRtspCamera, parseEncoders, parseLibcameraList, parseTimedatectl, type DoctorProbes } from '../../cli/doctor/probes';
 import { runCli } from '../helpers/cli';
 import { startTestHub, type TestHub } from '../helpers/hub';
+import { freeTcpPort, startRtspCamera, type RtspCamera } from '../helpers/rtspServer';
 import { useTempDir } from '../helpers/tmp';
+import { until } from '../helpers/wait';
 
 const GiB = 1024 ** 3;
 const levels = (fs: Finding[]) => fs.map((f) => f.level);
@@ -34,6 +37,7 @@ function fakeProbes(over: Partial<DoctorProbes> = {}): DoctorProbes {
     hubCertificates: async () => [{ source: 'hub-made', file: 'server.crt', validFrom: Date.now() - 1000, validTo: Date.now() + 300 * 86400_000, subject: 'CN=pi' }],
     hubState: async () => ({ running: { httpsPort: 443, httpPort: 80 }, answers: true, busy: [], configuredHttpsPort: 443, configuredHttpPort: 80 }),
     hubReach: async () => ({ kind: 'reachable', hubUrl: 'https://192.168.1.20/' }),
+    rtspCamera: async () => ({ kind: 'answers', description: 'H.264, recorded as it comes' }),
     serviceAccount: () => ({ name: 'porchlight', uid: 990, gid: 990, groups: ['porchlight', 'video', 'gpio'] }),
     ...over,
   };
@@ -93,8 +97,40 @@ describe('porchlight doctor', function () {
       assert.equal(denied.level, 'error');
       assert.equal(denied.fix, 'sudo usermod -aG video porchlight && sudo systemctl restart porchlight-agent@porch');
       assert.equal(only(checkCameras([{ name: 'porch', source: 'sim:person-walks' }], [], null, [], 'porchlight')).level, 'warning');
-      assert.equal(only(checkCameras([{ name: 'gate', source: 'rtsp://10.0.0.9/s' }], [], null, [], 'porchlight')).level, 'ok');
+      assert.deepEqual(checkCameras([{ name: 'gate', source: 'rtsp://10.0.0.9/s' }], [], null, [], 'porchlight'), [], 'an RTSP camera is asked itself (checkRtspCamera)');
+      const http = only(checkCameras([{ name: 'gate', source: 'http://admin:Gate-Secret-42@10.0.0.9/s' }], [], null, [], 'porchlight'));
+      assert.equal(http.level, 'error');
+      assert.equal(http.message, 'http://***@10.0.0.9/s is not a source Porchlight records from');
       assert.match(only(checkCameras([], [webcam, codec], null, [], 'porchlight')).message, /found \/dev\/video0/);
+    });
+
+    it('RTSP cameras: the camera is asked as capture asks it; a refused password, no answer or a config mistake is an error naming the fix, the URL shown as rtsp://***@…', () => {
+      const file = '/etc/porchlight/secrets/gate.credentials';
+      const fine = checkRtspCamera('gate', 'rtsp://10.0.0.9:554/stream1', file, { kind: 'answers', description: 'H.264, recorded as it comes, with sound' });
+      assert.deepEqual(fine, { level: 'ok', check: 'camera gate', message: 'RTSP camera rtsp://***@10.0.0.9:554/stream1 answers: H.264, recorded as it comes, with sound' });
+      const open = checkRtspCamera('gate', 'rtsp://10.0.0.9/s', undefined, { kind: 'answers', description: 'H.264, recorded as it comes' });
+      assert.equal(open.message, 'RTSP camera rtsp://10.0.0.9/s answers: H.264, recorded as it comes', 'no credentials: nothing to hide');
+      const refused = checkRtspCamera('gate', 'rtsp://10.0.0.9/s', file, { kind: 'refused', reason: 'unauthorized', message: '401 Unauthorized' });
+      assert.equal(refused.level, 'error');
+      assert.equal(refused.message, `RTSP camera rtsp://***@10.0.0.9/s refused the user name and password in ${file}`);
+      assert.match(refused.fix!, /user:password \(mode 0600\)/);
+      const none = checkRtspCamera('gate', 'rtsp://10.0.0.9/s', undefined, { kind: 'refused', reason: 'unauthorized', message: '401 Unauthorized' });
+      assert.match(none.fix!, /agent\.rtsp\.credentialsFile/);
+      const down = checkRtspCamera('gate', 'rtsp://10.0.0.9/s', file, { kind: 'refused', reason: 'unreachable', message: 'Connection refused' });
+      assert.equal(down.message, 'RTSP camera rtsp://***@10.0.0.9/s does not answer: Connection refused');
+      const inUrl = checkRtspCamera('gate', 'rtsp://admin:Gate-Secret-42@10.0.0.9/s', undefined, { kind: 'mistake', message: 'the RTSP URL rtsp://10.0.0.9/s holds a user name or password' });
+      assert.equal(inUrl.level, 'error');
+      assert.ok(!JSON.stringify(inUrl).includes('Gate-Secret-42'));
+      assert.match(inUrl.message, /^RTSP camera rtsp:\/\/\*\*\*@10\.0\.0\.9\/s: /);
+    });
+
+    it('never prints a camera password, even when a probe repeats it (a URL that holds it, or its words)', async () => {
+      const secret = 'Gate-Secret-42';
+      const s = setup({ source: `rtsp://admin:${secret}@10.0.0.9/s` });
+      const findings = await runDoctor(s, fakeProbes({ rtspCamera: async () => ({ kind: 'refused', reason: 'unauthorized', message: `rtsp://admin:${secret}@10.0.0.9/s: 401; password ${secret}` }) }));
+      const out = formatFindings(findings) + JSON.stringify(findings);
+      assert.ok(!out.includes(secret), out);
+      assert.match(formatFindings(findings), /^error {3}camera frontdoor: RTSP camera rtsp:\/\/\*\*\*@10\.0\.0\.9\/s refused /m);
     });
 
     it('gpio: configured pins need sysfs GPIO the service user may use', () => {
@@ -163,10 +199,32 @@ describe('porchlight doctor', function () {
   describe('a real run', () => {
     const tmp = useTempDir('porchlight-doctor-');
     let hub: TestHub | null = null;
+    // The stand-in IP camera (GStreamer's RTSP server) asks for a password; it serves the suite.
+    const CREDENTIALS = { user: 'admin', password: 'Gate-Secret-42' };
+    let camera: RtspCamera;
+    let suiteDir: string;
+    before(async () => {
+      suiteDir = mkdtempSync(path.join(os.tmpdir(), 'porchlight-doctor-suite-'));
+      camera = await startRtspCamera({ dir: suiteDir, credentials: CREDENTIALS, mounts: { cam: { width: 640, height: 360 } } });
+      // The server is up before its publisher has sent a keyframe: wait until it serves video.
+      const file = path.join(suiteDir, 'credentials');
+      writeFileSync(file, `${CREDENTIALS.user}:${CREDENTIALS.password}\n`, { mode: 0o600 });
+      const agent = parseConfig({ agent: { source: camera.url('cam'), rtsp: { credentialsFile: file } } }).agent;
+      await until('the stand-in camera serves video', async () => (await askRtspCamera(agent)).kind === 'answers', 30_000, 500);
+    });
+    after(async () => {
+      await camera?.close();
+      rmSync(suiteDir, { recursive: true, force: true });
+    });
     afterEach(async () => {
       await hub?.stop();
       hub = null;
     });
+    const secretFile = (name: string, text: string, mode = 0o600): string => {
+      const file = path.join(tmp.dir, `${name}.credentials`);
+      writeFileSync(file, text, { mode });
+      return file;
+    };
 
     it('exits 0 for a running hub and a paired camera that reaches it, and 1 once the camera is not paired', async () => {
       const hubDir = path.join(tmp.dir, 'hub');
@@ -178,11 +236,13 @@ describe('porchlight doctor', function () {
       writeFileSync(hubConfig, `dataDir: ${hubDir}\nhub: {host: 127.0.0.1, httpsPort: ${hub.httpsPort}, httpPort: 0}\nrelay: {retention: {localQuotaBytes: 1048576}}\n`);
       const agents = path.join(tmp.dir, 'agents');
       mkdirSync(agents);
-      writeFileSync(path.join(agents, 'gate.yaml'), `dataDir: ${agentDir}\nagent: {name: gate, source: "rtsp://127.0.0.1:8554/gate", recording: {maxSpoolBytes: 1048576}}\n`);
+      const gateSecret = secretFile('gate', `${CREDENTIALS.user}:${CREDENTIALS.password}\n`);
+      writeFileSync(path.join(agents, 'gate.yaml'), `dataDir: ${agentDir}\nagent: {name: gate, source: "${camera.url('cam')}", rtsp: {credentialsFile: ${gateSecret}}, recording: {maxSpoolBytes: 1048576}}\n`);
 
       const good = await runCli(['doctor', '--config', hubConfig, '--agents', agents, '--user', 'root']);
       assert.equal(good.code, 0, good.stdout + good.stderr);
       assert.match(good.stdout, /^ok {6}camera gate: reaches the hub at https:\/\/127\.0\.0\.1:\d+\/ \(pinned CA matches\)$/m);
+      assert.match(good.stdout, new RegExp(`^ok {6}camera gate: RTSP camera rtsp://\\*\\*\\*@127\\.0\\.0\\.1:${camera.port}/cam answers: H\\.264, recorded as it comes, with sound$`, 'm'));
       assert.match(good.stdout, /^ok {6}hub: running and answering on https port \d+$/m);
       assert.match(good.stdout, /^ok {6}certificate: hub-made for /m);
 
@@ -191,6 +251,42 @@ describe('porchlight doctor', function () {
       assert.equal(bad.code, 1, bad.stdout);
       assert.match(bad.stdout, /^error {3}camera porch: not paired with a hub/m);
       assert.match(bad.stdout, /^ {8}fix: open a pairing window on the hub, then: sudo porchlight agent pair --system --name porch/m);
+    });
+
+    it('never prints a camera password: not a wrong one the camera refuses, not one written into the URL, not the right one for a camera that does not answer', async () => {
+      const agents = path.join(tmp.dir, 'agents');
+      mkdirSync(agents);
+      const wrong = 'Wrong-Guess-77';
+      const inUrl = 'Pasted-In-Url-5/x';
+      const agent = (name: string, yaml: string) => writeFileSync(path.join(agents, `${name}.yaml`), `dataDir: ${path.join(tmp.dir, name)}\nagent: {name: ${name}, ${yaml}}\n`);
+      // The camera answers 401, and ffprobe repeats the URL it was given, password and all.
+      agent('porch', `source: "${camera.url('cam')}", rtsp: {credentialsFile: ${secretFile('porch', `${CREDENTIALS.user}:${wrong}\n`)}}`);
+      // An installer pasted the camera's URL with its password; once more with a "/" in it, unescaped.
+      const plainInUrl = 'Plain-In-Url-8';
+      agent('drive', `source: "rtsp://admin:${plainInUrl}@127.0.0.1:${camera.port}/cam"`);
+      agent('yard', `source: "rtsp://admin:${inUrl}@127.0.0.1:${camera.port}/cam"`);
+      // The right password, for a camera that is switched off.
+      const off = await freeTcpPort();
+      agent('side', `source: "rtsp://127.0.0.1:${off}/cam", rtsp: {credentialsFile: ${secretFile('side', `username: admin\npassword: ${CREDENTIALS.password}\n`)}, timeoutSeconds: 3}`);
+      // A file others may read: a mistake named, its contents still never shown.
+      agent('shed', `source: "${camera.url('cam')}", rtsp: {credentialsFile: ${secretFile('shed', `${CREDENTIALS.user}:${CREDENTIALS.password}\n`, 0o644)}}`);
+
+      for (const json of [false, true]) {
+        const run = await runCli(['doctor', '--agents', agents, '--user', 'root', ...(json ? ['--json'] : [])]);
+        const all = run.stdout + run.stderr;
+        for (const secret of [wrong, plainInUrl, inUrl, 'Pasted-In-Url-5', CREDENTIALS.password, encodeURIComponent(inUrl)]) {
+          assert.ok(!all.includes(secret), `doctor${json ? ' --json' : ''} printed "${secret}":\n${all}`);
+        }
+        assert.equal(run.code, 1, all);
+        const findings = json ? (JSON.parse(run.stdout) as Finding[]) : [];
+        const line = (name: string): string => (json ? `${findings.find((f) => f.check === `camera ${name}` && /RTSP/.test(f.message))?.message}` : (new RegExp(`^error {3}camera ${name}: (RTSP.*)$`, 'm').exec(run.stdout)?.[1] ?? `(no line for ${name})`));
+        const at = (port: number) => `rtsp://***@127.0.0.1:${port}/cam`;
+        assert.equal(line('porch'), `RTSP camera ${at(camera.port)} refused the user name and password in ${path.join(tmp.dir, 'porch.credentials')}`);
+        assert.match(line('drive'), new RegExp(`^RTSP camera rtsp://\\*\\*\\*@127\\.0\\.0\\.1:${camera.port}/cam: .*holds a user name or password`));
+        assert.match(line('yard'), new RegExp(`^RTSP camera rtsp://\\*\\*\\*@127\\.0\\.0\\.1:${camera.port}/cam: .*not a valid RTSP URL`));
+        assert.match(line('side'), new RegExp(`^RTSP camera rtsp://\\*\\*\\*@127\\.0\\.0\\.1:${off}/cam does not answer: `));
+        assert.match(line('shed'), /may be read by others \(mode 644\)/);
+      }
     });
   });
 });
