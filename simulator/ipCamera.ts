@@ -148,7 +148,7 @@ export async function startRtspCamera(opts: {
 
   const startServer = async () => {
     const args = [RTSP_SERVER_SCRIPT, '--port', String(port)];
-    for (const [name, udp] of udpPorts) args.push('--mount', `${name}=${udp}`);
+    for (const [name, udp] of udpPorts) args.push('--mount', `${name}=${udp}${specs.get(name)?.audio === false ? ':noaudio' : ''}`);
     if (credentialsFile) args.push('--credentials', credentialsFile);
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     server = child;

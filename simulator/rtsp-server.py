@@ -8,7 +8,7 @@ are, never re-encoded, so the camera under test gets exactly what ffmpeg made.
 Because the publisher is a separate process, a test can freeze the camera
 (SIGSTOP the publisher: server up, no frames) or restart the server alone.
 
-  rtsp-server.py --port N --mount NAME=UDP_PORT [--mount ...]
+  rtsp-server.py --port N --mount NAME=UDP_PORT[:noaudio] [--mount ...]
                  [--credentials FILE]   (one line: user:password)
 
 Prints "READY <port>" once it listens. Run with /usr/bin/python3: a python3
@@ -25,17 +25,20 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
-def media_factory(udp_port, auth):
+def media_factory(udp_port, audio, auth):
     factory = GstRtspServer.RTSPMediaFactory()
     # One pipeline shared by every client, as a camera has one encoder.
     factory.set_shared(True)
     # config-interval=-1 repeats SPS/PPS before every keyframe, so a client that
     # joins (or rejoins) mid-stream can decode from the next keyframe.
+    # A camera without a microphone has no audio payloader: one waiting for AAC that never
+    # comes would keep the media from ever being prepared.
+    audio_branch = "d. ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97 " if audio else ""
     factory.set_launch(
         f"( udpsrc port={udp_port} buffer-size=8388608 caps=video/mpegts,systemstream=true "
         "! queue ! tsdemux name=d "
         "d. ! queue ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1 "
-        "d. ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97 )"
+        f"{audio_branch})"
     )
     if auth:
         factory.add_role_from_structure(
@@ -47,7 +50,7 @@ def media_factory(udp_port, auth):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--mount", action="append", default=[], help="NAME=UDP_PORT")
+    parser.add_argument("--mount", action="append", default=[], help="NAME=UDP_PORT[:noaudio]")
     parser.add_argument("--credentials", help="file with one line user:password")
     args = parser.parse_args()
 
@@ -68,8 +71,9 @@ def main():
 
     mounts = server.get_mount_points()
     for spec in args.mount:
-        name, _, udp_port = spec.partition("=")
-        mounts.add_factory(f"/{name}", media_factory(int(udp_port), auth))
+        name, _, rest = spec.partition("=")
+        udp_port, _, flag = rest.partition(":")
+        mounts.add_factory(f"/{name}", media_factory(int(udp_port), flag != "noaudio", auth))
 
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr)

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
 import { SourceError } from '../sourceErrors';
+import { maskUrlCredentials } from '../../common/urlCredentials';
 
 /*
  * An RTSP camera's user name and password. They live in their own file (mode 0600, like the
@@ -69,7 +70,8 @@ export function urlForDisplay(url: string): string {
     u.password = '';
     return u.toString();
   } catch {
-    return redactCredentials(url);
+    // Not a URL Node can parse, so not one word either: all before its last `@` goes.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/is, '$1***@');
   }
 }
 
@@ -78,7 +80,8 @@ export function urlForDisplay(url: string): string {
  * and the password itself wherever else it appears (ffmpeg may print it decoded).
  */
 export function redactCredentials(text: string, credentials?: Credentials): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
+  // Up to the last `@`: a password may hold an unescaped `/` or `@`.
+  let out = maskUrlCredentials(text);
   if (credentials?.password) {
     for (const form of new Set([credentials.password, encodeURIComponent(credentials.password)])) out = out.split(form).join('***');
   }

@@ -80,6 +80,21 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
     assert.equal(streams[0]!.profile, 'Main');
   });
 
+  it('a camera without a microphone records picture-only clips with audio left on', async () => {
+    const mute = await startRtspCamera({ dir: tmp.dir, mounts: { cam: { width: 320, height: 180, audio: false } } });
+    try {
+      const config = agentConfig(mute.url('cam'));
+      assert.equal(config.audio, true);
+      const source = await resolveSource(config);
+      assert.equal(source.audio, null);
+      assert.match(captureArgs(source, config).join(' '), /-an -c:v copy/);
+      const { streams } = await recordOneClip(source, config, tmp.dir, log, 4);
+      assert.deepEqual(streams.map((s) => s.codec_type), ['video']);
+    } finally {
+      await mute.close();
+    }
+  });
+
   it('a wrong password is "unauthorized", a camera that is off "unreachable", and neither error shows a password', async () => {
     const wrong = path.join(tmp.dir, 'wrong-credentials');
     await fs.writeFile(wrong, 'username: admin\npassword: Wrong-Guess-42\n', { mode: 0o600 });

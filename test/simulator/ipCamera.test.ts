@@ -47,6 +47,11 @@ describe('simulator: the stand-in IP camera (GStreamer RTSP server)', function (
     assert.equal((await probe(cam.url())).length, 2);
   });
 
+  it('serves video alone for a camera without a microphone', async () => {
+    cam = await startRtspCamera({ dir: tmp.dir, mounts: { cam: { width: 320, height: 180, audio: false } } });
+    assert.deepEqual((await probe(cam.url())).map((s) => s.codec_name), ['h264']);
+  });
+
   it('answers 401 without the right credentials', async () => {
     const credentials = { user: 'admin', password: 'p@ss word' };
     cam = await startRtspCamera({ dir: tmp.dir, credentials });
