@@ -23,7 +23,7 @@ export function processTree(pid: number): number[] {
 }
 
 /** user + system CPU seconds of one process, with its children that have exited and been reaped. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the ")" that closes the command name start at field 3; 14–17 are the CPU times.
