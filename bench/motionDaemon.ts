@@ -21,8 +21,12 @@
  * So on a clip shorter than 60 s, an event is normally still open when the file ends and is
  * closed at the clip's end. There is no per-frame hook (`on_motion_detected`) because forking
  * motion once per frame adds several ms of motion's own system CPU per frame.
+ *
+ * startMotionLive runs the same daemon on a live camera (RTSP, with an optional high-resolution
+ * main stream and recording choices) for benchmarks that measure it from outside, and
+ * motionVersion reads the installed version: one place that knows how Motion is configured.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
@@ -71,7 +75,7 @@ async function probeVideo(video: string): Promise<VideoInfo> {
   return { seconds, fps };
 }
 
-async function motionVersion(motionPath: string): Promise<string> {
+export async function motionVersion(motionPath = 'motion'): Promise<string> {
   const { stdout, stderr } = await run(motionPath, ['-h']);
   const m = /motion Version (\S+?),/i.exec(stdout + stderr);
   if (!m?.[1]) throw new Error(`could not read the version from '${motionPath} -h'`);
@@ -95,13 +99,103 @@ async function readProcStats(pid: number): Promise<{ cpuSeconds: number; peakRss
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function runMotionDaemon(opts: { video: string; width: number; height: number; fps: number /* analysis fps, 5 */; workDir: string; motionPath?: string }): Promise<MotionDaemonRun> {
-  const motionPath = opts.motionPath ?? 'motion';
-  const { width, height, fps } = opts;
+/** Motion's default threshold scaled from its 640×480 frame to this one. */
+function motionThreshold(width: number, height: number): number {
+  return Math.round(DEFAULT_THRESHOLD * (width * height) / DEFAULT_PIXELS);
+}
+
+function checkFrame(width: number, height: number, fps: number): void {
   if (width % 8 !== 0 || height % 8 !== 0) {
     throw new Error(`motion needs width and height in multiples of 8 (it silently resizes otherwise): ${width}x${height}`);
   }
   if (!Number.isInteger(fps) || fps < 1) throw new Error(`motion's framerate must be a whole number: ${fps}`);
+}
+
+export interface MotionLiveOptions {
+  /** The stream Motion analyses (rtsp://…), read over TCP. */
+  url: string;
+  /** A camera's main stream, recorded instead of `url` (netcam_high_url). */
+  highUrl?: string;
+  /** The analysed stream's size. */
+  width: number;
+  height: number;
+  /** Analysis frames per second (Motion's `framerate`). */
+  fps: number;
+  /** movie_output: record movies of the events. */
+  record: boolean;
+  /** movie_passthrough: copy the camera's stream into the movie instead of re-encoding it. */
+  passthrough: boolean;
+  workDir: string;
+  motionPath?: string;
+}
+
+export interface MotionLive {
+  child: ChildProcess;
+  configText: string;
+  /** SIGINT, which Motion takes about 3 s to honour (FACTS.md); SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+/** The motion.conf of a live camera: every option not listed is Motion's default. */
+export function motionLiveConfig(opts: MotionLiveOptions): string {
+  const workDir = path.resolve(opts.workDir);
+  return [
+    'daemon off',
+    `log_file ${path.join(workDir, 'motion.log')}`,
+    `target_dir ${path.join(workDir, 'movies')}`,
+    'webcontrol_port 0',
+    'stream_port 0',
+    `netcam_url ${opts.url}`,
+    'netcam_params rtsp_transport=tcp',
+    ...(opts.highUrl ? [`netcam_high_url ${opts.highUrl}`, 'netcam_high_params rtsp_transport=tcp'] : []),
+    `width ${opts.width}`,
+    `height ${opts.height}`,
+    `framerate ${opts.fps}`,
+    `threshold ${motionThreshold(opts.width, opts.height)}`,
+    `movie_output ${opts.record ? 'on' : 'off'}`,
+    `movie_passthrough ${opts.passthrough ? 'on' : 'off'}`,
+    '',
+  ].join('\n');
+}
+
+/** Starts Motion on a live camera (see motionLiveConfig); the caller measures it and stops it. */
+export async function startMotionLive(opts: MotionLiveOptions): Promise<MotionLive> {
+  checkFrame(opts.width, opts.height, opts.fps);
+  for (const url of [opts.url, opts.highUrl]) {
+    // One line of motion.conf each: a space or newline would end the value or start another option.
+    if (url !== undefined && !/^rtsps?:\/\/\S+$/.test(url)) throw new Error(`startMotionLive takes rtsp:// URLs without spaces: ${url}`);
+  }
+  const workDir = path.resolve(opts.workDir);
+  if (!SAFE_PATH.test(workDir)) throw new Error(`workDir must match ${SAFE_PATH}: ${workDir}`);
+  await fsp.mkdir(workDir, { recursive: true });
+  const configText = motionLiveConfig(opts);
+  const confFile = path.join(workDir, 'motion.conf');
+  await fsp.writeFile(confFile, configText);
+  const child = spawn(opts.motionPath ?? 'motion', ['-n', '-c', confFile], { cwd: workDir, stdio: ['ignore', 'ignore', 'ignore'] });
+  const exit = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else {
+      child.once('exit', () => resolve());
+      // A binary that cannot start may never emit 'exit'.
+      child.once('error', () => resolve());
+    }
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    await Promise.race([exit, sleep(EXIT_TIMEOUT_MS)]);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  };
+  return { child, configText, stop };
+}
+
+export async function runMotionDaemon(opts: { video: string; width: number; height: number; fps: number /* analysis fps, 5 */; workDir: string; motionPath?: string }): Promise<MotionDaemonRun> {
+  const motionPath = opts.motionPath ?? 'motion';
+  const { width, height, fps } = opts;
+  checkFrame(width, height, fps);
 
   const workDir = path.resolve(opts.workDir);
   if (!SAFE_PATH.test(workDir)) throw new Error(`workDir must match ${SAFE_PATH}: ${workDir}`);
@@ -128,7 +222,7 @@ export async function runMotionDaemon(opts: { video: string; width: number; heig
     '',
   ].join('\n'));
 
-  const threshold = Math.round(DEFAULT_THRESHOLD * (width * height) / DEFAULT_PIXELS);
+  const threshold = motionThreshold(width, height);
   const configText = [
     '# Porchlight benchmark run of motion on a video file. Every option not listed here is at',
     "# motion's documented default (/usr/share/doc/motion/motion_config.html), among them",

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRtspCamera, type StreamSpec } from '../simulator/ipCamera';
 import { median } from '../simulator/sceneScore';
-import { treeCpuSeconds, treePeakRssBytes } from './processTree';
+import { motionVersion, startMotionLive } from './motionDaemon';
+import { cpuTimes, treeCpuSeconds, treePeakRssBytes } from './processTree';
 
 /*
  * `npm run bench -- --rtsp`: Porchlight's camera agent and Debian's Motion on the same
@@ -21,6 +22,8 @@ export const RTSP_SECTION = 'rtsp';
 export interface ConsumerFigures {
   name: string;
   cpuPerSecond: number[];
+  /** The top process alone (the agent's Node without its ffmpeg; Motion is one process). */
+  ownCpuPerSecond: number[];
   peakRssBytes: number[];
 }
 
@@ -45,6 +48,8 @@ export interface RtspBenchResult {
 }
 
 const SCENE = 'person-walks';
+/** Both consumers analyse 5 frames a second (the agent's default analysisFps). */
+const ANALYSIS_FPS = 5;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Running {
@@ -93,42 +98,23 @@ function startAgent(url: string, seconds: number, work: string, subUrl?: string)
   return { child, streams, waitForVideo: true, stop: () => stopGently(child, 'SIGTERM', 10_000) };
 }
 
-async function startMotion(url: string, opts: { record: boolean; passthrough?: boolean; highUrl?: string; width: number; height: number }, work: string): Promise<Running> {
-  const dir = path.join(work, `motion-${Date.now()}`);
-  await fs.mkdir(dir, { recursive: true });
-  const threshold = Math.round((1500 * opts.width * opts.height) / (640 * 480));
-  const conf = [
-    'daemon off',
-    `log_file ${path.join(dir, 'motion.log')}`,
-    `target_dir ${path.join(dir, 'movies')}`,
-    'webcontrol_port 0',
-    'stream_port 0',
-    `netcam_url ${url}`,
-    'netcam_params rtsp_transport=tcp',
-    ...(opts.highUrl ? [`netcam_high_url ${opts.highUrl}`, 'netcam_high_params rtsp_transport=tcp'] : []),
-    `width ${opts.width}`,
-    `height ${opts.height}`,
-    'framerate 5',
-    `threshold ${threshold}`,
-    `movie_output ${opts.record ? 'on' : 'off'}`,
-    `movie_passthrough ${opts.passthrough ? 'on' : 'off'}`,
-    '',
-  ].join('\n');
-  await fs.writeFile(path.join(dir, 'motion.conf'), conf);
-  const child = spawn('motion', ['-n', '-c', path.join(dir, 'motion.conf')], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
-  // Motion takes about 3 s to exit on SIGINT (FACTS.md).
-  return { child, streams: [], waitForVideo: false, stop: () => stopGently(child, 'SIGINT', 15_000) };
+async function startMotion(url: string, opts: { record: boolean; passthrough: boolean; highUrl?: string; width: number; height: number }, work: string): Promise<Running> {
+  const motion = await startMotionLive({ ...opts, url, fps: ANALYSIS_FPS, workDir: path.join(work, `motion-${Date.now()}`) });
+  return { child: motion.child, streams: [], waitForVideo: false, stop: () => motion.stop() };
 }
 
-export function motionConsumers(highUrl?: string): { name: string; record: boolean; passthrough: boolean }[] {
-  return [
-    { name: `Motion, recording (movie_output on${highUrl ? ', netcam_high_url' : ''}, re-encoding, its default)`, record: true, passthrough: false },
-    { name: `Motion, recording (movie_output on, movie_passthrough on: copied, as Porchlight does)`, record: true, passthrough: true },
-    { name: 'Motion, detection only (movie_output off)', record: false, passthrough: false },
-  ];
+export type MotionKind = 'default' | 'passthrough' | 'detection';
+
+export function motionConsumers(highUrl?: string, only: readonly MotionKind[] = ['default', 'passthrough', 'detection']): { name: string; record: boolean; passthrough: boolean }[] {
+  const all = {
+    default: { name: `Motion, recording (movie_output on${highUrl ? ', netcam_high_url' : ''}, re-encoding, its default)`, record: true, passthrough: false },
+    passthrough: { name: `Motion, recording (movie_output on, movie_passthrough on: copied, as Porchlight does)`, record: true, passthrough: true },
+    detection: { name: 'Motion, detection only (movie_output off)', record: false, passthrough: false },
+  };
+  return only.map((k) => all[k]);
 }
 
-async function measure(run: Running, warmupSeconds: number, measureSeconds: number): Promise<{ cpuPerSecond: number; peakRssBytes: number }> {
+async function measure(run: Running, warmupSeconds: number, measureSeconds: number): Promise<{ cpuPerSecond: number; ownCpuPerSecond: number; peakRssBytes: number }> {
   const pid = run.child.pid;
   if (pid === undefined) throw new Error('consumer did not start');
   // The warm-up counts from the first video the agent receives (it loads TensorFlow.js and
@@ -139,24 +125,30 @@ async function measure(run: Running, warmupSeconds: number, measureSeconds: numb
   }
   await sleep(warmupSeconds * 1000);
   const cpu0 = treeCpuSeconds(pid);
+  const own0 = cpuTimes(pid).own;
   const t0 = Date.now();
   await sleep(measureSeconds * 1000);
   const cpu1 = treeCpuSeconds(pid);
+  const own1 = cpuTimes(pid).own;
   const rss = treePeakRssBytes(pid);
   const wall = (Date.now() - t0) / 1000;
   if (run.child.exitCode !== null) throw new Error('consumer exited during the measurement');
-  return { cpuPerSecond: (cpu1 - cpu0) / wall, peakRssBytes: rss };
+  return { cpuPerSecond: (cpu1 - cpu0) / wall, ownCpuPerSecond: (own1 - own0) / wall, peakRssBytes: rss };
 }
 
-async function benchSetup(setup: Omit<Setup, 'consumers'>, o: { warmup: number; measure: number; rounds: number; work: string }, progress: (s: string) => void): Promise<Setup> {
+async function benchSetup(
+  setup: Omit<Setup, 'consumers'>,
+  o: { warmup: number; measure: number; rounds: number; work: string; motion: readonly MotionKind[] },
+  progress: (s: string) => void,
+): Promise<Setup> {
   const mounts: Record<string, StreamSpec> = { main: setup.main, ...(setup.sub ? { sub: setup.sub } : {}) };
   const camera = await startRtspCamera({ dir: o.work, mounts });
   try {
     const detectUrl = camera.url(setup.sub ? 'sub' : 'main');
     const highUrl = setup.sub ? camera.url('main') : undefined;
     const analysed = setup.sub ?? setup.main;
-    const kinds = [{ name: 'Porchlight agent (with its ffmpeg)' }, ...motionConsumers(highUrl)];
-    const figures: ConsumerFigures[] = kinds.map((k) => ({ name: k.name, cpuPerSecond: [], peakRssBytes: [] }));
+    const kinds = [{ name: 'Porchlight agent (with its ffmpeg)' }, ...motionConsumers(highUrl, o.motion)];
+    const figures: ConsumerFigures[] = kinds.map((k) => ({ name: k.name, cpuPerSecond: [], ownCpuPerSecond: [], peakRssBytes: [] }));
     for (let round = 0; round < o.rounds; round++) {
       // Rotate the order, so no consumer always runs first on a cold machine.
       for (let k = 0; k < kinds.length; k++) {
@@ -170,6 +162,7 @@ async function benchSetup(setup: Omit<Setup, 'consumers'>, o: { warmup: number; 
         try {
           const m = await measure(run, o.warmup, o.measure);
           figures[i]!.cpuPerSecond.push(m.cpuPerSecond);
+          figures[i]!.ownCpuPerSecond.push(m.ownCpuPerSecond);
           figures[i]!.peakRssBytes.push(m.peakRssBytes);
         } finally {
           await run.stop();
@@ -212,33 +205,40 @@ async function reconnectTrials(trials: number, downSeconds: number, work: string
   return out;
 }
 
-function motionVersion(): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('motion', ['-h'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', () => resolve(/motion Version (\S+?),/i.exec(out)?.[1] ?? 'unknown'));
-    child.on('error', () => resolve('not installed'));
-  });
+export interface RtspBenchOptions {
+  rounds?: number;
+  warmup?: number;
+  measure?: number;
+  /** Which of Motion's configurations run against the agent (default all three). */
+  motion?: readonly MotionKind[];
+  /** Which camera set-ups run (default both). */
+  setups?: readonly ('single' | 'sub')[];
+  /** Time the recovery from a server restart (default true). */
+  reconnect?: boolean;
 }
 
-export async function rtspBench(machine: string, progress: (s: string) => void, o: { rounds?: number; warmup?: number; measure?: number } = {}): Promise<RtspBenchResult> {
+export async function rtspBench(machine: string, progress: (s: string) => void, o: RtspBenchOptions = {}): Promise<RtspBenchResult> {
   const started = Date.now();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-rtsp-bench-'));
-  const opts = { rounds: o.rounds ?? 3, warmup: o.warmup ?? 10, measure: o.measure ?? 40, work };
+  const opts = { rounds: o.rounds ?? 3, warmup: o.warmup ?? 10, measure: o.measure ?? 40, work, motion: o.motion ?? (['default', 'passthrough', 'detection'] as const) };
+  const which = o.setups ?? ['single', 'sub'];
   try {
     const setups: Setup[] = [];
-    setups.push(await benchSetup({ title: '640×360, one stream', main: { width: 640, height: 360, scene: SCENE } }, opts, progress));
-    setups.push(
-      await benchSetup(
-        { title: '1280×720 main + 640×360 sub-stream', main: { width: 1280, height: 720, scene: SCENE }, sub: { width: 640, height: 360, scene: SCENE } },
-        opts,
-        progress,
-      ),
-    );
-    progress('time to recover from an RTSP server restart');
-    const reconnectSeconds = await reconnectTrials(3, 10, work, progress);
+    if (which.includes('single')) setups.push(await benchSetup({ title: '640×360, one stream', main: { width: 640, height: 360, scene: SCENE } }, opts, progress));
+    if (which.includes('sub')) {
+      setups.push(
+        await benchSetup(
+          { title: '1280×720 main + 640×360 sub-stream', main: { width: 1280, height: 720, scene: SCENE }, sub: { width: 640, height: 360, scene: SCENE } },
+          opts,
+          progress,
+        ),
+      );
+    }
+    let reconnectSeconds: number[] = [];
+    if (o.reconnect ?? true) {
+      progress('time to recover from an RTSP server restart');
+      reconnectSeconds = await reconnectTrials(3, 10, work, progress);
+    }
     return {
       date: new Date().toISOString().slice(0, 10),
       machine,
@@ -247,7 +247,7 @@ export async function rtspBench(machine: string, progress: (s: string) => void, 
       rounds: opts.rounds,
       setups,
       reconnectSeconds,
-      motionVersion: await motionVersion(),
+      motionVersion: await motionVersion().catch(() => 'not installed or unreadable'),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
@@ -279,7 +279,13 @@ export function rtspReport(r: RtspBenchResult): string {
       const each = c.cpuPerSecond.map((v) => v.toFixed(3)).join(', ');
       lines.push(`| ${c.name} | ${cpu.toFixed(3)} (${each}) | ${c === s.consumers[0] ? '—' : (porchlight / cpu).toFixed(2)} | ${mib(median(c.peakRssBytes) ?? 0)} |`);
     }
+    const node = median(s.consumers[0]!.ownCpuPerSecond);
+    if (node !== null) lines.push('', `Of the agent's ${porchlight.toFixed(3)}: Node ${node.toFixed(3)} (median), its ffmpeg the rest.`);
     lines.push('');
+  }
+  if (r.reconnectSeconds.length === 0) {
+    lines.push(`<!-- /bench:${RTSP_SECTION} -->`);
+    return lines.join('\n') + '\n';
   }
   const rec = median(r.reconnectSeconds);
   lines.push(
