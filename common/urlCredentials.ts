@@ -14,6 +14,13 @@ export function maskUrlCredentials(text: string): string {
   return text.replace(USERINFO, '$1***@');
 }
 
+/** `text` with URL credentials masked and each of `secrets` (wherever it appears) replaced by `***`; longest first, so one holding another goes whole. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = maskUrlCredentials(text);
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join('***');
+  return out;
+}
+
 /** The password a URL carries (decoded, and as written), for scrubbing it wherever else it appears. */
 export function urlPasswords(url: string): string[] {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^\s]*)@/i.exec(url);

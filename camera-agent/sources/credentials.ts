@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
 import { SourceError } from '../sourceErrors';
-import { maskUrlCredentials } from '../../common/urlCredentials';
+import { maskSecrets } from '../../common/urlCredentials';
 
 /*
  * An RTSP camera's user name and password. They live in their own file (mode 0600, like the
@@ -81,9 +81,5 @@ export function urlForDisplay(url: string): string {
  */
 export function redactCredentials(text: string, credentials?: Credentials): string {
   // Up to the last `@`: a password may hold an unescaped `/` or `@`.
-  let out = maskUrlCredentials(text);
-  if (credentials?.password) {
-    for (const form of new Set([credentials.password, encodeURIComponent(credentials.password)])) out = out.split(form).join('***');
-  }
-  return out;
+  return maskSecrets(text, credentials?.password ? [credentials.password, encodeURIComponent(credentials.password)] : []);
 }

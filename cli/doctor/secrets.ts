@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { parseCredentials } from '../../camera-agent/sources/credentials';
-import { maskUrlCredentials, urlPasswords } from '../../common/urlCredentials';
+import { maskSecrets, urlPasswords } from '../../common/urlCredentials';
 import type { Finding } from './checks';
 
 /*
@@ -35,21 +35,14 @@ export async function cameraSecrets(agents: Array<{ source: string; subStream?: 
     }
   }
   const all = found.flatMap((s) => [s, encodeURIComponent(s)]).filter((s) => s.length >= MIN_SCRUBBED);
-  // Longest first, so a password that contains another is replaced whole.
-  return [...new Set(all)].sort((a, b) => b.length - a.length);
-}
-
-export function scrubText(text: string, secrets: string[]): string {
-  let out = maskUrlCredentials(text);
-  for (const s of secrets) out = out.split(s).join('***');
-  return out;
+  return [...new Set(all)];
 }
 
 export function scrubFindings(findings: Finding[], secrets: string[]): Finding[] {
   return findings.map((f) => ({
     ...f,
-    check: scrubText(f.check, secrets),
-    message: scrubText(f.message, secrets),
-    ...(f.fix === undefined ? {} : { fix: scrubText(f.fix, secrets) }),
+    check: maskSecrets(f.check, secrets),
+    message: maskSecrets(f.message, secrets),
+    ...(f.fix === undefined ? {} : { fix: maskSecrets(f.fix, secrets) }),
   }));
 }
