@@ -96,7 +96,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     `every frame inside its own process); that alone is ${(p.ffmpegCpuPerVideoSecond / m.cpuPerVideoSecond).toFixed(2)} of Motion's total. It skips the frames that no other frame`,
     'refers to (here most B-frames: x264 `veryfast` makes 2 B-frames in 3), since the analysis takes only 5 of the 15 frames a second;',
     'a camera stream without B-frames is decoded whole, as Motion does. The agent\'s',
-    `${p.agentCpuPerVideoSecond.toFixed(4)} s/s is its start-up (loading TensorFlow.js and compiling its WASM), the detector (5 frames a second),`,
+    `${p.agentCpuPerVideoSecond.toFixed(4)} s/s is its start-up, the detector (5 frames a second, typed arrays),`,
     'receiving fragments and frames from ffmpeg, and encrypting and writing clips.',
     '',
     'Motion\'s figures follow from its defaults: `event_gap 60` merges motion less than a minute apart into one event and',
