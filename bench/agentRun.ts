@@ -7,7 +7,6 @@ import { Capture } from '../camera-agent/capture';
 import { ClipRecorder } from '../camera-agent/clipRecorder';
 import { MotionDetector } from '../camera-agent/motionDetector';
 import { CameraPipeline } from '../camera-agent/pipeline';
-import { loadTf } from '../camera-agent/tfBackend';
 import { resolveSource } from '../camera-agent/videoSource';
 import { EventLog } from '../simulator/sceneScore';
 import { childPids, cpuTimes, peakRssBytes } from './processTree';
@@ -29,7 +28,6 @@ import { childPids, cpuTimes, peakRssBytes } from './processTree';
  */
 
 export interface AgentRunResult {
-  backend: string;
   frames: number;
   events: { start: number; end: number; decidedAt: number; retrigger: boolean }[];
   clips: { start: number; end: number }[];
@@ -64,7 +62,6 @@ async function main(): Promise<void> {
   });
   const agent = config.agent;
   const log = createLogger('bench-agent', 'warn');
-  const { tf, backend } = await loadTf();
   const keys = await generateFootageKeyPair();
   const v = agent.video;
   const clips: AgentRunResult['clips'] = [];
@@ -74,7 +71,7 @@ async function main(): Promise<void> {
   // The agent's own pipeline, with no hub to tell: the gate's events are scored.
   const pipeline = new CameraPipeline({
     feed: capture,
-    detector: new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, agent.motion),
+    detector: new MotionDetector(v.analysisWidth, v.analysisHeight, v.analysisFps, agent.motion),
     fusion: null,
     recorder,
     viewers: [],
@@ -125,7 +122,6 @@ async function main(): Promise<void> {
   pipeline.dispose();
   const used = cpuTimes(process.pid);
   const result: AgentRunResult = {
-    backend,
     frames,
     events: events.events,
     clips,

@@ -61,7 +61,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     '## Motion detection: Porchlight against the Motion daemon',
     '',
     `Command: \`npm run bench\` (bench/main.ts), ${o.date}, ${(o.seconds / 60).toFixed(0)} min. Machine: ${machine()}.`,
-    `Versions: ${version('ffmpeg', ['-version'], /ffmpeg version \S+/)}; Motion ${m.version}; TensorFlow.js backend in the agent: ${o.backend}.`,
+    `Versions: ${version('ffmpeg', ['-version'], /ffmpeg version \S+/)}; Motion ${m.version}; the agent's detector runs in typed arrays; its TensorFlow.js cross-check (detector speed) ran on ${o.backend}.`,
     '',
     `Same input for both: each of the ${p.scores.length} labelled scenes (\`porchlight sim score\`) rendered once to an H.264 file,`,
     `${BENCH_VIDEO.width}×${BENCH_VIDEO.height} at ${BENCH_VIDEO.fps} fps (keyframe every second), played in real time; both analyse 5 frames per second.`,
@@ -96,7 +96,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     `every frame inside its own process); that alone is ${(p.ffmpegCpuPerVideoSecond / m.cpuPerVideoSecond).toFixed(2)} of Motion's total. It skips the frames that no other frame`,
     'refers to (here most B-frames: x264 `veryfast` makes 2 B-frames in 3), since the analysis takes only 5 of the 15 frames a second;',
     'a camera stream without B-frames is decoded whole, as Motion does. The agent\'s',
-    `${p.agentCpuPerVideoSecond.toFixed(4)} s/s is its start-up (loading TensorFlow.js and compiling its WASM), the detector (5 frames a second),`,
+    `${p.agentCpuPerVideoSecond.toFixed(4)} s/s is its start-up, the detector (5 frames a second, typed arrays),`,
     'receiving fragments and frames from ffmpeg, and encrypting and writing clips.',
     '',
     'Motion\'s figures follow from its defaults: `event_gap 60` merges motion less than a minute apart into one event and',
@@ -114,7 +114,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     '### Detector speed per 320×180 frame',
     '',
     `The ${speed.frames} analysis frames of all scenes, the first 50 (warm-up) left out of the timing; "agrees" is the share of frames`,
-    'whose motion verdict matches the WASM detector\'s.',
+    'whose motion verdict matches the agent\'s own (typed-array) detector\'s; the tfjs rows are its TensorFlow.js cross-check.',
     '',
     '| kernel | median | p90 | agrees |',
     '|---|---|---|---|',
@@ -126,8 +126,7 @@ function report(o: { periods: number; date: string; backend: string; side: SideB
     `${(long.videoSeconds / 3600).toFixed(1)} h of video, of which ${(long.nuisanceSeconds / 3600).toFixed(1)} h nuisance scenes.`,
     '',
     `- recall ${formatRatio(long.totals.recall)} (${long.totals.recalled}/${long.totals.truth}), false events ${long.totals.falseEvents}, on nuisance scenes ${long.totals.nuisanceFalseEvents} = **${long.totals.falsePerHour?.toFixed(2) ?? '—'} per hour**`,
-    `- \`tf.memory().numTensors\`, sampled every 5 s while detectors ran (${long.samples.length} samples): min ${Math.min(...long.samples.map((s) => s.numTensors))}, max ${Math.max(...long.samples.map((s) => s.numTensors))} (a detector holds 1–2: its background, and its zone mask when it has one)`,
-    `- process RSS: first sample ${mib(long.samples[0]?.rssBytes ?? 0)}, median ${mib(median(long.samples.map((s) => s.rssBytes)) ?? 0)}, last ${mib(long.samples.at(-1)?.rssBytes ?? 0)}, max ${mib(Math.max(...long.samples.map((s) => s.rssBytes)))}`,
+    `- process RSS, sampled every 5 s while detectors ran (${long.samples.length} samples): first sample ${mib(long.samples[0]?.rssBytes ?? 0)}, median ${mib(median(long.samples.map((s) => s.rssBytes)) ?? 0)}, last ${mib(long.samples.at(-1)?.rssBytes ?? 0)}, max ${mib(Math.max(...long.samples.map((s) => s.rssBytes)))}`,
     '',
     '### Motion onset → `motion start` at the hub',
     '',
@@ -158,7 +157,7 @@ function targets(o: { side: SideBySide; speed: { kernels: KernelSpeed[] }; long:
   const { side, speed, long, latency } = o;
   const p = side.porchlight;
   const m = side.motion;
-  const wasm = speed.kernels.find((k) => k.name === 'tfjs wasm');
+  const agent = speed.kernels[0];
   const row = (target: string, measured: string, met: boolean) => `| ${target} | ${measured} | ${met ? 'yes' : '**no**'} |`;
   const recall = Math.min(p.totals.recall ?? 0, long.totals.recall ?? 0);
   const perHour = long.totals.falsePerHour ?? Infinity;
@@ -168,7 +167,7 @@ function targets(o: { side: SideBySide; speed: { kernels: KernelSpeed[] }; long:
     row('false events ≤ 1 per hour of nuisance scenes', `${perHour.toFixed(2)} per hour over ${(long.nuisanceSeconds / 3600).toFixed(1)} h`, perHour <= 1),
     row('better than Motion on recall and on false events', `recall ${formatRatio(p.totals.recall)} vs ${formatRatio(m.totals.recall)}; false events ${p.totals.falseEvents} vs ${m.totals.falseEvents}`, (p.totals.recall ?? 0) > (m.totals.recall ?? 0) && p.totals.falseEvents < m.totals.falseEvents),
     row('agent CPU (with its ffmpeg) ≤ Motion\'s (ratio ≤ 1.0)', ratio.toFixed(2), ratio <= 1),
-    row('detector ≤ 2 ms per 320×180 frame on WASM', wasm ? `${wasm.medianMs.toFixed(2)} ms median` : 'not measured', !!wasm && wasm.medianMs <= 2),
+    row('detector ≤ 2 ms per 320×180 frame', agent ? `${agent.medianMs.toFixed(2)} ms median (${agent.name})` : 'not measured', !!agent && agent.medianMs <= 2),
     row('onset → `motion start` at the hub ≤ 600 ms', latency.maxMs === null ? 'no onset measured' : `max ${latency.maxMs.toFixed(0)} ms`, latency.maxMs !== null && latency.maxMs <= 600 && latency.received === latency.onsets),
     row('every clip starts at least the pre-roll before the onset', `${p.clipsWithPreRoll}/${p.clipsChecked} side by side, ${latency.clipsWithPreRoll}/${latency.clipsChecked} at the hub`, p.clipsWithPreRoll === p.clipsChecked && latency.clipsWithPreRoll === latency.clipsChecked),
   ];
@@ -230,14 +229,13 @@ async function motionHeldOut(args: string[], cpuRounds: number): Promise<void> {
   const started = Date.now();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-bench-'));
   try {
-    const { tf } = await loadTf();
     const names = sceneNames('heldout');
     log('held-out scenes: rendering');
     const { files, all } = await renderScenes(path.join(ROOT, '.bench-cache'), names, log);
     log('held-out scenes: side by side with Motion');
     const side = await sideBySide(names, files, all, work, log, cpuRounds);
     log(`held-out scenes: long run (${periods} periods per scene)`);
-    const long = periods > 0 ? await longRun(tf, names, periods, log) : null;
+    const long = periods > 0 ? await longRun(names, periods, log) : null;
     const versions = `${version('ffmpeg', ['-version'], /ffmpeg version \S+/)}; Motion ${side.motion.version}`;
     const text = heldOutReport({ date: new Date().toISOString().slice(0, 10), minutes: (Date.now() - started) / 60000, command: `npm run bench -- --motion${args.includes('--set') ? ' --set heldout' : ''}${args.includes('--cpu-rounds') ? ` --cpu-rounds ${cpuRounds}` : ''}${args.includes('--heldout-periods') ? ` --heldout-periods ${periods}` : ''}`, side, long, periods, versions });
     await writeSection(text, HELD_OUT_SECTION);
@@ -259,14 +257,14 @@ async function motionTuning(args: string[], cpuRounds: number): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-bench-'));
   try {
     const { tf, backend } = await loadTf();
-    log(`backend ${backend}; rendering scenes`);
+    log(`cross-check backend ${backend}; rendering scenes`);
     const { files, all } = await renderScenes(path.join(ROOT, '.bench-cache'), names, log);
     log('side by side with Motion');
     const side = await sideBySide(names, files, all, work, log, cpuRounds);
     log('detector speed');
     const speed = await detectorSpeed(tf, log);
     log(`long run (${periods} periods per scene)`);
-    const long = await longRun(tf, names, periods, log);
+    const long = await longRun(names, periods, log);
     log('onset latency at the hub (demo, 75 s)');
     const latency = await hubLatency(path.join(work, 'demo'), quick ? 40 : 75);
     const text = report({ periods, date: new Date().toISOString().slice(0, 10), backend, side, speed, long, latency, seconds: (Date.now() - started) / 1000 });

@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { parseConfig, type AgentConfig, type Polygon } from '../common/config';
-import { MotionDetector, type DetectorSettings } from '../camera-agent/motionDetector';
+import { MotionDetector } from '../camera-agent/motionDetector';
+import type { DetectorSettings } from '../camera-agent/motionPlan';
+import { TfMotionDetector } from '../camera-agent/tfMotionDetector';
 import type { Tf } from '../camera-agent/tfBackend';
 import { analysisFrames, detectEvents, renderSceneVideo, sceneInput } from '../simulator/sceneRunner';
 import { getScene, isNuisanceScene, sceneNames, scriptedEvents, type Scene } from '../camera-agent/scenes';
 import { median, scoreEvents, totals, type DetectedEvent, type EventScore, type ScoreTotals } from '../simulator/sceneScore';
 import type { AgentRunResult } from './agentRun';
-import { ReferenceDetector } from './referenceDetector';
 import { runMotionDaemon, type MotionDaemonRun } from './motionDaemon';
 
 /*
@@ -159,11 +160,11 @@ export interface KernelSpeed {
   name: string;
   medianMs: number;
   p90Ms: number;
-  /** Frames whose motion verdict matches the wasm detector's. */
+  /** Frames whose motion verdict matches the agent's (typed-array) detector's. */
   agreement: number;
 }
 
-/** Detector time per 320×180 frame on each TensorFlow.js backend and the typed-array reference, on the scenes' frames. */
+/** Detector time per 320×180 frame for the agent's typed-array detector and its TensorFlow.js cross-check on each backend, on the scenes' frames. */
 export async function detectorSpeed(tf: Tf, log: (s: string) => void): Promise<{ frames: number; kernels: KernelSpeed[] }> {
   const frames: Uint8Array[] = [];
   for (const name of sceneNames()) for await (const f of analysisFrames(sceneInput(getScene(name), BENCH_VIDEO, 1), BENCH_VIDEO)) frames.push(f);
@@ -179,20 +180,19 @@ export async function detectorSpeed(tf: Tf, log: (s: string) => void): Promise<{
     }
     return { ms: ms.slice(50), verdicts };
   };
-  const results: Array<{ name: string; ms: number[]; verdicts: boolean[] }> = [];
+  log('  agent detector (typed arrays)');
+  const agent = new MotionDetector(w, h, fps, settings);
+  const results: Array<{ name: string; ms: number[]; verdicts: boolean[] }> = [{ name: 'typed arrays (agent)', ...time((f) => agent.process(f).motion) }];
   const original = tf.getBackend();
   for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     if (!(await tf.setBackend(backend).catch(() => false))) continue;
-    log(`  detector on tfjs ${backend}`);
-    const d = new MotionDetector(tf, w, h, fps, settings);
+    log(`  cross-check on tfjs ${backend}`);
+    const d = new TfMotionDetector(tf, w, h, fps, settings);
     results.push({ name: `tfjs ${backend}`, ...time((f) => d.process(f).motion) });
     d.dispose();
   }
   await tf.setBackend(original);
-  log('  reference kernel (typed arrays)');
-  const ref = new ReferenceDetector(w, h, fps, settings);
-  results.push({ name: 'typed-array reference', ...time((f) => ref.process(f).motion) });
-  const base = results.find((r) => r.name === 'tfjs wasm') ?? results[0]!;
+  const base = results[0]!;
   const kernels = results.map((r) => {
     const sorted = [...r.ms].sort((a, b) => a - b);
     return {
@@ -209,16 +209,16 @@ export interface LongRun {
   videoSeconds: number;
   nuisanceSeconds: number;
   totals: ScoreTotals;
-  /** Taken every few seconds while detectors run: the tensor count and the process RSS. */
-  samples: Array<{ numTensors: number; rssBytes: number }>;
+  /** The process RSS, taken every few seconds while detectors run. */
+  samples: Array<{ rssBytes: number }>;
 }
 
 /** Every scene `periods` times in a row through one detector per scene: false alarms per hour and memory over time. */
-export async function longRun(tf: Tf, names: string[], periods: number, log: (s: string) => void): Promise<LongRun> {
+export async function longRun(names: string[], periods: number, log: (s: string) => void): Promise<LongRun> {
   const motion = parseConfig({}).agent.motion;
   const scores: EventScore[] = [];
   const samples: LongRun['samples'] = [];
-  const sample = () => samples.push({ numTensors: tf.memory().numTensors, rssBytes: process.memoryUsage().rss });
+  const sample = () => samples.push({ rssBytes: process.memoryUsage().rss });
   const sampler = setInterval(sample, 5000);
   let videoSeconds = 0;
   let nuisanceSeconds = 0;
@@ -227,7 +227,7 @@ export async function longRun(tf: Tf, names: string[], periods: number, log: (s:
     log(`  ${name} × ${periods}`);
     const seconds = scene.period * periods;
     const frames = analysisFrames(sceneInput(scene, BENCH_VIDEO, periods), BENCH_VIDEO);
-    const result = await detectEvents(frames, tf, BENCH_VIDEO, { ...motion, ignoreMasks: scene.ignoreMasks });
+    const result = await detectEvents(frames, BENCH_VIDEO, { ...motion, ignoreMasks: scene.ignoreMasks });
     scores.push(scoreEvents(scriptedEvents(scene, seconds), result.events, seconds));
     videoSeconds += seconds;
     if (isNuisanceScene(scene)) nuisanceSeconds += seconds;

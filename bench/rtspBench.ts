@@ -21,6 +21,8 @@ export const RTSP_SECTION = 'rtsp';
 
 export interface ConsumerFigures {
   name: string;
+  /** A Porchlight agent (this build's, or the one compared with it), not Motion. */
+  agent: boolean;
   cpuPerSecond: number[];
   /** The top process alone (the agent's Node without its ffmpeg; Motion is one process). */
   ownCpuPerSecond: number[];
@@ -74,9 +76,12 @@ async function stopGently(child: ChildProcess, signal: NodeJS.Signals, graceMs: 
   }
 }
 
-function startAgent(url: string, seconds: number, work: string, subUrl?: string): Running {
+/** This build's agent run (bench/agentRun.ts). */
+const AGENT_RUN = path.join(__dirname, 'agentRun.js');
+
+function startAgent(url: string, seconds: number, work: string, subUrl?: string, agentRun = AGENT_RUN): Running {
   const spool = path.join(work, `spool-${Date.now()}`);
-  const args = [path.join(__dirname, 'agentRun.js'), '--live', String(seconds), url, spool, ...(subUrl ? [subUrl] : [])];
+  const args = [agentRun, '--live', String(seconds), url, spool, ...(subUrl ? [subUrl] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const streams: number[] = [];
   let out = '';
@@ -117,8 +122,8 @@ export function motionConsumers(highUrl?: string, only: readonly MotionKind[] = 
 async function measure(run: Running, warmupSeconds: number, measureSeconds: number): Promise<{ cpuPerSecond: number; ownCpuPerSecond: number; peakRssBytes: number }> {
   const pid = run.child.pid;
   if (pid === undefined) throw new Error('consumer did not start');
-  // The warm-up counts from the first video the agent receives (it loads TensorFlow.js and
-  // probes the camera first); Motion connects within a second or two of starting.
+  // The warm-up counts from the first video the agent receives (it probes the camera first);
+  // Motion connects within a second or two of starting.
   for (const until = Date.now() + 30_000; run.waitForVideo && run.streams.length === 0; ) {
     if (Date.now() > until) throw new Error('the agent received no video within 30 s');
     await sleep(100);
@@ -138,7 +143,7 @@ async function measure(run: Running, warmupSeconds: number, measureSeconds: numb
 
 async function benchSetup(
   setup: Omit<Setup, 'consumers'>,
-  o: { warmup: number; measure: number; rounds: number; work: string; motion: readonly MotionKind[] },
+  o: { warmup: number; measure: number; rounds: number; work: string; motion: readonly MotionKind[]; compareAgent?: CompareAgent },
   progress: (s: string) => void,
 ): Promise<Setup> {
   const mounts: Record<string, StreamSpec> = { main: setup.main, ...(setup.sub ? { sub: setup.sub } : {}) };
@@ -147,18 +152,18 @@ async function benchSetup(
     const detectUrl = camera.url(setup.sub ? 'sub' : 'main');
     const highUrl = setup.sub ? camera.url('main') : undefined;
     const analysed = setup.sub ?? setup.main;
-    const kinds = [{ name: 'Porchlight agent (with its ffmpeg)' }, ...motionConsumers(highUrl, o.motion)];
-    const figures: ConsumerFigures[] = kinds.map((k) => ({ name: k.name, cpuPerSecond: [], ownCpuPerSecond: [], peakRssBytes: [] }));
+    const agents = [{ name: 'Porchlight agent (with its ffmpeg)', agentRun: AGENT_RUN }, ...(o.compareAgent ? [o.compareAgent] : [])];
+    const kinds: Array<{ name: string; agentRun?: string }> = [...agents, ...motionConsumers(highUrl, o.motion)];
+    const figures: ConsumerFigures[] = kinds.map((k) => ({ name: k.name, agent: !!k.agentRun, cpuPerSecond: [], ownCpuPerSecond: [], peakRssBytes: [] }));
     for (let round = 0; round < o.rounds; round++) {
       // Rotate the order, so no consumer always runs first on a cold machine.
       for (let k = 0; k < kinds.length; k++) {
         const i = (k + round) % kinds.length;
         const kind = kinds[i]!;
         progress(`  ${setup.title}, round ${round + 1}: ${kind.name}`);
-        const run =
-          i === 0
-            ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work, setup.sub ? detectUrl : undefined)
-            : await startMotion(detectUrl, { ...(kind as ReturnType<typeof motionConsumers>[number]), highUrl, width: analysed.width, height: analysed.height }, o.work);
+        const run = kind.agentRun
+          ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work, setup.sub ? detectUrl : undefined, kind.agentRun)
+          : await startMotion(detectUrl, { ...(kind as ReturnType<typeof motionConsumers>[number]), highUrl, width: analysed.width, height: analysed.height }, o.work);
         try {
           const m = await measure(run, o.warmup, o.measure);
           figures[i]!.cpuPerSecond.push(m.cpuPerSecond);
@@ -205,6 +210,13 @@ async function reconnectTrials(trials: number, downSeconds: number, work: string
   return out;
 }
 
+/** Another build's agent, measured in the same rounds (before and after a change, side by side). */
+export interface CompareAgent {
+  name: string;
+  /** That build's dist/bench/agentRun.js. */
+  agentRun: string;
+}
+
 export interface RtspBenchOptions {
   rounds?: number;
   warmup?: number;
@@ -215,13 +227,15 @@ export interface RtspBenchOptions {
   setups?: readonly ('single' | 'sub')[];
   /** Time the recovery from a server restart (default true). */
   reconnect?: boolean;
+  compareAgent?: CompareAgent;
 }
 
 export async function rtspBench(machine: string, progress: (s: string) => void, o: RtspBenchOptions = {}): Promise<RtspBenchResult> {
   const started = Date.now();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-rtsp-bench-'));
-  const opts = { rounds: o.rounds ?? 3, warmup: o.warmup ?? 10, measure: o.measure ?? 40, work, motion: o.motion ?? (['default', 'passthrough', 'detection'] as const) };
+  const opts = { rounds: o.rounds ?? 3, warmup: o.warmup ?? 10, measure: o.measure ?? 40, work, motion: o.motion ?? (['default', 'passthrough', 'detection'] as const), compareAgent: o.compareAgent };
   const which = o.setups ?? ['single', 'sub'];
+  if (o.compareAgent) await fs.access(o.compareAgent.agentRun).catch(() => Promise.reject(new Error(`the agent to compare with has no ${o.compareAgent?.agentRun} (build it first)`)));
   try {
     const setups: Setup[] = [];
     if (which.includes('single')) setups.push(await benchSetup({ title: '640×360, one stream', main: { width: 640, height: 360, scene: SCENE } }, opts, progress));
@@ -279,8 +293,10 @@ export function rtspReport(r: RtspBenchResult): string {
       const each = c.cpuPerSecond.map((v) => v.toFixed(3)).join(', ');
       lines.push(`| ${c.name} | ${cpu.toFixed(3)} (${each}) | ${c === s.consumers[0] ? '—' : (porchlight / cpu).toFixed(2)} | ${mib(median(c.peakRssBytes) ?? 0)} |`);
     }
-    const node = median(s.consumers[0]!.ownCpuPerSecond);
-    if (node !== null) lines.push('', `Of the agent's ${porchlight.toFixed(3)}: Node ${node.toFixed(3)} (median), its ffmpeg the rest.`);
+    for (const c of s.consumers.filter((x) => x.agent)) {
+      const node = median(c.ownCpuPerSecond);
+      if (node !== null) lines.push('', `Of ${c.name}'s ${(median(c.cpuPerSecond) ?? NaN).toFixed(3)}: Node ${node.toFixed(3)} (median), its ffmpeg the rest.`);
+    }
     lines.push('');
   }
   if (r.reconnectSeconds.length === 0) {

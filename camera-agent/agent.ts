@@ -12,7 +12,8 @@ import { SnapshotMaker } from './snapshotMaker';
 import { LiveStreamer } from './liveStreamer';
 import { loadIdentity } from './identity';
 import { createGpio } from '../common/gpio';
-import { MotionDetector, type DetectorSettings } from './motionDetector';
+import { MotionDetector } from './motionDetector';
+import type { DetectorSettings } from './motionPlan';
 import { MotionFusion } from './motionFusion';
 import { CameraPipeline } from './pipeline';
 import { reportHealth } from './healthReport';
@@ -21,7 +22,6 @@ import { settingsApplier } from './settingsApplier';
 import { PirSensor } from './pirSensor';
 import { NO_RECORDING_INDICATOR, RecordingLed } from './recordingLed';
 import { Spool } from './spool';
-import { loadTf } from './tfBackend';
 import { parseSource, resolveSource } from './videoSource';
 import type { HealthSnapshot } from './cameraHealth';
 
@@ -69,8 +69,7 @@ export class CameraAgent {
     // A malformed source is a mistake in the config: refused at once. A camera that is off is
     // not: the capture connects (and probes) again and again, reporting its health meanwhile.
     const { kind } = parseSource(agentConfig.source);
-    const { tf, backend } = await loadTf();
-    log.info({ backend, source: kind, camera: identity.name }, 'TensorFlow.js backend ready');
+    log.info({ source: kind, camera: identity.name }, 'camera agent starting');
 
     const spool = new Spool(path.join(config.dataDir, 'spool'), { maxBytes: agentConfig.recording.maxSpoolBytes, log: log.child({ module: 'spool' }) });
     await spool.init();
@@ -92,7 +91,7 @@ export class CameraAgent {
     const recorder = new ClipRecorder(agentConfig.recording, spool.dir, identity.deviceId, footageKey, log.child({ module: 'recorder' }), onClip, this.led ?? undefined);
     this.recorder = recorder;
     const v = agentConfig.video;
-    const makeDetector = (s: DetectorSettings) => new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, s);
+    const makeDetector = (s: DetectorSettings) => new MotionDetector(v.analysisWidth, v.analysisHeight, v.analysisFps, s);
     const snapshots = new SnapshotMaker();
     const live = new LiveStreamer(() => hub.liveUpload(), this.led ?? NO_RECORDING_INDICATOR, log.child({ module: 'live' }));
     this.live = live;

@@ -1,5 +1,5 @@
 import type { AnalysisFrame } from './capture';
-import type { FrameVerdict } from './motionDetector';
+import type { FrameVerdict } from './motionPlan';
 import type { GateEvent, MotionGate } from './motionGate';
 import type { FusedMotion, MotionFusion } from './motionFusion';
 
@@ -10,7 +10,7 @@ import type { FusedMotion, MotionFusion } from './motionFusion';
  * moment the capture's stream began, so what follows (recorder, hub) works in either.
  */
 
-/** What the stage needs of a detector (MotionDetector; a fake in tests). */
+/** What the stage needs of a detector (MotionDetector; a fake in tests): the detector can be swapped alone. */
 export interface FrameDetector {
   process(gray: Uint8Array): Pick<FrameVerdict, 'regions' | 'changedRatio'>;
   reset(): void;

@@ -1,7 +1,7 @@
 import type { CameraSettingsMessage } from '../common/cameraSettings';
 import type { FrameDetector } from './analysisStage';
 import type { RecorderSettings } from './clipRecorder';
-import type { DetectorSettings } from './motionDetector';
+import type { DetectorSettings } from './motionPlan';
 
 /*
  * Settings from the hub, applied to a running camera: they replace the config file's motion

@@ -5,10 +5,12 @@ import type * as tfTypes from '@tensorflow/tfjs-core';
  * TensorFlow.js backend selection. tfjs-node (native libtensorflow) is an optional
  * dependency whose installer needs to download libtensorflow; where it did not install,
  * the WASM backend (shipped inside its npm package) runs instead, and cpu is the last resort.
- * Without tfjs-node the agent loads TensorFlow.js's core and those two backends only, not
- * the `@tensorflow/tfjs` bundle (layers, converter, data, WebGL): the detector uses none of
- * them, and they more than doubled the JavaScript heap every garbage collection walks
- * (17.8 MB against 7.5 MB).
+ * Without tfjs-node it loads TensorFlow.js's core and those two backends only, not the
+ * `@tensorflow/tfjs` bundle (layers, converter, data, WebGL): the motion detector's TF.js
+ * cross-check uses none of them, and they more than doubled the JavaScript heap every
+ * garbage collection walks (17.8 MB against 7.5 MB). The agent itself loads none of this
+ * while it only detects motion (motionDetector.ts runs in typed arrays); the object
+ * detector (issue 18) is what TensorFlow.js is for.
  */
 
 export type Tf = typeof tfTypes;

@@ -4,7 +4,6 @@ import type { AgentConfig } from '../common/config';
 import { analysisFrameTime } from '../camera-agent/analysisClock';
 import { MotionDetector } from '../camera-agent/motionDetector';
 import { gateSettingsFor, MotionGate } from '../camera-agent/motionGate';
-import type { Tf } from '../camera-agent/tfBackend';
 import { analysisFilter } from '../camera-agent/videoSource';
 import { sceneFilterGraph, scriptedEvents, type Scene } from '../camera-agent/scenes';
 import { EventLog, type DetectedEvent, type TruthEvent } from './sceneScore';
@@ -26,7 +25,6 @@ export interface SceneRun {
 }
 
 export interface SceneRunOptions {
-  tf: Tf;
   periods: number;
   video: AgentConfig['video'];
   motion: AgentConfig['motion'];
@@ -69,12 +67,11 @@ export async function* analysisFrames(inputArgs: string[], video: AgentConfig['v
 /** Detects motion on a stream of analysis frames with a camera's settings. */
 export async function detectEvents(
   frames: AsyncIterable<Uint8Array>,
-  tf: Tf,
   video: AgentConfig['video'],
   motion: AgentConfig['motion'],
 ): Promise<{ events: DetectedEvent[]; frames: number; detectorMs: number[] }> {
   const fps = video.analysisFps;
-  const detector = new MotionDetector(tf, video.analysisWidth, video.analysisHeight, fps, motion);
+  const detector = new MotionDetector(video.analysisWidth, video.analysisHeight, fps, motion);
   const gate = new MotionGate(gateSettingsFor(motion, fps));
   const log = new EventLog();
   const detectorMs: number[] = [];
@@ -100,7 +97,7 @@ export async function runScene(scene: Scene, options: SceneRunOptions): Promise<
   const motion = { ...options.motion, ignoreMasks: [...options.motion.ignoreMasks, ...scene.ignoreMasks] };
   const seconds = scene.period * options.periods;
   const frames = analysisFrames(sceneInput(scene, options.video, options.periods), options.video, options.ffmpegPath);
-  const result = await detectEvents(frames, options.tf, options.video, motion);
+  const result = await detectEvents(frames, options.video, motion);
   return { scene: scene.name, seconds, truth: scriptedEvents(scene, seconds), ...result };
 }
 

@@ -1,5 +1,4 @@
 import type { Config } from '../common/config';
-import { loadTf } from '../camera-agent/tfBackend';
 import { getScene, sceneNames, type SceneSet } from '../camera-agent/scenes';
 import { formatRow, formatTotals, HEADER, scoreScenes } from './scoreReport';
 
@@ -18,13 +17,10 @@ export interface ScoreCommandOptions {
 export async function runScoreCommand(names: string[], options: ScoreCommandOptions, print: (line: string) => void): Promise<boolean> {
   const chosen = names.length ? names : sceneNames(options.set);
   chosen.forEach(getScene);
-  const { tf, backend } = await loadTf();
   const agent = options.config.agent;
   const video = { ...agent.video, ...(options.size ?? {}) };
   if (!options.json) print(HEADER);
   const report = await scoreScenes(chosen, {
-    tf,
-    backend,
     periods: options.periods,
     video,
     motion: agent.motion,

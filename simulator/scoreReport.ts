@@ -1,5 +1,4 @@
 import type { AgentConfig } from '../common/config';
-import type { Tf } from '../camera-agent/tfBackend';
 import { getScene, isNuisanceScene } from '../camera-agent/scenes';
 import { runScene } from './sceneRunner';
 import { median, precision, recall, scoreEvents, totals, type EventScore, type ScoreTotals } from './sceneScore';
@@ -20,7 +19,6 @@ export interface SceneReport extends EventScore {
 }
 
 export interface ScoreReport {
-  backend: string;
   video: string;
   analysis: string;
   periods: number;
@@ -30,7 +28,7 @@ export interface ScoreReport {
 
 export async function scoreScenes(
   names: string[],
-  options: { tf: Tf; backend: string; periods: number; video: AgentConfig['video']; motion: AgentConfig['motion']; onScene?: (r: SceneReport) => void },
+  options: { periods: number; video: AgentConfig['video']; motion: AgentConfig['motion']; onScene?: (r: SceneReport) => void },
 ): Promise<ScoreReport> {
   const scenes = names.map(getScene);
   const reports: SceneReport[] = [];
@@ -51,7 +49,6 @@ export async function scoreScenes(
   }
   const v = options.video;
   return {
-    backend: options.backend,
     video: `${v.width}x${v.height}@${v.fps}`,
     analysis: `${v.analysisWidth}x${v.analysisHeight}@${v.analysisFps}`,
     periods: options.periods,
@@ -97,6 +94,6 @@ export function formatTotals(report: ScoreReport): string {
       `${t.falseEvents} false event(s)`,
     `nuisance scenes: ${t.nuisanceFalseEvents} false event(s) in ${(t.nuisanceSeconds / 60).toFixed(1)} min = ${num(t.falsePerHour, 1)} per hour`,
     `onset latency (real onset → motion start decided): median ${num(t.medianLatency, 2, ' s')}, max ${num(t.maxLatency, 2, ' s')}`,
-    `backend ${report.backend}; video ${report.video}, analysis ${report.analysis}; ${report.periods} period(s) per scene`,
+    `video ${report.video}, analysis ${report.analysis}; ${report.periods} period(s) per scene`,
   ].join('\n');
 }

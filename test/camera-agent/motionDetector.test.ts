@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { MotionDetector, type DetectorSettings } from '../../camera-agent/motionDetector';
-import { loadTf } from '../../camera-agent/tfBackend';
+import { MotionDetector } from '../../camera-agent/motionDetector';
+import type { DetectorSettings, FrameVerdict } from '../../camera-agent/motionPlan';
+import { loadTf, type Tf } from '../../camera-agent/tfBackend';
+import { TfMotionDetector } from '../../camera-agent/tfMotionDetector';
 
 const W = 320;
 const H = 180;
@@ -42,18 +44,30 @@ function frame(seed: number, scene: Scene = {}): Uint8Array {
   return f;
 }
 
-describe('motion detector (TensorFlow.js)', function () {
-  let tf: Awaited<ReturnType<typeof loadTf>>['tf'];
-  before(async () => {
-    ({ tf } = await loadTf());
-  });
+interface Detector {
+  process(gray: Uint8Array): FrameVerdict;
+  reset(): void;
+  dispose(): void;
+}
 
-  function settle(d: MotionDetector, scene: Scene = {}, frames = 15): void {
+let tf: Tf;
+before(async () => {
+  ({ tf } = await loadTf());
+});
+
+/** The agent's detector, and its TensorFlow.js cross-check: both must behave alike. */
+const KINDS: Array<{ name: string; make: (w: number, h: number, fps: number, s: DetectorSettings) => Detector }> = [
+  { name: "typed arrays (the agent's)", make: (w, h, fps, s) => new MotionDetector(w, h, fps, s) },
+  { name: 'TensorFlow.js (cross-check)', make: (w, h, fps, s) => new TfMotionDetector(tf, w, h, fps, s) },
+];
+
+for (const { name, make } of KINDS) describe(`motion detector: ${name}`, function () {
+  function settle(d: Detector, scene: Scene = {}, frames = 15): void {
     for (let i = 0; i < frames; i++) assert.equal(d.process(frame(1000 + i, scene)).motion, false, `still frame ${i} must be still`);
   }
 
   it('reports a person-sized object walking in as a region where it is', () => {
-    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    const d = make(W, H, 5, DEFAULTS);
     settle(d);
     const v = d.process(frame(1, { box: { x: 150 } }));
     assert.equal(v.motion, true);
@@ -67,7 +81,7 @@ describe('motion detector (TensorFlow.js)', function () {
   const hunt = (i: number) => 1 + 0.3 * Math.sin((2 * Math.PI * i) / 50);
 
   it('raises no motion while the tone curve hunts slowly (gamma 0.7–1.3, 10 s cycle)', () => {
-    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    const d = make(W, H, 5, DEFAULTS);
     settle(d, { contrasty: true });
     const moving = Array.from({ length: 150 }, (_, i) => d.process(frame(2000 + i, { gamma: hunt(i), contrasty: true })).motion);
     assert.deepEqual(moving.flatMap((m, i) => (m ? [i] : [])), [], 'frames with motion');
@@ -75,7 +89,7 @@ describe('motion detector (TensorFlow.js)', function () {
   });
 
   it('still sees a person walking in during the hunt', () => {
-    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    const d = make(W, H, 5, DEFAULTS);
     settle(d, { contrasty: true });
     for (let i = 0; i < 30; i++) d.process(frame(3000 + i, { gamma: hunt(i), contrasty: true }));
     for (let i = 30; i < 36; i++) {
@@ -86,14 +100,14 @@ describe('motion detector (TensorFlow.js)', function () {
   });
 
   it('ignores sensor noise and scattered specks (rain) below the minimum object size', () => {
-    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    const d = make(W, H, 5, DEFAULTS);
     settle(d);
     for (let i = 0; i < 20; i++) assert.equal(d.process(frame(i, { specks: 0.01 })).motion, false, `rain frame ${i}`);
     d.dispose();
   });
 
   it('re-learns the background on a sudden lighting change instead of alerting', () => {
-    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    const d = make(W, H, 5, DEFAULTS);
     settle(d);
     const lights = d.process(frame(1, { gain: 1.8 }));
     assert.equal(lights.lightingChange, true);
@@ -103,7 +117,7 @@ describe('motion detector (TensorFlow.js)', function () {
   });
 
   it('still sees a person who stands out during a lighting change', () => {
-    const d = new MotionDetector(tf, W, H, 5, DEFAULTS);
+    const d = make(W, H, 5, DEFAULTS);
     settle(d);
     const v = d.process(frame(1, { gain: 1.6, box: { x: 150, level: 250 } }));
     assert.equal(v.lightingChange, true);
@@ -112,8 +126,8 @@ describe('motion detector (TensorFlow.js)', function () {
   });
 
   it('ignores motion inside an ignore mask and outside the zones', () => {
-    const masked = new MotionDetector(tf, W, H, 5, { ...DEFAULTS, ignoreMasks: [[[0.4, 0], [0.7, 0], [0.7, 1], [0.4, 1]]] });
-    const zoned = new MotionDetector(tf, W, H, 5, { ...DEFAULTS, zones: [[[0, 0], [0.3, 0], [0.3, 1], [0, 1]]] });
+    const masked = make(W, H, 5, { ...DEFAULTS, ignoreMasks: [[[0.4, 0], [0.7, 0], [0.7, 1], [0.4, 1]]] });
+    const zoned = make(W, H, 5, { ...DEFAULTS, zones: [[[0, 0], [0.3, 0], [0.3, 1], [0, 1]]] });
     for (const d of [masked, zoned]) {
       settle(d);
       assert.equal(d.process(frame(1, { box: { x: 150 } })).motion, false, 'box at 0.47–0.57 of the width is not watched');
@@ -124,10 +138,10 @@ describe('motion detector (TensorFlow.js)', function () {
 
   it('lets sensitivity and minimum object size decide what is too faint or too small', () => {
     const faint = { box: { x: 150, level: 84 } };
-    const low = new MotionDetector(tf, W, H, 5, { ...DEFAULTS, sensitivity: 1 });
-    const high = new MotionDetector(tf, W, H, 5, { ...DEFAULTS, sensitivity: 10 });
+    const low = make(W, H, 5, { ...DEFAULTS, sensitivity: 1 });
+    const high = make(W, H, 5, { ...DEFAULTS, sensitivity: 10 });
     const small = { box: { x: 150, w: 10, h: 10 } };
-    const bigOnly = new MotionDetector(tf, W, H, 5, { ...DEFAULTS, minObjectSize: 0.01 });
+    const bigOnly = make(W, H, 5, { ...DEFAULTS, minObjectSize: 0.01 });
     for (const d of [low, high, bigOnly]) settle(d);
     assert.equal(low.process(frame(1, faint)).motion, false);
     assert.equal(high.process(frame(1, faint)).motion, true);
@@ -145,7 +159,7 @@ describe('motion detector (TensorFlow.js)', function () {
         for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = f[Math.floor((y * H) / h) * W + Math.floor((x * W) / w)]!;
         return out;
       };
-      const d = new MotionDetector(tf, w, h, 5, DEFAULTS);
+      const d = make(w, h, 5, DEFAULTS);
       for (let i = 0; i < 15; i++) assert.equal(d.process(scaled(1000 + i, false)).motion, false, `${w}×${h} still frame ${i}`);
       const v = d.process(scaled(1, true));
       assert.equal(v.motion, true, `${w}×${h} sees the box`);
@@ -156,12 +170,73 @@ describe('motion detector (TensorFlow.js)', function () {
   });
 
   it('refuses zones and masks that leave nothing to watch', () => {
-    assert.throws(() => new MotionDetector(tf, W, H, 5, { ...DEFAULTS, ignoreMasks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }), /nothing of the frame/);
+    assert.throws(() => make(W, H, 5, { ...DEFAULTS, ignoreMasks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }), /nothing of the frame/);
   });
+
+  it('refuses a frame of the wrong size', () => {
+    const d = make(W, H, 5, DEFAULTS);
+    assert.throws(() => d.process(new Uint8Array(W * H - 1)), /frame has 57599 bytes, expected 57600/);
+    d.dispose();
+  });
+
+  it('learns the picture afresh after reset (a new stream)', () => {
+    const d = make(W, H, 5, DEFAULTS);
+    settle(d);
+    d.reset();
+    // The box is part of the new stream's first picture: the background, not motion.
+    for (let i = 0; i < 5; i++) assert.equal(d.process(frame(4000 + i, { box: { x: 150 } })).motion, false, `frame ${i} after reset`);
+    assert.equal(d.process(frame(4010)).motion, true, 'the box leaving is motion');
+    d.dispose();
+  });
+});
+
+/** A run of frames that visits every case above: still, hunting tone, a person, rain, lights, standing out, sizes. */
+function* scriptFrames(): Generator<{ frame: Uint8Array; reset?: boolean }> {
+  for (let i = 0; i < 15; i++) yield { frame: frame(1000 + i) };
+  for (let i = 0; i < 12; i++) yield { frame: frame(10 + i, { box: { x: 100 + 10 * i } }) };
+  for (let i = 0; i < 20; i++) yield { frame: frame(40 + i, { specks: 0.01 }) };
+  for (let i = 0; i < 10; i++) yield { frame: frame(60 + i, { gain: 1.8 }) };
+  yield { frame: frame(70, { gain: 1.2, box: { x: 150, level: 250 } }) };
+  for (let i = 0; i < 10; i++) yield { frame: frame(80 + i, { box: { x: 150, level: 84 } }) };
+  for (let i = 0; i < 15; i++) yield { frame: frame(2000 + i, { contrasty: true }), reset: i === 0 };
+  for (let i = 0; i < 100; i++) yield { frame: frame(3000 + i, { gamma: 1 + 0.3 * Math.sin((2 * Math.PI * i) / 50), contrasty: true, ...(i > 60 && i < 75 ? { box: { x: 60 + 8 * (i - 60) } } : {}) }) };
+}
+
+let scripted: Array<{ frame: Uint8Array; reset?: boolean }> | undefined;
+/** The script's frames, made once: making them costs more than detecting on them. */
+const script = () => (scripted ??= [...scriptFrames()]);
+
+describe('motion detector: TensorFlow.js cross-check', function () {
+  for (const settings of [DEFAULTS, { ...DEFAULTS, sensitivity: 9, zones: [[[0, 0], [0.8, 0], [0.8, 1], [0, 1]]] as DetectorSettings['zones'] }]) {
+    it(`gives the agent's verdict on every frame (sensitivity ${settings.sensitivity}${settings.zones.length ? ', a zone' : ''})`, () => {
+      const agent = new MotionDetector(W, H, 5, settings);
+      const check = new TfMotionDetector(tf, W, H, 5, settings);
+      let n = 0;
+      let moving = 0;
+      for (const { frame: f, reset } of script()) {
+        if (reset) {
+          agent.reset();
+          check.reset();
+        }
+        const a = agent.process(f);
+        const b = check.process(f);
+        assert.equal(a.motion, b.motion, `frame ${n}: motion`);
+        assert.equal(a.lightingChange, b.lightingChange, `frame ${n}: lighting change`);
+        assert.equal(a.regions.length, b.regions.length, `frame ${n}: regions`);
+        assert.ok(Math.abs(a.changedRatio - b.changedRatio) < 0.002, `frame ${n}: changed ${a.changedRatio} vs ${b.changedRatio}`);
+        if (a.motion) moving += 1;
+        n += 1;
+      }
+      // The script must exercise both answers, or agreement would prove little.
+      assert.ok(moving >= 10 && moving < n - 50, `${moving} of ${n} frames with motion`);
+      agent.dispose();
+      check.dispose();
+    });
+  }
 
   it('keeps the tensor count flat over a long run and releases everything on dispose', () => {
     const before = tf.memory().numTensors;
-    const d = new MotionDetector(tf, W, H, 5, { ...DEFAULTS, zones: [[[0, 0], [1, 0], [1, 0.9], [0, 0.9]]] });
+    const d = new TfMotionDetector(tf, W, H, 5, { ...DEFAULTS, zones: [[[0, 0], [1, 0], [1, 0.9], [0, 0.9]]] });
     d.process(frame(0));
     const running = tf.memory().numTensors;
     for (let i = 0; i < 300; i++) d.process(frame(i, i % 40 < 10 ? { box: { x: (i * 7) % 280 } } : i % 97 === 0 ? { gain: 1.5 } : {}));

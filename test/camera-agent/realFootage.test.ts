@@ -6,7 +6,6 @@ import { Capture } from '../../camera-agent/capture';
 import { ClipRecorder } from '../../camera-agent/clipRecorder';
 import { MotionDetector } from '../../camera-agent/motionDetector';
 import { gateSettingsFor, MotionGate, type GateEvent } from '../../camera-agent/motionGate';
-import { loadTf } from '../../camera-agent/tfBackend';
 import { resolveSource } from '../../camera-agent/videoSource';
 import { decryptClipFile } from '../../common/clipDecryption';
 import { parseConfig } from '../../common/config';
@@ -46,9 +45,8 @@ describe('real footage over RTSP (opencv-doc vtest.avi)', function () {
     const log = createLogger('real-footage-test', 'silent');
     const source = await resolveSource(config);
     assert.equal(source.copyH264, true);
-    const { tf } = await loadTf();
     const v = config.video;
-    const detector = new MotionDetector(tf, v.analysisWidth, v.analysisHeight, v.analysisFps, config.motion);
+    const detector = new MotionDetector(v.analysisWidth, v.analysisHeight, v.analysisFps, config.motion);
     const gate = new MotionGate(gateSettingsFor(config.motion, v.analysisFps));
     const keys = await generateFootageKeyPair();
     const spool = path.join(tmp.dir, 'spool');

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { defaultCameraSettings, type CameraSettingsMessage } from '../../common/cameraSettings';
 import type { FrameDetector } from '../../camera-agent/analysisStage';
 import type { RecorderSettings } from '../../camera-agent/clipRecorder';
-import type { DetectorSettings } from '../../camera-agent/motionDetector';
+import type { DetectorSettings } from '../../camera-agent/motionPlan';
 import { settingsApplier } from '../../camera-agent/settingsApplier';
 
 class FakeDetector implements FrameDetector {
