@@ -37,18 +37,24 @@ function axis(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array
  * pull it), clamped to TONE_MIN–TONE_MAX.
  */
 export function toneScale(flat: Float32Array, bg: Float32Array, watched: Uint8Array): number {
-  const fit = (first: number | null): number => {
-    let fb = 0;
-    let bb = 0;
-    for (let i = 0; i < flat.length; i++) {
-      if (!watched[i]) continue;
-      if (first !== null && !(Math.abs(flat[i]! - bg[i]! * first) < 1)) continue;
-      fb += flat[i]! * bg[i]!;
-      bb += bg[i]! * bg[i]!;
-    }
-    return Math.min(TONE_MAX, Math.max(TONE_MIN, fb / Math.max(bb, 1e-6)));
-  };
-  return fit(fit(null));
+  return toneFit(flat, bg, watched, toneFit(flat, bg, watched, null));
+}
+
+/*
+ * One least-squares pass of toneScale, at module level rather than a closure inside it: a
+ * closure is a new function on every frame, and V8 re-optimised each one, which kept its
+ * compiler busy for as long as the camera ran (measured: a re-compile every frame or two).
+ */
+function toneFit(flat: Float32Array, bg: Float32Array, watched: Uint8Array, first: number | null): number {
+  let fb = 0;
+  let bb = 0;
+  for (let i = 0; i < flat.length; i++) {
+    if (!watched[i]) continue;
+    if (first !== null && !(Math.abs(flat[i]! - bg[i]! * first) < 1)) continue;
+    fb += flat[i]! * bg[i]!;
+    bb += bg[i]! * bg[i]!;
+  }
+  return Math.min(TONE_MAX, Math.max(TONE_MIN, fb / Math.max(bb, 1e-6)));
 }
 
 /**
