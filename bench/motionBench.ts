@@ -1,3 +1,4 @@
+import { AGENT_NODE_FLAGS } from '../camera-agent/nodeFlags';
 import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -65,7 +66,7 @@ export async function renderScenes(dir: string, names: string[], log: (s: string
 
 function agentRun(video: string, spool: string, ignoreMasks: Polygon[] = []): Promise<AgentRunResult> {
   return new Promise((resolve, reject) => {
-    const args = [path.join(__dirname, 'agentRun.js'), video, spool, JSON.stringify(ignoreMasks)];
+    const args = [...AGENT_NODE_FLAGS, path.join(__dirname, 'agentRun.js'), video, spool, JSON.stringify(ignoreMasks)];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -129,7 +130,7 @@ export async function sideBySide(names: string[], files: Record<string, string>,
   return {
     videoSeconds,
     longVideoSeconds: longSeconds,
-    porchlightCommand: `node dist/bench/agentRun.js VIDEO SPOOL (ffmpeg ${CAPTURE_NOTE})`,
+    porchlightCommand: `node ${AGENT_NODE_FLAGS.join(" ")} dist/bench/agentRun.js VIDEO SPOOL (ffmpeg ${CAPTURE_NOTE})`,
     cpuRatios,
     cpuRatio: median(cpuRatios)!,
     porchlight: {

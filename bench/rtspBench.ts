@@ -1,3 +1,4 @@
+import { AGENT_NODE_FLAGS } from '../camera-agent/nodeFlags';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -79,9 +80,9 @@ async function stopGently(child: ChildProcess, signal: NodeJS.Signals, graceMs: 
 /** This build's agent run (bench/agentRun.ts). */
 const AGENT_RUN = path.join(__dirname, 'agentRun.js');
 
-function startAgent(url: string, seconds: number, work: string, subUrl?: string, agentRun = AGENT_RUN): Running {
+function startAgent(url: string, seconds: number, work: string, subUrl?: string, agentRun = AGENT_RUN, nodeFlags: readonly string[] = AGENT_NODE_FLAGS): Running {
   const spool = path.join(work, `spool-${Date.now()}`);
-  const args = [agentRun, '--live', String(seconds), url, spool, ...(subUrl ? [subUrl] : [])];
+  const args = [...nodeFlags, agentRun, '--live', String(seconds), url, spool, ...(subUrl ? [subUrl] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const streams: number[] = [];
   let out = '';
@@ -152,8 +153,8 @@ async function benchSetup(
     const detectUrl = camera.url(setup.sub ? 'sub' : 'main');
     const highUrl = setup.sub ? camera.url('main') : undefined;
     const analysed = setup.sub ?? setup.main;
-    const agents = [{ name: 'Porchlight agent (with its ffmpeg)', agentRun: AGENT_RUN }, ...(o.compareAgent ? [o.compareAgent] : [])];
-    const kinds: Array<{ name: string; agentRun?: string }> = [...agents, ...motionConsumers(highUrl, o.motion)];
+    const agents: CompareAgent[] = [{ name: 'Porchlight agent (with its ffmpeg)', agentRun: AGENT_RUN }, ...(o.compareAgent ? [o.compareAgent] : [])];
+    const kinds: Array<{ name: string; agentRun?: string; nodeFlags?: readonly string[] }> = [...agents, ...motionConsumers(highUrl, o.motion)];
     const figures: ConsumerFigures[] = kinds.map((k) => ({ name: k.name, agent: !!k.agentRun, cpuPerSecond: [], ownCpuPerSecond: [], peakRssBytes: [] }));
     for (let round = 0; round < o.rounds; round++) {
       // Rotate the order, so no consumer always runs first on a cold machine.
@@ -162,7 +163,7 @@ async function benchSetup(
         const kind = kinds[i]!;
         progress(`  ${setup.title}, round ${round + 1}: ${kind.name}`);
         const run = kind.agentRun
-          ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work, setup.sub ? detectUrl : undefined, kind.agentRun)
+          ? startAgent(camera.url('main'), o.warmup + o.measure + 30, o.work, setup.sub ? detectUrl : undefined, kind.agentRun, kind.nodeFlags)
           : await startMotion(detectUrl, { ...(kind as ReturnType<typeof motionConsumers>[number]), highUrl, width: analysed.width, height: analysed.height }, o.work);
         try {
           const m = await measure(run, o.warmup, o.measure);
@@ -215,6 +216,8 @@ export interface CompareAgent {
   name: string;
   /** That build's dist/bench/agentRun.js. */
   agentRun: string;
+  /** The Node options to run it with (this build's AGENT_NODE_FLAGS when left out). */
+  nodeFlags?: readonly string[];
 }
 
 export interface RtspBenchOptions {

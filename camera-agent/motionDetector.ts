@@ -37,24 +37,36 @@ function axis(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array
  * pull it), clamped to TONE_MIN–TONE_MAX.
  */
 export function toneScale(flat: Float32Array, bg: Float32Array, watched: Uint8Array): number {
-  return toneFit(flat, bg, watched, toneFit(flat, bg, watched, null));
-}
-
-/*
- * One least-squares pass of toneScale, at module level rather than a closure inside it: a
- * closure is a new function on every frame, and V8 re-optimised each one, which kept its
- * compiler busy for as long as the camera ran (measured: a re-compile every frame or two).
- */
-function toneFit(flat: Float32Array, bg: Float32Array, watched: Uint8Array, first: number | null): number {
   let fb = 0;
   let bb = 0;
   for (let i = 0; i < flat.length; i++) {
     if (!watched[i]) continue;
-    if (first !== null && !(Math.abs(flat[i]! - bg[i]! * first) < 1)) continue;
     fb += flat[i]! * bg[i]!;
     bb += bg[i]! * bg[i]!;
   }
+  return toneFit(flat, bg, watched, tone(fb, bb));
+}
+
+function tone(fb: number, bb: number): number {
   return Math.min(TONE_MAX, Math.max(TONE_MIN, fb / Math.max(bb, 1e-6)));
+}
+
+/*
+ * The fit's second pass, over the pixels the first fit explains. A module function rather
+ * than a closure inside toneScale: a closure is a new function every frame, and V8
+ * re-optimised each one, which kept its compiler busy for as long as the camera ran.
+ */
+function toneFit(flat: Float32Array, bg: Float32Array, watched: Uint8Array, first: number): number {
+  let fb = 0;
+  let bb = 0;
+  for (let i = 0; i < flat.length; i++) {
+    if (!watched[i]) continue;
+    const b = bg[i]!;
+    if (!(Math.abs(flat[i]! - b * first) < 1)) continue;
+    fb += flat[i]! * b;
+    bb += b * b;
+  }
+  return tone(fb, bb);
 }
 
 /**
@@ -89,6 +101,8 @@ export class MotionDetector {
   private readonly ys: ReturnType<typeof axis>;
   private readonly work: Int32Array;
   private readonly seen: Uint8Array;
+  /** One grid row of the coarse local means, interpolated down the rows. */
+  private readonly coarseRow: Float64Array;
   private previousMean = 0;
   private calibrating = 0;
 
@@ -104,45 +118,57 @@ export class MotionDetector {
     this.ys = axis(plan.cellRows, plan.innerHeight);
     this.work = new Int32Array(inner);
     this.seen = new Uint8Array(inner);
+    this.coarseRow = new Float64Array(plan.cellColumns);
   }
 
   process(gray: Uint8Array): FrameVerdict {
-    const { plan, scratch, flat, diff, xs, ys } = this;
-    const { width, height, innerWidth, innerHeight, cellColumns } = plan;
+    const { plan, scratch, flat, diff, xs, ys, coarseRow } = this;
+    const { width, height, innerWidth, innerHeight, cellColumns, watched } = plan;
     if (gray.length !== width * height) throw new RangeError(`frame has ${gray.length} bytes, expected ${width * height}`);
     const { cellSums, blurred } = scratch;
     const mean = prepareFrame(plan, gray, scratch);
-    // The blurred grid minus its coarse local mean, bilinearly upsampled from the cells.
+    const bg = this.background;
+    // The blurred grid minus its coarse local mean, bilinearly upsampled from the cells: down
+    // the rows once per grid row, then across. The tone fit's first pass (tone, below) rides
+    // along, so the frame is read once for both.
+    let fb = 0;
+    let bb = 0;
     for (let y = 0; y < innerHeight; y++) {
       const r0 = ys.lo[y]! * cellColumns;
       const r1 = ys.hi[y]! * cellColumns;
       const wy = ys.w[y]!;
+      for (let c = 0; c < cellColumns; c++) {
+        const top = cellSums[r0 + c]!;
+        coarseRow[c] = top + (cellSums[r1 + c]! - top) * wy;
+      }
+      const row = y * innerWidth;
       for (let x = 0; x < innerWidth; x++) {
-        const a = cellSums[r0 + xs.lo[x]!]!;
-        const b = cellSums[r0 + xs.hi[x]!]!;
-        const c = cellSums[r1 + xs.lo[x]!]!;
-        const d = cellSums[r1 + xs.hi[x]!]!;
-        const wx = xs.w[x]!;
-        const top = a + (b - a) * wx;
-        const bottom = c + (d - c) * wx;
-        const i = y * innerWidth + x;
-        flat[i] = blurred[i]! - (top + (bottom - top) * wy);
+        const left = coarseRow[xs.lo[x]!]!;
+        const i = row + x;
+        const f = Math.fround(blurred[i]! - (left + (coarseRow[xs.hi[x]!]! - left) * xs.w[x]!));
+        flat[i] = f;
+        if (bg && watched[i]) {
+          const b = bg[i]!;
+          fb += f * b;
+          bb += b * b;
+        }
       }
     }
     const jump = Math.abs(mean - this.previousMean);
     this.previousMean = mean;
-    const bg = this.background;
     if (!bg) {
       this.background = Float32Array.from(flat);
       this.calibrating = CALIBRATION_FRAMES;
       return { regions: [], motion: false, changedRatio: 0, lightingChange: false };
     }
-    const scale = toneScale(flat, bg, plan.watched);
-    for (let i = 0; i < bg.length; i++) bg[i] = bg[i]! * scale;
-    // In units of the threshold: 1 or more has changed, STAND_OUT or more stands out.
+    const scale = toneFit(flat, bg, watched, tone(fb, bb));
+    // The background rescaled to the frame's tone, and the difference to it, in one pass. In
+    // units of the threshold: 1 or more has changed, STAND_OUT or more stands out.
     let changed = 0;
     for (let i = 0; i < flat.length; i++) {
-      const d = plan.watched[i] ? Math.abs(flat[i]! - bg[i]!) : 0;
+      const b = Math.fround(bg[i]! * scale);
+      bg[i] = b;
+      const d = watched[i] ? Math.abs(flat[i]! - b) : 0;
       diff[i] = d;
       if (d >= 1) changed += 1;
     }

@@ -109,13 +109,24 @@ export function prepareFrame(plan: DetectorPlan, gray: Uint8Array, scratch: Fram
   cellSums.fill(0);
   let total = 0;
   for (let gy = 0; gy < gridHeight; gy++) {
-    sums.fill(0);
-    for (let dy = 0; dy < factor; dy++) {
-      const row = (gy * factor + dy) * width;
-      for (let gx = 0, i = row; gx < gridWidth; gx++) {
-        let s = 0;
-        for (let dx = 0; dx < factor; dx++) s += gray[i++]!;
-        sums[gx]! += s;
+    if (factor === 2) {
+      // The default 320×180 analysis frame: two rows at once, without the general loops'
+      // per-block inner loop and the row of partial sums (a third of the frame's time).
+      const r0 = gy * 2 * width;
+      const r1 = r0 + width;
+      for (let gx = 0; gx < gridWidth; gx++) {
+        const i = 2 * gx;
+        sums[gx] = gray[r0 + i]! + gray[r0 + i + 1]! + gray[r1 + i]! + gray[r1 + i + 1]!;
+      }
+    } else {
+      sums.fill(0);
+      for (let dy = 0; dy < factor; dy++) {
+        const row = (gy * factor + dy) * width;
+        for (let gx = 0, i = row; gx < gridWidth; gx++) {
+          let s = 0;
+          for (let dx = 0; dx < factor; dx++) s += gray[i++]!;
+          sums[gx]! += s;
+        }
       }
     }
     const out = gy * gridWidth;

@@ -1,3 +1,4 @@
+import { AGENT_NODE_FLAGS } from '../camera-agent/nodeFlags';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -77,7 +78,9 @@ process.on('exit', () => {
  */
 function startProcess(name: string, args: string[], logDir: string): ChildProcess {
   const log = openSync(path.join(logDir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', log, log], detached: true });
+  // Camera agents run with the Node options their systemd unit gives them.
+  const node = args[0] === 'agent' ? [...AGENT_NODE_FLAGS] : [];
+  const child = spawn(process.execPath, [...node, CLI, ...args], { stdio: ['ignore', log, log], detached: true });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { AGENT_NODE_FLAGS } from '../../camera-agent/nodeFlags';
 import { REPO_DIR } from '../helpers/repo';
 import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
@@ -39,6 +40,9 @@ function makeRoot(dir: string): string {
   mkdirSync(path.join(root, 'opt/porchlight/bin'), { recursive: true });
   writeFileSync(path.join(root, 'opt/porchlight/bin/porchlight.js'), '#!/usr/bin/env node\n');
   chmodSync(path.join(root, 'opt/porchlight/bin/porchlight.js'), 0o755);
+  // The agent's unit starts node through env, to give Node its options.
+  mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+  cpSync('/usr/bin/env', path.join(root, 'usr/bin/env'));
   return root;
 }
 
@@ -100,6 +104,17 @@ describe('systemd units', function () {
       // Ordered, not bound: a hub restart must not stop a camera recording into its spool.
       assert.ok(!/^(Requires|BindsTo)=.*porchlight-hub/m.test(unit(u)), u);
     }
+  });
+
+  it('run each camera agent with the Node options the benchmarks measured it with', () => {
+    const [exec] = values(unit('porchlight-agent@.service'), 'ExecStart');
+    const words = exec!.split(/\s+/);
+    assert.deepEqual(words.slice(0, 2), ['/usr/bin/env', 'node']);
+    assert.deepEqual(words.slice(2, 2 + AGENT_NODE_FLAGS.length), [...AGENT_NODE_FLAGS]);
+    assert.deepEqual(words.slice(2 + AGENT_NODE_FLAGS.length, 5 + AGENT_NODE_FLAGS.length), ['/opt/porchlight/bin/porchlight.js', 'agent', 'run']);
+    // Node refuses an option it does not know: the flags must start this Node.
+    const run = spawnSync(process.execPath, [...AGENT_NODE_FLAGS, '-e', 'process.exit(0)']);
+    assert.equal(run.status, 0, run.stderr.toString());
   });
 
   it('give capabilities and devices only where needed', () => {
