@@ -33,28 +33,18 @@ function axis(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array
  * part of the frame: in log intensity a gain change is an offset (the local mean takes it
  * out), but a tone-curve change (gamma, auto-exposure bending the curve, dark pixels against
  * clipped highlights) multiplies every edge's contrast. A least-squares fit over the watched
- * pixels, then again over only those the first fit explains (so a person walking in does not
- * pull it), clamped to TONE_MIN–TONE_MAX.
+ * pixels (its sums `fb`, `bb` are gathered in MotionDetector.process's first pass), then
+ * again over only those the first fit explains (toneFit), so a person walking in does not
+ * pull it; clamped to TONE_MIN–TONE_MAX.
  */
-export function toneScale(flat: Float32Array, bg: Float32Array, watched: Uint8Array): number {
-  let fb = 0;
-  let bb = 0;
-  for (let i = 0; i < flat.length; i++) {
-    if (!watched[i]) continue;
-    fb += flat[i]! * bg[i]!;
-    bb += bg[i]! * bg[i]!;
-  }
-  return toneFit(flat, bg, watched, tone(fb, bb));
-}
-
 function tone(fb: number, bb: number): number {
   return Math.min(TONE_MAX, Math.max(TONE_MIN, fb / Math.max(bb, 1e-6)));
 }
 
 /*
  * The fit's second pass, over the pixels the first fit explains. A module function rather
- * than a closure inside toneScale: a closure is a new function every frame, and V8
- * re-optimised each one, which kept its compiler busy for as long as the camera ran.
+ * than a closure: a closure is a new function every frame, and V8 re-optimised each one,
+ * which kept its compiler busy for as long as the camera ran.
  */
 function toneFit(flat: Float32Array, bg: Float32Array, watched: Uint8Array, first: number): number {
   let fb = 0;
