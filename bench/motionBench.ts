@@ -130,7 +130,7 @@ export async function sideBySide(names: string[], files: Record<string, string>,
   return {
     videoSeconds,
     longVideoSeconds: longSeconds,
-    porchlightCommand: `node ${AGENT_NODE_FLAGS.join(" ")} dist/bench/agentRun.js VIDEO SPOOL (ffmpeg ${CAPTURE_NOTE})`,
+    porchlightCommand: `node ${AGENT_NODE_FLAGS.join(' ')} dist/bench/agentRun.js VIDEO SPOOL (ffmpeg ${CAPTURE_NOTE})`,
     cpuRatios,
     cpuRatio: median(cpuRatios)!,
     porchlight: {
