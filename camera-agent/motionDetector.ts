@@ -1,12 +1,10 @@
-import { findRegions } from './regions';
 import {
   CALIBRATION_ALPHA,
   CALIBRATION_FRAMES,
   DetectorPlan,
   FrameScratch,
-  GLOBAL_RATIO,
+  judgeFrame,
   prepareFrame,
-  STAND_OUT,
   TONE_MAX,
   TONE_MIN,
   type DetectorSettings,
@@ -162,13 +160,8 @@ export class MotionDetector {
       diff[i] = d;
       if (d >= 1) changed += 1;
     }
-    const changedRatio = changed / plan.watchedPixels;
-    const lightingChange = jump > plan.globalJump || changedRatio > GLOBAL_RATIO;
-    const cut = lightingChange || this.calibrating > 0 ? STAND_OUT : 1;
-    let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen, plan.reach);
-    // A lighting change that lights up most of the frame is not an object, however strong.
-    if (lightingChange && regions.reduce((a, r) => a + r.area, 0) * innerWidth * innerHeight > GLOBAL_RATIO * plan.watchedPixels) regions = [];
-    if (lightingChange) {
+    const verdict = judgeFrame(plan, diff, changed, jump, this.calibrating > 0, this.work, this.seen);
+    if (verdict.lightingChange) {
       bg.set(flat);
       this.calibrating = CALIBRATION_FRAMES;
     } else {
@@ -176,7 +169,7 @@ export class MotionDetector {
       const a = this.calibrating > 0 ? CALIBRATION_ALPHA : plan.alpha;
       for (let i = 0; i < bg.length; i++) bg[i] = bg[i]! + (flat[i]! - bg[i]!) * a;
     }
-    return { regions, motion: regions.length > 0, changedRatio, lightingChange };
+    return verdict;
   }
 
   /** Forgets the background (a new stream): the next frame starts learning it again. */

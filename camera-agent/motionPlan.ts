@@ -1,5 +1,5 @@
 import type { Polygon } from '../common/config';
-import { activeMask, type Region } from './regions';
+import { activeMask, findRegions, type Region } from './regions';
 
 /*
  * The motion detector's plan and the first half of every frame, shared by the production
@@ -140,6 +140,31 @@ export function prepareFrame(plan: DetectorPlan, gray: Uint8Array, scratch: Fram
   for (let c = 0; c < cellSums.length; c++) cellSums[c] = cellSums[c]! / plan.cellCounts[c]!;
   boxBlur3(logged, gridWidth, gridHeight, scratch.rows, scratch.blurred);
   return total / logged.length;
+}
+
+/**
+ * The verdict both detectors draw from a frame's difference to the background (`diff`, in
+ * units of the threshold, 0 outside the watched area; `changed` of its pixels at 1 or more),
+ * the mean brightness `jump` since the last frame, and whether the background is still
+ * being (re)learnt. One rule for both, so the cross-check compares their arithmetic only.
+ */
+export function judgeFrame(
+  plan: DetectorPlan,
+  diff: Float32Array,
+  changed: number,
+  jump: number,
+  calibrating: boolean,
+  work: Int32Array,
+  seen: Uint8Array,
+): FrameVerdict {
+  const { innerWidth, innerHeight } = plan;
+  const changedRatio = changed / plan.watchedPixels;
+  const lightingChange = jump > plan.globalJump || changedRatio > GLOBAL_RATIO;
+  const cut = lightingChange || calibrating ? STAND_OUT : 1;
+  let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, work, seen, plan.reach);
+  // A lighting change that lights up most of the frame is not an object, however strong.
+  if (lightingChange && regions.reduce((a, r) => a + r.area, 0) * innerWidth * innerHeight > GLOBAL_RATIO * plan.watchedPixels) regions = [];
+  return { regions, motion: regions.length > 0, changedRatio, lightingChange };
 }
 
 /** The detector's fixed parameters for a frame size, rate and camera settings. */

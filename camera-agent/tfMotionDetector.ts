@@ -1,14 +1,12 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import type { Tf } from './tfBackend';
-import { findRegions } from './regions';
 import {
   CALIBRATION_ALPHA,
   CALIBRATION_FRAMES,
   DetectorPlan,
   FrameScratch,
-  GLOBAL_RATIO,
+  judgeFrame,
   prepareFrame,
-  STAND_OUT,
   TONE_MAX,
   TONE_MIN,
   type DetectorSettings,
@@ -98,14 +96,9 @@ export class TfMotionDetector {
     const diff: Float32Array = levels;
     let changed = 0;
     for (let i = 0; i < diff.length; i++) if (diff[i]! >= 1) changed += 1;
-    const changedRatio = changed / plan.watchedPixels;
-    const lightingChange = jump > plan.globalJump || changedRatio > GLOBAL_RATIO;
-    const cut = lightingChange || this.calibrating > 0 ? STAND_OUT : 1;
-    let regions = findRegions(diff, innerWidth, innerHeight, cut, plan.minPixels, this.work, this.seen, plan.reach);
-    // A lighting change that lights up most of the frame is not an object, however strong.
-    if (lightingChange && regions.reduce((a, r) => a + r.area, 0) * innerWidth * innerHeight > GLOBAL_RATIO * plan.watchedPixels) regions = [];
-    this.learn(normalised, scaled, delta, lightingChange);
-    return { regions, motion: regions.length > 0, changedRatio, lightingChange };
+    const verdict = judgeFrame(plan, diff, changed, jump, this.calibrating > 0, this.work, this.seen);
+    this.learn(normalised, scaled, delta, verdict.lightingChange);
+    return verdict;
   }
 
   /**
