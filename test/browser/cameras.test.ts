@@ -82,10 +82,12 @@ describe("cameras page in Debian's Chromium: pairing, settings, zones and masks"
     const agentDir = path.join(tmp.dir, 'agent');
     const identity = await pairCamera(agentDir, ui.t.base, openPairingWindow(ui.t.db, 60_000).code, 'porch');
     const agent = new CameraAgent(parseConfig({ dataDir: agentDir, agent: { name: 'porch', source: 'sim:person-walks', video: { width: 640, height: 360 } } }), captureLog().log);
+    // The page is open before the camera starts: its list refreshes on its own (every 10 s).
+    await open(DESKTOP, 'owner');
+    await page.waitForSelector(`#devices tr[data-camera="${identity.deviceId}"] .badge:has-text("Offline")`);
     await agent.start();
     try {
-      await open(DESKTOP, 'owner');
-      await page.waitForSelector(`#devices tr[data-camera="${identity.deviceId}"] .badge:has-text("Online")`, { timeout: 15_000 });
+      await page.waitForSelector(`#devices tr[data-camera="${identity.deviceId}"] .badge:has-text("Online")`, { timeout: 25_000 });
       const openSettings = async () => {
         await page.click(`button[data-settings="${identity.deviceId}"]`);
         await page.waitForSelector('#camera-settings-title:has-text("Settings for porch")');

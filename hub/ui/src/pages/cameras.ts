@@ -15,6 +15,8 @@ import { DEVICE_ROLES, hasRole, FOOTAGE_ROLES } from '../session';
 
 /** While a code is shown, how often the list is asked whether the camera has paired. */
 const PAIRING_POLL_MS = 2000;
+/** Otherwise, how often the list is refreshed, so a camera that starts streaming or drops off shows it. */
+const STATUS_POLL_MS = 10_000;
 
 /* Pairing: the code, its QR code, how long it lasts, and what to run on the camera. */
 const pairingOpen = el('button', { type: 'button', id: 'pairing-open', textContent: 'Show a pairing code' });
@@ -58,6 +60,7 @@ const section = pageSection('cameras', 'Cameras', pairing, devices, settingsPane
 
 let countdown: number | null = null;
 let poller: number | null = null;
+let statusTimer: number | null = null;
 let shownInvite: { expiresAt: number; known: Set<string>; forName: string | null } | null = null;
 let lastList = '';
 let renaming: string | null = null;
@@ -242,8 +245,14 @@ export const camerasPage: Page = {
   enter() {
     lastList = '';
     void loadDevices();
+    // Not while a name is being typed: a redraw would take the half-typed name away.
+    statusTimer ??= window.setInterval(() => {
+      if (renaming === null) void loadDevices();
+    }, STATUS_POLL_MS);
   },
   leave() {
+    if (statusTimer !== null) window.clearInterval(statusTimer);
+    statusTimer = null;
     hidePairing();
     settingsPanel.leave();
     renaming = null;
