@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startRtspCamera, type StreamSpec } from '../simulator/ipCamera';
+import { cameraMaxBitrateKbps, startRtspCamera, type StreamSpec } from '../simulator/ipCamera';
 import { median } from '../simulator/sceneScore';
 import { motionVersion, startMotionLive } from './motionDaemon';
 import { cpuTimes, treeCpuSeconds, treePeakRssBytes } from './processTree';
@@ -11,11 +11,14 @@ import { cpuTimes, treeCpuSeconds, treePeakRssBytes } from './processTree';
 /*
  * `npm run bench -- --rtsp`: Porchlight's camera agent and Debian's Motion on the same
  * IP-camera-like stream served over RTSP (the simulator's stand-in camera: GStreamer's RTSP
- * server, H.264 Main without B-frames, 15 fps, a keyframe a second, AAC), one consumer at a
+ * server, H.264 Main without B-frames, 15 fps, a keyframe a second, a camera's default bitrate
+ * cap, AAC), one consumer at a
  * time, in rotating order, medians of the rounds. CPU is read from /proc for each consumer's
  * whole process tree (the agent's Node process with its ffmpeg; Motion alone) over the same
  * window after a warm-up. The camera shows a labelled scene with a person walking through
- * every 30 s, so both record.
+ * every 30 s, so both record. Decoding H.264 costs both in proportion to its bitrate, so the
+ * same 640×360 stream runs once more without the cap (x264's constant quality alone, several
+ * times what a camera sends): the worst case next to the usual one.
  */
 
 export const RTSP_SECTION = 'rtsp';
@@ -226,8 +229,8 @@ export interface RtspBenchOptions {
   measure?: number;
   /** Which of Motion's configurations run against the agent (default all three). */
   motion?: readonly MotionKind[];
-  /** Which camera set-ups run (default both). */
-  setups?: readonly ('single' | 'sub')[];
+  /** Which camera set-ups run (default all three). */
+  setups?: readonly ('single' | 'sub' | 'uncapped')[];
   /** Time the recovery from a server restart (default true). */
   reconnect?: boolean;
   compareAgent?: CompareAgent;
@@ -237,19 +240,28 @@ export async function rtspBench(machine: string, progress: (s: string) => void, 
   const started = Date.now();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'porchlight-rtsp-bench-'));
   const opts = { rounds: o.rounds ?? 3, warmup: o.warmup ?? 10, measure: o.measure ?? 40, work, motion: o.motion ?? (['default', 'passthrough', 'detection'] as const), compareAgent: o.compareAgent };
-  const which = o.setups ?? ['single', 'sub'];
+  const which = o.setups ?? ['single', 'sub', 'uncapped'];
   if (o.compareAgent) await fs.access(o.compareAgent.agentRun).catch(() => Promise.reject(new Error(`the agent to compare with has no ${o.compareAgent?.agentRun} (build it first)`)));
   try {
     const setups: Setup[] = [];
-    if (which.includes('single')) setups.push(await benchSetup({ title: '640×360, one stream', main: { width: 640, height: 360, scene: SCENE } }, opts, progress));
+    const cap = (w: number, h: number) => `${cameraMaxBitrateKbps(w, h)} kbit/s`;
+    if (which.includes('single')) setups.push(await benchSetup({ title: `640×360, one stream (at most ${cap(640, 360)})`, main: { width: 640, height: 360, scene: SCENE } }, opts, progress));
     if (which.includes('sub')) {
       setups.push(
         await benchSetup(
-          { title: '1280×720 main + 640×360 sub-stream', main: { width: 1280, height: 720, scene: SCENE }, sub: { width: 640, height: 360, scene: SCENE } },
+          {
+            title: `1280×720 main (at most ${cap(1280, 720)}) + 640×360 sub-stream (at most ${cap(640, 360)})`,
+            main: { width: 1280, height: 720, scene: SCENE },
+            sub: { width: 640, height: 360, scene: SCENE },
+          },
           opts,
           progress,
         ),
       );
+    }
+    if (which.includes('uncapped')) {
+      const uncapped = { width: 640, height: 360, scene: SCENE, maxBitrateKbps: null };
+      setups.push(await benchSetup({ title: "640×360, one stream without a bitrate cap (the worst case: x264's constant quality alone)", main: uncapped }, opts, progress));
     }
     let reconnectSeconds: number[] = [];
     if (o.reconnect ?? true) {
@@ -282,8 +294,10 @@ export function rtspReport(r: RtspBenchResult): string {
     `Command: \`npm run bench -- --rtsp\` (bench/rtspBench.ts), ${r.date}, ${(r.seconds / 60).toFixed(0)} min. Machine: ${r.machine}. Motion ${r.motionVersion}.`,
     '',
     "The camera: the simulator's stand-in IP camera (simulator/ipCamera.ts: GStreamer's RTSP server fed by ffmpeg), H.264 Main",
-    `profile without B-frames, 15 fps, a keyframe a second, AAC audio, showing the labelled scene \`${SCENE}\` (a person walks`,
-    'through every 30 s, so both record). Both read it over TCP and analyse 5 frames a second. One consumer at a time, in',
+    `profile without B-frames, 15 fps, a keyframe a second, variable bitrate under a camera's default cap (below), AAC audio,`,
+    `showing the labelled scene \`${SCENE}\` (a person walks through every 30 s, so both record). Decoding H.264 costs in`,
+    'proportion to its bitrate, so one set-up lifts the cap: x264 alone then spends several times what a camera sends on',
+    'this noisy scene. Both read the camera over TCP and analyse 5 frames a second. One consumer at a time, in',
     `rotating order; CPU of its whole process tree (/proc) over ${r.measureSeconds} s after a ${r.warmupSeconds} s warm-up; medians of ${r.rounds} rounds (each round's figure in brackets).`,
     'Peak RSS is summed over the tree (the agent: Node + ffmpeg).',
     '',

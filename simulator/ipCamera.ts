@@ -8,7 +8,8 @@ import { getScene, sceneFilterGraph } from '../camera-agent/scenes';
 /*
  * A stand-in IP camera for tests, benchmarks and developers: GStreamer's real RTSP server (test/helpers/rtsp-server.py) on
  * 127.0.0.1, fed by ffmpeg publishers the way a camera's encoder feeds its RTSP service —
- * H.264 Main profile without B-frames, 15 fps, a keyframe a second, AAC audio. The server and
+ * H.264 Main profile without B-frames, 15 fps, a keyframe a second, a camera's default bitrate
+ * cap (cameraMaxBitrateKbps), AAC audio. The server and
  * each publisher are separate processes, so a test can take the camera off the network
  * (stopServer), freeze its picture (stopPublisher: server up, no frames), or change the
  * stream (restartPublisher with another size).
@@ -25,6 +26,26 @@ export interface StreamSpec {
   input?: string;
   /** One of the simulator's labelled scenes (camera-agent/scenes.ts) instead of the test pattern. */
   scene?: string;
+  /**
+   * The encoder's "Max Bitrate" in kbit/s (variable bitrate under this cap, as cameras encode
+   * by default); default cameraMaxBitrateKbps for the size. null: no cap, x264's constant
+   * quality alone, several times what a camera sends on a noisy scene.
+   */
+  maxBitrateKbps?: number | null;
+}
+
+/**
+ * A camera's default bitrate cap for a stream size, at the top of what IP cameras ship with
+ * (Hikvision, Dahua, Reolink, Amcrest: sub-streams of 640×360–704×576 at 256–1024 kbit/s, a
+ * 720p main stream at 1–2 Mbit/s, 1080p at 2–4 Mbit/s). Uncapped, x264 spends 4.7 Mbit/s on a
+ * 640×360 scene with sensor noise, and the cost of decoding H.264 grows with its bitrate.
+ */
+export function cameraMaxBitrateKbps(width: number, height: number): number {
+  const pixels = width * height;
+  if (pixels <= 704 * 576) return 1024;
+  if (pixels <= 1280 * 720) return 2048;
+  if (pixels <= 1920 * 1080) return 4096;
+  return 8192;
 }
 
 export interface RtspCredentials {
@@ -72,6 +93,7 @@ export function publisherArgs(spec: StreamSpec, udpPort: number): string[] {
   const fps = spec.fps ?? 15;
   const gop = Math.max(1, Math.round(fps * (spec.keyframeSeconds ?? 1)));
   const audio = spec.audio ?? true;
+  const cap = spec.maxBitrateKbps === undefined ? cameraMaxBitrateKbps(spec.width, spec.height) : spec.maxBitrateKbps;
   const video = spec.input
     ? ['-re', '-stream_loop', '-1', '-i', spec.input]
     : ['-re', '-f', 'lavfi', '-i', spec.scene ? sceneFilterGraph(getScene(spec.scene), spec.width, spec.height, fps) : `testsrc2=s=${spec.width}x${spec.height}:r=${fps}`];
@@ -83,6 +105,7 @@ export function publisherArgs(spec: StreamSpec, udpPort: number): string[] {
     '-vf', `scale=${spec.width}:${spec.height},fps=${fps}`,
     // Main profile, no B-frames, fixed keyframe interval: what an IP camera's encoder sends.
     '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'main', '-bf', '0',
+    ...(cap === null ? [] : ['-maxrate', `${cap}k`, '-bufsize', `${2 * cap}k`]),
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
     '-f', 'mpegts', `udp://127.0.0.1:${udpPort}?pkt_size=1316`,
   ];

@@ -21,6 +21,27 @@ async function probe(url: string): Promise<ProbedStream[]> {
   return (JSON.parse(stdout) as { streams: ProbedStream[] }).streams;
 }
 
+/** The video's bitrate over `seconds` of packets read from the camera, in kbit/s. */
+async function videoKbps(url: string, seconds: number): Promise<number> {
+  const { stdout } = await run(
+    'ffprobe',
+    ['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-read_intervals', `%+${seconds}`, '-show_entries', 'packet=pts_time,size', '-of', 'csv=p=0', url],
+    { timeout: 30_000 },
+  );
+  // The first packet may have no time (N/A): it is left out, as are its bytes.
+  const packets = stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(',').map(Number) as [number, number])
+    .filter(([time, size]) => Number.isFinite(time) && Number.isFinite(size));
+  const first = packets[0]?.[0] ?? 0;
+  const last = packets.at(-1)?.[0] ?? 0;
+  assert.ok(last - first > seconds / 2, `only ${(last - first).toFixed(1)} s of video`);
+  // Each packet lasts a frame: the span from the first to the last start misses the last one.
+  const bytes = packets.slice(0, -1).reduce((sum, [, size]) => sum + size, 0);
+  return (bytes * 8) / 1000 / (last - first);
+}
+
 // The tests of the camera side trust this stand-in for an IP camera: it must serve what one does.
 describe('simulator: the stand-in IP camera (GStreamer RTSP server)', function () {
   this.timeout(60_000);
@@ -45,6 +66,15 @@ describe('simulator: the stand-in IP camera (GStreamer RTSP server)', function (
     await cam.startServer();
     assert.equal(cam.port, port);
     assert.equal((await probe(cam.url())).length, 2);
+  });
+
+  it("holds its video to a camera's bitrate cap (1024 kbit/s at 640×360), which x264 alone would exceed several times on a noisy scene", async () => {
+    const scene = { width: 640, height: 360, scene: 'person-walks', audio: false };
+    cam = await startRtspCamera({ dir: tmp.dir, mounts: { capped: scene, uncapped: { ...scene, maxBitrateKbps: null } } });
+    const [capped, uncapped] = await Promise.all([videoKbps(cam.url('capped'), 10), videoKbps(cam.url('uncapped'), 10)]);
+    // The encoder's buffer is 2 s of the cap, so 10 s may average at most a fifth above it.
+    assert.ok(capped <= 1024 * 1.2, `capped stream at ${capped.toFixed(0)} kbit/s`);
+    assert.ok(uncapped > 2 * capped, `uncapped ${uncapped.toFixed(0)} kbit/s against capped ${capped.toFixed(0)} kbit/s`);
   });
 
   it('serves video alone for a camera without a microphone', async () => {
