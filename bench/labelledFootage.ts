@@ -104,9 +104,10 @@ function explain(schema: TSchema, message: string): string {
 }
 
 /** How an item is named in errors: its source, and its frame for a video. */
-export function itemName(item: { source?: unknown; frame?: unknown }): string {
-  const source = typeof item.source === 'string' ? item.source : '(no source)';
-  return item.frame === undefined ? source : `${source} frame ${String(item.frame)}`;
+export function itemName(item: unknown): string {
+  const { source, frame } = typeof item === 'object' && item !== null ? (item as { source?: unknown; frame?: unknown }) : {};
+  const name = typeof source === 'string' ? source : '(no source)';
+  return typeof frame === 'number' ? `${name} frame ${frame}` : frame === undefined ? name : `${name} frame ${JSON.stringify(frame)}`;
 }
 
 /**
@@ -120,7 +121,9 @@ export function validateLabels(input: unknown, origin = 'labels'): Labels {
     const match = /^\/items\/(\d+)(\/.*)?$/.exec(first.path);
     const items = (input as { items?: unknown[] } | null)?.items;
     const where =
-      match && Array.isArray(items) ? `items[${match[1]}] (${itemName((items[Number(match[1])] ?? {}) as object)}): ${pathName(match[2] ?? '')}` : pathName(first.path);
+      match && Array.isArray(items)
+        ? `items[${match[1]}] (${itemName(items[Number(match[1])])})${match[2] ? `: ${pathName(match[2])}` : ''}`
+        : pathName(first.path);
     const found = first.value === undefined ? 'missing' : JSON.stringify(first.value);
     throw new LabelsError(`${origin}: ${where} is invalid: ${explain(first.schema, first.message)} (found ${found})`);
   }
