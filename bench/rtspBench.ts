@@ -12,8 +12,7 @@ import { cpuTimes, treeCpuSeconds, treePeakRssBytes } from './processTree';
  * `npm run bench -- --rtsp`: Porchlight's camera agent and Debian's Motion on the same
  * IP-camera-like stream served over RTSP (the simulator's stand-in camera: GStreamer's RTSP
  * server, H.264 Main without B-frames, 15 fps, a keyframe a second, a camera's default bitrate
- * cap, AAC), one consumer at a
- * time, in rotating order, medians of the rounds. CPU is read from /proc for each consumer's
+ * cap, AAC), one consumer at a time, in rotating order, medians of the rounds. CPU is read from /proc for each consumer's
  * whole process tree (the agent's Node process with its ffmpeg; Motion alone) over the same
  * window after a warm-up. The camera shows a labelled scene with a person walking through
  * every 30 s, so both record. Decoding H.264 costs both in proportion to its bitrate, so the
