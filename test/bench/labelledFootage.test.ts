@@ -2,10 +2,8 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkAgainstFootage, readLabels, validateLabels, type FootageInfo, type Labels } from '../../bench/labelledFootage';
-import { REPO_DIR } from '../helpers/repo';
 import { useTempDir } from '../helpers/tmp';
 
-const LABELS = path.join(REPO_DIR, 'test', 'fixtures', 'detection', 'labels.json');
 
 /** A small valid sample: one video frame and one still. */
 function sample(): { about: string; items: Record<string, unknown>[] } {
@@ -36,7 +34,7 @@ describe('labelled footage for object detection (bench/labelledFootage.ts)', () 
   describe('the project\'s labels file', () => {
     let labels: Labels;
     before(() => {
-      labels = readLabels(LABELS);
+      labels = readLabels();
     });
 
     it('loads, and labels vtest.avi frames at least 3 s apart plus stills, with people, vehicles and empty scenes', () => {

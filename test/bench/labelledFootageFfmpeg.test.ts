@@ -3,10 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { extractPicture, loadLabelledFootage, OPENCV_SAMPLES_DIR, type Labels } from '../../bench/labelledFootage';
-import { REPO_DIR } from '../helpers/repo';
 import { skipBecause } from '../helpers/skip';
 
-const LABELS = path.join(REPO_DIR, 'test', 'fixtures', 'detection', 'labels.json');
 const VTEST = path.join(OPENCV_SAMPLES_DIR, 'vtest.avi');
 const FRAME_BYTES = 768 * 576 * 3;
 
@@ -43,7 +41,7 @@ describe('labelled footage, decoded with ffmpeg (bench/labelledFootage.ts)', fun
 
   before(async function () {
     if (!existsSync(VTEST)) skipBecause(this, 'opencv-doc is not installed (scripts/test-setup.sh installs it)');
-    labels = await loadLabelledFootage(LABELS);
+    labels = await loadLabelledFootage();
   });
 
   it('checks every labelled picture against the footage (sizes, frames within vtest.avi)', () => {
