@@ -133,6 +133,57 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
     assert.equal(unknown.status, 404);
   });
 
+  it('changes object detection field by field: scores merge per class, the camera gets them, the audit names what changed', async () => {
+    listener = listen();
+    const first = (await get(owner)).json();
+    assert.deepEqual(first.settings.detection, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.5, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
+    assert.deepEqual(first.limits.minScore, { min: 0.3, max: 0.95, integer: false });
+
+    const res = await put(owner, { version: 0, detection: { alertOn: ['person'], minScore: { person: 0.65 } } });
+    assert.equal(res.status, 200, res.body.toString());
+    const saved = res.json().settings.detection;
+    assert.deepEqual(saved, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.65, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: true });
+    const got = await until('detection settings on the camera', () => pushed[pushed.length - 1]);
+    assert.deepEqual(got.settings.detection, saved);
+    const audit = t.db.prepare("SELECT detail FROM audit_log WHERE action = 'camera.settings_changed'").get() as { detail: string };
+    assert.deepEqual(JSON.parse(audit.detail).changed.sort(), ['detection.alertOn', 'detection.minScore']);
+
+    // Stop detecting vehicles: the alert list must say so too, in the same save.
+    const narrowed = await put(installer, { detection: { classes: ['person', 'animal'], recordWithoutObject: false } });
+    assert.equal(narrowed.status, 200, narrowed.body.toString());
+    assert.deepEqual((await get(owner)).json().settings.detection, { classes: ['person', 'animal'], minScore: { person: 0.65, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: false });
+
+    const before = (await get(owner)).json();
+    const bad: Array<[unknown, number, string, string | undefined, RegExp]> = [
+      [{ detection: { alertOn: ['vehicle'] } }, 400, 'BAD_SETTING', 'detection.alertOn', /the classes that alert \(detection.alertOn\) include vehicle, which this camera does not detect/],
+      [{ detection: { minScore: { person: 0.2 } } }, 400, 'BAD_SETTING', 'detection.minScore.person', /the minimum person score \(detection.minScore.person\) must be from 0.3 to 0.95/],
+      [{ detection: { classes: ['cat'] } }, 400, 'BAD_SETTING', 'detection.classes', /"cat" is not a class the detector reports; use person, vehicle or animal/],
+      [{ detection: { minScore: { person: 'high' } } }, 400, 'BAD_REQUEST', undefined, /^the minimum person score of the minimum scores of the detection settings must be a number$/],
+      [{ detection: { recordWithoutObject: 'no' } }, 400, 'BAD_REQUEST', undefined, /"record motion with no object" choice of the detection settings must be on or off/],
+      [{ detection: { colour: 'red' } }, 400, 'BAD_REQUEST', undefined, /"colour"/],
+      [{ detection: { minScore: { cat: 0.5 } } }, 400, 'BAD_REQUEST', undefined, /"cat"/],
+    ];
+    for (const [body, status, code, field, message] of bad) {
+      const r = await put(owner, body);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.body.toString()}`);
+      assert.equal(r.json().error.code, code, JSON.stringify(body));
+      assert.match(r.json().error.message, message);
+      if (field) assert.equal(r.json().error.field, field);
+    }
+    assert.deepEqual((await get(owner)).json(), before);
+  });
+
+  it("shows a camera never saved on the page the hub config's detection defaults (hub.detection), and saves from them", async () => {
+    await t.stop();
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { detection: { classes: ['person'], alertOn: ['person'], minScore: { person: 0.8 } } });
+    const view = (await get(owner)).json();
+    assert.equal(view.saved, false);
+    assert.deepEqual(view.settings.detection, { classes: ['person'], minScore: { person: 0.8, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: true });
+    const res = await put(owner, { sensitivity: 7 });
+    assert.equal(res.status, 200, res.body.toString());
+    assert.deepEqual(res.json().settings.detection, view.settings.detection);
+  });
+
   it('is for the people who manage devices: a member may neither read nor change them', async () => {
     assert.equal((await get(member)).status, 403);
     assert.equal((await put(member, { sensitivity: 2 })).status, 403);
