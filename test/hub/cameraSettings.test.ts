@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { defaultCameraSettings, parseSettingsMessage, type CameraSettingsMessage } from '../../common/cameraSettings';
+import type { DetectionSettings } from '../../common/detectionSettings';
+import { detectionSettingsOf } from '../../hub/cameraSettingsStore';
 import { openPairingWindow } from '../../hub/pairing';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -178,10 +180,21 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
     t = await startTestHub(path.join(tmp.dir, 'hub'), { detection: { classes: ['person'], alertOn: ['person'], minScore: { person: 0.8 } } });
     const view = (await get(owner)).json();
     assert.equal(view.saved, false);
-    assert.deepEqual(view.settings.detection, { classes: ['person'], minScore: { person: 0.8, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: true });
+    const hubDefault: DetectionSettings = { classes: ['person'], minScore: { person: 0.8, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: true };
+    assert.deepEqual(view.settings.detection, hubDefault);
+    // What the hub's alerts follow: the hub's config until the camera is saved, then its own.
+    assert.deepEqual(detectionSettingsOf(t.db, deviceId, hubDefault), hubDefault);
     const res = await put(owner, { sensitivity: 7 });
     assert.equal(res.status, 200, res.body.toString());
     assert.deepEqual(res.json().settings.detection, view.settings.detection);
+    assert.equal((await put(owner, { detection: { minScore: { person: 0.9 } } })).status, 200);
+    assert.equal(detectionSettingsOf(t.db, deviceId, hubDefault).minScore.person, 0.9);
+    // A row saved before detection settings existed follows the hub's config.
+    const row = t.db.prepare('SELECT settings FROM camera_settings WHERE device_id = ?').get(deviceId) as { settings: string };
+    const { detection: _detection, ...older } = JSON.parse(row.settings) as Record<string, unknown>;
+    t.db.prepare('UPDATE camera_settings SET settings = ? WHERE device_id = ?').run(JSON.stringify(older), deviceId);
+    assert.deepEqual(detectionSettingsOf(t.db, deviceId, hubDefault), hubDefault);
+    assert.deepEqual((await get(owner)).json().settings.detection, hubDefault);
   });
 
   it('is for the people who manage devices: a member may neither read nor change them', async () => {
