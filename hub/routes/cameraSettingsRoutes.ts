@@ -78,8 +78,8 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
         }
         const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
         const changed: string[] = (Object.keys(checked.settings) as Array<keyof CameraSettings>).filter((k) => k !== 'detection' && differs(checked.settings[k], base[k]));
-        const now = checked.settings.detection;
-        changed.push(...(Object.keys(now) as Array<keyof typeof now>).filter((k) => differs(now[k], base.detection[k])).map((k) => `detection.${k}`));
+        const detectionAfter = checked.settings.detection;
+        changed.push(...(Object.keys(detectionAfter) as Array<keyof typeof detectionAfter>).filter((k) => differs(detectionAfter[k], base.detection[k])).map((k) => `detection.${k}`));
         const delivered = svc.channels.push(id, 'settings', settingsMessage(stored)) > 0;
         audit(req, 'camera.settings_changed', {
           target: `device:${id}`,
