@@ -1,6 +1,7 @@
 import { ConfigSchema, parseConfig, type Polygon } from './config';
 import { pointInPolygon, polygonArea, selfCrossing } from './polygon';
-import type { CameraSettings, NumberBound, NumericSetting, SettingLimits } from './api/cameraSettings';
+import type { CameraSettings, DetectionSettings, NumberBound, NumericSetting, SettingLimits } from './api/cameraSettings';
+import { checkDetectionSettings, defaultDetectionSettings, MIN_SCORE_BOUND } from './detectionSettings';
 
 /*
  * A camera's detection and recording settings as the household edits them on the hub's
@@ -48,10 +49,13 @@ export const MIN_CORNERS = 3;
 /** A shape smaller than this (a fraction of the frame: a few analysis pixels) is a slip of the finger. */
 export const MIN_SHAPE_AREA = 0.0005;
 
-export const SETTING_LIMITS: SettingLimits = { bounds: SETTING_BOUNDS, maxShapes: MAX_SHAPES, maxCorners: MAX_CORNERS, minCorners: MIN_CORNERS };
+export const SETTING_LIMITS: SettingLimits = { bounds: SETTING_BOUNDS, minScore: MIN_SCORE_BOUND, maxShapes: MAX_SHAPES, maxCorners: MAX_CORNERS, minCorners: MIN_CORNERS };
 
-/** A camera's settings from its config file (the starting point before the hub sends any). */
-export function settingsFromAgentConfig(config: { motion: { sensitivity: number; minObjectSize: number; retriggerSeconds: number; zones: Polygon[]; ignoreMasks: Polygon[] }; recording: { clipSeconds: number; endEarly: boolean; preRollSeconds: number; postRollSeconds: number }; audio?: boolean }): CameraSettings {
+/**
+ * A camera's settings from its config file (the starting point before the hub sends any), with
+ * the detection settings from the hub's (`hub.detection`: detection runs on the hub).
+ */
+export function settingsFromAgentConfig(config: { motion: { sensitivity: number; minObjectSize: number; retriggerSeconds: number; zones: Polygon[]; ignoreMasks: Polygon[] }; recording: { clipSeconds: number; endEarly: boolean; preRollSeconds: number; postRollSeconds: number }; audio?: boolean }, detection: DetectionSettings = defaultDetectionSettings()): CameraSettings {
   const { motion: m, recording: r } = config;
   return {
     sensitivity: m.sensitivity,
@@ -64,12 +68,16 @@ export function settingsFromAgentConfig(config: { motion: { sensitivity: number;
     audio: config.audio ?? true,
     zones: m.zones,
     ignoreMasks: m.ignoreMasks,
+    detection,
   };
 }
 
-/** The agent config's defaults, as a camera without settings from the hub or its config file runs. */
-export function defaultCameraSettings(): CameraSettings {
-  return settingsFromAgentConfig(parseConfig({}).agent);
+/**
+ * The config's defaults, as a camera without settings from the hub or its config file runs;
+ * `detection`: the hub's `hub.detection` when it sets other defaults than the schema's.
+ */
+export function defaultCameraSettings(detection?: DetectionSettings): CameraSettings {
+  return settingsFromAgentConfig(parseConfig({}).agent, detection ?? defaultDetectionSettings());
 }
 
 export type SettingsCheck = { ok: true; settings: CameraSettings } | { ok: false; field: string; message: string };
@@ -83,7 +91,7 @@ const LABELS: Record<NumericSetting, [label: string, unit: string]> = {
   postRollSeconds: ['the post-roll', ' seconds'],
 };
 
-const SETTING_KEYS = ['sensitivity', 'minObjectSize', 'clipSeconds', 'retriggerSeconds', 'endEarly', 'preRollSeconds', 'postRollSeconds', 'audio', 'zones', 'ignoreMasks'] as const;
+const SETTING_KEYS = ['sensitivity', 'minObjectSize', 'clipSeconds', 'retriggerSeconds', 'endEarly', 'preRollSeconds', 'postRollSeconds', 'audio', 'zones', 'ignoreMasks', 'detection'] as const;
 
 function refuse(field: string, message: string): SettingsCheck {
   return { ok: false, field, message };
@@ -134,9 +142,10 @@ export function watchesSomething(zones: Polygon[], ignoreMasks: Polygon[]): bool
 /**
  * Checks a complete settings object. Pure: the hub's route, the camera (for what the hub
  * pushes) and the tests call it alike. The message names the setting in words a homeowner
- * reads; `field` names it as the API spells it.
+ * reads; `field` names it as the API spells it. `detectionDefault` stands in for settings
+ * saved before object detection existed, which have none.
  */
-export function checkCameraSettings(input: unknown): SettingsCheck {
+export function checkCameraSettings(input: unknown, detectionDefault?: DetectionSettings): SettingsCheck {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return refuse('', 'the settings must be an object');
   const v = input as Record<string, unknown>;
   for (const key of Object.keys(v)) if (!(SETTING_KEYS as readonly string[]).includes(key)) return refuse(key, `"${key}" is not a camera setting`);
@@ -161,6 +170,8 @@ export function checkCameraSettings(input: unknown): SettingsCheck {
   if (!watchesSomething(zones.shapes, masks.shapes)) {
     return refuse('ignoreMasks', 'the zones and ignore masks leave nothing of the picture to watch: make a mask smaller or a zone larger');
   }
+  const detection = v.detection === undefined ? { ok: true as const, detection: detectionDefault ?? defaultDetectionSettings() } : checkDetectionSettings(v.detection);
+  if (!detection.ok) return refuse(detection.field, detection.message);
   return {
     ok: true,
     settings: {
@@ -174,6 +185,7 @@ export function checkCameraSettings(input: unknown): SettingsCheck {
       audio: v.audio ?? true,
       zones: zones.shapes,
       ignoreMasks: masks.shapes,
+      detection: detection.detection,
     },
   };
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import YAML from 'yaml';
+import { OBJECT_LABELS, type ObjectLabel } from './detection';
 
 /*
  * One configuration file (YAML) for every process; each reads its own section.
@@ -141,6 +142,26 @@ const AgentGpioSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const ObjectLabelSchema = Type.Union(OBJECT_LABELS.map((label) => Type.Literal(label)));
+const labelList = (fallback: ObjectLabel[], description: string) => Type.Array(ObjectLabelSchema, { default: fallback, uniqueItems: true, maxItems: OBJECT_LABELS.length, description });
+// Provisional (docs/detection.md, "Settings"): the benchmark's measured threshold replaces them.
+const minScore = (what: string) => Type.Number({ default: 0.5, minimum: 0.3, maximum: 0.95, description: `A ${what} counts only with at least this score (0..1)` });
+
+/**
+ * What the hub's object detector looks for and what alerts, for every camera whose settings
+ * were never saved on the Cameras page (a saved camera carries its own copy). Detection runs
+ * on the hub, so these live in the hub's section, not the camera's.
+ */
+const DetectionSchema = Type.Object(
+  {
+    classes: labelList([...OBJECT_LABELS], 'Which objects to detect (person, vehicle, animal); none: every motion alerts, as pixel motion alone'),
+    minScore: Type.Object({ person: minScore('person'), vehicle: minScore('vehicle'), animal: minScore('animal') }, { ...Strict, default: {} }),
+    alertOn: labelList(['person', 'vehicle'], 'Objects that send an alert; each must also be in classes'),
+    recordWithoutObject: Type.Boolean({ default: true, description: 'Keep the clip of motion in which no counted object was seen (it never alerts)' }),
+  },
+  { ...Strict, default: {} },
+);
+
 const HubSchema = Type.Object(
   {
     host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the HTTPS and HTTP servers bind' }),
@@ -189,6 +210,7 @@ const HubSchema = Type.Object(
     ),
     tls: Type.Optional(UserTlsSchema),
     gpio: HubGpioSchema,
+    detection: DetectionSchema,
   },
   { ...Strict, default: {} },
 );
@@ -410,6 +432,7 @@ export type SmtpConfig = NonNullable<HubConfig['smtp']>;
 export type MqttConfig = NonNullable<HubConfig['mqtt']>;
 export type AgentConfig = Config['agent'];
 export type HubGpioConfig = HubConfig['gpio'];
+export type DetectionConfig = HubConfig['detection'];
 export type SyncButtonConfig = NonNullable<HubGpioConfig['syncButton']>;
 export type AgentGpioConfig = AgentConfig['gpio'];
 export type PirConfig = NonNullable<AgentGpioConfig['pir']>;
@@ -436,7 +459,12 @@ export function validateWith<T extends TSchema>(schema: T, input: unknown, sourc
 }
 
 export function parseConfig(input: unknown, source = 'config'): Config {
-  return validateWith(ConfigSchema, input, source);
+  const config = validateWith(ConfigSchema, input, source);
+  // The one rule a JSON schema cannot say: an alert is about something the detector looks for.
+  const { classes, alertOn } = config.hub.detection;
+  const missing = alertOn.find((label) => !classes.includes(label));
+  if (missing) throw new ConfigError(`${source}: setting "hub.detection.alertOn" is invalid: ${missing} is not in hub.detection.classes, so it is never detected (found ${JSON.stringify(alertOn)})`);
+  return config;
 }
 
 /** Reads a YAML (or JSON) config file; a missing `file` means all defaults. */

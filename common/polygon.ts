@@ -17,6 +17,24 @@ export function pointInPolygon(polygon: Polygon, x: number, y: number): boolean 
   return hit;
 }
 
+/**
+ * True when the point lies on the outline, within `tolerance` (frame fractions): the even-odd
+ * rule answers either way for such a point, depending on which edge it is on.
+ */
+export function pointOnOutline(polygon: Polygon, x: number, y: number, tolerance = 1e-9): boolean {
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [xi, yi] = polygon[i]!;
+    const [xj, yj] = polygon[j]!;
+    const dx = xj - xi;
+    const dy = yj - yi;
+    const length2 = dx * dx + dy * dy;
+    // The nearest point of the edge to (x, y), as a fraction along it.
+    const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - xi) * dx + (y - yi) * dy) / length2));
+    if (Math.hypot(x - (xi + t * dx), y - (yi + t * dy)) <= tolerance) return true;
+  }
+  return false;
+}
+
 /** The enclosed area (shoelace), as a fraction of the frame; 0 for a flat shape. */
 export function polygonArea(polygon: Polygon): number {
   let twice = 0;

@@ -1,5 +1,6 @@
 import type { DB } from '../common/database';
 import { checkCameraSettings, type CameraSettings, type CameraSettingsMessage } from '../common/cameraSettings';
+import type { DetectionSettings } from '../common/detectionSettings';
 
 /*
  * Each camera's saved settings, one JSON row per camera with a version that goes up on
@@ -23,12 +24,13 @@ interface Row {
   updated_by: string;
 }
 
-export function getCameraSettings(db: DB, deviceId: string): StoredCameraSettings | null {
+/** `detectionDefault`: the hub's `hub.detection`, for a row saved before detection settings existed. */
+export function getCameraSettings(db: DB, deviceId: string, detectionDefault?: DetectionSettings): StoredCameraSettings | null {
   const row = db.prepare('SELECT settings, version, updated_at, updated_by FROM camera_settings WHERE device_id = ?').get(deviceId) as Row | undefined;
   if (!row) return null;
   // Rows are only ever written checked; a row that no longer passes (bounds tightened in a
   // later release) is treated as never saved rather than pushed to a camera that would refuse it.
-  const checked = checkCameraSettings(JSON.parse(row.settings));
+  const checked = checkCameraSettings(JSON.parse(row.settings), detectionDefault);
   if (!checked.ok) return null;
   return { settings: checked.settings, version: row.version, updatedAt: row.updated_at, updatedBy: row.updated_by };
 }
@@ -48,6 +50,14 @@ export function saveCameraSettings(db: DB, deviceId: string, settings: CameraSet
     ).run(deviceId, JSON.stringify(settings), version, now, by);
     return { settings, version, updatedAt: now, updatedBy: by };
   })();
+}
+
+/**
+ * What the hub's detector and alerts follow for a camera: its saved detection settings, else
+ * the hub config's (`hub.detection`), which every camera never saved on the page runs on.
+ */
+export function detectionSettingsOf(db: DB, deviceId: string, hubDefault: DetectionSettings): DetectionSettings {
+  return getCameraSettings(db, deviceId, hubDefault)?.settings.detection ?? hubDefault;
 }
 
 /** What the camera is sent: the settings and their version, not who saved them. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { OBJECT_LABELS } from '../detection';
 import { said } from './words';
 
 /*
@@ -13,6 +14,21 @@ const Strict = { additionalProperties: false } as const;
 export const PointSchema = Type.Tuple([Type.Number(), Type.Number()]);
 export type Point = Static<typeof PointSchema>;
 export const PolygonSchema = Type.Array(PointSchema);
+
+export const ObjectLabelSchema = Type.Union(OBJECT_LABELS.map((label) => Type.Literal(label)));
+
+/** What the hub's object detector looks for on this camera and what of it alerts. */
+export const DetectionSettingsSchema = Type.Object({
+  /** The classes detected; none: every motion alerts, as before object detection. */
+  classes: Type.Array(ObjectLabelSchema),
+  /** An object counts only with at least this score for its class (0..1). */
+  minScore: Type.Object({ person: Type.Number(), vehicle: Type.Number(), animal: Type.Number() }),
+  /** Counted objects of these classes send an alert; a subset of `classes`. */
+  alertOn: Type.Array(ObjectLabelSchema),
+  /** Keep the clip of motion in which no counted object was seen (never alerted). */
+  recordWithoutObject: Type.Boolean(),
+});
+export type DetectionSettings = Static<typeof DetectionSettingsSchema>;
 
 export const CameraSettingsSchema = Type.Object({
   /** 1 (only large, clear motion) … 10 (the faintest change). */
@@ -33,6 +49,7 @@ export const CameraSettingsSchema = Type.Object({
   zones: Type.Array(PolygonSchema),
   /** Motion inside these never counts. */
   ignoreMasks: Type.Array(PolygonSchema),
+  detection: DetectionSettingsSchema,
 });
 export type CameraSettings = Static<typeof CameraSettingsSchema>;
 
@@ -51,6 +68,8 @@ export const SettingLimitsSchema = Type.Object({
     preRollSeconds: NumberBoundSchema,
     postRollSeconds: NumberBoundSchema,
   }),
+  /** Bounds of every class's minimum score (detection.minScore). */
+  minScore: NumberBoundSchema,
   maxShapes: Type.Integer(),
   maxCorners: Type.Integer(),
   minCorners: Type.Integer(),
@@ -75,6 +94,8 @@ export type CameraSettingsView = Static<typeof CameraSettingsViewSchema>;
 
 // Shapes only: bounds and geometry are checked by checkCameraSettings, whose messages name the setting.
 const shapes = (words: string) => Type.Array(Type.Array(Type.Array(Type.Number(), { maxItems: 8 }), { maxItems: 256 }), { ...said(words), maxItems: 64 });
+// Any words: which are classes is checked by checkCameraSettings, whose message lists the classes.
+const labels = (words: string) => Type.Array(Type.String({ maxLength: 32 }), { ...said(words), maxItems: 8 });
 export const CameraSettingsBody = Type.Object(
   {
     version: Type.Optional(Type.Integer({ ...said('the settings version'), minimum: 0, description: 'The version these changes were made on (0: never saved); refused with 409 when someone saved since' })),
@@ -88,6 +109,26 @@ export const CameraSettingsBody = Type.Object(
     postRollSeconds: Type.Optional(Type.Number(said('the time recorded after motion'))),
     zones: Type.Optional(shapes('the zones')),
     ignoreMasks: Type.Optional(shapes('the ignore masks')),
+    detection: Type.Optional(
+      Type.Object(
+        {
+          classes: Type.Optional(labels('the classes to detect')),
+          minScore: Type.Optional(
+            Type.Object(
+              {
+                person: Type.Optional(Type.Number(said('the minimum person score'))),
+                vehicle: Type.Optional(Type.Number(said('the minimum vehicle score'))),
+                animal: Type.Optional(Type.Number(said('the minimum animal score'))),
+              },
+              { ...Strict, ...said('the minimum scores'), description: 'Per class, 0..1; classes left out keep their value' },
+            ),
+          ),
+          alertOn: Type.Optional(labels('the classes that alert')),
+          recordWithoutObject: Type.Optional(Type.Boolean({ ...said('the "record motion with no object" choice'), description: 'Keep clips of motion in which no counted object was seen' })),
+        },
+        { ...Strict, ...said('the detection settings'), description: 'Object detection; fields left out keep their value' },
+      ),
+    ),
   },
   { ...Strict, description: 'Settings left out keep their current value' },
 );

@@ -25,6 +25,9 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
     if (!device) throw new HttpError(404, 'NO_SUCH_DEVICE', 'no such camera');
     return device;
   };
+  // Detection runs on the hub, so a camera never saved here follows the hub's config for it.
+  const detectionDefault = svc.config.detection;
+  const defaults = () => defaultCameraSettings(detectionDefault);
   const view = (device: { id: string; name: string }, stored: StoredCameraSettings | null): CameraSettingsView => ({
     deviceId: device.id,
     name: device.name,
@@ -33,7 +36,7 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
     version: stored?.version ?? 0,
     updatedAt: stored?.updatedAt ?? null,
     updatedBy: stored?.updatedBy ?? null,
-    settings: stored?.settings ?? defaultCameraSettings(),
+    settings: stored?.settings ?? defaults(),
     limits: SETTING_LIMITS,
   });
 
@@ -46,23 +49,25 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
       schema: { params: CameraParams, response: { 200: CameraSettingsViewSchema } },
       handler: async (req) => {
         const { id } = req.params;
-        return view(cameraOrThrow(id), getCameraSettings(db, id));
+        return view(cameraOrThrow(id), getCameraSettings(db, id, detectionDefault));
       },
     }),
     route({
       method: 'PUT',
       url: '/api/cameras/:id/settings',
       access: managers,
-      summary: "Change a camera's settings (sensitivity, object size, clip length, retrigger, pre/post-roll, zones, ignore masks); pushed to it at once",
+      summary: "Change a camera's settings (sensitivity, object size, clip length, retrigger, pre/post-roll, zones, ignore masks, object detection); pushed to it at once",
       schema: { params: CameraParams, body: CameraSettingsBody, response: { 200: CameraSettingsViewSchema } },
       bodyLimit: 64 * 1024,
       handler: async (req) => {
         const { id } = req.params;
         const device = cameraOrThrow(id);
-        const { version, ...changes } = req.body;
-        const before = getCameraSettings(db, id);
-        const base = before?.settings ?? defaultCameraSettings();
-        const checked = checkCameraSettings({ ...base, ...changes });
+        const { version, detection, ...changes } = req.body;
+        const before = getCameraSettings(db, id, detectionDefault);
+        const base = before?.settings ?? defaults();
+        // Detection fields merge one level deeper, so "alert on people only" leaves the scores alone.
+        const merged = detection ? { ...base.detection, ...detection, minScore: { ...base.detection.minScore, ...detection.minScore } } : base.detection;
+        const checked = checkCameraSettings({ ...base, ...changes, detection: merged });
         if (!checked.ok) throw new HttpError(400, 'BAD_SETTING', checked.message, { field: checked.field });
         let stored: StoredCameraSettings;
         try {
@@ -71,7 +76,10 @@ export function cameraSettingsRoutes(svc: HubServices): RouteDef[] {
           if (err instanceof StaleSettingsError) throw new HttpError(409, 'SETTINGS_CHANGED', err.message, { version: err.current });
           throw err;
         }
-        const changed = (Object.keys(checked.settings) as Array<keyof CameraSettings>).filter((k) => JSON.stringify(checked.settings[k]) !== JSON.stringify(base[k]));
+        const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+        const changed: string[] = (Object.keys(checked.settings) as Array<keyof CameraSettings>).filter((k) => k !== 'detection' && differs(checked.settings[k], base[k]));
+        const detectionAfter = checked.settings.detection;
+        changed.push(...(Object.keys(detectionAfter) as Array<keyof typeof detectionAfter>).filter((k) => differs(detectionAfter[k], base.detection[k])).map((k) => `detection.${k}`));
         const delivered = svc.channels.push(id, 'settings', settingsMessage(stored)) > 0;
         audit(req, 'camera.settings_changed', {
           target: `device:${id}`,

@@ -163,6 +163,52 @@ describe("cameras page in Debian's Chromium: pairing, settings, zones and masks"
     assert.equal((await settingsOf(camera.deviceId)).saved, false);
   });
 
+  it('sets what a camera detects and alerts on by the fields\' accessible names, and the hub keeps it', async () => {
+    const camera = await ui.pairCamera('porch');
+    await open(PHONE, 'owner');
+    await page.click(`button[data-settings="${camera.deviceId}"]`);
+    await page.waitForSelector('#camera-settings-title:has-text("Settings for porch")');
+    const box = (name: string) => page.getByRole('checkbox', { name, exact: true });
+    const score = (name: string) => page.getByRole('spinbutton', { name, exact: true });
+    // The defaults: all three detected, people and vehicles alert, motion with nothing detected is recorded.
+    await page.waitForFunction('document.getElementById("cs-person-minScore").value === "0.5"');
+    for (const name of ['Detect people', 'Detect vehicles', 'Detect animals', 'Alert on people', 'Alert on vehicles', 'Record motion with nothing detected']) assert.equal(await box(name).isChecked(), true, name);
+    assert.equal(await box('Alert on animals').isChecked(), false);
+    assert.equal(await score('Minimum score for a person').getAttribute('min'), '0.3');
+    assert.equal(await score('Minimum score for a person').getAttribute('max'), '0.95');
+    assert.match((await page.textContent('#cs-person-minScore-hint')) ?? '', /0\.3 to 0\.95/);
+
+    // No vehicles: their alert box is cleared and held off, so the page cannot send what the hub refuses.
+    await box('Detect vehicles').uncheck();
+    assert.equal(await box('Alert on vehicles').isChecked(), false);
+    assert.equal(await box('Alert on vehicles').isDisabled(), true);
+    await box('Alert on animals').check();
+    await score('Minimum score for a person').fill('0.7');
+    await box('Record motion with nothing detected').uncheck();
+    await axeClean('phone, detection settings');
+    await page.click('#cs-save');
+    await page.waitForSelector('#camera-settings-form p.note:has-text("Saved.")');
+    assert.deepEqual((await settingsOf(camera.deviceId)).settings.detection, {
+      classes: ['person', 'animal'],
+      minScore: { person: 0.7, vehicle: 0.5, animal: 0.5 },
+      alertOn: ['person', 'animal'],
+      recordWithoutObject: false,
+    });
+
+    // Reopened, the page shows what was saved; a score out of bounds is held back by the browser.
+    await page.click('#cs-close');
+    await page.click(`button[data-settings="${camera.deviceId}"]`);
+    await page.waitForFunction('document.getElementById("cs-person-minScore").value === "0.7"');
+    assert.equal(await box('Detect vehicles').isChecked(), false);
+    assert.equal(await box('Alert on vehicles').isDisabled(), true);
+    await box('Detect vehicles').check();
+    assert.equal(await box('Alert on vehicles').isDisabled(), false);
+    await score('Minimum score for an animal').fill('0.2');
+    await page.click('#cs-save');
+    assert.equal(await page.evaluate('document.getElementById("cs-animal-minScore").validity.rangeUnderflow'), true);
+    assert.deepEqual((await settingsOf(camera.deviceId)).settings.detection.classes, ['person', 'animal'], 'nothing saved');
+  });
+
   it('an installer sees no picture but edits the settings and zones with the keyboard', async () => {
     const camera = await ui.pairCamera('porch');
     await open(PHONE, 'installer');

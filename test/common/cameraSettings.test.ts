@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { checkCameraSettings, defaultCameraSettings, MAX_CORNERS, MAX_SHAPES, parseSettingsMessage, SETTING_BOUNDS } from '../../common/cameraSettings';
-import { parseConfig } from '../../common/config';
+import { checkCameraSettings, defaultCameraSettings, MAX_CORNERS, MAX_SHAPES, parseSettingsMessage, SETTING_BOUNDS, SETTING_LIMITS } from '../../common/cameraSettings';
+import { ConfigError, parseConfig } from '../../common/config';
+import { defaultDetectionSettings, MIN_SCORE_BOUND } from '../../common/detectionSettings';
 import { pairingUri, parsePairingUri, PairingUriError } from '../../common/pairingUri';
 import { pointInPolygon, polygonArea, selfCrossing } from '../../common/polygon';
 
@@ -44,6 +45,19 @@ describe('camera settings: the one check the hub and the camera both apply', () 
     ['a sliver', { zones: [[[0.1, 0.1], [0.9, 0.1], [0.9, 0.1005]]] }, 'zones[0]', /too small/],
     ['a corner that is not a pair', { zones: [[[0.1, 0.1], [0.4], [0.4, 0.4]]] }, 'zones[0][1]', /pair of numbers/],
     ['a mask over the whole picture', { ignoreMasks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }, 'ignoreMasks', /leave nothing of the picture to watch/],
+    ['detection not an object', { detection: 'on' }, 'detection', /the detection settings \(detection\) must be an object/],
+    ['an unknown detection setting', { detection: { ...defaultDetectionSettings(), colour: 'red' } }, 'detection.colour', /"colour" is not a detection setting/],
+    ['a class the detector does not report', { detection: { ...defaultDetectionSettings(), classes: ['person', 'cat'] } }, 'detection.classes', /the classes to detect \(detection.classes\): "cat" is not a class the detector reports; use person, vehicle or animal/],
+    ['a class named twice', { detection: { ...defaultDetectionSettings(), classes: ['person', 'person'], alertOn: ['person'] } }, 'detection.classes', /name person twice/],
+    ['classes not a list', { detection: { ...defaultDetectionSettings(), classes: 'person' } }, 'detection.classes', /must be a list of classes/],
+    ['a person score below 0.3', { detection: { ...defaultDetectionSettings(), minScore: { person: 0.29, vehicle: 0.5, animal: 0.5 } } }, 'detection.minScore.person', /the minimum person score \(detection.minScore.person\) must be from 0.3 to 0.95/],
+    ['an animal score above 0.95', { detection: { ...defaultDetectionSettings(), minScore: { person: 0.5, vehicle: 0.5, animal: 0.96 } } }, 'detection.minScore.animal', /minimum animal score .* from 0.3 to 0.95/],
+    ['a score as text', { detection: { ...defaultDetectionSettings(), minScore: { person: '0.5', vehicle: 0.5, animal: 0.5 } } }, 'detection.minScore.person', /from 0.3 to 0.95/],
+    ['a missing score', { detection: { ...defaultDetectionSettings(), minScore: { person: 0.5, animal: 0.5 } } }, 'detection.minScore.vehicle', /the minimum vehicle score \(detection.minScore.vehicle\) is missing/],
+    ['a score for an unknown class', { detection: { ...defaultDetectionSettings(), minScore: { person: 0.5, vehicle: 0.5, animal: 0.5, cat: 0.5 } } }, 'detection.minScore.cat', /"cat" is not a class/],
+    ['an alert on a class not detected', { detection: { ...defaultDetectionSettings(), classes: ['person'] } }, 'detection.alertOn', /the classes that alert \(detection.alertOn\) include vehicle, which this camera does not detect/],
+    ['an alert on an unknown class', { detection: { ...defaultDetectionSettings(), alertOn: ['burglar'] } }, 'detection.alertOn', /"burglar" is not a class/],
+    ['record-without-object not a boolean', { detection: { ...defaultDetectionSettings(), recordWithoutObject: 'yes' } }, 'detection.recordWithoutObject', /\(detection.recordWithoutObject\) must be true or false/],
   ];
   for (const [what, change, field, message] of cases) {
     it(`refuses ${what}, naming the setting`, () => {
@@ -66,6 +80,41 @@ describe('camera settings: the one check the hub and the camera both apply', () 
     assert.ok(off.ok && off.settings.audio === false);
     const bad = checkCameraSettings({ ...defaults, audio: 'no' });
     assert.ok(!bad.ok && bad.field === 'audio', JSON.stringify(bad));
+  });
+
+  it('detects all three classes, alerts on people and vehicles and records object-less motion by default, from the hub config', () => {
+    const d = defaultCameraSettings().detection;
+    assert.deepEqual(d, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.5, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
+    assert.deepEqual(d, parseConfig({}).hub.detection);
+    assert.deepEqual(MIN_SCORE_BOUND, { min: 0.3, max: 0.95, integer: false });
+    assert.deepEqual(SETTING_LIMITS.minScore, MIN_SCORE_BOUND);
+    // A hub whose config sets other defaults hands them to cameras never saved on the page.
+    const hubDefault = parseConfig({ hub: { detection: { alertOn: ['person'], minScore: { person: 0.7 } } } }).hub.detection;
+    assert.deepEqual(defaultCameraSettings(hubDefault).detection, { ...d, alertOn: ['person'], minScore: { ...d.minScore, person: 0.7 } });
+  });
+
+  it('gives settings saved before detection existed the default detection (or the hub\'s), and takes the bounds\' edges', () => {
+    const { detection: _detection, ...older } = defaultCameraSettings();
+    const kept = checkCameraSettings(older);
+    assert.ok(kept.ok && JSON.stringify(kept.settings.detection) === JSON.stringify(defaultDetectionSettings()));
+    const hubDefault = { ...defaultDetectionSettings(), alertOn: ['person' as const] };
+    const fromHub = checkCameraSettings(older, hubDefault);
+    assert.ok(fromHub.ok && fromHub.settings.detection.alertOn.join() === 'person');
+    const edges = checkCameraSettings({ ...defaultCameraSettings(), detection: { classes: ['animal', 'person'], minScore: { person: 0.3, vehicle: 0.95, animal: 0.3 }, alertOn: ['animal'], recordWithoutObject: false } });
+    assert.ok(edges.ok, JSON.stringify(edges));
+    // Stored in one order, whatever order they came in.
+    assert.deepEqual(edges.settings.detection.classes, ['person', 'animal']);
+    // No classes: detection off, every motion alerts as before; nothing left to alert on by class.
+    const off = checkCameraSettings({ ...defaultCameraSettings(), detection: { ...defaultDetectionSettings(), classes: [], alertOn: [] } });
+    assert.ok(off.ok && off.settings.detection.classes.length === 0);
+  });
+
+  it('refuses a config file that alerts on a class it does not detect, and scores out of bounds, naming the setting', () => {
+    assert.throws(() => parseConfig({ hub: { detection: { classes: ['person'] } } }), (err: Error) => err instanceof ConfigError && /"hub.detection.alertOn" is invalid: vehicle is not in hub.detection.classes/.test(err.message));
+    assert.throws(() => parseConfig({ hub: { detection: { minScore: { person: 0.2 } } } }), (err: Error) => err instanceof ConfigError && /"hub.detection.minScore.person" is invalid/.test(err.message));
+    assert.throws(() => parseConfig({ hub: { detection: { classes: ['person', 'cat'] } } }), (err: Error) => err instanceof ConfigError && /"hub.detection.classes.1" is invalid/.test(err.message));
+    assert.throws(() => parseConfig({ hub: { detection: { alertOn: ['person', 'person'] } } }), (err: Error) => err instanceof ConfigError && /"hub.detection.alertOn" is invalid/.test(err.message));
+    assert.deepEqual(parseConfig({ hub: { detection: { classes: ['person'], alertOn: ['person'], recordWithoutObject: false } } }).hub.detection.classes, ['person']);
   });
 
   it('accepts zones and masks within bounds, whichever way their corners wind', () => {

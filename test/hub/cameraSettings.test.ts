@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { defaultCameraSettings, parseSettingsMessage, type CameraSettingsMessage } from '../../common/cameraSettings';
+import type { DetectionSettings } from '../../common/detectionSettings';
+import { detectionSettingsOf } from '../../hub/cameraSettingsStore';
 import { openPairingWindow } from '../../hub/pairing';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -131,6 +133,68 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
     assert.equal((t.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'camera.settings_changed'").get() as { n: number }).n, 1);
     const unknown = await call(t.base, 'GET', '/api/cameras/00000000-0000-4000-8000-000000000000/settings', { headers: owner.headers });
     assert.equal(unknown.status, 404);
+  });
+
+  it('changes object detection field by field: scores merge per class, the camera gets them, the audit names what changed', async () => {
+    listener = listen();
+    const first = (await get(owner)).json();
+    assert.deepEqual(first.settings.detection, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.5, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
+    assert.deepEqual(first.limits.minScore, { min: 0.3, max: 0.95, integer: false });
+
+    const res = await put(owner, { version: 0, detection: { alertOn: ['person'], minScore: { person: 0.65 } } });
+    assert.equal(res.status, 200, res.body.toString());
+    const saved = res.json().settings.detection;
+    assert.deepEqual(saved, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.65, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: true });
+    const got = await until('detection settings on the camera', () => pushed[pushed.length - 1]);
+    assert.deepEqual(got.settings.detection, saved);
+    const audit = t.db.prepare("SELECT detail FROM audit_log WHERE action = 'camera.settings_changed'").get() as { detail: string };
+    assert.deepEqual(JSON.parse(audit.detail).changed.sort(), ['detection.alertOn', 'detection.minScore']);
+
+    // Stop detecting vehicles: the alert list must say so too, in the same save.
+    const narrowed = await put(installer, { detection: { classes: ['person', 'animal'], recordWithoutObject: false } });
+    assert.equal(narrowed.status, 200, narrowed.body.toString());
+    assert.deepEqual((await get(owner)).json().settings.detection, { classes: ['person', 'animal'], minScore: { person: 0.65, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: false });
+
+    const before = (await get(owner)).json();
+    const bad: Array<[unknown, number, string, string | undefined, RegExp]> = [
+      [{ detection: { alertOn: ['vehicle'] } }, 400, 'BAD_SETTING', 'detection.alertOn', /the classes that alert \(detection.alertOn\) include vehicle, which this camera does not detect/],
+      [{ detection: { minScore: { person: 0.2 } } }, 400, 'BAD_SETTING', 'detection.minScore.person', /the minimum person score \(detection.minScore.person\) must be from 0.3 to 0.95/],
+      [{ detection: { classes: ['cat'] } }, 400, 'BAD_SETTING', 'detection.classes', /"cat" is not a class the detector reports; use person, vehicle or animal/],
+      [{ detection: { minScore: { person: 'high' } } }, 400, 'BAD_REQUEST', undefined, /^the minimum person score of the minimum scores of the detection settings must be a number$/],
+      [{ detection: { recordWithoutObject: 'no' } }, 400, 'BAD_REQUEST', undefined, /"record motion with no object" choice of the detection settings must be on or off/],
+      [{ detection: { colour: 'red' } }, 400, 'BAD_REQUEST', undefined, /"colour"/],
+      [{ detection: { minScore: { cat: 0.5 } } }, 400, 'BAD_REQUEST', undefined, /"cat"/],
+    ];
+    for (const [body, status, code, field, message] of bad) {
+      const r = await put(owner, body);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.body.toString()}`);
+      assert.equal(r.json().error.code, code, JSON.stringify(body));
+      assert.match(r.json().error.message, message);
+      if (field) assert.equal(r.json().error.field, field);
+    }
+    assert.deepEqual((await get(owner)).json(), before);
+  });
+
+  it("shows a camera never saved on the page the hub config's detection defaults (hub.detection), and saves from them", async () => {
+    await t.stop();
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { detection: { classes: ['person'], alertOn: ['person'], minScore: { person: 0.8 } } });
+    const view = (await get(owner)).json();
+    assert.equal(view.saved, false);
+    const hubDefault: DetectionSettings = { classes: ['person'], minScore: { person: 0.8, vehicle: 0.5, animal: 0.5 }, alertOn: ['person'], recordWithoutObject: true };
+    assert.deepEqual(view.settings.detection, hubDefault);
+    // What the hub's alerts follow: the hub's config until the camera is saved, then its own.
+    assert.deepEqual(detectionSettingsOf(t.db, deviceId, hubDefault), hubDefault);
+    const res = await put(owner, { sensitivity: 7 });
+    assert.equal(res.status, 200, res.body.toString());
+    assert.deepEqual(res.json().settings.detection, view.settings.detection);
+    assert.equal((await put(owner, { detection: { minScore: { person: 0.9 } } })).status, 200);
+    assert.equal(detectionSettingsOf(t.db, deviceId, hubDefault).minScore.person, 0.9);
+    // A row saved before detection settings existed follows the hub's config.
+    const row = t.db.prepare('SELECT settings FROM camera_settings WHERE device_id = ?').get(deviceId) as { settings: string };
+    const { detection: _detection, ...older } = JSON.parse(row.settings) as Record<string, unknown>;
+    t.db.prepare('UPDATE camera_settings SET settings = ? WHERE device_id = ?').run(JSON.stringify(older), deviceId);
+    assert.deepEqual(detectionSettingsOf(t.db, deviceId, hubDefault), hubDefault);
+    assert.deepEqual((await get(owner)).json().settings.detection, hubDefault);
   });
 
   it('is for the people who manage devices: a member may neither read nor change them', async () => {

@@ -1,4 +1,5 @@
-import type { CameraSettingsView, NumberBound, NumericSetting } from '../../../common/api/cameraSettings';
+import type { CameraSettingsView, DetectionSettings, NumberBound, NumericSetting } from '../../../common/api/cameraSettings';
+import type { ObjectLabel } from '../../../common/detection';
 import { api, ApiError } from './api';
 import { el, onSubmit, panel, say } from './dom';
 import { ago } from './format';
@@ -7,7 +8,8 @@ import { ZoneEditor } from './zoneEditor';
 /*
  * One camera's settings: what counts as motion (sensitivity, smallest object, zones and ignore
  * masks drawn on its picture) and how clips are cut (length, retrigger, pre/post-roll, ending
- * early). The bounds come from the hub, which has them from the camera's own config schema.
+ * early), and what the hub's object detector looks for and alerts on. The bounds come from
+ * the hub, which has them from the config schema.
  */
 
 export interface CameraRef {
@@ -28,6 +30,20 @@ const FIELDS: Array<{ key: NumericSetting; label: string; hint: (b: NumberBound)
   { key: 'postRollSeconds', label: 'Post-roll (seconds)', hint: (b) => `${b.min} to ${b.max}. Video kept after the motion stopped.`, scale: 1, step: 0.5 },
 ];
 
+/** The detector's classes as the page names them (the page carries no copy of the schema's list). */
+const CLASSES: Array<{ label: ObjectLabel; plural: string; one: string }> = [
+  { label: 'person', plural: 'People', one: 'a person' },
+  { label: 'vehicle', plural: 'Vehicles', one: 'a vehicle' },
+  { label: 'animal', plural: 'Animals', one: 'an animal' },
+];
+
+interface ClassInputs {
+  detect: HTMLInputElement;
+  alert: HTMLInputElement;
+  score: HTMLInputElement;
+  hint: HTMLParagraphElement;
+}
+
 export class CameraSettingsPanel {
   readonly element: HTMLDivElement;
   private readonly heading: HTMLHeadingElement;
@@ -37,6 +53,8 @@ export class CameraSettingsPanel {
   private readonly hints = new Map<NumericSetting, HTMLParagraphElement>();
   private readonly endEarly: HTMLInputElement;
   private readonly audio: HTMLInputElement;
+  private readonly classes = new Map<ObjectLabel, ClassInputs>();
+  private readonly recordWithoutObject: HTMLInputElement;
   private readonly zones: ZoneEditor;
   private readonly pictureNote: HTMLParagraphElement;
   private readonly refresh: HTMLButtonElement;
@@ -66,6 +84,38 @@ export class CameraSettingsPanel {
       el('p', { className: 'muted', id: 'cs-audio-hint', textContent: "The camera's microphone, in clips and live view, when the camera has one. Off: clips are silent." }),
     );
 
+    const objects = el(
+      'fieldset',
+      { id: 'cs-detection' },
+      el('legend', { textContent: 'Object detection' }),
+      el('p', { className: 'muted', id: 'cs-detection-hint', textContent: 'The hub looks for these in what moves. Alerts say what was seen ("Person at the porch"); motion with nothing detected does not alert. Zones apply to where an object stands (the bottom of its box).' }),
+    );
+    for (const c of CLASSES) {
+      const id = `cs-${c.label}`;
+      const detect = el('input', { type: 'checkbox', id: `${id}-detect`, name: `detect-${c.label}` });
+      const alert = el('input', { type: 'checkbox', id: `${id}-alert`, name: `alert-${c.label}` });
+      const score = el('input', { type: 'number', id: `${id}-minScore`, name: `minScore-${c.label}`, required: true, step: 0.01, inputMode: 'decimal', 'aria-describedby': `${id}-minScore-hint` });
+      const hint = el('p', { className: 'muted', id: `${id}-minScore-hint` });
+      // Alerting on a class needs detecting it: the hub refuses the one without the other.
+      detect.addEventListener('change', () => this.syncClass(c.label));
+      this.classes.set(c.label, { detect, alert, score, hint });
+      objects.append(
+        el(
+          'fieldset',
+          { className: 'detection-class' },
+          el('legend', { textContent: c.plural }),
+          el('div', { className: 'check' }, detect, el('label', { htmlFor: detect.id, textContent: `Detect ${c.plural.toLowerCase()}` })),
+          el('div', { className: 'check' }, alert, el('label', { htmlFor: alert.id, textContent: `Alert on ${c.plural.toLowerCase()}` })),
+          el('div', { className: 'field' }, el('label', { htmlFor: score.id, textContent: `Minimum score for ${c.one}` }), score, hint),
+        ),
+      );
+    }
+    this.recordWithoutObject = el('input', { type: 'checkbox', id: 'cs-recordWithoutObject', name: 'recordWithoutObject', 'aria-describedby': 'cs-recordWithoutObject-hint' });
+    objects.append(
+      el('div', { className: 'check' }, this.recordWithoutObject, el('label', { htmlFor: 'cs-recordWithoutObject', textContent: 'Record motion with nothing detected' })),
+      el('p', { className: 'muted', id: 'cs-recordWithoutObject-hint', textContent: 'Kept as a clip without an alert. Off: only clips with a person, vehicle or animal are kept. With no class detected, every motion alerts as plain motion.' }),
+    );
+
     this.zones = new ZoneEditor('zones');
     this.pictureNote = el('p', { className: 'muted', id: 'zones-picture-note' });
     this.refresh = el('button', { type: 'button', id: 'zones-refresh', textContent: 'Take a new picture' });
@@ -75,7 +125,7 @@ export class CameraSettingsPanel {
     const save = el('button', { type: 'submit', id: 'cs-save', textContent: 'Save settings' });
     const close = el('button', { type: 'button', id: 'cs-close', textContent: 'Close' });
     close.addEventListener('click', () => this.close());
-    this.form = el('form', { id: 'camera-settings-form', className: 'settings-form' }, numbers, drawing, el('div', { className: 'actions' }, save, close));
+    this.form = el('form', { id: 'camera-settings-form', className: 'settings-form' }, numbers, objects, drawing, el('div', { className: 'actions' }, save, close));
     onSubmit(this.form, () => this.save());
 
     this.element = panel('', this.state, this.form);
@@ -135,8 +185,40 @@ export class CameraSettingsPanel {
     }
     this.endEarly.checked = view.settings.endEarly;
     this.audio.checked = view.settings.audio;
+    this.fillDetection(view.settings.detection, view.limits.minScore);
     this.zones.set(view.settings.zones, view.settings.ignoreMasks, view.limits);
     this.describe(view);
+  }
+
+  private fillDetection(d: DetectionSettings, bound: NumberBound): void {
+    for (const [label, inputs] of this.classes) {
+      inputs.detect.checked = d.classes.includes(label);
+      inputs.alert.checked = d.alertOn.includes(label);
+      inputs.score.min = String(bound.min);
+      inputs.score.max = String(bound.max);
+      inputs.score.value = String(d.minScore[label]);
+      inputs.hint.textContent = `${bound.min} to ${bound.max}. Higher: fewer false alerts, but more missed.`;
+      this.syncClass(label);
+    }
+    this.recordWithoutObject.checked = d.recordWithoutObject;
+  }
+
+  /** A class that is not detected cannot alert: its alert box is cleared and held off. */
+  private syncClass(label: ObjectLabel): void {
+    const inputs = this.classes.get(label)!;
+    inputs.alert.disabled = !inputs.detect.checked;
+    if (!inputs.detect.checked) inputs.alert.checked = false;
+  }
+
+  private detectionValue(): DetectionSettings {
+    const picked = (which: 'detect' | 'alert') => CLASSES.map((c) => c.label).filter((label) => this.classes.get(label)![which].checked);
+    const score = (label: ObjectLabel) => Number(this.classes.get(label)!.score.value);
+    return {
+      classes: picked('detect'),
+      alertOn: picked('alert'),
+      minScore: { person: score('person'), vehicle: score('vehicle'), animal: score('animal') },
+      recordWithoutObject: this.recordWithoutObject.checked,
+    };
   }
 
   private describe(view: CameraSettingsView): void {
@@ -182,7 +264,7 @@ export class CameraSettingsPanel {
     const camera = this.camera;
     if (!camera) return;
     if (this.zones.drawing) throw new Error('finish or cancel the shape you are drawing first');
-    const body: Record<string, unknown> = { version: this.version, endEarly: this.endEarly.checked, audio: this.audio.checked, ...this.zones.value() };
+    const body: Record<string, unknown> = { version: this.version, endEarly: this.endEarly.checked, audio: this.audio.checked, detection: this.detectionValue(), ...this.zones.value() };
     for (const f of FIELDS) body[f.key] = tidy(Number(this.inputs.get(f.key)!.value) / f.scale);
     const view = await api<CameraSettingsView>('PUT', `/api/cameras/${camera.id}/settings`, body);
     this.version = view.version;

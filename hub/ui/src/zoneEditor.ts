@@ -18,7 +18,7 @@ interface Shape {
 }
 
 /** The shape limits of the camera settings (the number bounds are the form's). */
-export type ZoneLimits = Omit<SettingLimits, 'bounds'>;
+export type ZoneLimits = Omit<SettingLimits, 'bounds' | 'minScore'>;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const HEIGHT = 1000;
