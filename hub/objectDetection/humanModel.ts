@@ -67,7 +67,7 @@ function loadHumanBuild(backend: string | undefined): { Human: HumanClass; backe
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- Human's node build, chosen at run time
       return { Human: (require(path.join(dist, 'human.node.js')) as { Human: HumanClass }).Human, backend: 'tensorflow' };
     } catch (err) {
-      if (backend === 'tensorflow') throw new Error(`the tensorflow backend (@tensorflow/tfjs-node) is not installed: ${(err as Error).message}`);
+      if (backend === 'tensorflow') throw new Error(`the tensorflow backend (@tensorflow/tfjs-node) is not installed: ${(err as Error).message}`, { cause: err });
     }
   }
   if (backend && backend !== 'wasm') throw new Error(`unknown TensorFlow.js backend "${backend}" for the object detector (known: tensorflow, wasm)`);
@@ -85,7 +85,7 @@ function registerFileLoader(tf: TfLike): void {
         const json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
         return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
           const all = Buffer.concat(manifest.flatMap((group) => group.paths.map((p) => readFileSync(path.join(path.dirname(file), p)))));
-          return [manifest.flatMap((group) => group.weights), all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer];
+          return [manifest.flatMap((group) => group.weights), all.buffer.slice(all.byteOffset, all.byteOffset + all.length)];
         });
       },
     };
