@@ -180,7 +180,7 @@ export function detectionReport(r: DetectionBenchResult, o: { date: string; mach
     '|---|---|---|---|---|---|---|---|',
     ...r.variants.map(
       (v) =>
-        `| ${v.model} / ${v.strategy} | ${v.backend} | ${v.threshold.toFixed(2)} (${v.tuningF1.toFixed(2)}) | ${pr(v.scores.tuning.person)} | ${pr(v.scores.heldout.person)} | ${pr(v.scores.tuning.vehicle)} | ${pr(v.scores.heldout.vehicle)} | ${quantile(v.ms, 0.5).toFixed(0)} / ${quantile(v.ms, 0.9).toFixed(0)} |`,
+        `| ${v.model} / ${v.strategy} | ${v.backend} | ${v.threshold.toFixed(3)} (${v.tuningF1.toFixed(2)}) | ${pr(v.scores.tuning.person)} | ${pr(v.scores.heldout.person)} | ${pr(v.scores.tuning.vehicle)} | ${pr(v.scores.heldout.vehicle)} | ${quantile(v.ms, 0.5).toFixed(0)} / ${quantile(v.ms, 0.9).toFixed(0)} |`,
     ),
     '',
     '### False persons on footage with no person (at each variant\'s threshold)',

@@ -24,8 +24,8 @@ export interface WorkerDetectorOptions {
   maxWaiting?: number;
 }
 
-/** The score threshold chosen on the labelled sample's tuning split (BENCHMARKS.md, object detection). */
-export const DEFAULT_MIN_SCORE = 0.3;
+/** The person score threshold with the best F1 on the labelled sample's tuning split, CenterNet whole frame (BENCHMARKS.md, object detection). */
+export const DEFAULT_MIN_SCORE = 0.37;
 export const DEFAULT_STRATEGY: Strategy = 'whole';
 
 export interface DetectionResult {
