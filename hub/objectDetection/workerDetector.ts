@@ -71,7 +71,7 @@ export class WorkerDetector implements ObjectDetector {
   }
 
   /** A yuv420p picture's objects and the time the worker spent on it. */
-  detectTimed(frame: DetectionFrame, overrides: { strategy?: Strategy; minScore?: number } = {}): Promise<DetectionResult> {
+  async detectTimed(frame: DetectionFrame, overrides: { strategy?: Strategy; minScore?: number } = {}): Promise<DetectionResult> {
     checkFrame(frame);
     // A copy goes to the worker (transferred, not cloned again): the caller keeps its buffer.
     const data = frame.data.slice();
@@ -79,7 +79,7 @@ export class WorkerDetector implements ObjectDetector {
   }
 
   /** A packed RGB picture's objects (the benchmark's pictures are decoded to RGB). */
-  detectRgb(rgb: Uint8Array, width: number, height: number, overrides: { strategy?: Strategy; minScore?: number } = {}): Promise<DetectionResult> {
+  async detectRgb(rgb: Uint8Array, width: number, height: number, overrides: { strategy?: Strategy; minScore?: number } = {}): Promise<DetectionResult> {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error(`picture size ${width}×${height} is not a positive whole size`);
     if (rgb.length !== width * height * 3) throw new Error(`RGB picture is ${rgb.length} bytes; ${width}×${height} RGB is ${width * height * 3}`);
     return this.queue.run(() => this.detectIn({ type: 'detect', format: 'rgb24', width, height, data: rgb.slice(), ...overrides }));

@@ -84,7 +84,7 @@ describe('WorkerDetector: the hub\'s COCO detector with the real CenterNet model
   });
 
   it('refuses a bad picture, an unknown model, and a model that is not installed, naming the problem', async () => {
-    await assert.rejects(async () => detector.detect({ width: 768, height: 576, data: new Uint8Array(10) }), /10 bytes; a 768×576 yuv420p picture is 663552/);
+    await assert.rejects(detector.detect({ width: 768, height: 576, data: new Uint8Array(10) }), /10 bytes; a 768×576 yuv420p picture is 663552/);
     assert.throws(() => new WorkerDetector({ model: 'yolo' as 'centernet' }), /unknown object detection model "yolo"/);
     const missing = new WorkerDetector({ model: 'nanodet', modelsDir: humanModelsDir() });
     try {
