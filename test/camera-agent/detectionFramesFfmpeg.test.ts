@@ -20,11 +20,11 @@ describe('detection pictures from the capture ffmpeg', function () {
   it('each picture is dated by the camera frame it shows (a source that writes its frame number into its picture)', async () => {
     const cameraFps = 15;
     // Luma 20 + 12 × (frame number mod 16), limited-range yuv420p as a camera sends it.
-    const graph = `color=c=black:s=96x64:r=${cameraFps},format=yuv420p,geq=lum='20+12*mod(N\\,16)':cb=128:cr=128`;
-    const source: VideoSource = { kind: 'sim', description: 'numbered frames', inputArgs: ['-f', 'lavfi', '-t', '8', '-i', graph], copyH264: false, encoder: 'libx264', audio: null, analysedSize: { width: 96, height: 64 } };
-    const config = parseConfig({ agent: { video: { width: 96, height: 64, fps: cameraFps, analysisWidth: 96, analysisHeight: 64 }, detection: { fps: 2 } } }).agent;
+    const graph = `color=c=black:s=160x128:r=${cameraFps},format=yuv420p,geq=lum='20+12*mod(N\\,16)':cb=128:cr=128`;
+    const source: VideoSource = { kind: 'sim', description: 'numbered frames', inputArgs: ['-f', 'lavfi', '-t', '8', '-i', graph], copyH264: false, encoder: 'libx264', audio: null, analysedSize: { width: 160, height: 128 } };
+    const config = parseConfig({ agent: { video: { width: 160, height: 128, fps: cameraFps, analysisWidth: 160, analysisHeight: 128 }, detection: { fps: 2 } } }).agent;
     const frames = new DetectionFrames(config.detection.fps, cameraFps);
-    frames.restart({ width: 96, height: 64 });
+    frames.restart({ width: 160, height: 128 });
     const pictures: DetectionPicture[] = [];
     const child = spawn('ffmpeg', captureArgs(source, config), { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
     child.stdout!.resume();
