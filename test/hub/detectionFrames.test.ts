@@ -4,30 +4,12 @@ import * as path from 'node:path';
 import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
 import { startTestHub, type TestHub } from '../helpers/hub';
-import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject, type DetectionFrame, type ObjectDetector } from '../../common/detection';
+import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject } from '../../common/detection';
+import { FixedAnswerDetectorDouble } from '../helpers/objectDetectorDouble';
 import type { PairResponse } from '../../common/protocol';
 import { pairWithHub } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
 import type { ObjectsNotice } from '../../hub/motionLabels';
-
-/**
- * TEST DOUBLE, for the route and storage tests only: answers each picture with the objects
- * the test queued, and notes what it was given. The real COCO detector is hub/objectDetection/.
- */
-class FixedAnswerDetectorDouble implements ObjectDetector {
-  readonly model = 'test-double';
-  readonly backend = 'none';
-  seen: Array<{ width: number; height: number; bytes: number; firstByte: number }> = [];
-  answers: DetectedObject[][] = [];
-  closed = false;
-  async detect(frame: DetectionFrame): Promise<DetectedObject[]> {
-    this.seen.push({ width: frame.width, height: frame.height, bytes: frame.data.length, firstByte: frame.data[0]! });
-    return this.answers.shift() ?? [];
-  }
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-}
 
 const person = (score: number, x = 0.1): DetectedObject => ({ label: 'person', cocoClass: 'person', score, box: [x, 0.2, 0.1, 0.4] });
 const car = (score: number): DetectedObject => ({ label: 'vehicle', cocoClass: 'car', score, box: [0.5, 0.5, 0.3, 0.2] });
@@ -73,7 +55,7 @@ describe('hub: detection pictures from cameras', function () {
       { label: 'person', cocoClass: 'person', score: 0.8, box: [0.4, 0.2, 0.1, 0.4], frameAt: 50_100 },
       { label: 'vehicle', cocoClass: 'car', score: 0.7, box: [0.5, 0.5, 0.3, 0.2], frameAt: 50_100 },
     ]);
-    assert.deepEqual(detector.seen, [{ width: 640, height: 360, bytes: yuv420pBytes(640, 360), firstByte: 7 }], 'the picture reached the detector whole');
+    assert.deepEqual(detector.seen.map(({ at: _, ...rest }) => rest), [{ width: 640, height: 360, bytes: yuv420pBytes(640, 360), firstByte: 7 }], 'the picture reached the detector whole');
     assert.equal((await upload({ eventAt: 50_000, frameAt: 51_100, width: 640, height: 360 }, picture(640, 360))).status, 200);
     const third = await upload({ eventAt: 50_000, frameAt: 52_100, width: 640, height: 360 }, picture(640, 360));
     assert.deepEqual(third.json().labels, [
