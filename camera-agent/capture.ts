@@ -10,8 +10,8 @@ import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
-import { captureArgs, type VideoSource } from './videoSource';
-import { DetectionFrames, detectionSize } from './detectionFrames';
+import { captureArgs, detectionPictureSize, type VideoSource } from './videoSource';
+import { DetectionFrames } from './detectionFrames';
 import { redactCredentials } from './sources/credentials';
 import { spawnWithFeeder } from './sources/feeder';
 
@@ -274,8 +274,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
       }
     });
     if (detection) {
-      const v = this.config.video;
-      detection.restart(detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, this.config.detection.width));
+      detection.restart(detectionPictureSize(source, this.config));
       // Dated on this run's clock, as the analysis frames are; a picture ahead of the first
       // analysis frame or fragment starts the clock the same way they would.
       const wallTime = (time: number) => {

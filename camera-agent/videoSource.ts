@@ -236,6 +236,12 @@ export function analysisFilter(v: AgentConfig['video']): string {
   return `fps=${v.analysisFps},scale=${v.analysisWidth}:${v.analysisHeight}:out_range=full,format=gray`;
 }
 
+/** The size of the detection pictures this source gives (its analysed stream's, else the configured video size, fitted). */
+export function detectionPictureSize(source: VideoSource, config: AgentConfig): PictureSize {
+  const v = config.video;
+  return detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, config.detection.width);
+}
+
 export interface CaptureOptions {
   /**
    * Copied H.264 only: the analysis decoder skips frames no other frame refers to (most
@@ -277,8 +283,7 @@ export function captureArgs(source: VideoSource, config: AgentConfig, options: C
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
   ];
   if (!config.detection.enabled) return [...recording, '-map', analysed, '-an', '-vf', analysisFilter(v), '-f', 'rawvideo', 'pipe:3'];
-  const size = detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, config.detection.width);
-  const graph = `[${analysed}]split=2[a][d];[a]${analysisFilter(v)}[analysis];[d]${detectionFilter(config.detection.fps, size)}[detection]`;
+  const graph = `[${analysed}]split=2[a][d];[a]${analysisFilter(v)}[analysis];[d]${detectionFilter(config.detection.fps, detectionPictureSize(source, config))}[detection]`;
   return [
     ...recording,
     '-filter_complex', graph,
