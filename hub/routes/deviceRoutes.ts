@@ -253,6 +253,10 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         }
         const detector = svc.detector;
         if (!detector) throw new HttpError(503, 'DETECTION_OFF', 'object detection is off on this hub');
+        // The camera sends none in privacy mode or with its motion off; one that does anyway is not looked at.
+        const arming = svc.arming.forCamera(device.id);
+        if (arming.mode === 'privacy') throw new HttpError(409, 'PRIVACY_MODE', 'the home is in privacy mode: no pictures are looked at');
+        if (!arming.motion) throw new HttpError(409, 'MOTION_OFF', "this camera's motion detection is switched off: no pictures are looked at");
         const started = db.prepare("SELECT 1 FROM motion_events WHERE device_id = ? AND kind = 'start' AND at = ? LIMIT 1").get(device.id, meta.eventAt);
         if (!started) throw new HttpError(404, 'NO_SUCH_EVENT', `this camera reported no motion starting at ${meta.eventAt}`);
         if (meta.frameAt < meta.eventAt) throw new HttpError(409, 'PICTURE_BEFORE_EVENT', 'the picture was taken before its motion started');

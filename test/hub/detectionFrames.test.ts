@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
 import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject } from '../../common/detection';
 import { FixedAnswerDetectorDouble } from '../helpers/objectDetectorDouble';
 import type { PairResponse } from '../../common/protocol';
@@ -86,7 +86,7 @@ describe('hub: detection pictures from cameras', function () {
     }
   });
 
-  it('refuses a wrong content type, bad metadata, a body of the wrong length, and events the camera never reported', async () => {
+  it('refuses a wrong content type, bad metadata, a body of the wrong length, events the camera never reported, and pictures in privacy mode', async () => {
     await start(true);
     await motion(cam.token, 'start', 50_000);
     const good = { eventAt: 50_000, frameAt: 50_100, width: 320, height: 180 };
@@ -110,6 +110,15 @@ describe('hub: detection pictures from cameras', function () {
     }
     assert.equal(detector.seen.length, 0, 'nothing refused reached the detector');
     assert.equal((await upload(good, picture(320, 180))).status, 200, 'and the camera is served after all that');
+
+    await addTestUser(hub().db, 'owner');
+    const owner = await signIn(hub().base, 'owner', PASSWORDS.owner);
+    const privacy = await call(hub().base, 'PUT', '/api/arming/mode', { body: JSON.stringify({ mode: 'privacy' }), headers: { ...owner.headers, ...JSON_HEADERS } });
+    assert.equal(privacy.status, 200, privacy.body.toString());
+    const refused = await upload({ ...good, frameAt: 50_200 }, picture(320, 180));
+    assert.equal(refused.status, 409);
+    assert.equal(refused.json().error.code, 'PRIVACY_MODE');
+    assert.equal(detector.seen.length, 1, 'a picture sent in privacy mode is not looked at');
   });
 
   it("one camera's picture cannot be filed under another camera's event, nor filed without a valid token", async () => {
