@@ -26,7 +26,8 @@ export interface DetectedObject {
 /**
  * A picture for the detector: the camera's video at detection size, planar YUV 4:2:0 as
  * ffmpeg's `yuv420p` writes it (full-size Y, then quarter-size U and V), so the camera spends
- * no conversion on it. Width and height are even.
+ * no conversion on it. Width and height are even. Limited (TV) range, as the agent's ffmpeg
+ * writes it whatever range the camera sends (camera-agent/detectionFrames.ts): Y 16–235.
  */
 export interface DetectionFrame {
   width: number;
