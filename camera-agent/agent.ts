@@ -24,6 +24,8 @@ import { NO_RECORDING_INDICATOR, RecordingLed } from './recordingLed';
 import { Spool } from './spool';
 import { parseSource, resolveSource } from './videoSource';
 import type { HealthSnapshot } from './cameraHealth';
+import { DetectionUploads } from './detectionUploads';
+import type { MotionEventSink } from './motionEvents';
 
 export interface AgentStats {
   motionEvents: number;
@@ -50,6 +52,7 @@ export class CameraAgent {
   private led: RecordingLed | null = null;
   private pipeline: CameraPipeline | null = null;
   private live: LiveStreamer | null = null;
+  private detection: DetectionUploads | null = null;
   private clipsRecorded = 0;
   private clipsDelivered = 0;
 
@@ -98,13 +101,27 @@ export class CameraAgent {
     const fusion = g.pir ? new MotionFusion(g.pir.mode, g.pir.confirmWindowSeconds * 1000) : null;
     const capture = new Capture(() => resolveSource(agentConfig), agentConfig, log.child({ module: 'capture' }));
     this.capture = capture;
+    const detection = capture.detection
+      ? new DetectionUploads(capture.detection, hub, agentConfig.detection.intervalSeconds * 1000, log.child({ module: 'detection' }))
+      : null;
+    this.detection = detection;
+    // Motion events go to the hub as before; the detector's pictures follow a start the hub
+    // has accepted (MotionEvents sends none in privacy mode) and stop at its end.
+    const events: MotionEventSink = {
+      sendEvent(event) {
+        if (event.kind === 'end') detection?.motionEnded();
+        const sent = hub.sendEvent(event);
+        if (event.kind === 'start') detection?.motionStarted(event.at, sent);
+        return sent;
+      },
+    };
     const pipeline = new CameraPipeline({
       feed: capture,
       detector: makeDetector(agentConfig.motion),
       fusion,
       recorder,
       viewers: [snapshots, live],
-      events: hub,
+      events,
       motion: agentConfig.motion,
       analysisFps: v.analysisFps,
       log,
@@ -121,6 +138,7 @@ export class CameraAgent {
       (a) => {
         const privacy = a.mode === 'privacy';
         pipeline.motion.setPrivacy(privacy);
+        detection?.setAllowed(!privacy && a.motion);
         pictures.setAllowed(a.live);
         live.setAllowed(a.live);
         recorder.setArmed(a.record, privacy);
@@ -179,6 +197,7 @@ export class CameraAgent {
     await this.settings?.stop();
     this.live?.close();
     this.pir?.stop();
+    this.detection?.close();
     await this.capture?.stop();
     await this.recorder?.stop();
     // Only once the last clip is on disk may the recording LED go dark.

@@ -10,7 +10,8 @@ import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
-import { captureArgs, type VideoSource } from './videoSource';
+import { captureArgs, detectionPictureSize, type VideoSource } from './videoSource';
+import { DetectionFrames } from './detectionFrames';
 import { redactCredentials } from './sources/credentials';
 import { spawnWithFeeder } from './sources/feeder';
 
@@ -86,6 +87,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private skipNonReference = true;
   /** The next restart is on purpose (decoding every frame from now on), not a crash. */
   private restartingOnPurpose = false;
+  /** The newest picture for the hub's object detector; null when agent.detection is off. */
+  readonly detection: DetectionFrames | null;
 
   constructor(
     source: VideoSource | SourceResolver,
@@ -102,6 +105,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     const limits = restart.limits ?? { stallMs: config.health.stallSeconds * 1000, connectMs: config.health.connectSeconds * 1000, graceMs: GRACE_MS };
     this.health = new CameraHealth(limits, this.clock.now());
     this.checkEveryMs = restart.checkEveryMs ?? 1000;
+    this.detection = config.detection.enabled ? new DetectionFrames(config.detection.fps, config.video.fps) : null;
   }
 
   /** The camera's health now. */
@@ -184,7 +188,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
     this.killedForStall = false;
     const skipping = source.copyH264 && this.skipNonReference;
     const args = captureArgs(source, this.config, { skipNonReference: skipping });
-    const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, ['ignore', 'pipe', 'pipe', 'pipe']);
+    const detection = this.detection;
+    const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, detection ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe']);
     this.child = child;
     const splitter = new Fmp4Splitter();
     let init: Buffer | null = null;
@@ -268,6 +273,16 @@ export class Capture extends EventEmitter<CaptureEvents> {
         this.emit('frame', { time, data: full });
       }
     });
+    if (detection) {
+      detection.restart(detectionPictureSize(source, this.config));
+      // Dated on this run's clock, as the analysis frames are; a picture ahead of the first
+      // analysis frame or fragment starts the clock the same way they would.
+      const wallTime = (time: number) => {
+        zeroAt ??= Date.now() - time * 1000;
+        return Math.round(zeroAt + time * 1000);
+      };
+      (child.stdio[4] as Readable).on('data', (data: Buffer) => detection.push(data, wallTime));
+    }
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
@@ -276,6 +291,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     });
     child.on('close', (code, signal) => {
       this.child = null;
+      detection?.clear();
       this.emit('streamEnd');
       if (this.stopping) return;
       if (this.restartingOnPurpose) {

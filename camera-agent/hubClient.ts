@@ -9,6 +9,7 @@ import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEve
 import type { AgentIdentity } from './identity';
 import type { CameraHealthReport } from '../common/api/cameraHealth';
 import type { SpoolDropReport } from '../common/api/spoolDrops';
+import { DETECTION_META_HEADER, type DetectedObject, type DetectionFrameMeta } from '../common/detection';
 
 /*
  * The agent's HTTPS client. After pairing it trusts exactly one CA: the hub's own,
@@ -186,6 +187,25 @@ export class HubClient {
       body,
     );
     if (res.status !== 200) throw errorFrom(res);
+  }
+
+  /**
+   * Sends a picture to the hub's object detector (from memory: it is never written to disk)
+   * and returns what it saw.
+   */
+  async uploadDetectionFrame(meta: DetectionFrameMeta, data: Uint8Array): Promise<DetectedObject[]> {
+    const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const res = await request(
+      new URL('/api/device/detection-frames', this.identity.hubUrl),
+      {
+        method: 'POST',
+        agent: this.agent,
+        headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': body.length, [DETECTION_META_HEADER]: JSON.stringify(meta) }),
+      },
+      body,
+    );
+    if (res.status !== 200) throw errorFrom(res);
+    return (JSON.parse(res.body.toString('utf8')) as { objects: DetectedObject[] }).objects;
   }
 
   /** Answers the hub's picture request `requestId` with a JPEG. */

@@ -8,6 +8,7 @@ import { encodeArgs, h264Encoder, type H264Encoder } from './sources/encoder';
 import type { Feeder } from './sources/feeder';
 import { probeStreams, type ProbedStreams } from './sources/probe';
 import { chooseV4l2Format, parseFfmpegFormats } from './sources/v4l2Formats';
+import { detectionFilter, detectionSize, type PictureSize } from './detectionFrames';
 
 /*
  * Where a camera's video (and sound) comes from, as ffmpeg input arguments. Sources that
@@ -38,6 +39,8 @@ export interface VideoSource {
   audio?: AudioHandling;
   /** A second input analysed for motion instead of the recorded stream (a camera's sub-stream). */
   analysisInputArgs?: string[];
+  /** The analysed stream's picture size (the sub-stream's when there is one), when known: detection pictures keep its aspect. */
+  analysedSize?: PictureSize;
   /** A program whose stdout is the input (rpicam-vid), started with each ffmpeg run. */
   feeder?: Feeder;
   /** Takes the credentials out of ffmpeg's words before they are logged; without it capture masks any user:password@ of a URL. */
@@ -90,6 +93,11 @@ export function rtspInputOptions(rtsp: AgentConfig['rtsp']): string[] {
   return ['-rtsp_transport', rtsp.transport, '-timeout', String(Math.round(rtsp.timeoutSeconds * 1_000_000))];
 }
 
+function probedSize(probed: ProbedStreams): PictureSize | undefined {
+  const { width, height } = probed.video ?? {};
+  return width && height ? { width, height } : undefined;
+}
+
 function audioHandling(probed: ProbedStreams, config: AgentConfig): AudioHandling {
   if (!config.audio || !probed.audio) return null;
   return probed.audio.codec === 'aac' ? 'copy' : 'aac';
@@ -116,10 +124,11 @@ async function resolveRtsp(target: string, config: AgentConfig): Promise<VideoSo
   const redact = (text: string) => redactCredentials(text, credentials);
   let analysisInputArgs: string[] | undefined;
   let subShown = '';
+  let analysedSize = probedSize(probed);
   if (rtsp.subStream) {
     const sub = subStreamUrl(target, rtsp.subStream);
     subShown = urlForDisplay(sub);
-    await probeStreams(urlWithCredentials(sub, credentials), options, `RTSP sub-stream ${subShown}`, timeoutMs, credentials);
+    analysedSize = probedSize(await probeStreams(urlWithCredentials(sub, credentials), options, `RTSP sub-stream ${subShown}`, timeoutMs, credentials));
     analysisInputArgs = [...options, '-i', urlWithCredentials(sub, credentials)];
   }
   return {
@@ -130,6 +139,7 @@ async function resolveRtsp(target: string, config: AgentConfig): Promise<VideoSo
     ...(copyH264 ? {} : { encoder: (await h264Encoder()).encoder }),
     audio: audioHandling(probed, config),
     ...(analysisInputArgs ? { analysisInputArgs } : {}),
+    ...(analysedSize ? { analysedSize } : {}),
     redact,
   };
 }
@@ -150,6 +160,7 @@ async function resolveV4l2(device: string, config: AgentConfig): Promise<VideoSo
     copyH264: choice.copy,
     ...(choice.copy ? {} : { encoder: (await h264Encoder()).encoder }),
     audio: null,
+    analysedSize: { width: choice.width, height: choice.height },
   };
 }
 
@@ -176,6 +187,7 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         copyH264: false,
         encoder: 'libx264',
         audio: null,
+        analysedSize: { width, height },
       };
     }
     case 'v4l2':
@@ -190,6 +202,7 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         inputArgs: ['-f', 'h264', '-framerate', String(fps), '-i', 'pipe:0'],
         copyH264: true,
         audio: null,
+        analysedSize: { width, height },
         feeder: { command: config.rpicam.command, args: rpicamArgs(config.video) },
       };
     case 'file': {
@@ -201,9 +214,11 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         throw new SourceError(`"${target}" is not a video file ffmpeg can read`);
       }
       const copyH264 = probed.video?.codec === 'h264';
+      const analysedSize = probedSize(probed);
       return {
         kind,
         description: `file ${target}`,
+        ...(analysedSize ? { analysedSize } : {}),
         inputArgs: ['-re', '-i', target],
         copyH264,
         ...(copyH264 ? {} : { encoder: (await h264Encoder()).encoder }),
@@ -221,6 +236,12 @@ export function analysisFilter(v: AgentConfig['video']): string {
   return `fps=${v.analysisFps},scale=${v.analysisWidth}:${v.analysisHeight}:out_range=full,format=gray`;
 }
 
+/** The size of the detection pictures this source gives (its analysed stream's, else the configured video size, fitted). */
+export function detectionPictureSize(source: VideoSource, config: AgentConfig): PictureSize {
+  const v = config.video;
+  return detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, config.detection.width);
+}
+
 export interface CaptureOptions {
   /**
    * Copied H.264 only: the analysis decoder skips frames no other frame refers to (most
@@ -232,9 +253,11 @@ export interface CaptureOptions {
 }
 
 /**
- * One ffmpeg, two outputs: fragmented MP4 on stdout (fd 1) for recording and pre-roll, with
- * the camera's sound when it has some, and small grayscale raw frames on fd 3 for motion
- * analysis — decoded from the camera's sub-stream, a second input, when it has one.
+ * One ffmpeg, two or three outputs: fragmented MP4 on stdout (fd 1) for recording and
+ * pre-roll, with the camera's sound when it has some; small grayscale raw frames on fd 3 for
+ * motion analysis — decoded from the camera's sub-stream, a second input, when it has one;
+ * and, with agent.detection on, yuv420p pictures for the hub's object detector on fd 4, split
+ * from the same decoded picture as the analysis frames (decoded once).
  */
 export function captureArgs(source: VideoSource, config: AgentConfig, options: CaptureOptions = { skipNonReference: true }): string[] {
   const v = config.video;
@@ -252,13 +275,19 @@ export function captureArgs(source: VideoSource, config: AgentConfig, options: C
       ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast', ...(options.skipNonReference ? ['-skip_frame', 'noref'] : [])]
       : [];
   const inputs = sub ? [...source.inputArgs, ...analysisOnlyDecode, ...sub] : [...analysisOnlyDecode, ...source.inputArgs];
-  return [
+  const analysed = sub ? '1:v:0' : '0:v:0';
+  const recording = [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     ...inputs,
     '-map', '0:v:0', ...sound, ...encode,
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
-    '-map', sub ? '1:v:0' : '0:v:0', '-an',
-    '-vf', analysisFilter(v),
-    '-f', 'rawvideo', 'pipe:3',
+  ];
+  if (!config.detection.enabled) return [...recording, '-map', analysed, '-an', '-vf', analysisFilter(v), '-f', 'rawvideo', 'pipe:3'];
+  const graph = `[${analysed}]split=2[a][d];[a]${analysisFilter(v)}[analysis];[d]${detectionFilter(config.detection.fps, detectionPictureSize(source, config))}[detection]`;
+  return [
+    ...recording,
+    '-filter_complex', graph,
+    '-map', '[analysis]', '-an', '-f', 'rawvideo', 'pipe:3',
+    '-map', '[detection]', '-an', '-f', 'rawvideo', 'pipe:4',
   ];
 }

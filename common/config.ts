@@ -277,6 +277,25 @@ const VideoSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const DetectionSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: true,
+      description: 'Send the hub pictures while motion lasts, for its object detector (person, vehicle, animal); the hub answers "object detection is off" when it runs none',
+    }),
+    fps: Type.Integer({ default: 2, minimum: 1, maximum: 5, description: 'Detection pictures decoded per second (the newest is kept; only sent while motion lasts)' }),
+    width: Type.Integer({
+      default: 640,
+      minimum: 160,
+      maximum: 1280,
+      multipleOf: 2,
+      description: 'Detection pictures fit within this width and 9/16 of it, keeping the camera\'s aspect (never enlarged)',
+    }),
+    intervalSeconds: Type.Number({ default: 1, minimum: 0.5, maximum: 10, description: 'While motion lasts, one picture goes to the hub this often (the first at motion start)' }),
+  },
+  { ...Strict, default: {} },
+);
+
 const HealthSchema = Type.Object(
   {
     stallSeconds: Type.Number({
@@ -339,6 +358,7 @@ const AgentSchema = Type.Object(
     video: VideoSchema,
     health: HealthSchema,
     motion: MotionSchema,
+    detection: DetectionSchema,
     recording: RecordingSchema,
     gpio: AgentGpioSchema,
   },

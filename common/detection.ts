@@ -26,7 +26,8 @@ export interface DetectedObject {
 /**
  * A picture for the detector: the camera's video at detection size, planar YUV 4:2:0 as
  * ffmpeg's `yuv420p` writes it (full-size Y, then quarter-size U and V), so the camera spends
- * no conversion on it. Width and height are even.
+ * no conversion on it. Width and height are even. Limited (TV) range, as the agent's ffmpeg
+ * writes it whatever range the camera sends (camera-agent/detectionFrames.ts): Y 16–235.
  */
 export interface DetectionFrame {
   width: number;
@@ -65,3 +66,32 @@ export interface ObjectDetector {
   detect(frame: DetectionFrame): Promise<DetectedObject[]>;
   close(): Promise<void>;
 }
+
+const Fraction = Type.Number({ minimum: 0, maximum: 1 });
+export const DetectedObjectSchema = Type.Object(
+  {
+    label: Type.Union(OBJECT_LABELS.map((l) => Type.Literal(l))),
+    cocoClass: Type.String(),
+    score: Fraction,
+    box: Type.Tuple([Fraction, Fraction, Fraction, Fraction]),
+  },
+  { additionalProperties: false },
+);
+
+/** A motion event's label: the best detection of one COCO class over the event's pictures so far. */
+export const EventLabelSchema = Type.Object(
+  {
+    label: Type.Union(OBJECT_LABELS.map((l) => Type.Literal(l))),
+    cocoClass: Type.String(),
+    score: Fraction,
+    box: Type.Tuple([Fraction, Fraction, Fraction, Fraction]),
+    /** Wall-clock ms of the camera frame this detection was in. */
+    frameAt: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type EventLabel = Static<typeof EventLabelSchema>;
+
+/** The hub's answer to a detection-frame upload: what this picture holds, and the event's labels so far. */
+export const DetectionAnswerSchema = Type.Object({ objects: Type.Array(DetectedObjectSchema), labels: Type.Array(EventLabelSchema) }, { additionalProperties: false });
+export type DetectionAnswer = Static<typeof DetectionAnswerSchema>;

@@ -247,4 +247,23 @@ export const MIGRATIONS: readonly string[] = [
     updated_by TEXT NOT NULL
   );
   `,
+  // 8: what the object detector saw during each motion event: the best detection per COCO
+  // class per event (its score, its box as fractions of the picture, the frame it was in), not
+  // every detection of every picture, which would grow without bound while motion lasts.
+  `
+  CREATE TABLE motion_labels (
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    event_at INTEGER NOT NULL,
+    coco_class TEXT NOT NULL,
+    label TEXT NOT NULL CHECK (label IN ('person', 'vehicle', 'animal')),
+    score REAL NOT NULL CHECK (score >= 0 AND score <= 1),
+    frame_at INTEGER NOT NULL,
+    box_x REAL NOT NULL,
+    box_y REAL NOT NULL,
+    box_w REAL NOT NULL,
+    box_h REAL NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, event_at, coco_class)
+  );
+  `,
 ];

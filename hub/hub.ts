@@ -36,6 +36,7 @@ import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
 import { LocalRetention, reportLostClip } from './localRetention';
 import { diskFreeBytes } from '../common/diskSpace';
+import type { ObjectDetector } from '../common/detection';
 
 const CONNECTION_SWEEP_MS = 2000;
 /** How often cameras down too long are looked for (the notice limit is in minutes). */
@@ -98,6 +99,8 @@ export class Hub {
   /** The hub's own disk protection: local copies go by age, quota and free space, relay or not. */
   retention: LocalRetention | null = null;
   runtime: HubRuntime | null = null;
+  /** What happened (motion, objects seen), for whoever listens: alerts, MQTT, tests. */
+  readonly events = new EventEmitter();
 
   constructor(
     private readonly config: Config,
@@ -106,6 +109,8 @@ export class Hub {
     private readonly now: () => number = Date.now,
     /** Free bytes on the clips' disk; tests pass a small pretend disk. */
     private readonly freeBytes: (dir: string) => Promise<number> = diskFreeBytes,
+    /** The COCO object detector the cameras' pictures go to (the hub closes it when it stops); none: object detection is off. */
+    private detector: ObjectDetector | null = null,
   ) {}
 
   async start(): Promise<HubRuntime> {
@@ -133,7 +138,7 @@ export class Hub {
     const audit = new AuditLog(db, paths.auditHead);
     const channels = new DeviceChannels();
     this.channels = channels;
-    const events = new EventEmitter();
+    const events = this.events;
     const arming = new ArmingService(db, audit, log.child({ module: 'arming' }), this.now);
     arming.on('change', (decision: ArmingDecision) => {
       for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
@@ -182,6 +187,7 @@ export class Hub {
       arming,
       live,
       events,
+      detector: this.detector,
       runtime: () => ({ ...ports }),
       now: this.now,
       firstRun,
@@ -283,6 +289,9 @@ export class Hub {
     this.runtime = null;
     await new Promise<void>((resolve) => (this.redirect ? this.redirect.close(() => resolve()) : resolve()));
     if (this.app) await this.app.close();
+    // After the server: no request is still using it.
+    await this.detector?.close();
+    this.detector = null;
     this.db?.close();
     this.app = null;
     this.redirect = null;

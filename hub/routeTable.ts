@@ -1,4 +1,5 @@
 import type { CameraHealthBoard } from './cameraHealthBoard';
+import type { ObjectDetector } from '../common/detection';
 import type {
   ContextConfigDefault,
   FastifyInstance,
@@ -164,8 +165,10 @@ export interface HubServices {
   health: CameraHealthBoard;
   arming: ArmingService;
   live: LiveStreams;
-  /** What happened, for whoever listens (MQTT, webhooks): 'motion' with a MotionNotice. */
+  /** What happened, for whoever listens (MQTT, webhooks): 'motion' with a MotionNotice, 'objects' with an ObjectsNotice. */
   events: EventEmitter;
+  /** The COCO object detector the cameras' pictures go to; null: object detection is off. */
+  detector: ObjectDetector | null;
   runtime: () => HubRuntimeInfo;
   now: () => number;
   /** First-run setup: the one-time code that lets the first owner be created from the web. */

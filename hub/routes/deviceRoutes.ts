@@ -10,6 +10,9 @@ import {
   type PairResponse,
 } from '../../common/protocol';
 import { CameraHealthReportSchema } from '../../common/api/cameraHealth';
+import { DETECTION_META_HEADER, DetectionAnswerSchema, DetectionFrameMetaSchema, yuv420pBytes, type DetectedObject } from '../../common/detection';
+import type { Readable } from 'node:stream';
+import { eventLabels, recordLabels, type ObjectsNotice } from '../motionLabels';
 import { maskUrlCredentials } from '../../common/urlCredentials';
 import { DeviceListSchema, PairingInviteSchema, RenameDeviceBody } from '../../common/api/devices';
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
@@ -30,6 +33,22 @@ const Strict = { additionalProperties: false } as const;
 const DeviceParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const Ok = Type.Object({ ok: Type.Boolean() });
 const CHANNEL_HEARTBEAT_MS = 25_000;
+/** The largest detection picture the meta schema allows (1920×1080 yuv420p). */
+const MAX_DETECTION_BYTES = yuv420pBytes(DetectionFrameMetaSchema.properties.width.maximum!, DetectionFrameMetaSchema.properties.height.maximum!);
+
+/** Exactly `expected` bytes of a detection picture, held in memory only (never written to disk). */
+async function readPicture(body: Readable, expected: number): Promise<Uint8Array> {
+  const picture = new Uint8Array(expected);
+  let filled = 0;
+  for await (const chunk of body) {
+    const c = chunk as Buffer;
+    if (filled + c.length > expected) throw new HttpError(413, 'PICTURE_TOO_LARGE', `the picture is longer than its ${expected} bytes of yuv420p`);
+    picture.set(c, filled);
+    filled += c.length;
+  }
+  if (filled !== expected) throw new HttpError(400, 'PICTURE_SIZE', `the picture is ${filled} bytes; ${expected} were expected for its size in yuv420p`);
+  return picture;
+}
 
 export function deviceRoutes(svc: HubServices): RouteDef[] {
   const { db, log } = svc;
@@ -196,6 +215,65 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const device = deviceOf(req);
         svc.events.emit('motion', { deviceId: device.id, deviceName: device.name, kind: body.kind, at: body.at, retrigger: body.retrigger === true });
         return { ok: true };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/device/detection-frames',
+      access: { kind: 'device' },
+      summary: `While motion lasts, a camera sends a picture (yuv420p, metadata in ${DETECTION_META_HEADER}) to the hub's object detector; answers what it saw`,
+      schema: { response: { 200: DetectionAnswerSchema } },
+      rateLimit: 'device',
+      bodyLimit: MAX_DETECTION_BYTES,
+      onRequest: async (req) => {
+        if (!String(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+          throw new HttpError(415, 'BAD_CONTENT_TYPE', 'send the picture as application/octet-stream');
+        }
+      },
+      handler: async (req) => {
+        const device = deviceOf(req);
+        const rawMeta = req.headers[DETECTION_META_HEADER];
+        let meta: unknown;
+        try {
+          meta = typeof rawMeta === 'string' ? JSON.parse(rawMeta) : undefined;
+        } catch {
+          meta = undefined;
+        }
+        if (!Value.Check(DetectionFrameMetaSchema, meta)) {
+          const first = meta === undefined ? undefined : Value.Errors(DetectionFrameMetaSchema, meta).First();
+          throw new HttpError(400, 'BAD_DETECTION_META', `header ${DETECTION_META_HEADER} must be detection picture metadata JSON${first ? `: ${first.path} ${first.message}` : ''}`);
+        }
+        const expected = yuv420pBytes(meta.width, meta.height);
+        const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+        if (declared !== undefined && declared > expected) {
+          throw new HttpError(413, 'PICTURE_TOO_LARGE', `the picture is ${declared} bytes; a ${meta.width}x${meta.height} yuv420p picture is ${expected}`);
+        }
+        if (declared !== undefined && declared < expected) {
+          throw new HttpError(400, 'PICTURE_SIZE', `the picture is ${declared} bytes; a ${meta.width}x${meta.height} yuv420p picture is ${expected}`);
+        }
+        const detector = svc.detector;
+        if (!detector) throw new HttpError(503, 'DETECTION_OFF', 'object detection is off on this hub');
+        // The camera sends none in privacy mode or with its motion off; one that does anyway is not looked at.
+        const arming = svc.arming.forCamera(device.id);
+        if (arming.mode === 'privacy') throw new HttpError(409, 'PRIVACY_MODE', 'the home is in privacy mode: no pictures are looked at');
+        if (!arming.motion) throw new HttpError(409, 'MOTION_OFF', "this camera's motion detection is switched off: no pictures are looked at");
+        const started = db.prepare("SELECT 1 FROM motion_events WHERE device_id = ? AND kind = 'start' AND at = ? LIMIT 1").get(device.id, meta.eventAt);
+        if (!started) throw new HttpError(404, 'NO_SUCH_EVENT', `this camera reported no motion starting at ${meta.eventAt}`);
+        if (meta.frameAt < meta.eventAt) throw new HttpError(409, 'PICTURE_BEFORE_EVENT', 'the picture was taken before its motion started');
+        const data = await readPicture(streamBody(req), expected);
+        let objects: DetectedObject[];
+        try {
+          objects = await detector.detect({ width: meta.width, height: meta.height, data });
+        } catch (err) {
+          log.error({ device: device.name, err: (err as Error).message }, 'the object detector failed on a picture');
+          throw new HttpError(500, 'DETECTOR_FAILED', 'the object detector failed on this picture');
+        }
+        recordLabels(db, device.id, meta.eventAt, meta.frameAt, objects, svc.now());
+        if (objects.length > 0) {
+          const notice: ObjectsNotice = { deviceId: device.id, deviceName: device.name, eventAt: meta.eventAt, frameAt: meta.frameAt, objects };
+          svc.events.emit('objects', notice);
+        }
+        return { objects, labels: eventLabels(db, device.id, meta.eventAt) };
       },
     }),
     route({

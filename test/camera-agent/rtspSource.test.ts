@@ -137,7 +137,8 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
     assert.match(source.description, /motion from rtsp:\/\/127\.0\.0\.1:\d+\/sub/);
     const args = captureArgs(source, config);
     assert.equal(args.filter((a) => a === '-i').length, 2, 'two inputs');
-    assert.equal(args[args.indexOf('pipe:3') - 6], '1:v:0', 'the analysis reads the second input');
+    assert.match(args[args.indexOf('-filter_complex') + 1]!, /^\[1:v:0\]split=2\[a\]\[d\];/, 'the analysis and the detection pictures read the second input, decoded once');
+    assert.deepEqual(source.analysedSize, { width: 320, height: 180 }, "the sub-stream's probed size");
     const { streams, frames } = await recordOneClip(source, config, tmp.dir, log, 4);
     const v = streams.find((s) => s.codec_type === 'video')!;
     assert.equal(v.width, 1280, 'the main stream is recorded');

@@ -4,6 +4,7 @@ import { openDatabase, type DB } from '../../common/database';
 import { createLogger } from '../../common/logger';
 import { hubPaths } from '../../common/dataLayout';
 import { Hub } from '../../hub/hub';
+import type { ObjectDetector } from '../../common/detection';
 import { addUser, type Role } from '../../hub/users';
 import { call, type TestResponse } from './https';
 
@@ -27,9 +28,16 @@ export interface TestHub {
 }
 
 /** Starts a hub on free loopback ports in `dir`, with a fake clock and a DB handle for assertions. */
-export async function startTestHub(dir: string, hubOverrides: Record<string, unknown> = {}, clock = new FakeClock(), rest: Record<string, unknown> = {}): Promise<TestHub> {
+export async function startTestHub(
+  dir: string,
+  hubOverrides: Record<string, unknown> = {},
+  clock = new FakeClock(),
+  rest: Record<string, unknown> = {},
+  /** The object detector the hub uses; none: object detection is off. */
+  detector: ObjectDetector | null = null,
+): Promise<TestHub> {
   const config = parseConfig({ ...rest, dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
-  const hub = new Hub(config, createLogger('hub-test', 'error'), clock.now);
+  const hub = new Hub(config, createLogger('hub-test', 'error'), clock.now, undefined, detector);
   const runtime = await hub.start();
   const db = openDatabase(hubPaths(dir).db);
   return {

@@ -70,6 +70,7 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/pair': 'public',
   'POST /api/device/clips': 'device',
   'POST /api/device/events': 'device',
+  'POST /api/device/detection-frames': 'device',
   'POST /api/device/spool-drops': 'device',
   'POST /api/device/health': 'device',
   'GET /api/device/channel': 'device',
@@ -178,6 +179,9 @@ describe('hub route × role matrix', function () {
   });
   afterEach(async () => t.stop());
 
+  /** Routes whose body is raw bytes: sent 'not a clip', which each refuses as 400. */
+  const OCTET_STREAM = ['/api/device/clips', '/api/device/live', '/api/device/detection-frames'];
+
   /** A harmless request: unknown ids (404) or an invalid body (400) so allowed calls change nothing. */
   function requestFor(op: OpenApiOp, path: string, principal: Principal) {
     const filled = path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'handle' ? 'nonexistenthandle' : /users|email-codes/.test(path) ? '999999' : randomUUID()));
@@ -185,7 +189,7 @@ describe('hub route × role matrix', function () {
     if (principal === 'device') headers.authorization = `Bearer ${deviceToken}`;
     else if (principal !== 'anonymous') Object.assign(headers, sessions.get(principal));
     let body: string | undefined;
-    if (path === '/api/device/clips' || path === '/api/device/live') {
+    if (OCTET_STREAM.includes(path)) {
       headers['content-type'] = 'application/octet-stream';
       body = 'not a clip';
     } else if (op.requestBody) {
@@ -202,7 +206,7 @@ describe('hub route × role matrix', function () {
       if (principal === 'anonymous' || principal === 'device' || allowed === 'device') return 401;
       return 403;
     }
-    if (op.requestBody || path === '/api/device/clips' || path === '/api/device/live') return 400;
+    if (op.requestBody || OCTET_STREAM.includes(path)) return 400;
     if (path.includes('{')) return 404;
     return 200;
   }
