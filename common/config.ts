@@ -277,7 +277,7 @@ const VideoSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
-const DetectionSchema = Type.Object(
+const DetectionPicturesSchema = Type.Object(
   {
     enabled: Type.Boolean({
       default: true,
@@ -358,7 +358,7 @@ const AgentSchema = Type.Object(
     video: VideoSchema,
     health: HealthSchema,
     motion: MotionSchema,
-    detection: DetectionSchema,
+    detection: DetectionPicturesSchema,
     recording: RecordingSchema,
     gpio: AgentGpioSchema,
   },
