@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MIN_SCORE_BOUND } from '../common/detectionSettings';
 import { createLogger } from '../common/logger';
 import { runService } from '../common/serviceLifecycle';
 import { loadCommandConfig, runIfMain, withConfigOptions, type ConfigOptions } from '../common/serviceCommand';
@@ -13,7 +14,15 @@ export async function runHub(opts: ConfigOptions): Promise<void> {
   const log = createLogger('hub', cfg.log.level);
   // Loaded only to run: the CLI reads this file for the options of every command it offers.
   const { Hub } = await import('./hub');
-  const hub = new Hub(cfg, log);
+  const { WorkerDetector } = await import('./objectDetection/workerDetector');
+  // The model loads in its worker on the first picture a camera sends, so a hub whose cameras
+  // send none never pays its memory. It reports everything from the lowest minimum score a
+  // camera may set; each camera's own minimum is applied after (hub/objectAlertPolicy.ts).
+  const detector = new WorkerDetector({
+    minScore: MIN_SCORE_BOUND.min,
+    onLoaded: ({ model, backend }) => log.info({ model, backend }, 'object detector loaded'),
+  });
+  const hub = new Hub(cfg, log, undefined, undefined, detector);
   await runService(log, async () => `serving ${(await hub.start()).url}`, () => hub.stop());
 }
 

@@ -22,6 +22,8 @@ export interface WorkerDetectorOptions {
   strategy?: Strategy;
   /** Pictures that may wait while one is being detected; more are refused. */
   maxWaiting?: number;
+  /** Told once the worker has loaded the model (again after a worker restart): the hub logs the backend in use. */
+  onLoaded?: (info: { model: string; backend: string }) => void;
 }
 
 /** The person score threshold with the best F1 on the labelled sample's tuning split, CenterNet whole frame (BENCHMARKS.md, object detection). */
@@ -41,7 +43,7 @@ export class WorkerDetector implements ObjectDetector {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: Error) => void }>();
   private readonly queue: BoundedQueue;
-  private readonly options: Required<Omit<WorkerDetectorOptions, 'modelsDir' | 'backend'>> & Pick<WorkerDetectorOptions, 'modelsDir' | 'backend'>;
+  private readonly options: Required<Omit<WorkerDetectorOptions, 'modelsDir' | 'backend' | 'onLoaded'>> & Pick<WorkerDetectorOptions, 'modelsDir' | 'backend' | 'onLoaded'>;
 
   constructor(options: WorkerDetectorOptions = {}) {
     const model = options.model ?? 'centernet';
@@ -51,7 +53,7 @@ export class WorkerDetector implements ObjectDetector {
     const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
     if (!(minScore >= 0 && minScore <= 1)) throw new Error(`minScore must be between 0 and 1, got ${minScore}`);
     this.model = model;
-    this.options = { model, strategy, minScore, maxWaiting: options.maxWaiting ?? 2, modelsDir: options.modelsDir, backend: options.backend ?? process.env.PORCHLIGHT_TF_BACKEND };
+    this.options = { model, strategy, minScore, maxWaiting: options.maxWaiting ?? 2, modelsDir: options.modelsDir, backend: options.backend ?? process.env.PORCHLIGHT_TF_BACKEND, onLoaded: options.onLoaded };
     this.queue = new BoundedQueue(this.options.maxWaiting);
   }
 
@@ -111,6 +113,7 @@ export class WorkerDetector implements ObjectDetector {
       worker.postMessage({ ...body, id }, transfer);
     }).then((r) => {
       const reply = r as WorkerReply & { ok: true };
+      if (this.loadedBackend === undefined) this.options.onLoaded?.({ model: reply.model, backend: reply.backend });
       this.loadedBackend = reply.backend;
       return reply;
     });
@@ -129,7 +132,10 @@ export class WorkerDetector implements ObjectDetector {
       else p.reject(new Error(reply.error));
     });
     const fail = (err: Error) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker === worker) {
+        this.worker = undefined;
+        this.loadedBackend = undefined;
+      }
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };

@@ -171,7 +171,7 @@ describe("cameras page in Debian's Chromium: pairing, settings, zones and masks"
     const box = (name: string) => page.getByRole('checkbox', { name, exact: true });
     const score = (name: string) => page.getByRole('spinbutton', { name, exact: true });
     // The defaults: all three detected, people and vehicles alert, motion with nothing detected is recorded.
-    await page.waitForFunction('document.getElementById("cs-person-minScore").value === "0.5"');
+    await page.waitForFunction('document.getElementById("cs-person-minScore").value === "0.37"');
     for (const name of ['Detect people', 'Detect vehicles', 'Detect animals', 'Alert on people', 'Alert on vehicles', 'Record motion with nothing detected']) assert.equal(await box(name).isChecked(), true, name);
     assert.equal(await box('Alert on animals').isChecked(), false);
     assert.equal(await score('Minimum score for a person').getAttribute('min'), '0.3');

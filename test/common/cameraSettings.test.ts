@@ -84,7 +84,7 @@ describe('camera settings: the one check the hub and the camera both apply', () 
 
   it('detects all three classes, alerts on people and vehicles and records object-less motion by default, from the hub config', () => {
     const d = defaultCameraSettings().detection;
-    assert.deepEqual(d, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.5, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
+    assert.deepEqual(d, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.37, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
     assert.deepEqual(d, parseConfig({}).hub.detection);
     assert.deepEqual(MIN_SCORE_BOUND, { min: 0.3, max: 0.95, integer: false });
     assert.deepEqual(SETTING_LIMITS.minScore, MIN_SCORE_BOUND);

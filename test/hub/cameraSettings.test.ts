@@ -138,7 +138,7 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
   it('changes object detection field by field: scores merge per class, the camera gets them, the audit names what changed', async () => {
     listener = listen();
     const first = (await get(owner)).json();
-    assert.deepEqual(first.settings.detection, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.5, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
+    assert.deepEqual(first.settings.detection, { classes: ['person', 'vehicle', 'animal'], minScore: { person: 0.37, vehicle: 0.5, animal: 0.5 }, alertOn: ['person', 'vehicle'], recordWithoutObject: true });
     assert.deepEqual(first.limits.minScore, { min: 0.3, max: 0.95, integer: false });
 
     const res = await put(owner, { version: 0, detection: { alertOn: ['person'], minScore: { person: 0.65 } } });
