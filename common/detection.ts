@@ -64,6 +64,8 @@ export interface ObjectDetector {
   /** TensorFlow.js backend in use: "tensorflow" (tfjs-node), "wasm" or "cpu". */
   readonly backend: string;
   detect(frame: DetectionFrame): Promise<DetectedObject[]>;
+  /** Loads the model ahead of the first picture, where loading is worth doing early. */
+  load?(): Promise<unknown>;
   close(): Promise<void>;
 }
 

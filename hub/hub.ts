@@ -235,6 +235,12 @@ export class Hub {
     await fs.mkdir(path.dirname(paths.runtime), { recursive: true });
     await writeFileAtomic(paths.runtime, JSON.stringify(this.runtime), 0o644);
     log.info({ httpsPort, httpPort, url: this.runtime.url }, 'hub listening');
+    // With cameras paired, the model loads now rather than on the first picture, so the first
+    // event after a restart is labelled as fast as the next (the load takes a second or two).
+    const detector = this.detector;
+    if (detector?.load && db.prepare('SELECT 1 FROM devices WHERE revoked_at IS NULL LIMIT 1').get()) {
+      void detector.load().catch((err: Error) => log.warn({ err: err.message }, 'the object detector did not load; it is tried again on the first picture'));
+    }
     if (setupWaiting) {
       // Where the code is, never the code: logs are read by more people than the Pi's owner.
       log.info({ url: this.runtime.url }, `first-run setup is waiting: open the hub's page and enter the setup code that "porchlight setup code" prints (it is in ${setupCodePath(config.dataDir)})`);

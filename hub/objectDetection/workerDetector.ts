@@ -62,6 +62,11 @@ export class WorkerDetector implements ObjectDetector {
     return this.loadedBackend ?? 'not loaded';
   }
 
+  /** Whether the worker (and so the model's memory) is up. */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   /** Loads the model now rather than on the first picture. */
   async load(): Promise<{ model: string; backend: string }> {
     const r = await this.request({ type: 'load' });

@@ -61,4 +61,24 @@ describe('object detection on real footage: camera → hub → "person"', functi
     assert.ok(['wasm', 'tensorflow'].includes(loaded[0]!.backend), `backend ${loaded[0]!.backend}`);
     assert.ok(notices.some((n) => n.deviceName === 'campus' && n.objects.some((o) => o.label === 'person')), 'an objects event went out for notifications and MQTT');
   });
+
+  it('loads the model when the hub starts with cameras paired, before any picture arrives', async () => {
+    const hubDir = path.join(tmp.dir, 'hub');
+    t = await startTestHub(hubDir);
+    await pairCamera(path.join(tmp.dir, 'agent'), t.base, openPairingWindow(t.db, 60_000).code, 'campus');
+    await t.stop();
+    t = undefined;
+    const loaded: Array<{ model: string; backend: string }> = [];
+    const detector = new WorkerDetector({ onLoaded: (info) => loaded.push(info) });
+    t = await startTestHub(hubDir, {}, undefined, {}, detector);
+    await until('the model loaded with no picture sent', () => loaded[0], 60_000, 100);
+    assert.equal(loaded[0]!.model, 'centernet');
+  });
+
+  it('does not load the model for a hub with no camera', async () => {
+    const detector = new WorkerDetector();
+    t = await startTestHub(path.join(tmp.dir, 'hub'), {}, undefined, {}, detector);
+    // The load would start as the hub starts; its worker would be up by now.
+    assert.equal(detector.running, false, 'no worker, no model in memory');
+  });
 });
