@@ -46,7 +46,7 @@ describe("hub: a camera's counted objects per motion event (for Home Assistant)"
     e.add(notice(1000, 1100, []), rules());
     const none = e.end('cam1');
     assert.deepEqual(none, { eventAt: 1000, labels: [], objects: [] });
-    assert.deepEqual(labelsSensor(none!), { state: 'none', attributes: { event_at: new Date(1000).toISOString(), objects: [] } });
+    assert.deepEqual(labelsSensor(none), { state: 'none', attributes: { event_at: new Date(1000).toISOString(), objects: [] } });
     e.start('cam1', 5000);
     assert.equal(e.end('cam1'), null, 'no answer during the event');
     e.start('cam1', 9000);
