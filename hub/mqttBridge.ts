@@ -11,6 +11,9 @@ import type { ArmingDecision } from './arming/armingDecision';
 import type { ArmingService } from './arming/armingService';
 import type { Mode } from '../common/protocol';
 import type { DeviceChannels } from './deviceChannels';
+import { OBJECT_LABELS } from '../common/detection';
+import { EventObjects, labelsSensor, type EventObjectsSummary, type ObjectRules } from './eventObjects';
+import type { ObjectsNotice } from './motionLabels';
 
 /*
  * Home Assistant over MQTT, by its discovery convention: one alarm control panel for the home
@@ -18,6 +21,11 @@ import type { DeviceChannels } from './deviceChannels';
  * motion binary sensor and a last-event timestamp sensor, each with availability. Discovery
  * configs and states are retained, so Home Assistant restarting finds everything; the broker
  * publishes "offline" for the hub (its last will) if the hub vanishes.
+ *
+ * With object detection, per camera also a binary sensor per class (person, vehicle, animal),
+ * on while the motion event that counted one lasts, and a sensor with the last event's labels.
+ * The class sensors are published from what this hub knows on every (re)connect, so a retained
+ * ON cannot outlive a hub restart mid-event.
  */
 
 export interface MotionNotice {
@@ -46,6 +54,7 @@ export class MqttBridge {
   private readonly base: string;
   private readonly listeners: Array<() => void> = [];
   private readonly announced = new Set<string>();
+  private readonly eventObjects = new EventObjects();
 
   constructor(
     private readonly config: MqttConfig,
@@ -57,6 +66,8 @@ export class MqttBridge {
     private readonly log: Logger,
     private readonly now: () => number,
     private readonly health?: CameraHealthBoard,
+    /** The camera's detection settings and zones; none: 'objects' events are not published. */
+    private readonly objectRules?: (deviceId: string) => ObjectRules,
   ) {
     this.base = config.baseTopic.replace(/\/+$/, '');
   }
@@ -95,6 +106,7 @@ export class MqttBridge {
 
     const onChange = (d: ArmingDecision) => this.publishArming(d);
     const onMotion = (m: MotionNotice) => this.publishMotion(m);
+    const onObjects = (n: ObjectsNotice) => this.publishObjects(n);
     // A camera paired since the last announcement is announced when it first comes online.
     const onOnline = (id: string) => (this.announced.has(id) ? this.publishAvailability(id) : this.announce());
     const onOffline = (id: string) => this.publishAvailability(id);
@@ -105,11 +117,13 @@ export class MqttBridge {
     this.listeners.push(() => this.health?.off('change', onHealth));
     this.arming.on('change', onChange);
     this.events.on('motion', onMotion);
+    if (this.objectRules) this.events.on('objects', onObjects);
     this.channels.on('online', onOnline);
     this.channels.on('offline', onOffline);
     this.listeners.push(
       () => this.arming.off('change', onChange),
       () => this.events.off('motion', onMotion),
+      () => this.events.off('objects', onObjects),
       () => this.channels.off('online', onOnline),
       () => this.channels.off('offline', onOffline),
     );
@@ -163,6 +177,7 @@ export class MqttBridge {
         `${p}/sensor/porchlight_${cam.id}/last_event/config`,
         JSON.stringify({ name: 'Last event', unique_id: `porchlight_${cam.id}_last_event`, device_class: 'timestamp', state_topic: `${this.base}/camera/${cam.id}/last_event`, availability: camAvailability, availability_mode: 'all', device }),
       );
+      if (this.objectRules) this.announceObjects(cam.id, camAvailability, device);
       this.publishAvailability(cam.id);
     }
     this.client?.subscribe(`${this.base}/alarm/set`, { qos: 1 });
@@ -174,9 +189,74 @@ export class MqttBridge {
     this.publish(`${this.base}/alarm/attributes`, JSON.stringify({ mode: d.mode, cause: d.cause, since: new Date(d.since).toISOString() }));
   }
 
+  /** The class sensors and the labels sensor, with the class states as this hub knows them (OFF after a restart). */
+  private announceObjects(id: string, availability: Array<{ topic: string }>, device: Record<string, unknown>): void {
+    const p = this.config.discoveryPrefix;
+    for (const label of OBJECT_LABELS) {
+      this.publish(
+        `${p}/binary_sensor/porchlight_${id}/${label}/config`,
+        JSON.stringify({
+          name: label.charAt(0).toUpperCase() + label.slice(1),
+          unique_id: `porchlight_${id}_${label}`,
+          device_class: 'occupancy',
+          state_topic: `${this.base}/camera/${id}/${label}`,
+          availability,
+          availability_mode: 'all',
+          device,
+        }),
+      );
+      this.publish(`${this.base}/camera/${id}/${label}`, this.eventObjects.isOn(id, label) ? 'ON' : 'OFF');
+    }
+    this.publish(
+      `${p}/sensor/porchlight_${id}/last_labels/config`,
+      JSON.stringify({
+        name: 'Last labels',
+        unique_id: `porchlight_${id}_last_labels`,
+        icon: 'mdi:tag-search',
+        state_topic: `${this.base}/camera/${id}/last_labels`,
+        json_attributes_topic: `${this.base}/camera/${id}/last_labels/attributes`,
+        availability,
+        availability_mode: 'all',
+        device,
+      }),
+    );
+  }
+
   private publishMotion(m: MotionNotice): void {
     this.publish(`${this.base}/camera/${m.deviceId}/motion`, m.kind === 'start' ? 'ON' : 'OFF');
     if (m.kind === 'start') this.publish(`${this.base}/camera/${m.deviceId}/last_event`, new Date(m.at).toISOString());
+    if (!this.objectRules) return;
+    if (m.kind === 'start') {
+      // A start without an end between (a lost end) must not leave the last event's classes on.
+      for (const label of OBJECT_LABELS) if (this.eventObjects.isOn(m.deviceId, label)) this.publish(`${this.base}/camera/${m.deviceId}/${label}`, 'OFF');
+      this.eventObjects.start(m.deviceId, m.at);
+      return;
+    }
+    const wasOn = OBJECT_LABELS.filter((label) => this.eventObjects.isOn(m.deviceId, label));
+    const summary = this.eventObjects.end(m.deviceId);
+    for (const label of wasOn) this.publish(`${this.base}/camera/${m.deviceId}/${label}`, 'OFF');
+    if (summary) this.publishLabels(m.deviceId, summary);
+  }
+
+  private publishObjects(n: ObjectsNotice): void {
+    let rules: ObjectRules;
+    try {
+      rules = this.objectRules!(n.deviceId);
+    } catch (err) {
+      this.log.warn({ device: n.deviceName, err: (err as Error).message }, "could not read the camera's detection settings; its objects are not published");
+      return;
+    }
+    const result = this.eventObjects.add(n, rules);
+    if (!result) return;
+    for (const label of result.turnedOn) this.publish(`${this.base}/camera/${n.deviceId}/${label}`, 'ON');
+    if (result.summary) this.publishLabels(n.deviceId, result.summary);
+  }
+
+  private publishLabels(id: string, summary: EventObjectsSummary): void {
+    const sensor = labelsSensor(summary);
+    // Attributes first: Home Assistant reads them when the state changes.
+    this.publish(`${this.base}/camera/${id}/last_labels/attributes`, JSON.stringify(sensor.attributes));
+    this.publish(`${this.base}/camera/${id}/last_labels`, sensor.state);
   }
 
   /** A command from Home Assistant: `{"action": "ARM_AWAY", "code": "…"}` (or the bare action). */

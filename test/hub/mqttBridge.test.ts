@@ -11,6 +11,8 @@ import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
 import { startBroker, type Broker } from '../helpers/mosquitto';
 import { useTempDir } from '../helpers/tmp';
+import { FixedAnswerDetectorDouble } from '../helpers/objectDetectorDouble';
+import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject } from '../../common/detection';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -134,5 +136,123 @@ describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscri
       await channel.stop();
       client.close();
     }
+  });
+});
+
+describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the real detection route, a test-double detector)', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir();
+  let broker: Broker;
+  let t: TestHub | undefined;
+  let sub: Awaited<ReturnType<typeof subscriber>>;
+  let detector: FixedAnswerDetectorDouble;
+  let passwordFile: string;
+
+  const person = (score: number): DetectedObject => ({ label: 'person', cocoClass: 'person', score, box: [0.1, 0.2, 0.1, 0.4] });
+  const dog = (score: number): DetectedObject => ({ label: 'animal', cocoClass: 'dog', score, box: [0.5, 0.5, 0.2, 0.2] });
+  const startHub = async () => {
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: { url: broker.url, username: broker.username, passwordFile } }, undefined, {}, detector);
+  };
+  /** One picture of the event through POST /api/device/detection-frames; the detector double answers `objects`. */
+  async function picture(token: string, eventAt: number, frameAt: number, objects: DetectedObject[]): Promise<void> {
+    detector.answers.push(objects);
+    const res = await call(t!.base, 'POST', '/api/device/detection-frames', {
+      body: Buffer.alloc(yuv420pBytes(640, 360), 0x80),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', [DETECTION_META_HEADER]: JSON.stringify({ eventAt, frameAt, width: 640, height: 360 }) },
+    });
+    assert.equal(res.status, 200, res.body.toString());
+  }
+
+  beforeEach(async () => {
+    broker = await startBroker(tmp.dir);
+    passwordFile = path.join(tmp.dir, 'mqtt-password');
+    writeFileSync(passwordFile, broker.password + '\n', { mode: 0o600 });
+    detector = new FixedAnswerDetectorDouble();
+    await startHub();
+    sub = await subscriber(broker);
+  });
+  afterEach(async () => {
+    await sub?.client.endAsync();
+    await t?.stop();
+    await broker?.close();
+  });
+
+  it('turns person on for the event that counted one (not for one below its minimum score), off when it ends, and keeps the last labels', async () => {
+    const pair = await pairWithHub(t!.base, openPairingWindow(t!.db, 60_000).code, 'porch');
+    const client = new HubClient({ ...pair, name: 'porch', hubUrl: t!.base });
+    const channel = new DeviceChannel(client, captureLog().log);
+    channel.start();
+    const cam = `porchlight/camera/${pair.deviceId}`;
+    try {
+      for (const label of ['person', 'vehicle', 'animal']) {
+        const config = JSON.parse(await sub.until(`homeassistant/binary_sensor/porchlight_${pair.deviceId}/${label}/config`, () => true));
+        assert.equal(config.unique_id, `porchlight_${pair.deviceId}_${label}`);
+        assert.equal(config.device_class, 'occupancy');
+        assert.equal(config.state_topic, `${cam}/${label}`);
+        assert.deepEqual(config.availability.map((a: { topic: string }) => a.topic), ['porchlight/availability', `${cam}/availability`]);
+        assert.equal(config.device.name, 'porch');
+        await sub.until(`${cam}/${label}`, (v) => v === 'OFF');
+      }
+      const labelsConfig = JSON.parse(await sub.until(`homeassistant/sensor/porchlight_${pair.deviceId}/last_labels/config`, () => true));
+      assert.equal(labelsConfig.state_topic, `${cam}/last_labels`);
+      assert.equal(labelsConfig.json_attributes_topic, `${cam}/last_labels/attributes`);
+      await sub.until(`${cam}/availability`, (v) => v === 'online');
+
+      const at = Date.now();
+      await client.sendEvent({ kind: 'start', mediaTime: 1, at });
+      await sub.until(`${cam}/motion`, (v) => v === 'ON');
+      // A person below the default minimum (0.5) beside a dog above it: the dog's ON is the sign the answer was handled.
+      await picture(pair.token, at, at + 100, [person(0.3), dog(0.8)]);
+      await sub.until(`${cam}/animal`, (v) => v === 'ON');
+      assert.equal(sub.seen.get(`${cam}/person`), 'OFF');
+      assert.equal(sub.seen.get(`${cam}/last_labels`), 'animal');
+      await picture(pair.token, at, at + 1100, []);
+      await picture(pair.token, at, at + 2100, [person(0.9)]);
+      await sub.until(`${cam}/person`, (v) => v === 'ON');
+      await sub.until(`${cam}/last_labels`, (v) => v === 'person, animal');
+      assert.equal(sub.seen.get(`${cam}/vehicle`), 'OFF');
+      const attrs = JSON.parse(sub.seen.get(`${cam}/last_labels/attributes`)!);
+      assert.equal(attrs.event_at, new Date(at).toISOString());
+      assert.deepEqual(attrs.objects, [
+        { label: 'person', class: 'person', score: 0.9, box: [0.1, 0.2, 0.1, 0.4], time: new Date(at + 2100).toISOString() },
+        { label: 'animal', class: 'dog', score: 0.8, box: [0.5, 0.5, 0.2, 0.2], time: new Date(at + 100).toISOString() },
+      ]);
+
+      await client.sendEvent({ kind: 'end', mediaTime: 3, at: at + 3000 });
+      await sub.until(`${cam}/person`, (v) => v === 'OFF');
+      await sub.until(`${cam}/animal`, (v) => v === 'OFF');
+      assert.equal(sub.seen.get(`${cam}/last_labels`), 'person, animal', 'the last labels outlive the event');
+
+      // The next event: a person below the minimum only; it ends with nothing counted.
+      await client.sendEvent({ kind: 'start', mediaTime: 5, at: at + 5000 });
+      await picture(pair.token, at + 5000, at + 5100, [person(0.4)]);
+      await client.sendEvent({ kind: 'end', mediaTime: 7, at: at + 7000 });
+      await sub.until(`${cam}/last_labels`, (v) => v === 'none');
+      assert.equal(sub.seen.get(`${cam}/person`), 'OFF');
+      assert.deepEqual(JSON.parse(sub.seen.get(`${cam}/last_labels/attributes`)!), { event_at: new Date(at + 5000).toISOString(), objects: [] });
+    } finally {
+      await channel.stop();
+      client.close();
+    }
+  });
+
+  it('does not leave a retained ON behind when the hub restarts mid-event', async () => {
+    const pair = await pairWithHub(t!.base, openPairingWindow(t!.db, 60_000).code, 'drive');
+    const client = new HubClient({ ...pair, name: 'drive', hubUrl: t!.base });
+    const cam = `porchlight/camera/${pair.deviceId}`;
+    const at = Date.now();
+    await client.sendEvent({ kind: 'start', mediaTime: 1, at });
+    await picture(pair.token, at, at + 100, [person(0.9)]);
+    await sub.until(`${cam}/person`, (v) => v === 'ON');
+    client.close();
+    await t!.stop();
+    t = undefined;
+    // A fresh subscriber sees only what is retained: ON until the new hub says otherwise.
+    await sub.client.endAsync();
+    sub = await subscriber(broker);
+    await sub.until(`${cam}/person`, (v) => v === 'ON');
+    await startHub();
+    await sub.until(`${cam}/person`, (v) => v === 'OFF');
+    await sub.until('porchlight/availability', (v) => v === 'online');
   });
 });
