@@ -6,6 +6,12 @@ import type { ArmingDecision } from './arming/armingDecision';
 import type { ArmingService } from './arming/armingService';
 import type { Mailer } from '../common/mailer';
 import type { MotionNotice } from './mqttBridge';
+import type { DetectionSettings } from '../common/api/cameraSettings';
+import type { Polygon } from '../common/config';
+import { getCameraSettings } from './cameraSettingsStore';
+import type { ObjectsNotice } from './motionLabels';
+import { decideObjectAlert, type ObjectAlertDecision, type Sighting } from './objectAlertPolicy';
+import { eventKey, HOLD_MS, ObjectAlertHold, type HeldMotion, type HoldOutcome } from './objectAlertHold';
 import { notifyUser } from '../common/notices';
 import { readSetting, writeSetting } from '../common/settingsTable';
 import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
@@ -18,7 +24,30 @@ import type { WebhookEventType, WebhookStore } from './webhookStore';
  * (motion on the cameras they may see, with a per-camera cooldown so one cat does not send
  * fifty messages; arming changes they did not make themselves), and the owner's webhooks,
  * signed with HMAC-SHA256 and retried with backoff.
+ *
+ * On a camera with object detection on, the motion notice waits for the detector
+ * (objectAlertHold.ts): "Person at the porch, 14:32" when something counted, nothing when
+ * nothing did, the plain motion notice when the detector never answered.
  */
+
+/** Object alerts, when the hub runs a detector: the detection settings of cameras never saved. */
+export interface AlertDetection {
+  hubDefault: DetectionSettings;
+  detectorPresent: boolean;
+}
+
+/** "14:32" in the home's time zone; "14:32 UTC" when the hub does not know it. */
+export function alertTime(at: number, timeZone: string | null): string {
+  const hhmm = (tz: string) => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(at);
+  if (timeZone) {
+    try {
+      return hhmm(timeZone);
+    } catch {
+      // An unknown zone name: say UTC plainly rather than guess.
+    }
+  }
+  return `${hhmm('UTC')} UTC`;
+}
 
 export function getPrefs(db: DB, userId: number): NotificationPrefs {
   try {
@@ -39,6 +68,8 @@ export class Alerts {
   private readonly lastSent = new Map<string, number>();
   private readonly sender: WebhookSender;
   private readonly offs: Array<() => void> = [];
+  private readonly hold = new ObjectAlertHold();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly db: DB,
@@ -49,6 +80,7 @@ export class Alerts {
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly cooldownMs: number,
+    private readonly detection: AlertDetection | null = null,
   ) {
     this.sender = new WebhookSender({ clock, log });
   }
@@ -57,13 +89,16 @@ export class Alerts {
     const onMotion = (m: MotionNotice) => void this.motion(m).catch((err: Error) => this.log.error({ err: err.message }, 'motion alert failed'));
     const onChange = (d: ArmingDecision, previous: ArmingDecision | null) =>
       void this.armingChanged(d, previous).catch((err: Error) => this.log.error({ err: err.message }, 'arming alert failed'));
+    const onObjects = (n: ObjectsNotice) => void this.objects(n).catch((err: Error) => this.log.error({ err: err.message }, 'object alert failed'));
     this.events.on('motion', onMotion);
+    this.events.on('objects', onObjects);
     this.arming.on('change', onChange);
-    this.offs.push(() => this.events.off('motion', onMotion), () => this.arming.off('change', onChange));
+    this.offs.push(() => this.events.off('motion', onMotion), () => this.events.off('objects', onObjects), () => this.arming.off('change', onChange));
   }
 
   stop(): void {
     for (const off of this.offs.splice(0)) off();
+    this.stopping.abort();
   }
 
   private users(): Array<{ id: number; username: string; role: Role }> {
@@ -71,18 +106,92 @@ export class Alerts {
   }
 
   private async motion(m: MotionNotice): Promise<void> {
+    if (m.kind === 'end') {
+      for (const outcome of this.hold.end(m.deviceId)) await this.settle(outcome);
+      return;
+    }
     if (m.kind !== 'start') return;
+    const mode = this.arming.state().mode;
+    if (!m.retrigger && mode !== 'privacy') this.hook('motion.started', { camera: { id: m.deviceId, name: m.deviceName }, at: new Date(m.at).toISOString(), mode });
+    // A retrigger continues an event already told (or held): it is never told again.
+    if (!m.retrigger && this.detecting(m.deviceId)) {
+      const key = this.hold.hold({ deviceId: m.deviceId, deviceName: m.deviceName, eventAt: m.at });
+      void this.clock.sleep(HOLD_MS, this.stopping.signal).then(() => {
+        if (!this.stopping.signal.aborted) return this.settle(this.hold.expire(key));
+      }).catch((err: Error) => this.log.error({ err: err.message }, 'motion alert failed'));
+      return;
+    }
+    await this.tell(m.deviceId, m.retrigger, { subject: `Motion: ${m.deviceName}`, message: `Motion on ${m.deviceName} at ${new Date(m.at).toISOString()}.` });
+  }
+
+  /** Whether this camera's motion alerts wait for the detector. */
+  private detecting(deviceId: string): boolean {
+    // A hub without a detector never answers: holding would only delay every alert.
+    if (!this.detection?.detectorPresent) return false;
+    return this.settingsOf(deviceId).detection.classes.length > 0;
+  }
+
+  private settingsOf(deviceId: string): { detection: DetectionSettings; zones: Polygon[] } {
+    const hubDefault = this.detection!.hubDefault;
+    const stored = getCameraSettings(this.db, deviceId, hubDefault)?.settings;
+    return { detection: stored?.detection ?? hubDefault, zones: stored?.zones ?? [] };
+  }
+
+  private judge(motion: HeldMotion, sightings: Sighting[] | null): ObjectAlertDecision {
+    const { detection, zones } = this.settingsOf(motion.deviceId);
+    return decideObjectAlert({ camera: motion.deviceName, detection, zones, sightings });
+  }
+
+  private async objects(n: ObjectsNotice): Promise<void> {
+    const key = eventKey(n.deviceId, n.eventAt);
+    if (!this.detection || !this.hold.isHeld(key)) return;
+    const sightings: Sighting[] = n.objects.map((object) => ({ object, frameAt: n.frameAt, ...(n.region ? { motionRegion: n.region } : {}) }));
+    const motion: HeldMotion = { deviceId: n.deviceId, deviceName: n.deviceName, eventAt: n.eventAt };
+    await this.settle(this.hold.answer(key, sightings, (all) => this.judge(motion, all)));
+  }
+
+  /** Sends what a held event came to. */
+  private async settle(outcome: HoldOutcome): Promise<void> {
+    if (!outcome) return;
+    const { motion } = outcome;
+    if (outcome.kind === 'motion') {
+      // No answer: judged as plain motion, unless the household asked this camera for no alerts.
+      if (!this.judge(motion, null).alert) return;
+      await this.tell(motion.deviceId, false, { subject: `Motion: ${motion.deviceName}`, message: `Motion on ${motion.deviceName} at ${new Date(motion.eventAt).toISOString()}.` });
+      return;
+    }
+    const { decision } = outcome;
+    const words = `${decision.words!}, ${alertTime(motion.eventAt, this.timeZone())}`;
+    await this.tell(motion.deviceId, false, { subject: words, message: `${words}.` });
+    if (this.arming.state().mode === 'privacy') return;
+    this.hook('objects.detected', {
+      camera: { id: motion.deviceId, name: motion.deviceName },
+      eventAt: new Date(motion.eventAt).toISOString(),
+      labels: decision.best.map((s) => ({ label: s.object.label, cocoClass: s.object.cocoClass, score: s.object.score, box: s.object.box, ...(s.frameAt === undefined ? {} : { frameAt: new Date(s.frameAt).toISOString() }) })),
+      words: decision.words,
+    });
+  }
+
+  private timeZone(): string | null {
+    try {
+      return this.arming.store.settings().timeZone;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Tells each user who may see the camera and wants to hear, with the per-camera cooldown. */
+  private async tell(deviceId: string, retrigger: boolean, notice: { subject: string; message: string }): Promise<void> {
     const now = this.clock.now();
     const mode = this.arming.state().mode;
     for (const user of this.users()) {
       const cameras = visibleCameras(this.db, user);
-      if (cameras !== 'all' && !cameras.includes(m.deviceId)) continue;
-      const key = `${user.id}:${m.deviceId}`;
-      if (!shouldNotifyMotion({ prefs: getPrefs(this.db, user.id), cameraId: m.deviceId, mode, retrigger: m.retrigger, lastSentAt: this.lastSent.get(key) ?? null, cooldownMs: this.cooldownMs, now })) continue;
+      if (cameras !== 'all' && !cameras.includes(deviceId)) continue;
+      const key = `${user.id}:${deviceId}`;
+      if (!shouldNotifyMotion({ prefs: getPrefs(this.db, user.id), cameraId: deviceId, mode, retrigger, lastSentAt: this.lastSent.get(key) ?? null, cooldownMs: this.cooldownMs, now })) continue;
       this.lastSent.set(key, now);
-      await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'motion', subject: `Motion: ${m.deviceName}`, message: `Motion on ${m.deviceName} at ${new Date(m.at).toISOString()}.` }, now);
+      await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'motion', ...notice }, now);
     }
-    if (!m.retrigger && mode !== 'privacy') this.hook('motion.started', { camera: { id: m.deviceId, name: m.deviceName }, at: new Date(m.at).toISOString(), mode });
   }
 
   private async armingChanged(d: ArmingDecision, previous: ArmingDecision | null): Promise<void> {

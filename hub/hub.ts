@@ -153,7 +153,10 @@ export class Hub {
     const hubSecret = await HubSecret.load(paths.hubSecret);
     const mailer = await createMailer(config.hub.smtp, log.child({ module: 'mail' }));
     const clock = { now: this.now, sleep: systemClock.sleep };
-    this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000);
+    this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000, {
+      hubDefault: config.hub.detection,
+      detectorPresent: this.detector !== null,
+    });
     this.alerts.start();
     this.retention = new LocalRetention({
       db,

@@ -1,5 +1,5 @@
 import type { DB } from '../common/database';
-import type { DetectedObject, EventLabel, ObjectLabel } from '../common/detection';
+import type { Box, DetectedObject, EventLabel, ObjectLabel } from '../common/detection';
 
 /*
  * What the object detector saw during each motion event. A camera sends a picture a second
@@ -8,7 +8,10 @@ import type { DetectedObject, EventLabel, ObjectLabel } from '../common/detectio
  * handful of rows however long it lasts. The pictures themselves are never kept.
  */
 
-/** What the hub's events say ('objects') when a camera's picture held objects: for notifications and MQTT. */
+/**
+ * What the hub's events say ('objects') for every answer of the detector, an empty one
+ * included (that the detector answered matters to alerts): for notifications and MQTT.
+ */
 export interface ObjectsNotice {
   deviceId: string;
   deviceName: string;
@@ -16,6 +19,8 @@ export interface ObjectsNotice {
   eventAt: number;
   frameAt: number;
   objects: DetectedObject[];
+  /** Where motion was seen in the picture ([x, y, w, h] fractions), when the camera said. */
+  region?: Box;
 }
 
 /** The best detection of each COCO class among `objects` (one picture's, or several). */

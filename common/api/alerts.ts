@@ -18,7 +18,7 @@ export type NotificationPrefs = Static<typeof NotificationPrefsSchema>;
 export const NotificationPrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown(said('the motion recording switch'))), arming: Type.Optional(Type.Unknown(said('the mode-change alerts choice'))), cameras: Type.Optional(Type.Unknown(said('the cameras'))) }, Strict);
 
 /** What a webhook can be sent: one list, so the schema, the store and the route's refusal agree. */
-export const WEBHOOK_EVENTS = ['motion.started', 'arming.changed'] as const;
+export const WEBHOOK_EVENTS = ['motion.started', 'objects.detected', 'arming.changed'] as const;
 export const WebhookEventSchema = Type.Union(WEBHOOK_EVENTS.map((e) => Type.Literal(e)));
 export type WebhookEventType = Static<typeof WebhookEventSchema>;
 

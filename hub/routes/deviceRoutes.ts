@@ -269,10 +269,9 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(500, 'DETECTOR_FAILED', 'the object detector failed on this picture');
         }
         recordLabels(db, device.id, meta.eventAt, meta.frameAt, objects, svc.now());
-        if (objects.length > 0) {
-          const notice: ObjectsNotice = { deviceId: device.id, deviceName: device.name, eventAt: meta.eventAt, frameAt: meta.frameAt, objects };
-          svc.events.emit('objects', notice);
-        }
+        // Every answer, an empty one too: alerts hold a motion notice until the detector has spoken.
+        const notice: ObjectsNotice = { deviceId: device.id, deviceName: device.name, eventAt: meta.eventAt, frameAt: meta.frameAt, objects, ...(meta.region ? { region: meta.region } : {}) };
+        svc.events.emit('objects', notice);
         return { objects, labels: eventLabels(db, device.id, meta.eventAt) };
       },
     }),

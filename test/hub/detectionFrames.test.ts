@@ -75,8 +75,9 @@ describe('hub: detection pictures from cameras', function () {
         [cam.deviceId, 'porch', 50_000, 50_100, 3],
         [cam.deviceId, 'porch', 50_000, 51_100, 1],
         [cam.deviceId, 'porch', 50_000, 52_100, 2],
+        [cam.deviceId, 'porch', 50_000, 53_100, 0],
       ],
-      "an 'objects' event for every picture that held some",
+      "an 'objects' event for every answer, an empty one too",
     );
     // A picture is never written to the hub's disk.
     const files = await fs.readdir(tmp.dir, { recursive: true });

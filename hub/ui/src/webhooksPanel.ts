@@ -4,12 +4,13 @@ import { actionButton, el, guard, onSubmit, panel, say, when } from './dom';
 
 /*
  * The owner's webhooks: another system (Home Assistant, Node-RED, a script) is told about
- * motion and mode changes with a signed JSON POST. The signing secret is shown once, when
+ * motion, what the detector saw and mode changes with a signed JSON POST. The signing secret is shown once, when
  * the webhook is added; the hub keeps it sealed and never shows it again.
  */
 
 const EVENTS: Array<[string, string]> = [
   ['motion.started', 'Motion started'],
+  ['objects.detected', 'Person, vehicle or animal seen'],
   ['arming.changed', 'Mode changed'],
 ];
 
