@@ -225,7 +225,7 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
 
       // The next event: a person below the minimum only; it ends with nothing counted.
       await client.sendEvent({ kind: 'start', mediaTime: 5, at: at + 5000 });
-      await picture(pair.token, at + 5000, at + 5100, [person(0.4)]);
+      await picture(pair.token, at + 5000, at + 5100, [person(0.35)]);
       await client.sendEvent({ kind: 'end', mediaTime: 7, at: at + 7000 });
       await sub.until(`${cam}/last_labels`, (v) => v === 'none');
       assert.equal(sub.seen.get(`${cam}/person`), 'OFF');
