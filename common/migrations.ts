@@ -266,4 +266,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, event_at, coco_class)
   );
   `,
+  // 9: that the detector answered for a motion event at all, even with nothing seen: a clip
+  // whose events were looked at and held nothing counted may be dropped (recordWithoutObject
+  // off), one whose events were never looked at (detector down, pictures lost) is always kept.
+  // A clip's labels are looked up by motion_labels' key (device_id, event_at range): no new index.
+  `
+  CREATE TABLE motion_detection_answers (
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    event_at INTEGER NOT NULL,
+    pictures INTEGER NOT NULL CHECK (pictures >= 1),
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, event_at)
+  );
+  `,
 ];

@@ -1,5 +1,7 @@
-import type { ClipRecord } from '../common/api/clips';
+import type { ClipLabel, ClipRecord } from '../common/api/clips';
 import type { DB } from '../common/database';
+import { defaultDetectionSettings, type DetectionSettings } from '../common/detectionSettings';
+import { clipLabels, judgementOf, type CameraJudgement } from './clipLabels';
 import type { TimelineQuery } from './timelineQuery';
 
 /*
@@ -31,7 +33,7 @@ export const SELECT_CLIP = `
          c.trigger, c.plain_bytes, c.cipher_bytes, q.state AS upload_state, c.local_deleted_at, q.cloud_deleted_at, q.object_name
   FROM clips c JOIN devices d ON d.id = c.device_id LEFT JOIN upload_queue q ON q.clip_id = c.id`;
 
-export function toRecord(r: ClipRow): ClipRecord {
+export function toRecord(r: ClipRow, labels: ClipLabel[]): ClipRecord {
   return {
     id: r.id,
     deviceId: r.device_id,
@@ -47,16 +49,34 @@ export function toRecord(r: ClipRow): ClipRecord {
     local: r.local_deleted_at === null,
     inCloud: r.upload_state === 'uploaded' && r.cloud_deleted_at === null,
     objectName: r.object_name,
+    labels,
   };
 }
 
 export class ClipIndex {
-  constructor(readonly db: DB) {}
+  constructor(
+    readonly db: DB,
+    /** The hub's `hub.detection`: how a camera never saved on the Cameras page counts what its clips hold. */
+    readonly detectionDefault: DetectionSettings = defaultDetectionSettings(),
+  ) {}
+
+  /** Rows as records with their labels; each camera's settings read once per call. */
+  recordsOf(rows: ClipRow[]): ClipRecord[] {
+    const judgements = new Map<string, CameraJudgement>();
+    return rows.map((r) => {
+      let j = judgements.get(r.device_id);
+      if (!j) {
+        j = judgementOf(this.db, r.device_id, this.detectionDefault);
+        judgements.set(r.device_id, j);
+      }
+      return toRecord(r, clipLabels(this.db, { deviceId: r.device_id, startedAt: r.started_at, endedAt: r.ended_at }, j));
+    });
+  }
 
   /** A clip that was not deleted by its owner. */
   get(clipId: string): ClipRecord | undefined {
     const row = this.db.prepare(`${SELECT_CLIP} WHERE c.id = ? AND c.deleted_at IS NULL`).get(clipId) as ClipRow | undefined;
-    return row && toRecord(row);
+    return row && this.recordsOf([row])[0];
   }
 
   /** Newest first; `cameras` limits the list to the cameras a user may see. */
@@ -66,7 +86,7 @@ export class ClipIndex {
     const rows = this.db
       .prepare(`${SELECT_CLIP} WHERE c.started_at < ? AND c.deleted_at IS NULL${only} ORDER BY c.started_at DESC LIMIT ?`)
       .all(before ?? Number.MAX_SAFE_INTEGER, ...(cameras === 'all' ? [] : cameras), limit) as ClipRow[];
-    return rows.map(toRecord);
+    return this.recordsOf(rows);
   }
 
   /** One page of the timeline, newest first (ties by id, so a cursor neither skips nor repeats). */
@@ -90,19 +110,39 @@ export class ClipIndex {
       where.push('c.started_at < ?');
       args.push(q.to);
     }
-    if (q.before !== null) {
-      if (q.before.id === null) {
-        where.push('c.started_at < ?');
-        args.push(q.before.startedAt);
-      } else {
-        where.push('(c.started_at < ? OR (c.started_at = ? AND c.id < ?))');
-        args.push(q.before.startedAt, q.before.startedAt, q.before.id);
-      }
+    if (q.labels.length > 0) {
+      // Only clips where the detector kept one of these labels at all (motion_labels' key, a
+      // range per clip); whether it counts under the camera's settings is judged below.
+      where.push(`EXISTS (SELECT 1 FROM motion_labels l WHERE l.device_id = c.device_id AND l.event_at BETWEEN c.started_at AND c.ended_at AND l.label IN (${q.labels.map(() => '?').join(', ')}))`);
+      args.push(...q.labels);
     }
-    const rows = this.db
-      .prepare(`${SELECT_CLIP} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.id DESC LIMIT ?`)
-      .all(...args, q.limit) as ClipRow[];
-    return rows.map(toRecord);
+    const out: ClipRecord[] = [];
+    let before = q.before;
+    // Without a label filter one query fills the page. With one, a clip whose labels do not
+    // count (a person outside the zones) is left out, so pages are read on until full.
+    for (;;) {
+      const cursor: string[] = [];
+      const cursorArgs: Array<string | number> = [];
+      if (before !== null) {
+        if (before.id === null) {
+          cursor.push('c.started_at < ?');
+          cursorArgs.push(before.startedAt);
+        } else {
+          cursor.push('(c.started_at < ? OR (c.started_at = ? AND c.id < ?))');
+          cursorArgs.push(before.startedAt, before.startedAt, before.id);
+        }
+      }
+      const rows = this.db
+        .prepare(`${SELECT_CLIP} WHERE ${[...where, ...cursor].join(' AND ')} ORDER BY c.started_at DESC, c.id DESC LIMIT ?`)
+        .all(...args, ...cursorArgs, q.limit) as ClipRow[];
+      for (const record of this.recordsOf(rows)) {
+        if (q.labels.length === 0 || record.labels.some((l) => q.labels.includes(l.label))) out.push(record);
+        if (out.length === q.limit) return out;
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < q.limit) return out;
+      before = { startedAt: last.started_at, id: last.id };
+    }
   }
 
   /** The newest clip of a camera, for its tile on the dashboard. */
@@ -110,7 +150,7 @@ export class ClipIndex {
     const row = this.db
       .prepare(`${SELECT_CLIP} WHERE c.device_id = ? AND c.deleted_at IS NULL ORDER BY c.started_at DESC, c.id DESC LIMIT 1`)
       .get(deviceId) as ClipRow | undefined;
-    return row && toRecord(row);
+    return row && this.recordsOf([row])[0];
   }
 
   /** Clips the hub still keeps a copy of, and their bytes on its disk. */

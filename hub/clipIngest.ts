@@ -7,7 +7,9 @@ import { ClipDecryptor, type FootageKeyPair } from '../common/clipEnvelope';
 import { ClipError } from '../common/clipErrors';
 import type { DB } from '../common/database';
 import type { ClipUploadMeta } from '../common/protocol';
-import { SELECT_CLIP, toRecord, type ClipRecord, type ClipRow } from './clipIndex';
+import type { DetectionSettings } from '../common/detectionSettings';
+import { SELECT_CLIP, type ClipRecord, type ClipRow } from './clipIndex';
+import { clipEvents, judgementOf, keepArrivingClip } from './clipLabels';
 import { ClipStoreError } from './clipStoreError';
 
 /*
@@ -24,6 +26,30 @@ export interface IngestTarget {
   tmpDir: string;
   fileOf(clipId: string): string;
   get(clipId: string): ClipRecord | undefined;
+  recordsOf(rows: ClipRow[]): ClipRecord[];
+  detectionDefault: DetectionSettings;
+  /** Told of a clip acknowledged but not kept (nothing counted, recordWithoutObject off): for the audit log. */
+  onDropped: ((clip: DroppedClip) => void) | null;
+}
+
+/** A motion clip the hub took in and let go: what the audit log and the log say of it (no footage, no secrets). */
+export interface DroppedClip {
+  clipId: string;
+  deviceId: string;
+  startedAt: number;
+  endedAt: number;
+  /** The motion starts (ms) it covered, each looked at by the detector with nothing counted. */
+  events: number[];
+}
+
+export interface IngestResult {
+  record: ClipRecord;
+  duplicate: boolean;
+  /**
+   * The clip was acknowledged (the camera deletes its copy) but not stored: the detector looked
+   * at all its motion and nothing counted, and the camera records motion with an object only.
+   */
+  dropped: boolean;
 }
 
 const MP4_FTYP = Buffer.from('ftyp', 'ascii');
@@ -32,7 +58,7 @@ const MP4_FTYP = Buffer.from('ftyp', 'ascii');
  * Stores an uploaded clip. Idempotent per clip id and device, so an agent that lost
  * the acknowledgement can simply send again.
  */
-export async function ingestClip(store: IngestTarget, deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<{ record: ClipRecord; duplicate: boolean }> {
+export async function ingestClip(store: IngestTarget, deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
   const { db, keys, maxBytes, tmpDir } = store;
   const finalPath = store.fileOf(meta.clipId);
   if (declaredLength !== undefined && declaredLength > maxBytes) {
@@ -47,7 +73,7 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
     if (existing.device_id !== deviceId) throw new ClipStoreError(409, 'CLIP_ID_TAKEN', 'clip id belongs to another device');
     // A camera resending a clip the owner has deleted since is acknowledged, not stored again.
     const row = db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(meta.clipId) as ClipRow;
-    return { record: toRecord(row), duplicate: true };
+    return { record: store.recordsOf([row])[0]!, duplicate: true, dropped: false };
   }
 
   const writer = await AtomicFileWriter.open(finalPath, path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
@@ -87,6 +113,15 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
     if (!head || head.length < 8 || !head.subarray(4, 8).equals(MP4_FTYP)) {
       throw new ClipStoreError(400, 'CLIP_NOT_MP4', 'the clip does not contain an MP4 video');
     }
+    // Judged only once the upload proved to be this camera's clip: a forged one is refused, not acknowledged.
+    if (meta.trigger === 'motion') {
+      const events = clipEvents(db, deviceId, meta.startedAt, meta.endedAt);
+      if (!keepArrivingClip(events, judgementOf(db, deviceId, store.detectionDefault))) {
+        await writer.abort();
+        store.onDropped?.({ clipId: meta.clipId, deviceId, startedAt: meta.startedAt, endedAt: meta.endedAt, events: events.map((e) => e.at) });
+        return { record: droppedRecord(db, deviceId, meta, cipherBytes, plainBytes), duplicate: false, dropped: true };
+      }
+    }
     await writer.commit();
     const now = Date.now();
     try {
@@ -105,13 +140,35 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
       await fs.rm(finalPath, { force: true });
       throw err;
     }
-    return { record: store.get(meta.clipId)!, duplicate: false };
+    return { record: store.get(meta.clipId)!, duplicate: false, dropped: false };
   } catch (err) {
     await writer.abort().catch(() => undefined);
     body.resume();
     if (err instanceof ClipError) throw new ClipStoreError(400, err.code, `clip rejected: ${err.message}`);
     throw diskError(err) ?? err;
   }
+}
+
+/** What the upload's answer says of a clip that was not kept: no copy anywhere, no labels. */
+function droppedRecord(db: DB, deviceId: string, meta: ClipUploadMeta, cipherBytes: number, plainBytes: number): ClipRecord {
+  const device = db.prepare('SELECT name FROM devices WHERE id = ?').get(deviceId) as { name: string } | undefined;
+  return {
+    id: meta.clipId,
+    deviceId,
+    deviceName: device?.name ?? '',
+    startedAt: meta.startedAt,
+    endedAt: meta.endedAt,
+    mediaStart: meta.mediaStart,
+    mediaEnd: meta.mediaEnd,
+    trigger: meta.trigger,
+    plainBytes,
+    cipherBytes,
+    uploaded: false,
+    local: false,
+    inCloud: false,
+    objectName: null,
+    labels: [],
+  };
 }
 
 /** The hub's own disk refusing a write: a 507 the camera retries later, keeping the clip in its spool. */

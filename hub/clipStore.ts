@@ -6,7 +6,8 @@ import type { UploadTarget } from '../common/cloud/uploadTarget';
 import type { DB } from '../common/database';
 import { CLIP_ID_PATTERN, type ClipUploadMeta } from '../common/protocol';
 import { ClipIndex, type ClipRecord } from './clipIndex';
-import { ingestClip } from './clipIngest';
+import type { DetectionSettings } from '../common/detectionSettings';
+import { ingestClip, type DroppedClip, type IngestResult } from './clipIngest';
 import { openClipRange, openPlainClip } from './clipPlayback';
 import { ClipStoreError } from './clipStoreError';
 
@@ -27,9 +28,13 @@ export class ClipStore extends ClipIndex {
     readonly maxBytes: number,
     /** Where clips whose local copy retention deleted are played from. */
     readonly cloud: UploadTarget | null = null,
+    detectionDefault?: DetectionSettings,
   ) {
-    super(db);
+    super(db, detectionDefault);
   }
+
+  /** Told of each motion clip acknowledged but not kept (the hub audits and logs it). */
+  onDropped: ((clip: DroppedClip) => void) | null = null;
 
   async init(): Promise<void> {
     await fs.mkdir(this.clipsDir, { recursive: true, mode: 0o700 });
@@ -78,7 +83,7 @@ export class ClipStore extends ClipIndex {
    * Stores an uploaded clip. Idempotent per clip id and device, so an agent that lost
    * the acknowledgement can simply send again.
    */
-  ingest(deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<{ record: ClipRecord; duplicate: boolean }> {
+  ingest(deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
     return ingestClip(this, deviceId, meta, body, declaredLength);
   }
 

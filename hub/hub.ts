@@ -122,7 +122,7 @@ export class Hub {
     const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
     await tls.init();
     this.tls = tls;
-    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db));
+    const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db), config.hub.detection);
     await clips.init();
     const thumbnails = new ClipThumbnails(clips, paths.thumbs, keys, log.child({ module: 'thumbnails' }), { now: this.now });
     await thumbnails.init();
@@ -137,6 +137,11 @@ export class Hub {
     }, CONNECTION_SWEEP_MS);
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
+    clips.onDropped = (clip) => {
+      const device = db.prepare('SELECT name FROM devices WHERE id = ?').get(clip.deviceId) as { name: string } | undefined;
+      audit.append({ actor: 'system', action: 'clip.not_kept', target: `clip:${clip.clipId}`, detail: { device: clip.deviceId, startedAt: clip.startedAt, endedAt: clip.endedAt, events: clip.events.length, reason: 'no object counted' } }, this.now());
+      log.info({ clipId: clip.clipId, device: device?.name, events: clip.events.length }, 'motion clip not kept: the detector counted no object in it and this camera records motion with an object only (acknowledged, audited)');
+    };
     const channels = new DeviceChannels();
     this.channels = channels;
     const events = this.events;

@@ -43,7 +43,13 @@ export function recordLabels(db: DB, deviceId: string, eventAt: number, frameAt:
        box_x = excluded.box_x, box_y = excluded.box_y, box_w = excluded.box_w, box_h = excluded.box_h, received_at = excluded.received_at
      WHERE excluded.score > motion_labels.score`,
   );
+  // Recorded even when the picture held nothing: "looked at, saw nothing" lets a clip be dropped, "never looked at" never does.
+  const answered = db.prepare(
+    `INSERT INTO motion_detection_answers (device_id, event_at, pictures, last_at) VALUES (?, ?, 1, ?)
+     ON CONFLICT (device_id, event_at) DO UPDATE SET pictures = pictures + 1, last_at = excluded.last_at`,
+  );
   db.transaction(() => {
+    answered.run(deviceId, eventAt, now);
     for (const o of bestPerClass(objects)) upsert.run(deviceId, eventAt, o.cocoClass, o.label, o.score, frameAt, o.box[0], o.box[1], o.box[2], o.box[3], now);
   })();
 }

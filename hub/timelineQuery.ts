@@ -1,3 +1,4 @@
+import { OBJECT_LABELS, type ObjectLabel } from '../common/detection';
 import { isValidTimeZone, zonedInstant } from './arming/schedule';
 
 /*
@@ -23,6 +24,7 @@ export interface RawTimelineQuery {
   to?: string;
   before?: string;
   limit?: string;
+  labels?: string;
 }
 
 export interface TimelineQuery {
@@ -35,6 +37,8 @@ export interface TimelineQuery {
   limit: number;
   /** The day asked for, when the window is a day. */
   day: string | null;
+  /** Only clips holding one of these (counted by the camera's settings); none: every clip. */
+  labels: ObjectLabel[];
 }
 
 export class TimelineQueryError extends Error {}
@@ -78,7 +82,7 @@ function millis(name: string, value: string): number {
 /** Checks a timeline request's query parameters; every refusal says which parameter is wrong and how. */
 export function parseTimelineQuery(raw: RawTimelineQuery, timeZone: string): TimelineQuery {
   if (!isValidTimeZone(timeZone)) throw new RangeError(`timeline: unknown time zone ${JSON.stringify(timeZone)}`);
-  const q: TimelineQuery = { camera: null, from: null, to: null, before: null, limit: DEFAULT_PAGE, day: null };
+  const q: TimelineQuery = { camera: null, from: null, to: null, before: null, limit: DEFAULT_PAGE, day: null, labels: [] };
   if (raw.camera !== undefined) {
     if (!CAMERA.test(raw.camera)) refuse('camera must be the id of a camera');
     q.camera = raw.camera;
@@ -101,7 +105,22 @@ export function parseTimelineQuery(raw: RawTimelineQuery, timeZone: string): Tim
     if (!/^\d{1,4}$/.test(raw.limit) || Number(raw.limit) < 1 || Number(raw.limit) > MAX_PAGE) refuse(`limit must be a whole number from 1 to ${MAX_PAGE}`);
     q.limit = Number(raw.limit);
   }
+  if (raw.labels !== undefined) q.labels = parseLabels(raw.labels);
   return q;
+}
+
+/** "person" or "person,vehicle": each a label the detector gives, named once. */
+export function parseLabels(raw: string): ObjectLabel[] {
+  const names = raw.split(',').map((n) => n.trim());
+  const labels: ObjectLabel[] = [];
+  for (const name of names) {
+    if (!(OBJECT_LABELS as readonly string[]).includes(name)) {
+      refuse(`labels must be ${OBJECT_LABELS.join(', ')} or several of them separated by commas; ${JSON.stringify(name.slice(0, 32))} is not one`);
+    }
+    const label = name as ObjectLabel;
+    if (!labels.includes(label)) labels.push(label);
+  }
+  return labels;
 }
 
 /** The cursor of the page after one that ended with this clip. */

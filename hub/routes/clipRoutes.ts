@@ -26,6 +26,7 @@ const ClipListQuery = Type.Object(
     to: Type.Optional(Type.String({ ...said('the end time'), maxLength: 16, description: 'Clips that started before this time (ms)' })),
     before: Type.Optional(Type.String({ ...said('the page cursor'), maxLength: 64, description: 'The `next` cursor of the previous page' })),
     limit: Type.Optional(Type.String({ ...said('the number of entries asked for'), maxLength: 6, description: 'Clips per page, 1–200 (default 200)' })),
+    labels: Type.Optional(Type.String({ ...said('the labels'), maxLength: 64, description: 'Only clips in which the detector saw one of these (counted by the camera\'s detection settings): person, vehicle, animal, comma-separated' })),
   },
   Strict,
 );

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writeSetting } from '../../common/settingsTable';
+import { recordLabels } from '../../hub/motionLabels';
 import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser';
 import { PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -63,6 +64,16 @@ describe('dashboard and timeline in Chromium', function () {
       driveway: await ui.uploadClip(driveway, { agoMs: 20 * 60_000 }),
       porchNew: await ui.uploadClip(porch, { agoMs: 10 * 60_000 }),
     };
+    // What the detector saw a second into two of the clips (a person below the minimum score does not count).
+    const seenIn = (clipId: string, objects: Parameters<typeof recordLabels>[4]) => {
+      const { device_id, started_at } = ui.t.db.prepare('SELECT device_id, started_at FROM clips WHERE id = ?').get(clipId) as { device_id: string; started_at: number };
+      recordLabels(ui.t.db, device_id, started_at + 1000, started_at + 1500, objects, ui.t.clock.t);
+    };
+    seenIn(clips.porchNew, [{ label: 'person', cocoClass: 'person', score: 0.91, box: [0.4, 0.2, 0.2, 0.6] }]);
+    seenIn(clips.driveway, [
+      { label: 'vehicle', cocoClass: 'car', score: 0.8, box: [0.1, 0.4, 0.5, 0.4] },
+      { label: 'person', cocoClass: 'person', score: 0.31, box: [0.7, 0.2, 0.1, 0.5] },
+    ]);
     channel = new AbortController();
     void porch.client.channel(() => undefined, channel.signal);
     const member = await signIn(ui.t.base, 'member', PASSWORDS.member);
@@ -145,6 +156,34 @@ describe('dashboard and timeline in Chromium', function () {
     await rows(page, 2);
     const owner = await call(ui.t.base, 'GET', '/api/clips', { headers: (await signIn(ui.t.base, 'member', PASSWORDS.member)).headers });
     assert.deepEqual(owner.json().clips.map((c: { id: string }) => c.id), [clips.porchNew, clips.driveway], 'gone from the hub too');
+    assert.deepEqual(cspErrors(), []);
+  });
+
+  it('shows what the detector saw in each clip and filters the day by it', async () => {
+    const { page, cspErrors } = await open('member');
+    await page.click('#nav button[data-view=clips]');
+    await rows(page, 3);
+    const chips = (clipId: string) => page.evaluate<string[], string>((id) => {
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<{ textContent: string | null }> } }).document;
+      return [...doc.querySelectorAll(`#clips li[data-clip="${id}"] .chip`)].map((c) => c.textContent ?? '');
+    }, clipId);
+    assert.deepEqual(await chips(clips.porchNew), ['person']);
+    assert.deepEqual(await chips(clips.driveway), ['vehicle'], 'the faint person does not count');
+    assert.deepEqual(await chips(clips.porchOld), []);
+    assert.equal(await page.getAttribute(`#clips li[data-clip="${clips.porchNew}"] .clip-labels`, 'aria-label'), 'Seen: person 91%');
+
+    await page.selectOption('#timeline-labels', 'person');
+    await rows(page, 1);
+    assert.deepEqual(await rowIds(page), [clips.porchNew]);
+    assert.match((await page.textContent('#timeline-summary')) ?? '', /^1 clip with people on /);
+    await page.selectOption('#timeline-labels', 'vehicle');
+    await page.waitForFunction(countIs, [`#clips li[data-clip="${clips.driveway}"]`, 1] as const);
+    assert.deepEqual(await rowIds(page), [clips.driveway]);
+    await page.selectOption('#timeline-labels', 'animal');
+    await page.waitForSelector('#clips-empty', { state: 'visible' });
+    assert.match((await page.textContent('#clips-empty')) ?? '', /^No clips with animals on /);
+    await page.selectOption('#timeline-labels', '');
+    await rows(page, 3);
     assert.deepEqual(cspErrors(), []);
   });
 

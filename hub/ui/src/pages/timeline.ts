@@ -16,12 +16,21 @@ import { FOOTAGE_ROLES, hasRole } from '../session';
 
 const PAGE_SIZE = 100;
 
-const state = { day: '', today: '', timeZone: 'UTC', camera: '', next: null as string | null, playing: '' };
+const state = { day: '', today: '', timeZone: 'UTC', camera: '', labels: '', next: null as string | null, playing: '' };
+
+/** The label filter's choices: the API's `labels` value and what the household reads. */
+const LABEL_CHOICES: ReadonlyArray<{ value: string; text: string; words: string }> = [
+  { value: '', text: 'All clips', words: '' },
+  { value: 'person', text: 'People', words: ' with people' },
+  { value: 'vehicle', text: 'Vehicles', words: ' with vehicles' },
+  { value: 'animal', text: 'Animals', words: ' with animals' },
+];
 
 const prev = el('button', { type: 'button', id: 'timeline-prev', textContent: '‹ Previous day' });
 const next = el('button', { type: 'button', id: 'timeline-next', textContent: 'Next day ›' });
 const dayInput = el('input', { type: 'date', id: 'timeline-day' });
 const cameraSelect = el('select', { id: 'timeline-camera' });
+const labelSelect = el('select', { id: 'timeline-labels' }, ...LABEL_CHOICES.map((c) => el('option', { value: c.value, textContent: c.text })));
 const controls = el(
   'div',
   { className: 'timeline-controls', role: 'group', 'aria-label': 'Which clips' },
@@ -29,6 +38,7 @@ const controls = el(
   el('span', { className: 'field' }, el('label', { htmlFor: 'timeline-day', textContent: 'Day' }), dayInput),
   next,
   el('span', { className: 'field' }, el('label', { htmlFor: 'timeline-camera', textContent: 'Camera' }), cameraSelect),
+  el('span', { className: 'field' }, el('label', { htmlFor: 'timeline-labels', textContent: 'Seen' }), labelSelect),
 );
 const summary = el('p', { id: 'timeline-summary', role: 'status' });
 const empty = el('p', { id: 'clips-empty', hidden: true });
@@ -42,8 +52,14 @@ function length(clip: ClipRecord): string {
   return `${Math.max(1, Math.round((clip.endedAt - clip.startedAt) / 1000))} s`;
 }
 
+/** "person 91%, vehicle 70%": what the detector counted in the clip. */
+function labelWords(clip: ClipRecord): string {
+  return clip.labels.map((l) => `${l.label} ${Math.round(l.score * 100)}%`).join(', ');
+}
+
 function describe(clip: ClipRecord): string {
-  return `${timeOfDay(clip.startedAt, state.timeZone)}, ${clip.deviceName}, ${length(clip)}`;
+  const seen = labelWords(clip);
+  return `${timeOfDay(clip.startedAt, state.timeZone)}, ${clip.deviceName}, ${length(clip)}${seen ? `, ${seen}` : ''}`;
 }
 
 /** Where the clip's copies are, in words (clips whose local copy retention removed play from the cloud). */
@@ -93,6 +109,15 @@ function renderRow(clip: ClipRecord): HTMLLIElement {
       el('strong', { textContent: timeOfDay(clip.startedAt, state.timeZone) }),
       el('span', { textContent: `${clip.deviceName} · ${length(clip)}` }),
       el('span', { className: where === 'only in the cloud' ? 'mark cloud-only' : 'mark', textContent: where }),
+      ...(clip.labels.length > 0
+        ? [
+            el(
+              'span',
+              { className: 'clip-labels', 'aria-label': `Seen: ${labelWords(clip)}` },
+              ...clip.labels.map((l) => el('span', { className: `chip label-${l.label}`, textContent: l.label, title: `${l.label}, score ${Math.round(l.score * 100)}%` })),
+            ),
+          ]
+        : []),
     ),
   );
   const download = el('a', {
@@ -128,7 +153,8 @@ function renderRow(clip: ClipRecord): HTMLLIElement {
 }
 
 function updateSummary(count: number): void {
-  const where = state.camera ? ` from ${cameraSelect.selectedOptions[0]?.textContent ?? 'this camera'}` : '';
+  const seen = LABEL_CHOICES.find((c) => c.value === state.labels)?.words ?? '';
+  const where = `${seen}${state.camera ? ` from ${cameraSelect.selectedOptions[0]?.textContent ?? 'this camera'}` : ''}`;
   summary.textContent = count ? `${count}${state.next ? '+' : ''} clip${count === 1 ? '' : 's'}${where} on ${dayLabel(state.day)}.` : '';
   empty.hidden = count > 0;
   empty.textContent = `No clips${where} on ${dayLabel(state.day)}. Cameras record when they see motion while the home is armed.`;
@@ -157,6 +183,7 @@ list.addEventListener('keydown', (event) => {
 function query(before?: string): string {
   const q = new URLSearchParams({ day: state.day, limit: String(PAGE_SIZE) });
   if (state.camera) q.set('camera', state.camera);
+  if (state.labels) q.set('labels', state.labels);
   if (before) q.set('before', before);
   return `/api/clips?${q.toString()}`;
 }
@@ -214,6 +241,10 @@ next.addEventListener('click', () => goTo(shiftDay(state.day, 1)));
 dayInput.addEventListener('change', () => goTo(dayInput.value));
 cameraSelect.addEventListener('change', () => {
   state.camera = cameraSelect.value;
+  void loadDay();
+});
+labelSelect.addEventListener('change', () => {
+  state.labels = labelSelect.value;
   void loadDay();
 });
 
