@@ -19,7 +19,7 @@ import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from 
 import { HttpError, refusalsAs400 } from '../httpError';
 import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
 import { hubUrlFor, pairingInvite } from '../pairingInvite';
-import { getCameraSettings, settingsMessage } from '../cameraSettingsStore';
+import { detectionSettingsOf, getCameraSettings, settingsMessage } from '../cameraSettingsStore';
 import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
 import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
 
@@ -195,9 +195,10 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(400, 'BAD_CLIP_META', `header ${CLIP_META_HEADER} must be clip metadata JSON${first ? `: ${first.path} ${first.message}` : ''}`);
         }
         const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
-        const { record, duplicate } = await svc.clips.ingest(device.id, meta, streamBody(req), length);
-        if (!duplicate) log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
-        return reply.code(duplicate ? 200 : 201).send({ clipId: record.id, stored: true, duplicate });
+        const { record, duplicate, dropped } = await svc.clips.ingest(device.id, meta, streamBody(req), length);
+        if (!duplicate && !dropped) log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
+        // A clip the household chose not to keep (motion with nothing counted) is still acknowledged, so the camera deletes its copy.
+        return reply.code(duplicate ? 200 : 201).send({ clipId: record.id, stored: !dropped, duplicate });
       },
     }),
     route({
@@ -253,6 +254,10 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         }
         const detector = svc.detector;
         if (!detector) throw new HttpError(503, 'DETECTION_OFF', 'object detection is off on this hub');
+        // A camera set to detect no class is not looked at; 503 tells it to stop sending for this event.
+        if (detectionSettingsOf(db, device.id, svc.wholeConfig.hub.detection).classes.length === 0) {
+          throw new HttpError(503, 'DETECTION_OFF', 'object detection is off for this camera (it detects no class)');
+        }
         // The camera sends none in privacy mode or with its motion off; one that does anyway is not looked at.
         const arming = svc.arming.forCamera(device.id);
         if (arming.mode === 'privacy') throw new HttpError(409, 'PRIVACY_MODE', 'the home is in privacy mode: no pictures are looked at');

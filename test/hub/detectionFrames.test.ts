@@ -32,9 +32,9 @@ describe('hub: detection pictures from cameras', function () {
     });
   const picture = (width: number, height: number, fill = 0x80) => Buffer.alloc(yuv420pBytes(width, height), fill);
 
-  async function start(withDetector: boolean): Promise<void> {
+  async function start(withDetector: boolean, hubOverrides: Record<string, unknown> = {}): Promise<void> {
     detector = new FixedAnswerDetectorDouble();
-    t = await startTestHub(tmp.dir, {}, undefined, {}, withDetector ? detector : null);
+    t = await startTestHub(tmp.dir, hubOverrides, undefined, {}, withDetector ? detector : null);
     cam = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
   }
   afterEach(async () => {
@@ -139,6 +139,15 @@ describe('hub: detection pictures from cameras', function () {
     assert.equal(res.status, 503);
     assert.equal(res.json().error.code, 'DETECTION_OFF');
     assert.match(res.json().error.message, /object detection is off/);
+  });
+
+  it('answers 503 and looks at nothing for a camera set to detect no class', async () => {
+    await start(true, { detection: { classes: [], alertOn: [] } });
+    await motion(cam.token, 'start', 50_000);
+    const res = await upload({ eventAt: 50_000, frameAt: 50_100, width: 320, height: 180 }, picture(320, 180));
+    assert.equal(res.status, 503);
+    assert.match(res.json().error.message, /off for this camera/);
+    assert.equal(detector.seen.length, 0, 'the picture was not looked at');
   });
 
   it('closes its detector when it stops', async () => {
