@@ -2,15 +2,14 @@ import type { EventEmitter } from 'node:events';
 import type { Clock } from '../common/clock';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
+import type { DetectionSettings } from '../common/detectionSettings';
 import type { ArmingDecision } from './arming/armingDecision';
 import type { ArmingService } from './arming/armingService';
 import type { Mailer } from '../common/mailer';
 import type { MotionNotice } from './mqttBridge';
-import type { DetectionSettings } from '../common/api/cameraSettings';
-import type { Polygon } from '../common/config';
-import { getCameraSettings } from './cameraSettingsStore';
+import { objectRulesOf } from './cameraSettingsStore';
 import type { ObjectsNotice } from './motionLabels';
-import { decideObjectAlert, type ObjectAlertDecision, type Sighting } from './objectAlertPolicy';
+import { decideObjectAlert, type ObjectAlertDecision, type ObjectRules, type Sighting } from './objectAlertPolicy';
 import { eventKey, HOLD_MS, ObjectAlertHold, type HeldMotion, type HoldOutcome } from './objectAlertHold';
 import { notifyUser } from '../common/notices';
 import { readSetting, writeSetting } from '../common/settingsTable';
@@ -131,10 +130,8 @@ export class Alerts {
     return this.settingsOf(deviceId).detection.classes.length > 0;
   }
 
-  private settingsOf(deviceId: string): { detection: DetectionSettings; zones: Polygon[] } {
-    const hubDefault = this.detection!.hubDefault;
-    const stored = getCameraSettings(this.db, deviceId, hubDefault)?.settings;
-    return { detection: stored?.detection ?? hubDefault, zones: stored?.zones ?? [] };
+  private settingsOf(deviceId: string): ObjectRules {
+    return objectRulesOf(this.db, deviceId, this.detection!.hubDefault);
   }
 
   private judge(motion: HeldMotion, sightings: Sighting[] | null): ObjectAlertDecision {

@@ -1,6 +1,7 @@
 import type { DB } from '../common/database';
 import { checkCameraSettings, type CameraSettings, type CameraSettingsMessage } from '../common/cameraSettings';
 import type { DetectionSettings } from '../common/detectionSettings';
+import type { ObjectRules } from './objectAlertPolicy';
 
 /*
  * Each camera's saved settings, one JSON row per camera with a version that goes up on
@@ -57,7 +58,17 @@ export function saveCameraSettings(db: DB, deviceId: string, settings: CameraSet
  * the hub config's (`hub.detection`), which every camera never saved on the page runs on.
  */
 export function detectionSettingsOf(db: DB, deviceId: string, hubDefault: DetectionSettings): DetectionSettings {
-  return getCameraSettings(db, deviceId, hubDefault)?.settings.detection ?? hubDefault;
+  return objectRulesOf(db, deviceId, hubDefault).detection;
+}
+
+/**
+ * A camera's saved detection settings and zones, else the hub config's detection settings and
+ * no zones: a camera never saved on the page keeps its zones in its own config file, which the
+ * hub does not see, so its objects are judged over the whole picture.
+ */
+export function objectRulesOf(db: DB, deviceId: string, hubDefault: DetectionSettings): ObjectRules {
+  const saved = getCameraSettings(db, deviceId, hubDefault)?.settings;
+  return { detection: saved?.detection ?? hubDefault, zones: saved?.zones ?? [] };
 }
 
 /** What the camera is sent: the settings and their version, not who saved them. */

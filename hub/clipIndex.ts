@@ -1,7 +1,9 @@
 import type { ClipLabel, ClipRecord } from '../common/api/clips';
 import type { DB } from '../common/database';
 import { defaultDetectionSettings, type DetectionSettings } from '../common/detectionSettings';
-import { clipLabels, judgementOf, type CameraJudgement } from './clipLabels';
+import { objectRulesOf } from './cameraSettingsStore';
+import { clipLabels } from './clipLabels';
+import type { ObjectRules } from './objectAlertPolicy';
 import type { TimelineQuery } from './timelineQuery';
 
 /*
@@ -62,11 +64,11 @@ export class ClipIndex {
 
   /** Rows as records with their labels; each camera's settings read once per call. */
   recordsOf(rows: ClipRow[]): ClipRecord[] {
-    const judgements = new Map<string, CameraJudgement>();
+    const judgements = new Map<string, ObjectRules>();
     return rows.map((r) => {
       let j = judgements.get(r.device_id);
       if (!j) {
-        j = judgementOf(this.db, r.device_id, this.detectionDefault);
+        j = objectRulesOf(this.db, r.device_id, this.detectionDefault);
         judgements.set(r.device_id, j);
       }
       return toRecord(r, clipLabels(this.db, { deviceId: r.device_id, startedAt: r.started_at, endedAt: r.ended_at }, j));

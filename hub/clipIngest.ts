@@ -9,7 +9,8 @@ import type { DB } from '../common/database';
 import type { ClipUploadMeta } from '../common/protocol';
 import type { DetectionSettings } from '../common/detectionSettings';
 import { SELECT_CLIP, type ClipRecord, type ClipRow } from './clipIndex';
-import { clipEvents, judgementOf, keepArrivingClip } from './clipLabels';
+import { objectRulesOf } from './cameraSettingsStore';
+import { clipEvents, keepArrivingClip } from './clipLabels';
 import { ClipStoreError } from './clipStoreError';
 
 /*
@@ -116,7 +117,7 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
     // Judged only once the upload proved to be this camera's clip: a forged one is refused, not acknowledged.
     if (meta.trigger === 'motion') {
       const events = clipEvents(db, deviceId, meta.startedAt, meta.endedAt);
-      if (!keepArrivingClip(events, judgementOf(db, deviceId, store.detectionDefault))) {
+      if (!keepArrivingClip(events, objectRulesOf(db, deviceId, store.detectionDefault))) {
         await writer.abort();
         store.onDropped?.({ clipId: meta.clipId, deviceId, startedAt: meta.startedAt, endedAt: meta.endedAt, events: events.map((e) => e.at) });
         return { record: droppedRecord(db, deviceId, meta, cipherBytes, plainBytes), duplicate: false, dropped: true };

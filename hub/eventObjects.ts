@@ -1,8 +1,6 @@
-import type { Polygon } from '../common/config';
 import { OBJECT_LABELS, type Box, type ObjectLabel } from '../common/detection';
-import type { DetectionSettings } from '../common/detectionSettings';
 import type { ObjectsNotice } from './motionLabels';
-import { decideObjectAlert } from './objectAlertPolicy';
+import { decideObjectAlert, type ObjectRules } from './objectAlertPolicy';
 
 /*
  * What each camera's current motion event has counted so far, for Home Assistant's per-class
@@ -34,12 +32,6 @@ export interface EventObjectsSummary {
   /** The counted classes, in the order person, vehicle, animal. */
   labels: ObjectLabel[];
   objects: CountedObject[];
-}
-
-/** The rules a camera's objects are judged by: its detection settings and zones (none: the whole frame). */
-export interface ObjectRules {
-  detection: DetectionSettings;
-  zones: Polygon[];
 }
 
 export class EventObjects {

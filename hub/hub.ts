@@ -22,7 +22,7 @@ import { LiveStreams } from './liveStreams';
 import { listDevices } from './devices';
 import { ArmingService } from './arming/armingService';
 import { MqttBridge } from './mqttBridge';
-import { getCameraSettings } from './cameraSettingsStore';
+import { objectRulesOf } from './cameraSettingsStore';
 import { Alerts } from './alerts';
 import { WebhookStore } from './webhookStore';
 import { systemClock } from '../common/clock';
@@ -208,11 +208,7 @@ export class Hub {
     live.start();
     if (config.hub.mqtt) {
       const cameras = () => listDevices(db).filter((d) => !d.revoked);
-      // Objects count by the camera's saved settings, else the hub's (a camera never saved on the page: its zones are its own, unknown here).
-      const objectRules = (id: string) => {
-        const saved = getCameraSettings(db, id, config.hub.detection)?.settings;
-        return { detection: saved?.detection ?? config.hub.detection, zones: saved?.zones ?? [] };
-      };
+      const objectRules = (id: string) => objectRulesOf(db, id, config.hub.detection);
       this.mqtt = new MqttBridge(config.hub.mqtt, arming, channels, events, cameras, audit, log.child({ module: 'mqtt' }), this.now, health, objectRules);
       await this.mqtt.start();
     }

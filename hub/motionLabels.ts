@@ -1,5 +1,6 @@
 import type { DB } from '../common/database';
 import type { Box, DetectedObject, EventLabel, ObjectLabel } from '../common/detection';
+import type { Sighting } from './objectAlertPolicy';
 
 /*
  * What the object detector saw during each motion event. A camera sends a picture a second
@@ -55,6 +56,7 @@ export function recordLabels(db: DB, deviceId: string, eventAt: number, frameAt:
 }
 
 interface LabelRow {
+  event_at: number;
   coco_class: string;
   label: ObjectLabel;
   score: number;
@@ -68,7 +70,21 @@ interface LabelRow {
 /** An event's labels, best score first. */
 export function eventLabels(db: DB, deviceId: string, eventAt: number): EventLabel[] {
   const rows = db
-    .prepare('SELECT coco_class, label, score, frame_at, box_x, box_y, box_w, box_h FROM motion_labels WHERE device_id = ? AND event_at = ? ORDER BY score DESC, coco_class')
+    .prepare('SELECT event_at, coco_class, label, score, frame_at, box_x, box_y, box_w, box_h FROM motion_labels WHERE device_id = ? AND event_at = ? ORDER BY score DESC, coco_class')
     .all(deviceId, eventAt) as LabelRow[];
   return rows.map((r) => ({ label: r.label, cocoClass: r.coco_class, score: r.score, box: [r.box_x, r.box_y, r.box_w, r.box_h], frameAt: r.frame_at }));
+}
+
+/** Everything the detector kept for the camera's events that started in [from, to], per event. */
+export function sightingsBetween(db: DB, deviceId: string, from: number, to: number): Map<number, Sighting[]> {
+  const rows = db
+    .prepare('SELECT event_at, coco_class, label, score, frame_at, box_x, box_y, box_w, box_h FROM motion_labels WHERE device_id = ? AND event_at BETWEEN ? AND ?')
+    .all(deviceId, from, to) as LabelRow[];
+  const byEvent = new Map<number, Sighting[]>();
+  for (const r of rows) {
+    const list = byEvent.get(r.event_at) ?? [];
+    list.push({ object: { label: r.label, cocoClass: r.coco_class, score: r.score, box: [r.box_x, r.box_y, r.box_w, r.box_h] }, frameAt: r.frame_at });
+    byEvent.set(r.event_at, list);
+  }
+  return byEvent;
 }

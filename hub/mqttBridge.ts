@@ -12,7 +12,8 @@ import type { ArmingService } from './arming/armingService';
 import type { Mode } from '../common/protocol';
 import type { DeviceChannels } from './deviceChannels';
 import { OBJECT_LABELS } from '../common/detection';
-import { EventObjects, labelsSensor, type EventObjectsSummary, type ObjectRules } from './eventObjects';
+import { EventObjects, labelsSensor, type EventObjectsSummary } from './eventObjects';
+import type { ObjectRules } from './objectAlertPolicy';
 import type { ObjectsNotice } from './motionLabels';
 
 /*

@@ -27,12 +27,16 @@ export interface Sighting {
 
 export type RejectReason = 'class not detected' | 'score below minimum' | 'outside the zones' | 'away from the motion';
 
-export interface ObjectAlertInput {
-  /** The camera's name as the household knows it ("porch"). */
-  camera: string;
+/** The rules a camera's objects are judged by: its detection settings and zones (none: the whole frame). */
+export interface ObjectRules {
   detection: DetectionSettings;
   /** The camera's motion zones; none: the whole frame. */
   zones: Polygon[];
+}
+
+export interface ObjectAlertInput extends ObjectRules {
+  /** The camera's name as the household knows it ("porch"). */
+  camera: string;
   /** Everything the detector found during the event; null when it gave no answer (not running, failed). */
   sightings: Sighting[] | null;
 }

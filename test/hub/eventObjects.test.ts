@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { DetectedObject } from '../../common/detection';
 import { defaultDetectionSettings } from '../../common/detectionSettings';
-import { EventObjects, labelsSensor, type ObjectRules } from '../../hub/eventObjects';
+import { EventObjects, labelsSensor } from '../../hub/eventObjects';
+import type { ObjectRules } from '../../hub/objectAlertPolicy';
 import type { ObjectsNotice } from '../../hub/motionLabels';
 
 const person = (score: number, y = 0.2): DetectedObject => ({ label: 'person', cocoClass: 'person', score, box: [0.1, y, 0.1, 0.4] });
