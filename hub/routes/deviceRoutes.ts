@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { said } from '../../common/api/words';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -48,6 +48,22 @@ async function readPicture(body: Readable, expected: number): Promise<Uint8Array
   }
   if (filled !== expected) throw new HttpError(400, 'PICTURE_SIZE', `the picture is ${filled} bytes; ${expected} were expected for its size in yuv420p`);
   return picture;
+}
+
+/** An upload's metadata, JSON in a header beside the binary body; a 400 naming the first bad field otherwise. */
+function metaHeader<T extends TSchema>(req: FastifyRequest, header: string, schema: T, code: string, what: string): Static<T> {
+  const raw = req.headers[header];
+  let meta: unknown;
+  try {
+    meta = typeof raw === 'string' ? JSON.parse(raw) : undefined;
+  } catch {
+    meta = undefined;
+  }
+  if (!Value.Check(schema, meta)) {
+    const first = meta === undefined ? undefined : Value.Errors(schema, meta).First();
+    throw new HttpError(400, code, `header ${header} must be ${what} JSON${first ? `: ${first.path} ${first.message}` : ''}`);
+  }
+  return meta;
 }
 
 export function deviceRoutes(svc: HubServices): RouteDef[] {
@@ -183,17 +199,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       onRequest: requireOctetStream,
       handler: async (req, reply) => {
         const device = deviceOf(req);
-        const rawMeta = req.headers[CLIP_META_HEADER];
-        let meta: unknown;
-        try {
-          meta = typeof rawMeta === 'string' ? JSON.parse(rawMeta) : undefined;
-        } catch {
-          meta = undefined;
-        }
-        if (!Value.Check(ClipUploadMetaSchema, meta)) {
-          const first = meta === undefined ? undefined : Value.Errors(ClipUploadMetaSchema, meta).First();
-          throw new HttpError(400, 'BAD_CLIP_META', `header ${CLIP_META_HEADER} must be clip metadata JSON${first ? `: ${first.path} ${first.message}` : ''}`);
-        }
+        const meta = metaHeader(req, CLIP_META_HEADER, ClipUploadMetaSchema, 'BAD_CLIP_META', 'clip metadata');
         const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
         const { record, duplicate, dropped } = await svc.clips.ingest(device.id, meta, streamBody(req), length);
         if (!duplicate && !dropped) log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
@@ -233,17 +239,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       },
       handler: async (req) => {
         const device = deviceOf(req);
-        const rawMeta = req.headers[DETECTION_META_HEADER];
-        let meta: unknown;
-        try {
-          meta = typeof rawMeta === 'string' ? JSON.parse(rawMeta) : undefined;
-        } catch {
-          meta = undefined;
-        }
-        if (!Value.Check(DetectionFrameMetaSchema, meta)) {
-          const first = meta === undefined ? undefined : Value.Errors(DetectionFrameMetaSchema, meta).First();
-          throw new HttpError(400, 'BAD_DETECTION_META', `header ${DETECTION_META_HEADER} must be detection picture metadata JSON${first ? `: ${first.path} ${first.message}` : ''}`);
-        }
+        const meta = metaHeader(req, DETECTION_META_HEADER, DetectionFrameMetaSchema, 'BAD_DETECTION_META', 'detection picture metadata');
         const expected = yuv420pBytes(meta.width, meta.height);
         const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
         if (declared !== undefined && declared > expected) {
