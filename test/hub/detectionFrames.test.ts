@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { useTempDir } from '../helpers/tmp';
@@ -139,6 +140,34 @@ describe('hub: detection pictures from cameras', function () {
     assert.equal(res.status, 503);
     assert.equal(res.json().error.code, 'DETECTION_OFF');
     assert.match(res.json().error.message, /object detection is off/);
+  });
+
+  it('keeps a picture off the disk: after it was looked at, no file under the hub\'s data directory holds any of it', async () => {
+    await start(true);
+    await motion(cam.token, 'start', 50_000);
+    // A picture no file could hold by chance: random bytes, searched for in 64-byte slices.
+    const secret = randomBytes(yuv420pBytes(320, 180));
+    const res = await upload({ eventAt: 50_000, frameAt: 50_100, width: 320, height: 180 }, secret);
+    assert.equal(res.status, 200);
+    assert.equal(detector.seen.length, 1, 'the picture was looked at');
+    await hub().stop();
+    t = undefined;
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) files.push(p);
+      }
+    };
+    await walk(tmp.dir);
+    assert.ok(files.some((f) => f.endsWith('.db') || f.endsWith('.sqlite')), `the hub's database is among the files searched: ${files.map((f) => path.basename(f)).join(', ')}`);
+    for (const file of files) {
+      const content = await fs.readFile(file);
+      for (let at = 0; at + 64 <= secret.length; at += 4096) {
+        assert.equal(content.indexOf(secret.subarray(at, at + 64)), -1, `${path.relative(tmp.dir, file)} holds bytes of the picture (from offset ${at})`);
+      }
+    }
   });
 
   it('answers 503 and looks at nothing for a camera set to detect no class', async () => {
