@@ -226,6 +226,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`Porchlight demo running: ${runtime.url}`);
     say(`  sign in as "${login.username}" with password "${login.password}" (the browser will warn about the hub's own certificate)`);
     say(`  cameras: ${cameras.map((c) => `${c.name} (${getScene(c.scene).description})`).join('; ')}`);
+    // Said plainly, so nobody takes the demo's quiet for a broken alert: a drawn rectangle is not a person.
+    say('  object detection: the hub\'s COCO detector looks at what moves; these scenes are drawn shapes, so it finds no person or vehicle, their clips show no label and, alerting only on people and vehicles (the default), they send no alert');
     const sim = (args: string, dir: string) => `porchlight sim gpio ${args} --dir ${dir}`;
     say(`  sync button (GPIO${DEMO_GPIO.syncButton}): ${sim(`press ${DEMO_GPIO.syncButton}`, hubGpio.simulatedDir)}  (opens a pairing window; the code is in ${path.join(logDir, 'hub.log')})`);
     const first = cameras[0];
