@@ -108,6 +108,28 @@ describe('detection pictures', () => {
       assert.ok(kept.data.every((b) => b === 7));
     });
 
+    it('a picture taken (newest or a waiter) keeps its bytes however many follow; one nobody took is cut into again', () => {
+      const frames = new DetectionFrames(2, 15);
+      frames.restart(size);
+      frames.push(picture(1), wall);
+      const taken = frames.newest()!;
+      let heard: DetectionPicture | undefined;
+      frames.whenNext((p) => (heard = p));
+      frames.push(picture(2), wall);
+      for (let fill = 3; fill <= 6; fill++) frames.push(picture(fill), wall);
+      assert.ok(taken.data.every((b) => b === 1), 'the picture taken with newest()');
+      assert.ok(heard!.data.every((b) => b === 2), "the waiter's picture");
+      // Pictures that went to nobody: at most two buffers serve them in turn.
+      const buffers = new Set<ArrayBufferLike>();
+      const latest = (): DetectionPicture => (frames as unknown as { latest: DetectionPicture }).latest;
+      for (let fill = 7; fill <= 12; fill++) {
+        frames.push(picture(fill), wall);
+        buffers.add(latest().data.buffer);
+      }
+      assert.ok(buffers.size <= 2, `${buffers.size} buffers for six pictures nobody took`);
+      assert.ok(frames.newest()!.data.every((b) => b === 12));
+    });
+
     it('tells a waiter of the next picture once; a cancelled waiter hears nothing', () => {
       const frames = new DetectionFrames(2, 15);
       frames.restart(size);
