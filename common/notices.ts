@@ -30,6 +30,12 @@ export async function notifyUser(
   }
 }
 
+/** The same notice to every owner of the household (each in the UI, and mailed where set up). */
+export async function notifyOwners(db: DB, mailer: Mailer, log: Logger, notice: { kind: string; subject: string; message: string }, now = Date.now()): Promise<void> {
+  const owners = db.prepare("SELECT id FROM users WHERE role = 'owner'").all() as Array<{ id: number }>;
+  for (const o of owners) await notifyUser(db, mailer, log, o.id, notice, now);
+}
+
 export function listNotices(db: DB, userId: number, limit = 50): Notice[] {
   const rows = db.prepare('SELECT id, at, kind, message, read_at FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?').all(userId, limit) as Array<{
     id: number;

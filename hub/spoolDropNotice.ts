@@ -3,7 +3,7 @@ import type { AuditLog } from '../common/auditLog';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import type { Mailer } from '../common/mailer';
-import { notifyUser } from '../common/notices';
+import { notifyOwners } from '../common/notices';
 
 /*
  * A camera reporting that its spool budget (agent.recording.maxSpoolBytes) made it drop
@@ -65,9 +65,6 @@ export async function recordSpoolDrops(deps: SpoolDropDeps, device: { id: string
   audit.append({ actor: `device:${device.id}`, action: CLIPS_DROPPED_ACTION, target: `device:${device.id}`, detail }, now());
   const message = droppedClipsMessage(device.name, report);
   log.warn({ device: device.name, ...detail }, `camera dropped clips its disk could not hold: ${message}`);
-  const owners = db.prepare("SELECT id FROM users WHERE role = 'owner'").all() as Array<{ id: number }>;
-  for (const o of owners) {
-    await notifyUser(db, mailer, log, o.id, { kind: 'clips-dropped', subject: `Porchlight: ${device.name} dropped clips`, message: `${message} Its disk budget (agent.recording.maxSpoolBytes) was full, so the oldest clips waiting were deleted to keep recording.` }, now());
-  }
+  await notifyOwners(db, mailer, log, { kind: 'clips-dropped', subject: `Porchlight: ${device.name} dropped clips`, message: `${message} Its disk budget (agent.recording.maxSpoolBytes) was full, so the oldest clips waiting were deleted to keep recording.` }, now());
   return true;
 }

@@ -19,6 +19,7 @@ import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from 
 import { HttpError, refusalsAs400 } from '../httpError';
 import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
 import { hubUrlFor, pairingInvite } from '../pairingInvite';
+import { noticePairingLockout } from '../pairingLockoutNotice';
 import { detectionSettingsOf, getCameraSettings, settingsMessage } from '../cameraSettingsStore';
 import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
 import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
@@ -183,6 +184,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           if (err instanceof PairingError) {
             svc.audit.append({ actor: `ip:${req.ip}`, action: 'pairing.refused', ip: req.ip, detail: { reason: err.reason } }, svc.now());
             log.warn({ reason: err.reason, ip: req.ip }, 'pairing refused');
+            if (err.closedWindow) await noticePairingLockout(svc, req.ip);
             throw new HttpError(err.reason === 'bad-name' ? 400 : 403, `PAIRING_${err.reason.toUpperCase().replace('-', '_')}`, err.message);
           }
           throw err;
