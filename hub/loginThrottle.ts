@@ -53,8 +53,12 @@ export class LoginThrottle {
     })();
   }
 
-  /** A full sign-in clears the IP's and the account's counters. */
-  recordSuccess(ip: string, userId: number): void {
-    this.db.prepare("DELETE FROM login_throttle WHERE (scope = 'ip' AND key = ?) OR (scope = 'account' AND key = ?)").run(ip, String(userId));
+  /**
+   * A full sign-in clears that account's counter only. The address's counter stays until its
+   * window passes: clearing it would let a household member guess another account from the
+   * same address without end, signing in as themselves between guesses.
+   */
+  recordSuccess(userId: number): void {
+    this.db.prepare("DELETE FROM login_throttle WHERE scope = 'account' AND key = ?").run(String(userId));
   }
 }

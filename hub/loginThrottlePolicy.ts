@@ -2,7 +2,9 @@
  * Sign-in throttling as pure functions of (state, now), so every rule is table-tested
  * without a clock or a database.
  *
- * Two counters work together:
+ * Two counters work together, kept apart: a sign-in that succeeds clears its account's
+ * counter, never the address's (else a member could guess another account from the same
+ * address, signing in as themselves between guesses).
  * - Per IP: 5 failed sign-ins (password, TOTP or recovery code) within an hour lock that
  *   address out for 10 minutes, even with the right password. This stops fast guessing.
  * - Per account: an attacker with many addresses could still guess slowly. After 10

@@ -15,6 +15,7 @@ import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCo
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
 import { verifyPassword } from '../passwords';
+import { reauthGuard } from '../reauthGuard';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../securitySettings';
@@ -41,6 +42,7 @@ const HandleParams = Type.Object({ handle: Type.String({ ...said('the session'),
 export function accountRoutes(svc: HubServices): RouteDef[] {
   const { db } = svc;
   const audit = auditor(svc);
+  const guard = reauthGuard(svc);
   const everyone = { kind: 'user', roles: ROLES } as const;
   const enrolling = { kind: 'user', roles: ROLES, duringEnrollment: true } as const;
 
@@ -57,7 +59,8 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const user = userOf(req);
         const body = req.body;
-        if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your current password is not right');
+        guard.refuseIfLocked(req);
+        if (!(await verifyPassword(user.passwordHash, body.currentPassword))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your current password is not right');
         await refused(() => setPassword(db, user.id, body.newPassword));
         deleteOtherSessions(db, user.id, req.session!.handle);
         audit(req, 'user.password_changed');
@@ -131,9 +134,10 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         const body = req.body;
         if (getSecuritySettings(db).require2fa) throw new HttpError(409, '2FA_REQUIRED', 'the owner requires two-factor sign-in for everyone in this home');
         if (!user.totpEnabled) throw new HttpError(409, 'NOT_ENROLLED', 'two-factor sign-in is not on');
-        if (!(await verifyPassword(user.passwordHash, body.password))) throw new HttpError(403, 'BAD_CREDENTIALS', 'your password is not right');
+        guard.refuseIfLocked(req);
+        if (!(await verifyPassword(user.passwordHash, body.password))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your password is not right');
         const second = body.code !== undefined ? await verifyTotp(db, svc.secret, user.id, body.code, svc.now()) : body.recoveryCode !== undefined && useRecoveryCode(db, user.id, body.recoveryCode, svc.now());
-        if (!second) throw new HttpError(403, 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');
+        if (!second) return guard.fail(req, user, body.code !== undefined ? 'totp' : 'recovery', 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');
         disableTotp(db, user.id);
         audit(req, 'totp.disabled');
         return { ok: true };
@@ -148,8 +152,9 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
+        guard.refuseIfLocked(req);
         if (!(await verifyTotp(db, svc.secret, user.id, req.body.code, svc.now()))) {
-          throw new HttpError(403, 'BAD_SECOND_FACTOR', 'wrong or already used code from your authenticator app');
+          return guard.fail(req, user, 'totp', 'BAD_SECOND_FACTOR', 'wrong or already used code from your authenticator app');
         }
         const recoveryCodes = await refused(() => regenerateRecoveryCodes(db, user.id));
         audit(req, 'totp.recovery_codes_replaced');

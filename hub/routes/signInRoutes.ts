@@ -35,7 +35,7 @@ export function publicUser(svc: HubServices, user: User): SessionUser {
 export async function signInUser(svc: HubServices, req: FastifyRequest, reply: FastifyReply, user: User, method: string): Promise<SignedIn> {
   const { db, audit, throttle } = svc;
   const now = svc.now();
-  throttle.recordSuccess(req.ip, user.id);
+  throttle.recordSuccess(user.id);
   let browserId = req.cookies[BROWSER_COOKIE];
   if (!browserId || !/^[A-Za-z0-9_-]{32}$/.test(browserId)) browserId = newBrowserId();
   const hadBrowsers = hasKnownBrowsers(db, user.id);

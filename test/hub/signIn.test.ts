@@ -48,6 +48,32 @@ describe('hub sign-in: lockout, TOTP, sessions', function () {
     assert.equal(actions().filter((a) => a === 'auth.login_failed').length, 5);
   });
 
+  it("does not let a member's own sign-ins wipe the address's count while they guess another account", async () => {
+    // The attacker's move: guess the owner's password, and sign in as themselves between guesses.
+    let lockedAt = -1;
+    for (let guess = 0; guess < 10 && lockedAt < 0; guess++) {
+      const res = await login(t.base, 'owner', 'guess number ' + guess);
+      if (res.status === 429) lockedAt = guess;
+      else {
+        assert.equal(res.status, 401);
+        assert.equal((await login(t.base, 'member', PASSWORDS.member)).status, 200, 'the member signs in between guesses');
+      }
+    }
+    assert.equal(lockedAt, 4, 'the fifth wrong guess from the address locks it, sign-ins in between notwithstanding');
+    assert.equal((await login(t.base, 'member', PASSWORDS.member)).status, 429, 'the whole address is locked, the member too');
+    assert.equal((await login(t.base, 'owner', PASSWORDS.owner, { localAddress: '127.0.0.2' })).status, 200, 'the owner signs in from elsewhere');
+  });
+
+  it("clears only the account's own count on success: the account's failures go, the address's stay", async () => {
+    for (let i = 0; i < 4; i++) assert.equal((await login(t.base, 'member', 'not the password at all')).status, 401);
+    assert.equal((await login(t.base, 'member', PASSWORDS.member)).status, 200);
+    const row = (scope: string) => t.db.prepare('SELECT failures FROM login_throttle WHERE scope = ?').get(scope) as { failures: number } | undefined;
+    assert.equal(row('account'), undefined, "the member's account count is cleared");
+    assert.equal(row('ip')?.failures, 4, "the address's count is kept until its hour passes");
+    t.clock.advance(61 * 60_000);
+    assert.equal((await login(t.base, 'member', 'a typo after an hour')).status, 401, 'an hour later a typo starts a fresh count, not a lockout');
+  });
+
   it('throttles slow guessing of one account from many addresses, but never the browser the owner signed in with before', async () => {
     const ownerBrowser = cookiesFrom(await login(t.base, 'owner', PASSWORDS.owner, { localAddress: '127.0.0.9' }));
     // Ten failures spread over ten addresses: no address reaches its own limit.

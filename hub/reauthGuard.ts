@@ -1,0 +1,57 @@
+import type { FastifyRequest } from 'fastify';
+import { notifyUser } from '../common/notices';
+import { HttpError, humanDuration, tooManyRequests } from './httpError';
+import type { HubServices } from './routeTable';
+import { deleteSessionByHandle } from './sessions';
+import type { User } from './users';
+
+/*
+ * Routes that ask a signed-in person for their password or a 2FA code again (change the
+ * password, turn 2FA off, replace the recovery codes) are a guessing oracle for whoever holds
+ * a stolen session. So they take the sign-in lockout: each wrong answer is counted against
+ * the address and the account exactly as a failed sign-in is, and audited; a locked address
+ * is refused before anything is checked. The wrong answer that locks the address also ends
+ * the session that gave it and tells the account's owner, in the UI and by mail.
+ */
+
+export type ReauthStep = 'password' | 'totp' | 'recovery';
+
+export interface ReauthGuard {
+  /** Refuses at once (429) while the address is locked out. */
+  refuseIfLocked(req: FastifyRequest): void;
+  /** Counts and audits a wrong answer, then throws 403 with `message`, or 429 if this locked the address. */
+  fail(req: FastifyRequest, user: User, step: ReauthStep, code: string, message: string): Promise<never>;
+}
+
+export function reauthGuard(svc: HubServices): ReauthGuard {
+  const { db, throttle, audit, log } = svc;
+  return {
+    refuseIfLocked(req) {
+      const now = svc.now();
+      const verdict = throttle.checkIp(req.ip, now);
+      if (!verdict.allowed) {
+        throw tooManyRequests('LOCKED_OUT', `too many wrong passwords or codes from this address: try again in ${humanDuration(verdict.retryAt - now)}`, verdict.retryAt, now);
+      }
+    },
+    async fail(req, user, step, code, message) {
+      const now = svc.now();
+      const route = req.routeOptions.url ?? req.url;
+      const { ipLockedUntil } = throttle.recordFailure(req.ip, user.id, now);
+      audit.append({ actor: `user:${user.username}`, action: 'auth.reauth_failed', target: `user:${user.username}`, ip: req.ip, detail: { step, route } }, now);
+      log.warn({ ip: req.ip, step, route, user: user.username }, 'a signed-in session gave a wrong password or code');
+      if (ipLockedUntil === null) throw new HttpError(403, code, message);
+      audit.append({ actor: 'system', action: 'auth.lockout', target: `ip:${req.ip}`, ip: req.ip, detail: { until: ipLockedUntil, route } }, now);
+      const ended = req.session ? deleteSessionByHandle(db, user.id, req.session.handle) : false;
+      if (ended) audit.append({ actor: 'system', action: 'auth.session_ended', target: `user:${user.username}`, ip: req.ip, detail: { reason: 'reauth-lockout' } }, now);
+      await notifyUser(db, svc.mailer, log, user.id, {
+        kind: 'reauth-lockout',
+        subject: 'Porchlight: wrong password or code, session signed out',
+        message:
+          `A signed-in session of your account ${user.username} (address ${req.ip}) gave a wrong password or 2FA code too many times while changing your security settings, ` +
+          `at ${new Date(now).toISOString()}. That session was signed out and the address is locked out for ${humanDuration(ipLockedUntil - now)}. ` +
+          'If this was not you, change your password and sign out all sessions.',
+      }, now);
+      throw tooManyRequests('LOCKED_OUT', `${message}; that was too many wrong answers from this address: this session is signed out, try again in ${humanDuration(ipLockedUntil - now)}`, ipLockedUntil, now);
+    },
+  };
+}
