@@ -4,11 +4,17 @@ import { journalLine, stderrIsJournal } from './journalFormat';
 
 export type { Logger };
 
-/** Field names never written to a log, wherever they appear. */
-const SECRET_PATHS = [
+/*
+ * Field names never written to a log, wherever they appear. Secrets are hidden by their own
+ * names only: a bare `code` is an exit code, an errno or a refusal code far more often than a
+ * secret, and hiding it hid why things failed. A one-time code is logged, if ever, under a name
+ * that says what it is (pairingCode, totpCode…), and those names are hidden.
+ */
+const SECRET_FIELDS = [
   'password',
+  'currentPassword',
+  'newPassword',
   'token',
-  'code',
   'secret',
   'secretKey',
   'passphrase',
@@ -16,23 +22,23 @@ const SECRET_PATHS = [
   'ticket',
   'recoveryCode',
   'recoveryCodes',
-  'currentPassword',
-  'newPassword',
-  '*.password',
-  '*.ticket',
-  '*.recoveryCode',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.token',
-  '*.code',
-  '*.secret',
-  '*.secretKey',
-  '*.passphrase',
+  'pairingCode',
+  'setupCode',
+  'totpCode',
+  'emailCode',
+  'inviteCode',
+];
+const SECRET_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
   'headers.cookie',
 ];
+
+/** pino's redaction for every Porchlight logger (exported for its test). */
+export const SECRET_REDACTION = { paths: SECRET_PATHS, censor: '[HIDDEN]' };
 
 function stderrStat(): { dev: number; ino: number } | null {
   try {
@@ -53,7 +59,7 @@ export function createLogger(name: string, level = 'info'): Logger {
     {
       name,
       level,
-      redact: { paths: SECRET_PATHS, censor: '[HIDDEN]' },
+      redact: SECRET_REDACTION,
       base: { pid: process.pid },
       ...(journal ? { hooks: { streamWrite: journalLine } } : {}),
     },
