@@ -13,7 +13,8 @@ import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
-import { getScene, scriptedEvents } from '../camera-agent/scenes';
+import { getSimScene, isFootageScene, scriptedEvents } from '../camera-agent/scenes';
+import { FOOTAGE_DIRS, footageSceneNamed, locateFootage, WALKWAY_CAMERA } from './demoFootage';
 
 /*
  * The whole system on simulated hardware, as separate processes talking HTTPS exactly as
@@ -23,6 +24,8 @@ import { getScene, scriptedEvents } from '../camera-agent/scenes';
 export interface DemoCamera {
   name: string;
   scene: string;
+  /** The camera's agent.video, when not the default (a footage camera keeps its footage's size). */
+  video?: Record<string, unknown>;
 }
 
 export interface DemoOptions {
@@ -33,6 +36,13 @@ export interface DemoOptions {
   relayTarget?: RelayTarget;
   /** Extra agent settings merged into each camera's config (tests use smaller video). */
   agentOverrides?: Record<string, unknown>;
+  /**
+   * Add the camera that plays real footage (WALKWAY_CAMERA) to the cameras when its file is
+   * found, and say why not when it is not (`porchlight demo` does; scripted runs choose cameras).
+   */
+  realFootage?: boolean;
+  /** Where footage scenes' files are looked for (default FOOTAGE_DIRS: opencv-doc's folder, then the demo's cache). */
+  footageDirs?: readonly string[];
   say?: (line: string) => void;
 }
 
@@ -45,6 +55,8 @@ export interface CameraSummary {
   clipsStored: number;
   clipsUploaded: number;
   eventsCovered: number;
+  /** Motion events of this run the hub's object detector labelled, per label ("person": 3); none for drawn scenes. */
+  labelledEvents: Record<string, number>;
 }
 
 export interface DemoSummary {
@@ -57,6 +69,7 @@ export interface DemoSummary {
   dataDir: string;
 }
 
+/** The drawn scenes' cameras: every scripted run's default. */
 export const DEFAULT_CAMERAS: DemoCamera[] = [
   { name: 'porch', scene: 'person-walks' },
   { name: 'driveway', scene: 'car-passes' },
@@ -127,8 +140,24 @@ function sleepUntilSignal(seconds: number | undefined): Promise<void> {
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
-  const cameras = options.cameras ?? DEFAULT_CAMERAS;
-  cameras.forEach((c) => getScene(c.scene));
+  const cameras = [...(options.cameras ?? DEFAULT_CAMERAS)];
+  const footageDirs = options.footageDirs ?? FOOTAGE_DIRS;
+  let footageNote: string | null = null;
+  if (options.realFootage && !cameras.some((c) => c.scene === WALKWAY_CAMERA.scene)) {
+    const found = locateFootage(footageSceneNamed(WALKWAY_CAMERA.scene), footageDirs);
+    if (found.found) cameras.push(WALKWAY_CAMERA);
+    else footageNote = `  no real-footage camera: ${found.reason}`;
+  }
+  // The folder each footage camera's agent reads its file from; a camera asked for by name
+  // whose footage is missing stops the demo here, with the reason.
+  const footageDir = new Map<string, string>();
+  for (const c of cameras) {
+    const scene = getSimScene(c.scene);
+    if (!isFootageScene(scene)) continue;
+    const found = locateFootage(scene, footageDirs);
+    if (!found.found) throw new Error(`camera ${c.name}: ${found.reason}`);
+    footageDir.set(c.name, found.dir);
+  }
   const dataDir = path.resolve(options.dataDir);
   const hubDir = path.join(dataDir, 'hub');
   const logDir = path.join(dataDir, 'logs');
@@ -211,7 +240,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         pir: { line: DEMO_GPIO.pir, mode: 'trigger' },
         recordingLed: { line: DEMO_GPIO.recordingLed },
       };
-      const agentSection = { name: camera.name, source: `sim:${camera.scene}`, gpio, ...(options.agentOverrides ?? {}) };
+      const sim = footageDir.get(camera.name);
+      const agentSection = {
+        name: camera.name,
+        source: `sim:${camera.scene}`,
+        gpio,
+        ...(sim ? { sim: { footageDir: sim } } : {}),
+        ...(camera.video ? { video: camera.video } : {}),
+        ...(options.agentOverrides ?? {}),
+      };
       await writeFileAtomic(cfgFile, YAML.stringify({ dataDir: dir, agent: agentSection }), 0o644);
       await fs.rm(path.join(dir, 'run', 'agent-stats.json'), { force: true });
       agents.push({ camera, dir, deviceId: identity.deviceId, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
@@ -225,9 +262,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     say(`Porchlight demo running: ${runtime.url}`);
     say(`  sign in as "${login.username}" with password "${login.password}" (the browser will warn about the hub's own certificate)`);
-    say(`  cameras: ${cameras.map((c) => `${c.name} (${getScene(c.scene).description})`).join('; ')}`);
+    say(`  cameras: ${cameras.map((c) => `${c.name} (${getSimScene(c.scene).description})`).join('; ')}`);
     // Said plainly, so nobody takes the demo's quiet for a broken alert: a drawn rectangle is not a person.
-    say('  object detection: the hub\'s COCO detector looks at what moves; these scenes are drawn shapes, so it finds no person or vehicle, their clips show no label and, alerting only on people and vehicles (the default), they send no alert');
+    const drawn = cameras.filter((c) => !isFootageScene(getSimScene(c.scene))).map((c) => c.name);
+    const real = cameras.filter((c) => isFootageScene(getSimScene(c.scene))).map((c) => c.name);
+    if (drawn.length > 0) {
+      say(
+        `  object detection: the hub's COCO detector looks at what moves; ${drawn.join(', ')} show${drawn.length === 1 ? 's' : ''} drawn shapes, so it finds no person or vehicle there: ` +
+          'their clips carry no label and, alerting only on people and vehicles (the default), they send no alert',
+      );
+    }
+    if (real.length > 0) {
+      say(`  real footage: ${real.join(', ')} show${real.length === 1 ? 's' : ''} real people, so ${real.length === 1 ? 'its' : 'their'} clips are labelled "person" and each walk sends a "Person at the ${real[0]!}" alert (the bell on the page)`);
+    }
+    if (footageNote) say(footageNote);
     const sim = (args: string, dir: string) => `porchlight sim gpio ${args} --dir ${dir}`;
     say(`  sync button (GPIO${DEMO_GPIO.syncButton}): ${sim(`press ${DEMO_GPIO.syncButton}`, hubGpio.simulatedDir)}  (opens a pairing window; the code is in ${path.join(logDir, 'hub.log')})`);
     const first = cameras[0];
@@ -267,7 +315,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           )
           .all(a.deviceId, runStart) as Array<{ s: number; e: number; state: string }>;
         const streamSeconds = stats.streamSeconds ?? 0;
-        const events = scriptedEvents(getScene(a.camera.scene), streamSeconds);
+        const events = scriptedEvents(getSimScene(a.camera.scene), streamSeconds);
+        const labels = db
+          .prepare(
+            `SELECT l.label, COUNT(DISTINCT l.event_at) AS n FROM motion_labels l
+             WHERE l.device_id = ? AND l.event_at >= ? GROUP BY l.label`,
+          )
+          .all(a.deviceId, runStart) as Array<{ label: string; n: number }>;
         summaries.push({
           name: a.camera.name,
           scene: a.camera.scene,
@@ -277,6 +331,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           clipsStored: clips.length,
           clipsUploaded: clips.filter((c) => c.state === 'uploaded').length,
           eventsCovered: events.filter((ev) => clips.some((c) => c.s <= ev.start && c.e >= ev.end)).length,
+          labelledEvents: Object.fromEntries(labels.map((l) => [l.label, l.n])),
         });
       }
       const total = (k: 'scriptedEvents' | 'motionEvents' | 'clipsStored' | 'clipsUploaded' | 'eventsCovered') =>
