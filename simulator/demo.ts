@@ -13,8 +13,9 @@ import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
-import { getSimScene, isFootageScene, scriptedEvents } from '../camera-agent/scenes';
-import { FOOTAGE_DIRS, footageSceneNamed, locateFootage, WALKWAY_CAMERA } from './demoFootage';
+import { getSimScene, scriptedEvents } from '../camera-agent/scenes';
+import { demoAgentSection, detectionLines, planDemoCameras } from './demoFootage';
+import { parseConfig } from '../common/config';
 
 /*
  * The whole system on simulated hardware, as separate processes talking HTTPS exactly as
@@ -140,24 +141,8 @@ function sleepUntilSignal(seconds: number | undefined): Promise<void> {
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
-  const cameras = [...(options.cameras ?? DEFAULT_CAMERAS)];
-  const footageDirs = options.footageDirs ?? FOOTAGE_DIRS;
-  let footageNote: string | null = null;
-  if (options.realFootage && !cameras.some((c) => c.scene === WALKWAY_CAMERA.scene)) {
-    const found = locateFootage(footageSceneNamed(WALKWAY_CAMERA.scene), footageDirs);
-    if (found.found) cameras.push(WALKWAY_CAMERA);
-    else footageNote = `  no real-footage camera: ${found.reason}`;
-  }
-  // The folder each footage camera's agent reads its file from; a camera asked for by name
-  // whose footage is missing stops the demo here, with the reason.
-  const footageDir = new Map<string, string>();
-  for (const c of cameras) {
-    const scene = getSimScene(c.scene);
-    if (!isFootageScene(scene)) continue;
-    const found = locateFootage(scene, footageDirs);
-    if (!found.found) throw new Error(`camera ${c.name}: ${found.reason}`);
-    footageDir.set(c.name, found.dir);
-  }
+  const plan = planDemoCameras(options.cameras ?? DEFAULT_CAMERAS, options.realFootage ?? false, options.footageDirs);
+  const cameras = plan.cameras;
   const dataDir = path.resolve(options.dataDir);
   const hubDir = path.join(dataDir, 'hub');
   const logDir = path.join(dataDir, 'logs');
@@ -240,15 +225,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         pir: { line: DEMO_GPIO.pir, mode: 'trigger' },
         recordingLed: { line: DEMO_GPIO.recordingLed },
       };
-      const sim = footageDir.get(camera.name);
-      const agentSection = {
-        name: camera.name,
-        source: `sim:${camera.scene}`,
-        gpio,
-        ...(sim ? { sim: { footageDir: sim } } : {}),
-        ...(camera.video ? { video: camera.video } : {}),
-        ...(options.agentOverrides ?? {}),
-      };
+      const agentSection = { ...demoAgentSection(camera, gpio), ...(options.agentOverrides ?? {}) };
       await writeFileAtomic(cfgFile, YAML.stringify({ dataDir: dir, agent: agentSection }), 0o644);
       await fs.rm(path.join(dir, 'run', 'agent-stats.json'), { force: true });
       agents.push({ camera, dir, deviceId: identity.deviceId, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
@@ -263,19 +240,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`Porchlight demo running: ${runtime.url}`);
     say(`  sign in as "${login.username}" with password "${login.password}" (the browser will warn about the hub's own certificate)`);
     say(`  cameras: ${cameras.map((c) => `${c.name} (${getSimScene(c.scene).description})`).join('; ')}`);
-    // Said plainly, so nobody takes the demo's quiet for a broken alert: a drawn rectangle is not a person.
-    const drawn = cameras.filter((c) => !isFootageScene(getSimScene(c.scene))).map((c) => c.name);
-    const real = cameras.filter((c) => isFootageScene(getSimScene(c.scene))).map((c) => c.name);
-    if (drawn.length > 0) {
-      say(
-        `  object detection: the hub's COCO detector looks at what moves; ${drawn.join(', ')} show${drawn.length === 1 ? 's' : ''} drawn shapes, so it finds no person or vehicle there: ` +
-          'their clips carry no label and, alerting only on people and vehicles (the default), they send no alert',
-      );
-    }
-    if (real.length > 0) {
-      say(`  real footage: ${real.join(', ')} show${real.length === 1 ? 's' : ''} real people, so ${real.length === 1 ? 'its' : 'their'} clips are labelled "person" and each walk sends a "Person at the ${real[0]!}" alert (the bell on the page)`);
-    }
-    if (footageNote) say(footageNote);
+    for (const line of detectionLines(plan, parseConfig({}).hub.notifyCooldownSeconds)) say(`  ${line}`);
     const sim = (args: string, dir: string) => `porchlight sim gpio ${args} --dir ${dir}`;
     say(`  sync button (GPIO${DEMO_GPIO.syncButton}): ${sim(`press ${DEMO_GPIO.syncButton}`, hubGpio.simulatedDir)}  (opens a pairing window; the code is in ${path.join(logDir, 'hub.log')})`);
     const first = cameras[0];

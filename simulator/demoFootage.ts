@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { OPENCV_SAMPLES_DIR } from '../common/config';
 import { findFootageScene, type FootageScene } from '../camera-agent/footageScenes';
+import { getSimScene, isFootageScene } from '../camera-agent/scenes';
 import type { DemoCamera } from './demo';
 
 /*
@@ -44,9 +45,70 @@ export function locateFootage(scene: FootageScene, dirs: readonly string[] = FOO
   };
 }
 
-/** The demo's footage scene, by name (a typo is a programming error here). */
-export function footageSceneNamed(name: string): FootageScene {
-  const scene = findFootageScene(name);
-  if (!scene) throw new Error(`no footage scene "${name}"`);
-  return scene;
+/** A demo camera as it will run: a footage camera knows the folder its agent reads the file from. */
+export type PlannedCamera = DemoCamera & { footageDir?: string };
+
+export interface CameraPlan {
+  cameras: PlannedCamera[];
+  /** Why the real-footage camera that was asked for is missing, for the demo to say; null when it runs. */
+  missing: string | null;
+}
+
+/**
+ * The cameras a demo runs: the ones asked for, plus (with `realFootage`) the walkway camera
+ * when its footage is found. A footage camera asked for by name whose file is missing is an
+ * error naming where it was looked for.
+ */
+export function planDemoCameras(requested: readonly DemoCamera[], realFootage: boolean, dirs: readonly string[] = FOOTAGE_DIRS): CameraPlan {
+  const cameras: DemoCamera[] = [...requested];
+  let missing: string | null = null;
+  if (realFootage && !cameras.some((c) => c.scene === WALKWAY_CAMERA.scene)) {
+    const found = locateFootage(findFootageScene(WALKWAY_CAMERA.scene)!, dirs);
+    if (found.found) cameras.push(WALKWAY_CAMERA);
+    else missing = found.reason;
+  }
+  const planned = cameras.map((c): PlannedCamera => {
+    const scene = getSimScene(c.scene);
+    if (!isFootageScene(scene)) return c;
+    const found = locateFootage(scene, dirs);
+    if (!found.found) throw new Error(`demo camera ${c.name}: ${found.reason}`);
+    return { ...c, footageDir: found.dir };
+  });
+  return { cameras: planned, missing };
+}
+
+/** A demo camera's agent section (before the demo's overrides): its scene, and for a footage scene where its file is. */
+export function demoAgentSection(camera: PlannedCamera, gpio: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: camera.name,
+    source: `sim:${camera.scene}`,
+    gpio,
+    ...(camera.footageDir ? { sim: { footageDir: camera.footageDir } } : {}),
+    ...(camera.video ? { video: camera.video } : {}),
+  };
+}
+
+/**
+ * What the demo tells its user about object detection, so nobody takes a drawn camera's
+ * silence for a broken alert, nor expects an alert from every walk.
+ */
+export function detectionLines(plan: CameraPlan, notifyCooldownSeconds: number): string[] {
+  const lines: string[] = [];
+  const drawn = plan.cameras.filter((c) => !c.footageDir).map((c) => c.name);
+  const real = plan.cameras.filter((c) => c.footageDir).map((c) => c.name);
+  const s = (names: string[]) => (names.length === 1 ? 's' : '');
+  if (drawn.length > 0) {
+    lines.push(
+      `object detection: the hub's COCO detector looks at what moves; ${drawn.join(', ')} show${s(drawn)} drawn shapes, not people or vehicles, so their clips carry no label and, ` +
+        'alerting only on people and vehicles (the default), they send no alert (but for a plain motion alert while the detector cannot answer, e.g. as its model loads at start)',
+    );
+  }
+  for (const name of real) {
+    lines.push(
+      `real footage: ${name} plays real CCTV video of people walking (cars in view), so its clips are labelled "person" (and "vehicle") and it sends ` +
+        `"Person at the ${name}" alerts (New notices, on the Security page; one per camera every ${Math.round(notifyCooldownSeconds / 60)} min, hub.notifyCooldownSeconds)`,
+    );
+  }
+  if (plan.missing) lines.push(`no real-footage camera: ${plan.missing}`);
+  return lines;
 }
