@@ -206,8 +206,11 @@ const unknownScene = (name: string) =>
 /** A drawn scene (the scoring sets' scenes, rendered by ffmpeg from nothing). */
 export function getScene(name: string): Scene {
   const found = SCENES[name];
-  if (!found) throw unknownScene(name);
-  return found;
+  if (found) return found;
+  if (FOOTAGE_SCENES.some((s) => s.name === name)) {
+    throw new SceneError(`simulator scene "${name}" plays real footage: a camera can show it (source sim:${name}), but it is not one of the drawn scenes (known: ${sceneNames().join(', ')}; and the dev-* and held-* sets)`);
+  }
+  throw unknownScene(name);
 }
 
 /** Any scene a simulated camera can show: a drawn one, or one made from real footage (footageScenes.ts). */
