@@ -10,6 +10,7 @@
 
 import type { Polygon } from '../common/config';
 import { DEV_SCENES } from './devScenes';
+import { FOOTAGE_SCENES, type FootageScene } from './footageScenes';
 import { HELD_OUT_SCENES } from './heldOutScenes';
 
 export interface MovingObject {
@@ -199,10 +200,29 @@ export function sceneNames(set: SceneSet = 'tuning'): string[] {
   return scenes.map((s) => s.name);
 }
 
+const unknownScene = (name: string) =>
+  new SceneError(`unknown simulator scene "${name}" (known: ${[...sceneNames(), ...FOOTAGE_SCENES.map((s) => s.name)].join(', ')}; and the dev-* and held-* sets)`);
+
+/** A drawn scene (the scoring sets' scenes, rendered by ffmpeg from nothing). */
 export function getScene(name: string): Scene {
   const found = SCENES[name];
-  if (!found) throw new SceneError(`unknown simulator scene "${name}" (known: ${sceneNames().join(', ')}; and the dev-* and held-* sets)`);
+  if (found) return found;
+  if (FOOTAGE_SCENES.some((s) => s.name === name)) {
+    throw new SceneError(`simulator scene "${name}" plays real footage: a camera can show it (source sim:${name}), but it is not one of the drawn scenes (known: ${sceneNames().join(', ')}; and the dev-* and held-* sets)`);
+  }
+  throw unknownScene(name);
+}
+
+/** Any scene a simulated camera can show: a drawn one, or one made from real footage (footageScenes.ts). */
+export function getSimScene(name: string): Scene | FootageScene {
+  const found = SCENES[name] ?? FOOTAGE_SCENES.find((s) => s.name === name);
+  if (!found) throw unknownScene(name);
   return found;
+}
+
+/** True for a scene that plays a real video file. */
+export function isFootageScene(s: Scene | FootageScene): s is FootageScene {
+  return 'file' in s;
 }
 
 /** A scene with no real events: anything the detector reports on it is a false alarm. */
@@ -210,8 +230,8 @@ export function isNuisanceScene(s: Scene): boolean {
   return s.objects.length === 0;
 }
 
-/** Scripted events whose whole span lies within stream time [0, until). */
-export function scriptedEvents(s: Scene, until: number): ScriptedEvent[] {
+/** Scripted events whose whole span lies within stream time [0, until) (a drawn scene's or a footage scene's). */
+export function scriptedEvents(s: { period: number; objects: ReadonlyArray<{ label: string; enter: number; leave: number }> }, until: number): ScriptedEvent[] {
   const events: ScriptedEvent[] = [];
   for (let base = 0; base < until; base += s.period) {
     for (const o of s.objects) {

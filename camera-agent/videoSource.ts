@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import type { AgentConfig } from '../common/config';
-import { getScene, sceneFilterGraph } from './scenes';
+import { footageFilterGraph } from './footageScenes';
+import { getSimScene, isFootageScene, sceneFilterGraph } from './scenes';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { readCredentials, redactCredentials, urlForDisplay, urlWithCredentials, type Credentials } from './sources/credentials';
 import { encodeArgs, h264Encoder, type H264Encoder } from './sources/encoder';
@@ -178,7 +180,23 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
   const { width, height, fps } = config.video;
   switch (kind) {
     case 'sim': {
-      const scene = getScene(target);
+      const scene = getSimScene(target);
+      if (isFootageScene(scene)) {
+        const file = path.join(config.sim.footageDir, scene.file);
+        if (!existsSync(file)) {
+          throw new SourceError(`simulator scene "${scene.name}" plays ${scene.file}, which is not in ${config.sim.footageDir} (agent.sim.footageDir): it comes from ${scene.origin}`);
+        }
+        return {
+          kind,
+          description: `simulated scene "${scene.name}" (real footage: ${file})`,
+          // -re paces the footage at its frame rate, like a real camera.
+          inputArgs: ['-re', '-f', 'lavfi', '-i', footageFilterGraph(scene, file, width, height, fps)],
+          copyH264: false,
+          encoder: 'libx264',
+          audio: null,
+          analysedSize: { width, height },
+        };
+      }
       return {
         kind,
         description: `simulated scene "${scene.name}"`,

@@ -344,6 +344,20 @@ const RpicamSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+/** Where Debian's opencv-doc package installs its sample footage (vtest.avi). */
+export const OPENCV_SAMPLES_DIR = '/usr/share/doc/opencv-doc/examples/data';
+
+const SimSchema = Type.Object(
+  {
+    footageDir: Type.String({
+      default: OPENCV_SAMPLES_DIR,
+      minLength: 1,
+      description: "Folder holding the video files of the simulator's real-footage scenes (sim:campus-walkway plays vtest.avi from here); the default is where opencv-doc installs it",
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
 const AgentSchema = Type.Object(
   {
     name: Type.String({ default: 'camera', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Camera name' }),
@@ -358,6 +372,7 @@ const AgentSchema = Type.Object(
     }),
     rtsp: RtspSchema,
     rpicam: RpicamSchema,
+    sim: SimSchema,
     video: VideoSchema,
     health: HealthSchema,
     motion: MotionSchema,

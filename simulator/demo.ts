@@ -13,7 +13,9 @@ import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
-import { getScene, scriptedEvents } from '../camera-agent/scenes';
+import { getSimScene, scriptedEvents } from '../camera-agent/scenes';
+import { demoAgentSection, detectionLines, planDemoCameras } from './demoFootage';
+import { parseConfig } from '../common/config';
 
 /*
  * The whole system on simulated hardware, as separate processes talking HTTPS exactly as
@@ -23,6 +25,8 @@ import { getScene, scriptedEvents } from '../camera-agent/scenes';
 export interface DemoCamera {
   name: string;
   scene: string;
+  /** The camera's agent.video, when not the default (a footage camera keeps its footage's size). */
+  video?: Record<string, unknown>;
 }
 
 export interface DemoOptions {
@@ -33,6 +37,13 @@ export interface DemoOptions {
   relayTarget?: RelayTarget;
   /** Extra agent settings merged into each camera's config (tests use smaller video). */
   agentOverrides?: Record<string, unknown>;
+  /**
+   * Add the camera that plays real footage (WALKWAY_CAMERA) to the cameras when its file is
+   * found, and say why not when it is not (`porchlight demo` does; scripted runs choose cameras).
+   */
+  realFootage?: boolean;
+  /** Where footage scenes' files are looked for (default FOOTAGE_DIRS: opencv-doc's folder, then the demo's cache). */
+  footageDirs?: readonly string[];
   say?: (line: string) => void;
 }
 
@@ -45,6 +56,8 @@ export interface CameraSummary {
   clipsStored: number;
   clipsUploaded: number;
   eventsCovered: number;
+  /** Motion events of this run the hub's object detector labelled, per label ("person": 3); none for drawn scenes. */
+  labelledEvents: Record<string, number>;
 }
 
 export interface DemoSummary {
@@ -57,6 +70,7 @@ export interface DemoSummary {
   dataDir: string;
 }
 
+/** The drawn scenes' cameras: every scripted run's default. */
 export const DEFAULT_CAMERAS: DemoCamera[] = [
   { name: 'porch', scene: 'person-walks' },
   { name: 'driveway', scene: 'car-passes' },
@@ -127,8 +141,8 @@ function sleepUntilSignal(seconds: number | undefined): Promise<void> {
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
-  const cameras = options.cameras ?? DEFAULT_CAMERAS;
-  cameras.forEach((c) => getScene(c.scene));
+  const plan = planDemoCameras(options.cameras ?? DEFAULT_CAMERAS, options.realFootage ?? false, options.footageDirs);
+  const cameras = plan.cameras;
   const dataDir = path.resolve(options.dataDir);
   const hubDir = path.join(dataDir, 'hub');
   const logDir = path.join(dataDir, 'logs');
@@ -211,7 +225,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         pir: { line: DEMO_GPIO.pir, mode: 'trigger' },
         recordingLed: { line: DEMO_GPIO.recordingLed },
       };
-      const agentSection = { name: camera.name, source: `sim:${camera.scene}`, gpio, ...(options.agentOverrides ?? {}) };
+      const agentSection = { ...demoAgentSection(camera, gpio), ...(options.agentOverrides ?? {}) };
       await writeFileAtomic(cfgFile, YAML.stringify({ dataDir: dir, agent: agentSection }), 0o644);
       await fs.rm(path.join(dir, 'run', 'agent-stats.json'), { force: true });
       agents.push({ camera, dir, deviceId: identity.deviceId, child: startProcess(`agent-${camera.name}`, ['agent', 'run', '--config', cfgFile], logDir) });
@@ -225,9 +239,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     say(`Porchlight demo running: ${runtime.url}`);
     say(`  sign in as "${login.username}" with password "${login.password}" (the browser will warn about the hub's own certificate)`);
-    say(`  cameras: ${cameras.map((c) => `${c.name} (${getScene(c.scene).description})`).join('; ')}`);
-    // Said plainly, so nobody takes the demo's quiet for a broken alert: a drawn rectangle is not a person.
-    say('  object detection: the hub\'s COCO detector looks at what moves; these scenes are drawn shapes, so it finds no person or vehicle, their clips show no label and, alerting only on people and vehicles (the default), they send no alert');
+    say(`  cameras: ${cameras.map((c) => `${c.name} (${getSimScene(c.scene).description})`).join('; ')}`);
+    for (const line of detectionLines(plan, parseConfig({}).hub.notifyCooldownSeconds)) say(`  ${line}`);
     const sim = (args: string, dir: string) => `porchlight sim gpio ${args} --dir ${dir}`;
     say(`  sync button (GPIO${DEMO_GPIO.syncButton}): ${sim(`press ${DEMO_GPIO.syncButton}`, hubGpio.simulatedDir)}  (opens a pairing window; the code is in ${path.join(logDir, 'hub.log')})`);
     const first = cameras[0];
@@ -267,7 +280,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           )
           .all(a.deviceId, runStart) as Array<{ s: number; e: number; state: string }>;
         const streamSeconds = stats.streamSeconds ?? 0;
-        const events = scriptedEvents(getScene(a.camera.scene), streamSeconds);
+        const events = scriptedEvents(getSimScene(a.camera.scene), streamSeconds);
+        const labels = db
+          .prepare(
+            `SELECT l.label, COUNT(DISTINCT l.event_at) AS n FROM motion_labels l
+             WHERE l.device_id = ? AND l.event_at >= ? GROUP BY l.label`,
+          )
+          .all(a.deviceId, runStart) as Array<{ label: string; n: number }>;
         summaries.push({
           name: a.camera.name,
           scene: a.camera.scene,
@@ -277,6 +296,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           clipsStored: clips.length,
           clipsUploaded: clips.filter((c) => c.state === 'uploaded').length,
           eventsCovered: events.filter((ev) => clips.some((c) => c.s <= ev.start && c.e >= ev.end)).length,
+          labelledEvents: Object.fromEntries(labels.map((l) => [l.label, l.n])),
         });
       }
       const total = (k: 'scriptedEvents' | 'motionEvents' | 'clipsStored' | 'clipsUploaded' | 'eventsCovered') =>
