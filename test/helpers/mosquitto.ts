@@ -3,6 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { sleep } from './wait';
 
 /** Debian's mosquitto on a free loopback port, with one user, stopped by `close()`. */
 export interface Broker {
@@ -10,6 +12,8 @@ export interface Broker {
   port: number;
   username: string;
   password: string;
+  /** The hub's `mqtt` config section for this broker (the password in a 0600 file beside it). */
+  hubConfig: { url: string; username: string; passwordFile: string };
   close(): Promise<void>;
 }
 
@@ -62,16 +66,57 @@ export async function startBroker(dir: string): Promise<Broker> {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
+  const url = `mqtt://127.0.0.1:${port}`;
+  const passwordFile = path.join(dir, 'mqtt-password');
+  writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url,
     port,
     username,
     password,
+    hubConfig: { url, username, passwordFile },
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** A real MQTT subscriber to everything under `topics`: the last payload per topic and every message in order. */
+export interface Subscriber {
+  client: MqttClient;
+  /** The last payload of each topic. */
+  seen: Map<string, string>;
+  /** Every message received, in order. */
+  history: Array<{ topic: string; payload: string }>;
+  /** Waits for `topic`'s last payload to satisfy `want`, and returns it. */
+  until(topic: string, want: (v: string) => boolean, ms?: number): Promise<string>;
+}
+
+export async function subscribe(broker: Broker, topics = ['homeassistant/#', 'porchlight/#']): Promise<Subscriber> {
+  const client = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password, clientId: `test-${process.pid}-${Date.now()}` });
+  const seen = new Map<string, string>();
+  const history: Subscriber['history'] = [];
+  client.on('message', (topic, buf) => {
+    const payload = buf.toString('utf8');
+    seen.set(topic, payload);
+    history.push({ topic, payload });
+  });
+  await client.subscribeAsync(topics);
+  return {
+    client,
+    seen,
+    history,
+    async until(topic, want, ms = 10_000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const v = seen.get(topic);
+        if (v !== undefined && want(v)) return v;
+        if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${topic} (last: ${v})`);
+        await sleep(25);
+      }
+    },
   };
 }

@@ -1,6 +1,4 @@
 import { strict as assert } from 'node:assert';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
@@ -9,13 +7,8 @@ import { verifySignature } from '../../hub/webhooks';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { useTempDir } from '../helpers/tmp';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver';
 import { sleep, until } from '../helpers/wait';
-
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
 
 describe('alerts: notices by preference with a per-camera cooldown, and signed webhooks', function () {
   this.timeout(60_000);
@@ -23,20 +16,11 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
   let t: TestHub;
   let owner: SignedIn;
   let member: SignedIn;
-  let receiver: http.Server;
-  const received: Received[] = [];
+  let receiver: WebhookReceiver;
+  const received = () => receiver.received;
 
   beforeEach(async () => {
-    received.length = 0;
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiver = await startWebhookReceiver('/porchlight');
     t = await startTestHub(path.join(tmp.dir, 'hub'));
     await addTestUser(t.db, 'owner');
     await addTestUser(t.db, 'member');
@@ -45,7 +29,7 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
   });
   afterEach(async () => {
     await t.stop();
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
   });
 
   const send = (method: string, who: SignedIn, route: string, body: unknown) => call(t.base, method, route, { body: JSON.stringify(body), headers: { ...who.headers, ...JSON_HEADERS } });
@@ -55,7 +39,7 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
   };
 
   it('delivers arming changes and motion to a webhook with a valid signature, and tells the household by their preferences', async () => {
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/porchlight`;
+    const url = receiver.url;
     const added = await send('POST', owner, '/api/webhooks', { url, events: ['motion.started', 'arming.changed'] });
     assert.equal(added.status, 201, added.body.toString());
     const secret = added.json().secret as string;
@@ -64,8 +48,8 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
     assert.equal((await send('PUT', member, '/api/me/notifications', { motion: 'all' })).status, 200);
 
     assert.equal((await send('PUT', owner, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
-    await until('the arming webhook', () => received.some((r) => r.headers['x-porchlight-event'] === 'arming.changed'));
-    const arming = received.find((r) => r.headers['x-porchlight-event'] === 'arming.changed')!;
+    await until('the arming webhook', () => received().some((r) => r.headers['x-porchlight-event'] === 'arming.changed'));
+    const arming = received().find((r) => r.headers['x-porchlight-event'] === 'arming.changed')!;
     assert.ok(verifySignature(secret, String(arming.headers['x-porchlight-timestamp']), arming.body, String(arming.headers['x-porchlight-signature']), Date.now()));
     assert.ok(!verifySignature('another secret', String(arming.headers['x-porchlight-timestamp']), arming.body, String(arming.headers['x-porchlight-signature']), Date.now()));
     assert.equal(JSON.parse(arming.body).data.mode, 'armed_away');
@@ -83,9 +67,9 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
         t.clock.advance(60_000);
       }
       await camera.sendEvent({ kind: 'start', mediaTime: 9, at: Date.now(), retrigger: true });
-      await until('motion webhooks', () => received.filter((r) => r.headers['x-porchlight-event'] === 'motion.started').length === 5);
+      await until('motion webhooks', () => received().filter((r) => r.headers['x-porchlight-event'] === 'motion.started').length === 5);
       await sleep(300);
-      assert.equal(received.filter((r) => r.headers['x-porchlight-event'] === 'motion.started').length, 5, 'a retrigger is not a new event');
+      assert.equal(received().filter((r) => r.headers['x-porchlight-event'] === 'motion.started').length, 5, 'a retrigger is not a new event');
       assert.equal(noticesOf('member').filter((n) => n.kind === 'motion').length, 1, 'one notice per camera per 5 minutes, not five');
       // After the cooldown, the next start is told again.
       t.clock.advance(5 * 60_000);

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
@@ -9,49 +8,25 @@ import { DeviceChannel } from '../../camera-agent/deviceChannel';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
-import { startBroker, type Broker } from '../helpers/mosquitto';
+import { startBroker, subscribe, type Broker, type Subscriber } from '../helpers/mosquitto';
 import { useTempDir } from '../helpers/tmp';
+import { sleep } from '../helpers/wait';
 import { FixedAnswerDetectorDouble } from '../helpers/objectDetectorDouble';
 import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject } from '../../common/detection';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A real subscriber: everything under the two prefixes, last payload per topic. */
-async function subscriber(broker: Broker): Promise<{ client: MqttClient; seen: Map<string, string>; until(topic: string, want: (v: string) => boolean): Promise<string> }> {
-  const client = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password, clientId: `test-${process.pid}-${Date.now()}` });
-  const seen = new Map<string, string>();
-  client.on('message', (topic, payload) => seen.set(topic, payload.toString('utf8')));
-  await client.subscribeAsync(['homeassistant/#', 'porchlight/#']);
-  return {
-    client,
-    seen,
-    async until(topic, want) {
-      const end = Date.now() + 10_000;
-      for (;;) {
-        const v = seen.get(topic);
-        if (v !== undefined && want(v)) return v;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${topic} (last: ${v})`);
-        await sleep(25);
-      }
-    },
-  };
-}
 
 describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscriber)', function () {
   this.timeout(60_000);
   const tmp = useTempDir();
   let broker: Broker;
   let t: TestHub;
-  let sub: Awaited<ReturnType<typeof subscriber>>;
+  let sub: Subscriber;
 
   beforeEach(async () => {
     broker = await startBroker(tmp.dir);
-    const passwordFile = path.join(tmp.dir, 'mqtt-password');
-    writeFileSync(passwordFile, broker.password + '\n', { mode: 0o600 });
     const codeFile = path.join(tmp.dir, 'alarm-code');
     writeFileSync(codeFile, '4711\n', { mode: 0o600 });
-    t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: { url: broker.url, username: broker.username, passwordFile, codeFile } });
-    sub = await subscriber(broker);
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: { ...broker.hubConfig, codeFile } });
+    sub = await subscribe(broker);
   });
   afterEach(async () => {
     await sub?.client.endAsync();
@@ -144,14 +119,13 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
   const tmp = useTempDir();
   let broker: Broker;
   let t: TestHub | undefined;
-  let sub: Awaited<ReturnType<typeof subscriber>>;
+  let sub: Subscriber;
   let detector: FixedAnswerDetectorDouble;
-  let passwordFile: string;
 
   const person = (score: number): DetectedObject => ({ label: 'person', cocoClass: 'person', score, box: [0.1, 0.2, 0.1, 0.4] });
   const dog = (score: number): DetectedObject => ({ label: 'animal', cocoClass: 'dog', score, box: [0.5, 0.5, 0.2, 0.2] });
   const startHub = async () => {
-    t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: { url: broker.url, username: broker.username, passwordFile } }, undefined, {}, detector);
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: broker.hubConfig }, undefined, {}, detector);
   };
   /** One picture of the event through POST /api/device/detection-frames; the detector double answers `objects`. */
   async function picture(token: string, eventAt: number, frameAt: number, objects: DetectedObject[]): Promise<void> {
@@ -165,11 +139,9 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
 
   beforeEach(async () => {
     broker = await startBroker(tmp.dir);
-    passwordFile = path.join(tmp.dir, 'mqtt-password');
-    writeFileSync(passwordFile, broker.password + '\n', { mode: 0o600 });
     detector = new FixedAnswerDetectorDouble();
     await startHub();
-    sub = await subscriber(broker);
+    sub = await subscribe(broker);
   });
   afterEach(async () => {
     await sub?.client.endAsync();
@@ -249,7 +221,7 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
     t = undefined;
     // A fresh subscriber sees only what is retained: ON until the new hub says otherwise.
     await sub.client.endAsync();
-    sub = await subscriber(broker);
+    sub = await subscribe(broker);
     await sub.until(`${cam}/person`, (v) => v === 'ON');
     await startHub();
     await sub.until(`${cam}/person`, (v) => v === 'OFF');

@@ -1,6 +1,4 @@
 import { strict as assert } from 'node:assert';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { pairWithHub } from '../../camera-agent/hubClient';
 import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject, type DetectionFrame, type ObjectDetector } from '../../common/detection';
@@ -14,6 +12,7 @@ import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type Signed
 import { call } from '../helpers/https';
 import { FixedAnswerDetectorDouble } from '../helpers/objectDetectorDouble';
 import { useTempDir } from '../helpers/tmp';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver';
 import { sleep, until } from '../helpers/wait';
 
 const person: DetectedObject = { label: 'person', cocoClass: 'person', score: 0.9, box: [0.4, 0.3, 0.1, 0.4] };
@@ -35,8 +34,8 @@ describe('object alerts: what the detector saw decides the motion notice, on a r
   let t: TestHub | undefined;
   let cam: PairResponse;
   let owner: SignedIn;
-  let receiver: http.Server;
-  const received: Array<{ event: string; body: string }> = [];
+  let receiver: WebhookReceiver;
+  const received = () => receiver.received;
 
   const hub = () => t!;
   const auth = () => ({ authorization: `Bearer ${cam.token}` });
@@ -61,43 +60,34 @@ describe('object alerts: what the detector saw decides the motion notice, on a r
   }
 
   beforeEach(async () => {
-    received.length = 0;
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ event: String(req.headers['x-porchlight-event']), body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiver = await startWebhookReceiver();
   });
   afterEach(async () => {
     await t?.stop();
     t = undefined;
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
   });
 
   it('a person (and a car): one "Person and vehicle at the porch, HH:MM" notice, and an objects.detected webhook with the labels', async () => {
     const detector = new FixedAnswerDetectorDouble();
     await start(detector);
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const url = receiver.url;
     const added = await call(hub().base, 'POST', '/api/webhooks', { body: JSON.stringify({ url, events: ['motion.started', 'objects.detected'] }), headers: { ...owner.headers, ...JSON_HEADERS } });
     assert.equal(added.status, 201, added.body.toString());
 
     const eventAt = Date.UTC(2026, 6, 1, 12, 32, 5);
     assert.equal((await motion('start', eventAt)).status, 200);
-    await until('motion.started, as before', () => received.some((r) => r.event === 'motion.started'));
+    await until('motion.started, as before', () => received().some((r) => r.event === 'motion.started'));
     assert.deepEqual(motionNotices(), [], 'the notice waits for the detector');
     detector.answers.push([], [person, car], [person]);
     for (let i = 1; i <= 3; i++) assert.equal((await upload(eventAt, eventAt + i * 1000)).status, 200);
     const words = `Person and vehicle at the porch, ${alertTime(eventAt, defaultTimeZone())}`;
     await until('the object notice', () => motionNotices().length > 0);
     await motion('end', eventAt + 5000);
-    await until('objects.detected', () => received.some((r) => r.event === 'objects.detected'));
+    await until('objects.detected', () => received().some((r) => r.event === 'objects.detected'));
     await sleep(300);
     assert.deepEqual(motionNotices().map((n) => n.message), [`${words}.`], 'one notice for the event');
-    const hooks = received.filter((r) => r.event === 'objects.detected');
+    const hooks = received().filter((r) => r.event === 'objects.detected');
     assert.equal(hooks.length, 1);
     const data = JSON.parse(hooks[0]!.body).data;
     assert.deepEqual(data, {
@@ -109,7 +99,7 @@ describe('object alerts: what the detector saw decides the motion notice, on a r
       ],
       words: 'Person and vehicle at the porch',
     });
-    assert.equal(received.filter((r) => r.event === 'motion.started').length, 1);
+    assert.equal(received().filter((r) => r.event === 'motion.started').length, 1);
   });
 
   it('answers that held nothing: no notice, neither when the hold runs out nor at the end', async () => {

@@ -63,9 +63,7 @@ describe('integration: a virtual phone walks out of the geofence and back', func
   ] as const) {
     it(`${routeName}: the hub ${expected.length ? 'arms away as the phone leaves and disarms as it returns' : 'never changes while GPS noise wanders around the fence'}; the camera and Home Assistant follow`, async () => {
       const broker = await startBroker(tmp.dir);
-      const passwordFile = path.join(tmp.dir, 'mqtt-password');
-      writeFileSync(passwordFile, broker.password, { mode: 0o600 });
-      const t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: { url: broker.url, username: broker.username, passwordFile } });
+      const t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: broker.hubConfig });
       const ha = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password });
       const panel: string[] = [];
       ha.on('message', (_topic, payload) => panel.push(payload.toString()));
