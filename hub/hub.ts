@@ -93,7 +93,8 @@ export class Hub {
   private live: LiveStreams | null = null;
   private channels: DeviceChannels | null = null;
   private thumbnails: ClipThumbnails | null = null;
-  private detectionThumbnails: DetectionThumbnails | null = null;
+  /** Each event's best detection picture on its way to its clip's thumbnail (null without a detector). */
+  detectionThumbnails: DetectionThumbnails | null = null;
   private mqtt: MqttBridge | null = null;
   private alerts: Alerts | null = null;
   private healthCheck: NodeJS.Timeout | null = null;
