@@ -89,6 +89,8 @@ export interface DetectionThumbnailDeps {
   onReady?: (picture: ReadyPicture) => void;
   /** Real time (timers run on it), not the policy clock. */
   now?: () => number;
+  /** The grace after a motion end and the cap from the first counted picture, in ms (tests shorten them). */
+  timing?: { endGraceMs?: number; maxHoldMs?: number };
 }
 
 /** One picture on its way through the detector: say when its answer is in (or it failed). */
@@ -111,9 +113,13 @@ export class DetectionThumbnails implements DetectedPictures {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly now: () => number;
+  private readonly endGraceMs: number;
+  private readonly maxHoldMs: number;
 
   constructor(private readonly deps: DetectionThumbnailDeps) {
     this.now = deps.now ?? Date.now;
+    this.endGraceMs = deps.timing?.endGraceMs ?? END_GRACE_MS;
+    this.maxHoldMs = deps.timing?.maxHoldMs ?? MAX_HOLD_MS;
   }
 
   /** A picture of the event goes to the detector now. */
@@ -210,7 +216,7 @@ export class DetectionThumbnails implements DetectedPictures {
       ending: false,
       endTimer: null,
       endSince: 0,
-      holdTimer: setTimeout(() => this.encode(fresh), MAX_HOLD_MS),
+      holdTimer: setTimeout(() => this.encode(fresh), this.maxHoldMs),
     };
     fresh.holdTimer.unref();
     this.held.set(key, fresh);
@@ -225,14 +231,14 @@ export class DetectionThumbnails implements DetectedPictures {
     const tick = () => {
       const key = keyOf(held.deviceId, held.eventAt);
       if (this.held.get(key) !== held) return;
-      if ((this.looking.get(key) ?? 0) > 0 && this.now() - held.endSince < END_GRACE_MS + MAX_ANSWER_WAIT_MS) {
+      if ((this.looking.get(key) ?? 0) > 0 && this.now() - held.endSince < this.endGraceMs + MAX_ANSWER_WAIT_MS) {
         held.endTimer = setTimeout(tick, 250);
         held.endTimer.unref();
         return;
       }
       this.encode(held);
     };
-    held.endTimer = setTimeout(tick, END_GRACE_MS);
+    held.endTimer = setTimeout(tick, this.endGraceMs);
     held.endTimer.unref();
   }
 
