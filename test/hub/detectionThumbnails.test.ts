@@ -11,6 +11,12 @@ import { loadFootageKeyPair } from '../../common/footageKeys';
 import { openThumbnail } from '../../hub/clipThumbnails';
 import { BOX_COLOURS } from '../../hub/detectionPictureJpeg';
 import { openPairingWindow } from '../../hub/pairing';
+import { OPENCV_SAMPLES_DIR } from '../../bench/labelledFootage';
+import { MIN_SCORE_BOUND } from '../../common/detectionSettings';
+import { WorkerDetector } from '../../hub/objectDetection/workerDetector';
+import { pixelBox } from '../../hub/detectionThumbnailPolicy';
+import { BOX_THICKNESS } from '../../hub/detectionPictureJpeg';
+import { skipBecause } from '../helpers/skip';
 import { addTestUser, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
@@ -40,9 +46,9 @@ function greyPicture(): Buffer {
 }
 
 /** The JPEG decoded by ffmpeg to RGB, and a pixel reader. */
-function decode(jpeg: Buffer): { width: number; rgb: (x: number, y: number) => [number, number, number] } {
+function decode(jpeg: Buffer, height = THUMB_H): { width: number; rgb: (x: number, y: number) => [number, number, number] } {
   const raw = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: jpeg });
-  assert.equal(raw.length, THUMB_W * THUMB_H * 3, 'a 320 × 180 picture');
+  assert.equal(raw.length, THUMB_W * height * 3, `a ${THUMB_W} × ${height} picture`);
   return {
     width: THUMB_W,
     rgb: (x, y) => {
@@ -252,5 +258,85 @@ describe('hub: a clip whose motion held a detection shows that picture, boxes dr
     // The person's box [0.5, 0.2, 0.2, 0.6] → x 160, y 36, 64 × 108: left edge at x 161.
     assert.ok(near(both.rgb(161, 90), BOX_COLOURS.person, 45), `the person's picture: ${both.rgb(161, 90).join(',')}`);
     assert.ok(near(both.rgb(33, 28), [130, 130, 130], 20), "not the cat's picture");
+  });
+});
+
+describe('hub: the thumbnail of a real detection (CenterNet on a vtest.avi frame)', function () {
+  this.timeout(120_000);
+  const tmp = useTempDir();
+  let t: TestHub | undefined;
+  let client: HubClient | undefined;
+  const VTEST = path.join(OPENCV_SAMPLES_DIR, 'vtest.avi');
+
+  before(function () {
+    if (!existsSync(VTEST)) skipBecause(this, 'opencv-doc is not installed (scripts/test-setup.sh installs it)');
+  });
+  afterEach(async () => {
+    client?.close();
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('draws the person the model found on the picture the camera sent, and stores it as the clip thumbnail', async () => {
+    // Real footage and the real model: a camera's picture of people on a campus, 768 × 576.
+    const frame = execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', VTEST, '-vf', 'select=eq(n\\,40)', '-fps_mode', 'passthrough', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'], { maxBuffer: 1 << 22 });
+    assert.equal(frame.length, yuv420pBytes(768, 576));
+    mkdirSync(path.join(tmp.dir, 'work'), { recursive: true });
+    const mp4 = makeTestMp4(path.join(tmp.dir, 'work'), 3);
+    t = await startTestHub(path.join(tmp.dir, 'hub'), {}, undefined, {}, new WorkerDetector({ minScore: MIN_SCORE_BOUND.min }));
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'campus');
+    client = new HubClient({ ...pairing, name: 'campus', hubUrl: t.base });
+    const auth = { authorization: `Bearer ${pairing.token}` };
+    const start = 1_780_000_400_000;
+    const motion = (kind: 'start' | 'end', at: number) => call(t!.base, 'POST', '/api/device/events', { body: JSON.stringify({ kind, mediaTime: 1, at }), headers: { ...auth, 'content-type': 'application/json' } });
+    assert.equal((await motion('start', start)).status, 200);
+    const res = await call(t.base, 'POST', '/api/device/detection-frames', {
+      body: frame,
+      headers: { ...auth, 'content-type': 'application/octet-stream', [DETECTION_META_HEADER]: JSON.stringify({ eventAt: start, frameAt: start + 500, width: 768, height: 576 }) },
+    });
+    assert.equal(res.status, 200, res.body.toString());
+    const objects = res.json().objects as DetectedObject[];
+    const best = objects.filter((o) => o.label === 'person' && o.score >= 0.37).sort((a, b) => b.score - a.score)[0];
+    assert.ok(best, `the model found a person: ${JSON.stringify(objects)}`);
+    assert.equal((await motion('end', start + 1000)).status, 200);
+    await until('the picture to be drawn', () => t!.hub.detectionThumbnails!.heldCount() === 0, 30_000);
+
+    const clipId = randomUUID();
+    const enc = await ClipEncryptor.create({ publicKey: new Uint8Array(Buffer.from(pairing.footagePublicKey, 'base64')) }, { clipId, deviceId: pairing.deviceId });
+    const file = path.join(tmp.dir, 'work', `${clipId}.plc`);
+    writeFileSync(file, Buffer.concat([enc.header, ...enc.push(mp4), enc.final()]));
+    await client.uploadClip({ clipId, startedAt: start - 3000, endedAt: start + 4000, mediaStart: 0, mediaEnd: 3, trigger: 'motion' }, file);
+    const thumb = await until('the thumbnail file', () => existsSync(path.join(hubPaths(path.join(tmp.dir, 'hub')).thumbs, clipId)));
+    assert.ok(thumb);
+    const got = await call(t.base, 'GET', `/api/clips/${clipId}/thumbnail`, { headers: owner.headers });
+    assert.equal(got.status, 200);
+    const img = decode(got.body, 240);
+    // The best person's box is drawn last, on top: the middle of each side is amber.
+    const b = pixelBox(best.box, THUMB_W, 240, BOX_THICKNESS);
+    const mid = BOX_THICKNESS / 2 - 1;
+    const sides: Array<[number, number]> = [
+      [b.x + mid, b.y + b.h / 2],
+      [b.x + b.w - 1 - mid, b.y + b.h / 2],
+      [b.x + b.w / 2, b.y + mid],
+      [b.x + b.w / 2, b.y + b.h - 1 - mid],
+    ];
+    for (const [x, y] of sides) assert.ok(near(img.rgb(Math.round(x), Math.round(y)), BOX_COLOURS.person, 60), `box side at (${x}, ${y}): ${img.rgb(Math.round(x), Math.round(y)).join(',')}`);
+    // Away from the boxes the thumbnail is the camera's picture (ffmpeg's own scaling of it), not the clip.
+    const plain = execFileSync('ffmpeg', ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', '768x576', '-i', 'pipe:0', '-vf', `scale=${THUMB_W}:240`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: frame });
+    const boxes = objects.map((o) => pixelBox(o.box, THUMB_W, 240, BOX_THICKNESS));
+    let diff = 0;
+    let n = 0;
+    for (let y = 4; y < 240; y += 8) {
+      for (let x = 4; x < THUMB_W; x += 8) {
+        if (boxes.some((q) => x >= q.x - 6 && x <= q.x + q.w + 6 && y >= q.y - 6 && y <= q.y + q.h + 6)) continue;
+        const at = (y * THUMB_W + x) * 3;
+        diff += img.rgb(x, y).reduce((sum, c, i) => sum + Math.abs(c - plain[at + i]!), 0) / 3;
+        n += 1;
+      }
+    }
+    assert.ok(n > 200, `${n} points away from the boxes`);
+    assert.ok(diff / n < 12, `the camera's picture: mean difference ${(diff / n).toFixed(1)} grey levels from ffmpeg's scaling of it`);
   });
 });
