@@ -30,7 +30,8 @@ import { until } from '../helpers/wait';
  * double (test/helpers/objectDetectorDouble.ts): these tests are about which picture is kept,
  * drawn, stored and deleted, not about recognising anyone, and the real model takes seconds a
  * picture. The clip frames come from ffmpeg's colourful testsrc2; the detection picture is a
- * plain grey with faint noise, so which of the two a thumbnail shows is plain to see.
+ * plain grey with faint noise, so which of the two a thumbnail shows is plain to see. The last
+ * test runs the real model once, on real footage, to show the same path end to end.
  */
 
 const W = 640;
