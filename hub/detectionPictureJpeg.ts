@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { DetectedObject, DetectionFrame, ObjectLabel } from '../common/detection';
-import { yuv420pBytes } from '../common/detection';
+import { yuv420pBytes, type DetectedObject, type DetectionFrame, type ObjectLabel } from '../common/detection';
 import { pixelBox, scaledHeight } from './detectionThumbnailPolicy';
 
 /*

@@ -1,5 +1,4 @@
-import type { DetectedObject, ObjectLabel } from '../common/detection';
-import type { Box } from '../common/detection';
+import type { Box, DetectedObject, ObjectLabel } from '../common/detection';
 import { decideObjectAlert, type ObjectRules } from './objectAlertPolicy';
 
 /*
