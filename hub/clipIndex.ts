@@ -155,6 +155,18 @@ export class ClipIndex {
     return row && this.recordsOf([row])[0];
   }
 
+  /**
+   * The camera's clips with a local copy that hold a motion start at `at` (the labels' rule:
+   * the start lies within the clip). Bounded by the index on (device_id, started_at): a clip
+   * is at most a minute long, so only starts up to an hour before `at` are looked at.
+   */
+  localHolding(deviceId: string, at: number): ClipRecord[] {
+    const rows = this.db
+      .prepare(`${SELECT_CLIP} WHERE c.device_id = ? AND c.started_at BETWEEN ? AND ? AND c.ended_at >= ? AND c.deleted_at IS NULL AND c.local_deleted_at IS NULL`)
+      .all(deviceId, at - 3_600_000, at, at) as ClipRow[];
+    return this.recordsOf(rows);
+  }
+
   /** Clips the hub still keeps a copy of, and their bytes on its disk. */
   localUsage(): { clips: number; bytes: number } {
     return this.db.prepare('SELECT COUNT(*) AS clips, COALESCE(SUM(cipher_bytes), 0) AS bytes FROM clips WHERE local_deleted_at IS NULL').get() as { clips: number; bytes: number };

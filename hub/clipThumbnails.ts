@@ -9,6 +9,7 @@ import { CLIP_ID_PATTERN } from '../common/protocol';
 import { getSodium } from '../common/sodium';
 import type { ClipRecord, ClipStore } from './clipStore';
 import { ClipStoreError } from './clipStoreError';
+import type { DetectedPictures, ReadyPicture } from './detectionThumbnails';
 
 /*
  * One small JPEG per clip for the timeline and the dashboard, made on first request.
@@ -27,11 +28,19 @@ import { ClipStoreError } from './clipStoreError';
  * ffmpeg is heavy on a Pi: at most `concurrency` jobs run at once (others wait in line), a
  * clip asked for twice at once is made once, and a clip without a usable frame is not retried
  * for a while.
+ *
+ * A clip whose motion the detector saw something in gets that picture instead, the boxes drawn
+ * (hub/detectionThumbnails.ts): stored in the same sealed file, so it is served, deleted and
+ * swept exactly as a picture made from the clip. It replaces a picture made from the clip
+ * earlier (the clip can arrive, and be looked at, before its event's picture is ready), and a
+ * picture made from the clip never replaces it. Until the clip's events can give no better
+ * picture the thumbnail is marked unsettled, so the browser does not keep it a day.
  */
 
 const MAGIC = Buffer.from('PLTHMB', 'ascii');
 const VERSION = 1;
-const WIDTH = 320;
+/** Thumbnail width in pixels, for pictures from clips and from the detector alike. */
+export const THUMBNAIL_WIDTH = 320;
 const SEEK_SECONDS = 1;
 const JOB_TIMEOUT_MS = 30_000;
 const MAX_JPEG_BYTES = 2 * 1024 * 1024;
@@ -96,6 +105,14 @@ export interface ThumbnailOptions {
   concurrency?: number;
   ffmpegPath?: string;
   now?: () => number;
+  /** The detector's pictures for clips whose motion held a counted object; none: clip frames only. */
+  detected?: DetectedPictures | null;
+}
+
+export interface Thumbnail {
+  jpeg: Buffer;
+  /** False while the clip's motion may still give it a better picture: not worth caching long. */
+  settled: boolean;
 }
 
 export class ClipThumbnails {
@@ -104,6 +121,11 @@ export class ClipThumbnails {
   private readonly failedAt = new Map<string, number>();
   private readonly ffmpegPath: string;
   private readonly now: () => number;
+  private readonly detected: DetectedPictures | null;
+  /** Clips whose stored thumbnail is a detection picture (which event's): a clip frame never replaces one. */
+  private readonly detectedIn = new Map<string, string>();
+  /** Each clip's writes, one after another: a clip frame and a detection picture never race for the file. */
+  private readonly writes = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -116,6 +138,7 @@ export class ClipThumbnails {
     this.slots = new JobSlots(opts.concurrency ?? (os.availableParallelism() >= 4 ? 2 : 1));
     this.ffmpegPath = opts.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
     this.now = opts.now ?? Date.now;
+    this.detected = opts.detected ?? null;
   }
 
   async init(): Promise<void> {
@@ -141,6 +164,32 @@ export class ClipThumbnails {
     return path.join(this.dir, clipId);
   }
 
+  /** The clip's thumbnail: its best detection picture, else from the sealed cache, or made now. */
+  async thumbnailOf(clip: ClipRecord): Promise<Thumbnail> {
+    const settled = !this.detected?.settling(clip);
+    const picture = this.detected?.pictureFor(clip) ?? null;
+    if (picture) {
+      const jpeg = await openThumbnail(picture.sealed, this.keys);
+      if (jpeg) {
+        if (clip.local) await this.adopt(clip, picture);
+        return { jpeg, settled };
+      }
+      this.log.warn({ clipId: clip.id }, 'a detection picture does not open with the footage key; the clip keeps its own picture');
+    }
+    return { jpeg: await this.jpegOf(clip), settled };
+  }
+
+  /**
+   * An event's detection picture is ready: the local clips holding the event take it as their
+   * thumbnail when it is their best. Also called when a clip arrives after its event's picture.
+   */
+  async adoptFor(clips: readonly ClipRecord[]): Promise<void> {
+    for (const clip of clips) {
+      const picture = this.detected?.pictureFor(clip);
+      if (picture && clip.local) await this.adopt(clip, picture);
+    }
+  }
+
   /** The clip's thumbnail as a JPEG: from the sealed cache, or made now. */
   async jpegOf(clip: ClipRecord): Promise<Buffer> {
     if (clip.local) {
@@ -160,6 +209,7 @@ export class ClipThumbnails {
   /** Removes a clip's thumbnail (deleting one that is not there is not an error). */
   async remove(clipId: string): Promise<void> {
     await fs.rm(this.fileOf(clipId), { force: true });
+    this.detectedIn.delete(clipId);
   }
 
   /**
@@ -170,12 +220,13 @@ export class ClipThumbnails {
   async sweep(): Promise<number> {
     let removed = 0;
     for (const name of await fs.readdir(this.dir)) {
-      const stale = name.endsWith('.tmp') ? !this.inFlight.size : CLIP_ID_PATTERN.test(name) && !this.clips.get(name)?.local;
+      const stale = name.endsWith('.tmp') ? !this.inFlight.size && !this.writes.size : CLIP_ID_PATTERN.test(name) && !this.clips.get(name)?.local;
       if (!stale) continue;
       await fs.rm(path.join(this.dir, name), { force: true });
       removed += 1;
     }
     removed += await this.clips.sweepDeleted();
+    for (const id of this.detectedIn.keys()) if (!this.clips.get(id)?.local) this.detectedIn.delete(id);
     for (const [id, at] of this.failedAt) if (this.now() - at >= FAILURE_MEMORY_MS) this.failedAt.delete(id);
     return removed;
   }
@@ -221,16 +272,47 @@ export class ClipThumbnails {
   }
 
   /** Seals and stores; never leaves a thumbnail of a clip deleted (or moved to the cloud) meanwhile. */
-  private async cache(clipId: string, jpeg: Buffer): Promise<void> {
+  private cache(clipId: string, jpeg: Buffer): Promise<void> {
+    return this.serially(clipId, async () => {
+      // A detection picture stored meanwhile is the better thumbnail: the clip frame is only served.
+      if (this.detectedIn.has(clipId)) return;
+      try {
+        await this.store(clipId, await sealThumbnail(jpeg, this.keys.publicKey));
+      } catch (err) {
+        // The picture is still served; a hub stopping meanwhile, or a full disk, only costs the cache.
+        this.log.warn({ clipId, err: (err as Error).message }, 'could not cache a thumbnail; it is made again next time');
+      }
+    });
+  }
+
+  /** Stores an event's sealed detection picture as the clip's thumbnail, unless it is there already. */
+  private adopt(clip: ClipRecord, picture: ReadyPicture): Promise<void> {
+    return this.serially(clip.id, async () => {
+      if (this.detectedIn.get(clip.id) === picture.key) return;
+      try {
+        if (await this.store(clip.id, picture.sealed)) this.detectedIn.set(clip.id, picture.key);
+      } catch (err) {
+        this.log.warn({ clipId: clip.id, err: (err as Error).message }, 'could not store the detection thumbnail; it is served from memory while it lasts');
+      }
+    });
+  }
+
+  /** Writes a sealed thumbnail atomically while the clip has a local copy; true when it stayed. */
+  private async store(clipId: string, sealed: Buffer): Promise<boolean> {
     const stillLocal = () => this.clips.get(clipId)?.local === true;
-    try {
-      if (!stillLocal()) return;
-      await writeFileAtomic(this.fileOf(clipId), await sealThumbnail(jpeg, this.keys.publicKey));
-      if (!stillLocal()) await this.remove(clipId);
-    } catch (err) {
-      // The picture is still served; a hub stopping meanwhile, or a full disk, only costs the cache.
-      this.log.warn({ clipId, err: (err as Error).message }, 'could not cache a thumbnail; it is made again next time');
-    }
+    if (!stillLocal()) return false;
+    await writeFileAtomic(this.fileOf(clipId), sealed);
+    if (stillLocal()) return true;
+    await this.remove(clipId);
+    return false;
+  }
+
+  private serially(clipId: string, job: () => Promise<void>): Promise<void> {
+    const next = (this.writes.get(clipId) ?? Promise.resolve()).then(job);
+    this.writes.set(clipId, next);
+    return next.finally(() => {
+      if (this.writes.get(clipId) === next) this.writes.delete(clipId);
+    });
   }
 
   /** One frame at `seekSeconds`, 320 px wide, as a JPEG; null when the clip has no frame there. */
@@ -240,7 +322,7 @@ export class ClipThumbnails {
       const child = spawn(
         this.ffmpegPath,
         // Output-side -ss: a pipe cannot seek, so ffmpeg decodes up to the point and drops what is before.
-        ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-ss', seekSeconds.toFixed(3), '-frames:v', '1', '-vf', `scale=${WIDTH}:-2`, '-q:v', '5', '-f', 'mjpeg', 'pipe:1'],
+        ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-ss', seekSeconds.toFixed(3), '-frames:v', '1', '-vf', `scale=${THUMBNAIL_WIDTH}:-2`, '-q:v', '5', '-f', 'mjpeg', 'pipe:1'],
         { stdio: ['pipe', 'pipe', 'pipe'] },
       );
       const out: Buffer[] = [];

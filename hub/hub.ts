@@ -15,13 +15,15 @@ import { followChosenTarget } from '../common/cloud/targets';
 import type { UploadTarget } from '../common/cloud/uploadTarget';
 import { AuditLog } from '../common/auditLog';
 import { ClipStore } from './clipStore';
-import { ClipThumbnails } from './clipThumbnails';
+import { ClipThumbnails, THUMBNAIL_WIDTH } from './clipThumbnails';
+import { DetectionThumbnails } from './detectionThumbnails';
+import { renderDetectionJpeg } from './detectionPictureJpeg';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceChannels } from './deviceChannels';
 import { LiveStreams } from './liveStreams';
 import { listDevices } from './devices';
 import { ArmingService } from './arming/armingService';
-import { MqttBridge } from './mqttBridge';
+import { MqttBridge, type MotionNotice } from './mqttBridge';
 import { objectRulesOf } from './cameraSettingsStore';
 import { Alerts } from './alerts';
 import { WebhookStore } from './webhookStore';
@@ -91,6 +93,8 @@ export class Hub {
   private live: LiveStreams | null = null;
   private channels: DeviceChannels | null = null;
   private thumbnails: ClipThumbnails | null = null;
+  /** Each event's best detection picture on its way to its clip's thumbnail (null without a detector). */
+  detectionThumbnails: DetectionThumbnails | null = null;
   private mqtt: MqttBridge | null = null;
   private alerts: Alerts | null = null;
   private healthCheck: NodeJS.Timeout | null = null;
@@ -124,7 +128,20 @@ export class Hub {
     this.tls = tls;
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db), config.hub.detection);
     await clips.init();
-    const thumbnails = new ClipThumbnails(clips, paths.thumbs, keys, log.child({ module: 'thumbnails' }), { now: this.now });
+    const events = this.events;
+    // Without a detector no picture arrives, so every clip keeps a frame of its own.
+    const detectionThumbnails = this.detector
+      ? new DetectionThumbnails({
+          footagePublicKey: keys.publicKey,
+          rules: (id) => objectRulesOf(db, id, config.hub.detection),
+          render: (frame, objects) => renderDetectionJpeg(frame, objects, { ffmpegPath: process.env.FFMPEG_PATH ?? 'ffmpeg', width: THUMBNAIL_WIDTH }),
+          log: log.child({ module: 'detection-thumbnails' }),
+          onReady: (picture) => void this.thumbnails?.adoptFor(clips.localHolding(picture.deviceId, picture.eventAt)),
+        })
+      : null;
+    this.detectionThumbnails = detectionThumbnails;
+    if (detectionThumbnails) events.on('motion', (notice: MotionNotice) => detectionThumbnails.motion(notice));
+    const thumbnails = new ClipThumbnails(clips, paths.thumbs, keys, log.child({ module: 'thumbnails' }), { now: this.now, detected: detectionThumbnails });
     await thumbnails.init();
     thumbnails.start();
     this.thumbnails = thumbnails;
@@ -144,7 +161,6 @@ export class Hub {
     };
     const channels = new DeviceChannels();
     this.channels = channels;
-    const events = this.events;
     const arming = new ArmingService(db, audit, log.child({ module: 'arming' }), this.now);
     arming.on('change', (decision: ArmingDecision) => {
       for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
@@ -197,6 +213,7 @@ export class Hub {
       live,
       events,
       detector: this.detector,
+      detectionThumbnails,
       runtime: () => ({ ...ports }),
       now: this.now,
       firstRun,
@@ -293,6 +310,8 @@ export class Hub {
     this.channels?.closeAll();
     this.channels = null;
     this.thumbnails?.stop();
+    this.detectionThumbnails?.stop();
+    this.detectionThumbnails = null;
     this.cloud?.close();
     this.syncButton?.stop();
     this.syncButton = null;

@@ -23,6 +23,7 @@ import { hashToken, safeEqual } from '../common/tokens';
 import type { AuditLog } from '../common/auditLog';
 import type { ClipStore } from './clipStore';
 import type { ClipThumbnails } from './clipThumbnails';
+import type { DetectionThumbnails } from './detectionThumbnails';
 import type { DeviceConnections } from './deviceConnections';
 import type { DeviceChannels } from './deviceChannels';
 import type { LiveStreams } from './liveStreams';
@@ -169,6 +170,8 @@ export interface HubServices {
   events: EventEmitter;
   /** The COCO object detector the cameras' pictures go to; null: object detection is off. */
   detector: ObjectDetector | null;
+  /** Each event's best detection picture, on its way to its clip's thumbnail; null without a detector. */
+  detectionThumbnails: DetectionThumbnails | null;
   runtime: () => HubRuntimeInfo;
   now: () => number;
   /** First-run setup: the one-time code that lets the first owner be created from the web. */

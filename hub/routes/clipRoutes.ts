@@ -5,7 +5,7 @@ import { said } from '../../common/api/words';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { FOOTAGE_ROLES, visibleCameras } from '../users';
-import { ThumbnailError } from '../clipThumbnails';
+import { ThumbnailError, type Thumbnail } from '../clipThumbnails';
 import { clipFileName } from '../clipFileName';
 import { cursorAfter, localDay, parseTimelineQuery, TimelineQueryError } from '../timelineQuery';
 
@@ -87,19 +87,21 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
       method: 'GET',
       url: '/api/clips/:id/thumbnail',
       access: footage,
-      summary: "A clip's picture (JPEG, 320 px wide), made on first request and kept sealed to the footage key",
+      summary: "A clip's picture (JPEG, 320 px wide): the detector's best picture of its motion with the boxes drawn, else a frame of the clip made on first request; kept sealed to the footage key",
       schema: { params: ClipParams },
       handler: async (req, reply) => {
         const clip = visibleClip(req, req.params.id);
-        let jpeg: Buffer;
+        let thumbnail: Thumbnail;
         try {
-          jpeg = await svc.thumbnails.jpegOf(clip);
+          thumbnail = await svc.thumbnails.thumbnailOf(clip);
         } catch (err) {
           if (err instanceof ThumbnailError) throw new HttpError(err.statusCode, err.code, err.message);
           throw err;
         }
-        // A clip's picture never changes: the browser keeps it a day rather than asking the Pi again.
-        return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg);
+        // A settled picture never changes: the browser keeps it a day rather than asking the Pi
+        // again. One the detector may still better (its motion is not over) is asked for again.
+        const cache = thumbnail.settled ? 'private, max-age=86400' : 'private, no-cache';
+        return reply.type('image/jpeg').header('cache-control', cache).send(thumbnail.jpeg);
       },
     }),
     route({

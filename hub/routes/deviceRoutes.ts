@@ -204,7 +204,11 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         const meta = metaHeader(req, CLIP_META_HEADER, ClipUploadMetaSchema, 'BAD_CLIP_META', 'clip metadata');
         const length = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
         const { record, duplicate, dropped } = await svc.clips.ingest(device.id, meta, streamBody(req), length);
-        if (!duplicate && !dropped) log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
+        if (!duplicate && !dropped) {
+          log.info({ clipId: record.id, device: device.name, bytes: record.cipherBytes }, 'clip stored');
+          // Its motion's detection picture, when that was ready before the clip arrived.
+          await svc.thumbnails.adoptFor([record]);
+        }
         // A clip the household chose not to keep (motion with nothing counted) is still acknowledged, so the camera deletes its copy.
         return reply.code(duplicate ? 200 : 201).send({ clipId: record.id, stored: !dropped, duplicate });
       },
@@ -264,14 +268,22 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         if (!started) throw new HttpError(404, 'NO_SUCH_EVENT', `this camera reported no motion starting at ${meta.eventAt}`);
         if (meta.frameAt < meta.eventAt) throw new HttpError(409, 'PICTURE_BEFORE_EVENT', 'the picture was taken before its motion started');
         const data = await readPicture(streamBody(req), expected);
+        const frame = { width: meta.width, height: meta.height, data };
+        // The event's thumbnail waits for the pictures still with the detector before it is drawn.
+        const look = svc.detectionThumbnails?.look(device.id, meta.eventAt);
         let objects: DetectedObject[];
         try {
-          objects = await detector.detect({ width: meta.width, height: meta.height, data });
-        } catch (err) {
-          log.error({ device: device.name, err: (err as Error).message }, 'the object detector failed on a picture');
-          throw new HttpError(500, 'DETECTOR_FAILED', 'the object detector failed on this picture');
+          try {
+            objects = await detector.detect(frame);
+          } catch (err) {
+            log.error({ device: device.name, err: (err as Error).message }, 'the object detector failed on a picture');
+            throw new HttpError(500, 'DETECTOR_FAILED', 'the object detector failed on this picture');
+          }
+          recordLabels(db, device.id, meta.eventAt, meta.frameAt, objects, svc.now());
+          look?.offer(frame, meta.frameAt, objects, meta.region);
+        } finally {
+          look?.done();
         }
-        recordLabels(db, device.id, meta.eventAt, meta.frameAt, objects, svc.now());
         // Every answer, an empty one too: alerts hold a motion notice until the detector has spoken.
         const notice: ObjectsNotice = { deviceId: device.id, deviceName: device.name, eventAt: meta.eventAt, frameAt: meta.frameAt, objects, ...(meta.region ? { region: meta.region } : {}) };
         svc.events.emit('objects', notice);

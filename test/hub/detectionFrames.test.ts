@@ -147,9 +147,13 @@ describe('hub: detection pictures from cameras', function () {
     await motion(cam.token, 'start', 50_000);
     // A picture no file could hold by chance: random bytes, searched for in 64-byte slices.
     const secret = randomBytes(yuv420pBytes(320, 180));
+    // A person in it: the hub holds it as the event's thumbnail candidate until the hub stops.
+    // (The drawn, sealed thumbnail is searched for in detectionThumbnails.test.ts.)
+    detector.answers.push([person(0.9)]);
     const res = await upload({ eventAt: 50_000, frameAt: 50_100, width: 320, height: 180 }, secret);
     assert.equal(res.status, 200);
     assert.equal(detector.seen.length, 1, 'the picture was looked at');
+    assert.equal(hub().hub.detectionThumbnails?.heldCount(), 1, 'held in memory as the best picture of its event');
     await hub().stop();
     t = undefined;
     const files: string[] = [];
