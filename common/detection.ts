@@ -66,6 +66,8 @@ export interface ObjectDetector {
   detect(frame: DetectionFrame): Promise<DetectedObject[]>;
   /** Loads the model ahead of the first picture, where loading is worth doing early. */
   load?(): Promise<unknown>;
+  /** True while the model is being loaded: answers are coming, only late (seconds on a Pi). */
+  readonly loading?: boolean;
   close(): Promise<void>;
 }
 

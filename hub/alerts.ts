@@ -33,7 +33,19 @@ import type { WebhookEventType, WebhookStore } from './webhookStore';
 export interface AlertDetection {
   hubDefault: DetectionSettings;
   detectorPresent: boolean;
+  /** True while the detector's model is loading (the hub has just started). */
+  modelLoading?: () => boolean;
 }
+
+/**
+ * How long a held alert waits for a model that is still loading, on top of HOLD_MS. A model
+ * loading is a detector about to answer, not one that is down: sending the plain "Motion" for
+ * every event of the first seconds after a start would be the very alerts detection removes.
+ * Bounded, so a load that hangs still ends in the plain alert. CenterNet loads in 2–20 s on
+ * the 2-core test machine depending on its load (docs/detection.md).
+ */
+export const LOADING_HOLD_MS = 60_000;
+const LOADING_POLL_MS = 250;
 
 /** "14:32" in the home's time zone; "14:32 UTC" when the hub does not know it. */
 export function alertTime(at: number, timeZone: string | null): string {
@@ -106,7 +118,9 @@ export class Alerts {
 
   private async motion(m: MotionNotice): Promise<void> {
     if (m.kind === 'end') {
-      for (const outcome of this.hold.end(m.deviceId)) await this.settle(outcome);
+      const keys = this.hold.keysOf(m.deviceId);
+      if (keys.length > 0 && (await this.waitedForModel())) await this.clock.sleep(HOLD_MS, this.stopping.signal);
+      for (const outcome of this.hold.finish(keys)) await this.settle(outcome);
       return;
     }
     if (m.kind !== 'start') return;
@@ -115,12 +129,27 @@ export class Alerts {
     // A retrigger continues an event already told (or held): it is never told again.
     if (!m.retrigger && this.detecting(m.deviceId)) {
       const key = this.hold.hold({ deviceId: m.deviceId, deviceName: m.deviceName, eventAt: m.at });
-      void this.clock.sleep(HOLD_MS, this.stopping.signal).then(() => {
-        if (!this.stopping.signal.aborted) return this.settle(this.hold.expire(key));
-      }).catch((err: Error) => this.log.error({ err: err.message }, 'motion alert failed'));
+      void (async () => {
+        await this.clock.sleep(HOLD_MS, this.stopping.signal);
+        // The model finished loading only now: its answers are about to come, give them the usual time.
+        if (await this.waitedForModel()) await this.clock.sleep(HOLD_MS, this.stopping.signal);
+        if (!this.stopping.signal.aborted) await this.settle(this.hold.expire(key));
+      })().catch((err: Error) => {
+        if (!this.stopping.signal.aborted) this.log.error({ err: err.message }, 'motion alert failed');
+      });
       return;
     }
     await this.tell(m.deviceId, m.retrigger, { subject: `Motion: ${m.deviceName}`, message: `Motion on ${m.deviceName} at ${new Date(m.at).toISOString()}.` });
+  }
+
+  /** Waits (bounded) while the model loads; says whether there was anything to wait for. */
+  private async waitedForModel(): Promise<boolean> {
+    const loading = this.detection?.modelLoading;
+    if (!loading?.()) return false;
+    for (let waited = 0; loading() && waited < LOADING_HOLD_MS && !this.stopping.signal.aborted; waited += LOADING_POLL_MS) {
+      await this.clock.sleep(LOADING_POLL_MS, this.stopping.signal);
+    }
+    return true;
   }
 
   /** Whether this camera's motion alerts wait for the detector. */

@@ -177,6 +177,7 @@ export class Hub {
     this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000, {
       hubDefault: config.hub.detection,
       detectorPresent: this.detector !== null,
+      modelLoading: () => this.detector?.loading === true,
     });
     this.alerts.start();
     this.retention = new LocalRetention({

@@ -83,16 +83,22 @@ export class ObjectAlertHold {
     return e.answered ? null : { kind: 'motion', motion: e.motion };
   }
 
-  /**
-   * The camera's motion ended (its 'end' names no start): as `expire` for the camera's held
-   * events, which are then forgotten.
-   */
-  end(deviceId: string): HoldOutcome[] {
-    const ended = [...this.events].filter(([, e]) => e.motion.deviceId === deviceId).map(([key]) => key);
-    return ended.map((key) => {
+  /** The camera's held events (its 'end' names no start, so it ends all of them). */
+  keysOf(deviceId: string): string[] {
+    return [...this.events].filter(([, e]) => e.motion.deviceId === deviceId).map(([key]) => key);
+  }
+
+  /** Those events ended: as `expire` for each, which is then forgotten. */
+  finish(keys: string[]): HoldOutcome[] {
+    return keys.map((key) => {
       const outcome = this.expire(key);
       this.events.delete(key);
       return outcome;
     });
+  }
+
+  /** The camera's motion ended: `finish` for all its held events. */
+  end(deviceId: string): HoldOutcome[] {
+    return this.finish(this.keysOf(deviceId));
   }
 }

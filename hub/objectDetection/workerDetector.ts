@@ -62,6 +62,11 @@ export class WorkerDetector implements ObjectDetector {
     return this.loadedBackend ?? 'not loaded';
   }
 
+  /** The worker is up but has not answered yet: the model is still loading. */
+  get loading(): boolean {
+    return this.worker !== undefined && this.loadedBackend === undefined;
+  }
+
   /** Whether the worker (and so the model's memory) is up. */
   get running(): boolean {
     return this.worker !== undefined;

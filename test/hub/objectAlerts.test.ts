@@ -28,6 +28,24 @@ class FailingDetectorDouble implements ObjectDetector {
   async close(): Promise<void> {}
 }
 
+/** TEST DOUBLE: a detector whose model takes `loadMs` to load (as CenterNet does as a hub starts), then answers with `answer`. */
+class SlowLoadingDetectorDouble implements ObjectDetector {
+  readonly model = 'slow-loading-test-double';
+  readonly backend = 'none';
+  loading = true;
+  private readonly loaded: Promise<void>;
+  constructor(loadMs: number, private readonly answer: DetectedObject[]) {
+    this.loaded = sleep(loadMs).then(() => {
+      this.loading = false;
+    });
+  }
+  async detect(_frame: DetectionFrame): Promise<DetectedObject[]> {
+    await this.loaded;
+    return this.answer;
+  }
+  async close(): Promise<void> {}
+}
+
 describe('object alerts: what the detector saw decides the motion notice, on a real hub', function () {
   this.timeout(60_000);
   const tmp = useTempDir();
@@ -111,6 +129,32 @@ describe('object alerts: what the detector saw decides the motion notice, on a r
     await motion('end', eventAt + 6000);
     await sleep(300);
     assert.deepEqual(motionNotices(), []);
+  });
+
+  it('a model still loading as the hub starts: no plain notice for motion it has not looked at yet; once loaded, what it saw decides', async () => {
+    // The attacker is the night's first gust of wind: a hub just restarted must not send "Motion" for it.
+    const loadMs = HOLD_MS + 3000;
+    await start(new SlowLoadingDetectorDouble(loadMs, []));
+    const eventAt = 75_000;
+    await motion('start', eventAt);
+    const answered = upload(eventAt, eventAt + 500);
+    await motion('end', eventAt + 1500);
+    await sleep(HOLD_MS + 1000);
+    assert.deepEqual(motionNotices(), [], 'neither the hold running out nor the end sends the plain notice while the model loads');
+    assert.equal((await answered).status, 200, 'the picture is answered once the model is in');
+    await sleep(HOLD_MS + 1000);
+    assert.deepEqual(motionNotices(), [], 'an empty answer after loading sends nothing');
+  });
+
+  it('a model still loading that then finds a person: the person notice, not the plain one', async () => {
+    await start(new SlowLoadingDetectorDouble(HOLD_MS + 2000, [person]));
+    const eventAt = 76_000;
+    await motion('start', eventAt);
+    assert.equal((await upload(eventAt, eventAt + 500)).status, 200);
+    await until('the person notice', () => motionNotices().length === 1);
+    assert.match(motionNotices()[0]!.message, /^Person at the porch/);
+    await sleep(HOLD_MS + 500);
+    assert.equal(motionNotices().length, 1, 'and no plain notice after it');
   });
 
   it('a vehicle on a camera that alerts on people only: no notice', async () => {
