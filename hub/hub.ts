@@ -325,7 +325,7 @@ export class Hub {
     this.runtime = null;
     await new Promise<void>((resolve) => (this.redirect ? this.redirect.close(() => resolve()) : resolve()));
     if (this.app) await this.app.close();
-    // After the server: no request is still using it.
+    // After the server: its close waits for handlers still running (test/hub/hubStop.test.ts).
     await this.detector?.close();
     this.detector = null;
     this.db?.close();
