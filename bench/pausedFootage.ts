@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,22 +55,32 @@ export async function pausedFootage(cacheDir: string, spec: PausedFootageSpec, r
   if (!existsSync(VTEST)) throw new Error(`${VTEST} is missing: install opencv-doc (apt-get install opencv-doc)`);
   if (spec.segments * spec.moveSeconds > 79) throw new Error(`vtest.avi holds 79.5 s; ${spec.segments} segments of ${spec.moveSeconds} s do not fit`);
   await fs.mkdir(cacheDir, { recursive: true });
-  const name = `vtest-paused-${spec.leadSeconds}-${spec.moveSeconds}-${spec.stillSeconds}-${spec.segments}`;
+  const name = `vtest-paused-v2-${spec.leadSeconds}-${spec.moveSeconds}-${spec.stillSeconds}-${spec.segments}`;
   const file = path.join(cacheDir, `${name}.mp4`);
   if (!existsSync(file)) {
-    const parts: string[] = [];
-    for (let k = 0; k < spec.segments; k++) {
-      const a = k * spec.moveSeconds;
-      const lead = k === 0 ? `tpad=start_mode=clone:start_duration=${spec.leadSeconds},` : '';
-      parts.push(`[v${k}]trim=start=${a}:end=${a + spec.moveSeconds},setpts=PTS-STARTPTS,${lead}tpad=stop_mode=clone:stop_duration=${spec.stillSeconds}[s${k}]`);
-    }
-    const split = `[0:v]fps=${FPS},split=${spec.segments}${Array.from({ length: spec.segments }, (_, k) => `[v${k}]`).join('')}`;
-    const graph = [split, ...parts, `${Array.from({ length: spec.segments }, (_, k) => `[s${k}]`).join('')}concat=n=${spec.segments}:v=1:a=0,format=yuv420p[out]`].join(';');
+    // One ffmpeg per segment, each piping raw frames into one encoder, in turn: a single graph
+    // (split + trims + concat) gave other lengths than asked from run to run; so did two
+    // chained tpads. Frame numbers, not times; the onsets are checked on the result below.
+    const move = Math.round(spec.moveSeconds * FPS);
     const tmp = `${file}.tmp.mp4`;
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', VTEST, '-filter_complex', graph, '-map', '[out]', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-g', String(FPS), '-bf', '0', '-crf', '23', tmp], { maxBuffer: 1 << 20 });
+    const encoder = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', '768x576', '-r', String(FPS), '-i', '-', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-g', String(FPS), '-bf', '0', '-crf', '15', tmp], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const encoded = new Promise<void>((resolve, reject) => encoder.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg (encoding the footage) exited with ${code}`)))));
+    for (let k = 0; k < spec.segments; k++) {
+      const lead = k === 0 ? `start_mode=clone:start=${Math.round(spec.leadSeconds * FPS)}:` : '';
+      const filter = `fps=${FPS},trim=start_frame=${k * move}:end_frame=${(k + 1) * move},setpts=N/(${FPS}*TB),tpad=${lead}stop_mode=clone:stop=${Math.round(spec.stillSeconds * FPS)}`;
+      const segment = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', VTEST, '-vf', filter, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      segment.stdout.pipe(encoder.stdin, { end: false });
+      const code = await new Promise<number | null>((resolve) => segment.once('close', resolve));
+      if (code !== 0) throw new Error(`ffmpeg (segment ${k} of the footage) exited with ${code}`);
+    }
+    encoder.stdin.end();
+    await encoded;
     await fs.rename(tmp, file);
   }
   const one: PausedFootage = { file, ...footageTimes(spec), width: 768, height: 576, fps: FPS };
+  const seen = await measuredOnsets(file);
+  const off = one.onsets.length !== seen.length || one.onsets.some((t, i) => Math.abs(t - seen[i]!) > 0.15);
+  if (off) throw new Error(`${file}: the video resumes at ${seen.join(', ')} s, not at ${one.onsets.join(', ')} s as planned; delete it to render it again`);
   if (repeat <= 1) return one;
   // The same file back to back (copied, not re-encoded): each join is one more cut, so one more event.
   const long = path.join(cacheDir, `${name}-x${repeat}.mp4`);
@@ -88,4 +98,35 @@ export async function pausedFootage(cacheDir: string, spec: PausedFootageSpec, r
     stops.push(...one.stops.map((t) => t + r * one.durationSeconds));
   }
   return { ...one, file: long, onsets, stops, durationSeconds: one.durationSeconds * repeat };
+}
+
+/**
+ * Where the video in `file` starts moving after at least 3 s without: frame times whose mean
+ * absolute luma difference from the frame before exceeds 1 grey level (vtest's walkers give
+ * 1.5–2 a frame; the encoder refining a frozen picture gives under 0.1 after its first second).
+ */
+export async function measuredOnsets(file: string): Promise<number[]> {
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', 'tblend=all_mode=difference,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-', '-f', 'null', '-'],
+    { maxBuffer: 64 << 20 },
+  );
+  const onsets: number[] = [];
+  let time = 0;
+  let quietSince: number | null = 0;
+  for (const line of stdout.split('\n')) {
+    const t = /pts_time:([\d.]+)/.exec(line);
+    if (t) {
+      time = Number(t[1]);
+      continue;
+    }
+    const v = /YAVG=(\S+)/.exec(line);
+    if (!v) continue;
+    if (Number(v[1]) > 1) {
+      if (quietSince !== null && time - quietSince >= 3) onsets.push(Math.round(time * 10) / 10);
+      quietSince = null;
+    } else if (Number(v[1]) < 0.5) quietSince ??= time;
+    else quietSince = null;
+  }
+  return onsets;
 }
