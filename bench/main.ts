@@ -15,6 +15,7 @@ import { median } from '../simulator/sceneScore';
 import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide, type KernelSpeed, type LongRun, type SideBySide } from './motionBench';
 import { HELD_OUT_SECTION, heldOutReport } from './motionHeldOutReport';
 import { DETECTION_SECTION, detectionBench, detectionReport } from './detectionBench';
+import { detectionLiveModes } from './detectionLiveModes';
 
 /*
  * `npm run bench`: runs the benchmarks and rewrites their section of BENCHMARKS.md (other
@@ -191,6 +192,8 @@ async function main(): Promise<void> {
   const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui'), rtsp: args.includes('--rtsp'), detection: args.includes('--detection') };
   const all = !only.motion && !only.relay && !only.ui && !only.rtsp && !only.detection;
   const progress = (s: string) => process.stderr.write(s + '\n');
+  // --detection-live / --detection-soak [--minutes N]: real hub and agent processes (bench/detectionLiveModes.ts); run only when asked.
+  if (await detectionLiveModes(args, { root: ROOT, machine: machine(), writeSection, log: progress })) return;
   if (only.motion || all) await motion(args);
   if (only.relay || all) {
     const text = relayReport(await relayBench(progress));

@@ -21,6 +21,8 @@ export async function runHub(opts: ConfigOptions): Promise<void> {
   const detector = new WorkerDetector({
     minScore: MIN_SCORE_BOUND.min,
     onLoaded: ({ model, backend }) => log.info({ model, backend }, 'object detector loaded'),
+    // Debug only: a line per picture is too much for a normal log, but it is how a leak in the worker shows.
+    onAnswer: ({ objects, ms, numTensors, numBytes }) => log.debug({ objects, ms: Math.round(ms), numTensors, numBytes }, 'object detector answered'),
   });
   const hub = new Hub(cfg, log, undefined, undefined, detector);
   await runService(log, async () => `serving ${(await hub.start()).url}`, () => hub.stop());

@@ -28,7 +28,9 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
   const rgb = request.format === 'yuv420p' ? yuv420pToRgb({ width: request.width, height: request.height, data: request.data }) : request.data;
   const started = performance.now();
   const objects = await detectPicture((p, w, h) => m.detect(p, w, h), rgb, request.width, request.height, request.strategy ?? options.strategy, request.minScore ?? options.minScore);
-  return { id: request.id, ok: true, model: m.model, backend: m.backend, objects, ms: performance.now() - started };
+  // The worker's tensor count rides on every answer (tf.memory() is a counter read, no work), so
+  // the hub can watch for a leak without a request of its own waiting behind pictures.
+  return { id: request.id, ok: true, model: m.model, backend: m.backend, objects, ms: performance.now() - started, memory: m.memory() };
 }
 
 parentPort?.on('message', (request: WorkerRequest) => {

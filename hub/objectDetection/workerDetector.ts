@@ -24,6 +24,16 @@ export interface WorkerDetectorOptions {
   maxWaiting?: number;
   /** Told once the worker has loaded the model (again after a worker restart): the hub logs the backend in use. */
   onLoaded?: (info: { model: string; backend: string }) => void;
+  /** Told after every picture: the hub logs it at debug level (the hour-long benchmark reads numTensors there). */
+  onAnswer?: (info: DetectorAnswerInfo) => void;
+}
+
+/** One picture's answer, as the worker reported it: its cost and the worker's TensorFlow.js memory after it. */
+export interface DetectorAnswerInfo {
+  objects: number;
+  ms: number;
+  numTensors: number;
+  numBytes: number;
 }
 
 /** The person score threshold with the best F1 on the labelled sample's tuning split, CenterNet whole frame (BENCHMARKS.md, object detection). */
@@ -43,7 +53,8 @@ export class WorkerDetector implements ObjectDetector {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: Error) => void }>();
   private readonly queue: BoundedQueue;
-  private readonly options: Required<Omit<WorkerDetectorOptions, 'modelsDir' | 'backend' | 'onLoaded'>> & Pick<WorkerDetectorOptions, 'modelsDir' | 'backend' | 'onLoaded'>;
+  private readonly options: Required<Omit<WorkerDetectorOptions, 'modelsDir' | 'backend' | 'onLoaded' | 'onAnswer'>> &
+    Pick<WorkerDetectorOptions, 'modelsDir' | 'backend' | 'onLoaded' | 'onAnswer'>;
 
   constructor(options: WorkerDetectorOptions = {}) {
     const model = options.model ?? 'centernet';
@@ -53,7 +64,7 @@ export class WorkerDetector implements ObjectDetector {
     const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
     if (!(minScore >= 0 && minScore <= 1)) throw new Error(`minScore must be between 0 and 1, got ${minScore}`);
     this.model = model;
-    this.options = { model, strategy, minScore, maxWaiting: options.maxWaiting ?? 2, modelsDir: options.modelsDir, backend: options.backend ?? process.env.PORCHLIGHT_TF_BACKEND, onLoaded: options.onLoaded };
+    this.options = { model, strategy, minScore, maxWaiting: options.maxWaiting ?? 2, modelsDir: options.modelsDir, backend: options.backend ?? process.env.PORCHLIGHT_TF_BACKEND, onLoaded: options.onLoaded, onAnswer: options.onAnswer };
     this.queue = new BoundedQueue(this.options.maxWaiting);
   }
 
@@ -111,7 +122,9 @@ export class WorkerDetector implements ObjectDetector {
 
   private async detectIn(request: DetectRequestBody): Promise<DetectionResult> {
     const r = await this.request(request, [request.data.buffer as ArrayBuffer]);
-    return { objects: r.objects ?? [], ms: r.ms ?? 0 };
+    const result = { objects: r.objects ?? [], ms: r.ms ?? 0 };
+    if (r.memory) this.options.onAnswer?.({ objects: result.objects.length, ms: result.ms, numTensors: r.memory.numTensors, numBytes: r.memory.numBytes });
+    return result;
   }
 
   private request(body: WorkerRequestBody, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {

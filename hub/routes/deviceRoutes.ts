@@ -284,6 +284,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         } finally {
           look?.done();
         }
+        log.debug({ device: device.name, eventAt: meta.eventAt, frameAt: meta.frameAt, labels: objects.map((o) => o.label) }, 'detection picture looked at');
         // Every answer, an empty one too: alerts hold a motion notice until the detector has spoken.
         const notice: ObjectsNotice = { deviceId: device.id, deviceName: device.name, eventAt: meta.eventAt, frameAt: meta.frameAt, objects, ...(meta.region ? { region: meta.region } : {}) };
         svc.events.emit('objects', notice);

@@ -7,7 +7,7 @@ import type { DetectionFrame } from '../../common/detection';
 import { extractPicture, OPENCV_SAMPLES_DIR, readLabels } from '../../bench/labelledFootage';
 import { QueueFullError } from '../../hub/objectDetection/boundedQueue';
 import { humanModelsDir } from '../../hub/objectDetection/humanModel';
-import { WorkerDetector } from '../../hub/objectDetection/workerDetector';
+import { WorkerDetector, type DetectorAnswerInfo } from '../../hub/objectDetection/workerDetector';
 import { iou } from '../../hub/objectDetection/boxes';
 import { skipBecause } from '../helpers/skip';
 
@@ -25,11 +25,12 @@ describe('WorkerDetector: the hub\'s COCO detector with the real CenterNet model
   this.timeout(60_000);
   let detector: WorkerDetector;
   let frame: DetectionFrame;
+  const answers: DetectorAnswerInfo[] = [];
 
   before(async function () {
     if (!existsSync(VTEST)) skipBecause(this, 'opencv-doc is not installed (scripts/test-setup.sh installs it)');
     frame = await vtestFrame(40);
-    detector = new WorkerDetector();
+    detector = new WorkerDetector({ onAnswer: (a) => answers.push(a) });
   });
   after(() => detector?.close());
 
@@ -68,6 +69,11 @@ describe('WorkerDetector: the hub\'s COCO detector with the real CenterNet model
     assert.ok(first.numTensors > 0, 'the model\'s weights are tensors');
     assert.equal(later.numTensors, first.numTensors);
     assert.equal(later.numBytes, first.numBytes);
+    // Each answer carries the same count, read in the worker right after the picture.
+    const last = answers.at(-1);
+    assert.ok(last, 'every picture is reported');
+    assert.equal(last.numTensors, later.numTensors);
+    assert.ok(last.ms > 0 && last.objects >= 0);
   });
 
   it('refuses a picture while one is detected and the wait is full, then takes the next', async () => {
