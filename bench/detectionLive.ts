@@ -264,7 +264,7 @@ export function liveReport(r: LiveResult, meta: { machine: string; command: stri
     `<!-- bench:${LIVE_SECTION} -->`,
     '## Object detection live: onset → first label, and its CPU',
     '',
-    `Command: \`${meta.command}\` (bench/detectionLive.ts), started ${r.started}. Machine: ${meta.machine}; load average (1 min) at the rounds' ends ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}: the hour-long soak (\`--detection-soak\`, nice 10) and other helpers' work ran at the same time.`,
+    `Command: \`${meta.command}\` (bench/detectionLive.ts), started ${r.started}. Machine: ${meta.machine}; load average (1 min) at the rounds' ends ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
     '',
     `The real hub (\`porchlight hub\`, CenterNet on WASM in its worker, log at debug) and a real camera agent (\`porchlight agent run\`) as separate processes.`,
     `The camera is vtest.avi with pauses (bench/pausedFootage.ts): ${LIVE_FOOTAGE.leadSeconds} s frozen, then ${LIVE_FOOTAGE.segments} × (${LIVE_FOOTAGE.moveSeconds} s of the real video + ${LIVE_FOOTAGE.stillSeconds} s frozen), H.264 768×576 10 fps played in real time (${r.footage.durationSeconds} s a round).`,

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +8,7 @@ import { CLIP_ID_PATTERN } from '../common/protocol';
 import { getSodium } from '../common/sodium';
 import type { ClipRecord, ClipStore } from './clipStore';
 import { ClipStoreError } from './clipStoreError';
+import { ffmpegJpeg } from './ffmpegJpeg';
 import type { DetectedPictures, ReadyPicture } from './detectionThumbnails';
 
 /*
@@ -43,10 +43,8 @@ const VERSION = 1;
 export const THUMBNAIL_WIDTH = 320;
 const SEEK_SECONDS = 1;
 const JOB_TIMEOUT_MS = 30_000;
-const MAX_JPEG_BYTES = 2 * 1024 * 1024;
 const FAILURE_MEMORY_MS = 10 * 60_000;
 const SWEEP_EVERY_MS = 10 * 60_000;
-const JPEG_MAGIC = Buffer.from([0xff, 0xd8]);
 
 export class ThumbnailError extends Error {
   constructor(
@@ -318,44 +316,12 @@ export class ClipThumbnails {
   /** One frame at `seekSeconds`, 320 px wide, as a JPEG; null when the clip has no frame there. */
   private async render(clip: ClipRecord, seekSeconds: number): Promise<Buffer | null> {
     const plain = await this.clips.openPlain(clip);
-    return new Promise<Buffer | null>((resolve, reject) => {
-      const child = spawn(
-        this.ffmpegPath,
-        // Output-side -ss: a pipe cannot seek, so ffmpeg decodes up to the point and drops what is before.
-        ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-ss', seekSeconds.toFixed(3), '-frames:v', '1', '-vf', `scale=${THUMBNAIL_WIDTH}:-2`, '-q:v', '5', '-f', 'mjpeg', 'pipe:1'],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      const out: Buffer[] = [];
-      let outBytes = 0;
-      let stderr = '';
-      let failure: Error | null = null;
-      const fail = (err: Error) => {
-        failure ??= err;
-        child.kill('SIGKILL');
-      };
-      const timer = setTimeout(() => fail(new Error(`ffmpeg took longer than ${JOB_TIMEOUT_MS / 1000} s`)), JOB_TIMEOUT_MS);
-      plain.on('error', (err) => fail(err));
-      // ffmpeg stops reading once it has its frame; the rest of the clip is not wanted.
-      child.stdin.on('error', () => undefined);
-      plain.pipe(child.stdin);
-      child.stdout.on('data', (chunk: Buffer) => {
-        outBytes += chunk.length;
-        if (outBytes > MAX_JPEG_BYTES) fail(new Error('ffmpeg wrote more than a thumbnail'));
-        else out.push(chunk);
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (stderr.length < 2000) stderr += chunk.toString('utf8');
-      });
-      child.on('error', (err) => fail(new Error(`ffmpeg cannot be run (${err.message})`)));
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        plain.unpipe(child.stdin);
-        plain.destroy();
-        if (failure) return reject(failure);
-        const jpeg = Buffer.concat(out);
-        if (code !== 0) return reject(new Error(`ffmpeg exited with ${code}: ${stderr.trim().slice(0, 300)}`));
-        resolve(jpeg.length > JPEG_MAGIC.length && jpeg.subarray(0, 2).equals(JPEG_MAGIC) ? jpeg : null);
-      });
+    return ffmpegJpeg({
+      ffmpegPath: this.ffmpegPath,
+      // Output-side -ss: a pipe cannot seek, so ffmpeg decodes up to the point and drops what is before.
+      args: ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-ss', seekSeconds.toFixed(3), '-frames:v', '1', '-vf', `scale=${THUMBNAIL_WIDTH}:-2`, '-q:v', '5', '-f', 'mjpeg', 'pipe:1'],
+      input: plain,
+      timeoutMs: JOB_TIMEOUT_MS,
     });
   }
 }

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { yuv420pBytes, type DetectedObject, type DetectionFrame, type ObjectLabel } from '../common/detection';
 import { pixelBox, scaledHeight } from './detectionThumbnailPolicy';
+import { ffmpegJpeg } from './ffmpegJpeg';
 
 /*
  * A detection picture (the camera's yuv420p) as a small JPEG with its objects' boxes drawn,
- * by ffmpeg through pipes only: the picture goes in on stdin, the JPEG comes out on stdout,
- * nothing is written to a disk. The caller seals the JPEG before it stores it.
+ * by ffmpeg through pipes only (ffmpegJpeg.ts). The caller seals the JPEG before it stores it.
  */
 
 /** One colour per class, as Frigate draws them: the household tells a person from a car at a glance. */
@@ -17,8 +16,6 @@ export const BOX_COLOURS: Record<ObjectLabel, [number, number, number]> = {
 /** Outline thickness in thumbnail pixels (even: 4:2:0 chroma is per 2 × 2). */
 export const BOX_THICKNESS = 4;
 const TIMEOUT_MS = 15_000;
-const MAX_JPEG_BYTES = 2 * 1024 * 1024;
-const JPEG_MAGIC = Buffer.from([0xff, 0xd8]);
 
 const hex = (rgb: [number, number, number]) => `0x${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 
@@ -46,44 +43,15 @@ export function renderDetectionJpeg(frame: DetectionFrame, objects: readonly Det
   if (frame.data.length !== yuv420pBytes(frame.width, frame.height)) {
     return Promise.reject(new Error(`a ${frame.width}x${frame.height} yuv420p picture is ${yuv420pBytes(frame.width, frame.height)} bytes, not ${frame.data.length}`));
   }
-  return new Promise<Buffer>((resolve, reject) => {
-    const child = spawn(
-      opts.ffmpegPath,
-      [
-        '-hide_banner', '-loglevel', 'error',
-        '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${frame.width}x${frame.height}`, '-i', 'pipe:0',
-        '-vf', detectionFilter(frame, objects, opts.width),
-        '-frames:v', '1', '-q:v', '5', '-f', 'mjpeg', 'pipe:1',
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let stderr = '';
-    let failure: Error | null = null;
-    const fail = (err: Error) => {
-      failure ??= err;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => fail(new Error(`ffmpeg took longer than ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(frame.data);
-    child.stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_JPEG_BYTES) fail(new Error('ffmpeg wrote more than a thumbnail'));
-      else out.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 2000) stderr += chunk.toString('utf8');
-    });
-    child.on('error', (err) => fail(new Error(`ffmpeg cannot be run (${err.message})`)));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (failure) return reject(failure);
-      if (code !== 0) return reject(new Error(`ffmpeg exited with ${code}: ${stderr.trim().slice(0, 300)}`));
-      const jpeg = Buffer.concat(out);
-      if (jpeg.length <= JPEG_MAGIC.length || !jpeg.subarray(0, 2).equals(JPEG_MAGIC)) return reject(new Error('ffmpeg wrote no JPEG'));
-      resolve(jpeg);
-    });
-  });
+  return ffmpegJpeg({
+    ffmpegPath: opts.ffmpegPath,
+    args: [
+      '-hide_banner', '-loglevel', 'error',
+      '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${frame.width}x${frame.height}`, '-i', 'pipe:0',
+      '-vf', detectionFilter(frame, objects, opts.width),
+      '-frames:v', '1', '-q:v', '5', '-f', 'mjpeg', 'pipe:1',
+    ],
+    input: frame.data,
+    timeoutMs: TIMEOUT_MS,
+  }).then((jpeg) => jpeg ?? Promise.reject(new Error('ffmpeg wrote no JPEG')));
 }
