@@ -7,6 +7,7 @@ import { Hub } from '../../hub/hub';
 import type { ObjectDetector } from '../../common/detection';
 import { addUser, type Role } from '../../hub/users';
 import { call, type TestResponse } from './https';
+import { useTempDir } from './tmp';
 
 /** A clock tests move by hand; the hub reads every policy time from it. */
 export class FakeClock {
@@ -52,6 +53,21 @@ export async function startTestHub(
       await hub.stop();
     },
   };
+}
+
+/** A fresh hub for each test of the suite, in its own temp dir, with one user per role given; call the result for the running hub. */
+export function useTestHubWithUsers(roles: Role[]): () => TestHub {
+  const tmp = useTempDir();
+  let t: TestHub | undefined;
+  beforeEach(async () => {
+    t = await startTestHub(tmp.dir);
+    for (const role of roles) await addTestUser(t.db, role);
+  });
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+  return () => t!;
 }
 
 export const PASSWORDS: Record<Role, string> = {

@@ -3,8 +3,7 @@ import { pairWithHub } from '../../camera-agent/hubClient';
 import { listNotices } from '../../common/notices';
 import { MAX_ATTEMPTS, openPairingWindow } from '../../hub/pairing';
 import { call } from '../helpers/https';
-import { addTestUser, JSON_HEADERS, startTestHub, type TestHub } from '../helpers/hub';
-import { useTempDir } from '../helpers/tmp';
+import { JSON_HEADERS, useTestHubWithUsers } from '../helpers/hub';
 
 /*
  * The attacker's move: guess a pairing code from several addresses, so that no per-address
@@ -13,22 +12,15 @@ import { useTempDir } from '../helpers/tmp';
  */
 describe('pairing window: wrong codes from many addresses close it', function () {
   this.timeout(60_000);
-  const tmp = useTempDir();
-  let t: TestHub;
-
-  beforeEach(async () => {
-    t = await startTestHub(tmp.dir);
-    await addTestUser(t.db, 'owner');
-  });
-  afterEach(async () => t.stop());
+  const hub = useTestHubWithUsers(['owner']);
 
   const pair = (code: string, localAddress: string) =>
-    call(t.base, 'POST', '/api/pair', { body: JSON.stringify({ code, name: 'porch' }), headers: JSON_HEADERS, localAddress });
+    call(hub().base, 'POST', '/api/pair', { body: JSON.stringify({ code, name: 'porch' }), headers: JSON_HEADERS, localAddress });
 
   it(`refuses the right code after ${MAX_ATTEMPTS} wrong ones from three addresses, on a window that would take over a camera; audited, owner told`, async () => {
-    const porch = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const porch = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
     // A re-provision window: the right code would hand the existing camera's identity to whoever redeems it.
-    const window = openPairingWindow(t.db, 60_000, Date.now(), porch.deviceId);
+    const window = openPairingWindow(hub().db, 60_000, Date.now(), porch.deviceId);
     const wrong = window.code === '00000000' ? '00000001' : '00000000';
     const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
     for (let i = 0; i < MAX_ATTEMPTS; i += 1) {
@@ -40,31 +32,31 @@ describe('pairing window: wrong codes from many addresses close it', function ()
     assert.equal(right.status, 403, 'the right code after the window closed must not pair');
     assert.equal(right.json().error.code, 'PAIRING_NO_WINDOW');
 
-    const row = t.db.prepare('SELECT attempts, closed_reason FROM pairing_windows ORDER BY id DESC LIMIT 1').get() as { attempts: number; closed_reason: string };
+    const row = hub().db.prepare('SELECT attempts, closed_reason FROM pairing_windows ORDER BY id DESC LIMIT 1').get() as { attempts: number; closed_reason: string };
     assert.deepEqual(row, { attempts: MAX_ATTEMPTS, closed_reason: 'too-many-attempts' });
-    const devices = t.db.prepare('SELECT token_issued_at FROM devices WHERE id = ?').get(porch.deviceId) as { token_issued_at: number };
+    const devices = hub().db.prepare('SELECT token_issued_at FROM devices WHERE id = ?').get(porch.deviceId) as { token_issued_at: number };
     assert.ok(devices, 'the camera is still there');
-    const closed = t.db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'pairing.closed'").all() as Array<{ actor: string; detail: string }>;
+    const closed = hub().db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'pairing.closed'").all() as Array<{ actor: string; detail: string }>;
     assert.equal(closed.length, 1, 'the close is audited once');
     assert.equal(closed[0]!.actor, `ip:${addresses[(MAX_ATTEMPTS - 1) % addresses.length]}`);
-    const refused = t.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'pairing.refused'").get() as { n: number };
+    const refused = hub().db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'pairing.refused'").get() as { n: number };
     assert.equal(refused.n, MAX_ATTEMPTS + 1, 'every refusal is audited');
-    const owner = t.db.prepare("SELECT id FROM users WHERE role = 'owner'").get() as { id: number };
-    const notices = listNotices(t.db, owner.id).filter((n) => n.kind === 'pairing-locked');
+    const owner = hub().db.prepare("SELECT id FROM users WHERE role = 'owner'").get() as { id: number };
+    const notices = listNotices(hub().db, owner.id).filter((n) => n.kind === 'pairing-locked');
     assert.equal(notices.length, 1, 'the owner is told');
     assert.match(notices[0]!.message, new RegExp(`${MAX_ATTEMPTS} wrong codes.*127\\.0\\.0\\.`));
   });
 
   it('keeps the window open after fewer wrong codes, and a rejected name does not use it up', async () => {
-    const window = openPairingWindow(t.db, 60_000);
+    const window = openPairingWindow(hub().db, 60_000);
     const wrong = window.code === '00000000' ? '00000001' : '00000000';
     for (let i = 0; i < MAX_ATTEMPTS - 1; i += 1) assert.equal((await pair(wrong, '127.0.0.2')).status, 403);
-    const first = await pairWithHub(t.base, window.code, 'porch');
+    const first = await pairWithHub(hub().base, window.code, 'porch');
     assert.ok(first.deviceId);
-    const again = openPairingWindow(t.db, 60_000);
+    const again = openPairingWindow(hub().db, 60_000);
     const clash = await pair(again.code, '127.0.0.3');
     assert.equal(clash.status, 400, 'the name is taken');
-    const second = await pairWithHub(t.base, again.code, 'garden');
+    const second = await pairWithHub(hub().base, again.code, 'garden');
     assert.ok(second.deviceId, 'the same code pairs with a free name');
   });
 });
