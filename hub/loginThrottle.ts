@@ -1,5 +1,6 @@
 import type { DB } from '../common/database';
 import {
+  ACCOUNT_WINDOW_MS,
   accountAfterFailure,
   accountVerdict,
   ipAfterFailure,
@@ -14,6 +15,15 @@ import {
  */
 
 type Scope = 'ip' | 'account';
+
+/**
+ * What the per-account counter is kept under: the account's id, or for a name no account has,
+ * the name itself. Guesses on a name that does not exist are throttled exactly as on one that
+ * does, so the throttle's answer does not tell which names exist.
+ */
+export function accountKey(user: { id: number } | undefined, name: string): string {
+  return user ? String(user.id) : `name:${name}`;
+}
 
 export class LoginThrottle {
   constructor(private readonly db: DB) {}
@@ -39,16 +49,18 @@ export class LoginThrottle {
     return ipVerdict(this.load('ip', ip), now);
   }
 
-  checkAccount(userId: number, now: number, knownBrowser: boolean): ThrottleVerdict {
-    return accountVerdict(this.load('account', String(userId)), now, knownBrowser);
+  checkAccount(key: string, now: number, knownBrowser: boolean): ThrottleVerdict {
+    return accountVerdict(this.load('account', key), now, knownBrowser);
   }
 
-  /** Counts a failure against the IP (and the account, when the name was real); says whether the IP just got locked. */
-  recordFailure(ip: string, userId: number | undefined, now: number): { ipLockedUntil: number | null } {
+  /** Counts a failure against the IP (and the account key, `accountKey`, when there is one); says whether the IP just got locked. */
+  recordFailure(ip: string, account: string | undefined, now: number): { ipLockedUntil: number | null } {
     return this.db.transaction(() => {
       const ipState = ipAfterFailure(this.load('ip', ip), now);
       this.save('ip', ip, ipState);
-      if (userId !== undefined) this.save('account', String(userId), accountAfterFailure(this.load('account', String(userId)), now));
+      if (account !== undefined) this.save('account', account, accountAfterFailure(this.load('account', account), now));
+      // Names nobody has would otherwise pile up: once their window has passed they count for nothing.
+      this.db.prepare("DELETE FROM login_throttle WHERE scope = 'account' AND key LIKE 'name:%' AND last_failure_at < ?").run(now - ACCOUNT_WINDOW_MS);
       return { ipLockedUntil: ipState.lockedUntil };
     })();
   }

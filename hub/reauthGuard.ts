@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { notifyUser } from '../common/notices';
 import { HttpError, humanDuration, tooManyRequests } from './httpError';
+import { accountKey } from './loginThrottle';
 import type { HubServices } from './routeTable';
 import { deleteSessionByHandle } from './sessions';
 import type { User } from './users';
@@ -36,7 +37,7 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
     async fail(req, user, step, code, message) {
       const now = svc.now();
       const route = req.routeOptions.url ?? req.url;
-      const { ipLockedUntil } = throttle.recordFailure(req.ip, user.id, now);
+      const { ipLockedUntil } = throttle.recordFailure(req.ip, accountKey(user, user.username), now);
       audit.append({ actor: `user:${user.username}`, action: 'auth.reauth_failed', target: `user:${user.username}`, ip: req.ip, detail: { step, route } }, now);
       log.warn({ ip: req.ip, step, route, user: user.username }, 'a signed-in session gave a wrong password or code');
       if (ipLockedUntil === null) throw new HttpError(403, code, message);

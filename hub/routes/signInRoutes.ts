@@ -3,6 +3,7 @@ import { LoginAnswerSchema, LoginBody, SecondFactorBody, SessionAnswerSchema, Si
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
 import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
+import { accountKey } from '../loginThrottle';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
 import { notifyUser } from '../../common/notices';
 import { hashPassword, verifyPassword } from '../passwords';
@@ -73,9 +74,11 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
     }
   };
 
-  const refuseIfThrottled = (req: FastifyRequest, user: User) => {
+  /** The per-account throttle, for a name whether or not an account has it (the answer must not tell). */
+  const refuseIfThrottled = (req: FastifyRequest, user: User | undefined, name: string) => {
     const now = svc.now();
-    const verdict = throttle.checkAccount(user.id, now, isKnownBrowser(db, user.id, req.cookies[BROWSER_COOKIE]));
+    const known = user !== undefined && isKnownBrowser(db, user.id, req.cookies[BROWSER_COOKIE]);
+    const verdict = throttle.checkAccount(accountKey(user, name), now, known);
     if (!verdict.allowed) {
       throw tooManyRequests(
         'ACCOUNT_THROTTLED',
@@ -86,9 +89,9 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
     }
   };
 
-  const fail = (req: FastifyRequest, user: User | undefined, step: 'password' | 'totp' | 'recovery', message: string): never => {
+  const fail = (req: FastifyRequest, user: User | undefined, name: string, step: 'password' | 'totp' | 'recovery', message: string): never => {
     const now = svc.now();
-    const { ipLockedUntil } = throttle.recordFailure(req.ip, user?.id, now);
+    const { ipLockedUntil } = throttle.recordFailure(req.ip, accountKey(user, name), now);
     audit.append({ actor: `ip:${req.ip}`, action: 'auth.login_failed', target: user ? `user:${user.username}` : null, ip: req.ip, detail: { step } }, now);
     svc.log.warn({ ip: req.ip, step, user: user?.username }, 'sign-in failed');
     if (ipLockedUntil !== null) {
@@ -113,10 +116,10 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         refuseIfLocked(req);
         const body = req.body;
         const user = findUser(db, body.username);
-        if (user) refuseIfThrottled(req, user);
+        refuseIfThrottled(req, user, body.username);
         // Unknown names verify against a dummy hash too, so timing does not reveal which names exist.
         const ok = await verifyPassword(user?.passwordHash ?? (await unknownUserHash()), body.password);
-        if (!user || !ok) return fail(req, user, 'password', 'wrong user name or password');
+        if (!user || !ok) return fail(req, user, body.username, 'password', 'wrong user name or password');
         if (user.totpEnabled) {
           return { status: 'totp_required' as const, ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
         }
@@ -139,13 +142,13 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         const userId = ticketUser(db, body.ticket, req.ip, svc.now());
         const user = userId === null ? undefined : getUser(db, userId);
         if (!user) throw new HttpError(401, 'TICKET_EXPIRED', 'this sign-in step has expired or was already used: enter your password again');
-        refuseIfThrottled(req, user);
+        refuseIfThrottled(req, user, user.username);
         if (body.code !== undefined) {
           if (!(await verifyTotp(db, svc.secret, user.id, body.code, svc.now()))) {
-            return fail(req, user, 'totp', 'wrong or already used code: wait for the next code from your authenticator app');
+            return fail(req, user, user.username, 'totp', 'wrong or already used code: wait for the next code from your authenticator app');
           }
         } else if (!useRecoveryCode(db, user.id, body.recoveryCode!, svc.now())) {
-          return fail(req, user, 'recovery', 'wrong or already used recovery code');
+          return fail(req, user, user.username, 'recovery', 'wrong or already used recovery code');
         }
         spendLoginTicket(db, body.ticket);
         if (body.recoveryCode !== undefined) {

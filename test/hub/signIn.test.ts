@@ -91,6 +91,20 @@ describe('hub sign-in: lockout, TOTP, sessions', function () {
     assert.equal((await login(t.base, 'owner', PASSWORDS.owner, { localAddress: '127.0.2.3' })).status, 200, 'the delay is capped, never a permanent lock');
   });
 
+  it('answers guesses on a name nobody has exactly as on a real account, so the throttle does not tell which names exist', async () => {
+    const answers: Record<string, { status: number; code: string; message: string }> = {};
+    for (const [name, net] of [['owner', '127.0.3'], ['nobody-here', '127.0.4']] as const) {
+      for (let i = 0; i < 10; i++) {
+        t.clock.advance(60_000);
+        assert.equal((await login(t.base, name, 'guess number ' + i, { localAddress: `${net}.${i + 1}` })).status, 401);
+      }
+      const next = await login(t.base, name, 'one more guess', { localAddress: `${net}.100` });
+      answers[name] = { status: next.status, code: next.json().error.code, message: next.json().error.message };
+    }
+    assert.equal(answers.owner!.code, 'ACCOUNT_THROTTLED');
+    assert.deepEqual(answers['nobody-here'], answers.owner, 'an unknown name gets the same answer');
+  });
+
   it('enrolls TOTP, signs in with oathtool codes, refuses a replayed code, and takes each recovery code once', async () => {
     const s = await signIn(t.base, 'owner', PASSWORDS.owner);
     const begin = await call(t.base, 'POST', '/api/me/totp', { headers: s.headers });
