@@ -35,6 +35,7 @@ import { LoginThrottle } from './loginThrottle';
 import { createMailer } from '../common/mailer';
 import type { HubRuntimeInfo } from './routeTable';
 import { buildHubServer } from './server';
+import { repairDataDirModes } from './dataDirModes';
 import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
 import { LocalRetention, reportLostClip } from './localRetention';
@@ -53,14 +54,18 @@ export interface HubRuntime {
   caFingerprint: string;
 }
 
-/** Opens the database and makes the footage key on first use; shared by the hub and its CLI commands. */
-export async function openHubState(dataDir: string): Promise<{ db: DB; paths: HubPaths }> {
+/**
+ * Opens the database and makes the footage key on first use; shared by the hub and its CLI
+ * commands. `repaired` lists modes it had to tighten (hub/dataDirModes.ts).
+ */
+export async function openHubState(dataDir: string): Promise<{ db: DB; paths: HubPaths; repaired: string[] }> {
   const paths = hubPaths(dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (!existsSync(paths.footageKey)) await saveFootageKeyPair(paths.footageKey, await generateFootageKeyPair());
   // The relay reads this data dir: give it the public half in its own file.
   if (!existsSync(paths.footagePublicKey)) await saveFootagePublicKey(paths.footagePublicKey, (await loadFootageKeyPair(paths.footageKey)).publicKey);
-  return { db: openDatabase(paths.db), paths };
+  const db = openDatabase(paths.db);
+  return { db, paths, repaired: await repairDataDirModes(dataDir, paths) };
 }
 
 function listenOn(server: http.Server, port: number, host: string): Promise<number> {
@@ -120,8 +125,9 @@ export class Hub {
 
   async start(): Promise<HubRuntime> {
     const { config, log } = this;
-    const { db, paths } = await openHubState(config.dataDir);
+    const { db, paths, repaired } = await openHubState(config.dataDir);
     this.db = db;
+    if (repaired.length > 0) log.warn({ repaired }, 'the data directory was readable by other users: its modes are the hub user\'s alone again');
     const keys = await loadFootageKeyPair(paths.footageKey);
     const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
     await tls.init();

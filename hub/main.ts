@@ -10,6 +10,8 @@ export function hubCommand(cmd: Command): Command {
 }
 
 export async function runHub(opts: ConfigOptions): Promise<void> {
+  // Started by hand, not by its unit (UMask=0077): what the hub writes is still its user's alone.
+  process.umask(0o077);
   const cfg = loadCommandConfig(opts);
   const log = createLogger('hub', cfg.log.level);
   // Loaded only to run: the CLI reads this file for the options of every command it offers.
