@@ -119,7 +119,10 @@ export class Alerts {
   private async motion(m: MotionNotice): Promise<void> {
     if (m.kind === 'end') {
       const keys = this.hold.keysOf(m.deviceId);
-      if (keys.length > 0 && (await this.waitedForModel())) await this.clock.sleep(HOLD_MS, this.stopping.signal);
+      if (keys.length > 0 && (await this.waitedForModel())) {
+        await this.clock.sleep(HOLD_MS, this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
+      }
       for (const outcome of this.hold.finish(keys)) await this.settle(outcome);
       return;
     }
