@@ -3,7 +3,7 @@ import type { AuditLog } from '../common/auditLog';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import type { Mailer } from '../common/mailer';
-import { notifyUser } from '../common/notices';
+import { notifyOwners } from '../common/notices';
 import type { CameraDownNotice } from './cameraHealthBoard';
 import { getDevice } from './devices';
 
@@ -27,9 +27,6 @@ export function reportCameraDown(deps: { db: DB; audit: AuditLog; mailer: Mailer
     }
     audit.append({ actor: 'system', action: n.kind === 'down' ? 'camera.down' : 'camera.recovered', target: `device:${device.id}`, detail: { minutes, state: n.kind === 'down' ? (n.report?.state ?? 'offline') : 'streaming' } }, now());
     log.warn({ device: device.name, kind: n.kind, minutes }, n.kind === 'down' ? 'camera down; owners told' : 'camera recovered; owners told');
-    const owners = db.prepare("SELECT id FROM users WHERE role = 'owner'").all() as Array<{ id: number }>;
-    void (async () => {
-      for (const o of owners) await notifyUser(db, mailer, log, o.id, { kind: n.kind === 'down' ? 'camera-down' : 'camera-recovered', subject, message }, now());
-    })().catch((err: Error) => log.warn({ err: err.message }, 'could not record the camera notice'));
+    void notifyOwners(db, mailer, log, { kind: n.kind === 'down' ? 'camera-down' : 'camera-recovered', subject, message }, now()).catch((err: Error) => log.warn({ err: err.message }, 'could not record the camera notice'));
   };
 }

@@ -6,7 +6,7 @@ import type { RetentionConfig } from '../common/config';
 import type { DB } from '../common/database';
 import type { Logger } from '../common/logger';
 import type { Mailer } from '../common/mailer';
-import { notifyUser } from '../common/notices';
+import { notifyOwners } from '../common/notices';
 import { ClipCopies } from '../common/retention/clipCopies';
 import { planRetention, type RetentionPlan } from '../common/retention/retentionPolicy';
 
@@ -123,13 +123,10 @@ export function reportLostClip(deps: { db: DB; audit: AuditLog; mailer: Mailer; 
   return async (clipId: string, bytes: number): Promise<void> => {
     audit.append({ actor: 'system', action: 'clip.lost', target: clipId, detail: { reason: 'disk-full', bytes } }, now());
     log.warn({ clipId, bytes }, 'the disk was full: a clip that was not uploaded yet was deleted (audited, owners told)');
-    const owners = db.prepare("SELECT id FROM users WHERE role = 'owner'").all() as Array<{ id: number }>;
-    for (const o of owners) {
-      await notifyUser(db, mailer, log, o.id, {
-        kind: 'clip-lost',
-        subject: 'Porchlight deleted a clip that was not backed up',
-        message: `The hub's disk was full and the oldest clip not yet backed up to the cloud (${clipId}) had to be deleted to keep the cameras recording. Check the internet connection, the cloud backup (is the relay running?) and the storage settings.`,
-      }, now());
-    }
+    await notifyOwners(db, mailer, log, {
+      kind: 'clip-lost',
+      subject: 'Porchlight deleted a clip that was not backed up',
+      message: `The hub's disk was full and the oldest clip not yet backed up to the cloud (${clipId}) had to be deleted to keep the cameras recording. Check the internet connection, the cloud backup (is the relay running?) and the storage settings.`,
+    }, now());
   };
 }
