@@ -265,6 +265,13 @@ export class ClipRecorder {
     });
   }
 
+  /** Waits until what has arrived so far is on disk: a clip being opened, its writes, and clips being finished. */
+  async settled(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    await this.clip?.chain.catch(() => undefined);
+    await Promise.all(this.finishing);
+  }
+
   /** Ends any open clip and waits until every clip is on disk. */
   async stop(): Promise<void> {
     if (this.opening) await this.opening.catch(() => undefined);

@@ -39,7 +39,9 @@ describe('clip recorder', function () {
     for (const f of fragments) {
       motion(f.start, r);
       r.onFragment(f);
-      // Fragments come a second apart from a camera; give the recorder time to open its files.
+      // Fragments come a second apart from a camera: by the next one, what the recorder had is on
+      // disk (waited for, not guessed: a fixed pause failed under CI's load), and the LED has followed.
+      await r.settled();
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
     r.onStreamEnd();
