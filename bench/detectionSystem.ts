@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, promises as fs, readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { writeFileAtomic } from '../common/atomicFile';
@@ -7,9 +7,12 @@ import { hubPaths } from '../common/dataLayout';
 import { AGENT_NODE_FLAGS } from '../camera-agent/nodeFlags';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { ArmingStore } from '../hub/arming/armingStore';
-import { openHubState, type HubRuntime } from '../hub/hub';
+import { openHubState } from '../hub/hub';
 import { openPairingWindow } from '../hub/pairing';
 import type { PausedFootage } from './pausedFootage';
+import { hubListening, stopProcess } from '../simulator/childProcesses';
+
+export { stopProcess };
 
 /*
  * The real hub (`porchlight hub`, its CenterNet worker included) and a real camera agent
@@ -38,26 +41,6 @@ function startProcess(args: string[], logFile: string): ChildProcess {
   return spawn(process.execPath, [...node, CLI, ...args], { stdio: ['ignore', log, log] });
 }
 
-export async function stopProcess(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await done;
-  clearTimeout(timer);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, alive: ChildProcess): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (alive.exitCode !== null) throw new Error(`${what}: the process exited (code ${alive.exitCode}); see its log`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** A fresh hub in `work`/hub, armed (away) so that it looks at the camera's pictures. */
 export async function startHub(work: string): Promise<RunningHub> {
   const dir = path.join(work, 'hub');
@@ -72,19 +55,7 @@ export async function startHub(work: string): Promise<RunningHub> {
   const logFile = path.join(work, 'hub.log');
   const child = startProcess(['hub', '--config', config], logFile);
   const runtimeFile = hubPaths(dir).runtime;
-  const runtime = await waitFor<HubRuntime>(
-    'the hub to listen',
-    async () => {
-      try {
-        const r = JSON.parse(await fs.readFile(runtimeFile, 'utf8')) as HubRuntime;
-        return r.pid === child.pid ? r : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    60_000,
-    child,
-  );
+  const runtime = await hubListening(runtimeFile, child, 60_000);
   return { child, dir, url: `https://127.0.0.1:${runtime.httpsPort}/`, logFile };
 }
 

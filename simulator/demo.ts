@@ -7,13 +7,14 @@ import YAML from 'yaml';
 import type { RelayTarget } from '../common/config';
 import { writeFileAtomic } from '../common/atomicFile';
 import { hubPaths } from '../common/dataLayout';
-import { openHubState, type HubRuntime } from '../hub/hub';
+import { openHubState } from '../hub/hub';
 import { ArmingStore } from '../hub/arming/armingStore';
 import { openPairingWindow } from '../hub/pairing';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
 import { getSimScene, scriptedEvents } from '../camera-agent/scenes';
+import { hubListening, stopProcess, waitFor } from './childProcesses';
 import { demoAgentSection, detectionLines, planDemoCameras } from './demoFootage';
 import { parseConfig } from '../common/config';
 
@@ -100,31 +101,6 @@ function startProcess(name: string, args: string[], logDir: string): ChildProces
   return child;
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function stopProcess(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = exited(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await done;
-  clearTimeout(timer);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, alive?: ChildProcess): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (alive && alive.exitCode !== null) throw new Error(`${what}: the process exited (code ${alive.exitCode}); see its log`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 function sleepUntilSignal(seconds: number | undefined): Promise<void> {
   return new Promise((resolve) => {
     const finish = () => {
@@ -189,19 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const hub = startProcess('hub', ['hub', '--config', hubConfig], logDir);
   children.push(hub);
   try {
-    const runtime = await waitFor<HubRuntime>(
-      'the hub to listen',
-      async () => {
-        try {
-          const r = JSON.parse(await fs.readFile(runtimeFile, 'utf8')) as HubRuntime;
-          return r.pid === hub.pid ? r : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-      hub,
-    );
+    const runtime = await hubListening(runtimeFile, hub, 30_000);
     const hubUrl = `https://127.0.0.1:${runtime.httpsPort}/`;
 
     const agents: Array<{ camera: DemoCamera; dir: string; deviceId: string; child: ChildProcess }> = [];
