@@ -173,6 +173,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
             svc.now(),
           );
           log.info({ deviceId: paired.deviceId, name: paired.name, reprovisioned: paired.reprovisioned }, 'device paired');
+          // The new camera joins the home's arming now: in an armed home it records from its first motion, not from the next evaluation.
+          svc.arming.evaluate();
           return {
             deviceId: paired.deviceId,
             token: paired.token,

@@ -79,6 +79,24 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
     await until('privacy on the camera', () => last()?.mode === 'privacy' && !last()!.live && !last()!.record);
   });
 
+  it('a camera paired into an armed home is told to record in its very first arming, not after the next evaluation', async () => {
+    assert.equal((await put(owner, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
+    await until('armed on the first camera', () => last()?.record === true);
+    // The second camera joins the armed home: a motion in its first seconds must be recorded.
+    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'garden');
+    const second = new HubClient({ ...pair, name: 'garden', hubUrl: t.base });
+    const got: CameraArming[] = [];
+    const secondChannel = new DeviceChannel(second, captureLog().log).on('arming', (data) => got.push(JSON.parse(data) as CameraArming));
+    secondChannel.start();
+    try {
+      await until("the second camera's first arming", () => got[0]);
+      assert.deepEqual({ mode: got[0]!.mode, record: got[0]!.record }, { mode: 'armed_away', record: true });
+    } finally {
+      await secondChannel.stop();
+      second.close();
+    }
+  });
+
   it('a camera restarted while the hub is unreachable obeys the last arming it got', async () => {
     assert.equal((await put(owner, '/api/arming/mode', { mode: 'armed_home' })).status, 200);
     await until('armed on the camera', () => last()?.mode === 'armed_home');
