@@ -59,6 +59,8 @@ export class ClipRecorder {
   private waitingFrom: number | null = null;
   private endWhenOpen = false;
   private armed: boolean;
+  /** Privacy mode: fragments are not even buffered, so none can become pre-roll afterwards. */
+  private privacy = false;
 
   constructor(
     private settings: RecorderSettings,
@@ -77,13 +79,28 @@ export class ClipRecorder {
    * privacy (`endNow`) ends it here, and no later motion opens another.
    */
   setArmed(armed: boolean, endNow = false): void {
+    const wasArmed = this.armed;
     this.armed = armed;
-    if (armed) return;
+    this.privacy = !armed && endNow;
+    if (armed) {
+      // Armed while something is already moving (or a camera just paired into an armed home):
+      // that motion is recorded from here, with the pre-roll the buffer holds, as a new one would be.
+      if (!wasArmed && this.motionActive && !this.clip && !this.opening && this.init) {
+        const last = this.ring[this.ring.length - 1];
+        void this.beginClip((last ? last.start + last.duration : 0) - this.settings.preRollSeconds, false);
+      }
+      return;
+    }
     this.continueMotion = false;
     this.waitingFrom = null;
     if (endNow) {
+      // Nothing seen in privacy mode, nor before it, may become a later clip's pre-roll (a clip
+      // being opened still needs the buffer: it is emptied once that clip has ended).
       if (this.opening) this.endWhenOpen = true;
-      else this.endClip('privacy mode');
+      else {
+        this.endClip('privacy mode');
+        this.ring = [];
+      }
     }
   }
 
@@ -119,6 +136,7 @@ export class ClipRecorder {
   }
 
   onFragment(fragment: Fragment): void {
+    if (this.privacy) return;
     this.ring.push(fragment);
     const keep = this.settings.preRollSeconds + 2 * fragment.duration + 1;
     // While a clip is being opened its first fragments must stay in the ring.
@@ -212,6 +230,7 @@ export class ClipRecorder {
       if (this.endWhenOpen) {
         this.endWhenOpen = false;
         this.onStreamEnd();
+        if (this.privacy) this.ring = [];
       }
     }
   }

@@ -129,6 +129,31 @@ describe('clip recorder', function () {
       if (at === 9) r.onMotion({ kind: 'start', time: 9 });
       if (at === 10) r.onMotion({ kind: 'end', time: 10 });
     });
-    assert.deepEqual(privacy.clips.map((c) => [c.mediaStart, c.mediaEnd]), [[3, 7], [7, 11]], 'privacy cuts the clip at once; re-armed, motion records again');
+    assert.deepEqual(
+      privacy.clips.map((c) => [c.mediaStart, c.mediaEnd]),
+      [[3, 7], [8, 11]],
+      'privacy cuts the clip at once; re-armed with the motion still going on, it records again from the first fragment after privacy, none from during it',
+    );
+  });
+
+  it('records a motion already going on when the camera is armed, with the pre-roll it holds', async () => {
+    const { clips } = await record({ armed: false }, (at, r) => {
+      if (at === 3) r.onMotion({ kind: 'start', time: 3 });
+      if (at === 6) r.setArmed(true);
+      if (at === 8) r.onMotion({ kind: 'end', time: 8 });
+    });
+    // Armed as fragment 6 arrives (fragments 0–5 buffered): from 6 − 2 s of pre-roll to 8 + 1 s of post-roll.
+    assert.deepEqual(clips.map((c) => [c.mediaStart, c.mediaEnd]), [[4, 9]]);
+  });
+
+  it('records nothing of what the camera saw in privacy mode, not even as the pre-roll of the next clip', async () => {
+    const { clips } = await record({}, (at, r) => {
+      if (at === 2) r.setArmed(false, true);
+      if (at === 6) r.setArmed(true);
+      if (at === 7) r.onMotion({ kind: 'start', time: 7 });
+      if (at === 8) r.onMotion({ kind: 'end', time: 8 });
+    });
+    // Privacy from fragment 2 to 5: the pre-roll of a motion at 7 reaches back only to fragment 6.
+    assert.deepEqual(clips.map((c) => [c.mediaStart, c.mediaEnd]), [[6, 9]]);
   });
 });
