@@ -149,11 +149,12 @@ export class Delivery {
       return 'retry';
     }
     await this.spool.remove(clip);
-    this.delivered += 1;
     this.backoff.reset();
-    this.log.info({ clipId: clip.meta.clipId, bytes: clip.bytes }, 'clip delivered to hub');
     const { state } = noteSuccess(this.ledger.current, this.clock.now());
     await this.ledger.set(state);
+    // Counted once the outage record is settled too, so a count that went up means the spool is done with the clip.
+    this.delivered += 1;
+    this.log.info({ clipId: clip.meta.clipId, bytes: clip.bytes }, 'clip delivered to hub');
     return 'sent';
   }
 
