@@ -93,6 +93,8 @@ export interface Subscriber {
   history: Array<{ topic: string; payload: string }>;
   /** Waits for `topic`'s last payload to satisfy `want`, and returns it. */
   until(topic: string, want: (v: string) => boolean, ms?: number): Promise<string>;
+  /** Waits for any payload of `topic` since subscribing to satisfy `want` (later ones may differ), and returns it. */
+  untilEver(topic: string, want: (v: string) => boolean, ms?: number): Promise<string>;
 }
 
 export async function subscribe(broker: Broker, topics = ['homeassistant/#', 'porchlight/#']): Promise<Subscriber> {
@@ -115,6 +117,15 @@ export async function subscribe(broker: Broker, topics = ['homeassistant/#', 'po
         const v = seen.get(topic);
         if (v !== undefined && want(v)) return v;
         if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${topic} (last: ${v})`);
+        await sleep(25);
+      }
+    },
+    async untilEver(topic, want, ms = 10_000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const hit = history.find((m) => m.topic === topic && want(m.payload));
+        if (hit) return hit.payload;
+        if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${topic} (last: ${seen.get(topic)})`);
         await sleep(25);
       }
     },
