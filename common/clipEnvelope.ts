@@ -3,7 +3,7 @@ import { getSodium, type Sodium } from './sodium';
 import { ClipFormatError, ClipKeyError, ClipTamperedError, ClipTruncatedError } from './clipErrors';
 
 /*
- * Clip envelope, version 1. One file per clip:
+ * Clip envelope, version 2 (version 1 is still read). One file per clip:
  *
  *   offset  size  field
  *   0       6     magic "PLCLIP"
@@ -12,7 +12,8 @@ import { ClipFormatError, ClipKeyError, ClipTamperedError, ClipTruncatedError } 
  *   8       4     chunk size in bytes, big-endian (plaintext bytes per chunk)
  *   12      8     key id: first 8 bytes of BLAKE2b-256(footage public key)
  *   20      2     metadata length M, big-endian
- *   22      M     metadata, UTF-8 JSON (routing only: clip id, device id)
+ *   22      M     metadata: the routing JSON (clip id, device id) sealed to the footage
+ *                 public key (crypto_box_seal); version 1 kept it in clear text
  *   22+M    80    per-clip key (32 bytes) sealed to the footage public key (crypto_box_seal)
  *   102+M   24    secretstream header
  *   126+M   ...   chunks: crypto_secretstream_xchacha20poly1305, each chunk carries
@@ -20,13 +21,17 @@ import { ClipFormatError, ClipKeyError, ClipTamperedError, ClipTruncatedError } 
  *                 which carries 0..chunk size bytes and TAG_FINAL.
  *
  * The whole header is the additional data of the first chunk, so any change to the
- * metadata, chunk size or key id fails authentication even though it is readable.
+ * metadata, chunk size or key id fails authentication. The routing is sealed because the
+ * same file goes to the cloud: only a holder of the footage key learns which camera made it.
  * Secretstream's internal nonce counter detects removed, repeated or swapped chunks;
  * the final tag detects truncation.
  */
 
 export const CLIP_MAGIC = Buffer.from('PLCLIP', 'ascii');
-export const CLIP_VERSION = 1;
+export const CLIP_VERSION = 2;
+/** Versions this build reads: 1 (routing in clear text, before 2026-12) and 2. */
+const READABLE_VERSIONS = new Set([1, CLIP_VERSION]);
+const SEALED_BOX_OVERHEAD = 48;
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 export const MIN_CHUNK_SIZE = 1024;
 export const MAX_CHUNK_SIZE = 4 * 1024 * 1024;
@@ -53,7 +58,8 @@ export interface ClipHeader {
   version: number;
   chunkSize: number;
   keyId: Buffer;
-  routing: ClipRouting;
+  /** Null until opened with the footage key (version 2 seals it). */
+  routing: ClipRouting | null;
   /** Byte length of everything before the first chunk. */
   length: number;
 }
@@ -103,7 +109,8 @@ export class ClipEncryptor {
     if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
       throw new RangeError(`chunk size must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`);
     }
-    const metadata = Buffer.from(JSON.stringify({ clipId: routing.clipId, deviceId: routing.deviceId }), 'utf8');
+    const routingJson = Buffer.from(JSON.stringify({ clipId: routing.clipId, deviceId: routing.deviceId }), 'utf8');
+    const metadata = Buffer.from(sodium.crypto_box_seal(routingJson, footage.publicKey));
     if (metadata.length > MAX_METADATA_BYTES) throw new RangeError('clip metadata is too large');
     const key = sodium.crypto_secretstream_xchacha20poly1305_keygen();
     const sealedKey = sodium.crypto_box_seal(key, footage.publicKey);
@@ -178,8 +185,8 @@ export function parseClipHeader(data: Buffer): ClipHeader | null {
   }
   if (!data.subarray(0, 6).equals(CLIP_MAGIC)) throw new ClipFormatError('not a Porchlight clip (bad magic bytes)');
   const version = data.readUInt8(6);
-  if (version !== CLIP_VERSION) {
-    throw new ClipFormatError(`unsupported clip format version ${version} (this build reads version ${CLIP_VERSION})`);
+  if (!READABLE_VERSIONS.has(version)) {
+    throw new ClipFormatError(`unsupported clip format version ${version} (this build reads versions ${[...READABLE_VERSIONS].join(' and ')})`);
   }
   if (data.readUInt8(7) !== 0) throw new ClipFormatError('clip header has unknown flags set');
   const chunkSize = data.readUInt32BE(8);
@@ -191,9 +198,16 @@ export function parseClipHeader(data: Buffer): ClipHeader | null {
   if (metaLength > MAX_METADATA_BYTES) throw new ClipFormatError('clip metadata length is out of range');
   const length = FIXED_PREFIX + metaLength + SEALED_KEY_BYTES + STREAM_HEADER_BYTES;
   if (data.length < length) return null;
-  let routing: ClipRouting;
+  if (version >= 2) {
+    if (metaLength <= SEALED_BOX_OVERHEAD) throw new ClipFormatError('clip metadata is too short to hold its sealed routing');
+    return { version, chunkSize, keyId, routing: null, length };
+  }
+  return { version, chunkSize, keyId, routing: parseRouting(data.subarray(FIXED_PREFIX, FIXED_PREFIX + metaLength)), length };
+}
+
+function parseRouting(json: Uint8Array): ClipRouting {
   try {
-    const parsed = JSON.parse(data.subarray(FIXED_PREFIX, FIXED_PREFIX + metaLength).toString('utf8')) as unknown;
+    const parsed = JSON.parse(Buffer.from(json).toString('utf8')) as unknown;
     if (
       typeof parsed !== 'object' ||
       parsed === null ||
@@ -202,11 +216,10 @@ export function parseClipHeader(data: Buffer): ClipHeader | null {
     ) {
       throw new Error('fields');
     }
-    routing = { clipId: (parsed as ClipRouting).clipId, deviceId: (parsed as ClipRouting).deviceId };
+    return { clipId: (parsed as ClipRouting).clipId, deviceId: (parsed as ClipRouting).deviceId };
   } catch {
     throw new ClipFormatError('clip metadata is not valid (expected JSON with clipId and deviceId)');
   }
-  return { version, chunkSize, keyId, routing, length };
 }
 
 /**
@@ -231,6 +244,13 @@ export class ClipDecryptor {
 
   get clipHeader(): ClipHeader | null {
     return this.header;
+  }
+
+  /** Which clip of which camera this is (opened with the footage key); once the header has been read. */
+  get routing(): ClipRouting {
+    const routing = this.header?.routing;
+    if (!routing) throw new ClipTruncatedError('clip ends inside its header');
+    return routing;
   }
 
   push(data: Uint8Array): Buffer[] {
@@ -277,6 +297,15 @@ export class ClipDecryptor {
       );
     }
     const metaEnd = header.length - SEALED_KEY_BYTES - STREAM_HEADER_BYTES;
+    if (!header.routing) {
+      let opened: Uint8Array;
+      try {
+        opened = s.crypto_box_seal_open(this.buffered.subarray(FIXED_PREFIX, metaEnd), this.keys.publicKey, this.keys.secretKey);
+      } catch {
+        throw new ClipTamperedError("clip failed authentication in its header: the sealed routing (camera and clip id) was altered");
+      }
+      header.routing = parseRouting(opened);
+    }
     const sealedKey = this.buffered.subarray(metaEnd, metaEnd + SEALED_KEY_BYTES);
     const streamHeader = this.buffered.subarray(metaEnd + SEALED_KEY_BYTES, header.length);
     let key: Uint8Array;

@@ -106,7 +106,7 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
       await writer.write(chunk);
     }
     take(decryptor.end());
-    const routing = decryptor.clipHeader!.routing;
+    const routing = decryptor.routing;
     if (routing.clipId !== meta.clipId || routing.deviceId !== deviceId) {
       throw new ClipStoreError(403, 'CLIP_NOT_YOURS', 'the clip was recorded by another device or under another id');
     }

@@ -10,6 +10,7 @@ import {
 } from '../../common/clipEnvelope';
 import { ClipError, ClipFormatError, ClipKeyError, ClipTamperedError, ClipTruncatedError } from '../../common/clipErrors';
 import { generateFootageKeyPair } from '../../common/footageKeys';
+import { getSodium } from '../../common/sodium';
 
 const routing = { clipId: 'clip-1', deviceId: 'dev-1' };
 
@@ -19,6 +20,31 @@ async function encrypt(keys: FootageKeyPair, plain: Buffer, chunkSize = DEFAULT_
   const step = Math.max(1, Math.ceil(plain.length / pieces));
   for (let i = 0; i < plain.length; i += step) out.push(...enc.push(plain.subarray(i, i + step)));
   out.push(enc.final());
+  return Buffer.concat(out);
+}
+
+/**
+ * A version 1 clip, laid out as Porchlight wrote them before December 2026 (routing JSON in clear
+ * text): the format is frozen, so the fixture is built here rather than by the current encryptor.
+ */
+async function encryptVersion1(keys: FootageKeyPair, r: { clipId: string; deviceId: string }, plain: Buffer, chunkSize: number): Promise<Buffer> {
+  const s = await getSodium();
+  const metadata = Buffer.from(JSON.stringify(r), 'utf8');
+  const key = s.crypto_secretstream_xchacha20poly1305_keygen();
+  const { state, header: streamHeader } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+  const prefix = Buffer.alloc(22);
+  prefix.write('PLCLIP', 0, 'ascii');
+  prefix.writeUInt8(1, 6);
+  prefix.writeUInt32BE(chunkSize, 8);
+  Buffer.from(s.crypto_generichash(32, keys.publicKey, null)).copy(prefix, 12, 0, 8);
+  prefix.writeUInt16BE(metadata.length, 20);
+  const header = Buffer.concat([prefix, metadata, Buffer.from(s.crypto_box_seal(key, keys.publicKey)), Buffer.from(streamHeader)]);
+  const out = [header];
+  for (let i = 0; i === 0 || i < plain.length; i += chunkSize) {
+    const last = i + chunkSize >= plain.length;
+    const tag = last ? s.crypto_secretstream_xchacha20poly1305_TAG_FINAL : s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+    out.push(Buffer.from(s.crypto_secretstream_xchacha20poly1305_push(state, plain.subarray(i, i + chunkSize), i === 0 ? header : null, tag)));
+  }
   return Buffer.concat(out);
 }
 
@@ -59,10 +85,29 @@ describe('clip envelope', () => {
     assert.ok((await decrypt(keys, file, 1)).plain.equals(plain));
   });
 
-  it('keeps routing metadata readable without the key', async () => {
+  it('tells only the footage key\'s holder which camera recorded the clip: the cloud, holding the same file, cannot', async () => {
     const file = await encrypt(keys, randomBytes(10), chunk);
     const header = parseClipHeader(file);
-    assert.deepEqual(header?.routing, routing);
+    assert.equal(header?.version, 2);
+    assert.equal(header?.routing, null, 'no routing without the key');
+    for (const id of [routing.clipId, routing.deviceId]) assert.equal(file.includes(id), false, `the file names ${id}`);
+    const dec = await ClipDecryptor.create(keys);
+    dec.push(file);
+    dec.end();
+    assert.deepEqual(dec.routing, routing);
+  });
+
+  it('still reads version 1 clips (routing in clear text), recorded before the routing was sealed', async () => {
+    const plain = randomBytes(3 * chunk + 7);
+    const file = await encryptVersion1(keys, routing, plain, chunk);
+    assert.deepEqual(parseClipHeader(file)?.routing, routing);
+    const dec = await ClipDecryptor.create(keys);
+    const out = [...dec.push(file), ...dec.end()];
+    assert.ok(Buffer.concat(out).equals(plain));
+    assert.deepEqual(dec.routing, routing);
+    const bad = Buffer.from(file);
+    bad[30] = bad[30]! ^ 0x01; // inside the clear-text routing: still authenticated
+    assert.ok((await decrypt(keys, bad)).error instanceof ClipError);
   });
 
   describe('rejects damage with a typed error and no unverified plaintext', () => {

@@ -82,8 +82,8 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
       // Every scripted event has a clip that covers it, within the pre-roll bounds.
       const db = openDatabase(path.join(dataDir, 'hub', 'hub.db'));
       const clips = db
-        .prepare('SELECT c.id, c.media_start AS s, c.media_end AS e, d.name, q.state, q.object_name AS object FROM clips c JOIN devices d ON d.id = c.device_id JOIN upload_queue q ON q.clip_id = c.id')
-        .all() as Array<{ id: string; s: number; e: number; name: string; state: string; object: string }>;
+        .prepare('SELECT c.id, c.device_id AS deviceId, c.media_start AS s, c.media_end AS e, d.name, q.state, q.object_name AS object FROM clips c JOIN devices d ON d.id = c.device_id JOIN upload_queue q ON q.clip_id = c.id')
+        .all() as Array<{ id: string; deviceId: string; s: number; e: number; name: string; state: string; object: string }>;
       const pir = db
         .prepare(`SELECT e.media_time AS t FROM motion_events e JOIN devices d ON d.id = e.device_id WHERE d.name = 'driveway' AND e.kind = 'start' AND e.source = 'pir'`)
         .all() as Array<{ t: number }>;
@@ -117,6 +117,18 @@ describe('pipeline: simulated camera → ffmpeg → motion → encrypted clip �
       assert.deepEqual(keys.filter((k) => k.endsWith('.plc')), clips.map((c) => `clips/${c.object}.plc`).sort());
       assert.deepEqual(keys.filter((k) => k.endsWith('.plm')), clips.map((c) => `clips/${c.object}.plm`).sort(), 'a sealed manifest beside each clip');
       for (const key of keys) assert.doesNotMatch(key, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'object names do not reveal clip ids');
+      // The cloud's view, as its operator would read it: no object, and no file of the bucket's
+      // storage (object metadata included), names a clip or a camera. It may count objects and see
+      // their sizes and upload times; it cannot tell which camera made them or rebuild a camera's day.
+      const identifiers = [...new Set(clips.flatMap((c) => [c.id, c.deviceId, c.name]))];
+      for (const key of keys) {
+        const obj = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: 'footage', Key: key }))).Body!.transformToByteArray());
+        for (const id of identifiers) assert.equal(obj.includes(id), false, `the cloud object ${key} names ${id}`);
+      }
+      for (const file of filesUnder(s3dir)) {
+        const bytes = readFileSync(file);
+        for (const id of identifiers) assert.equal(bytes.includes(id), false, `the bucket's file ${file} names ${id}`);
+      }
 
       // Recovery: export the key with a passphrase, decrypt each uploaded object, ffprobe it.
       const passFile = path.join(tmp.dir, 'pass');
