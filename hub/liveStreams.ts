@@ -84,6 +84,9 @@ interface CameraLive {
   recheckedAt: number;
 }
 
+/** What the service uses of the cameras' device channels (deviceChannels.ts). */
+export type LiveChannels = Pick<DeviceChannels, 'isOnline' | 'push' | 'on' | 'off'>;
+
 export interface LiveArming {
   forCamera(deviceId: string): { live: boolean };
   on(event: 'change', listener: () => void): unknown;
@@ -104,7 +107,7 @@ export class LiveStreams {
   private readonly onAccess = (change: AccessChange) => this.recheck(change);
 
   constructor(
-    private readonly channels: DeviceChannels,
+    private readonly channels: LiveChannels,
     private readonly arming: LiveArming,
     private readonly access: LiveAccess,
     private readonly log: Logger,
