@@ -110,7 +110,7 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
             const ended = mayWatch(req, id);
             if (ended) refuse(ended);
             else atExpiry();
-          }, Math.min(Math.max(left + 1000, 0), MAX_TIMER_MS));
+          }, Math.min(Math.max(left + 10, 0), MAX_TIMER_MS));
           expiry.unref();
         };
         atExpiry();

@@ -126,6 +126,21 @@ describe('live view ends when the right to watch ends', function () {
     assert.equal(second.json.at(-1)?.code, 'NOT_SIGNED_IN');
   });
 
+  it('ends live view when its session reaches its 30-day end, not at the next check', async () => {
+    const signedInAt = t.clock.t;
+    const member = await signIn(t.base, 'member', PASSWORDS.member);
+    // Busy every day, so only the absolute limit can end the session.
+    while (t.clock.t < signedInAt + 29 * 24 * 3600_000) {
+      t.clock.advance(20 * 3600_000);
+      assert.equal((await call(t.base, 'GET', '/api/session', { headers: member.headers })).status, 200);
+    }
+    const end = (t.db.prepare('SELECT expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?').get('member') as { expires_at: number }).expires_at;
+    t.clock.t = end - 500;
+    const view = await watching(member);
+    await closesAfter(view, async () => t.clock.advance(1000));
+    assert.equal(view.json.at(-1)?.code, 'NOT_SIGNED_IN');
+  });
+
   it("ends live view at once when the owner changes the watcher's role or removes them", async () => {
     const member = await signIn(t.base, 'member', PASSWORDS.member);
     const view = await watching(member);
