@@ -104,7 +104,14 @@ export class LiveStreams {
   private timer: NodeJS.Timeout | null = null;
   private readonly onArming = () => this.upkeepAll();
   private readonly onOffline = (deviceId: string) => this.upkeep(deviceId);
-  private readonly onAccess = (change: AccessChange) => this.recheck(change);
+  private readonly onAccess = (change: AccessChange) => {
+    // Called from inside the route that made the change: a failed check must not fail that request.
+    try {
+      this.recheck(change);
+    } catch (err) {
+      this.log.error({ change, err: (err as Error).message }, 'live view could not re-check its viewers after an access change; the 15 s check will');
+    }
+  };
 
   constructor(
     private readonly channels: LiveChannels,
