@@ -3,7 +3,7 @@ import { Fmp4Splitter, type Fragment } from '../../common/fmp4';
 import { HubClient, pairWithHub, type LiveUpload } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
 import { Camera, watch, type Viewer } from '../helpers/liveViewer';
-import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
 import { oathtool } from '../helpers/oathtool';
@@ -181,6 +181,22 @@ describe('live view ends when the right to watch ends', function () {
     assert.deepEqual(view.json.at(-1), { type: 'error', code: 'ENROLL_2FA', message: 'this home requires two-factor sign-in: set it up under Security first' });
     assert.deepEqual(await watch(t, member, camera.id).refusedWith, { status: 403, code: 'ENROLL_2FA' }, 'no new live view before enrolling');
     assert.equal(ownersView.ws.readyState, ownersView.ws.OPEN, 'the owner has 2FA and watches on');
+  });
+
+  it("ends live view at once when the owner resets the watcher's 2FA (their phone was stolen)", async () => {
+    const enrolling = await signIn(t.base, 'member', PASSWORDS.member);
+    const { secret } = (await call(t.base, 'POST', '/api/me/totp', { headers: enrolling.headers })).json() as { secret: string };
+    const confirm = await call(t.base, 'POST', '/api/me/totp/confirm', { body: JSON.stringify({ code: oathtool(secret, t.clock.t) }), headers: { ...enrolling.headers, ...JSON_HEADERS } });
+    assert.equal(confirm.status, 200, confirm.body.toString());
+    // The thief's browser, signed in with the password and a code from the stolen phone.
+    t.clock.advance(30_000);
+    const step1 = await call(t.base, 'POST', '/api/login', { body: JSON.stringify({ username: 'member', password: PASSWORDS.member }), headers: JSON_HEADERS });
+    const step2 = await call(t.base, 'POST', '/api/login/totp', { body: JSON.stringify({ ticket: step1.json().ticket, code: oathtool(secret, t.clock.t) }), headers: JSON_HEADERS });
+    assert.equal(step2.status, 200, step2.body.toString());
+    const cookie = cookiesFrom(step2);
+    const view = await watching({ cookie, csrf: '', headers: { cookie } });
+    await closesAfter(view, () => asOwner('POST', `/api/users/${userId('member')}/reset-2fa`));
+    assert.equal(view.json.at(-1)?.code, 'NOT_SIGNED_IN');
   });
 
   it('ends live view at once when the camera is revoked', async () => {
