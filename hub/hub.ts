@@ -21,6 +21,7 @@ import { renderDetectionJpeg } from './detectionPictureJpeg';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceChannels } from './deviceChannels';
 import { LiveStreams } from './liveStreams';
+import { AccessChanges } from './accessChanges';
 import { listDevices } from './devices';
 import { ArmingService } from './arming/armingService';
 import { MqttBridge, type MotionNotice } from './mqttBridge';
@@ -173,7 +174,8 @@ export class Hub {
     });
     this.arming = arming;
     // Real time, not the policy clock: stream liveness is about seconds actually passing.
-    const live = new LiveStreams(channels, arming, log.child({ module: 'live' }));
+    const accessChanges = new AccessChanges();
+    const live = new LiveStreams(channels, arming, accessChanges, log.child({ module: 'live' }));
     this.live = live;
     const firstRun = new FirstRunSetup(db, config.dataDir);
     const setupWaiting = (await firstRun.prepare()) === 'waiting';
@@ -218,6 +220,7 @@ export class Hub {
       health,
       arming,
       live,
+      accessChanges,
       events,
       detector: this.detector,
       detectionThumbnails,

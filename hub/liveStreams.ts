@@ -1,5 +1,6 @@
 import type { LiveRefusal } from '../common/api/live';
 import type { Logger } from '../common/logger';
+import type { AccessChange } from './accessChanges';
 import { Fmp4Error, Fmp4Splitter } from '../common/fmp4';
 import { liveMimeType, Mp4CodecError } from '../common/mp4Codec';
 import type { DeviceChannels } from './deviceChannels';
@@ -27,9 +28,14 @@ export const REFUSALS = {
 
 /** A viewer's connection, as the service needs it. */
 export interface Watcher extends LiveViewer {
+  /** The account watching: an access change naming it is checked at once. */
+  userId: number;
   /** Sends the refusal and closes the connection. */
   refuse(refusal: LiveRefusal): void;
-  /** Whether this viewer may still watch (their session, role and grant), checked now and then. */
+  /**
+   * Whether this viewer may still watch (their session, role, grant and the 2FA rule): asked
+   * at once when an access change may concern them, and every 15 s as a safety net.
+   */
   recheck(): LiveRefusal | null;
 }
 
@@ -51,6 +57,10 @@ export interface UpstreamHandle {
 export const MAX_LIVE_BOX_BYTES = 16 * 1024 * 1024;
 export const MAX_VIEWERS_PER_CAMERA = 10;
 const TICK_MS = 1000;
+/**
+ * The safety net behind the access-change events (and what counts watching as activity for the
+ * session's idle timeout): a change no event reports is still noticed within this.
+ */
 const RECHECK_MS = 15_000;
 
 interface Upstream {
@@ -74,10 +84,19 @@ interface CameraLive {
   recheckedAt: number;
 }
 
+/** What the service uses of the cameras' device channels (deviceChannels.ts). */
+export type LiveChannels = Pick<DeviceChannels, 'isOnline' | 'push' | 'on' | 'off'>;
+
 export interface LiveArming {
   forCamera(deviceId: string): { live: boolean };
   on(event: 'change', listener: () => void): unknown;
   off(event: 'change', listener: () => void): unknown;
+}
+
+/** Where the hub announces changes that may end someone's right to watch (accessChanges.ts). */
+export interface LiveAccess {
+  on(event: 'change', listener: (change: AccessChange) => void): unknown;
+  off(event: 'change', listener: (change: AccessChange) => void): unknown;
 }
 
 export class LiveStreams {
@@ -85,10 +104,19 @@ export class LiveStreams {
   private timer: NodeJS.Timeout | null = null;
   private readonly onArming = () => this.upkeepAll();
   private readonly onOffline = (deviceId: string) => this.upkeep(deviceId);
+  private readonly onAccess = (change: AccessChange) => {
+    // Called from inside the route that made the change: a failed check must not fail that request.
+    try {
+      this.recheck(change);
+    } catch (err) {
+      this.log.error({ change, err: (err as Error).message }, 'live view could not re-check its viewers after an access change; the 15 s check will');
+    }
+  };
 
   constructor(
-    private readonly channels: DeviceChannels,
+    private readonly channels: LiveChannels,
     private readonly arming: LiveArming,
+    private readonly access: LiveAccess,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
     private readonly timing: LiveTiming = LIVE_TIMING,
@@ -98,6 +126,7 @@ export class LiveStreams {
     if (this.timer) return;
     this.arming.on('change', this.onArming);
     this.channels.on('offline', this.onOffline);
+    this.access.on('change', this.onAccess);
     this.timer = setInterval(() => this.upkeepAll(), TICK_MS);
     this.timer.unref();
   }
@@ -107,6 +136,7 @@ export class LiveStreams {
     this.timer = null;
     this.arming.off('change', this.onArming);
     this.channels.off('offline', this.onOffline);
+    this.access.off('change', this.onAccess);
     for (const [id, cam] of this.cameras) {
       for (const viewer of cam.fanout.all()) (viewer as Watcher).refuse(REFUSALS.stopping);
       this.cut(id, cam, { status: 503, code: 'HUB_STOPPING', message: 'the hub is stopping' });
@@ -184,6 +214,23 @@ export class LiveStreams {
     };
   }
 
+  /** Checks the viewers `change` may concern now, and closes those who may no longer watch. */
+  recheck(change: AccessChange): void {
+    let closed = 0;
+    for (const [id, cam] of this.cameras) {
+      if ('deviceId' in change && change.deviceId !== id) continue;
+      for (const viewer of cam.fanout.all() as Watcher[]) {
+        if ('userId' in change && viewer.userId !== change.userId) continue;
+        const refusal = viewer.recheck();
+        if (!refusal) continue;
+        // refuse() closes the socket, whose close handler removes the viewer.
+        viewer.refuse(refusal);
+        closed += 1;
+      }
+    }
+    if (closed > 0) this.log.info({ change, viewers: closed }, 'closed live views their watchers may no longer see');
+  }
+
   private take(deviceId: string, cam: CameraLive, up: Upstream, chunk: Buffer): void {
     up.partial += chunk.length;
     if (!up.begun) {
@@ -247,9 +294,9 @@ export class LiveStreams {
     const now = this.now();
     if (now - cam.recheckedAt >= RECHECK_MS) {
       cam.recheckedAt = now;
-      for (const viewer of cam.fanout.all()) {
-        const refusal = (viewer as Watcher).recheck();
-        if (refusal) (viewer as Watcher).refuse(refusal);
+      for (const viewer of cam.fanout.all() as Watcher[]) {
+        const refusal = viewer.recheck();
+        if (refusal) viewer.refuse(refusal);
       }
     }
     const actions = liveUpkeep(

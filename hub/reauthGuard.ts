@@ -43,6 +43,7 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
       if (ipLockedUntil === null) throw new HttpError(403, code, message);
       audit.append({ actor: 'system', action: 'auth.lockout', target: `ip:${req.ip}`, ip: req.ip, detail: { until: ipLockedUntil, route } }, now);
       const ended = req.session ? deleteSessionByHandle(db, user.id, req.session.handle) : false;
+      if (ended) svc.accessChanges.changed({ userId: user.id });
       if (ended) audit.append({ actor: 'system', action: 'auth.session_ended', target: `user:${user.username}`, ip: req.ip, detail: { reason: 'reauth-lockout' } }, now);
       await notifyUser(db, svc.mailer, log, user.id, {
         kind: 'reauth-lockout',

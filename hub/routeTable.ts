@@ -27,6 +27,7 @@ import type { DetectionThumbnails } from './detectionThumbnails';
 import type { DeviceConnections } from './deviceConnections';
 import type { DeviceChannels } from './deviceChannels';
 import type { LiveStreams } from './liveStreams';
+import type { AccessChanges } from './accessChanges';
 import type { ArmingService } from './arming/armingService';
 import type { EventEmitter } from 'node:events';
 import { deviceForToken, type Device } from './devices';
@@ -37,7 +38,7 @@ import type { LoginThrottle } from './loginThrottle';
 import type { Mailer } from '../common/mailer';
 import { RateLimiter, type RateRule } from './rateLimit';
 import { SESSION_COOKIE, touchSession, type Session } from './sessions';
-import { getSecuritySettings } from './securitySettings';
+import { mustEnroll2fa } from './securitySettings';
 import type { TlsManager } from './tlsManager';
 import { getUser, type Role, type User } from './users';
 import { ApiErrorSchema } from '../common/api/errors';
@@ -166,6 +167,8 @@ export interface HubServices {
   health: CameraHealthBoard;
   arming: ArmingService;
   live: LiveStreams;
+  /** Tell it after anything that can end someone's right to see footage (sessions, roles, grants, 2FA rule, a camera revoked). */
+  accessChanges: AccessChanges;
   /** What happened, for whoever listens (MQTT, webhooks): 'motion' with a MotionNotice, 'objects' with an ObjectsNotice. */
   events: EventEmitter;
   /** The COCO object detector the cameras' pictures go to; null: object detection is off. */
@@ -238,7 +241,7 @@ function authenticate(svc: HubServices, access: Access) {
     const user = session ? getUser(svc.db, session.userId) : undefined;
     if (!user || !sid || !session) throw new HttpError(401, 'NOT_SIGNED_IN', 'you are not signed in (or your session ended): sign in again');
     if (!access.roles.includes(user.role)) throw new HttpError(403, 'FORBIDDEN', `a ${user.role} may not do this`);
-    if (!access.duringEnrollment && !user.totpEnabled && getSecuritySettings(svc.db).require2fa) {
+    if (!access.duringEnrollment && mustEnroll2fa(svc.db, user)) {
       throw new HttpError(403, 'ENROLL_2FA', 'this home requires two-factor sign-in: set it up under Security first');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

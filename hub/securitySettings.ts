@@ -15,3 +15,11 @@ export function getSecuritySettings(db: DB): SecuritySettings {
 export function setSecuritySettings(db: DB, settings: SecuritySettings): void {
   writeSetting(db, 'security', settings);
 }
+
+/**
+ * Whether `user` must set up 2FA before using the hub: the owner requires it and they have none.
+ * Every route applies it (routeTable.ts), and open live views are checked against it too.
+ */
+export function mustEnroll2fa(db: DB, user: { totpEnabled: boolean }): boolean {
+  return !user.totpEnabled && getSecuritySettings(db).require2fa;
+}

@@ -18,6 +18,8 @@ export interface Session {
   userId: number;
   idHash: string;
   handle: string;
+  /** When it ends whatever its activity (SESSION_ABSOLUTE_MS after sign-in). */
+  expiresAt: number;
 }
 
 export type { SessionInfo };
@@ -48,7 +50,7 @@ export function touchSession(db: DB, id: string, idleMs: number, now = Date.now(
     return null;
   }
   db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, idHash);
-  return { userId: row.user_id, idHash, handle: row.handle };
+  return { userId: row.user_id, idHash, handle: row.handle, expiresAt: row.expires_at };
 }
 
 export function deleteSession(db: DB, id: string): void {

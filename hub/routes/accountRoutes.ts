@@ -63,6 +63,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         if (!(await verifyPassword(user.passwordHash, body.currentPassword))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your current password is not right');
         await refused(() => setPassword(db, user.id, body.newPassword));
         deleteOtherSessions(db, user.id, req.session!.handle);
+        svc.accessChanges.changed({ userId: user.id });
         audit(req, 'user.password_changed');
         return { ok: true };
       },
@@ -139,6 +140,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         const second = body.code !== undefined ? await verifyTotp(db, svc.secret, user.id, body.code, svc.now()) : body.recoveryCode !== undefined && useRecoveryCode(db, user.id, body.recoveryCode, svc.now());
         if (!second) return guard.fail(req, user, body.code !== undefined ? 'totp' : 'recovery', 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');
         disableTotp(db, user.id);
+        svc.accessChanges.changed({ userId: user.id });
         audit(req, 'totp.disabled');
         return { ok: true };
       },
@@ -178,6 +180,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       handler: async (req, reply) => {
         const { handle } = req.params;
         if (!deleteSessionByHandle(db, userOf(req).id, handle)) throw new HttpError(404, 'NO_SUCH_SESSION', 'no such session (it may have ended already)');
+        svc.accessChanges.changed({ userId: userOf(req).id });
         audit(req, 'auth.session_revoked');
         if (handle === req.session!.handle) reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };
@@ -190,6 +193,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       summary: 'Sign out every session of your account, this one included',
       handler: async (req, reply) => {
         const n = deleteUserSessions(db, userOf(req).id);
+        svc.accessChanges.changed({ userId: userOf(req).id });
         audit(req, 'auth.signed_out_everywhere', { detail: { sessions: n } });
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true, sessions: n };

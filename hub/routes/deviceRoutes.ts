@@ -153,6 +153,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         deviceOrThrow(id);
         revokeDevice(db, id, svc.now());
         const cut = svc.connections.cut(id);
+        svc.accessChanges.changed({ deviceId: id });
         audit(req, 'device.revoked', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return { ok: true };
       },

@@ -103,6 +103,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         const { role } = req.body;
         const user = targetUser(id);
         await refused(() => setRole(db, id, role));
+        svc.accessChanges.changed({ userId: id });
         audit(req, 'user.role_changed', { target: `user:${user.username}`, detail: { from: user.role, to: role } });
         return { ok: true };
       },
@@ -117,6 +118,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         const { id } = req.params;
         const user = targetUser(id);
         await refused(() => deleteUser(db, id));
+        svc.accessChanges.changed({ userId: id });
         audit(req, 'user.removed', { target: `user:${user.username}` });
         return { ok: true };
       },
@@ -132,6 +134,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         const { devices } = req.body;
         const user = targetUser(id);
         await refused(() => setGrants(db, id, devices));
+        svc.accessChanges.changed({ userId: id });
         audit(req, 'user.grants_changed', { target: `user:${user.username}`, detail: { devices } });
         return { ok: true };
       },
@@ -147,6 +150,7 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
         const user = targetUser(id);
         disableTotp(db, id);
         deleteUserSessions(db, id);
+        svc.accessChanges.changed({ userId: id });
         audit(req, 'totp.reset_by_owner', { target: `user:${user.username}` });
         return { ok: true };
       },
@@ -193,6 +197,8 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(409, 'ENROLL_FIRST', 'turn on two-factor sign-in for your own account before requiring it for everyone');
         }
         setSecuritySettings(db, after);
+        // Turning "require 2FA" on ends what people without it have open (live view), not only their next request.
+        svc.accessChanges.changed({ everyone: true });
         audit(req, 'settings.security_changed', { detail: { from: before, to: after } });
         return after;
       },

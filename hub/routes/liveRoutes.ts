@@ -4,7 +4,8 @@ import { said } from '../../common/api/words';
 import { getDevice } from '../devices';
 import { HttpError } from '../httpError';
 import { type LiveRefusal, type UpstreamEnd, type Watcher } from '../liveStreams';
-import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody } from '../routeTable';
+import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
+import { mustEnroll2fa } from '../securitySettings';
 import { touchSession } from '../sessions';
 import { FOOTAGE_ROLES, getUser, visibleCameras } from '../users';
 
@@ -20,6 +21,10 @@ const Strict = { additionalProperties: false } as const;
 const CameraParams = Type.Object({ id: Type.String({ ...said('the id'), pattern: '^[0-9a-f-]{36}$' }) }, Strict);
 const NO_SUCH_CAMERA: LiveRefusal = { code: 'NO_SUCH_DEVICE', message: 'no such camera' };
 const SESSION_ENDED: LiveRefusal = { code: 'NOT_SIGNED_IN', message: 'you are not signed in (or your session ended): sign in again' };
+/** The same words every other route answers with (routeTable.ts). */
+const ENROLL_2FA: LiveRefusal = { code: 'ENROLL_2FA', message: 'this home requires two-factor sign-in: set it up under Security first' };
+/** setTimeout's longest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A camera that goes on sending after the hub answered its upload is cut off after this. */
 const HANG_UP_GRACE_MS = 5000;
 /** WebSocket close code for a refusal (4000–4999 are the application's; the JSON message says why). */
@@ -33,14 +38,20 @@ const requireOctetStream = async (req: FastifyRequest) => {
 
 export function liveRoutes(svc: HubServices): RouteDef[] {
   const audit = auditor(svc);
-  /** Whether the user behind `req` may watch `id` now: their session, their role, their grant. */
+  /**
+   * Whether the user behind `req` may watch `id` now: their session, the owner's 2FA rule, their
+   * role, their grant, the camera not revoked. Asked at the start and again whenever an access
+   * change may concern them (liveStreams.ts).
+   */
   const mayWatch = (req: FastifyRequest, id: string): LiveRefusal | null => {
     const session = req.sessionId ? touchSession(svc.db, req.sessionId, svc.config.sessionIdleMinutes * 60_000, svc.now()) : null;
     const user = session ? getUser(svc.db, session.userId) : undefined;
     if (!user) return SESSION_ENDED;
+    if (mustEnroll2fa(svc.db, user)) return ENROLL_2FA;
     const cameras = visibleCameras(svc.db, user);
+    const device = getDevice(svc.db, id);
     // A camera this user may not watch answers exactly like one that does not exist.
-    if (!FOOTAGE_ROLES.includes(user.role) || !getDevice(svc.db, id) || (cameras !== 'all' && !cameras.includes(id))) return NO_SUCH_CAMERA;
+    if (!FOOTAGE_ROLES.includes(user.role) || !device || device.revoked || (cameras !== 'all' && !cameras.includes(id))) return NO_SUCH_CAMERA;
     return null;
   };
 
@@ -81,6 +92,7 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
         if (refusal) return refuse(refusal);
         audit(req, 'live.started', { target: `device:${id}` });
         const watcher: Watcher = {
+          userId: userOf(req).id,
           sendJson: send,
           sendBinary: (data) => {
             if (!closed) socket.send(data, { binary: true });
@@ -90,8 +102,21 @@ export function liveRoutes(svc: HubServices): RouteDef[] {
           recheck: () => mayWatch(req, id),
         };
         const stopWatching = svc.live.watch(id, watcher);
+        // A session's absolute end is known in advance: end the view then, not at the next check.
+        let expiry: NodeJS.Timeout | null = null;
+        const atExpiry = () => {
+          const left = req.session!.expiresAt - svc.now();
+          expiry = setTimeout(() => {
+            const ended = mayWatch(req, id);
+            if (ended) refuse(ended);
+            else atExpiry();
+          }, Math.min(Math.max(left + 10, 0), MAX_TIMER_MS));
+          expiry.unref();
+        };
+        atExpiry();
         leave = () => {
           leave = () => undefined;
+          if (expiry) clearTimeout(expiry);
           stopWatching();
         };
         if (closed) leave();

@@ -9,7 +9,7 @@ import { notifyUser } from '../../common/notices';
 import { hashPassword, verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, route, auditor, csrfTokenFor, userOf } from '../routeTable';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
-import { getSecuritySettings } from '../securitySettings';
+import { mustEnroll2fa } from '../securitySettings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
 import { findUser, getUser, ROLES, type User } from '../users';
 
@@ -28,7 +28,7 @@ export function publicUser(svc: HubServices, user: User): SessionUser {
     emailVerified: user.emailVerified,
     totpEnabled: user.totpEnabled,
     recoveryCodesLeft: user.totpEnabled ? remainingRecoveryCodes(svc.db, user.id) : 0,
-    mustEnroll2fa: !user.totpEnabled && getSecuritySettings(svc.db).require2fa,
+    mustEnroll2fa: mustEnroll2fa(svc.db, user),
   };
 }
 
@@ -172,6 +172,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       summary: 'Sign out this session',
       handler: async (req, reply) => {
         deleteSession(db, req.sessionId!);
+        svc.accessChanges.changed({ userId: userOf(req).id });
         record(req, 'auth.logout');
         reply.clearCookie(SESSION_COOKIE, COOKIE_ATTRIBUTES);
         return { ok: true };

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
 import { Fmp4Splitter, type Fragment } from '../../common/fmp4';
 import { HubClient, pairWithHub, type LiveUpload } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
+import { Camera, watch } from '../helpers/liveViewer';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
@@ -14,44 +14,6 @@ import { until } from '../helpers/wait';
  * The hub's side of live view, with a real hub, a paired camera speaking the real device
  * protocol (channel + streaming upload of real ffmpeg output) and WebSocket viewers.
  */
-
-interface Viewer {
-  ws: WebSocket;
-  json: Array<{ type: string; mime?: string; code?: string; message?: string }>;
-  binary: Buffer[];
-  closed: Promise<number>;
-}
-
-function watch(t: TestHub, who: SignedIn, cameraId: string, origin = t.base): Viewer {
-  const ws = new WebSocket(`${t.base.replace('https:', 'wss:')}/api/cameras/${cameraId}/live`, { headers: { cookie: who.cookie, origin }, rejectUnauthorized: false });
-  const viewer: Viewer = { ws, json: [], binary: [], closed: new Promise((resolve) => ws.on('close', (code) => resolve(code))) };
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) viewer.binary.push(Buffer.from(data));
-    else viewer.json.push(JSON.parse(data.toString()));
-  });
-  ws.on('error', () => undefined);
-  return viewer;
-}
-
-/** A camera: its channel's events, and the upload it opens when asked. */
-class Camera {
-  readonly events: Array<{ event: string; data: string }> = [];
-  private readonly abort = new AbortController();
-  constructor(
-    readonly id: string,
-    readonly client: HubClient,
-  ) {}
-  open(): void {
-    void this.client.channel((event, data) => this.events.push({ event, data }), this.abort.signal).catch(() => undefined);
-  }
-  live(): boolean[] {
-    return this.events.filter((e) => e.event === 'live').map((e) => (JSON.parse(e.data) as { on: boolean }).on);
-  }
-  close(): void {
-    this.abort.abort();
-    this.client.close();
-  }
-}
 
 describe('live view on the hub', function () {
   this.timeout(120_000);
