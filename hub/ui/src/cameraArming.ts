@@ -13,9 +13,10 @@ const MODE_WORDS: Record<ArmableMode, string> = { armed_home: 'Home', armed_away
 
 /**
  * The cell's content for one camera. `area` shows the confirmation or the refusal; `changed`
- * runs after the hub took a change (the page redraws).
+ * runs after the hub took a change, with the id of the box used (the page redraws and puts
+ * the focus back on it: disabled while sending, it lost the focus).
  */
-export function cameraArmingControls(camera: { id: string; name: string }, state: CameraDecision, area: HTMLElement, changed: () => void): HTMLElement {
+export function cameraArmingControls(camera: { id: string; name: string }, state: CameraDecision, area: HTMLElement, changed: (usedId: string) => void): HTMLElement {
   const boxes = ARMABLE_MODES.map((mode) =>
     el('input', { type: 'checkbox', id: `armed-in-${mode}-${camera.id}`, checked: state.armedIn.includes(mode), 'data-armed-in': mode }),
   );
@@ -24,12 +25,12 @@ export function cameraArmingControls(camera: { id: string; name: string }, state
   const all = [...boxes, motion];
 
   /** Sends one change; on a refusal the boxes go back to what the hub holds. */
-  async function send(url: string, body: unknown, done: (d: ArmingDecision) => string): Promise<void> {
+  async function send(used: HTMLInputElement, url: string, body: unknown, done: (d: ArmingDecision) => string): Promise<void> {
     for (const b of all) b.disabled = true;
     try {
       const d = await api<ArmingDecision>('PUT', url, body);
       say(area, done(d));
-      changed();
+      changed(used.id);
     } catch (err) {
       boxes.forEach((b, i) => { b.checked = state.armedIn.includes(ARMABLE_MODES[i]!); });
       motion.checked = state.motion;
@@ -37,17 +38,18 @@ export function cameraArmingControls(camera: { id: string; name: string }, state
     } finally {
       for (const b of all) b.disabled = false;
     }
+    if (!document.activeElement || document.activeElement === document.body) used.focus();
   }
 
   boxes.forEach((box, i) => {
     const mode = ARMABLE_MODES[i]!;
     box.addEventListener('change', () => {
       const modes = withArmedIn(state.armedIn, mode, box.checked);
-      void send(`/api/cameras/${camera.id}/armed-in`, { modes }, (d) => `${camera.name} records when armed: ${describeArmedIn(d.cameras[camera.id]?.armedIn ?? modes)}`);
+      void send(box, `/api/cameras/${camera.id}/armed-in`, { modes }, (d) => `${camera.name} records when armed: ${describeArmedIn(d.cameras[camera.id]?.armedIn ?? modes)}`);
     });
   });
   motion.addEventListener('change', () => {
-    void send(`/api/cameras/${camera.id}/motion`, { on: motion.checked }, (d) => `${camera.name}: motion ${d.cameras[camera.id]?.motion ? 'on' : 'off'}`);
+    void send(motion, `/api/cameras/${camera.id}/motion`, { on: motion.checked }, (d) => `${camera.name}: motion ${d.cameras[camera.id]?.motion ? 'on' : 'off'}`);
   });
 
   return el(

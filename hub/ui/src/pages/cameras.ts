@@ -219,13 +219,10 @@ function row(d: DeviceView, canSeePictures: boolean, arming: ArmingDecision | nu
   const name = renaming === d.id ? renameForm(d) : d.name;
   const camArming = arming?.cameras[d.id];
   const recording = arming === null ? null
-    : el('td', {}, !d.revoked && camArming ? cameraArmingControls(d, camArming, devices, () => {
-      // The redraw replaces the boxes: the one just used keeps the focus.
-      const focused = document.activeElement?.id;
+    : el('td', {}, !d.revoked && camArming ? cameraArmingControls(d, camArming, devices, (usedId) => {
+      // The redraw replaces the boxes: the one just used gets the focus back.
       lastList = '';
-      void loadDevices().then(() => {
-        if (focused) document.getElementById(focused)?.focus();
-      });
+      void loadDevices().then(() => document.getElementById(usedId)?.focus());
     }) : '—');
   return el('tr', { 'data-camera': d.id },
     el('th', { scope: 'row' }, name),
