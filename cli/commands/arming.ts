@@ -13,9 +13,14 @@ export function armingCommands(program: Command): void {
   withConfigOptions(arming.command('status').description('print the mode in force and who or what set it')).action(async (opts: ConfigOptions) => {
     const { ArmingStore } = await import('../../hub/arming/armingStore');
     const { decideArming } = await import('../../hub/arming/armingDecision');
-    const d = await withHubState(opts, ({ db }) => decideArming(new ArmingStore(db).inputs(), Date.now()));
+    const { listDevices } = await import('../../hub/devices');
+    const { describeArmedIn } = await import('../../common/armedIn');
+    const { d, names } = await withHubState(opts, ({ db }) => ({ d: decideArming(new ArmingStore(db).inputs(), Date.now()), names: new Map(listDevices(db).map((c) => [c.id, c.name])) }));
     process.stdout.write(`${d.mode} (${describeCause(d.cause)}${d.since ? `, since ${new Date(d.since).toISOString()}` : ''})\n`);
     if (d.nextScheduledAt !== null) process.stdout.write(`next scheduled change: ${new Date(d.nextScheduledAt).toISOString()}\n`);
+    for (const [id, c] of Object.entries(d.cameras)) {
+      process.stdout.write(`${names.get(id) ?? id}: ${c.record ? 'recording' : 'not recording'}; records when armed: ${describeArmedIn(c.armedIn)}; motion ${c.motion ? 'on' : 'off'}\n`);
+    }
   });
   withConfigOptions(
     arming

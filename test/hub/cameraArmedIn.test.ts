@@ -147,6 +147,10 @@ describe("a camera's Home/Away arming: set by the household, the camera told at 
     assert.equal(stored(), '["armed_away"]', 'nothing changed');
     assert.equal(audits(), 1);
 
+    const status = await cli('status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^hallway: not recording; records when armed: Away; motion on$/m);
+
     const both = await cli('armed-in', deviceId, 'home,away');
     assert.equal(both.code, 0, both.stderr);
     await until('recording again', () => last()?.record === true, 10_000);
