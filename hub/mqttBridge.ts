@@ -15,6 +15,7 @@ import { OBJECT_LABELS } from '../common/detection';
 import { EventObjects, labelsSensor, type EventObjectsSummary } from './eventObjects';
 import type { ObjectRules } from './objectAlertPolicy';
 import type { ObjectsNotice } from './motionLabels';
+import { ARMABLE_MODES, withArmedIn, type ArmableMode } from '../common/armedIn';
 
 /*
  * Home Assistant over MQTT, by its discovery convention: one alarm control panel for the home
@@ -27,6 +28,12 @@ import type { ObjectsNotice } from './motionLabels';
  * on while the motion event that counted one lasts, and a sensor with the last event's labels.
  * The class sensors are published from what this hub knows on every (re)connect, so a retained
  * ON cannot outlive a hub restart mid-event.
+ *
+ * Per camera also two switches, "Record when home" and "Record when away": the camera's armed-in
+ * modes (common/armedIn.ts), ON or OFF. Their states come from the arming decision, so a change
+ * made in the web UI or the CLI shows in Home Assistant too. With an alarm code set, a switch may
+ * be turned on but not off from MQTT: a switch takes no code, and turning every camera's
+ * recording off would otherwise disarm the home without the code the alarm panel asks for.
  */
 
 export interface MotionNotice {
@@ -48,6 +55,12 @@ function haState(mode: Mode): string {
 }
 
 const COMMANDS: Record<string, Mode> = { DISARM: 'disarmed', ARM_HOME: 'armed_home', ARM_AWAY: 'armed_away' };
+
+/** The switches' names in Home Assistant, by the mode they arm the camera in. */
+const SWITCH_NAMES: Record<ArmableMode, string> = { armed_home: 'Record when home', armed_away: 'Record when away' };
+
+/** `<base>/camera/<id>/armed_home/set` → the camera and the mode. */
+const SWITCH_COMMAND = /^camera\/([^/]+)\/(armed_home|armed_away)\/set$/;
 
 export class MqttBridge {
   private client: MqttClient | null = null;
@@ -103,6 +116,10 @@ export class MqttBridge {
     });
     client.on('message', (topic, payload) => {
       if (topic === `${this.base}/alarm/set`) this.command(payload.toString('utf8'));
+      else if (topic.startsWith(`${this.base}/`)) {
+        const m = SWITCH_COMMAND.exec(topic.slice(this.base.length + 1));
+        if (m) this.switchCommand(m[1]!, m[2] as ArmableMode, payload.toString('utf8'));
+      }
     });
 
     const onChange = (d: ArmingDecision) => this.publishArming(d);
@@ -179,15 +196,73 @@ export class MqttBridge {
         JSON.stringify({ name: 'Last event', unique_id: `porchlight_${cam.id}_last_event`, device_class: 'timestamp', state_topic: `${this.base}/camera/${cam.id}/last_event`, availability: camAvailability, availability_mode: 'all', device }),
       );
       if (this.objectRules) this.announceObjects(cam.id, camAvailability, device);
+      this.announceSwitches(cam.id, availability, device);
       this.publishAvailability(cam.id);
     }
-    this.client?.subscribe(`${this.base}/alarm/set`, { qos: 1 });
+    this.client?.subscribe([`${this.base}/alarm/set`, ...ARMABLE_MODES.map((m) => `${this.base}/camera/+/${m}/set`)], { qos: 1 });
     this.publishArming(this.arming.state());
   }
 
   private publishArming(d: ArmingDecision): void {
     this.publish(`${this.base}/alarm/state`, haState(d.mode));
     this.publish(`${this.base}/alarm/attributes`, JSON.stringify({ mode: d.mode, cause: d.cause, since: new Date(d.since).toISOString() }));
+    for (const [id, cam] of Object.entries(d.cameras)) {
+      for (const mode of ARMABLE_MODES) this.publish(`${this.base}/camera/${id}/${mode}`, cam.armedIn.includes(mode) ? 'ON' : 'OFF');
+    }
+  }
+
+  /**
+   * The two switches; available while the hub is (a camera's armed-in modes can be set while
+   * it is offline: it is told when it reconnects).
+   */
+  private announceSwitches(id: string, availability: Array<{ topic: string }>, device: Record<string, unknown>): void {
+    for (const mode of ARMABLE_MODES) {
+      this.publish(
+        `${this.config.discoveryPrefix}/switch/porchlight_${id}/${mode}/config`,
+        JSON.stringify({
+          name: SWITCH_NAMES[mode],
+          unique_id: `porchlight_${id}_${mode}`,
+          icon: mode === 'armed_home' ? 'mdi:home-lock' : 'mdi:home-export-outline',
+          state_topic: `${this.base}/camera/${id}/${mode}`,
+          command_topic: `${this.base}/camera/${id}/${mode}/set`,
+          payload_on: 'ON',
+          payload_off: 'OFF',
+          availability,
+          device,
+        }),
+      );
+    }
+  }
+
+  /** A switch from Home Assistant: ON or OFF for one camera and mode; anything else is refused and the state said again. */
+  private switchCommand(id: string, mode: ArmableMode, payload: string): void {
+    const value = payload.trim();
+    const camera = this.cameras().find((c) => c.id === id);
+    const current = this.arming.state();
+    const armedIn = current.cameras[id]?.armedIn;
+    if (!camera || !armedIn) {
+      this.log.warn({ camera: id.slice(0, 64), mode }, 'switch command from MQTT for no active camera ignored');
+      return;
+    }
+    const refuse = (reason: string, detail: Record<string, unknown>) => {
+      this.log.warn({ camera: camera.name, mode, ...detail }, `switch command from MQTT refused: ${reason}`);
+      // Home Assistant shows the state it gets back, so it does not pretend the change happened.
+      this.publish(`${this.base}/camera/${id}/${mode}`, armedIn.includes(mode) ? 'ON' : 'OFF');
+    };
+    if (value !== 'ON' && value !== 'OFF') {
+      refuse('the payload must be ON or OFF', { payload: value.slice(0, 40) });
+      return;
+    }
+    const on = value === 'ON';
+    if (!on && this.code !== null && armedIn.includes(mode)) {
+      this.audit.append({ actor: 'home-assistant', action: 'arming.mqtt_refused', target: `device:${id}`, detail: { armedIn: mode, on, reason: 'alarm code set' } }, this.now());
+      refuse('with an alarm code set, a camera is disarmed in a mode only from the web UI or the CLI', {});
+      return;
+    }
+    const next = withArmedIn(armedIn, mode, on);
+    // Already so: nothing to store or audit, but Home Assistant hears the state again.
+    if (next.length === armedIn.length) this.publish(`${this.base}/camera/${id}/${mode}`, value);
+    else this.arming.setCameraArmedIn(id, next, 'home-assistant');
   }
 
   /** The class sensors and the labels sensor, with the class states as this hub knows them (OFF after a restart). */

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { said } from './words';
 import type { Mode } from '../protocol';
+import type { ArmableMode } from '../armedIn';
 
 /*
  * What the hub and the web UI say to each other about arming: the mode in force and why, the
@@ -24,7 +25,16 @@ export const CauseSchema = Type.Union([
 /** Who or what set the mode. */
 export type Cause = Static<typeof CauseSchema>;
 
-export const CameraDecisionSchema = Type.Object({ record: Type.Boolean(), live: Type.Boolean(), motion: Type.Boolean() });
+export const ArmableModeSchema = Type.Union([Type.Literal('armed_home'), Type.Literal('armed_away')]);
+/** As MODES_MATCH: the armable modes of common/armedIn.ts and this schema's are the same. */
+export const ARMABLE_MODES_MATCH: [Static<typeof ArmableModeSchema>, ArmableMode] extends [ArmableMode, Static<typeof ArmableModeSchema>] ? true : false = true;
+export const CameraDecisionSchema = Type.Object({
+  record: Type.Boolean(),
+  live: Type.Boolean(),
+  motion: Type.Boolean(),
+  /** The armed modes this camera records in (a subset of armed_home, armed_away). */
+  armedIn: Type.Array(ArmableModeSchema),
+});
 export type CameraDecision = Static<typeof CameraDecisionSchema>;
 
 export const ArmingDecisionSchema = Type.Object({
@@ -46,6 +56,9 @@ export type ArmingEventList = Static<typeof ArmingEventsSchema>;
 
 export const ModeBody = Type.Object({ mode: Type.String({ ...said('the mode'), maxLength: 40 }) }, Strict);
 export const MotionBody = Type.Object({ on: Type.Boolean(said('the motion recording switch')) }, Strict);
+/** The modes are checked by the route (common/armedIn.ts), so an unknown one is refused with the list of good ones. */
+export const ArmedInBody = Type.Object({ modes: Type.Array(Type.String({ maxLength: 40 }), { ...said('the modes the camera records in'), maxItems: 4 }) }, Strict);
+export type ArmedInChange = Static<typeof ArmedInBody>;
 
 export const ScheduleRuleSchema = Type.Object({
   id: Type.String(),

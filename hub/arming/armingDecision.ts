@@ -36,7 +36,7 @@
  *  f. Cameras: motion = the more recent of the camera's manual switch and its last camera-rule
  *     transition (a tie goes to the switch; on when neither exists). record = the mode is in
  *     the camera's armedIn and motion is on and the mode is not privacy. live = the mode is not
- *     privacy.
+ *     privacy. armedIn is passed through, so the decision says what the camera is set to.
  *
  * A manual change or household transition time later than `now` is taken as having happened
  * (it is "the last change", and a clock stepped back by NTP must not undo a button press).
@@ -46,6 +46,7 @@
 import type { ArmingDecision, CameraDecision, Cause } from '../../common/api/arming';
 import type { Household } from './geofence';
 import type { Mode } from '../../common/protocol';
+import type { ArmableMode } from '../../common/armedIn';
 import { isValidTimeZone, lastTransition, nextTransition, occurrences, type CameraRule, type ScheduleRule } from './schedule';
 
 export type { ArmingDecision, CameraDecision, Cause };
@@ -66,7 +67,7 @@ export interface ArmingInputs {
   geofence: { enabled: boolean; household: Household; since: number; member: string | null };
   geofenceBeatsSchedule: boolean; // owner's choice, default true
   /** Per camera: its manual motion switch (with when), and in which modes it records. */
-  cameras: Array<{ id: string; motion: { on: boolean; at: number } | null; armedIn: Mode[] /* subset of armed_home, armed_away */ }>;
+  cameras: Array<{ id: string; motion: { on: boolean; at: number } | null; armedIn: ArmableMode[] }>;
 }
 
 
@@ -133,9 +134,10 @@ function cameraDecisions(inputs: ArmingInputs, mode: Mode, now: number): Record<
     if (rule !== null) motion = rule.rule.motion;
     if (cam.motion !== null && (rule === null || cam.motion.at >= rule.at)) motion = cam.motion.on;
     out[cam.id] = {
-      record: cam.armedIn.includes(mode) && motion && mode !== 'privacy',
+      record: (cam.armedIn as readonly Mode[]).includes(mode) && motion && mode !== 'privacy',
       live: mode !== 'privacy',
       motion,
+      armedIn: cam.armedIn,
     };
   }
   return out;

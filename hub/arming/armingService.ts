@@ -5,6 +5,7 @@ import type { AuditLog } from '../../common/auditLog';
 import { decideArming, type ArmingDecision, type Cause } from './armingDecision';
 import { ArmingStore } from './armingStore';
 import type { CameraArming, Mode } from '../../common/protocol';
+import { canonicalArmedIn, type ArmableMode } from '../../common/armedIn';
 
 /**
  * How often the decision is asked again: scheduled transitions come due within this, and so do
@@ -87,6 +88,14 @@ export class ArmingService extends EventEmitter {
     const now = this.now();
     this.store.setCameraMotion(deviceId, on, now);
     this.audit.append({ actor: by, action: 'arming.camera_motion', target: `device:${deviceId}`, ip, detail: { on } }, now);
+    return this.evaluate();
+  }
+
+  /** Which armed modes a camera records in; the cameras are told at once if that changes what they do. */
+  setCameraArmedIn(deviceId: string, modes: readonly ArmableMode[], by: string, ip?: string): ArmingDecision {
+    const now = this.now();
+    this.store.setCameraArmedIn(deviceId, modes);
+    this.audit.append({ actor: by, action: 'arming.camera_armed_in', target: `device:${deviceId}`, ip, detail: { modes: canonicalArmedIn(modes) } }, now);
     return this.evaluate();
   }
 

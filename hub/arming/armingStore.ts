@@ -4,6 +4,7 @@ import { readSetting, writeSetting } from '../../common/settingsTable';
 import type { ArmingDecision, ArmingInputs } from './armingDecision';
 import { GEOFENCE_DEFAULTS, type GeofenceSettings, type Presence } from './geofence';
 import type { Mode } from '../../common/protocol';
+import { canonicalArmedIn, DEFAULT_ARMED_IN, isArmableMode, type ArmableMode } from '../../common/armedIn';
 import type { CameraRule, ScheduleRule } from './schedule';
 
 /*
@@ -101,15 +102,22 @@ export class ArmingStore {
   cameras(): ArmingInputs['cameras'] {
     const rows = this.db
       .prepare(
-        `SELECT d.id, a.motion_on, a.motion_at, COALESCE(a.armed_in, '["armed_home","armed_away"]') AS armed_in
+        `SELECT d.id, a.motion_on, a.motion_at, COALESCE(a.armed_in, ?) AS armed_in
          FROM devices d LEFT JOIN camera_arming a ON a.device_id = d.id WHERE d.revoked_at IS NULL ORDER BY d.created_at`,
       )
-      .all() as Array<{ id: string; motion_on: number | null; motion_at: number | null; armed_in: string }>;
+      .all(JSON.stringify(DEFAULT_ARMED_IN)) as Array<{ id: string; motion_on: number | null; motion_at: number | null; armed_in: string }>;
     return rows.map((r) => ({
       id: r.id,
       motion: r.motion_on === null || r.motion_at === null ? null : { on: r.motion_on === 1, at: r.motion_at },
-      armedIn: JSON.parse(r.armed_in) as Mode[],
+      // Canonical and only armable modes, whatever an older version or a hand edit left in the row.
+      armedIn: canonicalArmedIn((JSON.parse(r.armed_in) as unknown[]).filter(isArmableMode)),
     }));
+  }
+
+  setCameraArmedIn(deviceId: string, modes: readonly ArmableMode[]): void {
+    this.db
+      .prepare('INSERT INTO camera_arming (device_id, armed_in) VALUES (?, ?) ON CONFLICT (device_id) DO UPDATE SET armed_in = excluded.armed_in')
+      .run(deviceId, JSON.stringify(canonicalArmedIn(modes)));
   }
 
   setCameraMotion(deviceId: string, on: boolean, at: number): void {

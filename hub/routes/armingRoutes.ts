@@ -6,12 +6,14 @@ import { type HubServices, type RouteDef, route, actorOf, userOf } from '../rout
 import { FOOTAGE_ROLES } from '../users';
 import { isMode, MODES } from '../../common/protocol';
 import { isValidTimeZone, validateRule } from '../arming/schedule';
+import { checkArmedIn } from '../../common/armedIn';
 import {
   ArmingDecisionSchema,
   ArmingEventsQuery,
   ArmingEventsSchema,
   ArmingSettingsBody,
   ArmingSettingsSchema,
+  ArmedInBody,
   ModeBody,
   MotionBody,
   RuleAddedSchema,
@@ -105,6 +107,20 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
         const { id } = req.params;
         activeCamera(id);
         return svc.arming.setCameraMotion(id, req.body.on, actorOf(req), req.ip);
+      },
+    }),
+    route({
+      method: 'PUT',
+      url: '/api/cameras/:id/armed-in',
+      access: household,
+      summary: 'Choose in which armed modes a camera records: armed_home, armed_away, both or none',
+      schema: { params: IdParams, body: ArmedInBody, response: { 200: ArmingDecisionSchema } },
+      handler: async (req) => {
+        const { id } = req.params;
+        const checked = checkArmedIn(req.body.modes);
+        if ('problem' in checked) refuse('BAD_ARMED_IN', checked.problem);
+        activeCamera(id);
+        return svc.arming.setCameraArmedIn(id, checked.modes, actorOf(req), req.ip);
       },
     }),
     route({

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseConfig } from '../../common/config';
 import { openDatabase, type DB } from '../../common/database';
-import { createLogger } from '../../common/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { hubPaths } from '../../common/dataLayout';
 import { Hub } from '../../hub/hub';
 import type { ObjectDetector } from '../../common/detection';
@@ -36,9 +36,11 @@ export async function startTestHub(
   rest: Record<string, unknown> = {},
   /** The object detector the hub uses; none: object detection is off. */
   detector: ObjectDetector | null = null,
+  /** Where the hub logs; by default errors only, to the console. */
+  log: Logger = createLogger('hub-test', 'error'),
 ): Promise<TestHub> {
   const config = parseConfig({ ...rest, dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
-  const hub = new Hub(config, createLogger('hub-test', 'error'), clock.now, undefined, detector);
+  const hub = new Hub(config, log, clock.now, undefined, detector);
   const runtime = await hub.start();
   const db = openDatabase(hubPaths(dir).db);
   return {

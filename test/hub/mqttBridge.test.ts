@@ -1,16 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openPairingWindow } from '../../hub/pairing';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { ArmingFollower } from '../../camera-agent/armingFollower';
 import { DeviceChannel } from '../../camera-agent/deviceChannel';
-import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
 import { startBroker, subscribe, type Broker, type Subscriber } from '../helpers/mosquitto';
 import { useTempDir } from '../helpers/tmp';
-import { sleep } from '../helpers/wait';
+import { sleep, until } from '../helpers/wait';
 import { FixedAnswerDetectorDouble } from '../helpers/objectDetectorDouble';
 import { DETECTION_META_HEADER, yuv420pBytes, type DetectedObject } from '../../common/detection';
 
@@ -226,5 +227,114 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
     await startHub();
     await sub.until(`${cam}/person`, (v) => v === 'OFF');
     await sub.until('porchlight/availability', (v) => v === 'online');
+  });
+});
+
+describe("Home Assistant over MQTT: each camera's \"Record when home\" and \"Record when away\" switches (mosquitto)", function () {
+  this.timeout(60_000);
+  // Removed after the hub stops (useTempDir's hook would run first, racing the hub's last writes).
+  const tmp = { dir: '' };
+  let broker: Broker;
+  let t: TestHub | undefined;
+  let sub: Subscriber;
+  let logs: ReturnType<typeof captureLog>;
+  let client: HubClient | undefined;
+  let channel: DeviceChannel | undefined;
+  let owner: SignedIn;
+  let deviceId: string;
+
+  /** A hub (with the alarm code when given), one owner, and a camera online, so it is announced. */
+  async function start(code?: string): Promise<void> {
+    tmp.dir = mkdtempSync(path.join(tmpdir(), 'porchlight-test-'));
+    broker = await startBroker(tmp.dir);
+    logs = captureLog();
+    let mqttConfig: Record<string, unknown> = broker.hubConfig;
+    if (code) {
+      const codeFile = path.join(tmp.dir, 'alarm-code');
+      writeFileSync(codeFile, `${code}\n`, { mode: 0o600 });
+      mqttConfig = { ...mqttConfig, codeFile };
+    }
+    t = await startTestHub(path.join(tmp.dir, 'hub'), { mqtt: mqttConfig }, undefined, {}, null, logs.log);
+    sub = await subscribe(broker);
+    await addTestUser(t.db, 'owner');
+    owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'hallway');
+    deviceId = pair.deviceId;
+    client = new HubClient({ ...pair, name: 'hallway', hubUrl: t.base });
+    channel = new DeviceChannel(client, captureLog().log);
+    channel.start();
+  }
+  afterEach(async () => {
+    await channel?.stop();
+    client?.close();
+    await sub?.client.endAsync();
+    await t?.stop();
+    await broker?.close();
+    if (tmp.dir) rmSync(tmp.dir, { recursive: true, force: true });
+    [t, client, channel, tmp.dir] = [undefined, undefined, undefined, ''];
+  });
+
+  const armedIn = async () => (await call(t!.base, 'GET', '/api/arming', { headers: owner.headers })).json().cameras[deviceId].armedIn as string[];
+  const stored = () => (t!.db.prepare('SELECT armed_in FROM camera_arming WHERE device_id = ?').get(deviceId) as { armed_in: string } | undefined)?.armed_in ?? null;
+  const topic = (mode: string) => `porchlight/camera/${deviceId}/${mode}`;
+
+  it('announces both switches, shows changes made in the web UI, and sets the camera from Home Assistant; a bad payload is refused and logged', async () => {
+    await start();
+    for (const [mode, name] of [['armed_home', 'Record when home'], ['armed_away', 'Record when away']] as const) {
+      const config = JSON.parse(await sub.until(`homeassistant/switch/porchlight_${deviceId}/${mode}/config`, () => true));
+      assert.equal(config.name, name);
+      assert.equal(config.unique_id, `porchlight_${deviceId}_${mode}`);
+      assert.equal(config.state_topic, topic(mode));
+      assert.equal(config.command_topic, `${topic(mode)}/set`);
+      assert.deepEqual([config.payload_on, config.payload_off], ['ON', 'OFF']);
+      assert.equal(config.device.name, 'hallway');
+      await sub.until(topic(mode), (v) => v === 'ON');
+    }
+
+    // From the web UI: Home Assistant sees it.
+    assert.equal((await call(t!.base, 'PUT', `/api/cameras/${deviceId}/armed-in`, { body: JSON.stringify({ modes: ['armed_away'] }), headers: { ...owner.headers, ...JSON_HEADERS } })).status, 200);
+    await sub.until(topic('armed_home'), (v) => v === 'OFF');
+    assert.equal(sub.seen.get(topic('armed_away')), 'ON');
+
+    // From Home Assistant: on for home, off for away.
+    await sub.client.publishAsync(`${topic('armed_home')}/set`, 'ON');
+    await sub.until(topic('armed_home'), (v) => v === 'ON');
+    assert.deepEqual(await armedIn(), ['armed_home', 'armed_away']);
+    await sub.client.publishAsync(`${topic('armed_away')}/set`, 'OFF');
+    await sub.until(topic('armed_away'), (v) => v === 'OFF');
+    assert.deepEqual(await armedIn(), ['armed_home']);
+    assert.equal(stored(), '["armed_home"]');
+    const audit = t!.db.prepare("SELECT actor FROM audit_log WHERE action = 'arming.camera_armed_in' ORDER BY seq DESC LIMIT 1").get() as { actor: string };
+    assert.equal(audit.actor, 'home-assistant');
+
+    // A payload that is neither ON nor OFF: refused with a log line, nothing stored, the state said again.
+    const statesBefore = sub.history.filter((m) => m.topic === topic('armed_away')).length;
+    await sub.client.publishAsync(`${topic('armed_away')}/set`, 'on please');
+    await until('the state said again', () => sub.history.filter((m) => m.topic === topic('armed_away')).length > statesBefore);
+    assert.equal(sub.seen.get(topic('armed_away')), 'OFF');
+    assert.ok(logs.lines.some((l) => l.msg === 'switch command from MQTT refused: the payload must be ON or OFF' && l.payload === 'on please'), JSON.stringify(logs.messages('warn')));
+    // A camera that is not one of this hub's: ignored, with a log line.
+    await sub.client.publishAsync('porchlight/camera/no-such-camera/armed_away/set', 'ON');
+    await until('the log line', () => logs.messages('warn').includes('switch command from MQTT for no active camera ignored'));
+    assert.equal(stored(), '["armed_home"]');
+    assert.deepEqual(await armedIn(), ['armed_home']);
+  });
+
+  it('with an alarm code set, turns a switch on but refuses to turn one off (that needs the code the switch cannot send)', async () => {
+    await start('4711');
+    await sub.until(topic('armed_home'), (v) => v === 'ON');
+    await sub.client.publishAsync(`${topic('armed_home')}/set`, 'OFF');
+    await until('the refusal audited', () => t!.db.prepare("SELECT detail FROM audit_log WHERE action = 'arming.mqtt_refused'").get());
+    await sub.until(topic('armed_home'), (v) => v === 'ON');
+    assert.deepEqual(await armedIn(), ['armed_home', 'armed_away']);
+    assert.equal(stored(), null, 'nothing stored');
+    assert.ok(logs.messages('warn').some((m) => /switch command from MQTT refused: with an alarm code set/.test(m)));
+
+    // Turned off from the web UI, then back on from Home Assistant: more recording needs no code.
+    assert.equal((await call(t!.base, 'PUT', `/api/cameras/${deviceId}/armed-in`, { body: JSON.stringify({ modes: ['armed_away'] }), headers: { ...owner.headers, ...JSON_HEADERS } })).status, 200);
+    await sub.until(topic('armed_home'), (v) => v === 'OFF');
+    await sub.client.publishAsync(`${topic('armed_home')}/set`, 'ON');
+    await sub.until(topic('armed_home'), (v) => v === 'ON');
+    assert.deepEqual(await armedIn(), ['armed_home', 'armed_away']);
   });
 });

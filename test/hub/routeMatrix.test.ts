@@ -91,6 +91,7 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/arming/events': FOOTAGE,
   'PUT /api/arming/mode': HOUSEHOLD,
   'PUT /api/cameras/{id}/motion': HOUSEHOLD,
+  'PUT /api/cameras/{id}/armed-in': HOUSEHOLD,
   'GET /api/arming/rules': FOOTAGE,
   'POST /api/arming/rules': OWNER,
   'DELETE /api/arming/rules/{id}': OWNER,

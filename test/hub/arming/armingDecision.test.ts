@@ -31,10 +31,12 @@ const porch = (motion?: [on: boolean, at: string]): Camera => ({ id: 'porch', mo
 const garden: Camera = { id: 'garden', motion: null, armedIn: ['armed_away'] };
 const camRule = (id: string, cameraId: string, at: string, motion: boolean): CameraRule => ({ id, cameraId, days: EVERY_DAY, at, motion });
 
-const RECORDING: CameraDecision = { record: true, live: true, motion: true };
-const IDLE: CameraDecision = { record: false, live: true, motion: true }; // watching, not armed in this mode
-const MOTION_OFF: CameraDecision = { record: false, live: true, motion: false };
-const PRIVATE: CameraDecision = { record: false, live: false, motion: true };
+/** What a camera does; its armedIn is the input passed through, checked apart. */
+type Does = Omit<CameraDecision, 'armedIn'>;
+const RECORDING: Does = { record: true, live: true, motion: true };
+const IDLE: Does = { record: false, live: true, motion: true }; // watching, not armed in this mode
+const MOTION_OFF: Does = { record: false, live: true, motion: false };
+const PRIVATE: Does = { record: false, live: false, motion: true };
 
 function inputs(given: Partial<ArmingInputs>): ArmingInputs {
   return { timeZone: 'Europe/Berlin', rules: [], cameraRules: [], manual: null, geofence: NO_FENCE, geofenceBeatsSchedule: true, cameras: [], ...given };
@@ -48,7 +50,7 @@ interface Row {
   cause: Cause;
   since: string | 0;
   next?: string | null; // checked when present
-  cameras?: Record<string, CameraDecision>; // checked when present
+  cameras?: Record<string, Does>; // checked when present
 }
 
 const rows: Row[] = [
@@ -155,7 +157,10 @@ describe('arming decision', function () {
       assert.deepEqual({ mode: d.mode, cause: d.cause }, { mode: r.mode, cause: r.cause });
       assert.equal(iso(d.since), iso(r.since === 0 ? 0 : t(r.since)), 'since');
       if (r.next !== undefined) assert.equal(d.nextScheduledAt === null ? null : iso(d.nextScheduledAt), r.next === null ? null : iso(t(r.next)), 'nextScheduledAt');
-      if (r.cameras !== undefined) assert.deepEqual(d.cameras, r.cameras);
+      if (r.cameras !== undefined) {
+        assert.deepEqual(Object.fromEntries(Object.entries(d.cameras).map(([id, c]) => [id, { record: c.record, live: c.live, motion: c.motion }])), r.cameras);
+        for (const cam of given.cameras) assert.deepEqual(d.cameras[cam.id]?.armedIn, cam.armedIn, `${cam.id}: the modes it records in, as given`);
+      }
       assert.deepEqual(given, before, 'the inputs are not modified');
     });
   }

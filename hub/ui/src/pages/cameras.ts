@@ -1,16 +1,20 @@
 import { CAMERA_STATE_WORDS } from '../../../../common/api/cameraStateWords';
 import type { DeviceList, DeviceView, PairingInvite } from '../../../../common/api/devices';
 import { api } from '../api';
+import type { ArmingDecision } from '../../../../common/api/arming';
+import { cameraArmingControls } from '../cameraArming';
 import { CameraSettingsPanel } from '../cameraSettings';
 import { actionButton, el, fail, guard, headRow, pageSection, panel, say, scrollTable, when } from '../dom';
 import { ago } from '../format';
 import type { Page } from '../page';
-import { DEVICE_ROLES, hasRole, FOOTAGE_ROLES } from '../session';
+import { ARMING_ROLES, DEVICE_ROLES, hasRole, FOOTAGE_ROLES } from '../session';
 
 /*
  * Cameras, for the people who manage devices (owner, installer): pair a new one with a code
  * or its QR code, see which are online, rename, give a new token or revoke, and open one's
- * settings (motion, clips, zones and masks drawn on its picture).
+ * settings (motion, clips, zones and masks drawn on its picture). Owners also switch each
+ * camera's motion on or off and choose in which armed modes it records (installers do not
+ * arm, so they get no such column).
  */
 
 /** While a code is shown, how often the list is asked whether the camera has paired. */
@@ -163,7 +167,8 @@ function renameForm(d: DeviceView): HTMLFormElement {
   return form;
 }
 
-function row(d: DeviceView, canSeePictures: boolean): HTMLTableRowElement {
+/** `arming` is null for those who may not change the arming. */
+function row(d: DeviceView, canSeePictures: boolean, arming: ArmingDecision | null): HTMLTableRowElement {
   const actions = el('div', { className: 'actions' });
   if (!d.revoked) {
     const settings = el('button', { type: 'button', textContent: 'Settings', 'aria-label': `Settings for ${d.name}`, 'data-settings': d.id });
@@ -212,17 +217,26 @@ function row(d: DeviceView, canSeePictures: boolean): HTMLTableRowElement {
     ? el('div', {}, badge, el('p', { className: 'camera-health', textContent: words.fix, title: h.detail ?? '' }))
     : badge;
   const name = renaming === d.id ? renameForm(d) : d.name;
+  const camArming = arming?.cameras[d.id];
+  const recording = arming === null ? null
+    : el('td', {}, !d.revoked && camArming ? cameraArmingControls(d, camArming, devices, (usedId) => {
+      // The redraw replaces the boxes: the one just used gets the focus back.
+      lastList = '';
+      void loadDevices().then(() => document.getElementById(usedId)?.focus());
+    }) : '—');
   return el('tr', { 'data-camera': d.id },
     el('th', { scope: 'row' }, name),
     el('td', {}, status),
+    recording,
     el('td', { textContent: d.online ? 'now' : ago(d.lastSeenAt), title: when(d.lastSeenAt) }),
     el('td', {}, actions));
 }
 
 const loadDevices = guard(devices, async () => {
-  const list = await fetchDevices();
+  const canArm = hasRole(...ARMING_ROLES);
+  const [list, arming] = await Promise.all([fetchDevices(), canArm ? api<ArmingDecision>('GET', '/api/arming') : null]);
   noticePaired(list);
-  const signature = JSON.stringify(list.map((d) => [d.id, d.name, d.revoked, d.online, d.online ? 0 : d.lastSeenAt, d.health?.state]));
+  const signature = JSON.stringify([list.map((d) => [d.id, d.name, d.revoked, d.online, d.online ? 0 : d.lastSeenAt, d.health?.state]), arming?.cameras ?? null]);
   // Polling redraws only when something changed, so focus and a half-typed name stay put.
   if (signature === lastList) return;
   lastList = signature;
@@ -233,8 +247,8 @@ const loadDevices = guard(devices, async () => {
   }
   const canSeePictures = hasRole(...FOOTAGE_ROLES);
   const body = el('tbody');
-  for (const d of list) body.append(row(d, canSeePictures));
-  table.append(headRow('Camera', 'Status', 'Last seen', 'Actions'), body);
+  for (const d of list) body.append(row(d, canSeePictures, arming));
+  table.append(arming ? headRow('Camera', 'Status', 'Recording', 'Last seen', 'Actions') : headRow('Camera', 'Status', 'Last seen', 'Actions'), body);
 });
 
 export const camerasPage: Page = {
