@@ -50,7 +50,7 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(400, 'BAD_PREFERENCES', (err as Error).message);
         }
         setPrefs(svc.db, user.id, prefs);
-        return prefs;
+        return notificationPrefsFor(prefs, knownCameras(user.role, grantsOf(svc.db, user.id)));
       },
     }),
     route({

@@ -307,6 +307,10 @@ describe('hub route × role matrix', function () {
     }
     assert.deepEqual(OWNER_SEES.filter((w) => !seenBy.get('owner')!.includes(w)), [], 'the owner sees all of it, so the search finds what is there');
     assert.deepEqual(found, []);
+    // Changing a choice answers with the choices: still without the camera the viewer may not know.
+    const changed = await as('viewer', 'PUT', '/api/me/notifications', { motion: 'armed' });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(changed.json().cameras, [porch]);
     // And what a viewer does see of its granted camera.
     const viewerDashboard = (await as('viewer', 'GET', '/api/dashboard')).json();
     assert.deepEqual(viewerDashboard.cameras.map((c: { id: string }) => c.id), [porch]);
