@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { CloudHealth } from '../../common/api/system';
+import { DEVICE_ROLES, FOOTAGE_ROLES } from '../../common/roles';
 import { dashboardCloudFor, deviceViewFor, isKnown, knownCameras, MAY_KNOW, mayKnow, notificationPrefsFor } from '../../hub/disclosure';
 
 /* What each role may learn (common/disclosure.ts) and the response filters that apply it, without a hub. */
@@ -15,6 +16,12 @@ describe('disclosure: what each role may learn', () => {
     assert.equal(mayKnow('installer', 'cameras'), true, 'the installer manages every camera');
     assert.equal(mayKnow('viewer', 'footage'), true);
     assert.equal(mayKnow('member', 'system'), false);
+  });
+
+  it('agrees with the role lists the route table uses for footage, device management and system status', () => {
+    assert.deepEqual(MAY_KNOW.footage, FOOTAGE_ROLES);
+    assert.deepEqual(MAY_KNOW.cameraSettings, DEVICE_ROLES);
+    assert.deepEqual(MAY_KNOW.system, DEVICE_ROLES);
   });
 
   it('lets a viewer know only its granted cameras, everyone else every camera', () => {
