@@ -136,7 +136,7 @@ export class CameraAgent {
     this.arming = new ArmingFollower(
       path.join(config.dataDir, 'arming.json'),
       (a) => {
-        const privacy = a.mode === 'privacy';
+        const privacy = a.privacy;
         pipeline.motion.setPrivacy(privacy);
         detection?.setAllowed(!privacy && a.motion);
         pictures.setAllowed(a.live);

@@ -25,7 +25,7 @@ export class ArmingFollower {
     if (saved) {
       this.current = saved;
       this.apply(saved);
-      this.log.info({ mode: saved.mode, record: saved.record }, 'obeying the last arming the hub sent until it answers');
+      this.log.info({ record: saved.record, privacy: saved.privacy }, 'obeying the last arming the hub sent until it answers');
     }
   }
 
@@ -45,7 +45,7 @@ export class ArmingFollower {
     this.current = arming;
     if (!changed) return;
     this.apply(arming);
-    this.log.info({ mode: arming.mode, record: arming.record, live: arming.live }, 'arming from the hub');
+    this.log.info({ record: arming.record, live: arming.live, motion: arming.motion, privacy: arming.privacy }, 'arming from the hub');
     try {
       await writeFileAtomic(this.file, JSON.stringify(arming), 0o600);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { said } from './api/words';
-import { isMode, type Mode } from './modes';
+import { isMode } from './modes';
 
 /*
  * What agents and the hub say to each other over HTTPS. Shared so both sides are
@@ -70,21 +70,38 @@ export const AGENT_SERVERNAME = 'porchlight-hub.internal';
 // The arming modes live in a module without TypeBox, so the web UI can take the values.
 export { isMode, MODES, type Mode } from './modes';
 
-/** The arming a camera obeys, as the hub pushes it on the device channel; the camera keeps the last one it got while the hub is unreachable. */
+/**
+ * What a camera is told to do, as the hub pushes it on the device channel; the camera keeps the
+ * last one it got while the hub is unreachable. Only what the camera needs to act on: never the
+ * home's mode, who set it, when, or the next change, so a camera's token (one an installer
+ * paired from his own laptop, one read off a stolen SD card) is no window on the household's
+ * life (docs/security.md, "What each role may learn"). What it cannot help learning is whether
+ * it records itself.
+ */
 export interface CameraArming {
-  mode: Mode;
-  since: number;
+  /** Record motion clips now. */
   record: boolean;
+  /** Live view and snapshots allowed. */
   live: boolean;
+  /** Its motion detection switched on. */
   motion: boolean;
+  /** Look at nothing: no pre-roll kept, no picture sent (the home is in privacy mode). */
+  privacy: boolean;
 }
 
-/** A pushed or saved arming, or null when it is not one (`motion` defaults to on: hubs before per-camera motion did not send it). */
+/**
+ * A pushed or saved arming, or null when it is not one. Reads what hubs before this version
+ * sent and cameras kept on disk too (`mode`, no `privacy`; `motion` missing: on).
+ */
 export function parseCameraArming(text: string): CameraArming | null {
   try {
-    const v = JSON.parse(text) as Partial<CameraArming> | null;
-    if (typeof v !== 'object' || v === null || !isMode(v.mode) || typeof v.record !== 'boolean' || typeof v.live !== 'boolean' || typeof v.since !== 'number') return null;
-    return { mode: v.mode, since: v.since, record: v.record, live: v.live, motion: v.motion !== false };
+    const v = JSON.parse(text) as (Partial<CameraArming> & { mode?: unknown }) | null;
+    if (typeof v !== 'object' || v === null || typeof v.record !== 'boolean' || typeof v.live !== 'boolean') return null;
+    let privacy: boolean;
+    if (typeof v.privacy === 'boolean') privacy = v.privacy;
+    else if (isMode(v.mode)) privacy = v.mode === 'privacy';
+    else return null;
+    return { record: v.record, live: v.live, motion: v.motion !== false, privacy };
   } catch {
     return null;
   }

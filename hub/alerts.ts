@@ -15,6 +15,7 @@ import { notifyUser } from '../common/notices';
 import { readSetting, writeSetting } from '../common/settingsTable';
 import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
 import { visibleCameras, type Role } from './users';
+import { mayKnow } from './disclosure';
 import { WebhookSender } from './webhooks';
 import type { WebhookEventType, WebhookStore } from './webhookStore';
 
@@ -228,7 +229,8 @@ export class Alerts {
     const now = this.clock.now();
     const by = d.cause.source === 'manual' ? d.cause.by : d.cause.source === 'geofence' ? `geofence (${d.cause.member ?? 'household'})` : d.cause.source === 'schedule' ? 'the schedule' : 'default';
     for (const user of this.users()) {
-      if (user.role === 'installer' || !getPrefs(this.db, user.id).arming) continue;
+      // The home's mode and who set it are the household's: not a viewer's or the installer's (disclosure.ts).
+      if (!mayKnow(user.role, 'arming') || !getPrefs(this.db, user.id).arming) continue;
       // Nobody needs telling what they just did themselves.
       if (d.cause.source === 'manual' && d.cause.by === `user:${user.username}`) continue;
       await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'arming', subject: `Porchlight is ${MODE_WORDS[d.mode]}`, message: `Porchlight is now ${MODE_WORDS[d.mode]}, set by ${by}.` }, now);

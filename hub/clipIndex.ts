@@ -167,8 +167,10 @@ export class ClipIndex {
     return this.recordsOf(rows);
   }
 
-  /** Clips the hub still keeps a copy of, and their bytes on its disk. */
-  localUsage(): { clips: number; bytes: number } {
-    return this.db.prepare('SELECT COUNT(*) AS clips, COALESCE(SUM(cipher_bytes), 0) AS bytes FROM clips WHERE local_deleted_at IS NULL').get() as { clips: number; bytes: number };
+  /** Clips the hub still keeps a copy of, and their bytes on its disk: of every camera, or of these. */
+  localUsage(cameras: 'all' | readonly string[] = 'all'): { clips: number; bytes: number } {
+    if (cameras !== 'all' && cameras.length === 0) return { clips: 0, bytes: 0 };
+    const only = cameras === 'all' ? '' : ` AND device_id IN (${cameras.map(() => '?').join(', ')})`;
+    return this.db.prepare(`SELECT COUNT(*) AS clips, COALESCE(SUM(cipher_bytes), 0) AS bytes FROM clips WHERE local_deleted_at IS NULL${only}`).get(...(cameras === 'all' ? [] : cameras)) as { clips: number; bytes: number };
   }
 }

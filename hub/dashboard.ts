@@ -1,6 +1,6 @@
 import type { CameraHealthReport } from '../common/api/cameraHealth';
 import type { DB } from '../common/database';
-import type { CloudHealth, DiskSpace } from '../common/api/system';
+import type { DiskSpace } from '../common/api/system';
 import type { Dashboard, DashboardCamera } from '../common/api/dashboard';
 import type { ClipStore } from './clipStore';
 
@@ -40,10 +40,11 @@ export interface DashboardInputs {
   /** Active cameras, already narrowed to the ones the user may see. */
   cameras: ReadonlyArray<{ id: string; name: string; online: boolean; lastSeenAt: number | null; health: CameraHealthReport | null }>;
   footage: boolean;
-  /** Owners and installers see why the cloud fails; others only that it does. */
-  cloudDetail: boolean;
   armedToRecord: (deviceId: string) => boolean;
-  cloud: CloudHealth;
+  /** The clips kept of the cameras whose footage the user may see; null: none (installers). */
+  usage: { clips: number; bytes: number } | null;
+  /** Already narrowed to what the role may know (disclosure.ts). */
+  cloud: Dashboard['cloud'];
   disk: DiskSpace | null;
 }
 
@@ -61,11 +62,10 @@ export function buildDashboard(i: DashboardInputs): Dashboard {
       latestClip: latest ? { id: latest.id, startedAt: latest.startedAt, local: latest.local, inCloud: latest.inCloud } : null,
     };
   });
-  const { state, since, lastUploadAt, pending, oldestPendingAt, lastError } = i.cloud;
   return {
     cameras,
-    storage: { ...i.clips.localUsage(), disk: i.disk },
-    cloud: { state, since, lastUploadAt, pending, oldestPendingAt, ...(i.cloudDetail ? { lastError } : {}) },
+    storage: { ...(i.usage ?? {}), disk: i.disk },
+    cloud: i.cloud,
     timeZone: i.timeZone,
   };
 }

@@ -169,8 +169,10 @@ export class Hub {
     const channels = new DeviceChannels();
     this.channels = channels;
     const arming = new ArmingService(db, audit, log.child({ module: 'arming' }), this.now);
-    arming.on('change', (decision: ArmingDecision) => {
-      for (const deviceId of channels.connected()) channels.push(deviceId, 'arming', arming.forCamera(deviceId, decision));
+    arming.on('change', (decision: ArmingDecision, previous: ArmingDecision | null) => {
+      for (const deviceId of channels.connected()) {
+        if (arming.changesFor(deviceId, decision, previous)) channels.push(deviceId, 'arming', arming.messageFor(deviceId, decision));
+      }
     });
     this.arming = arming;
     // Real time, not the policy clock: stream liveness is about seconds actually passing.

@@ -26,9 +26,13 @@ const { state, since, lastUploadAt, pending, oldestPendingAt, lastError } = Clou
 
 export const DashboardSchema = Type.Object({
   cameras: Type.Array(DashboardCameraSchema),
-  storage: Type.Object({ clips: Type.Integer(), bytes: Type.Number(), disk: Type.Union([DiskSpaceSchema, Type.Null()]) }),
-  /** Owners and installers see why the cloud fails (lastError); others only that it does. */
-  cloud: Type.Object({ state, since, lastUploadAt, pending, oldestPendingAt, lastError: Type.Optional(lastError) }),
+  /** Clips kept on the hub from the cameras whose footage the user may see (none for installers: no clips, bytes), and the disk. */
+  storage: Type.Object({ clips: Type.Optional(Type.Integer()), bytes: Type.Optional(Type.Number()), disk: Type.Union([DiskSpaceSchema, Type.Null()]) }),
+  /**
+   * Owners and installers see why the cloud fails (lastError); members only that it does;
+   * viewers only its state (upload times and the queue tell when clips were made anywhere in the home).
+   */
+  cloud: Type.Object({ state, since, lastUploadAt: Type.Optional(lastUploadAt), pending: Type.Optional(pending), oldestPendingAt: Type.Optional(oldestPendingAt), lastError: Type.Optional(lastError) }),
   timeZone: Type.String(),
 });
 export type Dashboard = Static<typeof DashboardSchema>;

@@ -22,8 +22,8 @@ export const DeviceViewSchema = Type.Object({
   ...DeviceSummarySchema.properties,
   /** Holds its channel to the hub open now. */
   online: Type.Boolean(),
-  /** Sends live video now (someone is watching). */
-  live: Type.Boolean(),
+  /** Sends live video now (someone is watching); not told to installers (docs/security.md, what each role may learn). */
+  live: Type.Optional(Type.Boolean()),
   /** What its agent last reported of the camera's video; null while it has not (or is offline). */
   health: Type.Union([CameraHealthReportSchema, Type.Null()]),
 });

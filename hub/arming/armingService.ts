@@ -70,10 +70,28 @@ export class ArmingService extends EventEmitter {
     return this.store.current() ?? this.evaluate();
   }
 
-  /** What one camera is told: record and live view follow the mode, its motion switch and the modes it records in. */
-  forCamera(deviceId: string, decision = this.state()): CameraArming {
+  /** What one camera does now, for the hub's own checks: record and live view follow the mode, its motion switch and the modes it records in. */
+  forCamera(deviceId: string, decision = this.state()): CameraArming & { mode: Mode } {
     const c = decision.cameras[deviceId];
-    return { mode: decision.mode, since: decision.since, record: c?.record ?? false, live: c?.live ?? decision.mode !== 'privacy', motion: c?.motion ?? true };
+    return { mode: decision.mode, record: c?.record ?? false, live: c?.live ?? decision.mode !== 'privacy', motion: c?.motion ?? true, privacy: decision.mode === 'privacy' };
+  }
+
+  /**
+   * The arming message the camera itself gets on its channel: what it must do, and nothing of
+   * the home's mode, its cause or its times (common/protocol.ts, CameraArming).
+   */
+  messageFor(deviceId: string, decision = this.state()): CameraArming {
+    const { record, live, motion, privacy } = this.forCamera(deviceId, decision);
+    return { record, live, motion, privacy };
+  }
+
+  /**
+   * Whether a change of decision changes what this camera is told. Cameras hear only of their
+   * own changes: a push on every change of the home would still tell a camera's holder when
+   * the household came and went.
+   */
+  changesFor(deviceId: string, decision: ArmingDecision, previous: ArmingDecision | null): boolean {
+    return previous === null || JSON.stringify(this.messageFor(deviceId, decision)) !== JSON.stringify(this.messageFor(deviceId, previous));
   }
 
   /** A person (or Home Assistant) sets the home's mode. `by` names them in the timeline and audit. */

@@ -4,6 +4,8 @@ import { NotificationPrefsBody, NotificationPrefsSchema, WebhookAddedSchema, Web
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { getPrefs, setPrefs } from '../alerts';
+import { knownCameras, notificationPrefsFor } from '../disclosure';
+import { grantsOf } from '../users';
 import { WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../webhookStore';
 import { parsePrefs } from '../notificationPolicy';
 import { checkWebhookUrl } from '../webhooks';
@@ -28,7 +30,10 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
       access: anyone,
       summary: 'What you are told about: motion (all, only when armed, none), arming changes, which cameras',
       schema: { response: { 200: NotificationPrefsSchema } },
-      handler: async (req) => getPrefs(svc.db, userOf(req).id),
+      handler: async (req) => {
+        const user = userOf(req);
+        return notificationPrefsFor(getPrefs(svc.db, user.id), knownCameras(user.role, grantsOf(svc.db, user.id)));
+      },
     }),
     route({
       method: 'PUT',
@@ -45,7 +50,7 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(400, 'BAD_PREFERENCES', (err as Error).message);
         }
         setPrefs(svc.db, user.id, prefs);
-        return prefs;
+        return notificationPrefsFor(prefs, knownCameras(user.role, grantsOf(svc.db, user.id)));
       },
     }),
     route({

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { said } from '../../common/api/words';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
-import { FOOTAGE_ROLES } from '../users';
+import { MAY_KNOW } from '../disclosure';
 import { isMode, MODES } from '../../common/protocol';
 import { isValidTimeZone, validateRule } from '../arming/schedule';
 import { checkArmedIn } from '../../common/armedIn';
@@ -54,7 +54,11 @@ function checkSettings(s: ArmingSettings): void {
 }
 
 export function armingRoutes(svc: HubServices): RouteDef[] {
-  const viewers = { kind: 'user', roles: FOOTAGE_ROLES } as const;
+  // What the home's arming is, why, and its rules are the household's (disclosure.ts): not a viewer's, not the installer's.
+  const knowsArming = { kind: 'user', roles: MAY_KNOW.arming } as const;
+  const knowsSchedules = { kind: 'user', roles: MAY_KNOW.schedules } as const;
+  // The home's location and geofence settings are presence information.
+  const knowsPresence = { kind: 'user', roles: MAY_KNOW.presence } as const;
   const household = { kind: 'user', roles: ['owner', 'member'] } as const;
   const owner = { kind: 'user', roles: ['owner'] } as const;
   const store = svc.arming.store;
@@ -66,7 +70,7 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
     route({
       method: 'GET',
       url: '/api/arming',
-      access: viewers,
+      access: knowsArming,
       summary: 'The mode in force, who or what set it, the next scheduled change, and what each camera does',
       schema: { response: { 200: ArmingDecisionSchema } },
       handler: async () => svc.arming.evaluate(),
@@ -74,7 +78,7 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
     route({
       method: 'GET',
       url: '/api/arming/events',
-      access: viewers,
+      access: knowsArming,
       summary: 'The arming timeline, newest first: each change of mode with who or what caused it',
       schema: { querystring: ArmingEventsQuery, response: { 200: ArmingEventsSchema } },
       handler: async (req) => {
@@ -126,7 +130,7 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
     route({
       method: 'GET',
       url: '/api/arming/rules',
-      access: viewers,
+      access: knowsSchedules,
       summary: 'The weekly rules, for the home and per camera',
       schema: { response: { 200: RulesSchema } },
       handler: async () => store.rules(),
@@ -169,7 +173,7 @@ export function armingRoutes(svc: HubServices): RouteDef[] {
     route({
       method: 'GET',
       url: '/api/arming/settings',
-      access: viewers,
+      access: knowsPresence,
       summary: "The home's time zone and geofence settings",
       schema: { response: { 200: ArmingSettingsSchema } },
       handler: async () => store.settings(),

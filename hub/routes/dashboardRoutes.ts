@@ -3,7 +3,8 @@ import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { buildDashboard } from '../dashboard';
 import { type HubServices, type RouteDef, route, userOf } from '../routeTable';
 import { cameraHealth, diskSpace } from '../systemStatus';
-import { FOOTAGE_ROLES, ROLES, visibleCameras } from '../users';
+import { dashboardCloudFor, isKnown, knownCameras } from '../disclosure';
+import { FOOTAGE_ROLES, grantsOf, ROLES, visibleCameras } from '../users';
 
 /** The landing page's data in one request, polled every few seconds while it is shown. */
 export function dashboardRoutes(svc: HubServices): RouteDef[] {
@@ -17,7 +18,7 @@ export function dashboardRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const user = userOf(req);
         const footage = FOOTAGE_ROLES.includes(user.role);
-        const visible = footage ? visibleCameras(svc.db, user) : 'all';
+        const known = knownCameras(user.role, grantsOf(svc.db, user.id));
         const now = svc.now();
         const decision = footage ? svc.arming.state() : null;
         return buildDashboard({
@@ -26,12 +27,12 @@ export function dashboardRoutes(svc: HubServices): RouteDef[] {
           now,
           timeZone: svc.arming.store.settings().timeZone,
           cameras: cameraHealth(svc.db, (id) => svc.channels.isOnline(id))
-            .filter((c) => visible === 'all' || visible.includes(c.id))
+            .filter((c) => isKnown(known, c.id))
             .map((c) => ({ ...c, health: svc.health.get(c.id) })),
           footage,
-          cloudDetail: user.role === 'owner' || user.role === 'installer',
           armedToRecord: (id) => (decision ? svc.arming.forCamera(id, decision).record : false),
-          cloud: readCloudHealth(svc.db, now),
+          usage: footage ? svc.clips.localUsage(visibleCameras(svc.db, user)) : null,
+          cloud: dashboardCloudFor(user.role, readCloudHealth(svc.db, now)),
           disk: await diskSpace(svc.clips.clipsDir),
         });
       },

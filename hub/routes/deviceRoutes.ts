@@ -22,7 +22,8 @@ import { hubUrlFor, pairingInvite } from '../pairingInvite';
 import { noticePairingLockout } from '../pairingLockoutNotice';
 import { detectionSettingsOf, getCameraSettings, settingsMessage } from '../cameraSettingsStore';
 import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
-import { DEVICE_ROLES, ROLES, visibleCameras } from '../users';
+import { DEVICE_ROLES, grantsOf, ROLES } from '../users';
+import { deviceViewFor, knownCameras } from '../disclosure';
 
 /*
  * Cameras: pairing and re-provisioning (owner or installer), and the device side of the
@@ -107,8 +108,8 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       schema: { response: { 200: DeviceListSchema } },
       handler: async (req) => {
         const user = userOf(req);
-        const devices = listDevices(db, user.role === 'installer' ? 'all' : visibleCameras(db, user));
-        return { devices: devices.map((d) => ({ ...d, online: svc.channels.isOnline(d.id), live: svc.live.isStreaming(d.id), health: svc.health.get(d.id) })) };
+        const devices = listDevices(db, knownCameras(user.role, grantsOf(db, user.id)));
+        return { devices: devices.map((d) => deviceViewFor(user.role, { ...d, online: svc.channels.isOnline(d.id), live: svc.live.isStreaming(d.id), health: svc.health.get(d.id) })) };
       },
     }),
     route({
@@ -326,7 +327,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write(`event: hello\ndata: ${JSON.stringify({ deviceId: device.id, name: device.name })}\n\n`);
         // The state in force at once, then every change as it happens.
-        res.write(`event: arming\ndata: ${JSON.stringify(svc.arming.forCamera(device.id))}\n\n`);
+        res.write(`event: arming\ndata: ${JSON.stringify(svc.arming.messageFor(device.id))}\n\n`);
         const settings = getCameraSettings(db, device.id);
         if (settings) res.write(`event: settings\ndata: ${JSON.stringify(settingsMessage(settings))}\n\n`);
         svc.channels.add(device.id, res);

@@ -4,7 +4,7 @@ import { said } from '../../common/api/words';
 import { hashToken, newToken } from '../../common/tokens';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
-import { FOOTAGE_ROLES } from '../users';
+import { MAY_KNOW } from '../disclosure';
 import {
   GeofenceMembershipBody,
   GeofenceMembershipSchema,
@@ -42,7 +42,8 @@ function asHttp(err: unknown): never {
 }
 
 export function geofenceRoutes(svc: HubServices): RouteDef[] {
-  const viewers = { kind: 'user', roles: FOOTAGE_ROLES } as const;
+  // Who is home is the household's alone (disclosure.ts).
+  const knowsPresence = { kind: 'user', roles: MAY_KNOW.presence } as const;
   const household = { kind: 'user', roles: ['owner', 'member'] } as const;
   const db = svc.db;
 
@@ -66,7 +67,7 @@ export function geofenceRoutes(svc: HubServices): RouteDef[] {
     route({
       method: 'GET',
       url: '/api/geofence',
-      access: viewers,
+      access: knowsPresence,
       summary: "Who is home: each geofencing member's presence (never a position) and the household's",
       schema: { response: { 200: GeofenceStateSchema } },
       handler: async () => {

@@ -6,7 +6,7 @@ import type { CameraArming } from '../../common/protocol';
 import { captureLog } from '../helpers/logCapture';
 import { useTempDir } from '../helpers/tmp';
 
-const arming = (mode: CameraArming['mode'], record: boolean): CameraArming => ({ mode, since: 1_700_000_000_000, record, live: mode !== 'privacy', motion: true });
+const arming = (mode: 'disarmed' | 'armed_away' | 'privacy', record: boolean): CameraArming => ({ record, live: mode !== 'privacy', motion: true, privacy: mode === 'privacy' });
 
 describe('arming follower: the camera obeys the arming the hub pushes, and keeps the last one across restarts', () => {
   const tmp = useTempDir();
@@ -30,6 +30,15 @@ describe('arming follower: the camera obeys the arming the hub pushes, and keeps
     await restarted.start();
     assert.deepEqual(again, [arming('armed_away', true)]);
     assert.deepEqual(restarted.current, arming('armed_away', true));
+  });
+
+  it('reads the arming an older hub sent (the mode, no privacy flag) from its disk', async () => {
+    writeFileSync(file(), JSON.stringify({ mode: 'privacy', since: 1, record: false, live: false }));
+    const seen: CameraArming[] = [];
+    const follower = new ArmingFollower(file(), (a) => seen.push(a), captureLog().log);
+    await follower.start();
+    await follower.stop();
+    assert.deepEqual(seen, [{ record: false, live: false, motion: true, privacy: true }], 'privacy kept across the upgrade: the camera still looks at nothing');
   });
 
   it('ignores what it does not understand, on the channel and on disk', async () => {

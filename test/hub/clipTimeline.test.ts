@@ -262,7 +262,12 @@ describe('timeline API: clip list filters, thumbnails, download and delete', fun
       assert.ok(!('latestClip' in forInstaller.cameras[0]) && !('lastMotionAt' in forInstaller.cameras[0]), 'no footage for installers');
       const viewerId = (t.db.prepare("SELECT id FROM users WHERE username = 'viewer'").get() as { id: number }).id;
       t.db.prepare('INSERT INTO camera_grants (user_id, device_id) VALUES (?, ?)').run(viewerId, drive.deviceId);
-      assert.deepEqual((await get(viewer, '/api/dashboard')).json().cameras.map((c: { name: string }) => c.name), ['driveway']);
+      const forViewer = (await get(viewer, '/api/dashboard')).json();
+      assert.deepEqual(forViewer.cameras.map((c: { name: string }) => c.name), ['driveway']);
+      // What each role may learn (docs/security.md): the porch's clips say when someone was at the porch.
+      assert.equal(forViewer.storage.clips, 0, "a viewer of the driveway is not told how many clips the porch made");
+      assert.deepEqual(Object.keys(forViewer.cloud).sort(), ['since', 'state'], 'a viewer learns only whether the backup works, not when clips were uploaded');
+      assert.ok(!('clips' in forInstaller.storage) && !('bytes' in forInstaller.storage) && forInstaller.storage.disk, 'an installer gets the disk, not the clip count');
       assert.ok(!('lastError' in (await get(member, '/api/dashboard')).json().cloud));
     });
   });

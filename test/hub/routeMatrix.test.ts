@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import * as https from 'node:https';
 import { useTempDir } from '../helpers/tmp';
 import { call, type TestResponse } from '../helpers/https';
-import { addTestUser, cookiesFrom, login, PASSWORDS, startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { openPairingWindow } from '../../hub/pairing';
 import { pairWithHub } from '../../camera-agent/hubClient';
-import type { Role } from '../../hub/users';
+import { findUser, setGrants, type Role } from '../../hub/users';
+import { setPrefs } from '../../hub/alerts';
+import { until } from '../helpers/wait';
 
 /*
  * Who may call what, written out by hand. The routes come from the hub's own route table
@@ -87,17 +89,18 @@ const EXPECTED: Record<string, Allowed> = {
   'DELETE /api/clips/{id}': OWNER,
   /** Installers get it too, without footage (no clips, no motion). */
   'GET /api/dashboard': ALL,
-  'GET /api/arming': FOOTAGE,
-  'GET /api/arming/events': FOOTAGE,
+  /** The home's mode, its cause, its rules and who is home are the household's (common/disclosure.ts). */
+  'GET /api/arming': HOUSEHOLD,
+  'GET /api/arming/events': HOUSEHOLD,
   'PUT /api/arming/mode': HOUSEHOLD,
   'PUT /api/cameras/{id}/motion': HOUSEHOLD,
   'PUT /api/cameras/{id}/armed-in': HOUSEHOLD,
-  'GET /api/arming/rules': FOOTAGE,
+  'GET /api/arming/rules': HOUSEHOLD,
   'POST /api/arming/rules': OWNER,
   'DELETE /api/arming/rules/{id}': OWNER,
-  'GET /api/arming/settings': FOOTAGE,
+  'GET /api/arming/settings': HOUSEHOLD,
   'PUT /api/arming/settings': OWNER,
-  'GET /api/geofence': FOOTAGE,
+  'GET /api/geofence': HOUSEHOLD,
   'PUT /api/me/geofence': HOUSEHOLD,
   'POST /api/me/geofence/owntracks': HOUSEHOLD,
   'POST /api/me/location': HOUSEHOLD,
@@ -238,5 +241,125 @@ describe('hub route × role matrix', function () {
     assert.deepEqual(viewerDevices.json().devices, [], 'a viewer without grants sees no cameras');
     const installerDevices = await call(t.base, 'GET', '/api/devices', { headers: sessions.get('installer')!, localAddress: ADDRESS.installer });
     assert.equal(installerDevices.json().devices.length, 1, 'installers see every camera they manage');
+  });
+  /*
+   * What each role may learn (docs/security.md, common/disclosure.ts), checked on the answers
+   * themselves: a home with two cameras, a viewer granted one, a member whose phone geofences
+   * and who armed the home, weekly rules, and notices sent. Every GET route is asked by every
+   * principal, and each answer (errors too) is searched for what that principal must not learn.
+   */
+  it('tells each role only what it may learn: every GET answer searched for the other camera, members, positions, rules and the arming', async () => {
+    const as = (p: Principal | SignedIn, method: string, route: string, body?: unknown) => {
+      const headers = typeof p === 'string' ? sessions.get(p)! : p.headers;
+      return call(t.base, method, route, {
+        headers: { ...headers, ...(body === undefined ? {} : JSON_HEADERS) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        localAddress: typeof p === 'string' ? ADDRESS[p] : undefined,
+      });
+    };
+    const porch = (await as('owner', 'GET', '/api/devices')).json().devices[0].id as string;
+    const secretName = 'garden-shed-7f3';
+    const secret = (await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, secretName)).deviceId;
+    setGrants(t.db, findUser(t.db, 'viewer')!.id, [porch]);
+    // A viewer who was a member before keeps notification choices naming every camera.
+    setPrefs(t.db, findUser(t.db, 'viewer')!.id, { motion: 'all', arming: true, cameras: [porch, secret] });
+
+    // A member whose phone is far from home: the hub keeps her position, shows only presence.
+    const alice = 'alice-geo';
+    await addTestUser(t.db, 'member', alice);
+    const aliceIn = await signIn(t.base, alice, PASSWORDS.member);
+    const home = { lat: 52.520008, lon: 13.404954 };
+    assert.equal((await as('owner', 'PUT', '/api/arming/settings', { home, radiusM: 100, geofenceEnabled: true })).status, 200);
+    assert.equal((await as(aliceIn, 'PUT', '/api/me/geofence', { enabled: true })).status, 200);
+    assert.equal((await as(aliceIn, 'POST', '/api/me/location', { lat: 48.137154, lon: 11.576124, accuracy: 10 })).status, 200);
+    const rule = (await as('owner', 'POST', '/api/arming/rules', { days: [1], at: '22:00', mode: 'armed_home' })).json().id as string;
+    const cameraRule = (await as('owner', 'POST', '/api/arming/rules', { days: [2], at: '07:15', cameraId: secret, motion: false })).json().id as string;
+    assert.equal((await as(aliceIn, 'PUT', '/api/arming/mode', { mode: 'armed_away' })).status, 200);
+    await until('the arming notices', () => (t.db.prepare("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'arming'").get() as { n: number }).n > 0);
+
+    const position = ['48.13715', '11.57612'];
+    const household = [alice, '52.52000', '13.40495', rule, cameraRule, 'armed_away', 'armed_home', 'armed (away)'];
+    const otherCamera = [secret, secretName];
+    /** What each principal must not find in any answer. Positions never leave the hub, for anyone. */
+    const FORBIDDEN: Record<Principal, string[]> = {
+      anonymous: [...position, ...household, ...otherCamera, porch],
+      device: [...position, ...household, ...otherCamera],
+      owner: position,
+      member: position,
+      viewer: [...position, ...household, ...otherCamera],
+      // Whether someone watches live, motion and recording are household life too.
+      installer: [...position, ...household, '"live":', '"recording":', '"lastMotionAt":'],
+    };
+    /** What the owner does find: the search looks in the right places. */
+    const OWNER_SEES = [alice, '52.52000', rule, cameraRule, 'armed_away', 'armed (away)', secret, secretName, '"live":'];
+
+    const gets = ops.filter((o) => o.method === 'GET' && o.path.startsWith('/api/') && o.path !== '/api/openapi.json' && o.path !== '/api/device/channel');
+    const found: string[] = [];
+    const seenBy = new Map<Principal, string>();
+    for (const { key, path } of gets) {
+      const filled = path.replace('{id}', path.startsWith('/api/cameras/') ? porch : randomUUID());
+      for (const principal of PRINCIPALS) {
+        const headers: Record<string, string> = principal === 'device' ? { authorization: `Bearer ${deviceToken}` } : principal === 'anonymous' ? {} : sessions.get(principal)!;
+        const res = await call(t.base, 'GET', filled, { headers, localAddress: ADDRESS[principal] });
+        const text = res.body.toString('utf8');
+        seenBy.set(principal, `${seenBy.get(principal) ?? ''}\n${text}`);
+        for (const word of FORBIDDEN[principal]) if (text.includes(word)) found.push(`${key} as ${principal} (${res.status}): ${JSON.stringify(word)} in ${text.slice(0, 300)}`);
+      }
+    }
+    assert.deepEqual(OWNER_SEES.filter((w) => !seenBy.get('owner')!.includes(w)), [], 'the owner sees all of it, so the search finds what is there');
+    assert.deepEqual(found, []);
+    // Changing a choice answers with the choices: still without the camera the viewer may not know.
+    const changed = await as('viewer', 'PUT', '/api/me/notifications', { motion: 'armed' });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(changed.json().cameras, [porch]);
+    // And what a viewer does see of its granted camera.
+    const viewerDashboard = (await as('viewer', 'GET', '/api/dashboard')).json();
+    assert.deepEqual(viewerDashboard.cameras.map((c: { id: string }) => c.id), [porch]);
+    assert.equal(viewerDashboard.cameras[0].recording, false, 'the granted camera says whether it records');
+  });
+
+  it("does not let an installer learn the arming through a camera he pairs himself: the camera is told only what it must do, and only when that changes", async () => {
+    const installer = sessions.get('installer')!;
+    const invite = await call(t.base, 'POST', '/api/pairing/open', { headers: installer, localAddress: ADDRESS.installer });
+    assert.equal(invite.status, 200);
+    const own = await pairWithHub(t.base, invite.json().code as string, 'installer-laptop');
+    // The installer listens on his camera's channel as a camera would.
+    const events: Array<{ event: string; data: string }> = [];
+    const req = https.request(new URL('/api/device/channel', t.base), { headers: { authorization: `Bearer ${own.token}` }, rejectUnauthorized: false, agent: false }, (res) => {
+      let buffered = '';
+      res.on('data', (c: Buffer) => {
+        buffered += c.toString('utf8');
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data !== undefined) events.push({ event, data });
+        }
+      });
+    });
+    req.on('error', () => undefined);
+    req.end();
+    try {
+      const arming = () => events.filter((e) => e.event === 'arming').map((e) => JSON.parse(e.data) as Record<string, unknown>);
+      await until('the first arming', () => arming()[0]);
+      const mode = (m: string) => call(t.base, 'PUT', '/api/arming/mode', { headers: { ...sessions.get('member')!, ...JSON_HEADERS }, body: JSON.stringify({ mode: m }), localAddress: ADDRESS.member });
+      assert.equal((await mode('armed_away')).status, 200);
+      await until('told to record', () => arming().some((a) => a.record === true));
+      // Away to home: the camera records in both, so it hears nothing of the household coming back.
+      assert.equal((await mode('armed_home')).status, 200);
+      assert.equal((await mode('disarmed')).status, 200);
+      await until('told to stop recording', () => arming()[arming().length - 1]!.record === false);
+      assert.deepEqual(arming(), [
+        { record: false, live: true, motion: true, privacy: false },
+        { record: true, live: true, motion: true, privacy: false },
+        { record: false, live: true, motion: true, privacy: false },
+      ]);
+      const everything = events.map((e) => e.data).join('\n');
+      for (const word of ['armed_away', 'armed_home', 'disarmed', 'member', '"mode"', '"since"']) assert.ok(!everything.includes(word), `the camera's channel says ${word}: ${everything}`);
+    } finally {
+      req.destroy();
+    }
   });
 });

@@ -4,7 +4,8 @@ import { api } from '../api';
 import { armingPanel } from '../armingPanel';
 import { el, fail, pageSection, panel, say } from '../dom';
 import type { Page } from '../page';
-import { FOOTAGE_ROLES } from '../session';
+import { FOOTAGE_ROLES, hasRole } from '../session';
+import { MAY_KNOW } from '../../../../common/disclosure';
 import { bytes } from '../format';
 import { clockTime, dateTime } from '../homeTime';
 
@@ -107,7 +108,7 @@ async function load(): Promise<void> {
   for (const id of pictures.keys()) if (!wanted.has(id)) pictures.delete(id);
   const disk = d.storage.disk;
   facts.replaceChildren(
-    fact('Clips on the hub', `${d.storage.clips} (${bytes(d.storage.bytes)})`),
+    fact('Clips on the hub', d.storage.clips === undefined ? 'not shown to your role' : `${d.storage.clips} (${bytes(d.storage.bytes ?? 0)})`),
     fact('Free disk space', disk ? `${bytes(disk.freeBytes)} of ${bytes(disk.totalBytes)}` : 'unknown'),
     fact('Cloud backup', cloudLine(d)),
   );
@@ -120,11 +121,14 @@ export const dashboardPage: Page = {
   roles: FOOTAGE_ROLES,
   section,
   enter() {
-    void arming.load();
+    // The home's mode is the household's (common/disclosure.ts): a viewer sees its cameras, not whether the home is armed.
+    const knowsArming = hasRole(...MAY_KNOW.arming);
+    arming.element.hidden = !knowsArming;
+    if (knowsArming) void arming.load();
     void load();
     if (timer === null) {
       timer = window.setInterval(() => {
-        void arming.load();
+        if (knowsArming) void arming.load();
         void load();
       }, REFRESH_MS);
     }
