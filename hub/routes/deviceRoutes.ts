@@ -231,7 +231,10 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
           const exchange = exchanges.take(body.exchangeId);
           if (!exchange) throw noExchange();
           const keys = pairingKeys(verifyPairingExchange(exchange, body.ke3));
-          if (!cameraProofMatches(keys, body.exchangeId, body.name, body.tlsFingerprint, body.proof)) throw wrongCode(exchange);
+          // KE3 proved the code, so a proof that does not match means the name or fingerprint was changed on the way.
+          if (!cameraProofMatches(keys, body.exchangeId, body.name, body.tlsFingerprint, body.proof)) {
+            throw new HttpError(403, 'PAIRING_INTERCEPTED', "the camera's name or certificate fingerprint was changed on the way to the hub: something between them terminates TLS; not paired");
+          }
           // The certificate the camera was served must be the one this hub served it: a proxy
           // that terminates TLS in between has to show its own, and the camera's proof binds the
           // fingerprint it saw, so the proxy can neither hide that nor fake it.
