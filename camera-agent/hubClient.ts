@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse, type PairStartResponse } from '../common/protocol';
-import { cameraProof, opaque, openPairing, pairingKeys, pakeReady, PAIRING_KEY_STRETCHING, type SignedPairing } from '../common/pairingBinding';
+import { cameraProof, opaqueLib, openPairing, pairingKeys, pakeReady, PAIRING_KEY_STRETCHING, type SignedPairing } from '../common/pairingBinding';
 import type { AgentIdentity } from './identity';
 import type { CameraHealthReport } from '../common/api/cameraHealth';
 import type { SpoolDropReport } from '../common/api/spoolDrops';
@@ -100,6 +100,7 @@ export interface PairOptions {
 export async function pairWithHub(hubUrl: string, code: string, name: string, pinnedCaPem?: string, options: PairOptions = {}): Promise<PairResponse> {
   if (new URL(hubUrl).protocol !== 'https:') throw new Error('the hub URL must start with https://');
   await pakeReady();
+  const opaque = opaqueLib();
   const post = async (route: string, value: unknown): Promise<Response> => {
     const body = Buffer.from(JSON.stringify(value));
     return request(
@@ -122,7 +123,7 @@ export async function pairWithHub(hubUrl: string, code: string, name: string, pi
   if (first.status !== 200) throw errorFrom(first);
   const started = JSON.parse(first.body.toString('utf8')) as Partial<PairStartResponse>;
   if (typeof started.exchangeId !== 'string' || typeof started.ke2 !== 'string') throw new PairingProofError('the hub answered pairing with something other than an OPAQUE exchange: not paired');
-  let finished: ReturnType<typeof opaque.client.finishLogin>;
+  let finished: ReturnType<typeof opaque.client.finishLogin> | undefined;
   try {
     finished = opaque.client.finishLogin({ clientLoginState: login.clientLoginState, loginResponse: started.ke2, password: code, keyStretching: PAIRING_KEY_STRETCHING });
   } catch {

@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as opaque from '@serenity-kit/opaque';
 
 /*
  * What ties a camera's pairing answer to the OPAQUE exchange that the one-time code
@@ -20,22 +19,27 @@ export const PAIRING_OPAQUE_USER = 'porchlight-pairing-window';
 
 const LABEL = 'porchlight pairing v1';
 
-let loaded = false;
-const readyPromise = opaque.ready.then(() => {
-  loaded = true;
-});
+type Opaque = typeof import('@serenity-kit/opaque');
+let lib: Opaque | undefined;
+let loading: Promise<void> | undefined;
 
-/** Resolves once the OPAQUE library (WebAssembly) is loaded; every OPAQUE call needs it first. */
+/**
+ * Loads the OPAQUE library (WebAssembly) once; every OPAQUE call needs it first. Loaded on
+ * demand: a camera agent needs it only to pair, and it costs about 14 MB of memory.
+ */
 export function pakeReady(): Promise<void> {
-  return readyPromise;
+  loading ??= import('@serenity-kit/opaque').then(async (m) => {
+    await m.ready;
+    lib = m;
+  });
+  return loading;
 }
 
-/** Throws a clear error where an OPAQUE call would otherwise fail deep inside the WebAssembly. */
-export function assertPakeReady(): void {
-  if (!loaded) throw new Error('the OPAQUE library is not loaded yet: await pakeReady() before pairing');
+/** The loaded OPAQUE library; a clear error where a call would otherwise fail deep inside the WebAssembly. */
+export function opaqueLib(): Opaque {
+  if (!lib) throw new Error('the OPAQUE library is not loaded yet: await pakeReady() before pairing');
+  return lib;
 }
-
-export { opaque };
 
 export interface PairingKeys {
   /** The camera's MAC key: its name and the TLS certificate it saw. */

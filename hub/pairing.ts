@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
-import { assertPakeReady, opaque, PAIRING_KEY_STRETCHING, PAIRING_OPAQUE_USER } from '../common/pairingBinding';
+import { opaqueLib, PAIRING_KEY_STRETCHING, PAIRING_OPAQUE_USER } from '../common/pairingBinding';
 import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE, deviceNameProblem, revokeDevice } from './devices';
 
 /*
@@ -59,7 +59,7 @@ export interface PairingExchange {
  * revoked at once and the code gives the same device id a new token.
  */
 export function openPairingWindow(db: DB, windowMs: number, now = Date.now(), deviceId?: string): PairingWindow {
-  assertPakeReady();
+  const opaque = opaqueLib();
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
   const expiresAt = now + windowMs;
   // Per window, not per hub: the CLI opens windows from its own process without the hub's
@@ -105,7 +105,7 @@ interface WindowRow {
  * own exchange may still finish). Returns the hub's answer (KE2) and the state to finish with.
  */
 export function startPairingExchange(db: DB, ke1: string, now = Date.now()): { exchange: PairingExchange; ke2: string; closedWindow: boolean } {
-  assertPakeReady();
+  const opaque = opaqueLib();
   const outcome = db.transaction(() => {
     const open = db
       .prepare('SELECT id, expires_at, attempts, device_id, opaque_setup, opaque_record FROM pairing_windows WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1')
@@ -143,7 +143,7 @@ export function wrongCode(exchange: PairingExchange): PairingError {
  * the camera held the code; a wrong-code refusal otherwise (the attempt was counted at start).
  */
 export function verifyPairingExchange(exchange: PairingExchange, ke3: string): string {
-  assertPakeReady();
+  const opaque = opaqueLib();
   try {
     return opaque.server.finishLogin({ serverLoginState: exchange.serverLoginState, finishLoginRequest: ke3 }).sessionKey;
   } catch {

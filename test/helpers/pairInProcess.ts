@@ -1,4 +1,4 @@
-import { opaque, PAIRING_KEY_STRETCHING } from '../../common/pairingBinding';
+import { opaqueLib, PAIRING_KEY_STRETCHING } from '../../common/pairingBinding';
 import type { DB } from '../../common/database';
 import { issuePairedDevice, startPairingExchange, verifyPairingExchange, type PairedDevice } from '../../hub/pairing';
 
@@ -8,6 +8,7 @@ import { issuePairedDevice, startPairingExchange, verifyPairingExchange, type Pa
  * Call after pakeReady().
  */
 export function pairInProcess(db: DB, code: string, name: string, now = Date.now()): PairedDevice {
+  const opaque = opaqueLib();
   const login = opaque.client.startLogin({ password: code });
   const { exchange, ke2 } = startPairingExchange(db, login.startLoginRequest, now);
   const finished = opaque.client.finishLogin({ clientLoginState: login.clientLoginState, loginResponse: ke2, password: code, keyStretching: PAIRING_KEY_STRETCHING });

@@ -9,7 +9,7 @@ import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { PairResponse } from '../../common/protocol';
 import { pairWithHub } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
-import { opaque } from '../../common/pairingBinding';
+import { opaqueLib } from '../../common/pairingBinding';
 import { revokeDevice } from '../../hub/devices';
 
 describe('hub device tokens', function () {
@@ -119,7 +119,7 @@ describe('hub device tokens', function () {
   });
 
   it('rate-limits pairing attempts per address with 429 and Retry-After', async () => {
-    const KE1 = opaque.client.startLogin({ password: '00000000' }).startLoginRequest;
+    const KE1 = opaqueLib().client.startLogin({ password: '00000000' }).startLoginRequest;
     const attempt = (localAddress: string) =>
       call(t.base, 'POST', '/api/pair/start', { body: JSON.stringify({ ke1: KE1 }), headers: { 'content-type': 'application/json' }, localAddress });
     const statuses: number[] = [];
