@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
 import { opaqueLib, PAIRING_KEY_STRETCHING, PAIRING_OPAQUE_USER } from '../common/pairingBinding';
-import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE, deviceNameProblem, revokeDevice } from './devices';
+import { deviceNameProblem, revokeDevice } from './devices';
 
 /*
  * Sync-module style pairing: the owner opens a window and gets a short one-time code; the
@@ -156,9 +156,6 @@ export function verifyPairingExchange(exchange: PairingExchange, ke3: string): s
  * window open for a retry with another name; the proven code gives its attempt back.
  */
 export function issuePairedDevice(db: DB, exchange: PairingExchange, name: string, now = Date.now()): PairedDevice {
-  if (!DEVICE_NAME_PATTERN.test(name)) {
-    throw new PairingError(DEVICE_NAME_RULE, 'bad-name');
-  }
   const outcome = db.transaction((): PairedDevice | PairingError => {
     const window = db.prepare('SELECT id, attempts, device_id, closed_at, closed_reason FROM pairing_windows WHERE id = ?').get(exchange.windowId) as WindowRow | undefined;
     const usable = window && (window.closed_at === null || (exchange.last && window.closed_reason === 'too-many-attempts'));
