@@ -9,6 +9,7 @@ import { pairCamera } from '../camera-agent/pairCamera';
 import { ArmingStore } from '../hub/arming/armingStore';
 import { openHubState } from '../hub/hub';
 import { openPairingWindow } from '../hub/pairing';
+import { pakeReady } from '../common/pairingBinding';
 import type { PausedFootage } from './pausedFootage';
 import { hubListening, stopProcess } from '../simulator/childProcesses';
 
@@ -63,6 +64,7 @@ export async function startHub(work: string): Promise<RunningHub> {
 export async function startAgent(hub: RunningHub, work: string, name: string, footage: PausedFootage, detection: boolean, deviceId?: string): Promise<RunningAgent> {
   const dir = path.join(work, 'agents', name);
   if (!deviceId) {
+    await pakeReady();
     const { db } = await openHubState(hub.dir);
     const window = openPairingWindow(db, 60_000);
     db.close();

@@ -5,7 +5,8 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse } from '../common/protocol';
+import { AGENT_SERVERNAME, CLIP_META_HEADER, type ClipUploadMeta, type MotionEvent, type PairResponse, type PairStartResponse } from '../common/protocol';
+import { cameraProof, opaqueLib, openPairing, pairingKeys, pakeReady, PAIRING_KEY_STRETCHING, type SignedPairing } from '../common/pairingBinding';
 import type { AgentIdentity } from './identity';
 import type { CameraHealthReport } from '../common/api/cameraHealth';
 import type { SpoolDropReport } from '../common/api/spoolDrops';
@@ -80,37 +81,88 @@ function errorFrom(res: Response): HubRequestError {
   return new HubRequestError(res.status, code, message);
 }
 
+/** The hub did not prove it holds the pairing code, or its answer was changed on the way: nothing was stored. */
+export class PairingProofError extends Error {}
+
+export interface PairOptions {
+  /** The local address to connect from (tests: several "cameras" on one machine). */
+  localAddress?: string;
+}
+
 /**
- * Pairs with a hub: trust on first use, checked against the CA the hub returns; or, with
- * `pinnedCaPem` (from a pairing link's fingerprint), only with a hub whose certificate that
- * CA issued, so the code is never sent to anyone else.
+ * Pairs with a hub through OPAQUE, the code as the password (common/protocol.ts): the code
+ * never leaves the camera, a hub that does not hold the code's record fails to answer (so a
+ * fake hub gets nothing, neither a camera nor anything to test guesses of the code against),
+ * and every field of the answer is MACed under the exchange's session key, the token
+ * encrypted under it. With `pinnedCaPem` (from a pairing link's fingerprint) only a hub whose
+ * certificate that CA issued is talked to at all.
  */
-export async function pairWithHub(hubUrl: string, code: string, name: string, pinnedCaPem?: string): Promise<PairResponse> {
-  const url = new URL('/api/pair', hubUrl);
-  if (url.protocol !== 'https:') throw new Error('the hub URL must start with https://');
-  const body = Buffer.from(JSON.stringify({ code, name }));
-  const res = await request(
-    url,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': body.length },
-      ...(pinnedCaPem ? { ca: pinnedCaPem, checkServerIdentity: () => undefined } : { rejectUnauthorized: false }),
-      minVersion: 'TLSv1.2',
-      servername: AGENT_SERVERNAME,
-      // A fresh handshake, never a resumed session: the server certificate must be presented to be checked.
-      agent: new https.Agent({ maxCachedSessions: 0, keepAlive: false }),
-    },
-    body,
-  );
-  if (res.status !== 200) throw errorFrom(res);
-  const paired = JSON.parse(res.body.toString('utf8')) as PairResponse;
-  const ca = new X509Certificate(paired.caPem);
-  if (ca.fingerprint256 !== paired.caFingerprint) throw new Error('the hub sent a CA that does not match its fingerprint');
-  const served = res.peerCertificate;
+export async function pairWithHub(hubUrl: string, code: string, name: string, pinnedCaPem?: string, options: PairOptions = {}): Promise<PairResponse> {
+  if (new URL(hubUrl).protocol !== 'https:') throw new Error('the hub URL must start with https://');
+  await pakeReady();
+  const opaque = opaqueLib();
+  const post = async (route: string, value: unknown): Promise<Response> => {
+    const body = Buffer.from(JSON.stringify(value));
+    return request(
+      new URL(route, hubUrl),
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+        ...(pinnedCaPem ? { ca: pinnedCaPem, checkServerIdentity: () => undefined } : { rejectUnauthorized: false }),
+        minVersion: 'TLSv1.2',
+        servername: AGENT_SERVERNAME,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        // A fresh handshake, never a resumed session: the server certificate must be presented to be checked.
+        agent: new https.Agent({ maxCachedSessions: 0, keepAlive: false }),
+      },
+      body,
+    );
+  };
+  const login = opaque.client.startLogin({ password: code });
+  const first = await post('/api/pair/start', { ke1: login.startLoginRequest });
+  if (first.status !== 200) throw errorFrom(first);
+  const started = JSON.parse(first.body.toString('utf8')) as Partial<PairStartResponse>;
+  if (typeof started.exchangeId !== 'string' || typeof started.ke2 !== 'string') throw new PairingProofError('the hub answered pairing with something other than an OPAQUE exchange: not paired');
+  let finished: ReturnType<typeof opaque.client.finishLogin> | undefined;
+  try {
+    finished = opaque.client.finishLogin({ clientLoginState: login.clientLoginState, loginResponse: started.ke2, password: code, keyStretching: PAIRING_KEY_STRETCHING });
+  } catch {
+    finished = undefined;
+  }
+  if (!finished) {
+    // The hub counted the attempt already; telling it lets it refuse (and audit) now.
+    await post('/api/pair/abandon', { exchangeId: started.exchangeId }).catch(() => undefined);
+    throw new PairingProofError(
+      'the hub did not prove it knows this pairing code: the code is wrong or its window closed, or this is not your hub (nothing was sent that reveals the code, and nothing was stored)',
+    );
+  }
+  const keys = pairingKeys(finished.sessionKey);
+  const tlsFingerprint = first.peerCertificate?.fingerprint256;
+  if (!tlsFingerprint) throw new Error('the hub presented no TLS certificate: not paired');
+  const second = await post('/api/pair/finish', {
+    exchangeId: started.exchangeId,
+    ke3: finished.finishLoginRequest,
+    name,
+    tlsFingerprint,
+    proof: cameraProof(keys, started.exchangeId, name, tlsFingerprint),
+  });
+  if (second.status !== 200) throw errorFrom(second);
+  if (second.peerCertificate?.fingerprint256 !== tlsFingerprint) throw new PairingProofError('the hub changed TLS certificates during pairing (possible interception): not paired');
+  let opened: ReturnType<typeof openPairing>;
+  try {
+    opened = openPairing(keys, JSON.parse(second.body.toString('utf8')) as SignedPairing, started.exchangeId);
+  } catch {
+    opened = null;
+  }
+  if (!opened) throw new PairingProofError("the hub's pairing answer does not carry the exchange's MAC: it was changed on the way (possible interception); not paired");
+  if (opened.tlsFingerprint !== tlsFingerprint || opened.name !== name) throw new PairingProofError('the hub paired a different connection or name than this one: not paired');
+  const ca = new X509Certificate(opened.caPem);
+  if (ca.fingerprint256 !== opened.caFingerprint) throw new Error('the hub sent a CA that does not match its fingerprint');
+  const served = second.peerCertificate;
   if (!served || !served.checkIssued(ca) || !served.verify(ca.publicKey)) {
     throw new Error('the certificate this connection used was not issued by the hub CA: refusing to pair (possible interception)');
   }
-  return paired;
+  return { deviceId: opened.deviceId, token: opened.token, caPem: opened.caPem, caFingerprint: opened.caFingerprint, footagePublicKey: opened.footagePublicKey };
 }
 
 /** A live upload in progress (see HubClient.liveUpload). */

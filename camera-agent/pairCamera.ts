@@ -5,8 +5,9 @@ import { saveIdentity, type AgentIdentity } from './identity';
 
 /**
  * Pairs with the hub and stores the identity (device id, token, pinned CA) in the agent's
- * data dir. With `caFingerprint` (from a pairing link) the hub must prove it holds that CA
- * before the code is sent; without it the first hub that answers is trusted.
+ * data dir. The code is proven through OPAQUE, never sent (pairWithHub), so only a hub that
+ * holds it is trusted; with `caFingerprint` (from a pairing link) the hub must also prove it
+ * holds that CA before pairing starts.
  */
 export async function pairCamera(dataDir: string, hubUrl: string, code: string, name: string, caFingerprint?: string): Promise<AgentIdentity> {
   const pinned = caFingerprint ? await fetchPinnedHubCa(hubUrl, caFingerprint) : undefined;

@@ -279,4 +279,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, event_at)
   );
   `,
+  // 10: a pairing window keeps an OPAQUE registration record of its code (and the window's own
+  // OPAQUE server setup) instead of the code's hash, so a camera proves the code without
+  // sending it (hub/pairing.ts); code_hash is left empty from now on.
+  `
+  ALTER TABLE pairing_windows ADD COLUMN opaque_setup TEXT;
+  ALTER TABLE pairing_windows ADD COLUMN opaque_record TEXT;
+  `,
 ];

@@ -9,15 +9,45 @@ import { isMode } from './modes';
 
 export const CLIP_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export const PairRequestSchema = Type.Object(
+/*
+ * Pairing is an OPAQUE (RFC 9807) login with the one-time code as the password
+ * (docs/cameras.md, "Pairing"): the code itself never crosses the network.
+ *   1. POST /api/pair/start  { ke1 }                      -> { exchangeId, ke2 }
+ *   2. the camera finishes OPAQUE; a hub without the code's record fails here, and the
+ *      camera tells the hub with POST /api/pair/abandon { exchangeId } and stops.
+ *   3. POST /api/pair/finish { exchangeId, ke3, name, tlsFingerprint, proof } -> SignedPairing
+ * The old one-request POST /api/pair (code in the body) is refused with 410.
+ */
+const B64URL = '^[A-Za-z0-9_-]+$';
+const ExchangeId = Type.String({ ...said('the exchange id'), pattern: B64URL, minLength: 16, maxLength: 64 });
+
+export const PairStartRequestSchema = Type.Object(
+  { ke1: Type.String({ ...said('ke1'), pattern: B64URL, minLength: 1, maxLength: 1024, description: 'OPAQUE KE1 (startLoginRequest), base64url' }) },
+  { additionalProperties: false },
+);
+export type PairStartRequest = Static<typeof PairStartRequestSchema>;
+
+export const PairStartResponseSchema = Type.Object({ exchangeId: Type.String(), ke2: Type.String({ description: 'OPAQUE KE2 (loginResponse), base64url' }) });
+export type PairStartResponse = Static<typeof PairStartResponseSchema>;
+
+export const PairFinishRequestSchema = Type.Object(
   {
-    code: Type.String({ ...said('the code'), pattern: '^[0-9]{8}$', description: 'The one-time code shown by the hub' }),
+    exchangeId: ExchangeId,
+    ke3: Type.String({ ...said('ke3'), pattern: B64URL, minLength: 1, maxLength: 1024, description: 'OPAQUE KE3 (finishLoginRequest), base64url' }),
     name: Type.String({ ...said('the name'), minLength: 1, maxLength: 64, description: 'Camera name' }),
+    tlsFingerprint: Type.String({ ...said('the TLS fingerprint'), pattern: '^[0-9A-F]{2}(:[0-9A-F]{2}){31}$', description: 'SHA-256 of the server certificate the camera was served' }),
+    proof: Type.String({ ...said('the proof'), pattern: B64URL, minLength: 43, maxLength: 43, description: 'HMAC-SHA256 of name and fingerprint under the session key' }),
   },
   { additionalProperties: false },
 );
-export type PairRequest = Static<typeof PairRequestSchema>;
+export type PairFinishRequest = Static<typeof PairFinishRequestSchema>;
 
+export const PairAbandonRequestSchema = Type.Object({ exchangeId: ExchangeId }, { additionalProperties: false });
+
+/** The hub's answer to a finished exchange: BoundPairing as exact JSON bytes and its MAC (common/pairingBinding.ts). */
+export const SignedPairingSchema = Type.Object({ answer: Type.String(), mac: Type.String() });
+
+/** What a paired camera keeps (after checking the hub's MAC and opening the token). */
 export interface PairResponse {
   deviceId: string;
   token: string;

@@ -14,6 +14,7 @@ import { createGpio } from '../common/gpio';
 import { followChosenTarget } from '../common/cloud/targets';
 import type { UploadTarget } from '../common/cloud/uploadTarget';
 import { AuditLog } from '../common/auditLog';
+import { pakeReady } from '../common/pairingBinding';
 import { ClipStore } from './clipStore';
 import { ClipThumbnails, THUMBNAIL_WIDTH } from './clipThumbnails';
 import { DetectionThumbnails } from './detectionThumbnails';
@@ -126,6 +127,8 @@ export class Hub {
 
   async start(): Promise<HubRuntime> {
     const { config, log } = this;
+    // Pairing windows (the web page, the sync button) need OPAQUE loaded; it takes milliseconds.
+    await pakeReady();
     const { db, paths, repaired } = await openHubState(config.dataDir);
     this.db = db;
     if (repaired.length > 0) log.warn({ repaired }, 'the data directory was readable by other users: its modes are the hub user\'s alone again');

@@ -16,6 +16,7 @@ import { geofenceRoutes } from './routes/geofenceRoutes';
 import { alertRoutes } from './routes/alertRoutes';
 import { dashboardRoutes } from './routes/dashboardRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
+import { pairingRoutes } from './routes/pairingRoutes';
 import { spoolDropRoutes } from './routes/spoolDropRoutes';
 import { cameraSettingsRoutes } from './routes/cameraSettingsRoutes';
 import { snapshotRoutes } from './routes/snapshotRoutes';
@@ -49,6 +50,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...accountRoutes(svc),
     ...householdRoutes(svc),
     ...deviceRoutes(svc),
+    ...pairingRoutes(svc),
     ...spoolDropRoutes(svc),
     ...cameraSettingsRoutes(svc),
     ...snapshotRoutes(svc),

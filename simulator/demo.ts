@@ -10,6 +10,7 @@ import { hubPaths } from '../common/dataLayout';
 import { openHubState } from '../hub/hub';
 import { ArmingStore } from '../hub/arming/armingStore';
 import { openPairingWindow } from '../hub/pairing';
+import { pakeReady } from '../common/pairingBinding';
 import { addUser, findUser } from '../hub/users';
 import { pairCamera } from '../camera-agent/pairCamera';
 import { identityFile, loadIdentity, saveIdentity, type AgentIdentity } from '../camera-agent/identity';
@@ -173,6 +174,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const dir = path.join(dataDir, 'agents', camera.name);
       let identity: AgentIdentity;
       if (!existsSync(identityFile(dir))) {
+        await pakeReady();
         const { db } = await openHubState(hubDir);
         const window = openPairingWindow(db, 60_000);
         db.close();

@@ -21,7 +21,7 @@ export function agentCommands(program: Command): void {
   withConfigOptions(agent.command('pair').description('pair this camera with a hub using the code (or the pairing link) the hub shows'))
     .option('--hub <url>', 'hub URL, e.g. https://porchlight.local:9443')
     .option('--code <code>', 'one-time pairing code shown by the hub')
-    .option('--uri <link>', "the pairing link under the hub's QR code (porchlight://pair?hub=…&code=…&fp=…), instead of --hub and --code; the hub must prove its fingerprint before the code is sent")
+    .option('--uri <link>', "the pairing link under the hub's QR code (porchlight://pair?hub=…&code=…&fp=…), instead of --hub and --code; the hub must prove its CA fingerprint before pairing starts")
     .option('--name <name>', 'camera name (default: agent.name from the config)')
     .option('--system', 'an installed camera: write /etc/porchlight/agents/NAME.yaml and /var/lib/porchlight/agents/NAME for porchlight-agent@NAME')
     .option('--source <source>', 'with --system: the camera, v4l2:/dev/videoN, rtsp://… or a file (kept from the existing config when not given)')

@@ -34,6 +34,7 @@ export function deviceCommands(program: Command): void {
     async (camera: string, opts: ConfigOptions) => {
       const { findDevice } = await import('../../hub/devices');
       const { openPairingWindow } = await import('../../hub/pairing');
+      await (await import('../../common/pairingBinding')).pakeReady();
       const window = await withHubState(opts, ({ db, cfg, audit }) => {
         const d = findDevice(db, camera);
         if (!d) throw new CliError(`no camera named or numbered "${camera}" (see porchlight device list)`);

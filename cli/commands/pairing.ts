@@ -7,6 +7,7 @@ export function pairingCommands(program: Command): void {
   const pair = program.command('pair').description('pairing windows on this hub');
   withConfigOptions(pair.command('open').description('open a pairing window and print its one-time code')).action(async (opts: ConfigOptions) => {
     const { openPairingWindow } = await import('../../hub/pairing');
+    await (await import('../../common/pairingBinding')).pakeReady();
     const window = await withHubState(opts, ({ db, cfg, audit }) => {
       const w = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000);
       audit.append({ actor: 'cli', action: 'pairing.opened', detail: { expiresAt: w.expiresAt } });

@@ -2,13 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { said } from '../../common/api/words';
 import { Value } from '@sinclair/typebox/value';
-import {
-  CLIP_META_HEADER,
-  ClipUploadMetaSchema,
-  MotionEventSchema,
-  PairRequestSchema,
-  type PairResponse,
-} from '../../common/protocol';
+import { CLIP_META_HEADER, ClipUploadMetaSchema, MotionEventSchema } from '../../common/protocol';
 import { CameraHealthReportSchema } from '../../common/api/cameraHealth';
 import { DETECTION_META_HEADER, DetectionAnswerSchema, DetectionFrameMetaSchema, yuv420pBytes, type DetectedObject } from '../../common/detection';
 import type { Readable } from 'node:stream';
@@ -17,16 +11,16 @@ import { maskUrlCredentials } from '../../common/urlCredentials';
 import { DeviceListSchema, PairingInviteSchema, RenameDeviceBody } from '../../common/api/devices';
 import { DeviceError, getDevice, listDevices, renameDevice, revokeDevice } from '../devices';
 import { HttpError, refusalsAs400 } from '../httpError';
-import { openPairingWindow, PairingError, redeemPairingCode } from '../pairing';
+import { openPairingWindow } from '../pairing';
 import { hubUrlFor, pairingInvite } from '../pairingInvite';
-import { noticePairingLockout } from '../pairingLockoutNotice';
 import { detectionSettingsOf, getCameraSettings, settingsMessage } from '../cameraSettingsStore';
 import { type HubServices, type RouteDef, route, auditor, deviceOf, streamBody, userOf } from '../routeTable';
 import { DEVICE_ROLES, grantsOf, ROLES } from '../users';
 import { deviceViewFor, knownCameras } from '../disclosure';
 
 /*
- * Cameras: pairing and re-provisioning (owner or installer), and the device side of the
+ * Cameras: opening pairing windows and re-provisioning (owner or installer; the camera's side
+ * of pairing is pairingRoutes.ts), and the device side of the
  * API, where a token only ever acts as its own device. Revoking or re-provisioning cuts
  * the device's open connections at once.
  */
@@ -157,42 +151,6 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
         svc.accessChanges.changed({ deviceId: id });
         audit(req, 'device.revoked', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return { ok: true };
-      },
-    }),
-    route({
-      method: 'POST',
-      url: '/api/pair',
-      access: { kind: 'public' },
-      summary: 'A camera redeems a pairing code for its device id and token',
-      schema: { body: PairRequestSchema },
-      rateLimit: 'pairing',
-      handler: async (req): Promise<PairResponse> => {
-        const body = req.body;
-        try {
-          const paired = redeemPairingCode(db, body.code, body.name, svc.now());
-          svc.audit.append(
-            { actor: `ip:${req.ip}`, action: paired.reprovisioned ? 'device.reprovisioned' : 'device.paired', target: `device:${paired.deviceId}`, ip: req.ip, detail: { name: paired.name } },
-            svc.now(),
-          );
-          log.info({ deviceId: paired.deviceId, name: paired.name, reprovisioned: paired.reprovisioned }, 'device paired');
-          // The new camera joins the home's arming now: in an armed home it records from its first motion, not from the next evaluation.
-          svc.arming.evaluate();
-          return {
-            deviceId: paired.deviceId,
-            token: paired.token,
-            caPem: svc.tls.local.caPem,
-            caFingerprint: svc.tls.local.caFingerprint,
-            footagePublicKey: Buffer.from(svc.footagePublicKey).toString('base64'),
-          };
-        } catch (err) {
-          if (err instanceof PairingError) {
-            svc.audit.append({ actor: `ip:${req.ip}`, action: 'pairing.refused', ip: req.ip, detail: { reason: err.reason } }, svc.now());
-            log.warn({ reason: err.reason, ip: req.ip }, 'pairing refused');
-            if (err.closedWindow) await noticePairingLockout(svc, req.ip);
-            throw new HttpError(err.reason === 'bad-name' ? 400 : 403, `PAIRING_${err.reason.toUpperCase().replace('-', '_')}`, err.message);
-          }
-          throw err;
-        }
       },
     }),
     route({

@@ -9,6 +9,7 @@ import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { PairResponse } from '../../common/protocol';
 import { pairWithHub } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
+import { opaqueLib } from '../../common/pairingBinding';
 import { revokeDevice } from '../../hub/devices';
 
 describe('hub device tokens', function () {
@@ -118,11 +119,12 @@ describe('hub device tokens', function () {
   });
 
   it('rate-limits pairing attempts per address with 429 and Retry-After', async () => {
+    const KE1 = opaqueLib().client.startLogin({ password: '00000000' }).startLoginRequest;
     const attempt = (localAddress: string) =>
-      call(t.base, 'POST', '/api/pair', { body: JSON.stringify({ code: '00000000', name: 'x' }), headers: { 'content-type': 'application/json' }, localAddress });
+      call(t.base, 'POST', '/api/pair/start', { body: JSON.stringify({ ke1: KE1 }), headers: { 'content-type': 'application/json' }, localAddress });
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await attempt('127.0.0.77')).status);
-    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(403), 'wrong codes are refused');
+    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(403), 'attempts without an open window are refused');
     const limited = await attempt('127.0.0.77');
     assert.equal(limited.status, 429);
     assert.ok(Number(limited.headers['retry-after']) >= 1);

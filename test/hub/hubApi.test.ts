@@ -143,10 +143,11 @@ describe('hub API', function () {
     const withCsrf = await call(base, 'POST', '/api/pairing/open', { headers: { cookie, 'x-csrf-token': csrf } });
     assert.equal(withCsrf.status, 200);
     assert.match(withCsrf.json().code, /^\d{8}$/);
-    const badPair = await call(base, 'POST', '/api/pair', { body: JSON.stringify({ code: "1' OR 1=1 --", name: 'x' }), headers: json });
+    const badPair = await call(base, 'POST', '/api/pair/start', { body: JSON.stringify({ ke1: "1' OR 1=1 --" }), headers: json });
     assert.equal(badPair.status, 400);
-    const wrongCode = await call(base, 'POST', '/api/pair', { body: JSON.stringify({ code: '00000000', name: 'x' }), headers: json });
-    assert.equal(wrongCode.status, 403);
+    const oldPairing = await call(base, 'POST', '/api/pair', { body: JSON.stringify({ code: '00000000', name: 'x' }), headers: json });
+    assert.equal(oldPairing.status, 410, 'the one-request pairing that sent the code is gone');
+    await assert.rejects(pairWithHub(base, withCsrf.json().code === '00000000' ? '00000001' : '00000000', 'x'), /did not prove it knows this pairing code/);
 
     const events = (body: string, token = device.token) =>
       call(base, 'POST', '/api/device/events', { body, headers: { ...json, authorization: `Bearer ${token}` } });

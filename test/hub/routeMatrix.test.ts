@@ -70,6 +70,9 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/devices/{id}/reprovision': DEVICES,
   'POST /api/devices/{id}/revoke': DEVICES,
   'POST /api/pair': 'public',
+  'POST /api/pair/start': 'public',
+  'POST /api/pair/abandon': 'public',
+  'POST /api/pair/finish': 'public',
   'POST /api/device/clips': 'device',
   'POST /api/device/events': 'device',
   'POST /api/device/detection-frames': 'device',
@@ -203,13 +206,17 @@ describe('hub route × role matrix', function () {
     return { path: filled, headers, body };
   }
 
-  function expectedStatus(allowed: Allowed, principal: Principal, op: OpenApiOp, path: string): number {
+  /** Routes kept only to refuse an old client clearly (410 naming what replaced them). */
+  const GONE = new Set(['POST /api/pair']);
+
+  function expectedStatus(allowed: Allowed, principal: Principal, op: OpenApiOp, path: string, key: string): number {
     const permitted =
       allowed === 'public' || (allowed === 'device' ? principal === 'device' : principal !== 'anonymous' && principal !== 'device' && allowed.includes(principal));
     if (!permitted) {
       if (principal === 'anonymous' || principal === 'device' || allowed === 'device') return 401;
       return 403;
     }
+    if (GONE.has(key)) return 410;
     if (op.requestBody || OCTET_STREAM.includes(path)) return 400;
     if (path.includes('{')) return 404;
     return 200;
@@ -225,7 +232,7 @@ describe('hub route × role matrix', function () {
       for (const principal of PRINCIPALS) {
         const req = requestFor(op, path, principal);
         const res = await head(t.base, method, req.path, req.headers, ADDRESS[principal], req.body);
-        const want = expectedStatus(EXPECTED[key]!, principal, op, path);
+        const want = expectedStatus(EXPECTED[key]!, principal, op, path, key);
         if (res.status !== want) failures.push(`${key} as ${principal}: got ${res.status}, want ${want} (${res.body.toString().slice(0, 120)})`);
         if (ENDS_SESSION.has(key) && principal !== 'anonymous' && principal !== 'device') await signInAs(principal);
       }

@@ -6,7 +6,8 @@ import { openDatabase, type DB } from '../../common/database';
 import { simulatedGpio } from '../../common/gpio';
 import { AuditLog } from '../../common/auditLog';
 import { hubPaths } from '../../common/dataLayout';
-import { redeemPairingCode } from '../../hub/pairing';
+import { pakeReady } from '../../common/pairingBinding';
+import { pairInProcess } from '../helpers/pairInProcess';
 import { openPairingFromButton } from '../../hub/syncButton';
 import { startTestHub, type TestHub } from '../helpers/hub';
 import { captureLog } from '../helpers/logCapture';
@@ -24,6 +25,7 @@ interface WindowRow {
 describe('hub sync button', function () {
   this.timeout(60_000);
   const tmp = useTempDir('porchlight-syncbutton-');
+  before(() => pakeReady());
   const LINE = 23;
   const DEBOUNCE = 20;
   const SETTLE = DEBOUNCE * 4;
@@ -122,7 +124,7 @@ describe('hub sync button', function () {
       assert.ok(line, JSON.stringify(lines));
       const shown = /pairing code (\d{8})/.exec(line.msg)?.[1];
       assert.equal(shown, window.code);
-      assert.equal(redeemPairingCode(db, shown, 'porch', now + 1_000).name, 'porch');
+      assert.equal(pairInProcess(db, shown, 'porch', now + 1_000).name, 'porch');
     } finally {
       db.close();
     }
