@@ -60,6 +60,7 @@ export class Relay extends EventEmitter {
   /** One bucket for every upload: the cap holds across a backlog of small clips, manifests included. */
   private readonly bandwidth: TokenBucket | null;
   private stopped = false;
+  private cleaned = false;
   uploaded = 0;
 
   constructor(private readonly deps: RelayDeps) {
@@ -76,15 +77,22 @@ export class Relay extends EventEmitter {
     return { state: this.state, since: this.since, lastError: this.lastError };
   }
 
-  /** Checks the target once (logging a clear message if it is unusable) and starts the loop. */
+  /**
+   * Checks the target once (logging a clear message if it is unusable) and starts the loop.
+   * Nothing the target does can end the loop: a target that cannot even be opened (an
+   * unreadable credentials file, an endpoint that is not an address) is the state
+   * `misconfigured`, shown on the System page and retried every probeSeconds, so the relay
+   * picks up the fix — from the System page or the file — without a restart.
+   */
   start(): void {
+    // Only a bug can reject this: the process's fault handler (common/processFaults.ts) then
+    // logs it with its stack and exits, and systemd starts the relay again.
     this.loop = this.run();
   }
 
   private async run(): Promise<void> {
     const { log, target, clock, config } = this.deps;
     log.info({ target: target.description, ...this.queue.counts() }, 'relay started');
-    await target.cleanup();
     await this.probe();
     while (!this.stopped) {
       try {
@@ -149,12 +157,24 @@ export class Relay extends EventEmitter {
     const now = this.deps.clock.now();
     try {
       await this.deps.target.check();
+      await this.cleanupOnce();
       this.reachable = true;
       this.queue.retryAllNow(now);
       if (this.queue.due(now, 1).length === 0) this.setState('online', null);
     } catch (err) {
       this.markUnreachable(err as Error);
     }
+  }
+
+  /**
+   * What a crash of the last run left on the target (open multipart uploads) is cleared once,
+   * when the target first answers: at start it may be unusable (misconfigured, offline), and
+   * cleaning it then is neither possible nor a reason to stop.
+   */
+  private async cleanupOnce(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    await this.deps.target.cleanup().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'leftovers of an interrupted upload could not be cleared; they are tried again at the next start'));
   }
 
   /** Uploads stop until a probe answers; the state says whether retrying can cure it. */
