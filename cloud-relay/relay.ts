@@ -258,7 +258,7 @@ export class Relay extends EventEmitter {
     if (state === 'online') {
       if (was !== 'online') log.info({ target: target.description, pending }, 'upload target reachable again; draining the backlog oldest first');
     } else if (state === 'misconfigured') {
-      log.error({ target: target.description, err: error, pending }, 'the upload target refuses the relay: fix the cloud backup settings (System page, or relay.target and its credentials); clips stay safe on the hub');
+      log.error({ target: target.description, err: error, pending }, 'the upload target cannot be used as configured: fix the cloud backup settings (System page, or relay.target and its credentials file); clips stay safe on the hub and upload once it is fixed, without a restart');
     } else {
       log.warn({ target: target.description, err: error, pending }, 'upload target offline; clips stay safe on the hub and upload when it is back');
     }

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import type { RelayTarget } from '../config';
 import type { FileDigests } from '../fileHash';
+import { describeRelayTarget } from './targetDescription';
 import { describeIoError, NotFoundError, TargetConfigError, type UploadTarget } from './uploadTarget';
 
 type S3Config = Extract<RelayTarget, { type: 's3' }>;
@@ -74,6 +75,9 @@ export function loadS3Credentials(file: string): S3Credentials {
 /** An endpoint the SDK could not send to, named before any request: no retry would cure it. */
 export function endpointProblem(endpoint: string | undefined): string | null {
   if (endpoint === undefined) return null;
+  // Checked first, and the address not quoted: "key:secret@host" must not reach a log.
+  const userInfo = 'the S3 endpoint holds a user name or password: put the key pair in the credentials file or on the System page instead';
+  if (endpoint.includes('@')) return userInfo;
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -81,7 +85,7 @@ export function endpointProblem(endpoint: string | undefined): string | null {
     return `the S3 endpoint "${endpoint}" is not a web address: use one like https://s3.example.com (System page, Cloud backup, or relay.target.endpoint)`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `the S3 endpoint "${endpoint}" must start with https:// (or http:// on your own network)`;
-  if (url.username || url.password) return 'the S3 endpoint holds a user name or password: put the key pair in the credentials file or on the System page instead';
+  if (url.username || url.password) return userInfo;
   return null;
 }
 
@@ -117,7 +121,7 @@ export class S3Target implements UploadTarget {
   ) {
     const badEndpoint = endpointProblem(config.endpoint);
     if (badEndpoint) throw new TargetConfigError(badEndpoint);
-    this.description = `s3://${config.bucket}/${config.prefix}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
+    this.description = describeRelayTarget(config);
     this.client = new S3Client({
       region: config.region,
       endpoint: config.endpoint,

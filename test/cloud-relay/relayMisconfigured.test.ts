@@ -139,6 +139,7 @@ describe('a relay whose S3 settings cannot be used stays up, says why on the Sys
     assert.ok(bad.lastError?.includes(credentialsFile), `the reason names the file: ${bad.lastError}`);
     assert.match(bad.lastError ?? '', /does not exist/);
     assert.match(bad.lastError ?? '', /System page/, 'the reason says where to fix it');
+    assert.equal(bad.target, `s3://${s3.bucket}/${PREFIX} at ${s3.endpoint}`, 'the page names the target as configured');
     assert.equal(bad.pending, 2);
     const health = await call(t.base, 'GET', '/api/health');
     assert.equal(health.json().cloud.state, 'misconfigured', 'the public health answer (the banner) says so too');
@@ -156,7 +157,7 @@ describe('a relay whose S3 settings cannot be used stays up, says why on the Sys
     assert.equal(good.lastError, null);
     const objects = await s3.listObjects();
     assert.equal(objects.length, 6, `a clip and a manifest for each of the 3 clips: ${objects.map((o) => o.key).join(', ')}`);
-    assert.equal(proc.stderr().split('\n').filter((l) => l.includes('"msg":"the upload target refuses the relay')).length, 1, 'the problem is logged once, not once per probe');
+    assert.equal(proc.stderr().split('\n').filter((l) => l.includes('"msg":"the upload target cannot be used as configured')).length, 1, 'the problem is logged once, not once per probe');
     assert.deepEqual(await proc.stop(), { code: 0, signal: null }, `a clean stop:\n${proc.stderr().slice(-2000)}`);
   });
 
