@@ -152,6 +152,14 @@ describe('process faults: an unhandled rejection or uncaught exception is logged
     assert.equal(ended.code, FAULT_EXIT_CODE);
   });
 
+  it('the camera agent, which the tests above do not start (it needs a pairing), hands its logger over as the hub and relay do', () => {
+    // A source check, for the one process without a run above: its runAgent must install them.
+    for (const main of ['camera-agent/main.ts', 'hub/main.ts', 'cloud-relay/main.ts']) {
+      assert.match(readFileSync(path.join(REPO_DIR, main), 'utf8'), /const log = createLogger\([^)]*\);\n\s*installProcessFaults\(log\);/, `${main} installs the handlers with its logger`);
+    }
+    assert.match(readFileSync(path.join(REPO_DIR, 'cli/main.ts'), 'utf8'), /installProcessFaults\(\);\n\s*await runCommandLine/, 'the CLI installs them before any command runs');
+  });
+
   it('every unit restarts a process that exits with the fault code (Restart=on-failure, and 70 is not a status it refuses)', () => {
     const dir = path.join(REPO_DIR, 'systemd');
     const units = readdirSync(dir).filter((f) => f.endsWith('.service'));
