@@ -249,8 +249,17 @@ export class Relay extends EventEmitter {
 
   private setState(state: RelayState, error: string | null): void {
     const { log, target, clock } = this.deps;
+    const reasonChanged = error !== this.lastError;
     this.lastError = error;
-    if (state === this.state && this.lastBeat > -Infinity) return;
+    if (state === this.state && this.lastBeat > -Infinity) {
+      if (!reasonChanged) return;
+      // A half-done fix (the file is back, but its key is refused): the System page shows the
+      // new reason now, not at the next heartbeat. Logged too, as misconfigured reasons are
+      // few and steady; an offline reason (a reset, a timeout) may change on every probe.
+      if (state === 'misconfigured') log.error({ target: target.description, err: error }, 'the upload target still cannot be used, now for another reason');
+      this.beat(true);
+      return;
+    }
     const was = this.state;
     this.state = state;
     this.since = clock.now();

@@ -112,7 +112,7 @@ describe('a relay whose S3 settings cannot be used stays up, says why on the Sys
   }
 
   /** Polls the System API while asserting, every time, that the relay process is still running. */
-  async function untilCloud(hub: TestHub, proc: RelayProcess, what: string, ok: (c: CloudHealth) => boolean): Promise<CloudHealth> {
+  async function untilCloud(hub: TestHub, proc: RelayProcess, what: string, ok: (c: CloudHealth) => boolean, ms = 60_000): Promise<CloudHealth> {
     let last: CloudHealth | null = null;
     return until(
       what,
@@ -121,14 +121,14 @@ describe('a relay whose S3 settings cannot be used stays up, says why on the Sys
         last = await cloud(hub);
         return ok(last) ? last : null;
       },
-      60_000,
+      ms,
       100,
     ).catch((err: Error) => {
       throw new Error(`${err.message}; the System API last said ${JSON.stringify(last)}`, { cause: err });
     });
   }
 
-  it('a credentials file that does not exist: misconfigured, naming the file and the fix; clips kept; all uploaded once the file is written', async () => {
+  it('a credentials file that does not exist, then one with a key the server refuses: misconfigured, naming each problem and the fix; clips kept; all uploaded once the right key is written', async () => {
     const credentialsFile = path.join(tmp.dir, 'keys', 's3.yaml');
     const { s3, t, clips, configFile } = await setUp(credentialsFile);
     await clips.addClip();
@@ -151,7 +151,16 @@ describe('a relay whose S3 settings cannot be used stays up, says why on the Sys
     assert.equal((await untilCloud(t, proc, 'the new clip to be counted', (c) => c.pending === 3)).state, 'misconfigured');
     assert.deepEqual(await s3.listObjects(), [], 'nothing was sent anywhere');
 
+    // Half a fix: the file is there, with a key the server does not know (it answers 403).
     mkdirSync(path.dirname(credentialsFile), { recursive: true });
+    writeFileSync(credentialsFile, 'accessKeyId: NOBODY\nsecretAccessKey: wrong-secret\n', { mode: 0o600 });
+    // Well before the next heartbeat (30 s): a changed reason is written at once.
+    const refused = await untilCloud(t, proc, 'the System API to show the new reason', (c) => c.lastError !== bad.lastError, 15_000);
+    assert.equal(refused.state, 'misconfigured');
+    assert.match(refused.lastError ?? '', /S3 refused .*(access key is not known|refused these credentials)/);
+    assert.equal(refused.lastError?.includes('wrong-secret'), false, 'the secret is not shown');
+    assert.deepEqual(await s3.listObjects(), []);
+
     copyFileSync(s3.credentialsFile, credentialsFile);
     const good = await untilCloud(t, proc, 'every clip to upload once the file is there', (c) => c.state === 'online' && c.pending === 0);
     assert.equal(good.lastError, null);
