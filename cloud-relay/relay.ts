@@ -252,11 +252,12 @@ export class Relay extends EventEmitter {
     const reasonChanged = error !== this.lastError;
     this.lastError = error;
     if (state === this.state && this.lastBeat > -Infinity) {
-      if (!reasonChanged) return;
       // A half-done fix (the file is back, but its key is refused): the System page shows the
-      // new reason now, not at the next heartbeat. Logged too, as misconfigured reasons are
-      // few and steady; an offline reason (a reset, a timeout) may change on every probe.
-      if (state === 'misconfigured') log.error({ target: target.description, err: error }, 'the upload target still cannot be used, now for another reason');
+      // new reason now, not at the next heartbeat, and the log says it. Misconfigured reasons
+      // are few and steady; an offline one (a reset, a timeout) may change on every probe and
+      // waits for the heartbeat, sparing the SD card a write per probe.
+      if (!reasonChanged || state !== 'misconfigured') return;
+      log.error({ target: target.description, err: error }, 'the upload target still cannot be used, now for another reason');
       this.beat(true);
       return;
     }
