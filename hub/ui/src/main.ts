@@ -230,7 +230,7 @@ onSubmit($<HTMLFormElement>('invite-form'), async () => {
 
 const CLOUD_BANNERS: Record<string, string> = {
   offline: 'The cloud backup cannot be reached. New clips are kept safe on the hub and will upload when the connection is back.',
-  misconfigured: 'The cloud backup settings cannot be used (bucket, key, credentials file or address): the System page says what to fix. Clips are kept safe on the hub and upload once it is fixed.',
+  misconfigured: 'The cloud backup settings cannot be used (bucket, key, credentials file or address): the System page tells the owner or installer what to fix. Clips are kept safe on the hub and upload once it is fixed.',
   'not-running': 'The cloud backup service is not running. Clips are kept safe on the hub.',
 };
 
