@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../common/atomicFile';
 import { createLogger } from '../common/logger';
+import { installProcessFaults } from '../common/processFaults';
 import { runService } from '../common/serviceLifecycle';
 import { loadCommandConfig, runIfMain, withConfigOptions, type ConfigOptions } from '../common/serviceCommand';
 
@@ -21,6 +22,7 @@ export async function runAgent(opts: AgentRunOptions): Promise<void> {
   const cfg = loadCommandConfig(opts);
   if (opts.source) cfg.agent.source = opts.source;
   const log = createLogger(`agent:${cfg.agent.name}`, cfg.log.level);
+  installProcessFaults(log);
   // Loaded only to run: the CLI reads this file for the options of every command it offers.
   const { CameraAgent } = await import('./agent');
   const cam = new CameraAgent(cfg, log);

@@ -16,6 +16,7 @@ import { userCommands } from './commands/user';
 import { hubCommand } from '../hub/main';
 import { relayCommand } from '../cloud-relay/main';
 import { commandLine, runCommandLine } from '../common/serviceCommand';
+import { installProcessFaults } from '../common/processFaults';
 
 /*
  * The `porchlight` command: a table of sub-commands. The processes' own commands come from
@@ -45,5 +46,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A service command (hub, relay, agent run) makes these write to its own logger once it has one.
+  installProcessFaults();
   await runCommandLine(buildProgram(), argv);
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger';
+import { installProcessFaults } from '../common/processFaults';
 import { runService } from '../common/serviceLifecycle';
 import { loadCommandConfig, runIfMain, withConfigOptions, type ConfigOptions } from '../common/serviceCommand';
 
@@ -18,6 +19,7 @@ export function relayCommand(cmd: Command): Command {
 export async function runRelay(opts: RelayOptions): Promise<void> {
   const cfg = loadCommandConfig(opts);
   const log = createLogger('relay', cfg.log.level);
+  installProcessFaults(log);
   // Loaded only to run: the CLI reads this file for the options of every command it offers.
   const { openRelay } = await import('./relayService');
   let service: Awaited<ReturnType<typeof openRelay>> | null = null;

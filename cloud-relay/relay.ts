@@ -60,6 +60,7 @@ export class Relay extends EventEmitter {
   /** One bucket for every upload: the cap holds across a backlog of small clips, manifests included. */
   private readonly bandwidth: TokenBucket | null;
   private stopped = false;
+  private cleaned = false;
   uploaded = 0;
 
   constructor(private readonly deps: RelayDeps) {
@@ -76,15 +77,22 @@ export class Relay extends EventEmitter {
     return { state: this.state, since: this.since, lastError: this.lastError };
   }
 
-  /** Checks the target once (logging a clear message if it is unusable) and starts the loop. */
+  /**
+   * Checks the target once (logging a clear message if it is unusable) and starts the loop.
+   * Nothing the target does can end the loop: a target that cannot even be opened (an
+   * unreadable credentials file, an endpoint that is not an address) is the state
+   * `misconfigured`, shown on the System page and retried every probeSeconds, so the relay
+   * picks up the fix — from the System page or the file — without a restart.
+   */
   start(): void {
+    // Only a bug can reject this: the process's fault handler (common/processFaults.ts) then
+    // logs it with its stack and exits, and systemd starts the relay again.
     this.loop = this.run();
   }
 
   private async run(): Promise<void> {
     const { log, target, clock, config } = this.deps;
     log.info({ target: target.description, ...this.queue.counts() }, 'relay started');
-    await target.cleanup();
     await this.probe();
     while (!this.stopped) {
       try {
@@ -149,12 +157,24 @@ export class Relay extends EventEmitter {
     const now = this.deps.clock.now();
     try {
       await this.deps.target.check();
+      await this.cleanupOnce();
       this.reachable = true;
       this.queue.retryAllNow(now);
       if (this.queue.due(now, 1).length === 0) this.setState('online', null);
     } catch (err) {
       this.markUnreachable(err as Error);
     }
+  }
+
+  /**
+   * What a crash of the last run left on the target (open multipart uploads) is cleared once,
+   * when the target first answers: at start it may be unusable (misconfigured, offline), and
+   * cleaning it then is neither possible nor a reason to stop.
+   */
+  private async cleanupOnce(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    await this.deps.target.cleanup().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'leftovers of an interrupted upload could not be cleared; they are tried again at the next start'));
   }
 
   /** Uploads stop until a probe answers; the state says whether retrying can cure it. */
@@ -229,8 +249,18 @@ export class Relay extends EventEmitter {
 
   private setState(state: RelayState, error: string | null): void {
     const { log, target, clock } = this.deps;
+    const reasonChanged = error !== this.lastError;
     this.lastError = error;
-    if (state === this.state && this.lastBeat > -Infinity) return;
+    if (state === this.state && this.lastBeat > -Infinity) {
+      // A half-done fix (the file is back, but its key is refused): the System page shows the
+      // new reason now, not at the next heartbeat, and the log says it. Misconfigured reasons
+      // are few and steady; an offline one (a reset, a timeout) may change on every probe and
+      // waits for the heartbeat, sparing the SD card a write per probe.
+      if (!reasonChanged || state !== 'misconfigured') return;
+      log.error({ target: target.description, err: error }, 'the upload target still cannot be used, now for another reason');
+      this.beat(true);
+      return;
+    }
     const was = this.state;
     this.state = state;
     this.since = clock.now();
@@ -238,7 +268,7 @@ export class Relay extends EventEmitter {
     if (state === 'online') {
       if (was !== 'online') log.info({ target: target.description, pending }, 'upload target reachable again; draining the backlog oldest first');
     } else if (state === 'misconfigured') {
-      log.error({ target: target.description, err: error, pending }, 'the upload target refuses the relay: fix the cloud backup settings (System page, or relay.target and its credentials); clips stay safe on the hub');
+      log.error({ target: target.description, err: error, pending }, 'the upload target cannot be used as configured: fix the cloud backup settings (System page, or relay.target and its credentials file); clips stay safe on the hub and upload once it is fixed, without a restart');
     } else {
       log.warn({ target: target.description, err: error, pending }, 'upload target offline; clips stay safe on the hub and upload when it is back');
     }

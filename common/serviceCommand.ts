@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config';
+import { installProcessFaults } from './processFaults';
 
 /*
  * The command line every Porchlight process shares: where its config is found, the two
@@ -63,6 +64,7 @@ export async function runCommandLine(program: Command, argv: string[]): Promise<
  */
 export function runIfMain(mod: NodeModule, name: string, describe: (cmd: Command) => Command): void {
   if (require.main !== mod) return;
+  installProcessFaults();
   runCommandLine(describe(commandLine(name)), process.argv).catch((err: unknown) => {
     process.stderr.write(`porchlight: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MIN_SCORE_BOUND } from '../common/detectionSettings';
 import { createLogger } from '../common/logger';
+import { installProcessFaults } from '../common/processFaults';
 import { runService } from '../common/serviceLifecycle';
 import { loadCommandConfig, runIfMain, withConfigOptions, type ConfigOptions } from '../common/serviceCommand';
 
@@ -14,6 +15,7 @@ export async function runHub(opts: ConfigOptions): Promise<void> {
   process.umask(0o077);
   const cfg = loadCommandConfig(opts);
   const log = createLogger('hub', cfg.log.level);
+  installProcessFaults(log);
   // Loaded only to run: the CLI reads this file for the options of every command it offers.
   const { Hub } = await import('./hub');
   const { WorkerDetector } = await import('./objectDetection/workerDetector');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable, Transform } from 'node:stream';
 import type { RelayTarget } from '../config';
 import type { FileDigests } from '../fileHash';
+import { describeRelayTarget } from './targetDescription';
 import type { UploadTarget } from './uploadTarget';
 
 /** How long a replaced target stays open: a clip playing from it when the owner switched keeps playing. */
@@ -62,6 +63,7 @@ export class FollowingTarget implements UploadTarget {
       this.lastDescription = this.current.description;
     } catch (err) {
       this.broken = err as Error;
+      this.lastDescription = describeRelayTarget(target);
     }
     if (!first) this.onSwitch(this.description);
   }

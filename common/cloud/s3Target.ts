@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import type { RelayTarget } from '../config';
 import type { FileDigests } from '../fileHash';
+import { describeRelayTarget } from './targetDescription';
 import { describeIoError, NotFoundError, TargetConfigError, type UploadTarget } from './uploadTarget';
 
 type S3Config = Extract<RelayTarget, { type: 's3' }>;
@@ -31,18 +32,61 @@ export interface MultipartSettings {
   partSizeBytes: number;
 }
 
+/** Where the owner can fix a key pair: said after each credentials problem. */
+const FIX_KEYS = 'enter the access key and secret on the System page (Cloud backup), or fix relay.target.credentialsFile';
+
+/** Why a credentials file cannot be read, in words that name the fix (pure; its test needs no file). */
+export function credentialsFileProblem(file: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return `the S3 credentials file ${file} does not exist: create it (accessKeyId and secretAccessKey, mode 0600) or ${FIX_KEYS}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `the S3 credentials file ${file} cannot be read by the relay's user (${code}): make it owned by the porchlight user, mode 0600, or ${FIX_KEYS}`;
+    case 'EISDIR':
+      return `the S3 credentials file ${file} is a folder, not a file: point relay.target.credentialsFile at the file, or ${FIX_KEYS}`;
+    default:
+      return `the S3 credentials file ${file} cannot be read (${code ?? (err as Error)?.message ?? String(err)}): ${FIX_KEYS}`;
+  }
+}
+
 export function loadS3Credentials(file: string): S3Credentials {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TargetConfigError(credentialsFileProblem(file, err), { cause: err });
+  }
   let parsed: unknown;
   try {
-    parsed = YAML.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new TargetConfigError(`cannot read S3 credentials file ${file}: ${(err as Error).message}`);
+    parsed = YAML.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the line, and the line may hold the secret.
+    throw new TargetConfigError(`the S3 credentials file ${file} is not YAML or JSON: it must hold accessKeyId and secretAccessKey; ${FIX_KEYS}`);
   }
   const c = parsed as Partial<S3Credentials> | null;
-  if (!c || typeof c.accessKeyId !== 'string' || typeof c.secretAccessKey !== 'string') {
-    throw new TargetConfigError(`${file} must contain accessKeyId and secretAccessKey`);
+  if (!c || typeof c.accessKeyId !== 'string' || typeof c.secretAccessKey !== 'string' || !c.accessKeyId || !c.secretAccessKey) {
+    throw new TargetConfigError(`the S3 credentials file ${file} must contain accessKeyId and secretAccessKey; ${FIX_KEYS}`);
   }
   return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+}
+
+/** An endpoint the SDK could not send to, named before any request: no retry would cure it. */
+export function endpointProblem(endpoint: string | undefined): string | null {
+  if (endpoint === undefined) return null;
+  // Checked first, and the address not quoted: "key:secret@host" must not reach a log.
+  const userInfo = 'the S3 endpoint holds a user name or password: put the key pair in the credentials file or on the System page instead';
+  if (endpoint.includes('@')) return userInfo;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `the S3 endpoint "${endpoint}" is not a web address: use one like https://s3.example.com (System page, Cloud backup, or relay.target.endpoint)`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `the S3 endpoint "${endpoint}" must start with https:// (or http:// on your own network)`;
+  if (url.username || url.password) return userInfo;
+  return null;
 }
 
 const CONFIG_ERRORS: Record<string, string> = {
@@ -75,7 +119,9 @@ export class S3Target implements UploadTarget {
     private readonly multipart: MultipartSettings,
     credentials?: S3Credentials,
   ) {
-    this.description = `s3://${config.bucket}/${config.prefix}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
+    const badEndpoint = endpointProblem(config.endpoint);
+    if (badEndpoint) throw new TargetConfigError(badEndpoint);
+    this.description = describeRelayTarget(config);
     this.client = new S3Client({
       region: config.region,
       endpoint: config.endpoint,

@@ -7,6 +7,7 @@ import { axeViolations, DESKTOP, launchBrowser, PHONE } from '../helpers/browser
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, type SignedIn } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { getPrefs } from '../../hub/alerts';
+import { writeRelayStatus } from '../../common/cloud/cloudHealth';
 import { findUser } from '../../hub/users';
 import { startUiHub, type UiHub, type UiUser } from '../helpers/uiHub';
 
@@ -198,7 +199,7 @@ describe("settings pages in Debian's Chromium", function () {
     assert.doesNotMatch(page.url(), /#\/household/);
   });
 
-  it('the system page shows the version, the ports, the certificate and each camera', async () => {
+  it('the system page shows the version, the ports, the certificate, each camera, and what to fix when the relay is misconfigured', async () => {
     const { page, cspErrors } = await open('installer');
     await go(page, 'system');
     await page.waitForSelector(`#system-versions dd:has-text("${PACKAGE_VERSION}")`);
@@ -208,6 +209,19 @@ describe("settings pages in Debian's Chromium", function () {
     await page.waitForSelector(`#system-certificate code:text-is("${fingerprint}")`);
     await page.waitForSelector('#system-services tr:has-text("Camera porch"):has-text("Offline")');
     await page.waitForSelector('#system-services tr:has-text("Cloud backup"):has-text("Not running")');
+
+    // A relay that runs but cannot use its settings: the row says what to fix (the page
+    // refreshes every 10 s while shown). The status is what the relay writes in that state.
+    const problem = 'the S3 credentials file /etc/porchlight/s3.yaml does not exist: create it';
+    const beat = ui.t.clock.now();
+    writeRelayStatus(ui.t.db, { state: 'misconfigured', since: beat, target: 's3://footage/clips/', lastError: problem, lastUploadAt: null, heartbeatAt: beat });
+    try {
+      await page.waitForSelector(`#system-services tr:has-text("Cloud backup"):has-text("Needs attention"):has-text("its cloud settings cannot be used"):has-text("to fix: ${problem}")`);
+      await page.waitForSelector('#system-services tr:has-text("Cloud backup"):has-text("tries again by itself")');
+    } finally {
+      // The other tests of this file see no relay, as before.
+      ui.t.db.prepare('DELETE FROM relay_status').run();
+    }
     assert.deepEqual(cspErrors, []);
   });
 

@@ -230,7 +230,7 @@ onSubmit($<HTMLFormElement>('invite-form'), async () => {
 
 const CLOUD_BANNERS: Record<string, string> = {
   offline: 'The cloud backup cannot be reached. New clips are kept safe on the hub and will upload when the connection is back.',
-  misconfigured: 'The cloud backup refuses the hub (wrong bucket or credentials). Clips are kept safe on the hub; ask the installer to check the storage settings.',
+  misconfigured: 'The cloud backup settings cannot be used (bucket, key, credentials file or address): the System page tells the owner or installer what to fix. Clips are kept safe on the hub and upload once it is fixed.',
   'not-running': 'The cloud backup service is not running. Clips are kept safe on the hub.',
 };
 

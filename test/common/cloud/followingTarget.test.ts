@@ -79,7 +79,7 @@ describe('following the chosen target', () => {
       () => now,
     );
     await assert.rejects(target.check(), /cannot read S3 credentials file/);
-    assert.equal(target.description, 'no upload target');
+    assert.equal(target.description, 'folder /bad', 'the choice that cannot be opened is still named, for the System page');
     broken = false;
     now = 1000;
     await target.check();

@@ -21,7 +21,7 @@ const REFRESH_MS = 10_000;
 const CLOUD_STATES: Record<string, string> = {
   online: 'Working',
   offline: 'Offline',
-  misconfigured: 'Refused by the cloud (check the storage settings)',
+  misconfigured: 'Cloud settings cannot be used (see the System page)',
   'not-running': 'Not running',
 };
 

@@ -19,7 +19,7 @@ const LOW_DISK_FRACTION = 0.1;
 const RELAY: Record<SystemStatus['cloud']['state'], string> = {
   online: 'Running, uploads work',
   offline: 'Running, but the cloud cannot be reached: clips wait on the hub',
-  misconfigured: 'Running, but the cloud refuses it (bucket or credentials)',
+  misconfigured: 'Running, but its cloud settings cannot be used: clips wait safely on the hub',
   'not-running': 'Not running',
 };
 
@@ -51,7 +51,11 @@ function relayDetail(c: SystemStatus['cloud']): string {
   else parts.push('it has never run');
   if (c.target) parts.push(`target ${c.target}`);
   parts.push(c.pending === 1 ? '1 clip waiting to upload' : `${c.pending} clips waiting to upload`);
-  if (c.lastError && c.state !== 'online') parts.push(`last error: ${c.lastError}`);
+  if (c.state === 'misconfigured') {
+    // The relay checks the settings again every few seconds: a fix here or in its files needs no restart.
+    if (c.lastError) parts.push(`to fix: ${c.lastError}`);
+    parts.push('the relay tries again by itself every few seconds and uploads the waiting clips once the settings work');
+  } else if (c.lastError && c.state !== 'online') parts.push(`last error: ${c.lastError}`);
   return parts.join(' · ');
 }
 

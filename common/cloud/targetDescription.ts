@@ -1,0 +1,11 @@
+import * as path from 'node:path';
+import type { RelayTarget } from '../config';
+
+/**
+ * How a target is named in logs and on the System page. Pure, so a target that cannot be
+ * opened (its credentials file unreadable) is still named as configured, not "no target".
+ */
+export function describeRelayTarget(t: RelayTarget): string {
+  if (t.type === 'directory') return `folder ${path.resolve(t.path)}`;
+  return `s3://${t.bucket}/${t.prefix}${t.endpoint ? ` at ${t.endpoint}` : ''}`;
+}
