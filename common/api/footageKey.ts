@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { said } from './words';
+import { FOOTAGE_PASSPHRASE_MIN } from './footageKeyPassphrase';
 
 /*
  * The footage key's protection, for owners (System page): whether the hub's key file is
@@ -9,8 +10,7 @@ import { said } from './words';
 
 const Strict = { additionalProperties: false } as const;
 
-/** Shortest passphrase the footage key is wrapped with (Argon2id makes each guess slow; length makes them many). */
-export const FOOTAGE_PASSPHRASE_MIN = 12;
+export { FOOTAGE_PASSPHRASE_MIN };
 
 export const FootageKeyStateSchema = Type.Object({
   wrapped: Type.Boolean(),
