@@ -12,6 +12,8 @@ import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
 import { openPairingWindow } from '../../hub/pairing';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
+import { runCli } from '../helpers/cli';
+import { openHubState } from '../../hub/hub';
 import { makeTestMp4 } from '../helpers/media';
 import { useTempDir } from '../helpers/tmp';
 
@@ -175,5 +177,32 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
     assert.deepEqual((await get(owner, '/api/system/footage-key')).json(), { wrapped: false, locked: false, heldClips: 0 });
     assert.ok((await get(owner, `/api/clips/${clipId}/video`)).body.equals(plain));
     assert.equal((await post(owner, '/api/system/footage-key/unwrap', { password: PASSWORDS.owner }, '127.0.0.2')).status, 409, 'nothing to unwrap');
+  });
+
+  it('from the console: "porchlight keys wrap" leaves no secret key in the file; "keys unwrap" refuses a wrong passphrase and brings it back', async () => {
+    (await openHubState(dataDir())).db.close();
+    const keyFile = hubPaths(dataDir()).footageKey;
+    const pair = await loadFootageKeyPair(keyFile);
+    const passFile = path.join(tmp.dir, 'passphrase');
+    await fs.writeFile(passFile, `${PASSPHRASE}\n`, { mode: 0o600 });
+    const wrongFile = path.join(tmp.dir, 'wrong');
+    await fs.writeFile(wrongFile, 'not the passphrase at all\n', { mode: 0o600 });
+
+    const wrapped = await runCli(['keys', 'wrap', '--data', dataDir(), '--passphrase-file', passFile]);
+    assert.equal(wrapped.code, 0, wrapped.stderr);
+    const text = await fs.readFile(keyFile);
+    assert.ok(!text.includes(Buffer.from(pair.secretKey)) && !text.includes(Buffer.from(Buffer.from(pair.secretKey).toString('base64'))), 'the key file holds no secret key');
+    assert.equal((await fs.stat(keyFile)).mode & 0o777, 0o600);
+    await assert.rejects(loadFootageKeyPair(keyFile), /passphrase-protected/);
+
+    const wrong = await runCli(['keys', 'unwrap', '--data', dataDir(), '--passphrase-file', wrongFile]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /that passphrase does not open the footage key/);
+    const unwrapped = await runCli(['keys', 'unwrap', '--data', dataDir(), '--passphrase-file', passFile]);
+    assert.equal(unwrapped.code, 0, unwrapped.stderr);
+    assert.deepEqual(Buffer.from((await loadFootageKeyPair(keyFile)).secretKey), Buffer.from(pair.secretKey));
+    hub = await startTestHub(dataDir());
+    const actions = (hub.db.prepare("SELECT action FROM audit_log WHERE actor = 'cli' AND action LIKE 'footage_key.%' ORDER BY seq").all() as Array<{ action: string }>).map((r) => r.action);
+    assert.deepEqual(actions, ['footage_key.wrapped', 'footage_key.unwrap_refused', 'footage_key.unwrapped']);
   });
 });
