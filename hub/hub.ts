@@ -10,6 +10,7 @@ import type { Logger } from '../common/logger';
 import { generateFootageKeyPair, readFootageKeyFile, saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
 import { FootageKeyring } from './footageKeyring';
 import { heldClipChecker } from './heldClips';
+import { UnlockSocket } from './unlockSocket';
 import { writeFileAtomic } from '../common/atomicFile';
 import { hubPaths, type HubPaths } from '../common/dataLayout';
 import { createGpio } from '../common/gpio';
@@ -111,6 +112,7 @@ export class Hub {
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
+  private unlockSocket: UnlockSocket | null = null;
   /** The hub's own disk protection: local copies go by age, quota and free space, relay or not. */
   retention: LocalRetention | null = null;
   runtime: HubRuntime | null = null;
@@ -170,6 +172,8 @@ export class Hub {
     const checkHeld = heldClipChecker({ clips, thumbnails, audit, log: log.child({ module: 'held-clips' }), now: this.now });
     keys.onUnlocked = () => void checkHeld().catch((err: Error) => log.warn({ err: err.message }, 'checking the clips stored while locked failed; it runs again at the next start'));
     if (!keys.locked) keys.onUnlocked();
+    this.unlockSocket = new UnlockSocket(paths.unlockSocket, keys, audit, log.child({ module: 'unlock' }), this.now);
+    await this.unlockSocket.start();
     clips.onDropped = (clip) => {
       const device = db.prepare('SELECT name FROM devices WHERE id = ?').get(clip.deviceId) as { name: string } | undefined;
       audit.append({ actor: 'system', action: 'clip.not_kept', target: `clip:${clip.clipId}`, detail: { device: clip.deviceId, startedAt: clip.startedAt, endedAt: clip.endedAt, events: clip.events.length, reason: 'no object counted' } }, this.now());
@@ -332,6 +336,8 @@ export class Hub {
     this.cloud?.close();
     this.syncButton?.stop();
     this.syncButton = null;
+    await this.unlockSocket?.stop();
+    this.unlockSocket = null;
     this.tls?.stop();
     this.tls = null;
     if (this.sweeper) clearInterval(this.sweeper);

@@ -67,4 +67,35 @@ export function keysCommands(program: Command): void {
       });
       process.stdout.write('the footage key is kept without a passphrase; the hub starts unlocked from its next start\n');
     });
+  withConfigOptions(keys.command('unlock').description("give the running hub its wrapped footage key's passphrase (after a restart it plays no clip until unlocked)"))
+    .option('--passphrase-file <file>', 'read the passphrase from this file instead of asking')
+    .action(async (opts: KeysWrapOptions) => {
+      const cfg = loadCommandConfig(opts);
+      const { hubPaths } = await import('../../common/dataLayout');
+      const passphrase = await readSecret('Passphrase of the footage key: ', opts.passphraseFile);
+      const answer = await askHub(hubPaths(cfg.dataDir).unlockSocket, passphrase);
+      if (!answer.ok) throw new CliError(answer.message);
+      process.stdout.write(`${answer.message}\n`);
+    });
+}
+
+/** One request on the running hub's unlock socket (hub/unlockSocket.ts). */
+async function askHub(socketPath: string, passphrase: string): Promise<{ ok: boolean; message: string }> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection(socketPath);
+    let answer = '';
+    socket.on('connect', () => socket.write(`${JSON.stringify({ passphrase })}\n`));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(answer) as { ok: boolean; message: string });
+      } catch {
+        reject(new CliError('the hub gave no answer'));
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new CliError(`the hub is not running (no ${socketPath})`) : err),
+    );
+  });
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { pairWithHub } from '../../camera-agent/hubClient';
 import { ClipEncryptor } from '../../common/clipEnvelope';
 import { hubPaths } from '../../common/dataLayout';
-import { loadFootageKeyPair } from '../../common/footageKeys';
+import { loadFootageKeyPair, wrapFootageKeyFile } from '../../common/footageKeys';
 import { listNotices } from '../../common/notices';
 import type { ClipUploadMeta, PairResponse } from '../../common/protocol';
 import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
@@ -204,5 +204,46 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
     hub = await startTestHub(dataDir());
     const actions = (hub.db.prepare("SELECT action FROM audit_log WHERE actor = 'cli' AND action LIKE 'footage_key.%' ORDER BY seq").all() as Array<{ action: string }>).map((r) => r.action);
     assert.deepEqual(actions, ['footage_key.wrapped', 'footage_key.unwrap_refused', 'footage_key.unwrapped']);
+  });
+
+  it('from the console: "porchlight keys unlock" unlocks the running hub; wrong passphrases are counted and audited, and locked out', async () => {
+    hub = await startTestHub(dataDir());
+    const keyFile = hubPaths(dataDir()).footageKey;
+    const pair = await loadFootageKeyPair(keyFile);
+    await wrapFootageKeyFile(keyFile, pair, PASSPHRASE);
+    await hub.stop();
+    hub = await startTestHub(dataDir());
+    await addTestUser(hub.db, 'owner');
+    const owner = await signIn(hub.base, 'owner', PASSWORDS.owner);
+    assert.equal((await get(owner, '/api/system/footage-key')).json().locked, true);
+    const socket = hubPaths(dataDir()).unlockSocket;
+    assert.equal((await fs.stat(socket)).mode & 0o777, 0o600, 'only the hub user reaches the socket');
+    const passFile = path.join(tmp.dir, 'passphrase');
+    await fs.writeFile(passFile, `${PASSPHRASE}\n`, { mode: 0o600 });
+    const wrongFile = path.join(tmp.dir, 'wrong');
+    await fs.writeFile(wrongFile, 'not the passphrase at all\n', { mode: 0o600 });
+
+    for (let i = 1; i < IP_MAX_FAILURES; i++) {
+      const wrong = await runCli(['keys', 'unlock', '--data', dataDir(), '--passphrase-file', wrongFile]);
+      assert.notEqual(wrong.code, 0);
+      assert.match(wrong.stderr, /that passphrase does not open the footage key/);
+    }
+    const locking = await runCli(['keys', 'unlock', '--data', dataDir(), '--passphrase-file', wrongFile]);
+    assert.match(locking.stderr, /too many: try again in 10 minutes/);
+    const refused = await runCli(['keys', 'unlock', '--data', dataDir(), '--passphrase-file', passFile]);
+    assert.match(refused.stderr, /too many wrong passphrases: try again in/, 'the right passphrase is not even tried while locked out');
+    assert.equal(count('footage_key.unlock_failed'), IP_MAX_FAILURES);
+    assert.equal(count('footage_key.unlock_locked_out'), 1);
+    assert.equal((await get(owner, '/api/system/footage-key')).json().locked, true);
+
+    hub.clock.advance(10 * 60_000 + 1000);
+    const unlocked = await runCli(['keys', 'unlock', '--data', dataDir(), '--passphrase-file', passFile]);
+    assert.equal(unlocked.code, 0, unlocked.stderr);
+    assert.match(unlocked.stdout, /unlocked/);
+    assert.equal((await get(owner, '/api/system/footage-key')).json().locked, false);
+    assert.equal(count('footage_key.unlocked'), 1);
+    await hub.stop();
+    hub = undefined;
+    assert.equal((await runCli(['keys', 'unlock', '--data', dataDir(), '--passphrase-file', passFile])).stderr.includes('the hub is not running'), true);
   });
 });
