@@ -18,6 +18,8 @@ export function hubPaths(dataDir: string) {
     thumbs: path.join(dataDir, 'thumbs'),
     tmp: path.join(dataDir, 'tmp'),
     runtime: path.join(dataDir, 'run', 'hub.json'),
+    /** Where `porchlight keys unlock` gives the running hub the footage key's passphrase (0600). */
+    unlockSocket: path.join(dataDir, 'run', 'unlock.sock'),
   };
 }
 

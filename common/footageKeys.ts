@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { getSodium } from './sodium';
 import { writeFileAtomic } from './atomicFile';
 import type { FootageKeyPair } from './clipEnvelope';
+import { FOOTAGE_PASSPHRASE_MIN } from './api/footageKey';
 
 /*
  * The footage key pair: agents seal each clip key to the public half; only the hub
@@ -94,9 +95,11 @@ export async function loadFootagePublicKey(file: string): Promise<Uint8Array> {
   return decodeKey(doc.publicKey, 'publicKey', file);
 }
 
-/** Recovery file: the secret key sealed with a key derived from a passphrase by Argon2id. */
-export async function exportWrappedKey(file: string, keys: FootageKeyPair, passphrase: string): Promise<void> {
-  const sodium = await getSodium();
+/** Shortest passphrase accepted for a recovery file or for wrapping the hub's own key. */
+export const MIN_PASSPHRASE_LENGTH = FOOTAGE_PASSPHRASE_MIN;
+
+function wrappedBody(keys: FootageKeyPair, passphrase: string, sodium: Awaited<ReturnType<typeof getSodium>>): string {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH) throw new KeyFileError(`the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
   const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
   const opslimit = sodium.crypto_pwhash_OPSLIMIT_MODERATE;
   const memlimit = sodium.crypto_pwhash_MEMLIMIT_MODERATE;
@@ -120,8 +123,59 @@ export async function exportWrappedKey(file: string, keys: FootageKeyPair, passp
     null,
     2,
   );
-  await writeFileAtomic(file, body + '\n', 0o600);
+  return body + '\n';
 }
+
+/** Recovery file: the secret key sealed with a key derived from a passphrase by Argon2id. */
+export async function exportWrappedKey(file: string, keys: FootageKeyPair, passphrase: string): Promise<void> {
+  await writeFileAtomic(file, wrappedBody(keys, passphrase, await getSodium()), 0o600);
+}
+
+/** What the hub's key file holds: the whole pair, or (wrapped) only the public half until a passphrase opens it. */
+export type FootageKeyFile = { wrapped: false; keys: FootageKeyPair } | { wrapped: true; publicKey: Uint8Array };
+
+export async function readFootageKeyFile(file: string): Promise<FootageKeyFile> {
+  const doc = await readJson(file);
+  if (doc.format === WRAPPED_FORMAT) return { wrapped: true, publicKey: decodeKey(doc.publicKey, 'publicKey', file) };
+  return { wrapped: false, keys: await loadFootageKeyPair(file) };
+}
+
+/** Opens the hub's wrapped key file; a wrong passphrase is a WrongPassphraseError. */
+export async function openWrappedKeyFile(file: string, passphrase: string): Promise<FootageKeyPair> {
+  const doc = await readJson(file);
+  if (doc.format !== WRAPPED_FORMAT) throw new KeyFileError(`${file} is not passphrase-protected`);
+  return unwrap(doc, passphrase, file);
+}
+
+/**
+ * Replaces the hub's key file by the same pair wrapped with `passphrase`. The wrapped file is
+ * on disk (fsynced, renamed over the old name) before the old file's bytes are overwritten
+ * through a handle still open on it: a power cut at any point leaves a usable key file, and
+ * the plain secret key is not left in the unlinked file's blocks for a filesystem reader.
+ * (Flash wear levelling may still keep an older copy: docs/security.md, Known limits.)
+ */
+export async function wrapFootageKeyFile(file: string, keys: FootageKeyPair, passphrase: string): Promise<void> {
+  const body = wrappedBody(keys, passphrase, await getSodium());
+  const old = await fs.open(file, 'r+').catch(() => null);
+  try {
+    await writeFileAtomic(file, body, 0o600);
+    if (old) {
+      const { size } = await old.stat();
+      await old.write(Buffer.alloc(size), 0, size, 0);
+      await old.sync();
+    }
+  } finally {
+    await old?.close();
+  }
+}
+
+/** Replaces a wrapped key file by the plain pair (the owner's choice to drop the passphrase). */
+export async function unwrapFootageKeyFile(file: string, keys: FootageKeyPair): Promise<void> {
+  await saveFootageKeyPair(file, keys);
+}
+
+/** The passphrase does not open the wrapped key (or the file was altered). */
+export class WrongPassphraseError extends KeyFileError {}
 
 async function unwrap(doc: Record<string, unknown>, passphrase: string, file: string): Promise<FootageKeyPair> {
   const sodium = await getSodium();
@@ -140,7 +194,7 @@ async function unwrap(doc: Record<string, unknown>, passphrase: string, file: st
   try {
     secretKey = sodium.crypto_secretbox_open_easy(box, nonce, wrapKey);
   } catch {
-    throw new KeyFileError(`${file}: wrong passphrase, or the file was altered`);
+    throw new WrongPassphraseError(`${file}: wrong passphrase, or the file was altered`);
   } finally {
     sodium.memzero(wrapKey);
   }

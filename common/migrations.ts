@@ -286,4 +286,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE pairing_windows ADD COLUMN opaque_setup TEXT;
   ALTER TABLE pairing_windows ADD COLUMN opaque_record TEXT;
   `,
+  // 11: clips stored while the footage key was locked (wrapped with a passphrase, not yet
+  // unlocked): kept and uploaded, checked with the secret key once an owner unlocks it
+  // (hub/heldClips.ts). Cascades so the relay can still forget a clip deleted meanwhile.
+  `
+  CREATE TABLE clips_held (
+    clip_id TEXT PRIMARY KEY REFERENCES clips(id) ON DELETE CASCADE,
+    held_at INTEGER NOT NULL
+  );
+  `,
 ];

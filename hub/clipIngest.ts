@@ -173,7 +173,7 @@ function droppedRecord(db: DB, deviceId: string, meta: ClipUploadMeta, cipherByt
 }
 
 /** The hub's own disk refusing a write: a 507 the camera retries later, keeping the clip in its spool. */
-function diskError(err: unknown): ClipStoreError | null {
+export function diskError(err: unknown): ClipStoreError | null {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new ClipStoreError(507, 'HUB_DISK_FULL', "the hub's disk is full; the camera keeps the clip and sends it later");
   if (code === 'EROFS') return new ClipStoreError(507, 'HUB_DISK_READ_ONLY', "the hub's disk is read-only; the camera keeps the clip and sends it later");

@@ -10,6 +10,8 @@ import type { DetectionSettings } from '../common/detectionSettings';
 import { ingestClip, type DroppedClip, type IngestResult } from './clipIngest';
 import { openClipRange, openPlainClip } from './clipPlayback';
 import { ClipStoreError } from './clipStoreError';
+import { FootageKeyring } from './footageKeyring';
+import { ingestHeldClip } from './heldClips';
 
 /*
  * The hub's store of encrypted clips: one envelope file per clip under clips/, indexed in
@@ -20,17 +22,25 @@ import { ClipStoreError } from './clipStoreError';
 export type { ClipRecord };
 
 export class ClipStore extends ClipIndex {
+  readonly keyring: FootageKeyring;
+
   constructor(
     db: DB,
     readonly clipsDir: string,
     readonly tmpDir: string,
-    readonly keys: FootageKeyPair,
+    keys: FootageKeyPair | FootageKeyring,
     readonly maxBytes: number,
     /** Where clips whose local copy retention deleted are played from. */
     readonly cloud: UploadTarget | null = null,
     detectionDefault?: DetectionSettings,
   ) {
     super(db, detectionDefault);
+    this.keyring = keys instanceof FootageKeyring ? keys : FootageKeyring.of(keys);
+  }
+
+  /** The footage key pair; FootageKeyLockedError (423) while the hub's wrapped key is locked. */
+  get keys(): FootageKeyPair {
+    return this.keyring.pair();
   }
 
   /** Told of each motion clip acknowledged but not kept (the hub audits and logs it). */
@@ -84,6 +94,8 @@ export class ClipStore extends ClipIndex {
    * the acknowledgement can simply send again.
    */
   ingest(deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
+    // Locked: sealed to the public key already, so kept now and verified once unlocked (heldClips.ts).
+    if (this.keyring.locked) return ingestHeldClip(this, deviceId, meta, body, declaredLength);
     return ingestClip(this, deviceId, meta, body, declaredLength);
   }
 

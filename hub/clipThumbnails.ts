@@ -9,6 +9,7 @@ import { getSodium } from '../common/sodium';
 import type { ClipRecord, ClipStore } from './clipStore';
 import { ClipStoreError } from './clipStoreError';
 import { ffmpegJpeg } from './ffmpegJpeg';
+import { FootageKeyring } from './footageKeyring';
 import type { DetectedPictures, ReadyPicture } from './detectionThumbnails';
 
 /*
@@ -125,14 +126,17 @@ export class ClipThumbnails {
   /** Each clip's writes, one after another: a clip frame and a detection picture never race for the file. */
   private readonly writes = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /** Opening a sealed thumbnail needs the secret half: 423 while the hub's key is locked. */
+  private readonly keyring: FootageKeyring;
 
   constructor(
     private readonly clips: ClipStore,
     readonly dir: string,
-    private readonly keys: FootageKeyPair,
+    keys: FootageKeyPair | FootageKeyring,
     private readonly log: Logger,
     opts: ThumbnailOptions = {},
   ) {
+    this.keyring = keys instanceof FootageKeyring ? keys : FootageKeyring.of(keys);
     this.slots = new JobSlots(opts.concurrency ?? (os.availableParallelism() >= 4 ? 2 : 1));
     this.ffmpegPath = opts.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
     this.now = opts.now ?? Date.now;
@@ -167,7 +171,7 @@ export class ClipThumbnails {
     const settled = !this.detected?.settling(clip);
     const picture = this.detected?.pictureFor(clip) ?? null;
     if (picture) {
-      const jpeg = await openThumbnail(picture.sealed, this.keys);
+      const jpeg = await openThumbnail(picture.sealed, this.keyring.pair());
       if (jpeg) {
         if (clip.local) await this.adopt(clip, picture);
         return { jpeg, settled };
@@ -236,7 +240,7 @@ export class ClipThumbnails {
     } catch {
       return null;
     }
-    const jpeg = await openThumbnail(data, this.keys);
+    const jpeg = await openThumbnail(data, this.keyring.pair());
     if (!jpeg) {
       this.log.warn({ clipId }, 'a cached thumbnail does not open with the footage key; making it again');
       await fs.rm(this.fileOf(clipId), { force: true });
@@ -275,7 +279,7 @@ export class ClipThumbnails {
       // A detection picture stored meanwhile is the better thumbnail: the clip frame is only served.
       if (this.detectedIn.has(clipId)) return;
       try {
-        await this.store(clipId, await sealThumbnail(jpeg, this.keys.publicKey));
+        await this.store(clipId, await sealThumbnail(jpeg, this.keyring.publicKey));
       } catch (err) {
         // The picture is still served; a hub stopping meanwhile, or a full disk, only costs the cache.
         this.log.warn({ clipId, err: (err as Error).message }, 'could not cache a thumbnail; it is made again next time');

@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import type { Config } from '../common/config';
 import { openDatabase, type DB } from '../common/database';
 import type { Logger } from '../common/logger';
-import { generateFootageKeyPair, loadFootageKeyPair, saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
+import { generateFootageKeyPair, readFootageKeyFile, saveFootageKeyPair, saveFootagePublicKey } from '../common/footageKeys';
+import { FootageKeyring } from './footageKeyring';
+import { heldClipChecker } from './heldClips';
+import { UnlockSocket } from './unlockSocket';
 import { writeFileAtomic } from '../common/atomicFile';
 import { hubPaths, type HubPaths } from '../common/dataLayout';
 import { createGpio } from '../common/gpio';
@@ -65,7 +68,10 @@ export async function openHubState(dataDir: string): Promise<{ db: DB; paths: Hu
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (!existsSync(paths.footageKey)) await saveFootageKeyPair(paths.footageKey, await generateFootageKeyPair());
   // The relay reads this data dir: give it the public half in its own file.
-  if (!existsSync(paths.footagePublicKey)) await saveFootagePublicKey(paths.footagePublicKey, (await loadFootageKeyPair(paths.footageKey)).publicKey);
+  if (!existsSync(paths.footagePublicKey)) {
+    const kf = await readFootageKeyFile(paths.footageKey);
+    await saveFootagePublicKey(paths.footagePublicKey, kf.wrapped ? kf.publicKey : kf.keys.publicKey);
+  }
   const db = openDatabase(paths.db);
   return { db, paths, repaired: await repairDataDirModes(dataDir, paths) };
 }
@@ -108,6 +114,7 @@ export class Hub {
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
+  private unlockSocket: UnlockSocket | null = null;
   /** The hub's own disk protection: local copies go by age, quota and free space, relay or not. */
   retention: LocalRetention | null = null;
   runtime: HubRuntime | null = null;
@@ -132,7 +139,9 @@ export class Hub {
     const { db, paths, repaired } = await openHubState(config.dataDir);
     this.db = db;
     if (repaired.length > 0) log.warn({ repaired }, 'the data directory was readable by other users: its modes are the hub user\'s alone again');
-    const keys = await loadFootageKeyPair(paths.footageKey);
+    // Wrapped with a passphrase: the hub starts LOCKED, knowing the public half only (footageKeyring.ts).
+    const keys = await FootageKeyring.load(paths.footageKey);
+    if (keys.locked) log.warn('the footage key is wrapped with a passphrase and locked: clips are stored, and play once an owner unlocks it on the System page');
     const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
     await tls.init();
     this.tls = tls;
@@ -164,6 +173,11 @@ export class Hub {
     }, CONNECTION_SWEEP_MS);
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
+    const checkHeld = heldClipChecker({ clips, thumbnails, audit, log: log.child({ module: 'held-clips' }), now: this.now });
+    keys.onUnlocked = () => void checkHeld().catch((err: Error) => log.warn({ err: err.message }, 'checking the clips stored while locked failed; it runs again at the next start'));
+    if (!keys.locked) keys.onUnlocked();
+    this.unlockSocket = new UnlockSocket(paths.unlockSocket, keys, audit, log.child({ module: 'unlock' }), this.now);
+    await this.unlockSocket.start();
     clips.onDropped = (clip) => {
       const device = db.prepare('SELECT name FROM devices WHERE id = ?').get(clip.deviceId) as { name: string } | undefined;
       audit.append({ actor: 'system', action: 'clip.not_kept', target: `clip:${clip.clipId}`, detail: { device: clip.deviceId, startedAt: clip.startedAt, endedAt: clip.endedAt, events: clip.events.length, reason: 'no object counted' } }, this.now());
@@ -330,6 +344,8 @@ export class Hub {
     this.cloud?.close();
     this.syncButton?.stop();
     this.syncButton = null;
+    await this.unlockSocket?.stop();
+    this.unlockSocket = null;
     this.tls?.stop();
     this.tls = null;
     if (this.sweeper) clearInterval(this.sweeper);

@@ -15,7 +15,7 @@ import type { User } from './users';
  * the session that gave it and tells the account's owner, in the UI and by mail.
  */
 
-export type ReauthStep = 'password' | 'totp' | 'recovery';
+export type ReauthStep = 'password' | 'totp' | 'recovery' | 'passphrase';
 
 export interface ReauthGuard {
   /** Refuses at once (429) while the address is locked out. */

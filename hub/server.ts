@@ -26,6 +26,7 @@ import { signInRoutes } from './routes/signInRoutes';
 import { setupRoutes } from './routes/setupRoutes';
 import { cloudTargetRoutes } from './routes/cloudTargetRoutes';
 import { systemRoutes } from './routes/systemRoutes';
+import { footageKeyRoutes } from './routes/footageKeyRoutes';
 import { PORCHLIGHT_VERSION } from '../common/version';
 
 const CSP =
@@ -44,6 +45,7 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
 export function hubRouteTable(svc: HubServices): RouteDef[] {
   const routes = [
     ...systemRoutes(svc),
+    ...footageKeyRoutes(svc),
     ...signInRoutes(svc),
     ...setupRoutes(svc),
     ...cloudTargetRoutes(svc),

@@ -54,7 +54,7 @@ async function restore(opts: RestoreOptions): Promise<void> {
   const { r, where } = await withHubState(
     opts,
     async ({ db, cfg, paths, audit }) => {
-      let keys = await loadFootageKeyPair(paths.footageKey);
+      let keys = await loadFootageKeyPair(paths.footageKey, () => readSecret("Passphrase of the hub's footage key (it is wrapped): "));
       if (opts.key) {
         const recovered = await loadFootageKeyPair(path.resolve(opts.key), () => readSecret('Passphrase of the recovery file: ', opts.passphraseFile));
         const adoption = await adoptRecoveredKey(db, paths, keys, recovered);

@@ -127,6 +127,8 @@ export function clipRoutes(svc: HubServices): RouteDef[] {
       schema: { params: ClipParams, querystring: VideoQuery },
       handler: async (req, reply) => {
         const clip = visibleClip(req, req.params.id);
+        // Refused (423) before the headers of a video and the viewing's audit entry: nothing plays while locked.
+        svc.clips.keyring.pair();
         const { download } = req.query;
         const total = clip.plainBytes;
         let start = 0;

@@ -225,6 +225,29 @@ describe("settings pages in Debian's Chromium", function () {
     assert.deepEqual(cspErrors, []);
   });
 
+  it('the owner protects the footage key with a passphrase on the system page, then removes it; an installer has no such panel', async () => {
+    const { page, cspErrors } = await open('owner');
+    await go(page, 'system');
+    await page.waitForSelector('#footage-key-status:has-text("Not protected with a passphrase")');
+    assert.equal(await page.isVisible('#footage-unlock-form'), false);
+    await page.fill('#footage-wrap-passphrase', 'a long passphrase for the porch');
+    await page.fill('#footage-wrap-passphrase-again', 'a long passphrase for the porch');
+    await page.fill('#footage-wrap-password', PASSWORDS.owner);
+    await page.click('#footage-wrap-form button[type=submit]');
+    await page.waitForSelector('#footage-key-status:has-text("Protected with a passphrase, and unlocked until the hub restarts")');
+    assert.equal((await get('/api/system/footage-key')).wrapped, true);
+    await page.fill('#footage-unwrap-password', PASSWORDS.owner);
+    await page.click('#footage-unwrap-form button[type=submit]');
+    await page.waitForSelector('#footage-key-status:has-text("Not protected with a passphrase")');
+    assert.equal((await get('/api/system/footage-key')).wrapped, false);
+    assert.equal(await page.isVisible('#footage-banner'), false);
+    assert.deepEqual(cspErrors, []);
+    const installer = await open('installer');
+    await go(installer.page, 'system');
+    await installer.page.waitForSelector('#system-services');
+    assert.equal(await installer.page.isVisible('#footage-key-panel'), false);
+  });
+
   it('alerts and webhooks on the security page: saved to the API, and a refused address explained', async () => {
     const { page, cspErrors } = await open('owner');
     await go(page, 'security');

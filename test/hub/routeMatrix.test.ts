@@ -30,6 +30,11 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/health': 'public',
   'GET /api/openapi.json': 'public',
   'GET /api/system': DEVICES,
+  /** Everyone sees that footage is locked (the banner); only an owner wraps, unwraps or unlocks. */
+  'GET /api/system/footage-key': ALL,
+  'POST /api/system/footage-key/wrap': OWNER,
+  'POST /api/system/footage-key/unwrap': OWNER,
+  'POST /api/system/footage-key/unlock': OWNER,
   'POST /api/login': 'public',
   'POST /api/login/totp': 'public',
   /** First-run setup: public, and refused (409) once any account exists. */

@@ -7,6 +7,7 @@ import type { LoginAnswer, SignedIn } from '../../../common/api/users';
 import { clearSession, session, setSession, type SessionAnswer } from './session';
 import { shell } from './shell';
 import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
+import { refreshFootageBanner } from './footageKeyPanel';
 
 /*
  * The shell: sign-in (password, then TOTP or a recovery code), invitations, forced 2FA
@@ -93,6 +94,7 @@ async function refreshSession(): Promise<void> {
   try {
     setSession(await api<SessionAnswer>('GET', '/api/session'));
     route(false);
+    void refreshFootageBanner();
   } catch (err) {
     signedOut(err instanceof ApiError && err.status === 401 ? '' : (err as Error).message);
   }
@@ -167,6 +169,7 @@ function signedIn(answer: SessionAnswer): void {
   clearMessages();
   showPasswordStep();
   route(true);
+  void refreshFootageBanner();
 }
 
 onSubmit($<HTMLFormElement>('login-form'), async () => {
@@ -241,6 +244,7 @@ async function loadHealth(): Promise<void> {
     const banner = CLOUD_BANNERS[health.cloud?.state ?? ''];
     $('cloud-banner').textContent = banner ?? '';
     $('cloud-banner').hidden = !banner;
+    void refreshFootageBanner();
   } catch {
     $('ports').textContent = 'The hub did not answer its health check.';
   }

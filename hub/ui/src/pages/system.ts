@@ -4,6 +4,7 @@ import { el, guard, headRow, pageSection, panel, say, scrollTable, when } from '
 import { ago, bytes, daysUntil, duration } from '../format';
 import type { Page } from '../page';
 import { cloudBackupPanel } from '../cloudBackupPanel';
+import { footageKeyPanel } from '../footageKeyPanel';
 import { DEVICE_ROLES } from '../session';
 
 /*
@@ -113,7 +114,8 @@ const load = guard(servicesPanel, async () => {
 });
 
 const cloudBackup = cloudBackupPanel();
-const section = pageSection('system', 'System', updated, servicesPanel, versionsPanel, certPanel, networkPanel, storagePanel, cloudBackup.panel);
+const footageKey = footageKeyPanel();
+const section = pageSection('system', 'System', updated, servicesPanel, versionsPanel, certPanel, networkPanel, storagePanel, footageKey.panel, cloudBackup.panel);
 
 let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -125,6 +127,7 @@ export const systemPage: Page = {
   enter() {
     void load();
     cloudBackup.show();
+    footageKey.show();
     timer ??= setInterval(() => void load(), REFRESH_MS);
   },
   leave() {
