@@ -1,4 +1,4 @@
-import { getSodium } from '../common/sodium';
+import { runPasswordJob } from './passwordWorkerPool';
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -37,21 +37,14 @@ export function passwordProblem(password: string, context: { username?: string; 
   return null;
 }
 
-/** Argon2id (libsodium crypto_pwhash_str, interactive limits): salt and parameters live in the string. */
+/**
+ * Argon2id (libsodium crypto_pwhash_str, interactive limits): salt and parameters live in the
+ * string. Both run in the password worker thread, never on the hub's event loop.
+ */
 export async function hashPassword(password: string): Promise<string> {
-  const sodium = await getSodium();
-  return sodium.crypto_pwhash_str(
-    password,
-    sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE,
-    sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE,
-  );
+  return (await runPasswordJob({ op: 'hash', password })) as string;
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  const sodium = await getSodium();
-  try {
-    return sodium.crypto_pwhash_str_verify(hash, password);
-  } catch {
-    return false;
-  }
+  return (await runPasswordJob({ op: 'verify', hash, password })) === true;
 }

@@ -81,6 +81,11 @@ export async function addTestUser(db: DB, role: Role, username: string = role): 
   await addUser(db, username, PASSWORDS[role], role, { email: `${username}@home.test`, emailVerified: true });
 }
 
+/** An account as hubs before OPAQUE stored it: an Argon2id hash only, migrated at its next sign-in. */
+export async function addLegacyTestUser(db: DB, role: Role, username: string = role): Promise<void> {
+  await addUser(db, username, PASSWORDS[role], role, { email: `${username}@home.test`, emailVerified: true });
+}
+
 export interface SignedIn {
   cookie: string;
   csrf: string;
