@@ -169,7 +169,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       access: { kind: 'public' },
       summary: 'Sign-in, second step: OPAQUE KE3 (none when the browser could not open KE2); answers totp_required when 2FA is on',
       schema: { body: LoginFinishBody, response: { 200: LoginAnswerSchema } },
-      rateLimit: 'signin',
+      // Rate-limited at its start: each finish spends one started exchange.
       handler: async (req, reply) => {
         const login = takeLogin(req, req.body.loginId);
         const user = login.userId === undefined ? undefined : getUser(db, login.userId);
@@ -183,7 +183,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       access: { kind: 'public' },
       summary: 'Sign-in, second step for an account from before OPAQUE: the password, checked once against its Argon2id hash and replaced by an OPAQUE record',
       schema: { body: LegacyLoginBody, response: { 200: LoginAnswerSchema } },
-      rateLimit: 'signin',
+      // Rate-limited at its start: each finish spends one started exchange.
       handler: async (req, reply) => {
         const login = takeLogin(req, req.body.loginId);
         const found = login.userId === undefined ? undefined : getUser(db, login.userId);
