@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Browser, Page, Response } from 'playwright-core';
 import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot, showCameraPicture } from '../helpers/browser';
-import { PASSWORDS, signIn } from '../helpers/hub';
+import { login, PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { useTempDir } from '../helpers/tmp';
 import { startUiHub, type PairedCamera, type UiHub } from '../helpers/uiHub';
@@ -109,6 +109,38 @@ describe("web UI in Debian's Chromium", function () {
       const views = await page.evaluate<string[]>("[...document.querySelectorAll('#nav button')].filter((b) => !b.hidden).map((b) => b.dataset.view)");
       assert.ok(!views.includes('household'), `a viewer's sections: ${views.join(', ')}`);
       assert.equal(await page.isVisible('#household-view'), false);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs in and changes the password without the password ever leaving the page (every request body is searched for it)', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
+    const page = await context.newPage();
+    const bodies: Array<{ url: string; body: string }> = [];
+    page.on('request', (r) => bodies.push({ url: r.url(), body: r.postData() ?? '' }));
+    const next = 'an entirely fresh household passphrase';
+    try {
+      await signInAs(page, 'member');
+      await page.waitForSelector('#nav', { state: 'visible' });
+      await page.click('#nav button[data-view=security]');
+      await page.fill('#current-password', PASSWORDS.member);
+      await page.fill('#new-password', next);
+      await page.fill('#new-password-again', next);
+      await page.click('#password-form button[type=submit]');
+      await page.waitForSelector('#password-form :text("Your password is changed")', { timeout: 15_000 }).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}; the form says: ${await page.textContent('#password-form')}; sent: ${bodies.map((b) => b.url).join(', ')}`);
+      });
+      const posted = bodies.filter((b) => b.body !== '');
+      assert.ok(posted.some((b) => b.url.endsWith('/api/login/finish')) && posted.some((b) => b.url.endsWith('/api/me/password')), posted.map((b) => b.url).join(', '));
+      for (const { url, body } of posted) {
+        for (const secret of [PASSWORDS.member, next]) {
+          for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('hex')]) {
+            assert.ok(!body.includes(form), `${url} carried a password`);
+          }
+        }
+      }
+      assert.equal((await login(ui.t.base, 'member', next, { localAddress: '127.0.0.5' })).status, 200, 'the new password signs in');
     } finally {
       await context.close();
     }
