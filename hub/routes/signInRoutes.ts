@@ -120,10 +120,11 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
   };
 
   /** A wrong password at the second step: already counted when the exchange started, so only audited and answered. */
-  const failCounted = (req: FastifyRequest, user: User | undefined, name: string): never => {
+  const failCounted = (req: FastifyRequest, user: User | undefined): never => {
     const now = svc.now();
     audit.append({ actor: `ip:${req.ip}`, action: 'auth.login_failed', target: user ? `user:${user.username}` : null, ip: req.ip, detail: { step: 'password' } }, now);
-    svc.log.warn({ ip: req.ip, step: 'password', user: user?.username ?? name }, 'sign-in failed');
+    // The typed name is not logged for unknown names: people type passwords into the name field.
+    svc.log.warn({ ip: req.ip, step: 'password', user: user?.username }, 'sign-in failed');
     const verdict = throttle.checkIp(req.ip, now);
     const message = 'wrong user name or password';
     if (!verdict.allowed) {
@@ -173,7 +174,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
       handler: async (req, reply) => {
         const login = takeLogin(req, req.body.loginId);
         const user = login.userId === undefined ? undefined : getUser(db, login.userId);
-        if (!user || !svc.opaque.verify(login, req.body.finishLoginRequest)) return failCounted(req, user, login.name);
+        if (!user || !svc.opaque.verify(login, req.body.finishLoginRequest)) return failCounted(req, user);
         return passwordProven(req, reply, user, 'password');
       },
     }),
@@ -190,7 +191,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
         const legacy = found && found.opaqueRecord === null && found.passwordHash !== '' ? found : undefined;
         // Unknown names and accounts already on OPAQUE verify against a dummy hash: the same work, the same answer.
         const ok = await verifyPassword(legacy?.passwordHash ?? (await unknownUserHash()), req.body.password);
-        if (!legacy || !ok) return failCounted(req, found, login.name);
+        if (!legacy || !ok) return failCounted(req, found);
         setOpaqueRecord(db, legacy.id, await opaqueRecordFor(db, legacy.username, req.body.password));
         audit.append({ actor: `user:${legacy.username}`, action: 'auth.password_migrated', target: `user:${legacy.username}`, ip: req.ip, detail: { from: 'argon2id', to: 'opaque' } }, svc.now());
         return passwordProven(req, reply, getUser(db, legacy.id)!, 'password');
