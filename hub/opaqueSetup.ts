@@ -13,9 +13,16 @@ import { hubPaths } from '../common/dataLayout';
  */
 
 const loaded = new Map<string, Promise<string>>();
+/** Files whose setup has been read back from disk (so a missing file now means it was wiped). */
+const settled = new Set<string>();
 
 /** Loads the server setup from `file`, creating it on first use. */
 export function loadOpaqueSetup(file: string): Promise<string> {
+  // A data dir wiped and made again under the same path must get its own setup, written to disk.
+  if (settled.has(file) && !existsSync(file)) {
+    loaded.delete(file);
+    settled.delete(file);
+  }
   let setup = loaded.get(file);
   if (!setup) {
     setup = (async () => {
@@ -30,6 +37,7 @@ export function loadOpaqueSetup(file: string): Promise<string> {
       } catch {
         throw new Error(`${file} is not an OPAQUE server setup`);
       }
+      settled.add(file);
       return text;
     })();
     setup.catch(() => loaded.delete(file));
