@@ -11,6 +11,8 @@ export function hubPaths(dataDir: string) {
     footageKey: path.join(dataDir, 'keys', 'footage.key'),
     footagePublicKey: path.join(dataDir, 'keys', 'footage.pub'),
     hubSecret: path.join(dataDir, 'keys', 'hub-secret.key'),
+    /** The OPAQUE server setup (its OPRF seed and long-term key pair): without it the password records in hub.db test nothing. */
+    opaqueSetup: path.join(dataDir, 'keys', 'opaque-setup.key'),
     auditHead: path.join(dataDir, 'audit-head.json'),
     tls: path.join(dataDir, 'tls'),
     clips: path.join(dataDir, 'clips'),

@@ -295,4 +295,10 @@ export const MIGRATIONS: readonly string[] = [
     held_at INTEGER NOT NULL
   );
   `,
+  // 12: OPAQUE (RFC 9807): the account's registration record, written by the client's registration;
+  // the hub never sees the password. password_hash ('' once migrated) is kept only for accounts
+  // made before OPAQUE, until their next sign-in replaces it.
+  `
+  ALTER TABLE users ADD COLUMN opaque_record TEXT;
+  `,
 ];

@@ -36,6 +36,8 @@ import { systemClock } from '../common/clock';
 import type { ArmingDecision } from './arming/armingDecision';
 import { FirstRunSetup, setupCodePath } from './firstRunSetup';
 import { HubSecret } from './hubSecret';
+import { OpaqueLogins } from './opaqueLogins';
+import { loadOpaqueSetup } from './opaqueSetup';
 import { LoginThrottle } from './loginThrottle';
 import { createMailer } from '../common/mailer';
 import type { HubRuntimeInfo } from './routeTable';
@@ -231,6 +233,7 @@ export class Hub {
       thumbnails,
       footagePublicKey: keys.publicKey,
       secret: hubSecret,
+      opaque: new OpaqueLogins(await loadOpaqueSetup(paths.opaqueSetup)),
       audit,
       mailer,
       throttle: new LoginThrottle(db),

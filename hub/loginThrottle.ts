@@ -4,6 +4,7 @@ import {
   accountAfterFailure,
   accountVerdict,
   ipAfterFailure,
+  ipAfterRefund,
   ipVerdict,
   type ThrottleState,
   type ThrottleVerdict,
@@ -62,6 +63,15 @@ export class LoginThrottle {
       // Names nobody has would otherwise pile up: once their window has passed they count for nothing.
       this.db.prepare("DELETE FROM login_throttle WHERE scope = 'account' AND key LIKE 'name:%' AND last_failure_at < ?").run(now - ACCOUNT_WINDOW_MS);
       return { ipLockedUntil: ipState.lockedUntil };
+    })();
+  }
+
+  /** Takes back one failure counted in advance against `ip` (an OPAQUE attempt that proved the right password). */
+  refund(ip: string): void {
+    this.db.transaction(() => {
+      const next = ipAfterRefund(this.load('ip', ip));
+      if (next) this.save('ip', ip, next);
+      else this.db.prepare("DELETE FROM login_throttle WHERE scope = 'ip' AND key = ?").run(ip);
     })();
   }
 

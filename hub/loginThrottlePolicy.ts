@@ -46,6 +46,17 @@ export function ipAfterFailure(state: ThrottleState | undefined, now: number): T
   return { failures, firstFailureAt, lastFailureAt: now, lockedUntil: failures >= IP_MAX_FAILURES ? now + IP_LOCK_MS : null };
 }
 
+/**
+ * The IP's state once an attempt counted in advance turned out right. An OPAQUE sign-in is
+ * counted as a failure when it starts (the browser learns the outcome before the hub does, so
+ * an attempt it never finishes must still count); the proof of the right password takes it back.
+ */
+export function ipAfterRefund(state: ThrottleState | undefined): ThrottleState | undefined {
+  if (!state || state.failures <= 1) return undefined;
+  const failures = state.failures - 1;
+  return { ...state, failures, lockedUntil: failures >= IP_MAX_FAILURES ? state.lockedUntil : null };
+}
+
 /** The delay an account imposes after `failures` failures in its window (0 while under the free allowance). */
 export function accountDelayMs(failures: number): number {
   if (failures < ACCOUNT_FREE_FAILURES) return 0;

@@ -20,8 +20,15 @@ export type ReauthStep = 'password' | 'totp' | 'recovery' | 'passphrase';
 export interface ReauthGuard {
   /** Refuses at once (429) while the address is locked out. */
   refuseIfLocked(req: FastifyRequest): void;
-  /** Counts and audits a wrong answer, then throws 403 with `message`, or 429 if this locked the address. */
-  fail(req: FastifyRequest, user: User, step: ReauthStep, code: string, message: string): Promise<never>;
+  /**
+   * Counts a password check in advance, as it starts: the browser learns from the hub's OPAQUE
+   * answer whether its guess was right, so a check it never finishes must count all the same.
+   */
+  countInAdvance(req: FastifyRequest, user: User): void;
+  /** The password was proven: the failure counted in advance is taken back. */
+  proven(req: FastifyRequest): void;
+  /** Counts (unless `counted`) and audits a wrong answer, then throws 403 with `message`, or 429 if the address is now locked. */
+  fail(req: FastifyRequest, user: User, step: ReauthStep, code: string, message: string, counted?: boolean): Promise<never>;
 }
 
 export function reauthGuard(svc: HubServices): ReauthGuard {
@@ -34,10 +41,22 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
         throw tooManyRequests('LOCKED_OUT', `too many wrong passwords or codes from this address: try again in ${humanDuration(verdict.retryAt - now)}`, verdict.retryAt, now);
       }
     },
-    async fail(req, user, step, code, message) {
+    countInAdvance(req, user) {
+      throttle.recordFailure(req.ip, accountKey(user, user.username), svc.now());
+    },
+    proven(req) {
+      throttle.refund(req.ip);
+    },
+    async fail(req, user, step, code, message, counted = false) {
       const now = svc.now();
       const route = req.routeOptions.url ?? req.url;
-      const { ipLockedUntil } = throttle.recordFailure(req.ip, accountKey(user, user.username), now);
+      let ipLockedUntil: number | null;
+      if (counted) {
+        const verdict = throttle.checkIp(req.ip, now);
+        ipLockedUntil = verdict.allowed ? null : verdict.retryAt;
+      } else {
+        ipLockedUntil = throttle.recordFailure(req.ip, accountKey(user, user.username), now).ipLockedUntil;
+      }
       audit.append({ actor: `user:${user.username}`, action: 'auth.reauth_failed', target: `user:${user.username}`, ip: req.ip, detail: { step, route } }, now);
       log.warn({ ip: req.ip, step, route, user: user.username }, 'a signed-in session gave a wrong password or code');
       if (ipLockedUntil === null) throw new HttpError(403, code, message);

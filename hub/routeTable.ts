@@ -1,3 +1,4 @@
+import type { OpaqueLogins } from './opaqueLogins';
 import type { CameraHealthBoard } from './cameraHealthBoard';
 import type { ObjectDetector } from '../common/detection';
 import type {
@@ -158,6 +159,8 @@ export interface HubServices {
   thumbnails: ClipThumbnails;
   footagePublicKey: Uint8Array;
   secret: HubSecret;
+  /** OPAQUE sign-in: the server setup (keys/opaque-setup.key) and the exchanges under way. */
+  opaque: OpaqueLogins;
   audit: AuditLog;
   mailer: Mailer;
   throttle: LoginThrottle;

@@ -29,8 +29,9 @@ import { systemRoutes } from './routes/systemRoutes';
 import { footageKeyRoutes } from './routes/footageKeyRoutes';
 import { PORCHLIGHT_VERSION } from '../common/version';
 
+// 'wasm-unsafe-eval' lets the page compile WebAssembly (OPAQUE sign-in, @serenity-kit/opaque) and nothing else: no JS eval.
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 /** Fastify's own refusals, said the way the rest of the API says things. */
 const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {

@@ -1,6 +1,8 @@
 import type { UserSummary } from '../common/api/users';
 import type { DB } from '../common/database';
-import { hashPassword, passwordProblem } from './passwords';
+import { opaqueSetupOf } from './opaqueSetup';
+import { passwordProblem } from './passwords';
+import { runPasswordJob } from './passwordWorkerPool';
 import { ROLES, type Role } from '../common/roles';
 
 export { DEVICE_ROLES, FOOTAGE_ROLES, ROLES, type Role } from '../common/roles';
@@ -9,7 +11,10 @@ export interface User {
   id: number;
   username: string;
   role: Role;
+  /** Argon2id hash of an account made before OPAQUE, '' once its next sign-in replaced it. */
   passwordHash: string;
+  /** The OPAQUE registration record (RFC 9807); null until an old account's next sign-in. */
+  opaqueRecord: string | null;
   email: string | null;
   emailVerified: boolean;
   totpEnabled: boolean;
@@ -21,16 +26,26 @@ export class UserError extends Error {}
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$/;
 
-/** A checked account with its password already hashed, not yet stored. */
+/** A checked account with its OPAQUE record already made, not yet stored. */
 export interface NewUser {
   username: string;
   role: Role;
-  passwordHash: string;
+  opaqueRecord: string;
   email: string | null;
   emailVerified: boolean;
 }
 
-/** Checks a new account and hashes its password (Argon2id: slow, so outside any transaction). */
+/**
+ * The OPAQUE record for `password`, made on this machine playing the client (the CLI, and the
+ * hub where a password still reaches it in a form). The key stretching runs in the password
+ * worker thread. The record is bound to the user name, the OPAQUE user identifier.
+ */
+export async function opaqueRecordFor(db: DB, username: string, password: string): Promise<string> {
+  const serverSetup = await opaqueSetupOf(db);
+  return (await runPasswordJob({ op: 'opaqueRegister', serverSetup, userIdentifier: username, password })) as string;
+}
+
+/** Checks a new account and makes its OPAQUE record (key stretching: slow, so outside any transaction). */
 export async function prepareUser(
   db: DB,
   username: string,
@@ -48,15 +63,15 @@ export async function prepareUser(
   if (options.email && db.prepare('SELECT 1 FROM users WHERE email = ? COLLATE NOCASE').get(options.email)) {
     throw new UserError(`another user already has the address ${options.email}`);
   }
-  return { username, role, passwordHash: await hashPassword(password), email: options.email ?? null, emailVerified: Boolean(options.emailVerified) };
+  return { username, role, opaqueRecord: await opaqueRecordFor(db, username, password), email: options.email ?? null, emailVerified: Boolean(options.emailVerified) };
 }
 
 /** Stores a prepared account; the unique indexes still refuse a name or address taken in the meantime. */
 export function insertUser(db: DB, u: NewUser, now = Date.now()): User {
   try {
     const info = db
-      .prepare('INSERT INTO users (username, password_hash, role, created_at, email, email_verified_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(u.username, u.passwordHash, u.role, now, u.email, u.email && u.emailVerified ? now : null);
+      .prepare("INSERT INTO users (username, password_hash, opaque_record, role, created_at, email, email_verified_at) VALUES (?, '', ?, ?, ?, ?, ?)")
+      .run(u.username, u.opaqueRecord, u.role, now, u.email, u.email && u.emailVerified ? now : null);
     return getUser(db, Number(info.lastInsertRowid))!;
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UserError(`the user name "${u.username}" or the address is already taken`);
@@ -79,12 +94,13 @@ interface UserRow {
   username: string;
   role: Role;
   password_hash: string;
+  opaque_record: string | null;
   email: string | null;
   email_verified_at: number | null;
   totp_enabled_at: number | null;
 }
 
-const USER_COLUMNS = 'id, username, role, password_hash, email, email_verified_at, totp_enabled_at';
+const USER_COLUMNS = 'id, username, role, password_hash, opaque_record, email, email_verified_at, totp_enabled_at';
 
 function toUser(row: UserRow | undefined): User | undefined {
   return (
@@ -93,6 +109,7 @@ function toUser(row: UserRow | undefined): User | undefined {
       username: row.username,
       role: row.role,
       passwordHash: row.password_hash,
+      opaqueRecord: row.opaque_record,
       email: row.email,
       emailVerified: row.email_verified_at !== null,
       totpEnabled: row.totp_enabled_at !== null,
@@ -139,12 +156,14 @@ export function deleteUser(db: DB, userId: number): void {
   }).immediate();
 }
 
-export async function setPassword(db: DB, userId: number, password: string): Promise<void> {
-  const user = getUser(db, userId);
-  if (!user) throw new UserError('no such user');
-  const problem = passwordProblem(password, { username: user.username, email: user.email ?? undefined });
-  if (problem) throw new UserError(problem);
-  db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), userId);
+/** Replaces the account's password record; an Argon2id hash left from before OPAQUE goes with it. */
+export function setOpaqueRecord(db: DB, userId: number, record: string): void {
+  db.prepare("UPDATE users SET opaque_record = ?, password_hash = '' WHERE id = ?").run(record, userId);
+}
+
+/** Whether any account still waits for its next sign-in to move from Argon2id to OPAQUE. */
+export function hasLegacyAccounts(db: DB): boolean {
+  return db.prepare('SELECT 1 FROM users WHERE opaque_record IS NULL LIMIT 1').get() !== undefined;
 }
 
 export function grantsOf(db: DB, userId: number): string[] {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { said } from './words';
+import { PasswordProofSchema, registrationRecord } from './users';
 
 /*
  * Your own account, for everyone signed in: password, e-mail address, two-factor sign-in,
@@ -8,15 +9,21 @@ import { said } from './words';
 
 const Strict = { additionalProperties: false } as const;
 
-export const PasswordChangeBody = Type.Object(
-  { currentPassword: Type.String({ ...said('the current password'), minLength: 1, maxLength: 256 }), newPassword: Type.String({ ...said('the new password'), minLength: 1, maxLength: 256 }) },
+const changeId = Type.String({ ...said('the password change'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+/** Password change, first step: a fresh OPAQUE proof of the current password and the registration request for the new one. */
+export const PasswordRegistrationBody = Type.Object(
+  { proof: PasswordProofSchema, registrationRequest: Type.String({ ...said('the registration request'), minLength: 16, maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' }) },
   Strict,
 );
+export const PasswordRegistrationSchema = Type.Object({ changeId: Type.String(), registrationResponse: Type.String() });
+export type PasswordRegistration = Static<typeof PasswordRegistrationSchema>;
+/** Password change, second step: the new OPAQUE record; neither password reaches the hub. */
+export const PasswordChangeBody = Type.Object({ changeId, registrationRecord: registrationRecord() }, Strict);
 export const EmailBody = Type.Object({ email: Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 }) }, Strict);
 export const CodeBody = Type.Object({ code: Type.String({ ...said('the code'), minLength: 1, maxLength: 32 }) }, Strict);
 export const TotpDisableBody = Type.Object(
   {
-    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
+    proof: PasswordProofSchema,
     code: Type.Optional(Type.String({ ...said('the code'), minLength: 6, maxLength: 8 })),
     recoveryCode: Type.Optional(Type.String({ ...said('the recovery code'), minLength: 10, maxLength: 16 })),
   },

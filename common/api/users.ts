@@ -47,13 +47,44 @@ export const LoginAnswerSchema = Type.Union([SignedInSchema, TotpRequiredSchema]
 /** The password step: signed in, or a ticket for the second step. */
 export type LoginAnswer = Static<typeof LoginAnswerSchema>;
 
-export const LoginBody = Type.Object(
+/** An OPAQUE message (RFC 9807), base64url as @serenity-kit/opaque writes it. */
+const opaqueMessage = (what: string) => Type.String({ ...said(what), minLength: 16, maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' });
+const loginId = Type.String({ ...said('the sign-in step'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/** First sign-in step: the user name and OPAQUE's first message (KE1); no password. */
+export const LoginStartBody = Type.Object(
   {
     username: Type.String({ ...said('the user name'), minLength: 1, maxLength: 64 }),
-    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
+    startLoginRequest: opaqueMessage('the sign-in request'),
   },
   Strict,
 );
+/** The hub's OPAQUE answer (KE2): the same shape and status whether or not the account exists. */
+export const LoginStartAnswerSchema = Type.Object({
+  loginId: Type.String(),
+  loginResponse: Type.String(),
+  /**
+   * Whether some account of this hub (not necessarily this one) still has a password from
+   * before OPAQUE; then a browser whose OPAQUE step failed offers the password once, for the
+   * hub to check against the old hash and replace it.
+   */
+  legacyAccounts: Type.Boolean(),
+});
+export type LoginStartAnswer = Static<typeof LoginStartAnswerSchema>;
+/** Second step: OPAQUE's last message (KE3), or nothing when the browser could not open the answer (wrong password). */
+export const LoginFinishBody = Type.Object({ loginId, finishLoginRequest: Type.Optional(opaqueMessage('the sign-in proof')) }, Strict);
+/** Second step for an account from before OPAQUE: the password, once, to check against its Argon2id hash. */
+export const LegacyLoginBody = Type.Object(
+  { loginId, password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }) },
+  Strict,
+);
+/** A fresh OPAQUE proof of the password by a signed-in person (changing the password, turning 2FA off); no proof when the browser could not open the answer. */
+export const PasswordProofSchema = Type.Object({ loginId, finishLoginRequest: Type.Optional(opaqueMessage('the password proof')) }, Strict);
+export type PasswordProof = Static<typeof PasswordProofSchema>;
+export const ReauthStartBody = Type.Object({ startLoginRequest: opaqueMessage('the password check') }, Strict);
+export const RegistrationStartBody = Type.Object({ registrationRequest: opaqueMessage('the registration request') }, Strict);
+export const RegistrationStartAnswerSchema = Type.Object({ registrationResponse: Type.String() });
+export const registrationRecord = () => opaqueMessage('the password record');
 export const SecondFactorBody = Type.Object(
   {
     ticket: Type.String({ ...said('the sign-in step'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),

@@ -4,6 +4,8 @@ import {
   EmailSetSchema,
   NoticeListSchema,
   PasswordChangeBody,
+  PasswordRegistrationBody,
+  PasswordRegistrationSchema,
   RecoveryCodesSchema,
   SessionListSchema,
   TotpDisableBody,
@@ -14,7 +16,8 @@ import { said } from '../../common/api/words';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
-import { verifyPassword } from '../passwords';
+import { LoginStartAnswerSchema, ReauthStartBody, type PasswordProof } from '../../common/api/users';
+import type { FastifyRequest } from 'fastify';
 import { reauthGuard } from '../reauthGuard';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
@@ -28,7 +31,7 @@ import {
   useRecoveryCode,
   verifyTotp,
 } from '../totp';
-import { ROLES, setPassword, UserError } from '../users';
+import { ROLES, setOpaqueRecord, UserError, type User } from '../users';
 
 /*
  * What every signed-in person manages for themselves: password, email address, 2FA,
@@ -48,20 +51,60 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
 
   const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([TotpError, EmailCodeError, UserError], fn);
 
+  /** A fresh OPAQUE proof of `user`'s password, started at /api/me/reauth/start (and counted there). */
+  const checkProof = async (req: FastifyRequest, user: User, proof: PasswordProof, message: string): Promise<void> => {
+    const login = svc.opaque.take(proof.loginId, req.ip, svc.now());
+    // A check that was started (and counted) while the address was open is answered even if its
+    // own count locked it; anything else from a locked address is refused before it is looked at.
+    if (!login) guard.refuseIfLocked(req);
+    if (!login || login.userId !== user.id || !svc.opaque.verify(login, proof.finishLoginRequest)) {
+      return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', message, login !== undefined);
+    }
+    guard.proven(req);
+  };
+
   return [
+    route({
+      method: 'POST',
+      url: '/api/me/reauth/start',
+      access: enrolling,
+      summary: 'Prove your password again without sending it: OPAQUE KE1 → KE2, for a password change or turning 2FA off',
+      schema: { body: ReauthStartBody, response: { 200: LoginStartAnswerSchema } },
+      rateLimit: 'signin',
+      handler: async (req) => {
+        const user = userOf(req);
+        guard.refuseIfLocked(req);
+        const answer = svc.opaque.start(user, user.username, req.ip, req.body.startLoginRequest, svc.now());
+        guard.countInAdvance(req, user);
+        return { ...answer, legacyAccounts: false };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/me/password/registration',
+      access: everyone,
+      summary: 'Change your password, first step: a fresh proof of the current one and the OPAQUE registration request for the new one',
+      schema: { body: PasswordRegistrationBody, response: { 200: PasswordRegistrationSchema } },
+      rateLimit: 'signin',
+      handler: async (req) => {
+        const user = userOf(req);
+        await checkProof(req, user, req.body.proof, 'your current password is not right');
+        return svc.opaque.startChange(user, req.ip, req.body.registrationRequest, svc.now());
+      },
+    }),
     route({
       method: 'POST',
       url: '/api/me/password',
       access: everyone,
-      summary: 'Change your password (signs out your other sessions)',
+      summary: 'Change your password, second step: the new OPAQUE record (signs out your other sessions)',
       schema: { body: PasswordChangeBody },
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        const body = req.body;
-        guard.refuseIfLocked(req);
-        if (!(await verifyPassword(user.passwordHash, body.currentPassword))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your current password is not right');
-        await refused(() => setPassword(db, user.id, body.newPassword));
+        if (!svc.opaque.takeChange(req.body.changeId, user.id, req.ip, svc.now())) {
+          throw new HttpError(401, 'CHANGE_EXPIRED', 'this password change took too long or was already used: enter your current password again');
+        }
+        setOpaqueRecord(db, user.id, req.body.registrationRecord);
         deleteOtherSessions(db, user.id, req.session!.handle);
         svc.accessChanges.changed({ userId: user.id });
         audit(req, 'user.password_changed');
@@ -135,8 +178,9 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         const body = req.body;
         if (getSecuritySettings(db).require2fa) throw new HttpError(409, '2FA_REQUIRED', 'the owner requires two-factor sign-in for everyone in this home');
         if (!user.totpEnabled) throw new HttpError(409, 'NOT_ENROLLED', 'two-factor sign-in is not on');
+        // The proof first: its own start may have been the attempt that counted up to the lock.
+        await checkProof(req, user, body.proof, 'your password is not right');
         guard.refuseIfLocked(req);
-        if (!(await verifyPassword(user.passwordHash, body.password))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your password is not right');
         const second = body.code !== undefined ? await verifyTotp(db, svc.secret, user.id, body.code, svc.now()) : body.recoveryCode !== undefined && useRecoveryCode(db, user.id, body.recoveryCode, svc.now());
         if (!second) return guard.fail(req, user, body.code !== undefined ? 'totp' : 'recovery', 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');
         disableTotp(db, user.id);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LoginAnswerSchema, LoginBody, SecondFactorBody, SessionAnswerSchema, SignedInSchema, type SessionUser, type SignedIn } from '../../common/api/users';
+import { LegacyLoginBody, LoginAnswerSchema, LoginFinishBody, LoginStartAnswerSchema, LoginStartBody, SecondFactorBody, SessionAnswerSchema, SignedInSchema, type SessionUser, type SignedIn } from '../../common/api/users';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
 import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
@@ -11,12 +11,21 @@ import { type HubServices, type RouteDef, route, auditor, csrfTokenFor, userOf }
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { mustEnroll2fa } from '../securitySettings';
 import { remainingRecoveryCodes, useRecoveryCode, verifyTotp } from '../totp';
-import { findUser, getUser, ROLES, type User } from '../users';
+import { findUser, getUser, hasLegacyAccounts, opaqueRecordFor, ROLES, setOpaqueRecord, type User } from '../users';
+import type { PendingLogin } from '../pendingLogins';
 
 /*
- * Sign-in: password, then (when enrolled) a TOTP code or a recovery code. Throttling
- * is checked before any secret is verified, so a locked-out address learns nothing,
- * not even whether its password was right.
+ * Sign-in: an OPAQUE exchange proving the password without sending it (start: KE1 → KE2,
+ * finish: KE3), then (when enrolled) a TOTP code or a recovery code. Throttling is checked
+ * before any secret is verified, so a locked-out address learns nothing, not even whether
+ * its password was right. Each started exchange counts as a failure until its proof arrives:
+ * the browser knows whether the password was right before the hub does, so an attacker who
+ * never finishes must not get free guesses.
+ *
+ * Accounts made before OPAQUE have only an Argon2id hash. Their start gets a fake KE2 like an
+ * unknown name; the browser cannot open it and, while any such account exists on the hub
+ * (`legacyAccounts`, the same answer for every name), sends the password once over TLS to
+ * /api/login/legacy. A right password there replaces the hash by an OPAQUE record at once.
  */
 
 export function publicUser(svc: HubServices, user: User): SessionUser {
@@ -104,26 +113,88 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
 
   const completeSignIn = (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => signInUser(svc, req, reply, user, method);
 
+  const takeLogin = (req: FastifyRequest, loginId: string): PendingLogin => {
+    const login = svc.opaque.take(loginId, req.ip, svc.now());
+    if (!login) throw new HttpError(401, 'LOGIN_EXPIRED', 'this sign-in took too long or was already used: sign in again');
+    return login;
+  };
+
+  /** A wrong password at the second step: already counted when the exchange started, so only audited and answered. */
+  const failCounted = (req: FastifyRequest, user: User | undefined): never => {
+    const now = svc.now();
+    audit.append({ actor: `ip:${req.ip}`, action: 'auth.login_failed', target: user ? `user:${user.username}` : null, ip: req.ip, detail: { step: 'password' } }, now);
+    // The typed name is not logged for unknown names: people type passwords into the name field.
+    svc.log.warn({ ip: req.ip, step: 'password', user: user?.username }, 'sign-in failed');
+    const verdict = throttle.checkIp(req.ip, now);
+    const message = 'wrong user name or password';
+    if (!verdict.allowed) {
+      audit.append({ actor: 'system', action: 'auth.lockout', target: `ip:${req.ip}`, ip: req.ip, detail: { until: verdict.retryAt } }, now);
+      svc.log.warn({ ip: req.ip, until: new Date(verdict.retryAt).toISOString() }, 'address locked out of sign-in');
+      throw tooManyRequests('LOCKED_OUT', `${message}; that was too many failed sign-ins from this address: try again in ${humanDuration(verdict.retryAt - now)}`, verdict.retryAt, now);
+    }
+    throw new HttpError(401, 'BAD_CREDENTIALS', message);
+  };
+
+  /** The password is proven: the failure counted at the start is taken back; then 2FA, or the session. */
+  const passwordProven = async (req: FastifyRequest, reply: FastifyReply, user: User, method: string) => {
+    throttle.refund(req.ip);
+    if (user.totpEnabled) {
+      // The account counter is cleared only by a full sign-in; the step is still a success for the address.
+      return { status: 'totp_required' as const, ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
+    }
+    return completeSignIn(req, reply, user, method);
+  };
+
   return [
     route({
       method: 'POST',
-      url: '/api/login',
+      url: '/api/login/start',
       access: { kind: 'public' },
-      summary: 'Sign in with user name and password; answers totp_required when 2FA is on',
-      schema: { body: LoginBody, response: { 200: LoginAnswerSchema } },
+      summary: 'Sign-in, first step: the user name and OPAQUE KE1; answers KE2 (the same shape whether or not the account exists)',
+      schema: { body: LoginStartBody, response: { 200: LoginStartAnswerSchema } },
       rateLimit: 'signin',
-      handler: async (req, reply) => {
+      handler: async (req) => {
         refuseIfLocked(req);
         const body = req.body;
         const user = findUser(db, body.username);
         refuseIfThrottled(req, user, body.username);
-        // Unknown names verify against a dummy hash too, so timing does not reveal which names exist.
-        const ok = await verifyPassword(user?.passwordHash ?? (await unknownUserHash()), body.password);
-        if (!user || !ok) return fail(req, user, body.username, 'password', 'wrong user name or password');
-        if (user.totpEnabled) {
-          return { status: 'totp_required' as const, ticket: issueLoginTicket(db, user.id, req.ip, svc.now()) };
-        }
-        return completeSignIn(req, reply, user, 'password');
+        const now = svc.now();
+        const answer = svc.opaque.start(user, body.username, req.ip, body.startLoginRequest, now);
+        throttle.recordFailure(req.ip, accountKey(user, body.username), now);
+        return { ...answer, legacyAccounts: hasLegacyAccounts(db) };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/login/finish',
+      access: { kind: 'public' },
+      summary: 'Sign-in, second step: OPAQUE KE3 (none when the browser could not open KE2); answers totp_required when 2FA is on',
+      schema: { body: LoginFinishBody, response: { 200: LoginAnswerSchema } },
+      // Rate-limited at its start: each finish spends one started exchange.
+      handler: async (req, reply) => {
+        const login = takeLogin(req, req.body.loginId);
+        const user = login.userId === undefined ? undefined : getUser(db, login.userId);
+        if (!user || !svc.opaque.verify(login, req.body.finishLoginRequest)) return failCounted(req, user);
+        return passwordProven(req, reply, user, 'password');
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/login/legacy',
+      access: { kind: 'public' },
+      summary: 'Sign-in, second step for an account from before OPAQUE: the password, checked once against its Argon2id hash and replaced by an OPAQUE record',
+      schema: { body: LegacyLoginBody, response: { 200: LoginAnswerSchema } },
+      // Rate-limited at its start: each finish spends one started exchange.
+      handler: async (req, reply) => {
+        const login = takeLogin(req, req.body.loginId);
+        const found = login.userId === undefined ? undefined : getUser(db, login.userId);
+        const legacy = found && found.opaqueRecord === null && found.passwordHash !== '' ? found : undefined;
+        // Unknown names and accounts already on OPAQUE verify against a dummy hash: the same work, the same answer.
+        const ok = await verifyPassword(legacy?.passwordHash ?? (await unknownUserHash()), req.body.password);
+        if (!legacy || !ok) return failCounted(req, found);
+        setOpaqueRecord(db, legacy.id, await opaqueRecordFor(db, legacy.username, req.body.password));
+        audit.append({ actor: `user:${legacy.username}`, action: 'auth.password_migrated', target: `user:${legacy.username}`, ip: req.ip, detail: { from: 'argon2id', to: 'opaque' } }, svc.now());
+        return passwordProven(req, reply, getUser(db, legacy.id)!, 'password');
       },
     }),
     route({

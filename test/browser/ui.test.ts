@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot, showCameraPicture } from '../helpers/browser';
-import { PASSWORDS, signIn } from '../helpers/hub';
+import { login, PASSWORDS, signIn } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { useTempDir } from '../helpers/tmp';
 import { startUiHub, type PairedCamera, type UiHub } from '../helpers/uiHub';
@@ -116,6 +116,38 @@ describe("web UI in Debian's Chromium", function () {
     }
   });
 
+  it('signs in and changes the password without the password ever leaving the page (every request body is searched for it)', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
+    const page = await context.newPage();
+    const bodies: Array<{ url: string; body: string }> = [];
+    page.on('request', (r) => bodies.push({ url: r.url(), body: r.postData() ?? '' }));
+    const next = 'an entirely fresh household passphrase';
+    try {
+      await signInAs(page, 'member');
+      await page.waitForSelector('#nav', { state: 'visible' });
+      await page.click('#nav button[data-view=security]');
+      await page.fill('#current-password', PASSWORDS.member);
+      await page.fill('#new-password', next);
+      await page.fill('#new-password-again', next);
+      await page.click('#password-form button[type=submit]');
+      await page.waitForSelector('#password-form :text("Your password is changed")', { timeout: 15_000 }).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}; the form says: ${await page.textContent('#password-form')}; sent: ${bodies.map((b) => b.url).join(', ')}`);
+      });
+      const posted = bodies.filter((b) => b.body !== '');
+      assert.ok(posted.some((b) => b.url.endsWith('/api/login/finish')) && posted.some((b) => b.url.endsWith('/api/me/password')), posted.map((b) => b.url).join(', '));
+      for (const { url, body } of posted) {
+        for (const secret of [PASSWORDS.member, next]) {
+          for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('hex')]) {
+            assert.ok(!body.includes(form), `${url} carried a password`);
+          }
+        }
+      }
+      assert.equal((await login(ui.t.base, 'member', next, { localAddress: '127.0.0.5' })).status, 200, 'the new password signs in');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('signs in with a recovery code, and after repeated wrong passwords says how long sign-in is locked', async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE });
     const page = await context.newPage();
@@ -135,8 +167,10 @@ describe("web UI in Debian's Chromium", function () {
       for (let i = 0; i < 6; i++) {
         await page.fill('#username', 'member');
         await page.fill('#password', 'not the password');
-        // Each answer before the next try: the throttle counts what the hub received.
-        await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/login')), page.click('#login-form button[type=submit]')]);
+        // Each answer before the next try: the throttle counts what the hub received. An attempt
+        // ends with its finish, or at its start when the address is already locked.
+        const lastAnswer = (r: Response) => /\/api\/login\/(finish|legacy)$/.test(r.url()) || (r.url().endsWith('/api/login/start') && r.status() !== 200);
+        await Promise.all([page.waitForResponse(lastAnswer), page.click('#login-form button[type=submit]')]);
       }
       await page.waitForSelector('#login-form p.error:has-text("try again in")');
       const message = await page.textContent('#login-form p.error');

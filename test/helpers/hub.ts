@@ -6,6 +6,10 @@ import { hubPaths } from '../../common/dataLayout';
 import { Hub } from '../../hub/hub';
 import type { ObjectDetector } from '../../common/detection';
 import { addUser, type Role } from '../../hub/users';
+import { hashPassword } from '../../hub/passwords';
+import type { LoginStartAnswer } from '../../common/api/users';
+import { opaquePasswordProof, opaqueRegistration, opaqueSignIn } from '../../common/opaqueSignIn';
+import type { PasswordProof } from '../../common/api/users';
 import { call, type TestResponse } from './https';
 import { useTempDir } from './tmp';
 
@@ -83,6 +87,12 @@ export async function addTestUser(db: DB, role: Role, username: string = role): 
   await addUser(db, username, PASSWORDS[role], role, { email: `${username}@home.test`, emailVerified: true });
 }
 
+/** An account as hubs before OPAQUE stored it: an Argon2id hash only, migrated at its next sign-in. */
+export async function addLegacyTestUser(db: DB, role: Role, username: string = role): Promise<void> {
+  await addUser(db, username, PASSWORDS[role], role, { email: `${username}@home.test`, emailVerified: true });
+  db.prepare('UPDATE users SET password_hash = ?, opaque_record = NULL WHERE username = ?').run(await hashPassword(PASSWORDS[role]), username);
+}
+
 export interface SignedIn {
   cookie: string;
   csrf: string;
@@ -98,12 +108,15 @@ export function cookiesFrom(res: TestResponse): string {
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export function login(base: string, username: string, password: string, extra: { cookie?: string; localAddress?: string } = {}) {
-  return call(base, 'POST', '/api/login', {
-    body: JSON.stringify({ username, password }),
-    headers: { ...JSON_HEADERS, ...(extra.cookie ? { cookie: extra.cookie } : {}) },
-    localAddress: extra.localAddress,
-  });
+/** Signs in as the UI does (OPAQUE; the password itself goes out only for an account from before OPAQUE); returns the hub's last answer. */
+export function login(base: string, username: string, password: string, extra: { cookie?: string; localAddress?: string } = {}): Promise<TestResponse> {
+  const headers = { ...JSON_HEADERS, ...(extra.cookie ? { cookie: extra.cookie } : {}) };
+  return opaqueSignIn(
+    (path, body) => call(base, 'POST', path, { body: JSON.stringify(body), headers, localAddress: extra.localAddress }),
+    (res) => (res.status === 200 ? (res.json() as LoginStartAnswer) : null),
+    username,
+    password,
+  );
 }
 
 /** Signs in with a password only (the user must not have 2FA on). */
@@ -114,4 +127,46 @@ export async function signIn(base: string, username: string, password: string): 
   const cookie = cookiesFrom(res);
   const csrf = res.json().csrfToken as string;
   return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } };
+}
+
+/** A fresh proof of `password` for the signed-in session `headers` (a wrong password gives a proof the hub refuses); throws if the hub refuses to start. */
+export function passwordProof(base: string, headers: Record<string, string>, password: string): Promise<PasswordProof> {
+  return opaquePasswordProof(async (startLoginRequest) => {
+    const res = await call(base, 'POST', '/api/me/reauth/start', { body: JSON.stringify({ startLoginRequest }), headers: { ...headers, ...JSON_HEADERS } });
+    if (res.status !== 200) throw new ReauthRefused(res);
+    return res.json() as LoginStartAnswer;
+  }, password);
+}
+
+/** The hub refused to start a password check (locked out, signed out): the answer is kept for the test to read. */
+export class ReauthRefused extends Error {
+  constructor(readonly res: TestResponse) {
+    super(`the hub refused the password check: ${res.status} ${res.body.toString()}`);
+  }
+}
+
+/**
+ * Changes the password as the UI does: proof of the current one, then the new OPAQUE record.
+ * Returns the hub's answer to the first refused step, or to the last.
+ */
+export async function changePassword(base: string, headers: Record<string, string>, current: string, next: string): Promise<TestResponse> {
+  const post = (route: string, body: object) => call(base, 'POST', route, { body: JSON.stringify(body), headers: { ...headers, ...JSON_HEADERS } });
+  let proof: PasswordProof;
+  try {
+    proof = await passwordProof(base, headers, current);
+  } catch (err) {
+    if (err instanceof ReauthRefused) return err.res;
+    throw err;
+  }
+  let first: TestResponse | undefined;
+  const registrationRecord = await opaqueRegistration(async (registrationRequest) => {
+    first = await post('/api/me/password/registration', { proof, registrationRequest });
+    if (first.status !== 200) throw new ReauthRefused(first);
+    return first.json().registrationResponse as string;
+  }, next).catch((err: unknown) => {
+    if (err instanceof ReauthRefused) return null;
+    throw err;
+  });
+  if (registrationRecord === null) return first!;
+  return post('/api/me/password', { changeId: first!.json().changeId, registrationRecord });
 }

@@ -12,7 +12,7 @@ import type { PairResponse } from '../../common/protocol';
 import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
-import { startTestHub, type TestHub } from '../helpers/hub';
+import { login, startTestHub, type TestHub } from '../helpers/hub';
 
 
 describe('hub API', function () {
@@ -56,10 +56,7 @@ describe('hub API', function () {
   const indexedClips = () => (db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n;
 
   async function signIn(): Promise<{ cookie: string; csrf: string }> {
-    const res = await call(base, 'POST', '/api/login', {
-      body: JSON.stringify({ username: 'owner', password: 'a long enough password' }),
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await login(base, 'owner', 'a long enough password');
     assert.equal(res.status, 200);
     const cookie = String(res.headers['set-cookie']).split(';')[0]!;
     assert.match(String(res.headers['set-cookie']), /HttpOnly/i);
@@ -125,13 +122,16 @@ describe('hub API', function () {
 
   it('validates JSON routes and sessions', async () => {
     const json = { 'content-type': 'application/json' };
-    const malformed = await call(base, 'POST', '/api/login', { body: '{"username": ', headers: json });
+    const malformed = await call(base, 'POST', '/api/login/start', { body: '{"username": ', headers: json });
     assert.equal(malformed.status, 400);
-    const wrongType = await call(base, 'POST', '/api/login', { body: JSON.stringify({ username: 1, password: [] }), headers: json });
+    const wrongType = await call(base, 'POST', '/api/login/start', { body: JSON.stringify({ username: 1, startLoginRequest: [] }), headers: json });
     assert.equal(wrongType.status, 400);
-    const huge = await call(base, 'POST', '/api/login', { body: JSON.stringify({ username: 'x', password: 'y'.repeat(100_000) }), headers: json });
+    const notOpaque = await call(base, 'POST', '/api/login/start', { body: JSON.stringify({ username: 'owner', startLoginRequest: 'A'.repeat(40) }), headers: json });
+    assert.equal(notOpaque.status, 400);
+    assert.match(notOpaque.json().error.message, /not an OPAQUE message/);
+    const huge = await call(base, 'POST', '/api/login/start', { body: JSON.stringify({ username: 'x', startLoginRequest: 'y'.repeat(100_000) }), headers: json });
     assert.equal(huge.status, 413);
-    const wrongPassword = await call(base, 'POST', '/api/login', { body: JSON.stringify({ username: 'owner', password: 'nope nope nope' }), headers: json });
+    const wrongPassword = await login(base, 'owner', 'nope nope nope');
     assert.equal(wrongPassword.status, 401);
     const forged = await call(base, 'GET', '/api/clips', { headers: { cookie: 'porchlight_session=forged' } });
     assert.equal(forged.status, 401);

@@ -4,6 +4,7 @@ import {
   accountDelayMs,
   accountVerdict,
   ipAfterFailure,
+  ipAfterRefund,
   ipVerdict,
   IP_LOCK_MS,
   type ThrottleState,
@@ -28,6 +29,21 @@ describe('sign-in throttle policy (pure)', () => {
   for (const [name, times, now, allowed] of ipCases) {
     it(`per address: ${name}`, () => assert.equal(ipVerdict(failures(times, ipAfterFailure), now).allowed, allowed));
   }
+
+  it('per address: a sign-in counted as it started and then proven right is taken back, lifting the lock it set', () => {
+    let state: ThrottleState | undefined;
+    for (let i = 0; i < 5; i++) state = ipAfterFailure(state, 1000 + i);
+    assert.notEqual(state!.lockedUntil, null, 'the fifth started attempt locks at once (no free guesses for unfinished ones)');
+    const proven = ipAfterRefund(state);
+    assert.equal(proven!.failures, 4);
+    assert.equal(proven!.lockedUntil, null, 'the right password, proven, was not a failure');
+    assert.equal(ipVerdict(proven, 2000).allowed, true);
+    assert.equal(ipAfterRefund(ipAfterFailure(undefined, 1000)), undefined, 'one attempt taken back leaves nothing');
+    assert.equal(ipAfterRefund(undefined), undefined);
+    let six: ThrottleState | undefined;
+    for (let i = 0; i < 6; i++) six = ipAfterFailure(six, 1000);
+    assert.notEqual(ipAfterRefund(six)!.lockedUntil, null, 'five failures remain: still locked');
+  });
 
   it('per address: after a lock expires the count starts again from one', () => {
     const locked = failures([0, 1, 2, 3, 4].map((i) => i * MIN), ipAfterFailure)!;

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { listNotices } from '../../common/notices';
 import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
 import { call } from '../helpers/https';
-import { JSON_HEADERS, login, PASSWORDS, signIn, useTestHubWithUsers, type SignedIn } from '../helpers/hub';
+import { changePassword, JSON_HEADERS, login, passwordProof, PASSWORDS, signIn, useTestHubWithUsers, type SignedIn } from '../helpers/hub';
 import { oathtool } from '../helpers/oathtool';
 
 /*
@@ -22,11 +22,11 @@ describe('re-authentication (password change, 2FA off, new recovery codes): the 
   it('password change: wrong current passwords are counted and audited; the one that locks ends the session and tells the owner of the account', async () => {
     const stolen = await signIn(hub().base, 'member', PASSWORDS.member);
     for (let i = 1; i < IP_MAX_FAILURES; i++) {
-      const res = await post(stolen, '/api/me/password', { currentPassword: `guess ${i} of many`, newPassword: 'a brand new long password' });
+      const res = await changePassword(hub().base, stolen.headers, `guess ${i} of many`, 'a brand new long password');
       assert.equal(res.status, 403, `guess ${i}`);
       assert.equal(res.json().error.code, 'BAD_CREDENTIALS');
     }
-    const last = await post(stolen, '/api/me/password', { currentPassword: 'the last guess here', newPassword: 'a brand new long password' });
+    const last = await changePassword(hub().base, stolen.headers, 'the last guess here', 'a brand new long password');
     assert.equal(last.status, 429);
     assert.match(last.json().error.message, /this session is signed out, try again in 10 minutes/);
 
@@ -47,15 +47,15 @@ describe('re-authentication (password change, 2FA off, new recovery codes): the 
     assert.equal((await post(s, '/api/me/totp/confirm', { code: oathtool(secret, hub().clock.t) })).status, 200);
     const wrongCode = oathtool(secret, hub().clock.t) === '000000' ? '000001' : '000000';
     for (let i = 0; i < 2; i++) assert.equal((await post(s, '/api/me/totp/recovery-codes', { code: wrongCode })).status, 403);
-    assert.equal((await post(s, '/api/me/totp/disable', { password: 'not my password at all' })).status, 403);
-    assert.equal((await post(s, '/api/me/totp/disable', { password: PASSWORDS.member, recoveryCode: 'aaaa-bbbb-cccc' })).status, 403);
-    const locking = await post(s, '/api/me/totp/disable', { password: PASSWORDS.member, code: wrongCode });
+    assert.equal((await post(s, '/api/me/totp/disable', { proof: await passwordProof(hub().base, s.headers, 'not my password at all') })).status, 403);
+    assert.equal((await post(s, '/api/me/totp/disable', { proof: await passwordProof(hub().base, s.headers, PASSWORDS.member), recoveryCode: 'aaaa-bbbb-cccc' })).status, 403);
+    const locking = await post(s, '/api/me/totp/disable', { proof: await passwordProof(hub().base, s.headers, PASSWORDS.member), code: wrongCode });
     assert.equal(locking.status, 429, 'the fifth wrong answer on any of these routes locks the address');
     const steps = (hub().db.prepare("SELECT json_extract(detail, '$.step') AS step FROM audit_log WHERE action = 'auth.reauth_failed' ORDER BY seq").all() as Array<{ step: string }>).map((r) => r.step);
     assert.deepEqual(steps, ['totp', 'totp', 'password', 'recovery', 'totp']);
 
     // From another address with a fresh session: locked addresses are refused before anything is checked.
-    const other = await call(hub().base, 'POST', '/api/login', { body: JSON.stringify({ username: 'owner', password: PASSWORDS.owner }), headers: JSON_HEADERS, localAddress: '127.0.0.3' });
+    const other = await login(hub().base, 'owner', PASSWORDS.owner, { localAddress: '127.0.0.3' });
     assert.equal(other.status, 200);
     assert.equal(count('totp.recovery_codes_replaced'), 0, 'no recovery codes were minted');
   });

@@ -101,7 +101,7 @@ describe('hub: request-shape errors in plain words', function () {
         ['PUT', '/api/arming/settings', JSON.stringify({ radiusM: 'far' }), undefined, /^the radius must be a number$/],
         ['PUT', '/api/arming/settings', JSON.stringify({ home: { lat: 52.5 } }), undefined, /^the longitude of the home location is missing$/],
         ['POST', '/api/arming/rules', JSON.stringify({ days: [1, 'Sat'], at: '07:00', mode: 'disarmed' }), undefined, /^entry 2 of the days must be a whole number$/],
-        ['POST', '/api/login', JSON.stringify({ password: 'x' }), {}, /^the user name is missing$/],
+        ['POST', '/api/login/start', JSON.stringify({ startLoginRequest: 'x'.repeat(128) }), {}, /^the user name is missing$/],
         ['POST', '/api/users/invitations', JSON.stringify({ email: 'a@home.test', role: 'boss' }), undefined, /^the role must be "owner", "member", "viewer" or "installer"$/],
         ['PUT', '/api/cloud/target', JSON.stringify({ type: 'ftp' }), undefined, /^the kind of backup must be "directory", "s3" or "config"$/],
         ['PUT', '/api/arming/mode', '[1,2,3]', undefined, /^send the details as a JSON object/],

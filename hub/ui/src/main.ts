@@ -3,7 +3,8 @@ import { $, addMessageLines, clearMessages, el, fail, onSessionError, onSubmit, 
 import type { Page } from './page';
 import { pages, takeovers } from './pages';
 import type { Health } from '../../../common/api/system';
-import type { LoginAnswer, SignedIn } from '../../../common/api/users';
+import type { LoginAnswer, LoginStartAnswer, SignedIn } from '../../../common/api/users';
+import { opaqueSignIn } from '../../../common/opaqueSignIn';
 import { clearSession, session, setSession, type SessionAnswer } from './session';
 import { shell } from './shell';
 import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
@@ -173,10 +174,13 @@ function signedIn(answer: SessionAnswer): void {
 }
 
 onSubmit($<HTMLFormElement>('login-form'), async () => {
-  const result = await api<LoginAnswer>('POST', '/api/login', {
-    username: $<HTMLInputElement>('username').value.trim(),
-    password: $<HTMLInputElement>('password').value,
-  });
+  // OPAQUE: the password and its key stretching stay in this page (common/opaqueSignIn.ts).
+  const result = (await opaqueSignIn<unknown>(
+    (path, body) => api('POST', path, body),
+    (answer) => answer as LoginStartAnswer, // api() throws on refusals, so every answer it returns is a 200
+    $<HTMLInputElement>('username').value.trim(),
+    $<HTMLInputElement>('password').value,
+  )) as LoginAnswer;
   if (result.status === 'totp_required') {
     state.ticket = result.ticket;
     $<HTMLInputElement>('password').value = ''; // not kept in the page while the second step waits

@@ -1,6 +1,7 @@
 import type { RecoveryCodes, TotpEnrollment } from '../../../common/api/account';
 import { api } from './api';
 import { $, el, guard, onSubmit, say } from './dom';
+import { provePassword } from './passwordProof';
 import { currentUser } from './session';
 
 /*
@@ -78,7 +79,7 @@ export function initTotpPanel(refreshSession: () => Promise<void>): void {
 
   onSubmit($<HTMLFormElement>('totp-disable-form'), async () => {
     await api('POST', '/api/me/totp/disable', {
-      password: $<HTMLInputElement>('totp-disable-password').value,
+      proof: await provePassword($<HTMLInputElement>('totp-disable-password').value),
       code: $<HTMLInputElement>('totp-disable-code').value.replace(/\s/g, ''),
     });
     $<HTMLFormElement>('totp-disable-form').reset();

@@ -6,6 +6,7 @@ import { ROLES, currentUser, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
 import { showTotpIn } from '../totpPanel';
 import { notificationsPanel } from '../notificationsPanel';
+import { changePassword } from '../passwordProof';
 import { webhooksPanel } from '../webhooksPanel';
 
 /* Account security for everyone: 2FA, email, password, where you are signed in, notices. */
@@ -36,7 +37,7 @@ onSubmit($<HTMLFormElement>('email-confirm-form'), async () => {
 onSubmit($<HTMLFormElement>('password-form'), async () => {
   const next = $<HTMLInputElement>('new-password').value;
   if (next !== $<HTMLInputElement>('new-password-again').value) throw new Error('the two new passwords are not the same');
-  await api('POST', '/api/me/password', { currentPassword: $<HTMLInputElement>('current-password').value, newPassword: next });
+  await changePassword($<HTMLInputElement>('current-password').value, next);
   $<HTMLFormElement>('password-form').reset();
   say($('password-form'), 'Your password is changed, and your other sessions were signed out');
   void loadSessions();

@@ -1,0 +1,52 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as opaque from '@serenity-kit/opaque';
+import { writeFileAtomic } from '../common/atomicFile';
+import type { DB } from '../common/database';
+import { hubPaths } from '../common/dataLayout';
+
+/*
+ * The OPAQUE server setup: the hub's OPRF seed and long-term key pair, made once, kept beside
+ * the footage key and the hub secret (file mode 0600, written atomically). Every password
+ * record in hub.db is bound to it: a stolen database without this file cannot test a single
+ * password guess offline, and losing it means every account must set its password again.
+ */
+
+const loaded = new Map<string, Promise<string>>();
+/** Files whose setup has been read back from disk (so a missing file now means it was wiped). */
+const settled = new Set<string>();
+
+/** Loads the server setup from `file`, creating it on first use. */
+export function loadOpaqueSetup(file: string): Promise<string> {
+  // A data dir wiped and made again under the same path must get its own setup, written to disk.
+  if (settled.has(file) && !existsSync(file)) {
+    loaded.delete(file);
+    settled.delete(file);
+  }
+  let setup = loaded.get(file);
+  if (!setup) {
+    setup = (async () => {
+      await opaque.ready;
+      if (!existsSync(file)) {
+        await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await writeFileAtomic(file, opaque.server.createSetup() + '\n', 0o600);
+      }
+      const text = (await fs.readFile(file, 'utf8')).trim();
+      try {
+        opaque.server.getPublicKey(text);
+      } catch {
+        throw new Error(`${file} is not an OPAQUE server setup`);
+      }
+      settled.add(file);
+      return text;
+    })();
+    setup.catch(() => loaded.delete(file));
+    loaded.set(file, setup);
+  }
+  return setup;
+}
+
+/** The server setup of the data dir that holds `db` (the CLI and the hub share it through the files). */
+export function opaqueSetupOf(db: DB): Promise<string> {
+  return loadOpaqueSetup(hubPaths(path.dirname(db.name)).opaqueSetup);
+}
