@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { PasswordProof } from '../common/api/users';
 import { notifyUser } from '../common/notices';
 import { HttpError, humanDuration, tooManyRequests } from './httpError';
 import { accountKey } from './loginThrottle';
@@ -29,11 +30,13 @@ export interface ReauthGuard {
   proven(req: FastifyRequest): void;
   /** Counts (unless `counted`) and audits a wrong answer, then throws 403 with `message`, or 429 if the address is now locked. */
   fail(req: FastifyRequest, user: User, step: ReauthStep, code: string, message: string, counted?: boolean): Promise<never>;
+  /** Checks a fresh OPAQUE proof of `user`'s password, started at /api/me/reauth/start (and counted there); fails as above. */
+  checkPasswordProof(req: FastifyRequest, user: User, proof: PasswordProof, message: string): Promise<void>;
 }
 
 export function reauthGuard(svc: HubServices): ReauthGuard {
   const { db, throttle, audit, log } = svc;
-  return {
+  const guard: ReauthGuard = {
     refuseIfLocked(req) {
       const now = svc.now();
       const verdict = throttle.checkIp(req.ip, now);
@@ -74,5 +77,16 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
       }, now);
       throw tooManyRequests('LOCKED_OUT', `${message}; that was too many wrong answers from this address: this session is signed out, try again in ${humanDuration(ipLockedUntil - now)}`, ipLockedUntil, now);
     },
+    async checkPasswordProof(req, user, proof, message) {
+      const login = svc.opaque.take(proof.loginId, req.ip, svc.now());
+      // A check that was started (and counted) while the address was open is answered even if its
+      // own count locked it; anything else from a locked address is refused before it is looked at.
+      if (!login) guard.refuseIfLocked(req);
+      if (!login || login.userId !== user.id || !svc.opaque.verify(login, proof.finishLoginRequest)) {
+        return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', message, login !== undefined);
+      }
+      guard.proven(req);
+    },
   };
+  return guard;
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { said } from './words';
+import { PasswordProofSchema } from './users';
 import { FOOTAGE_PASSPHRASE_MIN } from './footageKeyPassphrase';
 
 /*
@@ -21,9 +22,7 @@ export const FootageKeyStateSchema = Type.Object({
 export type FootageKeyState = Static<typeof FootageKeyStateSchema>;
 
 const Passphrase = Type.String({ ...said('the passphrase'), minLength: FOOTAGE_PASSPHRASE_MIN, maxLength: 1024 });
-const Password = Type.String({ ...said('your password'), minLength: 1, maxLength: 256 });
-
-export const FootageKeyWrapBody = Type.Object({ password: Password, passphrase: Passphrase }, Strict);
-export const FootageKeyUnwrapBody = Type.Object({ password: Password }, Strict);
+export const FootageKeyWrapBody = Type.Object({ proof: PasswordProofSchema, passphrase: Passphrase }, Strict);
+export const FootageKeyUnwrapBody = Type.Object({ proof: PasswordProofSchema }, Strict);
 // No minimum here: a short guess is a wrong passphrase, counted like any other.
 export const FootageKeyUnlockBody = Type.Object({ passphrase: Type.String({ ...said('the passphrase'), minLength: 1, maxLength: 1024 }) }, Strict);

@@ -16,8 +16,7 @@ import { said } from '../../common/api/words';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
-import { LoginStartAnswerSchema, ReauthStartBody, type PasswordProof } from '../../common/api/users';
-import type { FastifyRequest } from 'fastify';
+import { LoginStartAnswerSchema, ReauthStartBody } from '../../common/api/users';
 import { reauthGuard } from '../reauthGuard';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
@@ -31,7 +30,7 @@ import {
   useRecoveryCode,
   verifyTotp,
 } from '../totp';
-import { ROLES, setOpaqueRecord, UserError, type User } from '../users';
+import { ROLES, setOpaqueRecord, UserError } from '../users';
 
 /*
  * What every signed-in person manages for themselves: password, email address, 2FA,
@@ -50,18 +49,6 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
   const enrolling = { kind: 'user', roles: ROLES, duringEnrollment: true } as const;
 
   const refused = <T>(fn: () => T | Promise<T>) => refusalsAs400([TotpError, EmailCodeError, UserError], fn);
-
-  /** A fresh OPAQUE proof of `user`'s password, started at /api/me/reauth/start (and counted there). */
-  const checkProof = async (req: FastifyRequest, user: User, proof: PasswordProof, message: string): Promise<void> => {
-    const login = svc.opaque.take(proof.loginId, req.ip, svc.now());
-    // A check that was started (and counted) while the address was open is answered even if its
-    // own count locked it; anything else from a locked address is refused before it is looked at.
-    if (!login) guard.refuseIfLocked(req);
-    if (!login || login.userId !== user.id || !svc.opaque.verify(login, proof.finishLoginRequest)) {
-      return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', message, login !== undefined);
-    }
-    guard.proven(req);
-  };
 
   return [
     route({
@@ -88,7 +75,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        await checkProof(req, user, req.body.proof, 'your current password is not right');
+        await guard.checkPasswordProof(req, user, req.body.proof, 'your current password is not right');
         return svc.opaque.startChange(user, req.ip, req.body.registrationRequest, svc.now());
       },
     }),
@@ -179,7 +166,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         if (getSecuritySettings(db).require2fa) throw new HttpError(409, '2FA_REQUIRED', 'the owner requires two-factor sign-in for everyone in this home');
         if (!user.totpEnabled) throw new HttpError(409, 'NOT_ENROLLED', 'two-factor sign-in is not on');
         // The proof first: its own start may have been the attempt that counted up to the lock.
-        await checkProof(req, user, body.proof, 'your password is not right');
+        await guard.checkPasswordProof(req, user, body.proof, 'your password is not right');
         guard.refuseIfLocked(req);
         const second = body.code !== undefined ? await verifyTotp(db, svc.secret, user.id, body.code, svc.now()) : body.recoveryCode !== undefined && useRecoveryCode(db, user.id, body.recoveryCode, svc.now());
         if (!second) return guard.fail(req, user, body.code !== undefined ? 'totp' : 'recovery', 'BAD_SECOND_FACTOR', 'enter a current code from your authenticator app or an unused recovery code');

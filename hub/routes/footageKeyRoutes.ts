@@ -3,7 +3,6 @@ import { WrongPassphraseError } from '../../common/footageKeys';
 import { FootageKeyLockedError } from '../footageKeyring';
 import { heldClipCount } from '../heldClips';
 import { HttpError } from '../httpError';
-import { verifyPassword } from '../passwords';
 import { reauthGuard } from '../reauthGuard';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
 import { ROLES } from '../users';
@@ -12,7 +11,7 @@ import { ROLES } from '../users';
  * The owner's choice for the footage key (docs/security.md, "Footage key at rest"): keep it
  * wrapped with a passphrase, so a hub or SD card taken while powered off decrypts nothing,
  * at the price of unlocking it from this page after each restart. Wrapping and unwrapping ask
- * for the owner's password again; a wrong password or passphrase counts toward the sign-in
+ * for a fresh proof of the owner's password (OPAQUE, as the password change does); a wrong password or passphrase counts toward the sign-in
  * lockout like any re-authentication (hub/reauthGuard.ts).
  */
 
@@ -42,8 +41,7 @@ export function footageKeyRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        guard.refuseIfLocked(req);
-        if (!(await verifyPassword(user.passwordHash, req.body.password))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your password is not right');
+        await guard.checkPasswordProof(req, user, req.body.proof, 'your password is not right');
         if (keyring.locked) throw new FootageKeyLockedError();
         const changed = keyring.wrapped;
         await keyring.wrap(req.body.passphrase);
@@ -60,8 +58,7 @@ export function footageKeyRoutes(svc: HubServices): RouteDef[] {
       rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
-        guard.refuseIfLocked(req);
-        if (!(await verifyPassword(user.passwordHash, req.body.password))) return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', 'your password is not right');
+        await guard.checkPasswordProof(req, user, req.body.proof, 'your password is not right');
         if (!keyring.wrapped) throw new HttpError(409, 'NOT_WRAPPED', 'the footage key is not wrapped with a passphrase');
         if (keyring.locked) throw new FootageKeyLockedError();
         await keyring.unwrap();

@@ -130,9 +130,9 @@ export async function signIn(base: string, username: string, password: string): 
 }
 
 /** A fresh proof of `password` for the signed-in session `headers` (a wrong password gives a proof the hub refuses); throws if the hub refuses to start. */
-export function passwordProof(base: string, headers: Record<string, string>, password: string): Promise<PasswordProof> {
+export function passwordProof(base: string, headers: Record<string, string>, password: string, localAddress?: string): Promise<PasswordProof> {
   return opaquePasswordProof(async (startLoginRequest) => {
-    const res = await call(base, 'POST', '/api/me/reauth/start', { body: JSON.stringify({ startLoginRequest }), headers: { ...headers, ...JSON_HEADERS } });
+    const res = await call(base, 'POST', '/api/me/reauth/start', { body: JSON.stringify({ startLoginRequest }), headers: { ...headers, ...JSON_HEADERS }, localAddress });
     if (res.status !== 200) throw new ReauthRefused(res);
     return res.json() as LoginStartAnswer;
   }, password);

@@ -10,7 +10,7 @@ import { listNotices } from '../../common/notices';
 import type { ClipUploadMeta, PairResponse } from '../../common/protocol';
 import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
 import { openPairingWindow } from '../../hub/pairing';
-import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, passwordProof, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { runCli } from '../helpers/cli';
 import { openHubState } from '../../hub/hub';
@@ -40,6 +40,8 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
   const dataDir = () => path.join(tmp.dir, 'hub');
   const post = (s: SignedIn, route: string, body: object, localAddress?: string) =>
     call(hub!.base, 'POST', route, { body: JSON.stringify(body), headers: { ...s.headers, ...JSON_HEADERS }, localAddress });
+  /** A fresh OPAQUE proof of `password` from the session `s` (the hub never sees the password). */
+  const proof = (s: SignedIn, password: string, localAddress?: string) => passwordProof(hub!.base, s.headers, password, localAddress);
   const get = (s: SignedIn, route: string) => call(hub!.base, 'GET', route, { headers: s.headers });
   const count = (action: string) => (hub!.db.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE action = ?').get(action) as { n: number }).n;
 
@@ -66,9 +68,9 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
 
   /** The owner signs in from `localAddress` (after the lockout of 127.0.0.1). */
   async function ownerFrom(localAddress: string): Promise<SignedIn> {
-    const res = await call(hub!.base, 'POST', '/api/login', { body: JSON.stringify({ username: 'owner', password: PASSWORDS.owner }), headers: JSON_HEADERS, localAddress });
+    const res = await login(hub!.base, 'owner', PASSWORDS.owner, { localAddress });
     assert.equal(res.status, 200, res.body.toString());
-    const cookie = (res.headers['set-cookie'] as string[]).map((c) => c.split(';')[0]).join('; ');
+    const cookie = cookiesFrom(res);
     return { cookie, csrf: res.json().csrfToken, headers: { cookie, 'x-csrf-token': res.json().csrfToken } };
   }
 
@@ -84,14 +86,16 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
 
     assert.deepEqual((await get(owner, '/api/system/footage-key')).json(), { wrapped: false, locked: false, heldClips: 0 });
     // Only an owner, only with the password again, only with a passphrase long enough.
-    assert.equal((await post(member, '/api/system/footage-key/wrap', { password: PASSWORDS.member, passphrase: PASSPHRASE })).status, 403);
-    const wrongPassword = await post(owner, '/api/system/footage-key/wrap', { password: 'not the owner password', passphrase: PASSPHRASE });
+    // (A member is refused by role before any proof is looked at: a dummy proof will do.)
+    const noProof = { loginId: 'not-a-real-check-0000' };
+    assert.equal((await post(member, '/api/system/footage-key/wrap', { proof: noProof, passphrase: PASSPHRASE })).status, 403);
+    const wrongPassword = await post(owner, '/api/system/footage-key/wrap', { proof: await proof(owner, 'not the owner password'), passphrase: PASSPHRASE });
     assert.equal(wrongPassword.status, 403);
     assert.equal(wrongPassword.json().error.code, 'BAD_CREDENTIALS');
-    const short = await post(owner, '/api/system/footage-key/wrap', { password: PASSWORDS.owner, passphrase: 'too short' });
+    const short = await post(owner, '/api/system/footage-key/wrap', { proof: noProof, passphrase: 'too short' });
     assert.equal(short.status, 400);
     assert.match(short.json().error.message, /passphrase/);
-    const wrapped = await post(owner, '/api/system/footage-key/wrap', { password: PASSWORDS.owner, passphrase: PASSPHRASE });
+    const wrapped = await post(owner, '/api/system/footage-key/wrap', { proof: await proof(owner, PASSWORDS.owner), passphrase: PASSPHRASE });
     assert.equal(wrapped.status, 200, wrapped.body.toString());
     assert.deepEqual(wrapped.json(), { wrapped: true, locked: false, heldClips: 0 }, 'the running hub keeps its key unlocked');
     assert.equal(count('footage_key.wrapped'), 1);
@@ -167,8 +171,8 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
     assert.ok(!(await fs.readFile(hubPaths(dataDir()).footageKey)).includes(Buffer.from(secretKey.toString('base64'))));
 
     // Unwrap back: the next start is unlocked, and the clip still plays.
-    assert.equal((await post(owner, '/api/system/footage-key/unwrap', { password: 'not the owner password' }, '127.0.0.2')).status, 403);
-    const unwrapped = await post(owner, '/api/system/footage-key/unwrap', { password: PASSWORDS.owner }, '127.0.0.2');
+    assert.equal((await post(owner, '/api/system/footage-key/unwrap', { proof: await proof(owner, 'not the owner password', '127.0.0.2') }, '127.0.0.2')).status, 403);
+    const unwrapped = await post(owner, '/api/system/footage-key/unwrap', { proof: await proof(owner, PASSWORDS.owner, '127.0.0.2') }, '127.0.0.2');
     assert.equal(unwrapped.status, 200, unwrapped.body.toString());
     assert.equal(count('footage_key.unwrapped'), 1);
     await hub.stop();
@@ -176,7 +180,7 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
     owner = await ownerFrom('127.0.0.2');
     assert.deepEqual((await get(owner, '/api/system/footage-key')).json(), { wrapped: false, locked: false, heldClips: 0 });
     assert.ok((await get(owner, `/api/clips/${clipId}/video`)).body.equals(plain));
-    assert.equal((await post(owner, '/api/system/footage-key/unwrap', { password: PASSWORDS.owner }, '127.0.0.2')).status, 409, 'nothing to unwrap');
+    assert.equal((await post(owner, '/api/system/footage-key/unwrap', { proof: await proof(owner, PASSWORDS.owner, '127.0.0.2') }, '127.0.0.2')).status, 409, 'nothing to unwrap');
   });
 
   it('from the console: "porchlight keys wrap" leaves no secret key in the file; "keys unwrap" refuses a wrong passphrase and brings it back', async () => {

@@ -2,6 +2,7 @@ import type { FootageKeyState } from '../../../common/api/footageKey';
 import { FOOTAGE_PASSPHRASE_MIN } from '../../../common/api/footageKeyPassphrase';
 import { api } from './api';
 import { $, el, field, guard, onSubmit, panel, say } from './dom';
+import { provePassword } from './passwordProof';
 import { hasRole } from './session';
 
 /*
@@ -79,12 +80,12 @@ export function footageKeyPanel(): { panel: HTMLDivElement; show(): void } {
   onSubmit(wrapForm, async () => {
     if (wrapPass.value !== wrapAgain.value) throw new Error('the two passphrases differ');
     const was = lastState?.wrapped;
-    draw(await api<FootageKeyState>('POST', '/api/system/footage-key/wrap', { passphrase: wrapPass.value, password: wrapPassword.value }));
+    draw(await api<FootageKeyState>('POST', '/api/system/footage-key/wrap', { passphrase: wrapPass.value, proof: await provePassword(wrapPassword.value) }));
     wrapForm.reset();
     say(box, was ? 'The passphrase is changed.' : 'The footage key is protected: after a restart, unlock it here.');
   });
   onSubmit(unwrapForm, async () => {
-    draw(await api<FootageKeyState>('POST', '/api/system/footage-key/unwrap', { password: unwrapPassword.value }));
+    draw(await api<FootageKeyState>('POST', '/api/system/footage-key/unwrap', { proof: await provePassword(unwrapPassword.value) }));
     unwrapForm.reset();
     say(box, 'The passphrase is removed: the hub starts unlocked again.');
   });
