@@ -301,4 +301,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN opaque_record TEXT;
   `,
+  // 13: browser ids are now issued and signed by the hub (hub/knownBrowsers.ts). The ones known
+  // before were chosen by the browser, possibly planted: they exempt no one any more. Each
+  // account's first sign-in afterwards counts as its first ever (no new-device notice).
+  `
+  DELETE FROM known_browsers;
+  `,
 ];

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomicFile';
@@ -7,13 +8,19 @@ import { getSodium, type Sodium } from '../common/sodium';
  * The hub's own secret key (32 random bytes, file mode 0600, next to the footage key).
  * It encrypts small secrets the hub must read back but must not keep in plain in the
  * database: TOTP seeds and pending email codes. A stolen hub.db alone yields none of them.
+ * It also signs values the hub hands out and must later know it issued (the browser id): the
+ * MAC key is derived from it, so one key never serves two primitives.
  */
 
 export class HubSecret {
+  private readonly macKey: Uint8Array;
+
   private constructor(
     private readonly sodium: Sodium,
     private readonly key: Uint8Array,
-  ) {}
+  ) {
+    this.macKey = sodium.crypto_generichash(32, 'porchlight hub mac key v1', key);
+  }
 
   /** Loads the key from `file`, creating it on first use. */
   static async load(file: string): Promise<HubSecret> {
@@ -41,5 +48,17 @@ export class HubSecret {
     if (raw.length < n + this.sodium.crypto_secretbox_MACBYTES) throw new Error('sealed value is too short');
     const plain = this.sodium.crypto_secretbox_open_easy(raw.subarray(n), raw.subarray(0, n), this.key);
     return Buffer.from(plain).toString('utf8');
+  }
+
+  /** A MAC (keyed BLAKE2b, base64url) of `value` for `purpose`: a tag made for one purpose never checks for another. */
+  mac(purpose: string, value: string): string {
+    return Buffer.from(this.sodium.crypto_generichash(32, `${purpose}\0${value}`, this.macKey)).toString('base64url');
+  }
+
+  /** Whether `tag` is this hub's `mac(purpose, value)`, compared in constant time. */
+  checkMac(purpose: string, value: string, tag: string): boolean {
+    const expected = Buffer.from(this.mac(purpose, value));
+    const got = Buffer.from(tag);
+    return got.length === expected.length && timingSafeEqual(got, expected);
   }
 }

@@ -2,10 +2,17 @@ import type { SessionInfo } from '../common/api/account';
 import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
 
-export const SESSION_COOKIE = 'porchlight_session';
+/*
+ * Every cookie name has the `__Host-` prefix: a browser accepts such a cookie only when it is
+ * Secure, has Path=/ and no Domain, set by this very host. A sibling host or a page on plain
+ * HTTP can then never plant or overwrite one (session fixation, a planted browser id).
+ * The names before this prefix (porchlight_session, porchlight_browser) are read by nothing:
+ * sessions from before simply ended and their users sign in again.
+ */
+export const SESSION_COOKIE = '__Host-porchlight_session';
 /** A session ends after this long whatever its activity. */
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 3600 * 1000;
-/** Attributes of every cookie the hub sets or clears: never readable by scripts, never sent cross-site or in plain HTTP. */
+/** Attributes of every cookie the hub sets or clears: never readable by scripts, never sent cross-site or in plain HTTP; no Domain (as `__Host-` requires). */
 export const COOKIE_ATTRIBUTES = { path: '/', httpOnly: true, secure: true, sameSite: 'strict' } as const;
 
 /*

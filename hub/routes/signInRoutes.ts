@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LegacyLoginBody, LoginAnswerSchema, LoginFinishBody, LoginStartAnswerSchema, LoginStartBody, SecondFactorBody, SessionAnswerSchema, SignedInSchema, type SessionUser, type SignedIn } from '../../common/api/users';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
-import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, newBrowserId, rememberBrowser } from '../knownBrowsers';
+import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, rememberBrowser, renewBrowserId } from '../knownBrowsers';
 import { accountKey } from '../loginThrottle';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
 import { notifyUser } from '../../common/notices';
@@ -46,8 +46,7 @@ export async function signInUser(svc: HubServices, req: FastifyRequest, reply: F
   const { db, audit, throttle } = svc;
   const now = svc.now();
   throttle.recordSuccess(user.id);
-  let browserId = req.cookies[BROWSER_COOKIE];
-  if (!browserId || !/^[A-Za-z0-9_-]{32}$/.test(browserId)) browserId = newBrowserId();
+  const browserId = renewBrowserId(db, svc.secret, req.cookies[BROWSER_COOKIE]);
   const hadBrowsers = hasKnownBrowsers(db, user.id);
   const isNew = rememberBrowser(db, user.id, browserId, req.headers['user-agent'], now);
   const sid = createSession(db, user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, now);
@@ -86,7 +85,7 @@ export function signInRoutes(svc: HubServices): RouteDef[] {
   /** The per-account throttle, for a name whether or not an account has it (the answer must not tell). */
   const refuseIfThrottled = (req: FastifyRequest, user: User | undefined, name: string) => {
     const now = svc.now();
-    const known = user !== undefined && isKnownBrowser(db, user.id, req.cookies[BROWSER_COOKIE]);
+    const known = user !== undefined && isKnownBrowser(db, svc.secret, user.id, req.cookies[BROWSER_COOKIE]);
     const verdict = throttle.checkAccount(accountKey(user, name), now, known);
     if (!verdict.allowed) {
       throw tooManyRequests(

@@ -127,7 +127,7 @@ describe('hub: bad input on every route', function () {
     const userOps = ops.filter((o) => !['public', 'device'].includes(o.op['x-porchlight-access'][0]!));
     for (const { key, method, path } of userOps) {
       const url = fill(path, path.includes('users') || path.includes('email-codes') ? '999999' : '00000000-0000-0000-0000-000000000000');
-      const forged = await send(method, url, { cookie: 'porchlight_session=forgedforgedforgedforgedforgedforgedforged', 'x-csrf-token': 'x' });
+      const forged = await send(method, url, { cookie: '__Host-porchlight_session=forgedforgedforgedforgedforgedforgedforged', 'x-csrf-token': 'x' });
       if (forged.status !== 401) problems.push(`${key} forged cookie: ${forged.status}`);
       if (method !== 'GET') {
         const noCsrf = await send(method, url, { cookie: owner.cookie! });

@@ -133,7 +133,7 @@ describe('hub API', function () {
     assert.equal(huge.status, 413);
     const wrongPassword = await login(base, 'owner', 'nope nope nope');
     assert.equal(wrongPassword.status, 401);
-    const forged = await call(base, 'GET', '/api/clips', { headers: { cookie: 'porchlight_session=forged' } });
+    const forged = await call(base, 'GET', '/api/clips', { headers: { cookie: '__Host-porchlight_session=forged' } });
     assert.equal(forged.status, 401);
     const traversal = await call(base, 'GET', '/api/clips/..%2F..%2Fhub.db/video', { headers: { cookie: (await signIn()).cookie } });
     assert.equal(traversal.status, 400);

@@ -84,7 +84,7 @@ describe('hub sign-in: lockout, TOTP, sessions', function () {
     const fromNewAddress = await login(t.base, 'owner', PASSWORDS.owner, { localAddress: '127.0.2.1' });
     assert.equal(fromNewAddress.status, 429);
     assert.equal(fromNewAddress.json().error.code, 'ACCOUNT_THROTTLED');
-    const browserOnly = ownerBrowser.split('; ').find((c) => c.startsWith('porchlight_browser='))!;
+    const browserOnly = ownerBrowser.split('; ').find((c) => c.startsWith('__Host-porchlight_browser='))!;
     const known = await login(t.base, 'owner', PASSWORDS.owner, { localAddress: '127.0.2.2', cookie: browserOnly });
     assert.equal(known.status, 200, 'a browser that signed in before is not throttled');
     t.clock.advance(16 * 60_000);
