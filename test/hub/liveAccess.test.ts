@@ -3,7 +3,7 @@ import { Fmp4Splitter, type Fragment } from '../../common/fmp4';
 import { HubClient, pairWithHub, type LiveUpload } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
 import { Camera, watch, type Viewer } from '../helpers/liveViewer';
-import { addTestUser, cookiesFrom, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
+import { addTestUser, changePassword, cookiesFrom, JSON_HEADERS, login, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
 import { oathtool } from '../helpers/oathtool';
@@ -128,7 +128,7 @@ describe('live view ends when the right to watch ends', function () {
     const second = await watching(stolenAgain);
     const newPassword = 'a different kettle entirely';
     await closesAfter(second, () =>
-      call(t.base, 'POST', '/api/me/password', { body: JSON.stringify({ currentPassword: PASSWORDS.member, newPassword }), headers: { ...mine.headers, ...JSON_HEADERS } }),
+      changePassword(t.base, mine.headers, PASSWORDS.member, newPassword),
     );
     assert.equal(second.json.at(-1)?.code, 'NOT_SIGNED_IN');
   });
@@ -190,7 +190,7 @@ describe('live view ends when the right to watch ends', function () {
     assert.equal(confirm.status, 200, confirm.body.toString());
     // The thief's browser, signed in with the password and a code from the stolen phone.
     t.clock.advance(30_000);
-    const step1 = await call(t.base, 'POST', '/api/login', { body: JSON.stringify({ username: 'member', password: PASSWORDS.member }), headers: JSON_HEADERS });
+    const step1 = await login(t.base, 'member', PASSWORDS.member);
     const step2 = await call(t.base, 'POST', '/api/login/totp', { body: JSON.stringify({ ticket: step1.json().ticket, code: oathtool(secret, t.clock.t) }), headers: JSON_HEADERS });
     assert.equal(step2.status, 200, step2.body.toString());
     const cookie = cookiesFrom(step2);
