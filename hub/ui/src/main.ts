@@ -8,6 +8,7 @@ import { opaqueSignIn } from '../../../common/opaqueSignIn';
 import { clearSession, session, setSession, type SessionAnswer } from './session';
 import { shell } from './shell';
 import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
+import { initPasswordReset } from './passwordReset';
 
 /*
  * The shell: sign-in (password, then TOTP or a recovery code), invitations, forced 2FA
@@ -212,6 +213,8 @@ $('totp-back').addEventListener('click', () => {
   showPasswordStep();
   $('password').focus();
 });
+
+initPasswordReset();
 
 /* ---------- Invitation acceptance (#invite=CODE from the invitation email) ---------- */
 
