@@ -7,7 +7,8 @@ import { tellPasswordReset } from '../passwordResetNotice';
 import { type HubServices, type RouteDef, route } from '../routeTable';
 import { deleteUserSessions } from '../sessions';
 import { useRecoveryCode, verifyTotp } from '../totp';
-import { setOpaqueRecord, type User } from '../users';
+import { setOpaqueRecord, USERNAME_PATTERN, type User } from '../users';
+import { normalizeEmail } from '../emailCodes';
 
 /*
  * "Forgot password?": a code mailed to the account's verified address, then the new password
@@ -22,6 +23,15 @@ import { setOpaqueRecord, type User } from '../users';
  *   code, counted alike when wrong. The mailbox alone does not open the account.
  * - The new password ends every session of the account, and the account is told.
  */
+
+function isEmailAddress(text: string): boolean {
+  try {
+    normalizeEmail(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const BAD_CODE = 'this reset code is not right, has expired or was already used: ask for a new one';
 
@@ -55,6 +65,8 @@ export function passwordResetRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const now = svc.now();
         const name = req.body.name.trim();
+        // Judged by its form alone, so the refusal says nothing about who exists.
+        if (!USERNAME_PATTERN.test(name) && !isEmailAddress(name)) throw new HttpError(400, 'BAD_NAME', 'enter your user name or your email address');
         const user = accountNamed(db, name);
         const code = user?.email && user.emailVerified && svc.mailer.configured ? newResetCode(db, user.id, now) : null;
         svc.audit.append({ actor: `ip:${req.ip}`, action: 'auth.reset_requested', target: user ? `user:${user.username}` : null, ip: req.ip, detail: { mailed: code !== null } }, now);
