@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setupCodePath } from '../../hub/firstRunSetup';
 import * as path from 'node:path';
 import type { SMTPServer } from 'smtp-server';
 import YAML from 'yaml';
@@ -7,7 +8,7 @@ import { opaqueRegistration } from '../../common/opaqueSignIn';
 import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
 import { runCli } from '../helpers/cli';
 import { call, type TestResponse } from '../helpers/https';
-import { addTestUser, JSON_HEADERS, login, passwordProof, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, passwordProof, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { oathtool } from '../helpers/oathtool';
 import { startSmtp, stop, type Received } from '../helpers/smtp';
 import { useTempDir } from '../helpers/tmp';
@@ -159,6 +160,21 @@ describe('account recovery: email change, verified addresses, password reset', f
       const after = await login(t!.base, 'owner', 'owner has a new password now');
       assert.equal(after.json().status, 'totp_required', '2FA stays on');
     });
+  });
+
+  it('first-run setup stores the owner\'s address unverified and mails it a code', async () => {
+    smtp = await startSmtp();
+    t = await startTestHub(tmp.dir, { smtp: smtpSettings() });
+    const setupCode = readFileSync(setupCodePath(tmp.dir), 'utf8').trim();
+    const res = await post('/api/setup/owner', { setupCode, username: 'nina', password: 'lantern by the garden gate', email: 'nina@home.test' });
+    assert.equal(res.status, 200, res.body.toString());
+    assert.equal(emailOf('nina').verifiedAt, null);
+    const mail = await until('the confirmation code', () => mailsTo('nina@home.test', /Confirm your email/)[0]);
+    const code = /^ {4}([A-Z2-9]{8})$/m.exec(mail.body)?.[1];
+    assert.ok(code, mail.body);
+    const nina = { cookie: cookiesFrom(res), 'x-csrf-token': res.json().csrfToken as string };
+    assert.equal((await post('/api/me/email/confirm', { code }, nina)).status, 200);
+    assert.notEqual(emailOf('nina').verifiedAt, null);
   });
 
   describe('the console (real CLI processes)', () => {
