@@ -307,4 +307,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   DELETE FROM known_browsers;
   `,
+  // 14: password reset by a code mailed to the account's verified address: single use, 30 minutes.
+  // Kept apart from email_codes so the owner's list of pending codes never shows one (an owner
+  // session must not be a way into another member's account).
+  `
+  CREATE TABLE password_resets (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  );
+  CREATE INDEX password_resets_user ON password_resets (user_id, created_at);
+  `,
 ];

@@ -17,14 +17,21 @@ export async function notifyUser(
   userId: number,
   notice: { kind: string; subject: string; message: string },
   now = Date.now(),
+  /**
+   * Mail this verified address instead of the account's current one (null: mail nobody), for a
+   * notice about the address itself: a change is told to the address it replaced.
+   */
+  verifiedAddress?: string | null,
 ): Promise<void> {
   db.prepare('INSERT INTO notifications (user_id, at, kind, message) VALUES (?, ?, ?, ?)').run(userId, now, notice.kind, notice.message);
   const row = db.prepare('SELECT email, email_verified_at FROM users WHERE id = ?').get(userId) as
     | { email: string | null; email_verified_at: number | null }
     | undefined;
-  if (!mailer.configured || !row?.email || row.email_verified_at === null) return;
+  // Only a verified address is mailed: an unconfirmed one may be anybody's.
+  const to = verifiedAddress !== undefined ? verifiedAddress : row?.email_verified_at != null ? row.email : null;
+  if (!mailer.configured || !to) return;
   try {
-    await mailer.send({ to: row.email, subject: notice.subject, text: notice.message });
+    await mailer.send({ to, subject: notice.subject, text: notice.message });
   } catch (err) {
     log.warn({ kind: notice.kind, err: (err as Error).message }, 'could not mail a notice; it is still shown in the UI');
   }

@@ -9,6 +9,7 @@ import { ClipStoreError } from './clipStoreError';
 import { HttpError } from './httpError';
 import { requestErrorMessage } from './requestErrors';
 import { openApiTransform, registerRoutes, route, SECURITY_SCHEMES, type HubServices, type RouteDef } from './routeTable';
+import { passwordResetRoutes } from './routes/passwordResetRoutes';
 import { accountRoutes } from './routes/accountRoutes';
 import { clipRoutes } from './routes/clipRoutes';
 import { armingRoutes } from './routes/armingRoutes';
@@ -51,6 +52,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...setupRoutes(svc),
     ...cloudTargetRoutes(svc),
     ...accountRoutes(svc),
+    ...passwordResetRoutes(svc),
     ...householdRoutes(svc),
     ...deviceRoutes(svc),
     ...pairingRoutes(svc),

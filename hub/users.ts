@@ -156,6 +156,15 @@ export function deleteUser(db: DB, userId: number): void {
   }).immediate();
 }
 
+/** Sets a password the hub was handed (`porchlight user reset-password` on the console): checked, then made into an OPAQUE record. */
+export async function setPassword(db: DB, userId: number, password: string): Promise<void> {
+  const user = getUser(db, userId);
+  if (!user) throw new UserError('no such user');
+  const problem = passwordProblem(password, { username: user.username, email: user.email ?? undefined });
+  if (problem) throw new UserError(problem);
+  setOpaqueRecord(db, userId, await opaqueRecordFor(db, user.username, password));
+}
+
 /** Replaces the account's password record; an Argon2id hash left from before OPAQUE goes with it. */
 export function setOpaqueRecord(db: DB, userId: number, record: string): void {
   db.prepare("UPDATE users SET opaque_record = ?, password_hash = '' WHERE id = ?").run(record, userId);

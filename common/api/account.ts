@@ -19,7 +19,12 @@ export const PasswordRegistrationSchema = Type.Object({ changeId: Type.String(),
 export type PasswordRegistration = Static<typeof PasswordRegistrationSchema>;
 /** Password change, second step: the new OPAQUE record; neither password reaches the hub. */
 export const PasswordChangeBody = Type.Object({ changeId, registrationRecord: registrationRecord() }, Strict);
-export const EmailBody = Type.Object({ email: Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 }) }, Strict);
+const email = Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 });
+/**
+ * A new email address, with a fresh proof of the password: the address is where a password
+ * reset is mailed, so a stolen session must not be able to point it elsewhere.
+ */
+export const EmailBody = Type.Object({ email, proof: PasswordProofSchema }, Strict);
 export const CodeBody = Type.Object({ code: Type.String({ ...said('the code'), minLength: 1, maxLength: 32 }) }, Strict);
 export const TotpDisableBody = Type.Object(
   {

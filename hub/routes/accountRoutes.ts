@@ -14,6 +14,7 @@ import {
 import { Type } from '@sinclair/typebox';
 import { said } from '../../common/api/words';
 import { confirmEmail, EmailCodeError, startEmailVerification } from '../emailCodes';
+import { tellOldAddress } from '../emailChangeNotice';
 import { HttpError, refusalsAs400 } from '../httpError';
 import { listNotices, markNoticesRead } from '../../common/notices';
 import { LoginStartAnswerSchema, ReauthStartBody } from '../../common/api/users';
@@ -55,7 +56,7 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       method: 'POST',
       url: '/api/me/reauth/start',
       access: enrolling,
-      summary: 'Prove your password again without sending it: OPAQUE KE1 → KE2, for a password change or turning 2FA off',
+      summary: 'Prove your password again without sending it: OPAQUE KE1 → KE2, for a password or email change or turning 2FA off',
       schema: { body: ReauthStartBody, response: { 200: LoginStartAnswerSchema } },
       rateLimit: 'signin',
       handler: async (req) => {
@@ -102,16 +103,19 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
       method: 'POST',
       url: '/api/me/email',
       access: enrolling,
-      summary: 'Set your email address; a verification code is mailed (or shown to the owner without SMTP)',
+      summary: 'Set your email address (needs a fresh proof of your password); a verification code is mailed (or shown to the owner without SMTP), and the old address is told',
       schema: { body: EmailBody, response: { 200: EmailSetSchema } },
-      rateLimit: 'pairing',
+      rateLimit: 'signin',
       handler: async (req) => {
         const user = userOf(req);
         const { email } = req.body;
+        await guard.checkPasswordProof(req, user, req.body.proof, 'your password is not right');
         const result = await refused(() =>
           startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: svc.runtime().url }, svc.now()),
         );
-        audit(req, 'user.email_changed', { detail: { sent: result.sent } });
+        const told = user.email !== null && user.email.toLowerCase() !== email.trim().toLowerCase();
+        if (told) await tellOldAddress(db, svc.mailer, svc.log, user, email.trim(), req.ip, svc.now());
+        audit(req, 'user.email_changed', { detail: { sent: result.sent, oldAddressMailed: told && user.emailVerified && svc.mailer.configured } });
         return { sent: result.sent, mailConfigured: svc.mailer.configured };
       },
     }),

@@ -1,5 +1,5 @@
 import { SetupNeededSchema, SetupOwnerBody, SignedInSchema } from '../../common/api/users';
-import { EmailCodeError, normalizeEmail } from '../emailCodes';
+import { EmailCodeError, normalizeEmail, startEmailVerification } from '../emailCodes';
 import { HttpError, humanDuration, refusalsAs400, tooManyRequests } from '../httpError';
 import { hasUsers } from '../firstRunSetup';
 import { type HubServices, type RouteDef, route } from '../routeTable';
@@ -60,6 +60,8 @@ export function setupRoutes(svc: HubServices): RouteDef[] {
         }).immediate();
         if (!owner) throw setupDone();
         await firstRun.discard();
+        // The address typed at setup is unconfirmed like any other until its code comes back.
+        if (owner.email) await startEmailVerification(db, svc.secret, svc.mailer, { userId: owner.id, email: owner.email, hubUrl: svc.runtime().url }, svc.now());
         svc.audit.append({ actor: `ip:${req.ip}`, action: 'setup.owner_created', target: `user:${owner.username}`, ip: req.ip, detail: { email: owner.email !== null } }, svc.now());
         svc.log.info({ user: owner.username, ip: req.ip }, 'first-run setup: owner created');
         return signInUser(svc, req, reply, owner, 'setup');

@@ -5,7 +5,7 @@ import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
 import { startSmtp, stop, type Received } from '../helpers/smtp';
-import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, JSON_HEADERS, passwordProof, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
 import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { PairResponse } from '../../common/protocol';
 import { pairWithHub } from '../../camera-agent/hubClient';
@@ -96,7 +96,8 @@ describe('hub household: invitations by mail, verified addresses, camera grants'
     await addTestUser(t.db, 'member');
     const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
     const member = await signIn(t.base, 'member', PASSWORDS.member);
-    const set = await call(t.base, 'POST', '/api/me/email', { body: JSON.stringify({ email: 'new@home.test' }), headers: { ...member.headers, ...JSON_HEADERS } });
+    const proof = await passwordProof(t.base, member.headers, PASSWORDS.member);
+    const set = await call(t.base, 'POST', '/api/me/email', { body: JSON.stringify({ email: 'new@home.test', proof }), headers: { ...member.headers, ...JSON_HEADERS } });
     assert.deepEqual(set.json(), { sent: false, mailConfigured: false });
     const pending = (await call(t.base, 'GET', '/api/email-codes', { headers: owner.headers })).json();
     assert.equal(pending.mailConfigured, false);

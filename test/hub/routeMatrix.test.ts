@@ -39,6 +39,10 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/login/finish': 'public',
   'POST /api/login/legacy': 'public',
   'POST /api/login/totp': 'public',
+  /** Forgot password: public, answering every name alike until a mailed code is proven. */
+  'POST /api/password-reset/request': 'public',
+  'POST /api/password-reset/start': 'public',
+  'POST /api/password-reset/finish': 'public',
   /** First-run setup: public, and refused (409) once any account exists. */
   'GET /api/setup': 'public',
   'POST /api/setup/owner': 'public',

@@ -9,6 +9,7 @@ import { clearSession, session, setSession, type SessionAnswer } from './session
 import { shell } from './shell';
 import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
 import { refreshFootageBanner } from './footageKeyPanel';
+import { initPasswordReset } from './passwordReset';
 
 /*
  * The shell: sign-in (password, then TOTP or a recovery code), invitations, forced 2FA
@@ -215,6 +216,8 @@ $('totp-back').addEventListener('click', () => {
   showPasswordStep();
   $('password').focus();
 });
+
+initPasswordReset();
 
 /* ---------- Invitation acceptance (#invite=CODE from the invitation email) ---------- */
 

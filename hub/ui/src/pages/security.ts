@@ -6,7 +6,7 @@ import { ROLES, currentUser, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
 import { showTotpIn } from '../totpPanel';
 import { notificationsPanel } from '../notificationsPanel';
-import { changePassword } from '../passwordProof';
+import { changePassword, provePassword } from '../passwordProof';
 import { webhooksPanel } from '../webhooksPanel';
 
 /* Account security for everyone: 2FA, email, password, where you are signed in, notices. */
@@ -18,7 +18,10 @@ function renderEmail(): void {
 
 onSubmit($<HTMLFormElement>('email-form'), async () => {
   const email = $<HTMLInputElement>('email-address').value.trim();
-  const result = await api<EmailSet>('POST', '/api/me/email', { email });
+  // The address is where a password reset goes: changing it takes the password, proven without sending it.
+  const proof = await provePassword($<HTMLInputElement>('email-password').value);
+  const result = await api<EmailSet>('POST', '/api/me/email', { email, proof });
+  $<HTMLInputElement>('email-password').value = '';
   const form = $('email-form');
   if (!result.mailConfigured) say(form, 'No mail server is set up: ask the owner of this home for your code');
   else if (result.sent) say(form, `A code was sent to ${email}: enter it below`);
