@@ -76,7 +76,8 @@ export function footageKeyRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const user = userOf(req);
         guard.refuseIfLocked(req);
-        if (!keyring.locked) return state();
+        // Said, not silently accepted: a passphrase sent to a key that needs none is a mistake (or a probe).
+        if (!keyring.locked) throw new HttpError(409, 'NOT_LOCKED', keyring.wrapped ? 'the footage key is already unlocked' : 'the footage key is not wrapped with a passphrase: there is nothing to unlock');
         try {
           await keyring.unlock(req.body.passphrase);
         } catch (err) {
