@@ -59,9 +59,19 @@ const MP4_FTYP = Buffer.from('ftyp', 'ascii');
  * Stores an uploaded clip. Idempotent per clip id and device, so an agent that lost
  * the acknowledgement can simply send again.
  */
-export async function ingestClip(store: IngestTarget, deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
-  const { db, keys, maxBytes, tmpDir } = store;
-  const finalPath = store.fileOf(meta.clipId);
+/**
+ * What every upload goes through before its bytes are read, with the key unlocked or not: the
+ * size and times it claims, a resend of a clip already stored (answered as it was), and the
+ * temp file its bytes go to.
+ */
+export async function openIngest(
+  store: Omit<IngestTarget, 'keys'>,
+  deviceId: string,
+  meta: ClipUploadMeta,
+  body: Readable,
+  declaredLength?: number,
+): Promise<{ duplicate: IngestResult; writer?: never } | { writer: AtomicFileWriter; duplicate?: never }> {
+  const { db, maxBytes, tmpDir } = store;
   if (declaredLength !== undefined && declaredLength > maxBytes) {
     throw new ClipStoreError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${maxBytes} bytes)`);
   }
@@ -74,13 +84,20 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
     if (existing.device_id !== deviceId) throw new ClipStoreError(409, 'CLIP_ID_TAKEN', 'clip id belongs to another device');
     // A camera resending a clip the owner has deleted since is acknowledged, not stored again.
     const row = db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(meta.clipId) as ClipRow;
-    return { record: store.recordsOf([row])[0]!, duplicate: true, dropped: false };
+    return { duplicate: { record: store.recordsOf([row])[0]!, duplicate: true, dropped: false } };
   }
-
-  const writer = await AtomicFileWriter.open(finalPath, path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
+  const writer = await AtomicFileWriter.open(store.fileOf(meta.clipId), path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
     body.resume();
     throw diskError(err) ?? err;
   });
+  return { writer };
+}
+
+export async function ingestClip(store: IngestTarget, deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
+  const { db, keys, maxBytes } = store;
+  const opened = await openIngest(store, deviceId, meta, body, declaredLength);
+  if (opened.duplicate) return opened.duplicate;
+  const { writer } = opened;
   try {
     const decryptor = await ClipDecryptor.create(keys);
     let cipherBytes = 0;
@@ -138,7 +155,7 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
           .run(meta.clipId, randomBytes(16).toString('hex'), now, now);
       })();
     } catch (err) {
-      await fs.rm(finalPath, { force: true });
+      await fs.rm(store.fileOf(meta.clipId), { force: true });
       throw err;
     }
     return { record: store.get(meta.clipId)!, duplicate: false, dropped: false };

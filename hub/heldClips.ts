@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AtomicFileWriter } from '../common/atomicFile';
 import { ClipDecryptor, keyIdOf, parseClipHeader, plainLengthOfBody, type ClipHeader } from '../common/clipEnvelope';
 import { ClipError, ClipKeyError, ClipTruncatedError } from '../common/clipErrors';
 import type { ClipUploadMeta } from '../common/protocol';
 import { getSodium } from '../common/sodium';
 import type { AuditLog } from '../common/auditLog';
 import type { Logger } from '../common/logger';
-import { SELECT_CLIP, type ClipRecord, type ClipRow } from './clipIndex';
-import { diskError, type IngestResult, type IngestTarget } from './clipIngest';
+import type { ClipRecord } from './clipIndex';
+import { diskError, openIngest, type IngestResult, type IngestTarget } from './clipIngest';
 import { objectRulesOf } from './cameraSettingsStore';
 import { clipEvents, keepArrivingClip } from './clipLabels';
 import type { ClipStore } from './clipStore';
@@ -34,25 +32,10 @@ import type { FootageKeyring } from './footageKeyring';
 type HeldTarget = Omit<IngestTarget, 'keys'> & { keyring: FootageKeyring };
 
 export async function ingestHeldClip(store: HeldTarget, deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
-  const { db, maxBytes, tmpDir } = store;
-  const finalPath = store.fileOf(meta.clipId);
-  if (declaredLength !== undefined && declaredLength > maxBytes) {
-    throw new ClipStoreError(413, 'CLIP_TOO_LARGE', `clip is larger than the hub accepts (${maxBytes} bytes)`);
-  }
-  if (meta.endedAt < meta.startedAt || meta.mediaEnd < meta.mediaStart) {
-    throw new ClipStoreError(400, 'BAD_CLIP_META', 'clip ends before it starts');
-  }
-  const existing = db.prepare('SELECT device_id FROM clips WHERE id = ?').get(meta.clipId) as { device_id: string } | undefined;
-  if (existing) {
-    body.resume();
-    if (existing.device_id !== deviceId) throw new ClipStoreError(409, 'CLIP_ID_TAKEN', 'clip id belongs to another device');
-    const row = db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(meta.clipId) as ClipRow;
-    return { record: store.recordsOf([row])[0]!, duplicate: true, dropped: false };
-  }
-  const writer = await AtomicFileWriter.open(finalPath, path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
-    body.resume();
-    throw diskError(err) ?? err;
-  });
+  const { db, maxBytes } = store;
+  const opened = await openIngest(store, deviceId, meta, body, declaredLength);
+  if (opened.duplicate) return opened.duplicate;
+  const { writer } = opened;
   try {
     const sodium = await getSodium();
     const ourKeyId = keyIdOf(sodium, store.keyring.publicKey);
@@ -91,7 +74,7 @@ export async function ingestHeldClip(store: HeldTarget, deviceId: string, meta: 
         db.prepare('INSERT INTO clips_held (clip_id, held_at) VALUES (?, ?)').run(meta.clipId, now);
       })();
     } catch (err) {
-      await fs.rm(finalPath, { force: true });
+      await fs.rm(store.fileOf(meta.clipId), { force: true });
       throw err;
     }
     return { record: store.get(meta.clipId)!, duplicate: false, dropped: false };
