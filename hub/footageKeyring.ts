@@ -13,6 +13,13 @@ import { ClipStoreError } from './clipStoreError';
 export const LOCKED_MESSAGE = 'the footage key is locked: an owner unlocks it on the System page';
 
 /** Anything that needs the secret half while the hub is locked: 423, the same words everywhere. */
+/** The key was unlocked already (by an unlock queued before this one). */
+export class AlreadyUnlockedError extends Error {
+  constructor() {
+    super('the footage key is already unlocked');
+  }
+}
+
 export class FootageKeyLockedError extends ClipStoreError {
   constructor() {
     super(423, 'FOOTAGE_KEY_LOCKED', LOCKED_MESSAGE);
@@ -63,10 +70,14 @@ export class FootageKeyring {
     return this.secret;
   }
 
-  /** Opens the wrapped key with `passphrase`; WrongPassphraseError when it does not. Already unlocked: nothing to do. */
+  /**
+   * Opens the wrapped key with `passphrase`; WrongPassphraseError when it does not, and
+   * AlreadyUnlockedError when another unlock got there first (a wrong passphrase queued behind
+   * the right one must not pass for right).
+   */
   unlock(passphrase: string): Promise<void> {
     return this.serially(async () => {
-      if (this.secret) return;
+      if (this.secret) throw new AlreadyUnlockedError();
       this.secret = await openWrappedKeyFile(this.keyFile(), passphrase);
       this.onUnlocked?.();
     });

@@ -37,7 +37,7 @@ import type { ArmingDecision } from './arming/armingDecision';
 import { FirstRunSetup, setupCodePath } from './firstRunSetup';
 import { HubSecret } from './hubSecret';
 import { OpaqueLogins } from './opaqueLogins';
-import { loadOpaqueSetup } from './opaqueSetup';
+import { hasOpaqueRecords, loadOpaqueSetup } from './opaqueSetup';
 import { LoginThrottle } from './loginThrottle';
 import { createMailer } from '../common/mailer';
 import type { HubRuntimeInfo } from './routeTable';
@@ -233,7 +233,7 @@ export class Hub {
       thumbnails,
       footagePublicKey: keys.publicKey,
       secret: hubSecret,
-      opaque: new OpaqueLogins(await loadOpaqueSetup(paths.opaqueSetup)),
+      opaque: new OpaqueLogins(await loadOpaqueSetup(paths.opaqueSetup, () => hasOpaqueRecords(db))),
       audit,
       mailer,
       throttle: new LoginThrottle(db),

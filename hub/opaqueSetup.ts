@@ -16,8 +16,12 @@ const loaded = new Map<string, Promise<string>>();
 /** Files whose setup has been read back from disk (so a missing file now means it was wiped). */
 const settled = new Set<string>();
 
-/** Loads the server setup from `file`, creating it on first use. */
-export function loadOpaqueSetup(file: string): Promise<string> {
+/**
+ * Loads the server setup from `file`, creating it on first use. `hasRecords`: whether accounts
+ * already hold records bound to a setup; then a missing file is not made anew (every one of
+ * them would fail as "wrong password" with no clue why) but refused, naming the file.
+ */
+export function loadOpaqueSetup(file: string, hasRecords: () => boolean = () => false): Promise<string> {
   // A data dir wiped and made again under the same path must get its own setup, written to disk.
   if (settled.has(file) && !existsSync(file)) {
     loaded.delete(file);
@@ -28,8 +32,21 @@ export function loadOpaqueSetup(file: string): Promise<string> {
     setup = (async () => {
       await opaque.ready;
       if (!existsSync(file)) {
+        if (hasRecords()) {
+          throw new Error(`${file} is missing, but accounts hold password records made with it: restore it from a backup of the data directory (without it every account must be given a new password on the console with \`porchlight user reset-password\`)`);
+        }
         await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-        await writeFileAtomic(file, opaque.server.createSetup() + '\n', 0o600);
+        // Made aside, then linked into place: link refuses to replace a file, so when the hub and
+        // a console command make one at the same moment, both end up reading the same setup.
+        const made = `${file}.${process.pid}.new`;
+        await writeFileAtomic(made, opaque.server.createSetup() + '\n', 0o600);
+        try {
+          await fs.link(made, file);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        } finally {
+          await fs.rm(made, { force: true });
+        }
       }
       const text = (await fs.readFile(file, 'utf8')).trim();
       try {
@@ -48,5 +65,10 @@ export function loadOpaqueSetup(file: string): Promise<string> {
 
 /** The server setup of the data dir that holds `db` (the CLI and the hub share it through the files). */
 export function opaqueSetupOf(db: DB): Promise<string> {
-  return loadOpaqueSetup(hubPaths(path.dirname(db.name)).opaqueSetup);
+  return loadOpaqueSetup(hubPaths(path.dirname(db.name)).opaqueSetup, () => hasOpaqueRecords(db));
+}
+
+/** Whether any account holds an OPAQUE record (bound to the setup file). */
+export function hasOpaqueRecords(db: DB): boolean {
+  return db.prepare('SELECT 1 FROM users WHERE opaque_record IS NOT NULL LIMIT 1').get() !== undefined;
 }

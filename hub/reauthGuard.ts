@@ -26,8 +26,12 @@ export interface ReauthGuard {
    * answer whether its guess was right, so a check it never finishes must count all the same.
    */
   countInAdvance(req: FastifyRequest, user: User): void;
-  /** The password was proven: the failure counted in advance is taken back. */
-  proven(req: FastifyRequest): void;
+  /**
+   * The password (or passphrase) was proven: the failure counted in advance against the address
+   * is taken back, and the account's count cleared as a sign-in clears it, so a household that
+   * re-authenticates often is never throttled as if under attack.
+   */
+  proven(req: FastifyRequest, user: User): void;
   /** Counts (unless `counted`) and audits a wrong answer, then throws 403 with `message`, or 429 if the address is now locked. */
   fail(req: FastifyRequest, user: User, step: ReauthStep, code: string, message: string, counted?: boolean): Promise<never>;
   /** Checks a fresh OPAQUE proof of `user`'s password, started at /api/me/reauth/start (and counted there); fails as above. */
@@ -47,8 +51,9 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
     countInAdvance(req, user) {
       throttle.recordFailure(req.ip, accountKey(user, user.username), svc.now());
     },
-    proven(req) {
+    proven(req, user) {
       throttle.refund(req.ip);
+      throttle.recordSuccess(user.id);
     },
     async fail(req, user, step, code, message, counted = false) {
       const now = svc.now();
@@ -85,7 +90,7 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
       if (!login || login.userId !== user.id || !svc.opaque.verify(login, proof.finishLoginRequest)) {
         return guard.fail(req, user, 'password', 'BAD_CREDENTIALS', message, login !== undefined);
       }
-      guard.proven(req);
+      guard.proven(req, user);
     },
   };
   return guard;

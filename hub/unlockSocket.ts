@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { AuditLog } from '../common/auditLog';
 import { WrongPassphraseError } from '../common/footageKeys';
 import type { Logger } from '../common/logger';
-import type { FootageKeyring } from './footageKeyring';
+import { AlreadyUnlockedError, type FootageKeyring } from './footageKeyring';
 import { humanDuration } from './httpError';
 import { ipAfterFailure, ipVerdict, type ThrottleState } from './loginThrottlePolicy';
 
@@ -91,11 +91,19 @@ export class UnlockSocket {
     const now = this.now();
     const verdict = ipVerdict(this.throttle, now);
     if (!verdict.allowed) return { ok: false, message: `too many wrong passphrases: try again in ${humanDuration(verdict.retryAt - now)}` };
+    // Counted before it waits its turn, so guesses sent in parallel meet the limit as serial ones do.
+    const before = this.throttle;
+    this.throttle = ipAfterFailure(this.throttle, now);
     try {
       await this.keyring.unlock(passphrase);
     } catch (err) {
-      if (!(err instanceof WrongPassphraseError)) throw err;
-      this.throttle = ipAfterFailure(this.throttle, now);
+      if (!(err instanceof WrongPassphraseError)) {
+        this.throttle = before;
+        if (err instanceof AlreadyUnlockedError) return { ok: true, message: 'the footage key is unlocked already' };
+        // Answered, never thrown: an error here would be an unhandled rejection that ends the hub.
+        this.log.error({ err: (err as Error).message }, 'the footage key could not be unlocked from the console');
+        return { ok: false, message: `the footage key cannot be unlocked: ${(err as Error).message}` };
+      }
       this.audit.append({ actor: 'cli', action: 'footage_key.unlock_failed', detail: { failures: this.throttle.failures } }, now);
       this.log.warn({ failures: this.throttle.failures }, 'a wrong passphrase for the footage key was given on the console');
       if (this.throttle.lockedUntil !== null) {

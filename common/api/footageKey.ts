@@ -16,8 +16,8 @@ export { FOOTAGE_PASSPHRASE_MIN };
 export const FootageKeyStateSchema = Type.Object({
   wrapped: Type.Boolean(),
   locked: Type.Boolean(),
-  /** Clips stored while locked, not yet checked with the secret key. */
-  heldClips: Type.Integer({ minimum: 0 }),
+  /** Clips stored while locked, not yet checked with the secret key: told to owners only (it is household activity). */
+  heldClips: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type FootageKeyState = Static<typeof FootageKeyStateSchema>;
 

@@ -20,6 +20,7 @@ import { listNotices, markNoticesRead } from '../../common/notices';
 import { LoginStartAnswerSchema, ReauthStartBody } from '../../common/api/users';
 import { reauthGuard } from '../reauthGuard';
 import { type HubServices, type RouteDef, route, auditor, userOf } from '../routeTable';
+import { voidResetCodes } from '../passwordResets';
 import { deleteOtherSessions, deleteSessionByHandle, deleteUserSessions, listSessions, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
 import { getSecuritySettings } from '../securitySettings';
 import {
@@ -93,6 +94,8 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
           throw new HttpError(401, 'CHANGE_EXPIRED', 'this password change took too long or was already used: enter your current password again');
         }
         setOpaqueRecord(db, user.id, req.body.registrationRecord);
+        // A reset code mailed before the change (perhaps to a thief) must not undo it.
+        voidResetCodes(db, user.id, svc.now());
         deleteOtherSessions(db, user.id, req.session!.handle);
         svc.accessChanges.changed({ userId: user.id });
         audit(req, 'user.password_changed');
@@ -113,6 +116,8 @@ export function accountRoutes(svc: HubServices): RouteDef[] {
         const result = await refused(() =>
           startEmailVerification(db, svc.secret, svc.mailer, { userId: user.id, email, hubUrl: svc.runtime().url }, svc.now()),
         );
+        // Reset codes went to the old address: the account has moved away from it.
+        voidResetCodes(db, user.id, svc.now());
         const told = user.email !== null && user.email.toLowerCase() !== email.trim().toLowerCase();
         if (told) await tellOldAddress(db, svc.mailer, svc.log, user, email.trim(), req.ip, svc.now());
         audit(req, 'user.email_changed', { detail: { sent: result.sent, oldAddressMailed: told && user.emailVerified && svc.mailer.configured } });

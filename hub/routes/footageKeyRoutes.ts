@@ -1,6 +1,6 @@
 import { FootageKeyStateSchema, FootageKeyUnlockBody, FootageKeyUnwrapBody, FootageKeyWrapBody, type FootageKeyState } from '../../common/api/footageKey';
-import { WrongPassphraseError } from '../../common/footageKeys';
-import { FootageKeyLockedError } from '../footageKeyring';
+import { KeyFileError, WrongPassphraseError } from '../../common/footageKeys';
+import { AlreadyUnlockedError, FootageKeyLockedError } from '../footageKeyring';
 import { heldClipCount } from '../heldClips';
 import { HttpError } from '../httpError';
 import { reauthGuard } from '../reauthGuard';
@@ -30,7 +30,10 @@ export function footageKeyRoutes(svc: HubServices): RouteDef[] {
       access: { kind: 'user', roles: ROLES },
       summary: 'Whether the footage key is wrapped with a passphrase, locked, and how many clips wait for their check',
       schema: { response: { 200: FootageKeyStateSchema } },
-      handler: async () => state(),
+      handler: async (req) => {
+        const { wrapped, locked, heldClips } = state();
+        return userOf(req).role === 'owner' ? { wrapped, locked, heldClips } : { wrapped, locked };
+      },
     }),
     route({
       method: 'POST',
@@ -77,13 +80,22 @@ export function footageKeyRoutes(svc: HubServices): RouteDef[] {
         const user = userOf(req);
         guard.refuseIfLocked(req);
         // Said, not silently accepted: a passphrase sent to a key that needs none is a mistake (or a probe).
-        if (!keyring.locked) throw new HttpError(409, 'NOT_LOCKED', keyring.wrapped ? 'the footage key is already unlocked' : 'the footage key is not wrapped with a passphrase: there is nothing to unlock');
+        const notLocked = () => new HttpError(409, 'NOT_LOCKED', keyring.wrapped ? 'the footage key is already unlocked' : 'the footage key is not wrapped with a passphrase: there is nothing to unlock');
+        if (!keyring.locked) throw notLocked();
+        // Counted before it waits its turn (unlocks run one at a time), so guesses sent in parallel
+        // meet the lockout as guesses sent one after another do.
+        guard.countInAdvance(req, user);
         try {
           await keyring.unlock(req.body.passphrase);
         } catch (err) {
-          if (err instanceof WrongPassphraseError) return guard.fail(req, user, 'passphrase', 'BAD_PASSPHRASE', 'that passphrase does not open the footage key');
+          if (err instanceof WrongPassphraseError) return guard.fail(req, user, 'passphrase', 'BAD_PASSPHRASE', 'that passphrase does not open the footage key', true);
+          guard.proven(req, user);
+          if (err instanceof AlreadyUnlockedError) throw notLocked();
+          // The key file changed behind the running hub (unwrapped on the console): a state to fix, not a crash.
+          if (err instanceof KeyFileError) throw new HttpError(409, 'KEY_FILE_CHANGED', err.message);
           throw err;
         }
+        guard.proven(req, user);
         audit(req, 'footage_key.unlocked');
         return state();
       },

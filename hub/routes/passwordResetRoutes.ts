@@ -142,6 +142,8 @@ export function passwordResetRoutes(svc: HubServices): RouteDef[] {
         setOpaqueRecord(db, user.id, req.body.registrationRecord);
         voidResetCodes(db, user.id, now);
         const sessions = deleteUserSessions(db, user.id);
+        // Live views end with the sessions, now, not at the next 15 s check.
+        svc.accessChanges.changed({ userId: user.id });
         svc.audit.append({ actor: `user:${user.username}`, action: 'user.password_reset', target: `user:${user.username}`, ip: req.ip, detail: { via: 'email', sessionsEnded: sessions } }, now);
         await tellPasswordReset(db, svc.mailer, log, user, `with a code mailed to your address, from the address ${req.ip}`, now);
         return { ok: true };

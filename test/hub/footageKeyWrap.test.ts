@@ -121,6 +121,8 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
     const forgedId = randomUUID();
     assert.equal((await upload(porch, mp4, { clipId: forgedId, deviceId: randomUUID() })).status, 201);
     assert.equal((await get(owner, '/api/system/footage-key')).json().heldClips, 2);
+    // Everyone sees the lock (the banner); how many clips came meanwhile is household activity: owners only.
+    assert.deepEqual((await get(member, '/api/system/footage-key')).json(), { wrapped: true, locked: true });
     assert.ok((await get(owner, '/api/clips')).json().clips.some((c: { id: string }) => c.id === clipId), 'the clip is listed');
 
     for (const route of [`/api/clips/${clipId}/video`, `/api/clips/${clipId}/thumbnail`]) {

@@ -58,7 +58,8 @@ export function footageKeyPanel(): { panel: HTMLDivElement; show(): void } {
 
   function draw(s: FootageKeyState): void {
     lastState = s;
-    const held = s.heldClips === 1 ? '1 clip recorded while locked is waiting for its check.' : s.heldClips > 1 ? `${s.heldClips} clips recorded while locked are waiting for their check.` : '';
+    const heldClips = s.heldClips ?? 0;
+    const held = heldClips === 1 ? '1 clip recorded while locked is waiting for its check.' : heldClips > 1 ? `${heldClips} clips recorded while locked are waiting for their check.` : '';
     status.textContent = s.locked
       ? `Locked: clips are recorded but do not play until you unlock the key. ${held}`
       : s.wrapped

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { credentialsFileProblem, endpointProblem, loadS3Credentials, S3Target } from '../../../common/cloud/s3Target';
 import { TargetConfigError } from '../../../common/cloud/uploadTarget';
+import { describeRelayTarget } from '../../../common/cloud/targetDescription';
 import { useTempDir } from '../../helpers/tmp';
 
 /*
@@ -55,5 +56,11 @@ describe('S3 settings the relay cannot use', () => {
     }
     const target = { type: 's3' as const, endpoint: 'not an address', region: 'us-east-1', bucket: 'footage', prefix: 'clips/', forcePathStyle: true, verifyEtag: true };
     assert.throws(() => new S3Target(target, MULTIPART, { accessKeyId: 'A', secretAccessKey: 'B' }), (err: Error) => err instanceof TargetConfigError && /"not an address" is not a web address/.test(err.message));
+  });
+
+  it('names a target whose endpoint wrongly holds a key without the key, in the log and on the System page', () => {
+    const said = describeRelayTarget({ type: 's3', bucket: 'footage', prefix: 'clips/', endpoint: 'https://AKIAEXAMPLE:wJalrXUtnFEMIsecret@s3.example.net', region: 'eu', forcePathStyle: true, credentialsFile: '/etc/porchlight/s3.yaml' } as never);
+    assert.equal(said, 's3://footage/clips/ at https://***@s3.example.net');
+    assert.ok(!said.includes('wJalrXUtnFEMIsecret') && !said.includes('AKIAEXAMPLE'));
   });
 });
