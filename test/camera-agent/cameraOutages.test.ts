@@ -101,8 +101,13 @@ describe('camera outages (real RTSP camera)', function () {
     await until('streaming', () => w.state() === 'streaming', 60_000);
     const frozenAt = Date.now();
     await cam.stopPublisher();
-    const stalled = await until('stalled', () => w.states.find((s) => s.state === 'stalled' && s.at >= frozenAt), 15_000);
-    assert.ok(stalled.at - frozenAt <= 3_000 + 4_000, `stalled after ${stalled.at - frozenAt} ms`);
+    // Noticed as a stall (no frame for stallSeconds), or, when the server ends the silent session
+    // first (seen under CI's load, two test files at a time), as the capture ending: either way
+    // within the stall limit and a little, and followed by reconnect attempts.
+    const noticed = await until('stalled', () => w.states.find((s) => (s.state === 'stalled' || s.state === 'reconnecting') && s.at >= frozenAt), 15_000).catch((err: Error) => {
+      throw new Error(`${err.message}; states since the freeze: ${JSON.stringify(w.states.filter((s) => s.at >= frozenAt - 1000).map((s) => [s.state, s.at - frozenAt]))}`);
+    });
+    assert.ok(noticed.at - frozenAt <= 3_000 + 4_000, `${noticed.state} after ${noticed.at - frozenAt} ms`);
     const attempts = w.attempts();
     await until('reconnect attempts', () => w.attempts() >= attempts + 2, 40_000);
     cam.startPublisher();
