@@ -18,7 +18,7 @@ describe('pending OPAQUE sign-ins: one minute, once, from the address that start
     const p = new PendingLogins();
     const flood = Array.from({ length: MAX_PENDING_LOGINS }, () => p.add(entry('10.6.6.6'), 0));
     assert.ok(flood.every((id) => id !== null), 'each start is answered');
-    assert.equal(flood.filter((id) => p.take(id!, '10.6.6.6', 1) !== undefined).length, MAX_PENDING_PER_ADDRESS, 'only its newest are kept');
+    assert.equal(flood.filter((id) => p.take(id, '10.6.6.6', 1) !== undefined).length, MAX_PENDING_PER_ADDRESS, 'only its newest are kept');
     // The same flood from one machine's many IPv6 addresses counts as one /64.
     for (let i = 0; i < MAX_PENDING_LOGINS; i++) assert.notEqual(p.add(entry(`2001:db8:1:2::${i.toString(16)}`), 2), null);
     const honest = p.add(entry('10.0.0.1'), 3);
