@@ -141,30 +141,46 @@ export async function ingestClip(store: IngestTarget, deviceId: string, meta: Cl
       }
     }
     await writer.commit();
-    const now = Date.now();
-    try {
-      db.transaction(() => {
-        db
-          .prepare(
-            `INSERT INTO clips (id, device_id, started_at, ended_at, media_start, media_end, trigger, cipher_bytes, plain_bytes, chunk_size, stored_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(meta.clipId, deviceId, meta.startedAt, meta.endedAt, meta.mediaStart, meta.mediaEnd, meta.trigger, cipherBytes, plainBytes, decryptor.clipHeader!.chunkSize, now);
-        db
-          .prepare("INSERT INTO upload_queue (clip_id, object_name, state, next_attempt_at, enqueued_at) VALUES (?, ?, 'pending', ?, ?)")
-          .run(meta.clipId, randomBytes(16).toString('hex'), now, now);
-      })();
-    } catch (err) {
-      await fs.rm(store.fileOf(meta.clipId), { force: true });
-      throw err;
-    }
-    return { record: store.get(meta.clipId)!, duplicate: false, dropped: false };
+    return await indexClip(store, deviceId, meta, { cipherBytes, plainBytes, chunkSize: decryptor.clipHeader!.chunkSize });
   } catch (err) {
     await writer.abort().catch(() => undefined);
     body.resume();
     if (err instanceof ClipError) throw new ClipStoreError(400, err.code, `clip rejected: ${err.message}`);
     throw diskError(err) ?? err;
   }
+}
+
+/**
+ * Indexes a clip whose file is committed: its row and its place in the upload queue, in one
+ * transaction with `alsoInTransaction` (a held clip's mark); the file goes again if that fails.
+ */
+export async function indexClip(
+  store: Omit<IngestTarget, 'keys'>,
+  deviceId: string,
+  meta: ClipUploadMeta,
+  sizes: { cipherBytes: number; plainBytes: number; chunkSize: number },
+  alsoInTransaction: (now: number) => void = () => undefined,
+): Promise<IngestResult> {
+  const { db } = store;
+  const now = Date.now();
+  try {
+    db.transaction(() => {
+      db
+        .prepare(
+          `INSERT INTO clips (id, device_id, started_at, ended_at, media_start, media_end, trigger, cipher_bytes, plain_bytes, chunk_size, stored_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(meta.clipId, deviceId, meta.startedAt, meta.endedAt, meta.mediaStart, meta.mediaEnd, meta.trigger, sizes.cipherBytes, sizes.plainBytes, sizes.chunkSize, now);
+      db
+        .prepare("INSERT INTO upload_queue (clip_id, object_name, state, next_attempt_at, enqueued_at) VALUES (?, ?, 'pending', ?, ?)")
+        .run(meta.clipId, randomBytes(16).toString('hex'), now, now);
+      alsoInTransaction(now);
+    })();
+  } catch (err) {
+    await fs.rm(store.fileOf(meta.clipId), { force: true });
+    throw err;
+  }
+  return { record: store.get(meta.clipId)!, duplicate: false, dropped: false };
 }
 
 /** What the upload's answer says of a clip that was not kept: no copy anywhere, no labels. */

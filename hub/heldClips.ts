@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ClipDecryptor, keyIdOf, parseClipHeader, plainLengthOfBody, type ClipHeader } from '../common/clipEnvelope';
 import { ClipError, ClipKeyError, ClipTruncatedError } from '../common/clipErrors';
@@ -8,7 +7,7 @@ import { getSodium } from '../common/sodium';
 import type { AuditLog } from '../common/auditLog';
 import type { Logger } from '../common/logger';
 import type { ClipRecord } from './clipIndex';
-import { diskError, openIngest, type IngestResult, type IngestTarget } from './clipIngest';
+import { diskError, indexClip, openIngest, type IngestResult, type IngestTarget } from './clipIngest';
 import { objectRulesOf } from './cameraSettingsStore';
 import { clipEvents, keepArrivingClip } from './clipLabels';
 import type { ClipStore } from './clipStore';
@@ -59,25 +58,9 @@ export async function ingestHeldClip(store: HeldTarget, deviceId: string, meta: 
     const plainBytes = plainLengthOfBody(cipherBytes - header.length, header.chunkSize);
     if (plainBytes === null) throw new ClipTruncatedError('clip body has a length no whole clip has (cut short?)');
     await writer.commit();
-    const now = Date.now();
-    try {
-      db.transaction(() => {
-        db
-          .prepare(
-            `INSERT INTO clips (id, device_id, started_at, ended_at, media_start, media_end, trigger, cipher_bytes, plain_bytes, chunk_size, stored_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(meta.clipId, deviceId, meta.startedAt, meta.endedAt, meta.mediaStart, meta.mediaEnd, meta.trigger, cipherBytes, plainBytes, header.chunkSize, now);
-        db
-          .prepare("INSERT INTO upload_queue (clip_id, object_name, state, next_attempt_at, enqueued_at) VALUES (?, ?, 'pending', ?, ?)")
-          .run(meta.clipId, randomBytes(16).toString('hex'), now, now);
-        db.prepare('INSERT INTO clips_held (clip_id, held_at) VALUES (?, ?)').run(meta.clipId, now);
-      })();
-    } catch (err) {
-      await fs.rm(store.fileOf(meta.clipId), { force: true });
-      throw err;
-    }
-    return { record: store.get(meta.clipId)!, duplicate: false, dropped: false };
+    return await indexClip(store, deviceId, meta, { cipherBytes, plainBytes, chunkSize: header.chunkSize }, (now) => {
+      db.prepare('INSERT INTO clips_held (clip_id, held_at) VALUES (?, ?)').run(meta.clipId, now);
+    });
   } catch (err) {
     await writer.abort().catch(() => undefined);
     body.resume();
