@@ -37,3 +37,8 @@ export function passwordProblem(
   }
   return null;
 }
+
+/** `isOnList` as the rules use it: a password counts as common when it or its lower-case form is on the list. */
+export function commonPasswordCheck(isOnList: (password: string) => boolean): (password: string) => boolean {
+  return (password) => isOnList(password) || isOnList(password.toLowerCase());
+}

@@ -302,10 +302,10 @@ function toInvitation(row: CodeRow): Invitation {
  * What an invitation code offers, without using it (for the sign-up page). Throws an
  * EmailCodeError if the code is wrong, used or expired, or a user already has its address.
  */
-export function inspectInvitation(db: DB, code: string, now = Date.now()): Invitation & { expiresAt: number } {
+export function inspectInvitation(db: DB, code: string, now = Date.now()): Invitation & { id: number; expiresAt: number } {
   const row = inviteRow(db, code, now);
   refuseTakenAddress(db, row);
-  return { ...toInvitation(row), expiresAt: row.expires_at };
+  return { ...toInvitation(row), id: row.id, expiresAt: row.expires_at };
 }
 
 /**

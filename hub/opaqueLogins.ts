@@ -14,9 +14,21 @@ import type { User } from './users';
  * wrong password.
  */
 
+/** A new account's registration between its two steps: who it is for, and what authorised it. */
+export interface NewAccountRegistration {
+  /** The OPAQUE user identifier the record is bound to: the finish step stores the account under this name, not one sent again. */
+  username: string;
+  email: string | null;
+  /** What authorised the start ('setup', or the invitation's id): the finish must present the same. */
+  authorisedBy: string;
+  ip: string;
+  expiresAt: number;
+}
+
 export class OpaqueLogins {
   private readonly pending = new PendingLogins();
   private readonly changes = new PendingLogins<{ userId: number; ip: string; expiresAt: number }>();
+  private readonly accounts = new PendingLogins<NewAccountRegistration>();
 
   constructor(readonly serverSetup: string) {}
 
@@ -70,5 +82,28 @@ export class OpaqueLogins {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The registration response for a new account's password (first-run setup, an invitation),
+   * after the caller has checked what authorises it; the id lets the record follow once, from
+   * the same address, within a minute. Like a change, it is answered only behind that check, so
+   * it is no OPRF oracle for anyone without a setup code or an invitation.
+   */
+  startNewAccount(account: Omit<NewAccountRegistration, 'expiresAt'>, registrationRequest: string, now: number): { registrationId: string; registrationResponse: string } {
+    let registrationResponse: string;
+    try {
+      ({ registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup: this.serverSetup, userIdentifier: account.username, registrationRequest }));
+    } catch {
+      throw new HttpError(400, 'BAD_REQUEST', 'the registration request is not an OPAQUE message: reload the page and try again');
+    }
+    const registrationId = this.accounts.add(account, now);
+    if (registrationId === null) throw new HttpError(503, 'BUSY', 'too many new accounts are being made: try again in a minute', { retryAfterSeconds: 60 }, { 'retry-after': '60' });
+    return { registrationId, registrationResponse };
+  }
+
+  /** The registration started as `registrationId` from `ip`, spent by this call; undefined if unknown, expired, spent or from another address. */
+  takeNewAccount(registrationId: string, ip: string, now: number): NewAccountRegistration | undefined {
+    return this.accounts.take(registrationId, ip, now);
   }
 }

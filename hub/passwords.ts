@@ -1,15 +1,18 @@
-import { passwordProblem as rulesProblem } from '../common/passwordRules';
+import { commonPasswordCheck, passwordProblem as rulesProblem } from '../common/passwordRules';
 import { runPasswordJob } from './passwordWorkerPool';
 
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../common/passwordRules';
 
-let commonList: { test(password: string): boolean } | undefined;
+let commonCheck: ((password: string) => boolean) | undefined;
 
 /** Mozilla's list of common passwords (fxa-common-password-list, CommonJS, no types), loaded on first use. */
 function isCommon(password: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS without types, loaded on first use
-  commonList ??= require('fxa-common-password-list') as { test(password: string): boolean };
-  return commonList.test(password) || commonList.test(password.toLowerCase());
+  if (!commonCheck) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS without types, loaded on first use
+    const list = require('fxa-common-password-list') as { test(password: string): boolean };
+    commonCheck = commonPasswordCheck((p) => list.test(p));
+  }
+  return commonCheck(password);
 }
 
 /**

@@ -45,6 +45,21 @@ export async function opaqueRecordFor(db: DB, username: string, password: string
   return (await runPasswordJob({ op: 'opaqueRegister', serverSetup, userIdentifier: username, password })) as string;
 }
 
+/**
+ * Checks what a new account's name, role and address may be (not its password): the part the
+ * hub can check when the password stays in the browser.
+ */
+export function checkNewAccount(db: DB, username: string, role: Role, options: { email?: string } = {}): void {
+  if (!USERNAME_PATTERN.test(username)) {
+    throw new UserError('the user name must be 2–64 letters, digits or . _ @ - and start with a letter or digit');
+  }
+  if (!ROLES.includes(role)) throw new UserError(`unknown role "${role}" (one of ${ROLES.join(', ')})`);
+  if (findUser(db, username)) throw new UserError(`a user named "${username}" already exists`);
+  if (options.email && db.prepare('SELECT 1 FROM users WHERE email = ? COLLATE NOCASE').get(options.email)) {
+    throw new UserError(`another user already has the address ${options.email}`);
+  }
+}
+
 /** Checks a new account and makes its OPAQUE record (key stretching: slow, so outside any transaction). */
 export async function prepareUser(
   db: DB,
@@ -53,16 +68,9 @@ export async function prepareUser(
   role: Role,
   options: { email?: string; emailVerified?: boolean } = {},
 ): Promise<NewUser> {
-  if (!USERNAME_PATTERN.test(username)) {
-    throw new UserError('the user name must be 2–64 letters, digits or . _ @ - and start with a letter or digit');
-  }
-  if (!ROLES.includes(role)) throw new UserError(`unknown role "${role}" (one of ${ROLES.join(', ')})`);
+  checkNewAccount(db, username, role, options);
   const problem = passwordProblem(password, { username, email: options.email });
   if (problem) throw new UserError(problem);
-  if (findUser(db, username)) throw new UserError(`a user named "${username}" already exists`);
-  if (options.email && db.prepare('SELECT 1 FROM users WHERE email = ? COLLATE NOCASE').get(options.email)) {
-    throw new UserError(`another user already has the address ${options.email}`);
-  }
   return { username, role, opaqueRecord: await opaqueRecordFor(db, username, password), email: options.email ?? null, emailVerified: Boolean(options.emailVerified) };
 }
 

@@ -152,16 +152,26 @@ export type AuditPage = Static<typeof AuditPageSchema>;
 /** First-run setup: whether no account exists yet. */
 export const SetupNeededSchema = Type.Object({ needed: Type.Boolean() });
 export type SetupNeeded = Static<typeof SetupNeededSchema>;
-/** First-run setup: the owner, created with the hub's one-time setup code. */
-export const SetupOwnerBody = Type.Object(
+const setupCode = Type.String({ ...said('the setup code'), minLength: 1, maxLength: 64 });
+const registrationId = Type.String({ ...said('the registration step'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+/**
+ * First-run setup, first step: the hub's one-time setup code, the owner's name (and address),
+ * and OPAQUE's registration request for the password, made in the browser; no password.
+ */
+export const SetupOwnerStartBody = Type.Object(
   {
-    setupCode: Type.String({ ...said('the setup code'), minLength: 1, maxLength: 64 }),
+    setupCode,
     username: Type.String({ ...said('the user name'), minLength: 1, maxLength: 64 }),
-    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
     email: Type.Optional(Type.String({ ...said('the email address'), maxLength: 254 })),
+    registrationRequest: opaqueMessage('the registration request'),
   },
   Strict,
 );
+/** The hub's registration response for a new account's password, and the id its record goes back with (one minute, once). */
+export const NewAccountStartAnswerSchema = Type.Object({ registrationId: Type.String(), registrationResponse: Type.String() });
+export type NewAccountStartAnswer = Static<typeof NewAccountStartAnswerSchema>;
+/** First-run setup, last step: the setup code again (it authorises the account being stored) and the password record. */
+export const SetupOwnerFinishBody = Type.Object({ setupCode, registrationId, registrationRecord: registrationRecord() }, Strict);
 
 /* The household, as the owner manages it. */
 const RequestedRole = Type.Union(RoleSchema.anyOf, said('the role'));
@@ -170,14 +180,23 @@ export const InviteBody = Type.Object(
   { email: Type.String({ ...said('the email address'), minLength: 3, maxLength: 254 }), role: RequestedRole, grants: Type.Optional(Type.Array(DeviceIdSchema, { ...said('the cameras they may watch'), maxItems: 256 })) },
   Strict,
 );
-export const AcceptBody = Type.Object(
+const invitationCode = Type.String({ ...said('the invitation code'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+/** Accepting an invitation, first step: its code, the chosen user name and OPAQUE's registration request; no password. */
+export const AcceptStartBody = Type.Object(
   {
-    code: Type.String({ ...said('the code'), minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    code: invitationCode,
     username: Type.String({ ...said('the user name'), minLength: 2, maxLength: 64 }),
-    password: Type.String({ ...said('the password'), minLength: 1, maxLength: 256 }),
+    registrationRequest: opaqueMessage('the registration request'),
   },
   Strict,
 );
+/** The registration response, with the address the invitation was for (the page checks the new password against it before sending the record). */
+export const AcceptStartAnswerSchema = Type.Composite([NewAccountStartAnswerSchema, Type.Object({ email: Type.String() })]);
+export type AcceptStartAnswer = Static<typeof AcceptStartAnswerSchema>;
+/** Accepting an invitation, last step: the code again (spent now, with the account stored) and the password record. */
+export const AcceptFinishBody = Type.Object({ code: invitationCode, registrationId, registrationRecord: registrationRecord() }, Strict);
+export const AcceptedSchema = Type.Object({ ok: Type.Literal(true), username: Type.String(), role: RoleSchema });
+export type Accepted = Static<typeof AcceptedSchema>;
 export const RoleBody = Type.Object({ role: RequestedRole }, Strict);
 export const GrantsBody = Type.Object({ devices: Type.Array(DeviceIdSchema, { ...said('the cameras'), maxItems: 256 }) }, Strict);
 export const SecuritySettingsBody = Type.Object({ require2fa: Type.Boolean(said('the "require two-factor sign-in" choice')) }, Strict);

@@ -6,9 +6,12 @@ import { type HubServices, type RouteDef, route, auditor, userOf } from '../rout
 import { deleteUserSessions } from '../sessions';
 import { getSecuritySettings, setSecuritySettings } from '../securitySettings';
 import { disableTotp } from '../totp';
-import { deleteUser, getUser, insertUser, listUsers, prepareUser, setGrants, setRole, UserError } from '../users';
+import { checkNewAccount, deleteUser, getUser, insertUser, listUsers, setGrants, setRole, UserError } from '../users';
 import {
-  AcceptBody,
+  AcceptedSchema,
+  AcceptFinishBody,
+  AcceptStartAnswerSchema,
+  AcceptStartBody,
   AuditPageSchema,
   AuditQuery,
   GrantsBody,
@@ -70,26 +73,63 @@ export function householdRoutes(svc: HubServices): RouteDef[] {
       method: 'POST',
       url: '/api/invitations/accept',
       access: { kind: 'public' },
-      summary: 'Create your account from an invitation code',
-      schema: { body: AcceptBody },
+      summary: 'The old one-request invitation acceptance (the password in the body): refused, see /api/invitations/accept/start',
+      handler: async () => {
+        // Refused rather than kept beside the new routes: it handed the hub the new member's password.
+        throw new HttpError(
+          410,
+          'INVITATION_PROTOCOL_CHANGED',
+          'this hub registers a new password with OPAQUE in the browser (POST /api/invitations/accept/start, then /api/invitations/accept/finish) so it never reaches the hub: reload the page',
+        );
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/invitations/accept/start',
+      access: { kind: 'public' },
+      summary: 'Create your account from an invitation, first step: the code, your user name and the OPAQUE registration request for your password',
+      schema: { body: AcceptStartBody, response: { 200: AcceptStartAnswerSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
         const body = req.body;
-        const user = await refused(async () => {
-          const invitation = inspectInvitation(db, body.code, svc.now());
-          const prepared = await prepareUser(db, body.username, body.password, invitation.role, { email: invitation.email, emailVerified: true });
-          // Spending the code and storing the account in one transaction: a refused password
-          // does not burn the invitation, and two people racing with one code cannot both join.
-          return db.transaction(() => {
+        const username = body.username.trim();
+        const invitation = await refused(() => {
+          const found = inspectInvitation(db, body.code, svc.now());
+          checkNewAccount(db, username, found.role, { email: found.email });
+          return found;
+        });
+        const started = svc.opaque.startNewAccount({ username, email: invitation.email, authorisedBy: `invitation:${invitation.id}`, ip: req.ip }, body.registrationRequest, svc.now());
+        return { ...started, email: invitation.email };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/invitations/accept/finish',
+      access: { kind: 'public' },
+      summary: 'Create your account from an invitation, last step: the code again (spent now) and the OPAQUE record of your password',
+      schema: { body: AcceptFinishBody, response: { 200: AcceptedSchema } },
+      rateLimit: 'pairing',
+      handler: async (req) => {
+        const body = req.body;
+        const started = svc.opaque.takeNewAccount(body.registrationId, req.ip, svc.now());
+        if (!started || !started.authorisedBy.startsWith('invitation:')) {
+          throw new HttpError(401, 'REGISTRATION_EXPIRED', 'this step took too long or was already used: enter your password again and continue');
+        }
+        const user = await refused(() =>
+          // Spending the code and storing the account in one transaction: two people racing
+          // with one code cannot both join, and a replayed finish finds the code spent.
+          db.transaction(() => {
+            const invitation = inspectInvitation(db, body.code, svc.now());
+            if (started.authorisedBy !== `invitation:${invitation.id}`) throw new EmailCodeError('this is not the invitation code the account was started with');
             redeemInvitation(db, body.code, svc.now());
-            const created = insertUser(db, prepared, svc.now());
+            const created = insertUser(db, { username: started.username, role: invitation.role, opaqueRecord: body.registrationRecord, email: invitation.email, emailVerified: true }, svc.now());
             const grants = invitation.grants.filter((id) => db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id));
             if (grants.length) setGrants(db, created.id, grants);
             return created;
-          }).immediate();
-        });
+          }).immediate(),
+        );
         svc.audit.append({ actor: `user:${user.username}`, action: 'user.created', target: `user:${user.username}`, ip: req.ip, detail: { role: user.role, via: 'invitation' } }, svc.now());
-        return { ok: true, username: user.username, role: user.role };
+        return { ok: true as const, username: user.username, role: user.role };
       },
     }),
     route({

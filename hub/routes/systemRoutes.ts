@@ -29,8 +29,25 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       handler: async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(body),
     });
   });
+  // The common-password list's module: fetched by a page only when a new password is chosen,
+  // addressed with its content hash (?v=), so browsers keep it for a year; sent gzipped (the
+  // build made the .gz) to any browser that takes gzip, which is every one.
+  const listModule = readFileSync(path.join(UI_DIR, 'common-passwords.js'));
+  const listModuleGz = readFileSync(path.join(UI_DIR, 'common-passwords.js.gz'));
+  const commonPasswords = route({
+    method: 'GET',
+    url: '/common-passwords.js',
+    access: { kind: 'public' },
+    summary: 'Web UI: the common-password list, loaded when a new password is chosen',
+    handler: async (req, reply) => {
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').header('vary', 'accept-encoding');
+      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(listModuleGz);
+      return reply.send(listModule);
+    },
+  });
   return [
     ...ui,
+    commonPasswords,
     route({
       method: 'GET',
       url: '/api/health',

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as https from 'node:https';
 
 export interface TestResponse {
@@ -7,7 +8,7 @@ export interface TestResponse {
   json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a test reads the JSON loosely and its assertions check the shape
 }
 
-/** Plain HTTPS request for tests (the hub's self-made certificate is accepted). */
+/** Plain HTTPS request for tests (the hub's self-made certificate is accepted); plain HTTP for an http: base (a test's own front for the hub). */
 export function call(
   base: string,
   method: string,
@@ -18,7 +19,8 @@ export function call(
     const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
     const headers: Record<string, string | number> = { ...(options.headers ?? {}) };
     if (body) headers['content-length'] = body.length;
-    const req = https.request(new URL(route, base), { method, headers, rejectUnauthorized: false, agent: false, localAddress: options.localAddress }, (res) => {
+    const url = new URL(route, base);
+    const req = (url.protocol === 'http:' ? http : https).request(url, { method, headers, rejectUnauthorized: false, agent: false, localAddress: options.localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

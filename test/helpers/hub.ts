@@ -170,3 +170,65 @@ export async function changePassword(base: string, headers: Record<string, strin
   if (registrationRecord === null) return first!;
   return post('/api/me/password', { changeId: first!.json().changeId, registrationRecord });
 }
+
+/**
+ * A new account's two steps as the page makes them (first-run setup, an invitation): the start
+ * with the registration request, the finish with the OPAQUE record; the password stays here.
+ * Returns the first refused answer, or the finish's; `start` is the start's answer.
+ */
+export async function registerNewAccount(
+  post: (route: string, body: object) => Promise<TestResponse>,
+  routes: { start: string; finish: string },
+  start: object,
+  finish: object,
+  password: string,
+): Promise<{ start: TestResponse; finish: TestResponse | null; final: TestResponse }> {
+  let first: TestResponse | undefined;
+  const record = await opaqueRegistration(async (registrationRequest) => {
+    first = await post(routes.start, { ...start, registrationRequest });
+    if (first.status !== 200) throw new ReauthRefused(first);
+    return first.json().registrationResponse as string;
+  }, password).catch((err: unknown) => {
+    if (err instanceof ReauthRefused) return null;
+    throw err;
+  });
+  if (record === null) return { start: first!, finish: null, final: first! };
+  const done = await post(routes.finish, { ...finish, registrationId: first!.json().registrationId, registrationRecord: record });
+  return { start: first!, finish: done, final: done };
+}
+
+export const SETUP_ROUTES = { start: '/api/setup/owner/start', finish: '/api/setup/owner/finish' };
+export const INVITATION_ROUTES = { start: '/api/invitations/accept/start', finish: '/api/invitations/accept/finish' };
+
+/** A JSON poster to `base` (from `localAddress`, if given), for registerNewAccount. */
+export function poster(base: string, localAddress?: string, headers: Record<string, string> = {}): (route: string, body: object) => Promise<TestResponse> {
+  return (route, body) => call(base, 'POST', route, { body: JSON.stringify(body), headers: { ...headers, ...JSON_HEADERS }, localAddress });
+}
+
+/** First-run setup as the page does it: the owner's account with the setup code; the final answer (signed in, or the refusal). */
+export async function setUpOwner(base: string, setupCode: string, username: string, password: string, email?: string, localAddress?: string): Promise<TestResponse> {
+  const start = { setupCode, username, ...(email === undefined ? {} : { email }) };
+  return (await registerNewAccount(poster(base, localAddress), SETUP_ROUTES, start, { setupCode }, password)).final;
+}
+
+/** Accepting an invitation as the page does it; the final answer. */
+export async function acceptInvitation(base: string, code: string, username: string, password: string): Promise<TestResponse> {
+  return (await registerNewAccount(poster(base), INVITATION_ROUTES, { code, username }, { code }, password)).final;
+}
+
+/** A new account's first step only, with the record the browser would send at the finish (to replay, or send with other values). */
+export async function startedRegistration(
+  post: (route: string, body: object) => Promise<TestResponse>,
+  route: string,
+  start: object,
+  password: string,
+): Promise<{ registrationId: string; registrationRecord: string }> {
+  let registrationId = '';
+  const registrationRecord = await opaqueRegistration(async (registrationRequest) => {
+    const res = await post(route, { ...start, registrationRequest });
+    assert.equal(res.status, 200, res.body.toString());
+    registrationId = res.json().registrationId as string;
+    return res.json().registrationResponse as string;
+  }, password);
+  return { registrationId, registrationRecord };
+}

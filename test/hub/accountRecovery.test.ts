@@ -8,7 +8,7 @@ import { opaqueRegistration } from '../../common/opaqueSignIn';
 import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
 import { runCli } from '../helpers/cli';
 import { call, type TestResponse } from '../helpers/https';
-import { addTestUser, cookiesFrom, JSON_HEADERS, login, passwordProof, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, passwordProof, PASSWORDS, setUpOwner, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { oathtool } from '../helpers/oathtool';
 import { startSmtp, stop, type Received } from '../helpers/smtp';
 import { useTempDir } from '../helpers/tmp';
@@ -166,7 +166,7 @@ describe('account recovery: email change, verified addresses, password reset', f
     smtp = await startSmtp();
     t = await startTestHub(tmp.dir, { smtp: smtpSettings() });
     const setupCode = readFileSync(setupCodePath(tmp.dir), 'utf8').trim();
-    const res = await post('/api/setup/owner', { setupCode, username: 'nina', password: 'lantern by the garden gate', email: 'nina@home.test' });
+    const res = await setUpOwner(t.base, setupCode, 'nina', 'lantern by the garden gate', 'nina@home.test');
     assert.equal(res.status, 200, res.body.toString());
     assert.equal(emailOf('nina').verifiedAt, null);
     const mail = await until('the confirmation code', () => mailsTo('nina@home.test', /Confirm your email/)[0]);

@@ -5,7 +5,7 @@ import { useTempDir } from '../helpers/tmp';
 import { call } from '../helpers/https';
 import { makeTestMp4 } from '../helpers/media';
 import { startSmtp, stop, type Received } from '../helpers/smtp';
-import { addTestUser, JSON_HEADERS, passwordProof, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
+import { acceptInvitation, addTestUser, INVITATION_ROUTES, JSON_HEADERS, login, passwordProof, PASSWORDS, poster, signIn, startedRegistration, startTestHub, type TestHub } from '../helpers/hub';
 import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { PairResponse } from '../../common/protocol';
 import { pairWithHub } from '../../camera-agent/hubClient';
@@ -62,12 +62,9 @@ describe('hub household: invitations by mail, verified addresses, camera grants'
     const code = /#invite=([A-Za-z0-9_-]+)/.exec(mail.body)?.[1];
     assert.ok(code, mail.body);
 
-    const weak = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'nan', password: 'password1234' }), headers: JSON_HEADERS });
-    assert.equal(weak.status, 400);
-    assert.match(weak.json().error.message, /common/);
-    const accept = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'nan', password: 'tea with grandmother at four' }), headers: JSON_HEADERS });
+    const accept = await acceptInvitation(t.base, code, 'nan', 'tea with grandmother at four');
     assert.equal(accept.status, 200, accept.body.toString());
-    const reuse = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'nan2', password: 'tea with grandmother at four' }), headers: JSON_HEADERS });
+    const reuse = await acceptInvitation(t.base, code, 'nan2', 'tea with grandmother at four');
     assert.equal(reuse.status, 400, 'an invitation works once');
 
     const nan = await signIn(t.base, 'nan', 'tea with grandmother at four');
@@ -118,12 +115,77 @@ describe('hub household: invitations by mail, verified addresses, camera grants'
     const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
     const invite = await call(t.base, 'POST', '/api/users/invitations', { body: JSON.stringify({ email: 'kid@home.test', role: 'member' }), headers: { ...owner.headers, ...JSON_HEADERS } });
     const code = invite.json().code as string;
-    const accept = (username: string) =>
-      call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username, password: 'a ladder of small green frogs' }), headers: JSON_HEADERS });
+    const accept = (username: string) => acceptInvitation(t.base, code, username, 'a ladder of small green frogs');
     const statuses = (await Promise.all([accept('kid'), accept('kid2')])).map((r) => r.status).sort();
     assert.deepEqual(statuses, [200, 400]);
     assert.equal((t.db.prepare("SELECT COUNT(*) AS n FROM users WHERE email = 'kid@home.test'").get() as { n: number }).n, 1);
     assert.equal((t.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n, 2, 'no account was made with a spent code');
+  });
+
+  it('needs the invitation code at the last step and spends it once: a replayed or second finish stores nobody', async () => {
+    t = await startTestHub(tmp.dir);
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const invite = (email: string) =>
+      call(t.base, 'POST', '/api/users/invitations', { body: JSON.stringify({ email, role: 'member' }), headers: { ...owner.headers, ...JSON_HEADERS } }).then((r) => r.json().code as string);
+    const code = await invite('kid@home.test');
+    const otherCode = await invite('aunt@home.test');
+    const users = () => (t.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    const post = poster(t.base);
+    // Two registrations started with the one code (the invitee's and an attacker's who saw the link).
+    const kid = await startedRegistration(post, INVITATION_ROUTES.start, { code, username: 'kid' }, 'a ladder of small green frogs');
+    const mallory = await startedRegistration(post, INVITATION_ROUTES.start, { code, username: 'mallory' }, 'mallory picks a password');
+    const mallory2 = await startedRegistration(post, INVITATION_ROUTES.start, { code, username: 'mallory2' }, 'mallory picks a password');
+    const noCode = await post(INVITATION_ROUTES.finish, mallory);
+    assert.equal(noCode.status, 400, 'the code is required at the finish');
+    const wrongCode = await post(INVITATION_ROUTES.finish, { ...mallory, code: otherCode });
+    assert.equal(wrongCode.status, 400, 'another invitation does not finish this one');
+    assert.match(wrongCode.json().error.message, /not the invitation code/);
+    assert.equal(users(), 1);
+
+    const done = await post(INVITATION_ROUTES.finish, { ...kid, code });
+    assert.equal(done.status, 200, done.body.toString());
+    assert.deepEqual(done.json(), { ok: true, username: 'kid', role: 'member' });
+    const replayed = await post(INVITATION_ROUTES.finish, { ...kid, code });
+    assert.equal(replayed.status, 401, 'a replayed finish is refused');
+    const second = await post(INVITATION_ROUTES.finish, { ...mallory2, code });
+    assert.equal(second.status, 400, 'started before the code was spent, finished after: refused');
+    assert.match(second.json().error.message, /already used/);
+    assert.equal((await post(INVITATION_ROUTES.finish, { ...mallory, code })).status, 401, 'a refused finish spent its step');
+    assert.equal(users(), 2);
+    for (const name of ['mallory', 'mallory2']) assert.equal((await login(t.base, name, 'mallory picks a password')).status, 401);
+    assert.equal((await login(t.base, 'kid', 'a ladder of small green frogs')).status, 200);
+  });
+
+  it('refuses a second registration of a spent invitation, forgets a started one after a minute, and refuses the old one-request accept', async () => {
+    t = await startTestHub(tmp.dir);
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const code = (await call(t.base, 'POST', '/api/users/invitations', { body: JSON.stringify({ email: 'kid@home.test', role: 'member' }), headers: { ...owner.headers, ...JSON_HEADERS } })).json().code as string;
+    const users = () => (t.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    const post = poster(t.base);
+
+    const old = await call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code, username: 'kid', password: 'a ladder of small green frogs' }), headers: JSON_HEADERS });
+    assert.equal(old.status, 410);
+    assert.equal(old.json().error.code, 'INVITATION_PROTOCOL_CHANGED');
+    assert.match(old.json().error.message, /\/api\/invitations\/accept\/start/);
+    assert.equal(users(), 1);
+
+    const slow = await startedRegistration(post, INVITATION_ROUTES.start, { code, username: 'kid' }, 'a ladder of small green frogs');
+    const other = await startedRegistration(post, INVITATION_ROUTES.start, { code, username: 'mallory' }, 'mallory picks a password');
+    t.clock.advance(61_000);
+    const expired = await post(INVITATION_ROUTES.finish, { ...slow, code });
+    assert.equal(expired.status, 401);
+    assert.equal(expired.json().error.code, 'REGISTRATION_EXPIRED');
+    assert.equal(users(), 1);
+
+    assert.equal((await acceptInvitation(t.base, code, 'kid', 'a ladder of small green frogs')).status, 200, 'the code is still good after an expired try');
+    const spent = await post(INVITATION_ROUTES.finish, { ...other, code });
+    assert.equal(spent.status, 401, 'expired as well');
+    const again = await acceptInvitation(t.base, code, 'mallory', 'mallory picks a password');
+    assert.equal(again.status, 400);
+    assert.match(again.json().error.message, /already used/);
+    assert.equal(users(), 2);
   });
 
   it('never lets the last owner be demoted or removed', async () => {

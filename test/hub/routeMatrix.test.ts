@@ -27,6 +27,7 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /': 'public',
   'GET /app.js': 'public',
   'GET /app.css': 'public',
+  'GET /common-passwords.js': 'public',
   'GET /api/health': 'public',
   'GET /api/openapi.json': 'public',
   'GET /api/system': DEVICES,
@@ -45,7 +46,10 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/password-reset/finish': 'public',
   /** First-run setup: public, and refused (409) once any account exists. */
   'GET /api/setup': 'public',
+  /** The old one-request setup, answering 410 (it carried the password). */
   'POST /api/setup/owner': 'public',
+  'POST /api/setup/owner/start': 'public',
+  'POST /api/setup/owner/finish': 'public',
   'GET /api/cloud/target': OWNER,
   'PUT /api/cloud/target': OWNER,
   'POST /api/cloud/test': OWNER,
@@ -67,7 +71,10 @@ const EXPECTED: Record<string, Allowed> = {
   'POST /api/me/notices/read': ALL,
   'GET /api/users': OWNER,
   'POST /api/users/invitations': OWNER,
+  /** The old one-request accept, answering 410 (it carried the password). */
   'POST /api/invitations/accept': 'public',
+  'POST /api/invitations/accept/start': 'public',
+  'POST /api/invitations/accept/finish': 'public',
   'PATCH /api/users/{id}': OWNER,
   'DELETE /api/users/{id}': OWNER,
   'PUT /api/users/{id}/grants': OWNER,
@@ -220,7 +227,7 @@ describe('hub route × role matrix', function () {
   }
 
   /** Routes kept only to refuse an old client clearly (410 naming what replaced them). */
-  const GONE = new Set(['POST /api/pair']);
+  const GONE = new Set(['POST /api/pair', 'POST /api/setup/owner', 'POST /api/invitations/accept']);
 
   function expectedStatus(allowed: Allowed, principal: Principal, op: OpenApiOp, path: string, key: string): number {
     const permitted =

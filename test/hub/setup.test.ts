@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { normalizeSetupCode, newSetupCode, setupCodePath } from '../../hub/firstRunSetup';
-import { addTestUser, cookiesFrom, JSON_HEADERS, startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, poster, registerNewAccount, SETUP_ROUTES, startedRegistration, startTestHub, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { runCli } from '../helpers/cli';
 import { captureLog } from '../helpers/logCapture';
@@ -16,8 +16,10 @@ function userCount(t: TestHub): number {
   return (t.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
 }
 
+/** The page's two steps; `body` as the old one-request route took it (setupCode, username, password, email). */
 function createOwner(t: TestHub, body: Record<string, unknown>, localAddress?: string) {
-  return call(t.base, 'POST', '/api/setup/owner', { body: JSON.stringify(body), headers: JSON_HEADERS, localAddress });
+  const { password, ...start } = body;
+  return registerNewAccount(poster(t.base, localAddress), SETUP_ROUTES, start, { setupCode: body.setupCode }, String(password)).then((r) => r.final);
 }
 
 describe('first-run setup', function () {
@@ -85,11 +87,8 @@ describe('first-run setup', function () {
     assert.equal((await createOwner(t, { setupCode: code(), username: 'dana', password: PASSWORD }, '127.0.0.32')).status, 200);
   });
 
-  it('applies the password and name policy, storing nothing and keeping the code', async () => {
+  it('applies the name and address policy at the first step, storing nothing and keeping the code', async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ username: 'dana', password: 'short' }, /at least 10 characters/],
-      [{ username: 'dana', password: 'password123' }, /common passwords/],
-      [{ username: 'dana', password: 'dana-the-homeowner' }, /contains your user name/],
       [{ username: '-', password: PASSWORD }, /user name must be/],
       [{ username: 'dana', password: PASSWORD, email: 'not an address' }, /not a valid email address/],
     ];
@@ -99,10 +98,69 @@ describe('first-run setup', function () {
       assert.match(res.json().error.message, message);
       assert.match(res.json().error.message, /^[a-z"]/, 'a lower-case clause');
     }
-    const missing = await createOwner(t, { username: 'dana', password: PASSWORD });
+    const missing = await call(t.base, 'POST', SETUP_ROUTES.start, { body: JSON.stringify({ username: 'dana', registrationRequest: 'A'.repeat(44) }), headers: JSON_HEADERS });
     assert.equal(missing.status, 400);
     assert.equal(userCount(t), 0);
     assert.equal(existsSync(setupCodePath(tmp.dir)), true);
+  });
+
+  it('refuses the old one-request setup that carried the password, naming the new routes, and stores nothing', async () => {
+    const res = await call(t.base, 'POST', '/api/setup/owner', { body: JSON.stringify({ setupCode: code(), username: 'dana', password: PASSWORD }), headers: JSON_HEADERS });
+    assert.equal(res.status, 410);
+    assert.equal(res.json().error.code, 'SETUP_PROTOCOL_CHANGED');
+    assert.match(res.json().error.message, /\/api\/setup\/owner\/start/);
+    assert.equal(userCount(t), 0);
+    assert.equal(existsSync(setupCodePath(tmp.dir)), true, 'the code is not spent');
+  });
+
+  it('needs the code at the last step too, and spends it once: a replayed or second finish stores nobody', async () => {
+    const post = poster(t.base);
+    const setupCode = code();
+    // Two browsers with the code start at once; the attacker keeps the other's messages to replay.
+    const other = await startedRegistration(post, SETUP_ROUTES.start, { setupCode, username: 'mallory' }, 'mallory picks a password');
+    const noCode = await post(SETUP_ROUTES.finish, other);
+    assert.equal(noCode.status, 400, 'the code is required at the finish');
+    const wrongCode = await post(SETUP_ROUTES.finish, { ...other, setupCode: newSetupCode() });
+    assert.equal(wrongCode.status, 403);
+    assert.equal(wrongCode.json().error.code, 'BAD_SETUP_CODE');
+    assert.equal(userCount(t), 0);
+
+    const dana = { ...(await startedRegistration(post, SETUP_ROUTES.start, { setupCode, username: 'dana' }, PASSWORD)), setupCode };
+    const done = await post(SETUP_ROUTES.finish, dana);
+    assert.equal(done.status, 200, done.body.toString());
+    const replayed = await post(SETUP_ROUTES.finish, dana);
+    assert.equal(replayed.status, 409, 'a replayed finish is refused');
+    const second = await post(SETUP_ROUTES.finish, { ...other, setupCode });
+    assert.equal(second.status, 409, 'the code is spent: the other registration stores nothing');
+    assert.equal(second.json().error.code, 'SETUP_DONE');
+    assert.equal(userCount(t), 1);
+    assert.equal((await login(t.base, 'mallory', 'mallory picks a password')).status, 401);
+    assert.equal((await login(t.base, 'dana', PASSWORD)).status, 200);
+  });
+
+  it('forgets a started setup after a minute, and uses a step once', async () => {
+    const post = poster(t.base);
+    const setupCode = code();
+    let kept: object | undefined;
+    const late = await registerNewAccount(
+      async (route, body) => {
+        if (route === SETUP_ROUTES.finish) {
+          kept = body;
+          t.clock.advance(61_000);
+        }
+        return post(route, body);
+      },
+      SETUP_ROUTES,
+      { setupCode, username: 'dana' },
+      { setupCode },
+      PASSWORD,
+    );
+    assert.equal(late.final.status, 401);
+    assert.equal(late.final.json().error.code, 'REGISTRATION_EXPIRED');
+    assert.equal(userCount(t), 0);
+    assert.equal((await post(SETUP_ROUTES.finish, kept!)).status, 401, 'a spent step stays spent');
+    assert.equal(userCount(t), 0);
+    assert.equal(existsSync(setupCodePath(tmp.dir)), true, 'the code is still good for a fresh try');
   });
 
   it('keeps the same code across a restart, and drops it once an owner exists', async () => {

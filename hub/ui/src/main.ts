@@ -3,13 +3,14 @@ import { $, addMessageLines, clearMessages, el, fail, onSessionError, onSubmit, 
 import type { Page } from './page';
 import { pages, takeovers } from './pages';
 import type { Health } from '../../../common/api/system';
-import type { LoginAnswer, LoginStartAnswer, SignedIn } from '../../../common/api/users';
-import { opaqueSignIn } from '../../../common/opaqueSignIn';
+import type { AcceptStartAnswer, LoginAnswer, LoginStartAnswer, SignedIn } from '../../../common/api/users';
+import { opaqueRegistration, opaqueSignIn } from '../../../common/opaqueSignIn';
 import { clearSession, session, setSession, type SessionAnswer } from './session';
 import { shell } from './shell';
 import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
 import { refreshFootageBanner } from './footageKeyPanel';
 import { initPasswordReset } from './passwordReset';
+import { newPasswordProblem, preloadOnFocus } from './newPassword';
 
 /*
  * The shell: sign-in (password, then TOTP or a recovery code), invitations, forced 2FA
@@ -225,9 +226,26 @@ function inviteCode(): string {
   return /^#invite=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1] ?? '';
 }
 
+preloadOnFocus($('invite-password'));
+
 onSubmit($<HTMLFormElement>('invite-form'), async () => {
   const username = $<HTMLInputElement>('invite-username').value.trim();
-  await api('POST', '/api/invitations/accept', { code: inviteCode(), username, password: $<HTMLInputElement>('invite-password').value });
+  const password = $<HTMLInputElement>('invite-password').value;
+  if (password !== $<HTMLInputElement>('invite-password-again').value) throw new Error('the two passwords are not the same');
+  const code = inviteCode();
+  // Checked here: the password becomes an OPAQUE record in this page and never reaches the hub.
+  const early = await newPasswordProblem(password, { username });
+  if (early) throw new Error(early);
+  let registrationId = '';
+  const registrationRecord = await opaqueRegistration(async (registrationRequest) => {
+    const started = await api<AcceptStartAnswer>('POST', '/api/invitations/accept/start', { code, username, registrationRequest });
+    // Only now is the invitation's address known: a password made of it is refused before the record goes.
+    const problem = await newPasswordProblem(password, { username, email: started.email });
+    if (problem) throw new Error(problem);
+    registrationId = started.registrationId;
+    return started.registrationResponse;
+  }, password);
+  await api('POST', '/api/invitations/accept/finish', { code, registrationId, registrationRecord });
   // The code is spent: drop it from the address bar so a reload does not offer the form again.
   history.replaceState(null, '', location.pathname + location.search);
   showSignIn('');

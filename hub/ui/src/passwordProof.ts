@@ -1,7 +1,7 @@
 import type { PasswordRegistration } from '../../../common/api/account';
 import type { LoginStartAnswer, PasswordProof } from '../../../common/api/users';
 import { opaquePasswordProof, opaqueRegistration } from '../../../common/opaqueSignIn';
-import { passwordProblem } from '../../../common/passwordRules';
+import { newPasswordProblem } from './newPassword';
 import { api } from './api';
 import { session } from './session';
 
@@ -17,7 +17,7 @@ export function provePassword(password: string): Promise<PasswordProof> {
 
 /** Changes the password: checks the new one here (the hub cannot), proves the current one, sends the new record. */
 export async function changePassword(current: string, next: string): Promise<void> {
-  const problem = passwordProblem(next, { username: session.user?.username, email: session.user?.email ?? undefined });
+  const problem = await newPasswordProblem(next, { username: session.user?.username, email: session.user?.email ?? undefined });
   if (problem) throw new Error(problem);
   const proof = await provePassword(current);
   let changeId = '';

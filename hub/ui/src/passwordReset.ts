@@ -1,6 +1,6 @@
 import type { ResetRequestAnswer, ResetStartAnswer } from '../../../common/api/passwordReset';
 import { opaqueRegistration } from '../../../common/opaqueSignIn';
-import { passwordProblem } from '../../../common/passwordRules';
+import { newPasswordProblem, preloadOnFocus } from './newPassword';
 import { api } from './api';
 import { $, clearMessages, onSubmit, say } from './dom';
 
@@ -25,6 +25,7 @@ function backToSignIn(message: string): void {
 }
 
 export function initPasswordReset(): void {
+  preloadOnFocus($('reset-password'));
   $('reset-open').addEventListener('click', () => {
     $<HTMLInputElement>('reset-name').value = $<HTMLInputElement>('username').value.trim();
     show('reset-request-form');
@@ -49,7 +50,7 @@ export function initPasswordReset(): void {
     if (!name) throw new Error('enter your user name or email address first ("Back to sign-in", then "Forgot password?")');
     const next = $<HTMLInputElement>('reset-password').value;
     if (next !== $<HTMLInputElement>('reset-password-again').value) throw new Error('the two new passwords are not the same');
-    const problem = passwordProblem(next, { username: name.includes('@') ? undefined : name, email: name.includes('@') ? name : undefined });
+    const problem = await newPasswordProblem(next, { username: name.includes('@') ? undefined : name, email: name.includes('@') ? name : undefined });
     if (problem) throw new Error(problem);
     const second = $<HTMLInputElement>('reset-totp').value.replace(/\s/g, '');
     const factor = second === '' ? {} : /^\d{6,8}$/.test(second) ? { totpCode: second } : { recoveryCode: second };

@@ -6,6 +6,7 @@ import { ROLES, currentUser, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
 import { showTotpIn } from '../totpPanel';
 import { notificationsPanel } from '../notificationsPanel';
+import { preloadOnFocus } from '../newPassword';
 import { changePassword, provePassword } from '../passwordProof';
 import { webhooksPanel } from '../webhooksPanel';
 
@@ -36,6 +37,8 @@ onSubmit($<HTMLFormElement>('email-confirm-form'), async () => {
   renderEmail();
   say($('email-confirm-form'), 'Your email address is confirmed');
 });
+
+preloadOnFocus($('new-password'));
 
 onSubmit($<HTMLFormElement>('password-form'), async () => {
   const next = $<HTMLInputElement>('new-password').value;

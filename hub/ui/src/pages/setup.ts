@@ -1,10 +1,12 @@
 import type { RecoveryCodes, TotpEnrollment } from '../../../../common/api/account';
 import type { ArmingSettings } from '../../../../common/api/arming';
-import type { SetupNeeded, SignedIn } from '../../../../common/api/users';
+import type { NewAccountStartAnswer, SetupNeeded, SignedIn } from '../../../../common/api/users';
+import { opaqueRegistration } from '../../../../common/opaqueSignIn';
 import { api, ApiError } from '../api';
 import { cloudTargetForm } from '../cloudTargetForm';
 import { addMessageLines, el, fail, field, guard, onSubmit, say } from '../dom';
 import type { Takeover } from '../page';
+import { newPasswordProblem, preloadOnFocus } from '../newPassword';
 import { session, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
 
@@ -55,18 +57,35 @@ const ownerStep = el('div', { id: 'setup-step-owner', className: 'panel', hidden
   el('p', { textContent: 'Welcome. This account owns the hub: it adds cameras and people, and sees everything.' }),
   ownerForm);
 
+preloadOnFocus(password);
+
 onSubmit(ownerForm, async () => {
   if (!code.value.trim()) throw new Error('enter the setup code');
   if (password.value !== passwordAgain.value) {
     passwordAgain.focus();
     throw new Error('the two passwords are not the same');
   }
-  const answer = await api<SignedIn>('POST', '/api/setup/owner', {
-    setupCode: code.value.trim(),
-    username: username.value.trim(),
-    password: password.value,
-    ...(email.value.trim() ? { email: email.value.trim() } : {}),
-  });
+  const setupCode = code.value.trim();
+  const name = username.value.trim();
+  const address = email.value.trim();
+  // Checked here: the password becomes an OPAQUE record in this page and never reaches the hub.
+  const problem = await newPasswordProblem(password.value, { username: name, email: address || undefined });
+  if (problem) {
+    password.focus();
+    throw new Error(problem);
+  }
+  let registrationId = '';
+  const registrationRecord = await opaqueRegistration(async (registrationRequest) => {
+    const started = await api<NewAccountStartAnswer>('POST', '/api/setup/owner/start', {
+      setupCode,
+      username: name,
+      registrationRequest,
+      ...(address ? { email: address } : {}),
+    });
+    registrationId = started.registrationId;
+    return started.registrationResponse;
+  }, password.value);
+  const answer = await api<SignedIn>('POST', '/api/setup/owner/finish', { setupCode, registrationId, registrationRecord });
   setSession(answer);
   ownerForm.reset();
   show('2fa');

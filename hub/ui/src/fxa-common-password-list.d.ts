@@ -1,0 +1,4 @@
+// The package is CommonJS without types: `module.exports = { test }`.
+declare module 'fxa-common-password-list' {
+  export function test(password: string): boolean;
+}
