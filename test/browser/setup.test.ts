@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { setupCodePath } from '../../hub/firstRunSetup';
 import { axeViolations, DESKTOP, launchBrowser, PHONE, screenshot } from '../helpers/browser';
-import { cookiesFrom, JSON_HEADERS, login, startTestHub, type TestHub } from '../helpers/hub';
+import { addTestUser, cookiesFrom, JSON_HEADERS, login, PASSWORDS, signIn, startTestHub, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { oathtool } from '../helpers/oathtool';
 import { startS3, type S3Peer } from '../helpers/s3';
@@ -20,6 +20,25 @@ import { until } from '../helpers/wait';
 // Berlin, Brandenburg Gate.
 const HOME = { latitude: 52.516275, longitude: 13.377704 };
 const PASSWORD = 'lantern by the garden gate';
+/** On Mozilla's common-password list (test/hub/firstPasswordNeverSent.test.ts checks it is). */
+const COMMON = 'password123';
+const COMMON_REFUSED = 'This password is one of the most common passwords; choose another.';
+
+/** Every request the page sends, with its body, to search for a password afterwards. */
+function recordRequests(page: Page): Array<{ url: string; body: string }> {
+  const sent: Array<{ url: string; body: string }> = [];
+  page.on('request', (r) => sent.push({ url: r.url(), body: r.postData() ?? '' }));
+  return sent;
+}
+
+/** Asserts that no request carried `secret` in any of the spellings a page could send it in. */
+function assertNeverSent(sent: Array<{ url: string; body: string }>, secret: string): void {
+  for (const { url, body } of sent) {
+    for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('hex')]) {
+      assert.ok(!body.includes(form) && !url.includes(form), `${url} carried the password`);
+    }
+  }
+}
 
 describe("first-run setup in Debian's Chromium", function () {
   this.timeout(240_000);
@@ -40,7 +59,7 @@ describe("first-run setup in Debian's Chromium", function () {
     await t.stop();
   });
 
-  async function open(): Promise<{ page: Page; cspErrors: string[] }> {
+  async function open(hash = ''): Promise<{ page: Page; cspErrors: string[]; sent: Array<{ url: string; body: string }> }> {
     context = await browser.newContext({
       ignoreHTTPSErrors: true,
       viewport: DESKTOP,
@@ -51,9 +70,10 @@ describe("first-run setup in Debian's Chromium", function () {
     const page = await context.newPage();
     const cspErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && cspErrors.push(m.text()));
-    await page.goto(t.base);
-    await page.waitForSelector('#setup-view', { state: 'visible' });
-    return { page, cspErrors };
+    const sent = recordRequests(page);
+    await page.goto(`${t.base}/${hash}`);
+    if (!hash) await page.waitForSelector('#setup-view', { state: 'visible' });
+    return { page, cspErrors, sent };
   }
 
   /** Polls an expression over the DevTools protocol: waitForFunction would need the eval the CSP forbids. */
@@ -81,9 +101,10 @@ describe("first-run setup in Debian's Chromium", function () {
   it('walks a new owner from the setup code to the dashboard', async () => {
     const s3: S3Peer = await startS3(tmp.dir);
     try {
-      const { page, cspErrors } = await open();
+      const { page, cspErrors, sent } = await open();
       await atStep(page, 'owner', 'Step 1 of 4: Your account');
       const code = readFileSync(setupCodePath(path.join(tmp.dir, 'hub')), 'utf8').trim();
+      assert.equal(sent.some((r) => r.url.includes('/common-passwords.js')), false, 'the list is not loaded with the page');
       await page.fill('#setup-code', code.toLowerCase());
       await page.fill('#setup-username', 'dana');
       await page.fill('#setup-password', PASSWORD);
@@ -91,11 +112,23 @@ describe("first-run setup in Debian's Chromium", function () {
       await page.fill('#setup-email', 'dana@home.test');
       await page.click('#setup-owner-form button[type=submit]');
       await page.waitForSelector('#setup-owner-form p.error:text("The two passwords are not the same.")');
+      // A common password is refused in the page, and nothing goes to the hub.
+      await page.fill('#setup-password', COMMON);
+      await page.fill('#setup-password-again', COMMON);
+      await page.click('#setup-owner-form button[type=submit]');
+      await page.waitForSelector(`#setup-owner-form p.error:text("${COMMON_REFUSED}")`);
+      assert.ok(sent.some((r) => r.url.includes('/common-passwords.js?v=')), 'the list was fetched once a password was being chosen');
+      assert.equal(sent.some((r) => r.url.includes('/api/setup/owner')), false, 'a refused password starts nothing');
+      await page.fill('#setup-password', PASSWORD);
       await page.fill('#setup-password-again', PASSWORD);
       await page.click('#setup-owner-form button[type=submit]');
 
       // Two-factor sign-in: QR and key, a code from oathtool, then the recovery codes.
       await atStep(page, '2fa', 'Step 2 of 4: Two-factor sign-in');
+      // Registered with OPAQUE in the page: the hub got a request and a record, never the password.
+      const posted = sent.filter((r) => r.body !== '').map((r) => new URL(r.url).pathname);
+      assert.ok(posted.includes('/api/setup/owner/start') && posted.includes('/api/setup/owner/finish'), posted.join(', '));
+      assertNeverSent(sent, PASSWORD);
       assert.equal(await page.isDisabled('#setup-totp-next'), true, 'no Next before 2FA is on (only "Set up later")');
       await page.click('#setup-totp-later');
       await page.waitForSelector('text=anyone who learns or guesses your password can watch your cameras');
@@ -191,5 +224,69 @@ describe("first-run setup in Debian's Chromium", function () {
     assert.equal((t.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n, 0);
     assert.deepEqual((await call(t.base, 'GET', '/api/setup')).json(), { needed: true });
     assert.deepEqual(cspErrors, []);
+  });
+
+  it('an invitee creates their account from the invitation link: a common password is refused in the page, and the chosen one never leaves it', async () => {
+    await addTestUser(t.db, 'owner');
+    const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const invite = await call(t.base, 'POST', '/api/users/invitations', { body: JSON.stringify({ email: 'samantha@home.test', role: 'member' }), headers: { ...owner.headers, ...JSON_HEADERS } });
+    const code = invite.json().code as string;
+    const { page, cspErrors, sent } = await open(`#invite=${code}`);
+    await page.waitForSelector('#invite-view', { state: 'visible' });
+    assert.deepEqual(await axeViolations(page), []);
+    await page.fill('#invite-username', 'sam');
+    await page.fill('#invite-password', COMMON);
+    await page.fill('#invite-password-again', COMMON);
+    await page.click('#invite-form button[type=submit]');
+    await page.waitForSelector(`#invite-form p.error:text("${COMMON_REFUSED}")`);
+    assert.equal(sent.some((r) => r.url.includes('/api/invitations/accept')), false, 'a refused password starts nothing');
+    // Built from the invitation's address, which the page learns at the first step: refused before the record goes.
+    await page.fill('#invite-password', 'samantha plants tulips');
+    await page.fill('#invite-password-again', 'samantha plants tulips');
+    await page.click('#invite-form button[type=submit]');
+    await page.waitForSelector('#invite-form p.error:text("This password contains your email address; choose another.")');
+    assert.equal(sent.some((r) => r.url.includes('/api/invitations/accept/finish')), false);
+    const chosen = 'marmalade on a rainy tuesday';
+    await page.fill('#invite-password', chosen);
+    await page.fill('#invite-password-again', chosen);
+    await page.click('#invite-form button[type=submit]');
+    await page.waitForSelector('#login-form :text("Your account sam is ready: sign in")');
+    const posted = sent.filter((r) => r.body !== '').map((r) => new URL(r.url).pathname);
+    assert.ok(posted.includes('/api/invitations/accept/start') && posted.includes('/api/invitations/accept/finish'), posted.join(', '));
+    assertNeverSent(sent, chosen);
+    assert.deepEqual(cspErrors, []);
+    assert.equal((await login(t.base, 'sam', chosen)).json().status, 'signed_in');
+    assert.equal((await login(t.base, 'sam', 'marmalade on a sunny tuesday')).status, 401);
+  });
+
+  it('refuses a common password on the Security page and in "Forgot password?", in the page', async () => {
+    await addTestUser(t.db, 'owner');
+    context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
+    const page = await context.newPage();
+    const sent = recordRequests(page);
+    await page.goto(t.base);
+    await page.waitForSelector('#login-form', { state: 'visible' });
+    await page.fill('#username', 'owner');
+    await page.click('#reset-open');
+    await page.click('#reset-have-code');
+    await page.fill('#reset-code', 'ABCDEFGH');
+    await page.fill('#reset-password', COMMON);
+    await page.fill('#reset-password-again', COMMON);
+    await page.click('#reset-form button[type=submit]');
+    await page.waitForSelector(`#reset-form p.error:text("${COMMON_REFUSED}")`);
+    assert.equal(sent.some((r) => r.url.includes('/api/password-reset/start')), false);
+
+    await page.click('#reset-form .reset-back');
+    await page.fill('#username', 'owner');
+    await page.fill('#password', PASSWORDS.owner);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#nav', { state: 'visible' });
+    await page.click('#nav button[data-view=security]');
+    await page.fill('#current-password', PASSWORDS.owner);
+    await page.fill('#new-password', 'Password123');
+    await page.fill('#new-password-again', 'Password123');
+    await page.click('#password-form button[type=submit]');
+    await page.waitForSelector(`#password-form p.error:text("${COMMON_REFUSED}")`);
+    assert.equal(sent.some((r) => r.url.includes('/api/me/password')), false, 'nothing was started');
   });
 });
