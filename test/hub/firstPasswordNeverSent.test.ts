@@ -111,8 +111,12 @@ describe('the first password of an account never reaches the hub (issue 19)', fu
     for (const route of ['POST /api/setup/owner/start', 'POST /api/setup/owner/finish', 'POST /api/invitations/accept/start', 'POST /api/invitations/accept/finish']) {
       assert.ok(routes.includes(route), `${route} went through the recorder (${routes.join(', ')})`);
     }
+    // The searches below see what they search: the setup code, sent by design, is in a recorded
+    // body; the invitee's address is in a data file; the log has the hub's lines.
+    assert.ok(recorder.requests.some((r) => r.bytes.includes(Buffer.from(setupCode))), 'the recorder kept the request bodies');
     const dataFiles = filesUnder(tmp.dir);
     assert.ok(dataFiles.some((f) => path.basename(f) === 'hub.db'), 'the database is among the files searched');
+    assert.ok(dataFiles.some((f) => readFileSync(f).includes('sam@home.test')), 'the data files are read');
     const logText = Buffer.from(logs.lines.map((l) => JSON.stringify(l)).join('\n'));
     assert.ok(logText.includes('first-run setup: owner created'), 'the log searched is the hub log');
     for (const password of [OWNER_PASSWORD, MEMBER_PASSWORD]) {
