@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { DB } from '../../common/database';
 import { hubPaths } from '../../common/dataLayout';
@@ -189,6 +190,18 @@ describe('hub API', function () {
     assert.ok(script.body.length > 1000, 'the bundle is served');
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     assert.match(String(page.headers['strict-transport-security']), /max-age/);
+  });
+
+  it('sends the page, its script and its stylesheet gzipped to a browser that takes gzip, the same bytes unpacked', async () => {
+    for (const url of ['/', '/app.js', '/app.css']) {
+      const plain = await call(base, 'GET', url);
+      const packed = await call(base, 'GET', url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      assert.equal(plain.headers['content-encoding'], undefined, `${url} plain for a client without gzip`);
+      assert.equal(packed.headers['content-encoding'], 'gzip', url);
+      assert.match(String(packed.headers.vary), /accept-encoding/i, url);
+      assert.deepEqual(gunzipSync(packed.body), plain.body, url);
+      if (url === '/app.js') assert.ok(packed.body.length < plain.body.length / 2, `the script shrinks: ${packed.body.length} of ${plain.body.length} bytes`);
+    }
   });
 });
 
