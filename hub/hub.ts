@@ -285,7 +285,7 @@ export class Hub {
       this.syncButton = new SyncButton(
         createGpio(config.hub.gpio, buttonLog),
         button,
-        () => void openPairingFromButton({ db, audit, log: buttonLog, windowMs, now: this.now }),
+        () => openPairingFromButton({ db, audit, log: buttonLog, windowMs, now: this.now }),
         buttonLog,
       );
       this.syncButton.start();
