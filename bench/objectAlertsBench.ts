@@ -187,7 +187,7 @@ function pairOne(h: BenchHub, name: string): Promise<{ deviceId: string }> {
   const attempt = async (): Promise<{ deviceId: string }> => {
     for (let tries = 0; ; tries += 1) {
       try {
-        return await pairCamera(path.join(h.dir, '..', 'agents', name), h.base, openPairingWindow(h.db, 60_000).code, name);
+        return await pairCamera(path.join(h.dir, '..', 'agents', name), h.base, (await openPairingWindow(h.db, 60_000)).code, name);
       } catch (err) {
         if (tries >= 20 || !/too many requests/.test((err as Error).message)) throw err;
         await sleep(3000);

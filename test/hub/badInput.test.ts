@@ -61,7 +61,7 @@ describe('hub: bad input on every route', function () {
       sessions.set(role, { cookie: cookiesFrom(res), 'x-csrf-token': res.json().csrfToken });
     }
     owner = sessions.get('owner')!;
-    deviceToken = (await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch')).token;
+    deviceToken = (await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch')).token;
     const doc = (await call(t.base, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, Op>> };
     ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, op })),

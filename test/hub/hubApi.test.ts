@@ -30,7 +30,7 @@ describe('hub API', function () {
     t = await startTestHub(tmp.dir, { maxClipBytes: 2 * 1024 * 1024 });
     ({ base, db, httpsPort } = t);
     await addUser(db, 'owner', 'a long enough password', 'owner');
-    const window = openPairingWindow(db, 60_000);
+    const window = await openPairingWindow(db, 60_000);
     device = await pairWithHub(base, window.code, 'porch');
     mp4 = makeTestMp4(tmp.dir);
   });

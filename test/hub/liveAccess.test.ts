@@ -45,7 +45,7 @@ describe('live view ends when the right to watch ends', function () {
     await addTestUser(t.db, 'viewer');
     await addTestUser(t.db, 'member');
     owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     camera = new Camera(pairing.deviceId, new HubClient({ ...pairing, name: 'porch', hubUrl: t.base }));
     camera.open();
     await until('the camera to be online', async () => (await call(t.base, 'GET', '/api/devices', { headers: owner.headers })).json().devices[0]?.online, 10_000);
