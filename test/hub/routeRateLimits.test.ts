@@ -46,7 +46,8 @@ describe('rate limits at the routes: one address flooding is told to wait, other
 
   it('invitation codes: 10 guesses, then 429', async () => {
     const guess = (localAddress: string) =>
-      call(t.base, 'POST', '/api/invitations/accept', { body: JSON.stringify({ code: 'x'.repeat(32), username: 'mallory', password: 'a long enough password' }), headers: JSON_HEADERS, localAddress });
+      // The registration request is never looked at: a wrong code is refused first.
+      call(t.base, 'POST', '/api/invitations/accept/start', { body: JSON.stringify({ code: 'x'.repeat(32), username: 'mallory', registrationRequest: 'A'.repeat(43) }), headers: JSON_HEADERS, localAddress });
     const answers = await flood(12, '127.0.0.83', guess);
     assert.ok(answers.slice(0, 10).every((a) => a.status >= 400 && a.status < 429), answers.map((a) => a.status).join(' '));
     assertLimitedAfter(answers, 10, 'invitations');
