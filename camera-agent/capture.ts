@@ -10,7 +10,7 @@ import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
-import { captureArgs, detectionPictureSize, type VideoSource } from './videoSource';
+import { captureArgs, detectionGated, detectionPictureSize, type VideoSource } from './videoSource';
 import { DetectionFrames, gateCommand } from './detectionFrames';
 import { redactCredentials } from './sources/credentials';
 import { spawnWithFeeder } from './sources/feeder';
@@ -188,8 +188,10 @@ export class Capture extends EventEmitter<CaptureEvents> {
     this.killedForStall = false;
     const skipping = source.copyH264 && this.skipNonReference;
     const detection = this.detection;
-    // The gate's state ffmpeg has: it starts as wanted now, from its arguments.
-    let gateOpen = detection?.wanted ?? false;
+    // The gate's state ffmpeg has: it starts as wanted now, from its arguments; always open
+    // where it may not close (a sub-stream, see detectionGated).
+    const gated = detectionGated(source);
+    let gateOpen = gated ? (detection?.wanted ?? false) : true;
     const args = captureArgs(source, this.config, { skipNonReference: skipping, detectionOpen: gateOpen });
     const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, detection ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe']);
     this.child = child;
@@ -197,7 +199,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     // frame proves; a change before that waits for it.
     let graphReady = false;
     const syncGate = () => {
-      if (!detection || !graphReady || gateOpen === detection.wanted || child.exitCode !== null || child.signalCode !== null) return;
+      if (!detection || !gated || !graphReady || gateOpen === detection.wanted || child.exitCode !== null || child.signalCode !== null) return;
       gateOpen = detection.wanted;
       child.stdin?.write(gateCommand(gateOpen));
     };
@@ -307,7 +309,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
       (child.stdio as unknown as Readable[])[5]!.on('data', (data: Buffer) => outOfLine(detection.pushTicks(data)));
     }
     child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
+      // ffmpeg echoes each gate command: that is not news about the camera.
+      stderr = (stderr + d.toString()).replace(/Enter command: [^\n]*\n|Command reply for stream[^\n]*\n/g, '').slice(-2000);
     });
     child.on('error', (err) => {
       this.log.error({ err: err.message }, 'cannot start ffmpeg: is it installed (apt-get install ffmpeg)?');

@@ -260,6 +260,17 @@ export function detectionPictureSize(source: VideoSource, config: AgentConfig): 
   return detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, config.detection.width);
 }
 
+/**
+ * Whether the detection gate may close (pictures made only while motion lasts). Not with a
+ * sub-stream: ffmpeg 5.1, with two inputs, reads next for the output whose last packet is
+ * oldest, and a gated output that gets nothing stays oldest for ever; it then reads only the
+ * sub-stream that feeds it and never the main stream (measured: no MP4 fragment in 60 s). With
+ * one input every read feeds every output, so a closed gate starves nothing.
+ */
+export function detectionGated(source: VideoSource): boolean {
+  return !source.analysisInputArgs;
+}
+
 export interface CaptureOptions {
   /**
    * Copied H.264 only: the analysis decoder skips frames no other frame refers to (most

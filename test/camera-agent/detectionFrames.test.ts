@@ -3,7 +3,7 @@ import { yuv420pBytes } from '../../common/detection';
 import { parseConfig } from '../../common/config';
 import { analysisFrameTime } from '../../camera-agent/analysisClock';
 import { DetectionFrames, detectionSize, gateCommand, parseTicks, type DetectionPicture } from '../../camera-agent/detectionFrames';
-import { captureArgs, type VideoSource } from '../../camera-agent/videoSource';
+import { captureArgs, detectionGated, type VideoSource } from '../../camera-agent/videoSource';
 
 describe('detection pictures', () => {
   describe('size', () => {
@@ -57,6 +57,11 @@ describe('detection pictures', () => {
       assert.equal(args.filter((a) => a === '-i').length, 2, 'the sub-stream is decoded once, not opened again');
       assert.ok(!args.includes('-nostdin'), 'the gate is opened by commands on stdin');
       assert.match(captureArgs(rtsp, config(), { skipNonReference: true, detectionOpen: true }).join(' '), /shuffleframes@detectiongate=mapping=-1:enable=0,/, 'open from the start while motion lasts');
+    });
+
+    it('closes the gate only where one input feeds every output: not with a sub-stream, whose main stream ffmpeg would stop reading', () => {
+      assert.equal(detectionGated(rtsp), false);
+      assert.equal(detectionGated({ ...rtsp, analysisInputArgs: undefined }), true);
     });
 
     it('takes the main stream when there is no sub-stream, at its probed size', () => {
