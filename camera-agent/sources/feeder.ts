@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { closeSync, constants, createWriteStream, mkdtempSync, open, openSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 
 /*
  * A source whose video comes out of another program (rpicam-vid writing H.264 to its stdout)
@@ -13,7 +13,8 @@ import * as path from 'node:path';
  * stdin: an input named pipe:0 turns off ffmpeg's stdin commands, which is how the agent
  * opens and closes the detection gate (detectionFrames.ts). The named pipe lives in a private
  * directory made for the run and removed when ffmpeg ends. (/dev/fd/N would not do: Node's
- * pipes to a child are sockets, which cannot be opened by that name.)
+ * pipes to a child are sockets, which cannot be opened by that name.) When the camera program's
+ * output ends, ffmpeg's input ends, and that run with it.
  */
 
 export interface Feeder {
@@ -33,21 +34,38 @@ export function spawnWithFeeder(ffmpegPath: string, args: string[], feeder: Feed
   const dir = mkdtempSync(path.join(tmpdir(), 'porchlight-feeder-'));
   const fifo = path.join(dir, 'video.h264');
   execFileSync('mkfifo', ['-m', '600', fifo]);
-  // Read and write: opening a named pipe this way does not wait for its reader (ffmpeg).
-  const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
-  const into = new Socket({ fd, readable: false, writable: true });
   const ffmpeg = spawn(ffmpegPath, args.map((a) => (a === FEEDER_INPUT ? fifo : a)), { stdio });
   const source = spawn(feeder.command, feeder.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   source.stderr.resume();
-  source.stdout.pipe(into);
-  // A write after ffmpeg exits is the end of this run, not news.
-  into.on('error', () => undefined);
   source.on('error', (err) => ffmpeg.emit('error', new Error(`cannot start ${feeder.command}: ${err.message}`)));
-  // Either one ending ends the run: ffmpeg without input, or a camera program nobody reads.
-  source.on('exit', () => into.end());
+  // Held here until ffmpeg opens the pipe: a child's output nobody reads when it exits is
+  // thrown away by Node, which a short-lived camera program would lose whole.
+  const held = new PassThrough();
+  source.stdout.pipe(held);
+  let ended = false;
+  let into: WriteStream | null = null;
+  // Opening the pipe for writing waits (in libuv's pool) until ffmpeg opens it for reading;
+  // until then the camera program's output waits in its own pipe. Write-only, so closing it
+  // is the end of ffmpeg's input: when the camera program's output ends, ffmpeg's does.
+  open(fifo, constants.O_WRONLY, (err, fd) => {
+    if (err) return; // ffmpeg ended first: its exit says why.
+    if (ended) return closeSync(fd);
+    into = createWriteStream('', { fd });
+    // A write after ffmpeg exits is the end of this run, not news.
+    into.on('error', () => undefined);
+    held.pipe(into);
+  });
   ffmpeg.on('exit', () => {
-    into.destroy();
+    ended = true;
+    // A writer still waiting for ffmpeg to open the pipe is let go by a reader appearing.
+    try {
+      closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+    } catch {
+      // Already gone.
+    }
+    into?.destroy();
     rmSync(dir, { recursive: true, force: true });
+    // Either one ending ends the run: a camera program nobody reads is stopped.
     if (source.exitCode === null && source.signalCode === null) source.kill('SIGTERM');
   });
   return ffmpeg;
