@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { parseConfig } from '../../common/config';
@@ -146,6 +146,13 @@ describe('systemd/install.sh', function () {
     const s3Key = path.join(root, 'etc/porchlight/secrets/s3.yaml');
     writeFileSync(s3Key, 'accessKeyId: A\nsecretAccessKey: B\n');
     chmodSync(s3Key, 0o640);
+    // An install from before the relay had its own user: the data directory 0700, the cloud
+    // folder the hub user's. The relay could use neither; the next run puts them right.
+    const hubDir = path.join(root, 'var/lib/porchlight/hub');
+    chmodSync(hubDir, 0o700);
+    const hubAccount = parseServiceAccount(readFileSync(path.join(root, 'etc/passwd'), 'utf8'), '', 'porchlight')!;
+    chownSync(path.join(hubDir, 'cloud'), hubAccount.uid, hubAccount.gid);
+    chmodSync(path.join(root, 'etc/porchlight/secrets'), 0o700);
 
     const again = install('--root', root, '--from', from);
     assert.equal(again.status, 0, again.stderr);
