@@ -17,6 +17,9 @@ export function relayCommand(cmd: Command): Command {
 }
 
 export async function runRelay(opts: RelayOptions): Promise<void> {
+  // As its unit's UMask=: what the relay makes (the default cloud folder) its group, the hub's,
+  // may read; others nothing. Files whose mode matters are given it explicitly.
+  process.umask(0o027);
   const cfg = loadCommandConfig(opts);
   const log = createLogger('relay', cfg.log.level);
   installProcessFaults(log);

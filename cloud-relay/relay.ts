@@ -139,6 +139,8 @@ export class Relay extends EventEmitter {
       }
       this.deletionFailing = false;
       this.queue.forget(d.clipId);
+      // The hub deletes it with the clip; this only catches one it left (one user, a hand-started
+      // setup). Installed, the relay has its own user and thumbs/ is not its to touch: EACCES.
       if (this.deps.thumbsDir) await fs.rm(path.join(this.deps.thumbsDir, d.clipId), { force: true }).catch(() => undefined);
       log.info({ clipId: d.clipId }, 'a clip the owner deleted is gone from the cloud too');
       this.emit('deleted', d.clipId);

@@ -21,7 +21,15 @@ export async function openRelay(config: Config, hubDataDir: string, log: Logger,
   } catch (err) {
     throw new Error(`the relay needs the hub's footage public key (${paths.footagePublicKey}); start the hub once first (${(err as Error).message})`, { cause: err });
   }
-  const db = openDatabase(paths.db);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(paths.db);
+  } catch (err) {
+    // Installed, the relay has its own user and may not create files in the hub's data
+    // directory: SQLite's -wal and -shm must be there already, made by the running hub.
+    if ((err as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw err;
+    throw new Error(`the relay cannot open the hub's database ${paths.db} before the hub has opened it (the relay may not create files in ${hubDataDir}): start the hub first`, { cause: err });
+  }
   // The owner may change the target from the web UI while the relay runs.
   const target = followChosenTarget(config, db, hubDataDir, (description) => log.info({ target: description }, 'the upload target was changed; new uploads go there'));
   const relay = new Relay({

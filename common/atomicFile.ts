@@ -16,11 +16,16 @@ function tempNameFor(finalPath: string): string {
   return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Write a whole file atomically: temp file, fsync, rename, fsync the directory. */
+/**
+ * Write a whole file atomically: temp file, fsync, rename, fsync the directory. The file gets
+ * exactly `mode`, whatever the umask: who may read it is the caller's decision (the relay reads
+ * a few of the hub's files through their group bits, which the hub's umask 0077 would drop).
+ */
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = tempNameFor(finalPath);
   const handle = await fs.open(tmp, 'wx', mode);
   try {
+    await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } catch (err) {
@@ -67,9 +72,17 @@ export class AtomicFileWriter {
     readonly tempPath: string,
   ) {}
 
+  /** The file gets exactly `mode`, whatever the umask (as writeFileAtomic). */
   static async open(finalPath: string, tempPath = tempNameFor(finalPath), mode = 0o600): Promise<AtomicFileWriter> {
     const writer = new AtomicFileWriter(finalPath, tempPath);
-    writer.handle = await fs.open(tempPath, 'wx', mode);
+    const handle = await fs.open(tempPath, 'wx', mode);
+    writer.handle = handle;
+    try {
+      await handle.chmod(mode);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
     return writer;
   }
 

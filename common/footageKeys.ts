@@ -87,7 +87,8 @@ export async function loadFootageKeyPair(file: string, getPassphrase?: () => Pro
 export async function saveFootagePublicKey(file: string, publicKey: Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const body = JSON.stringify({ format: 'porchlight-footage-public-key', version: 1, publicKey: Buffer.from(publicKey).toString('base64') });
-  await writeFileAtomic(file, body + '\n', 0o644);
+  // 0640: the relay reads it through the hub's group; others have no business with it.
+  await writeFileAtomic(file, body + '\n', 0o640);
 }
 
 export async function loadFootagePublicKey(file: string): Promise<Uint8Array> {

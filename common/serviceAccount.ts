@@ -9,6 +9,9 @@ import * as path from 'node:path';
 
 export const SERVICE_USER = 'porchlight';
 
+/** The cloud relay's own account, in SERVICE_USER's group: it must not read the hub's secret keys (docs/security.md). */
+export const RELAY_USER = 'porchlight-relay';
+
 export interface ServiceAccount {
   name: string;
   uid: number;

@@ -10,6 +10,7 @@ import type { ClipUploadMeta } from '../common/protocol';
 import type { DetectionSettings } from '../common/detectionSettings';
 import { SELECT_CLIP, type ClipRecord, type ClipRow } from './clipIndex';
 import { objectRulesOf } from './cameraSettingsStore';
+import { CLIP_FILE_MODE } from './dataDirModes';
 import { clipEvents, keepArrivingClip } from './clipLabels';
 import { ClipStoreError } from './clipStoreError';
 
@@ -86,7 +87,7 @@ export async function openIngest(
     const row = db.prepare(`${SELECT_CLIP} WHERE c.id = ?`).get(meta.clipId) as ClipRow;
     return { duplicate: { record: store.recordsOf([row])[0]!, duplicate: true, dropped: false } };
   }
-  const writer = await AtomicFileWriter.open(store.fileOf(meta.clipId), path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`)).catch((err: unknown) => {
+  const writer = await AtomicFileWriter.open(store.fileOf(meta.clipId), path.join(tmpDir, `${meta.clipId}.${randomBytes(4).toString('hex')}.tmp`), CLIP_FILE_MODE).catch((err: unknown) => {
     body.resume();
     throw diskError(err) ?? err;
   });

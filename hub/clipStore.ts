@@ -47,7 +47,9 @@ export class ClipStore extends ClipIndex {
   onDropped: ((clip: DroppedClip) => void) | null = null;
 
   async init(): Promise<void> {
-    await fs.mkdir(this.clipsDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.clipsDir, { recursive: true });
+    // The relay (the hub's group) lists and reads the clips to upload them: hub/dataDirModes.ts.
+    await fs.chmod(this.clipsDir, 0o750);
     await fs.mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     // Leftovers of uploads cut off by a crash: never indexed, safe to drop.
     for (const name of await fs.readdir(this.tmpDir)) await fs.rm(path.join(this.tmpDir, name), { force: true });

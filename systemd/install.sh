@@ -17,6 +17,7 @@ UNITDIR=/usr/local/lib/systemd/system
 SYSUSERS=/usr/local/lib/sysusers.d/porchlight.conf
 TMPFILES=/usr/local/lib/tmpfiles.d/porchlight.conf
 USER_NAME=porchlight
+RELAY_USER=porchlight-relay
 UNITS="porchlight.target porchlight-hub.service porchlight-relay.service porchlight-agent@.service"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -155,10 +156,16 @@ install_accounts_and_dirs() {
     say "kept $CONF/porchlight.yaml"
   fi
   # Modes repaired on every run: the services read the config, only root writes it, and
-  # only the service user reads a secret.
+  # only the service user reads a secret; a secret made 0640 on purpose (the relay's S3
+  # credentials file, which porchlight-relay reads through the group) stays so.
   find "$ROOT$CONF" -maxdepth 1 -name '*.yaml' -type f -exec chown "0:$gid" {} + -exec chmod 0640 {} +
   find "$ROOT$CONF/agents" -name '*.yaml' -type f -exec chown "0:$gid" {} + -exec chmod 0640 {} +
-  find "$ROOT$CONF/secrets" -type f -exec chown "$uid:$gid" {} + -exec chmod 0600 {} +
+  find "$ROOT$CONF/secrets" -type f -exec chown "$uid:$gid" {} +
+  find "$ROOT$CONF/secrets" -type f ! -perm 0640 -exec chmod 0600 {} +
+  # The relay's own account (sysusers): it must exist, in the hub's group, or its unit fails.
+  awk -F: -v u="$RELAY_USER" -v g="$gid" '$1 == u && $4 == g { found = 1 } END { exit !found }' "$ROOT/etc/passwd" ||
+    die "the $RELAY_USER user was not created in the $USER_NAME group"
+
 }
 
 install_units() {
@@ -260,8 +267,8 @@ do_purge() {
   fi
   do_uninstall
   rm -rf "$ROOT$CONF" "$ROOT$STATE"
-  say "Deleted $CONF and $STATE. The $USER_NAME user stays (as Debian leaves system users), so no later"
-  say "account can inherit a file it owned; remove it with: sudo userdel $USER_NAME"
+  say "Deleted $CONF and $STATE. The $USER_NAME and $RELAY_USER users stay (as Debian leaves system users), so no"
+  say "later account can inherit a file they owned; remove them with: sudo userdel $RELAY_USER; sudo userdel $USER_NAME"
 }
 
 case "$ACTION" in

@@ -391,6 +391,20 @@ export function checkServiceUser(user: string, account: { groups: string[] } | n
   return [ok('install', `services run as "${user}" (groups: ${account.groups.join(', ')})`)];
 }
 
+/**
+ * The relay runs as its own user in the hub's group (systemd/porchlight-relay.service): one
+ * that is missing cannot start; one that is the hub's user could read the hub's secret keys;
+ * one outside the hub's group cannot read the clips it uploads.
+ */
+export function checkRelayUser(hubUser: string, hub: { uid: number; gid: number } | null, relayUser: string, relay: { uid: number; gid: number } | null): Finding[] {
+  if (!hub) return [];
+  const fix = 'sudo ./systemd/install.sh';
+  if (!relay) return [error('relay', `there is no "${relayUser}" user: the relay's unit cannot start`, fix)];
+  if (relay.uid === hub.uid) return [error('relay', `"${relayUser}" has the uid of "${hubUser}": a relay taken over could read the hub's secret keys`, `give ${relayUser} its own uid (sudo userdel ${relayUser}; ${fix})`)];
+  if (relay.gid !== hub.gid) return [error('relay', `"${relayUser}" is not in the "${hubUser}" group: the relay cannot read the clips it uploads`, `sudo usermod -g ${hub.gid} ${relayUser}`)];
+  return [ok('relay', `the relay runs as "${relayUser}" in the "${hubUser}" group: it cannot read the hub's secret keys`)];
+}
+
 /** 1 when anything is an error, else 0: warnings alone do not fail a check run. */
 export function exitCodeOf(findings: Finding[]): number {
   return findings.some((f) => f.level === 'error') ? 1 : 0;

@@ -12,11 +12,13 @@ import {
   checkHubPorts,
   checkHubReach,
   checkRelayTarget,
+  checkRelayUser,
   checkRtspCamera,
   checkServiceUser,
   type Finding,
 } from './checks';
 import type { DoctorProbes } from './probes';
+import { RELAY_USER, SERVICE_USER } from '../../common/serviceAccount';
 import { cameraSecrets, scrubFindings } from './secrets';
 
 /*
@@ -105,6 +107,8 @@ export async function runDoctor(setup: DoctorSetup, probes: DoctorProbes, now = 
     out.push(...checkCertificates(await probes.hubCertificates(c.dataDir, c.hub.tls?.certFile), now));
     out.push(...checkHubPorts(await probes.hubState(c.dataDir, { httpsPort: c.hub.httpsPort, httpPort: c.hub.redirectHttp ? c.hub.httpPort : 0 })));
     out.push(...checkRelayTarget(c.relay.target, c.dataDir));
+    // Only the install makes the relay its own user; a setup run as another user (--user) is one user.
+    if (setup.user === SERVICE_USER) out.push(...checkRelayUser(setup.user, account, RELAY_USER, probes.serviceAccount(RELAY_USER)));
   }
   for (const a of setup.agents) {
     if (!a.config) continue;

@@ -13,7 +13,9 @@ const KEY = /^[A-Za-z0-9._-]+$/;
 /**
  * A local folder (the embedded default "cloud", or a NAS mount). Writes are atomic (temp
  * file, fsync, rename), so a crash leaves either the whole object or none; leftover temp
- * files start with a dot and are neither listed nor kept.
+ * files start with a dot and are neither listed nor kept. Folder 0750 and objects 0640 (they
+ * are ciphertext): the relay writes them under its own user, and the hub, in its group, reads
+ * them back for a restore.
  */
 export class DirectoryTarget implements UploadTarget {
   readonly description: string;
@@ -30,8 +32,8 @@ export class DirectoryTarget implements UploadTarget {
   private async write(key: string, fill: (writer: AtomicFileWriter) => Promise<void>): Promise<void> {
     const dest = this.pathOf(key);
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const writer = await AtomicFileWriter.open(dest);
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o750 });
+      const writer = await AtomicFileWriter.open(dest, undefined, 0o640);
       try {
         await fill(writer);
         await writer.commit();
@@ -97,7 +99,7 @@ export class DirectoryTarget implements UploadTarget {
 
   async check(): Promise<void> {
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o750 });
       await fs.access(this.dir, fs.constants.W_OK);
     } catch (err) {
       throw describeIoError(err, `the target folder ${this.dir}`);

@@ -142,7 +142,8 @@ export function secretFor(hubDataDir: string, input: Extract<TargetInput, { type
 }
 
 /**
- * Stores the owner's choice: the secret first (atomically, 0600), then the setting, so the
+ * Stores the owner's choice: the secret first (atomically, 0640: the relay, in the hub's group,
+ * reads it; it is the relay's own key, not one of the hub's), then the setting, so the
  * relay never sees an S3 choice whose key pair is not there yet. A folder needs no secret,
  * and none is kept.
  */
@@ -151,7 +152,7 @@ export async function saveTargetChoice(db: DB, hubDataDir: string, choice: Targe
   if (choice.type === 's3') {
     if (secret === null) throw new Error('an S3 choice needs its secret key');
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, JSON.stringify({ accessKeyId: choice.accessKeyId, secretAccessKey: secret }), 0o600);
+    await writeFileAtomic(file, JSON.stringify({ accessKeyId: choice.accessKeyId, secretAccessKey: secret }), 0o640);
   }
   writeSetting(db, TARGET_SETTING, choice);
   if (choice.type === 'directory') await fs.rm(file, { force: true });

@@ -57,7 +57,7 @@ describe('cloud target from the web UI', function () {
     assert.deepEqual(res.json(), { source: 'default', target: { type: 'directory', path: path.join(tmp.dir, 'hub', 'cloud') } });
   });
 
-  it('stores an S3 choice with its secret in a 0600 file, and never gives the secret back', async () => {
+  it('stores an S3 choice with its secret in a 0640 file (the relay, in the hub group, reads it; others nothing), and never gives the secret back', async () => {
     const res = await put(s3Body({ secretAccessKey: 'a-very-secret-key/123' }));
     assert.equal(res.status, 200, res.body.toString());
     assert.equal(res.json().source, 'ui');
@@ -65,7 +65,7 @@ describe('cloud target from the web UI', function () {
     assert.equal(res.json().target.prefix, 'porchlight/');
     assert.equal(res.json().target.secretSet, true);
     const file = cloudCredentialsPath(path.join(tmp.dir, 'hub'));
-    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(file).mode & 0o777, 0o640);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).secretAccessKey, 'a-very-secret-key/123');
     for (const text of [res.body.toString(), (await get()).body.toString(), stored()!.value]) {
       assert.equal(text.includes('a-very-secret-key'), false, `the secret leaked into ${text}`);

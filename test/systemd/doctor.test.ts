@@ -38,7 +38,7 @@ function fakeProbes(over: Partial<DoctorProbes> = {}): DoctorProbes {
     hubState: async () => ({ running: { httpsPort: 443, httpPort: 80 }, answers: true, busy: [], configuredHttpsPort: 443, configuredHttpPort: 80 }),
     hubReach: async () => ({ kind: 'reachable', hubUrl: 'https://192.168.1.20/' }),
     rtspCamera: async () => ({ kind: 'answers', description: 'H.264, recorded as it comes' }),
-    serviceAccount: () => ({ name: 'porchlight', uid: 990, gid: 990, groups: ['porchlight', 'video', 'gpio'] }),
+    serviceAccount: (user) => (user === 'porchlight-relay' ? { name: user, uid: 989, gid: 990, groups: ['porchlight'] } : { name: 'porchlight', uid: 990, gid: 990, groups: ['porchlight', 'video', 'gpio'] }),
     ...over,
   };
 }
@@ -70,6 +70,30 @@ describe('porchlight doctor', function () {
       for (const f of bad) assert.ok(f.fix && f.fix.length > 5, `${f.check} has a fix`);
       assert.equal(exitCodeOf(findings), 1);
       assert.match(formatFindings(findings), /^error {3}clock: not synchronised and network time is off.*\n {8}fix: sudo timedatectl set-ntp true$/m);
+    });
+
+    it("the relay's user: missing, sharing the hub's uid (it could read the secret keys), or outside the hub's group is an error; its own uid in the hub's group passes", async () => {
+      const relayFinding = async (relay: { name: string; uid: number; gid: number; groups: string[] } | null) => {
+        const probes = fakeProbes();
+        const hub = probes.serviceAccount('porchlight');
+        const findings = await runDoctor(setup(), { ...probes, serviceAccount: (user) => (user === 'porchlight-relay' ? relay : hub) });
+        return findings.filter((f) => f.check === 'relay' && /porchlight-relay/.test(f.message));
+      };
+      const [good] = await relayFinding({ name: 'porchlight-relay', uid: 989, gid: 990, groups: ['porchlight'] });
+      assert.equal(good?.level, 'ok');
+      type Account = { name: string; uid: number; gid: number; groups: string[] } | null;
+      const cases: Array<[Account, RegExp]> = [
+        [null, /there is no "porchlight-relay" user/],
+        [{ name: 'porchlight-relay', uid: 990, gid: 990, groups: ['porchlight'] }, /could read the hub's secret keys/],
+        [{ name: 'porchlight-relay', uid: 989, gid: 989, groups: ['porchlight-relay'] }, /not in the "porchlight" group/],
+      ];
+      for (const [relay, words] of cases) {
+        const found = await relayFinding(relay);
+        assert.equal(found.length, 1, JSON.stringify(found));
+        assert.equal(found[0]!.level, 'error');
+        assert.match(found[0]!.message, words);
+        assert.ok(found[0]!.fix, 'with a fix');
+      }
     });
 
     it('ffmpeg: missing is an error; no hardware encoder on a Pi 4 a warning; a Pi 5 has none to miss', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { parseConfig } from '../../common/config';
@@ -86,15 +86,24 @@ describe('systemd/install.sh', function () {
     assert.match(passwd, /^porchlight:x:\d+:\d+:[^:]*:\/var\/lib\/porchlight:\/usr\/sbin\/nologin$/m);
     assert.deepEqual([...account.groups].sort(), ['gpio', 'porchlight', 'video']);
     const svc = `${account.uid}:${account.gid}`;
+    // The relay's own user, whose primary group is the hub's: the unit's User= must exist.
+    const relay = parseServiceAccount(passwd, readFileSync(path.join(root, 'etc/group'), 'utf8'), 'porchlight-relay');
+    assert.ok(relay, 'the porchlight-relay user exists');
+    assert.notEqual(relay.uid, account.uid, 'the relay is not the hub user');
+    assert.equal(relay.gid, account.gid, "the relay's group is the hub's");
+    assert.match(passwd, /^porchlight-relay:x:\d+:\d+:[^:]*:\/:\/usr\/sbin\/nologin$/m);
 
     const at = (p: string) => path.join(root, p);
     const expected: Array<[string, string, string]> = [
       ['etc/porchlight', '750', `0:${account.gid}`],
       ['etc/porchlight/porchlight.yaml', '640', `0:${account.gid}`],
       ['etc/porchlight/agents', '750', `0:${account.gid}`],
-      ['etc/porchlight/secrets', '700', svc],
+      // The relay reaches its S3 key by name (0640 in here), and lists nothing.
+      ['etc/porchlight/secrets', '710', svc],
       ['var/lib/porchlight', '750', svc],
-      ['var/lib/porchlight/hub', '700', svc],
+      // The relay enters it through the group; the hub keeps its secret keys 0600 inside.
+      ['var/lib/porchlight/hub', '750', svc],
+      ['var/lib/porchlight/hub/cloud', '750', `${relay.uid}:${account.gid}`],
       ['var/lib/porchlight/agents', '750', svc],
       ['opt/porchlight/bin/porchlight.js', '755', '0:0'],
       ['opt/porchlight/dist/cli/main.js', '644', '0:0'],
@@ -133,16 +142,30 @@ describe('systemd/install.sh', function () {
     const secret = path.join(root, 'etc/porchlight/secrets/smtp-password');
     writeFileSync(secret, 'hunter2\n');
     chmodSync(secret, 0o644);
+    // The relay's S3 key, made 0640 as docs/install.md says, so the relay reads it through the group.
+    const s3Key = path.join(root, 'etc/porchlight/secrets/s3.yaml');
+    writeFileSync(s3Key, 'accessKeyId: A\nsecretAccessKey: B\n');
+    chmodSync(s3Key, 0o640);
+    // An install from before the relay had its own user: the data directory 0700, the cloud
+    // folder the hub user's. The relay could use neither; the next run puts them right.
+    const hubDir = path.join(root, 'var/lib/porchlight/hub');
+    chmodSync(hubDir, 0o700);
+    const hubAccount = parseServiceAccount(readFileSync(path.join(root, 'etc/passwd'), 'utf8'), '', 'porchlight')!;
+    chownSync(path.join(hubDir, 'cloud'), hubAccount.uid, hubAccount.gid);
+    chmodSync(path.join(root, 'etc/porchlight/secrets'), 0o700);
 
     const again = install('--root', root, '--from', from);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /kept \/etc\/porchlight\/porchlight.yaml/);
     assert.match(readFileSync(config, 'utf8'), /# edited by the installer/);
-    assert.deepEqual(snapshot(root).filter((l) => !l.startsWith('etc/porchlight/secrets/smtp-password')), before);
+    assert.deepEqual(snapshot(root).filter((l) => !/^etc\/porchlight\/secrets\/(smtp-password|s3\.yaml) /.test(l)), before);
     const account = parseServiceAccount(readFileSync(path.join(root, 'etc/passwd'), 'utf8'), '', 'porchlight')!;
     assert.equal(mode(secret), '600');
     assert.equal(owner(secret), `${account.uid}:${account.gid}`);
+    assert.equal(mode(s3Key), '640', 'a secret made 0640 on purpose stays so');
+    assert.equal(owner(s3Key), `${account.uid}:${account.gid}`);
     assert.equal(readFileSync(path.join(root, 'etc/passwd'), 'utf8').match(/^porchlight:/gm)?.length, 1, 'one user, not two');
+    assert.equal(readFileSync(path.join(root, 'etc/passwd'), 'utf8').match(/^porchlight-relay:/gm)?.length, 1, 'one relay user, not two');
   });
 
   it('--uninstall removes services and program but keeps config and recordings; --purge removes those too', () => {

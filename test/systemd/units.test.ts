@@ -97,13 +97,27 @@ describe('systemd units', function () {
       assert.deepEqual(values(text, 'Restart'), ['on-failure'], u);
       assert.ok(values(text, 'StartLimitBurst').length === 1 && values(text, 'StartLimitIntervalSec').length === 1, u);
       assert.deepEqual(values(text, 'PartOf'), ['porchlight.target'], u);
-      assert.deepEqual(values(text, 'User'), ['porchlight'], u);
+      // Every service in the hub's group: the relay reaches the hub's data through it.
+      assert.deepEqual(values(text, 'Group'), ['porchlight'], u);
     }
+    for (const u of ['porchlight-hub.service', 'porchlight-agent@.service']) assert.deepEqual(values(unit(u), 'User'), ['porchlight'], u);
     for (const u of ['porchlight-relay.service', 'porchlight-agent@.service']) {
       assert.ok(values(unit(u), 'After').join(' ').split(/\s+/).includes('porchlight-hub.service'), u);
       // Ordered, not bound: a hub restart must not stop a camera recording into its spool.
       assert.ok(!/^(Requires|BindsTo)=.*porchlight-hub/m.test(unit(u)), u);
     }
+  });
+
+  it("run the relay, which talks to the internet, as its own user in the hub's group, so that a relay taken over cannot read the hub's secret keys", () => {
+    const relay = unit('porchlight-relay.service');
+    assert.deepEqual(values(relay, 'User'), ['porchlight-relay']);
+    assert.deepEqual(values(relay, 'Group'), ['porchlight']);
+    // What it makes (the default cloud folder) the hub reads for a restore; others nothing.
+    assert.deepEqual(values(relay, 'UMask'), ['0027']);
+    assert.deepEqual(values(unit('porchlight-hub.service'), 'UMask'), ['0077'], 'the hub gives its group only what it chooses to (hub/dataDirModes.ts)');
+    // The account the unit names is one the install makes, in the hub's group.
+    const sysusers = readFileSync(path.join(SYSTEMD_DIR, 'porchlight.sysusers'), 'utf8');
+    assert.match(sysusers, /^u porchlight-relay -:porchlight "[^"]+" - \/usr\/sbin\/nologin$/m);
   });
 
   it('run each camera agent with the Node options the benchmarks measured it with', () => {
