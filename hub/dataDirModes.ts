@@ -10,7 +10,7 @@ import type { HubPaths } from '../common/dataLayout';
 
 /** Files of the data directory that must be the owner's alone, beyond what the directory's 0700 already hides. */
 function privateFiles(paths: HubPaths): string[] {
-  return [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.footageKey, paths.opaqueSetup];
+  return [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.footageKey, paths.opaqueSetup, paths.vapidKeys];
 }
 
 /** Sets the data directory to 0700 and its database and key files to 0600; returns what it had to change. */
