@@ -50,7 +50,7 @@ export async function notifyUser(
   // Not awaited: a push may retry for seconds, and the next user's notice should not wait for it.
   if (mailer.push) {
     const words = notice.push ?? { title: notice.subject, body: notice.message, url: '/' };
-    void mailer.push.toUser(userId, { ...words, kind: notice.kind, at: now });
+    mailer.push.toUser(userId, { ...words, kind: notice.kind, at: now }).catch((err: Error) => log.warn({ kind: notice.kind, err: err.message }, 'could not push a notice'));
   }
   const row = db.prepare('SELECT email, email_verified_at FROM users WHERE id = ?').get(userId) as
     | { email: string | null; email_verified_at: number | null }

@@ -1,10 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { createECDH, randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { isSnoozed, shouldNotifyMotion, snoozeEnd, snoozesInForce, DEFAULT_PREFS } from '../../hub/notificationPolicy';
 import { checkPushDevice } from '../../hub/pushSubscriptionCheck';
 import { loadVapidKeys } from '../../hub/vapidKeys';
+import { hubPaths } from '../../common/dataLayout';
+import { openHubState } from '../../hub/hub';
 import { deliveryOf } from '../../hub/webPush';
 import { decryptAes128gcm } from '../helpers/pushService';
 import { useTempDir } from '../helpers/tmp';
@@ -82,6 +84,19 @@ describe('push policy: snooze, what a device may register, the VAPID key file', 
       assert.equal(Buffer.from(first.publicKey, 'base64url').length, 65);
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.deepEqual(await loadVapidKeys(file), first);
+    });
+
+    it('is put back to 0600 by the next start when someone opened it up', async () => {
+      const dir = path.join(tmp.dir, 'hub');
+      const paths = hubPaths(dir);
+      (await openHubState(dir)).db.close();
+      await loadVapidKeys(paths.vapidKeys);
+      // The attacker's view: another local user reading the key that signs the hub's pushes.
+      await fs.chmod(paths.vapidKeys, 0o644);
+      const again = await openHubState(dir);
+      again.db.close();
+      assert.equal(statSync(paths.vapidKeys).mode & 0o777, 0o600);
+      assert.ok(again.repaired.some((r) => r.startsWith(paths.vapidKeys)));
     });
   });
 
