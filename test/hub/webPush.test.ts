@@ -6,11 +6,11 @@ import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
 import { parseConfig } from '../../common/config';
 import { hubPaths } from '../../common/dataLayout';
 import { openDatabase } from '../../common/database';
-import { createLogger } from '../../common/logger';
 import { Hub } from '../../hub/hub';
 import { openPairingWindow } from '../../hub/pairing';
 import { addTestUser, FakeClock, JSON_HEADERS, PASSWORDS, signIn, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
+import { captureLog } from '../helpers/logCapture';
 import { startPushService, type BrowserSubscription, type PushService } from '../helpers/pushService';
 import { useTempDir } from '../helpers/tmp';
 import { sleep, until } from '../helpers/wait';
@@ -22,6 +22,7 @@ describe('Web Push: the hub pushes notices to registered devices through a real 
   let t: TestHub;
   let owner: SignedIn;
   let member: SignedIn;
+  let logs: ReturnType<typeof captureLog>;
 
   beforeEach(async () => {
     push = await startPushService();
@@ -29,7 +30,8 @@ describe('Web Push: the hub pushes notices to registered devices through a real 
     const clock = new FakeClock();
     const config = parseConfig({ dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0 } });
     // The hub trusts the test push service's CA for its push requests, as it trusts the public CAs for Google's, Mozilla's and Apple's.
-    const hub = new Hub(config, createLogger('hub-test', 'error'), clock.now, undefined, null, new Agent({ ca: push.caPem }));
+    logs = captureLog();
+    const hub = new Hub(config, logs.log, clock.now, undefined, null, new Agent({ ca: push.caPem }));
     const runtime = await hub.start();
     const db = openDatabase(hubPaths(dir).db);
     t = {
@@ -101,26 +103,37 @@ describe('Web Push: the hub pushes notices to registered devices through a real 
     assert.notEqual(listed.devices[0]!.lastSentAt, null);
   });
 
-  it('forgets a device the push service answers 410 Gone for, and retries a 500 before it succeeds', async () => {
+  it('forgets a device the push service answers 410 Gone for, retries a 500 before it succeeds, gives up after 3 tries, and logs no endpoint or key', async () => {
     const gone = push.subscribe();
     const flaky = push.subscribe();
+    const down = push.subscribe();
     await register(owner, gone, 'old phone');
     await register(owner, flaky, 'tablet');
+    await register(owner, down, 'laptop');
     push.answer(gone.id, 410);
     push.answer(flaky.id, 500, 503);
+    push.answer(down.id, 500, 502, 503);
     assert.equal((await send('PUT', owner, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
     const camera = await pairCamera();
     try {
       await camera.sendEvent({ kind: 'start', mediaTime: 0, at: Date.now() });
       await until('the 410 device forgotten', async () => ((await send('GET', owner, '/api/me/push/devices')).json() as { devices: Array<{ name: string }> }).devices.every((d) => d.name !== 'old phone'));
       await until('the flaky device reached on its third try', () => pushesTo(flaky).filter((d) => d.status === 201).length === 1, 20_000);
+      await until('the push given up', () => logs.messages('warn').includes('could not push a notice'), 20_000);
     } finally {
       camera.close();
     }
     assert.equal(push.requests.get(gone.id), 1, 'a gone subscription is not retried');
     assert.equal(push.requests.get(flaky.id), 3);
+    assert.equal(push.requests.get(down.id), 3, 'bounded: three tries in all');
     const names = ((await send('GET', owner, '/api/me/push/devices')).json() as { devices: Array<{ name: string }> }).devices.map((d) => d.name);
-    assert.deepEqual(names, ['tablet']);
+    assert.deepEqual(names, ['tablet', 'laptop'], 'a device that failed otherwise is kept');
+    const logged = JSON.stringify(logs.lines);
+    assert.match(logged, /push subscription gone/);
+    for (const sub of [gone, flaky, down]) {
+      assert.ok(!logged.includes(`/push/${sub.id}`), 'the endpoint path (a capability) is not logged');
+      assert.ok(!logged.includes(sub.json.keys.auth) && !logged.includes(sub.json.keys.p256dh), 'nor its keys');
+    }
   });
 
   it('snooze silences one camera for 30 minutes, then lets it through; "until disarmed" ends at the disarm', async () => {
