@@ -66,7 +66,7 @@ export async function startAgent(hub: RunningHub, work: string, name: string, fo
   if (!deviceId) {
     await pakeReady();
     const { db } = await openHubState(hub.dir);
-    const window = openPairingWindow(db, 60_000);
+    const window = await openPairingWindow(db, 60_000);
     db.close();
     deviceId = (await pairCamera(dir, hub.url, window.code, name)).deviceId;
   }

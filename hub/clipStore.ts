@@ -93,11 +93,18 @@ export class ClipStore extends ClipIndex {
    * Stores an uploaded clip. Idempotent per clip id and device, so an agent that lost
    * the acknowledgement can simply send again.
    */
-  ingest(deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
+  async ingest(deviceId: string, meta: ClipUploadMeta, body: Readable, declaredLength?: number): Promise<IngestResult> {
+    if (!this.keyring.locked) return ingestClip(this, deviceId, meta, body, declaredLength);
     // Locked: sealed to the public key already, so kept now and verified once unlocked (heldClips.ts).
-    if (this.keyring.locked) return ingestHeldClip(this, deviceId, meta, body, declaredLength);
-    return ingestClip(this, deviceId, meta, body, declaredLength);
+    const result = await ingestHeldClip(this, deviceId, meta, body, declaredLength);
+    // The key opened while the clip was arriving, after the unlock's check of the held clips
+    // ran: without this the clip (a forged one too) stayed unchecked until the next unlock or start.
+    if (!this.keyring.locked) this.onHeldWhileUnlocked?.();
+    return result;
   }
+
+  /** Told when a clip taken in as held finishes arriving after the key was unlocked (the hub checks the held clips again). */
+  onHeldWhileUnlocked: (() => void) | null = null;
 
   /** Decrypting stream of plaintext bytes [start, end] (inclusive) of a stored clip. */
   openPlayback(clip: ClipRecord, start: number, end: number): Promise<Readable> {

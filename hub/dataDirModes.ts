@@ -8,9 +8,12 @@ import type { HubPaths } from '../common/dataLayout';
  * with a 0644 database. Every start puts the modes right again.
  */
 
-/** Files of the data directory that must be the owner's alone, beyond what the directory's 0700 already hides. */
+/**
+ * Files of the data directory that must be the owner's alone, beyond what the directory's 0700
+ * already hides. The hub secret key opens every TOTP seed and signs browser ids: a key like the others.
+ */
 function privateFiles(paths: HubPaths): string[] {
-  return [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.footageKey, paths.opaqueSetup, paths.vapidKeys];
+  return [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.footageKey, paths.opaqueSetup, paths.hubSecret, paths.vapidKeys];
 }
 
 /** Sets the data directory to 0700 and its database and key files to 0600; returns what it had to change. */

@@ -20,7 +20,8 @@ import type { FootageKeyring } from './footageKeyring';
  * they are stored and acknowledged (the camera's spool is not made to fill up for hours) and
  * go to the cloud like any clip. What cannot be checked without the secret half — that the
  * clip authenticates, holds an MP4, and was recorded by the camera that sent it under the id
- * it names — is checked as soon as an owner unlocks the key; a clip failing then is deleted
+ * it names — is checked as soon as an owner unlocks the key (a clip still arriving then, as soon
+ * as it has arrived); a clip failing then is deleted
  * everywhere (the relay removes its cloud copy) and audited. Until then the clip is "held":
  * listed, not playable (nothing plays while locked).
  *
@@ -169,7 +170,10 @@ export interface HeldCheckDeps {
   now: () => number;
 }
 
-/** Runs verifyHeldClips, one run at a time, auditing each clip refused; the hub calls it at start (unlocked) and on unlock. */
+/**
+ * Runs verifyHeldClips, one run at a time, auditing each clip refused; the hub calls it at start
+ * (unlocked), on unlock, and when a clip that began arriving while locked finishes after the unlock.
+ */
 export function heldClipChecker(deps: HeldCheckDeps): () => Promise<HeldVerdicts> {
   const { clips, thumbnails, audit, log, now } = deps;
   let running: Promise<HeldVerdicts> = Promise.resolve({ verified: 0, refused: 0, waiting: 0 });

@@ -184,8 +184,10 @@ export class Hub {
     this.sweeper.unref();
     const audit = new AuditLog(db, paths.auditHead);
     const checkHeld = heldClipChecker({ clips, thumbnails, audit, log: log.child({ module: 'held-clips' }), now: this.now });
-    keys.onUnlocked = () => void checkHeld().catch((err: Error) => log.warn({ err: err.message }, 'checking the clips stored while locked failed; it runs again at the next start'));
-    if (!keys.locked) keys.onUnlocked();
+    const checkHeldNow = () => void checkHeld().catch((err: Error) => log.warn({ err: err.message }, 'checking the clips stored while locked failed; it runs again at the next start'));
+    keys.onUnlocked = checkHeldNow;
+    clips.onHeldWhileUnlocked = checkHeldNow;
+    if (!keys.locked) checkHeldNow();
     this.unlockSocket = new UnlockSocket(paths.unlockSocket, keys, audit, log.child({ module: 'unlock' }), this.now);
     await this.unlockSocket.start();
     clips.onDropped = (clip) => {
@@ -298,7 +300,7 @@ export class Hub {
       this.syncButton = new SyncButton(
         createGpio(config.hub.gpio, buttonLog),
         button,
-        () => void openPairingFromButton({ db, audit, log: buttonLog, windowMs, now: this.now }),
+        () => openPairingFromButton({ db, audit, log: buttonLog, windowMs, now: this.now }),
         buttonLog,
       );
       this.syncButton.start();

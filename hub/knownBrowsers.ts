@@ -39,11 +39,6 @@ export function isKnownBrowser(db: DB, secret: HubSecret, userId: number, cookie
   return db.prepare('SELECT 1 FROM known_browsers WHERE user_id = ? AND browser_hash = ?').get(userId, hashToken(browserId)) !== undefined;
 }
 
-/** Whether the account has signed in from any browser before (its very first sign-in raises no new-device notice). */
-export function hasKnownBrowsers(db: DB, userId: number): boolean {
-  return db.prepare('SELECT 1 FROM known_browsers WHERE user_id = ?').get(userId) !== undefined;
-}
-
 /**
  * At a successful sign-in: a fresh browser id for the cookie. When the browser sent one the hub
  * signed, every account that knew it knows the new one instead (and no longer the old).

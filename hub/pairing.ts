@@ -3,6 +3,7 @@ import type { DB } from '../common/database';
 import { hashToken, newToken } from '../common/tokens';
 import { opaqueLib, PAIRING_KEY_STRETCHING, PAIRING_OPAQUE_USER } from '../common/pairingBinding';
 import { deviceNameProblem, revokeDevice } from './devices';
+import { runPasswordJob } from './passwordWorkerPool';
 
 /*
  * Sync-module style pairing: the owner opens a window and gets a short one-time code; the
@@ -57,22 +58,27 @@ export interface PairingExchange {
 /**
  * Opens a window. With `deviceId` it re-provisions that camera: its current token is
  * revoked at once and the code gives the same device id a new token.
+ *
+ * The code's registration record costs an Argon2id run (64 MiB, a few hundred ms on a Pi), so
+ * it is made in the password worker: on the event loop it stalled the health check, live view
+ * and uploads for as long. Nothing is written until the record exists, so the window (and a
+ * re-provisioned camera's revocation) appears at once, in one transaction. PasswordWorkBusy
+ * (503) when the worker already has too many jobs waiting.
  */
-export function openPairingWindow(db: DB, windowMs: number, now = Date.now(), deviceId?: string): PairingWindow {
+export async function openPairingWindow(db: DB, windowMs: number, now = Date.now(), deviceId?: string): Promise<PairingWindow> {
   const opaque = opaqueLib();
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
   const expiresAt = now + windowMs;
   // Per window, not per hub: the CLI opens windows from its own process without the hub's
   // secrets, and a setup that dies with its window leaves nothing long-lived to steal.
   const serverSetup = opaque.server.createSetup();
-  const started = opaque.client.startRegistration({ password: code });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup, userIdentifier: PAIRING_OPAQUE_USER, registrationRequest: started.registrationRequest });
-  const { registrationRecord } = opaque.client.finishRegistration({
+  const registrationRecord = (await runPasswordJob({
+    op: 'opaqueRegister',
+    serverSetup,
+    userIdentifier: PAIRING_OPAQUE_USER,
     password: code,
-    registrationResponse,
-    clientRegistrationState: started.clientRegistrationState,
     keyStretching: PAIRING_KEY_STRETCHING,
-  });
+  })) as string;
   db.transaction(() => {
     db.prepare("UPDATE pairing_windows SET closed_at = ?, closed_reason = 'replaced' WHERE closed_at IS NULL").run(now);
     if (deviceId) revokeDevice(db, deviceId, now);

@@ -5,7 +5,8 @@ import type { PairingExchange } from './pairing';
  * OPAQUE exchanges between a camera's first and second pairing request, in memory only: an
  * exchange lives for seconds, and one lost with a restart just makes the camera start again.
  * Each id is used once. The store is bounded, and the attempt was counted when the exchange
- * started, so flooding it gains a guesser nothing.
+ * started, so flooding it gains a guesser nothing. An exchange may outlive its window by up to
+ * its own 60 s (docs/cameras.md): the window's expiry stops new exchanges, not started ones.
  */
 
 const MAX_PENDING = 32;

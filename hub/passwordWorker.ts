@@ -5,7 +5,7 @@ import type { PasswordJob } from './passwordWorkerPool';
 
 /*
  * The body of the password worker thread: the slow, memory-hard work on passwords (Argon2id,
- * and OPAQUE registration when the hub plays the client for a password it was given) runs
+ * and OPAQUE registration when the hub plays the client for a password or pairing code it was given) runs
  * here, so the hub's only event-loop thread keeps answering while someone signs in.
  */
 
@@ -18,7 +18,12 @@ async function run(job: PasswordJob): Promise<string | boolean> {
       userIdentifier: job.userIdentifier,
       registrationRequest: start.registrationRequest,
     });
-    return opaque.client.finishRegistration({ clientRegistrationState: start.clientRegistrationState, registrationResponse, password: job.password }).registrationRecord;
+    return opaque.client.finishRegistration({
+      clientRegistrationState: start.clientRegistrationState,
+      registrationResponse,
+      password: job.password,
+      ...(job.keyStretching ? { keyStretching: job.keyStretching } : {}),
+    }).registrationRecord;
   }
   const sodium = await getSodium();
   if (job.op === 'hash') {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { PAIRING_KEY_STRETCHING } from '../common/pairingBinding';
 import { HttpError } from './httpError';
 import { BoundedQueue, QueueFullError } from './objectDetection/boundedQueue';
 
@@ -15,7 +16,8 @@ import { BoundedQueue, QueueFullError } from './objectDetection/boundedQueue';
 export type PasswordJob =
   | { op: 'hash'; password: string }
   | { op: 'verify'; hash: string; password: string }
-  | { op: 'opaqueRegister'; serverSetup: string; userIdentifier: string; password: string };
+  /** keyStretching: OPAQUE's default when absent (accounts); pairing codes name theirs. */
+  | { op: 'opaqueRegister'; serverSetup: string; userIdentifier: string; password: string; keyStretching?: typeof PAIRING_KEY_STRETCHING };
 
 export const MAX_WAITING = 32;
 

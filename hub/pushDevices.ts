@@ -42,7 +42,7 @@ export class PushDevices {
   }
 
   list(userId: number): PushDevice[] {
-    const rows = this.db.prepare('SELECT id, name, endpoint, created_at, last_sent_at FROM push_devices WHERE user_id = ? ORDER BY created_at, id').all(userId) as Row[];
+    const rows = this.db.prepare('SELECT id, name, endpoint, created_at, last_sent_at FROM push_devices WHERE user_id = ? ORDER BY created_at, rowid').all(userId) as Row[];
     return rows.map(toDevice);
   }
 

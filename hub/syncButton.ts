@@ -27,12 +27,12 @@ export interface ButtonPairingDeps {
 }
 
 /** Opens a pairing window for a sync-button press: audited, and its code logged for the installer. */
-export function openPairingFromButton({ db, audit, log, windowMs, now }: ButtonPairingDeps): PairingWindow {
+export async function openPairingFromButton({ db, audit, log, windowMs, now }: ButtonPairingDeps): Promise<PairingWindow> {
   const at = now();
-  const window = openPairingWindow(db, windowMs, at);
+  const window = await openPairingWindow(db, windowMs, at);
   audit.append({ actor: SYNC_BUTTON_ACTOR, action: 'pairing.opened', detail: { expiresAt: window.expiresAt } }, at);
-  // The code is in the message on purpose: the logger hides fields named `code`, and the
-  // log is where the installer, who pressed the button, reads it.
+  // The code is in the message on purpose: the logger would hide a field named for it
+  // (`pairingCode`), and the log is where the installer, who pressed the button, reads it.
   log.info(
     { by: SYNC_BUTTON_ACTOR, expiresAt: window.expiresAt },
     `pairing window opened by the sync button: pairing code ${window.code}, valid until ${new Date(window.expiresAt).toISOString()}`,
@@ -48,7 +48,7 @@ export class SyncButton {
   constructor(
     private readonly gpio: GpioProvider,
     private readonly settings: SyncButtonConfig,
-    private readonly onPress: () => void,
+    private readonly onPress: () => Promise<unknown>,
     private readonly log: Logger,
   ) {}
 
@@ -76,10 +76,8 @@ export class SyncButton {
     }
     if (!this.released) return;
     this.released = false;
-    try {
-      this.onPress();
-    } catch (err) {
+    this.onPress().catch((err: unknown) => {
       this.log.error({ err: (err as Error).message }, 'sync button press could not open a pairing window');
-    }
+    });
   }
 }

@@ -5,7 +5,9 @@
 #   benchmark's comparison;
 # - GStreamer's RTSP server (python3-gi + gir1.2-gst-rtsp-server-1.0, with the plugins that
 #   demux MPEG-TS and packetise H.264 and AAC): the IP camera the camera tests talk to;
-# - opencv-doc: real CCTV footage (examples/data/vtest.avi) for the camera and motion tests.
+# - opencv-doc: real CCTV footage (examples/data/vtest.avi) for the camera and motion tests;
+#   tree.avi and people-free stills (building.jpg, leuvenA.jpg, home.jpg) as the object-alerts
+#   benchmark's real nuisance footage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/apt.sh

@@ -176,7 +176,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       if (!existsSync(identityFile(dir))) {
         await pakeReady();
         const { db } = await openHubState(hubDir);
-        const window = openPairingWindow(db, 60_000);
+        const window = await openPairingWindow(db, 60_000);
         db.close();
         identity = await pairCamera(dir, hubUrl, window.code, camera.name);
       } else {

@@ -35,10 +35,10 @@ export function deviceCommands(program: Command): void {
       const { findDevice } = await import('../../hub/devices');
       const { openPairingWindow } = await import('../../hub/pairing');
       await (await import('../../common/pairingBinding')).pakeReady();
-      const window = await withHubState(opts, ({ db, cfg, audit }) => {
+      const window = await withHubState(opts, async ({ db, cfg, audit }) => {
         const d = findDevice(db, camera);
         if (!d) throw new CliError(`no camera named or numbered "${camera}" (see porchlight device list)`);
-        const w = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000, Date.now(), d.id);
+        const w = await openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000, Date.now(), d.id);
         audit.append({ actor: 'cli', action: 'device.token_rotated', target: `device:${d.id}` });
         return w;
       });

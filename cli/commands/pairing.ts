@@ -8,8 +8,8 @@ export function pairingCommands(program: Command): void {
   withConfigOptions(pair.command('open').description('open a pairing window and print its one-time code')).action(async (opts: ConfigOptions) => {
     const { openPairingWindow } = await import('../../hub/pairing');
     await (await import('../../common/pairingBinding')).pakeReady();
-    const window = await withHubState(opts, ({ db, cfg, audit }) => {
-      const w = openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000);
+    const window = await withHubState(opts, async ({ db, cfg, audit }) => {
+      const w = await openPairingWindow(db, cfg.hub.pairingWindowSeconds * 1000);
       audit.append({ actor: 'cli', action: 'pairing.opened', detail: { expiresAt: w.expiresAt } });
       return w;
     });

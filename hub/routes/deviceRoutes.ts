@@ -88,7 +88,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       schema: { response: { 200: PairingInviteSchema } },
       rateLimit: 'pairing',
       handler: async (req) => {
-        const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
+        const window = await openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now());
         audit(req, 'pairing.opened', { detail: { expiresAt: window.expiresAt } });
         log.info({ by: userOf(req).username, expiresAt: window.expiresAt }, 'pairing window opened');
         return pairingInvite(window, hubUrlFor(req.headers.host, svc.runtime().url), svc.tls.local.caFingerprint);
@@ -131,7 +131,7 @@ export function deviceRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const { id } = req.params;
         deviceOrThrow(id);
-        const window = openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now(), id);
+        const window = await openPairingWindow(db, svc.config.pairingWindowSeconds * 1000, svc.now(), id);
         const cut = svc.connections.cut(id);
         audit(req, 'device.token_rotated', { target: `device:${id}`, detail: { connectionsClosed: cut } });
         return pairingInvite(window, hubUrlFor(req.headers.host, svc.runtime().url), svc.tls.local.caFingerprint);

@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LegacyLoginBody, LoginAnswerSchema, LoginFinishBody, LoginStartAnswerSchema, LoginStartBody, SecondFactorBody, SessionAnswerSchema, SignedInSchema, type SessionUser, type SignedIn } from '../../common/api/users';
 import { newToken } from '../../common/tokens';
 import { HttpError, humanDuration, tooManyRequests } from '../httpError';
-import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, hasKnownBrowsers, isKnownBrowser, rememberBrowser, renewBrowserId } from '../knownBrowsers';
+import { BROWSER_COOKIE, BROWSER_COOKIE_MAX_AGE_S, isKnownBrowser, rememberBrowser, renewBrowserId } from '../knownBrowsers';
+import { mentionsForgottenBrowsers, noticeDue, recordSignIn, signInHistory, tellNewDevice } from '../newDeviceNotice';
 import { accountKey } from '../loginThrottle';
 import { issueLoginTicket, spendLoginTicket, ticketUser } from '../loginTickets';
-import { notifyUser } from '../../common/notices';
 import { hashPassword, verifyPassword } from '../passwords';
 import { type HubServices, type RouteDef, route, auditor, csrfTokenFor, userOf } from '../routeTable';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS, COOKIE_ATTRIBUTES, SESSION_COOKIE } from '../sessions';
@@ -47,17 +47,16 @@ export async function signInUser(svc: HubServices, req: FastifyRequest, reply: F
   const now = svc.now();
   throttle.recordSuccess(user.id);
   const browserId = renewBrowserId(db, svc.secret, req.cookies[BROWSER_COOKIE]);
-  const hadBrowsers = hasKnownBrowsers(db, user.id);
+  const history = signInHistory(db, user.id);
   const isNew = rememberBrowser(db, user.id, browserId, req.headers['user-agent'], now);
+  recordSignIn(db, user.id, now);
   const sid = createSession(db, user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, now);
   audit.append({ actor: `user:${user.username}`, action: 'auth.login', ip: req.ip, detail: { method, newDevice: isNew } }, now);
-  if (isNew && hadBrowsers) {
-    audit.append({ actor: `user:${user.username}`, action: 'auth.new_device', ip: req.ip, detail: { userAgent: req.headers['user-agent']?.slice(0, 120) ?? null } }, now);
-    await notifyUser(db, svc.mailer, svc.log, user.id, {
-      kind: 'new-device',
-      subject: 'Porchlight: new sign-in',
-      message: `Your account ${user.username} signed in from a new device (${req.headers['user-agent']?.slice(0, 120) ?? 'unknown browser'}, address ${req.ip}) at ${new Date(now).toISOString()}. If this was not you, sign out all sessions and change your password.`,
-    }, now);
+  if (noticeDue(history, isNew)) {
+    const userAgent = req.headers['user-agent'];
+    const detail = { userAgent: userAgent?.slice(0, 120) ?? null, ...(mentionsForgottenBrowsers(history, now) ? { browsersForgottenAt: history.browsersForgottenAt } : {}) };
+    audit.append({ actor: `user:${user.username}`, action: 'auth.new_device', ip: req.ip, detail }, now);
+    await tellNewDevice(db, svc.mailer, svc.log, user.id, { username: user.username, userAgent, ip: req.ip, at: now }, history);
   }
   svc.log.info({ user: user.username, ip: req.ip, method }, 'signed in');
   reply.setCookie(SESSION_COOKIE, sid, { ...COOKIE_ATTRIBUTES, maxAge: SESSION_ABSOLUTE_MS / 1000 });

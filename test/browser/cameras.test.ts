@@ -80,7 +80,7 @@ describe("cameras page in Debian's Chromium: pairing, settings, zones and masks"
 
   it('draws a mask on the picture of a running camera (real ffmpeg) and sees it saved on the hub and on the camera', async () => {
     const agentDir = path.join(tmp.dir, 'agent');
-    const identity = await pairCamera(agentDir, ui.t.base, openPairingWindow(ui.t.db, 60_000).code, 'porch');
+    const identity = await pairCamera(agentDir, ui.t.base, (await openPairingWindow(ui.t.db, 60_000)).code, 'porch');
     const agent = new CameraAgent(parseConfig({ dataDir: agentDir, agent: { name: 'porch', source: 'sim:person-walks', video: { width: 640, height: 360 } } }), captureLog().log);
     // The page is open before the camera starts: its list refreshes on its own (every 10 s).
     await open(DESKTOP, 'owner');

@@ -63,14 +63,19 @@ describe('detection uploads', () => {
   let frames: DetectionFrames;
   let uploads: DetectionUploads;
   let logs: ReturnType<typeof captureLog>;
+  let nextAt = 0;
   /** A decoded picture whose camera frame was at `at` (ms). */
-  const picture = (at: number) => frames.push(Buffer.alloc(yuv420pBytes(64, 64)), () => at);
+  const picture = (at: number) => {
+    nextAt = at;
+    frames.push(Buffer.alloc(yuv420pBytes(64, 64)));
+    frames.pushTicks(Buffer.from('0,          0,          0,        1,        6, 0x02ae0144\n'));
+  };
 
   beforeEach(() => {
     clock = new ManualClock();
     hub = new FakeHub();
     frames = new DetectionFrames(2, 15);
-    frames.restart({ width: 64, height: 64 });
+    frames.restart({ width: 64, height: 64 }, () => nextAt);
     logs = captureLog();
     uploads = new DetectionUploads(frames, hub, 1000, logs.log, clock);
   });
@@ -211,5 +216,33 @@ describe('detection uploads', () => {
     await flush();
     picture(11_500);
     assert.equal(hub.sent.length, 0);
+  });
+
+  it('pictures are wanted (ffmpeg makes them) only from motion start to its end, never in privacy mode or after the hub refused', async () => {
+    const wanted: boolean[] = [];
+    frames.onWantedChange((w) => wanted.push(w));
+    assert.equal(frames.wanted, false, 'nothing moves: no pictures are made');
+    let accept!: () => void;
+    uploads.motionStarted(10_000, new Promise<void>((r) => (accept = r)));
+    assert.deepEqual(wanted, [true], 'wanted at once, before the hub has the start, so the first picture is ready');
+    accept();
+    await flush();
+    uploads.motionEnded();
+    assert.deepEqual(wanted, [true, false], 'motion ended');
+    uploads.motionStarted(11_000, Promise.reject(new Error('hub down')));
+    await flush();
+    assert.deepEqual(wanted, [true, false, true, false], 'the hub did not take the start: it would refuse the pictures');
+    uploads.motionStarted(12_000, Promise.resolve());
+    await flush();
+    picture(12_000);
+    hub.refuse(new HubRequestError(503, 'DETECTION_OFF', 'object detection is off on this hub'));
+    await flush();
+    assert.deepEqual(wanted, [true, false, true, false, true, false], 'the hub runs no detector');
+    uploads.motionStarted(13_000, Promise.resolve());
+    uploads.setAllowed(false);
+    assert.deepEqual(wanted.slice(-2), [true, false], 'privacy mode');
+    uploads.motionStarted(14_000, Promise.resolve());
+    await flush();
+    assert.equal(frames.wanted, false, 'a start in privacy mode wants none');
   });
 });

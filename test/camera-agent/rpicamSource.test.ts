@@ -29,7 +29,7 @@ describe('Pi camera module through rpicam-vid (a stand-in program)', function ()
       const source = await resolveSource(config);
       assert.equal(source.copyH264, true);
       assert.deepEqual(source.feeder?.args.slice(0, 5), ['-t', '0', '--nopreview', '--inline', '--codec']);
-      assert.match(captureArgs(source, config).join(' '), /-f h264 -framerate 15 -i pipe:0 -map 0:v:0 -an -c:v copy/);
+      assert.match(captureArgs(source, config).join(' '), /-f h264 -framerate 15 -i porchlight-feeder: -map 0:v:0 -an -c:v copy/);
       const { streams, frames, fragments } = await recordOneClip(source, config, tmp.dir, createLogger('rpicam-test', 'silent'), 5);
       assert.equal(streams.length, 1);
       assert.equal(streams[0]!.codec_name, 'h264');

@@ -1,11 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import YAML from 'yaml';
+import { pairCamera } from '../../camera-agent/pairCamera';
+import { hubPaths } from '../../common/dataLayout';
 import { FAULT_EXIT_CODE } from '../../common/processFaults';
+import { openPairingWindow } from '../../hub/pairing';
 import { cliLauncherArgs } from '../helpers/cli';
 import { makeClipHub } from '../helpers/clipFactory';
+import { startTestHub } from '../helpers/hub';
 import { REPO_DIR } from '../helpers/repo';
 import { useTempDir } from '../helpers/tmp';
 import { until } from '../helpers/wait';
@@ -152,12 +157,66 @@ describe('process faults: an unhandled rejection or uncaught exception is logged
     assert.equal(ended.code, FAULT_EXIT_CODE);
   });
 
-  it('the camera agent, which the tests above do not start (it needs a pairing), hands its logger over as the hub and relay do', () => {
-    // A source check, for the one process without a run above: its runAgent must install them.
-    for (const main of ['camera-agent/main.ts', 'hub/main.ts', 'cloud-relay/main.ts']) {
-      assert.match(readFileSync(path.join(REPO_DIR, main), 'utf8'), /const log = createLogger\([^)]*\);\n\s*installProcessFaults\(log\);/, `${main} installs the handlers with its logger`);
+  it('the camera agent: a promise rejected with nobody awaiting it is one fatal line of its own log, with the stack, and exit 70', async () => {
+    // Paired with a real hub, as `porchlight agent run` refuses to start a camera that is not.
+    const hub = await startTestHub(path.join(tmp.dir, 'hub'));
+    try {
+      const agentDir = path.join(tmp.dir, 'agent');
+      await pairCamera(agentDir, hub.base, (await openPairingWindow(hub.db, 60_000, hub.clock.t)).code, 'porch');
+      const config = path.join(tmp.dir, 'agent.yaml');
+      writeFileSync(config, YAML.stringify({ dataDir: agentDir, log: { level: 'info' }, agent: { name: 'porch', source: 'sim:person-walks' } }));
+      running = await runUntilUp(['agent', 'run', '--config', config], 'camera agent starting', 'rejection');
+      running.kill('SIGUSR2');
+      const ended = await running.ended;
+      const line = faultLine(ended);
+      assert.equal(line.name, 'agent:porch', "the line is the agent's own log's");
+      assert.equal(line.fault, 'unhandled rejection');
+      assert.match(String(line.msg), /unhandled rejection: exiting so that the service is restarted/);
+      assert.equal(line.err.message, 'injected rejection');
+      assert.match(String(line.err.stack), /injectedRejection .*faultInjection\.js/);
+      assert.deepEqual({ code: ended.code, signal: ended.signal }, { code: FAULT_EXIT_CODE, signal: null });
+    } finally {
+      if (running?.running()) {
+        running.kill('SIGKILL');
+        await running.ended;
+      }
+      await hub.stop();
     }
-    assert.match(readFileSync(path.join(REPO_DIR, 'cli/main.ts'), 'utf8'), /installProcessFaults\(\);\n\s*await runCommandLine/, 'the CLI installs them before any command runs');
+  });
+
+  it('a console command (no service logger): a fault while it waits on the hub is one JSON line with the stack, and exit 70', async () => {
+    // `porchlight keys unlock` against a hub that takes the passphrase and never answers: the
+    // command is then surely running, its handlers installed by the CLI before any command.
+    const dataDir = path.join(tmp.dir, 'hub');
+    const socketPath = hubPaths(dataDir).unlockSocket;
+    mkdirSync(path.dirname(socketPath), { recursive: true });
+    const held: net.Socket[] = [];
+    let asked = false;
+    const hangingHub = net.createServer((socket) => {
+      held.push(socket);
+      socket.on('data', () => (asked = true));
+    });
+    await new Promise<void>((resolve) => hangingHub.listen(socketPath, resolve));
+    try {
+      const passFile = path.join(tmp.dir, 'pass');
+      writeFileSync(passFile, 'the long winter porch passphrase\n');
+      running = start(['--require', INJECTOR, ...cliLauncherArgs(['keys', 'unlock', '--data', dataDir, '--passphrase-file', passFile])]);
+      await until('the command asked the hub', () => {
+        assert.ok(running!.running(), `the command exited before it asked the hub:\n${running!.stderr().slice(-3000)}`);
+        return asked;
+      }, 30_000);
+      running.kill('SIGUSR2');
+      const ended = await running.ended;
+      const line = faultLine(ended);
+      assert.equal(line.fault, 'unhandled rejection');
+      assert.match(String(line.msg), /unhandled rejection: exiting so that the service is restarted/);
+      assert.equal(line.err.message, 'injected rejection');
+      assert.match(String(line.err.stack), /injectedRejection .*faultInjection\.js/);
+      assert.deepEqual({ code: ended.code, signal: ended.signal }, { code: FAULT_EXIT_CODE, signal: null });
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((resolve) => hangingHub.close(() => resolve()));
+    }
   });
 
   it('every unit restarts a process that exits with the fault code (Restart=on-failure, and 70 is not a status it refuses)', () => {

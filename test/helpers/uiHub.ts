@@ -85,7 +85,7 @@ export async function startUiHub(dir: string): Promise<UiHub> {
       await page.waitForSelector('#nav', { state: 'visible' });
     },
     async pairCamera(name) {
-      const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, name);
+      const pairing = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, name);
       const client = new HubClient({ ...pairing, name, hubUrl: t.base });
       cameras.push(client);
       return { deviceId: pairing.deviceId, name, client, pairing, footagePublicKey: new Uint8Array(Buffer.from(pairing.footagePublicKey, 'base64')) };

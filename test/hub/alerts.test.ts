@@ -57,7 +57,7 @@ describe('alerts: notices by preference with a per-camera cooldown, and signed w
     assert.match(noticesOf('member').find((n) => n.kind === 'arming')!.message, /armed \(away\), set by user:owner/);
     assert.ok(!noticesOf('owner').some((n) => n.kind === 'arming'), 'the owner did it: no notice to the owner');
 
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     const camera = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
     try {
       // The cat: five starts a minute apart (not retriggers), one retrigger.

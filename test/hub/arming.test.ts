@@ -32,7 +32,7 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
     t = await startTestHub(path.join(tmp.dir, 'hub'));
     for (const role of ['owner', 'member', 'viewer'] as const) await addTestUser(t.db, role);
     [owner, member, viewer] = await Promise.all([signIn(t.base, 'owner', PASSWORDS.owner), signIn(t.base, 'member', PASSWORDS.member), signIn(t.base, 'viewer', PASSWORDS.viewer)]);
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     deviceId = pair.deviceId;
     client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
     follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);
@@ -83,7 +83,7 @@ describe('arming: modes from the web API, pushed at once to the cameras, audited
     assert.equal((await put(owner, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
     await until('armed on the first camera', () => last()?.record === true);
     // The second camera joins the armed home: a motion in its first seconds must be recorded.
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'garden');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'garden');
     const second = new HubClient({ ...pair, name: 'garden', hubUrl: t.base });
     const got: CameraArming[] = [];
     const secondChannel = new DeviceChannel(second, captureLog().log).on('arming', (data) => got.push(JSON.parse(data) as CameraArming));

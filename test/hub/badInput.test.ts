@@ -17,6 +17,10 @@ interface Schema {
   type?: string;
   properties?: Record<string, Schema>;
   anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  items?: Schema;
+  additionalProperties?: unknown;
 }
 interface Op {
   parameters?: Array<{ name: string; in: string }>;
@@ -57,7 +61,7 @@ describe('hub: bad input on every route', function () {
       sessions.set(role, { cookie: cookiesFrom(res), 'x-csrf-token': res.json().csrfToken });
     }
     owner = sessions.get('owner')!;
-    deviceToken = (await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch')).token;
+    deviceToken = (await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch')).token;
     const doc = (await call(t.base, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, Op>> };
     ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, op })),
@@ -107,6 +111,27 @@ describe('hub: bad input on every route', function () {
     assert.deepEqual(counts(), before, 'nothing was stored');
     assert.equal((await call(t.base, 'GET', '/api/health')).status, 200, 'the hub keeps serving');
     assert.equal((t.db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n, 4, 'the users table is still there');
+  });
+
+  it('refuses unknown fields in every JSON body, at every depth (the OwnTracks app\'s own messages excepted)', async () => {
+    // Where an object lets unknown fields through, a field a later version gives meaning to (a
+    // role, an owner flag) could be slipped in today unnoticed.
+    const loose: string[] = [];
+    const walk = (s: Schema | undefined, where: string): void => {
+      if (!s) return;
+      if ((s.type === 'object' || s.properties) && s.additionalProperties !== false) loose.push(where);
+      for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${where}.${k}`);
+      walk(s.items, `${where}[]`);
+      for (const v of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) walk(v, where);
+    };
+    for (const { key, op } of ops) walk(op.requestBody?.content['application/json']?.schema, key);
+    // OwnTracks is a third-party app: its messages carry fields of its own, which the hub ignores.
+    assert.deepEqual(loose, ['POST /api/owntracks']);
+    const ask = (body: object) => send('POST', '/api/password-reset/request', { 'content-type': 'application/json' }, JSON.stringify(body));
+    assert.equal((await ask({ name: 'someone' })).status, 200);
+    const extra = await ask({ name: 'someone', role: 'owner' });
+    assert.equal(extra.status, 400, extra.body.toString());
+    assert.match(extra.json().error.message, /role/);
   });
 
   it('refuses path traversal and SQL metacharacters in every id', async () => {

@@ -44,7 +44,7 @@ describe("a camera's Home/Away arming: set by the household, the camera told at 
       signIn(t.base, 'viewer', PASSWORDS.viewer),
       signIn(t.base, 'installer', PASSWORDS.installer),
     ]);
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'hallway');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'hallway');
     deviceId = pair.deviceId;
     client = new HubClient({ ...pair, name: 'hallway', hubUrl: t.base });
     follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), (a) => seen.push(a), captureLog().log);

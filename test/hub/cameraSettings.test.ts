@@ -53,7 +53,7 @@ describe('camera settings: saved on the hub, checked, audited and pushed to the 
       signIn(t.base, 'member', PASSWORDS.member),
       signIn(t.base, 'installer', PASSWORDS.installer),
     ]);
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     deviceId = pair.deviceId;
     client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
     listener = null;

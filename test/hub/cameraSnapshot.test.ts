@@ -45,7 +45,7 @@ describe('camera snapshot: a current picture from the camera, for drawing zones'
 
   it('a running camera (real ffmpeg on a simulated scene) answers with a JPEG of its stream; settings reach it live; privacy and offline are refused', async () => {
     const agentDir = path.join(tmp.dir, 'agent');
-    const identity = await pairCamera(agentDir, t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const identity = await pairCamera(agentDir, t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     const config = parseConfig({ dataDir: agentDir, agent: { name: 'porch', source: 'sim:person-walks', video: { width: 320, height: 180 } } });
     const agent = new CameraAgent(config, captureLog().log);
     await agent.start();
@@ -96,7 +96,7 @@ describe('camera snapshot: a current picture from the camera, for drawing zones'
 
   it('a camera that does not answer gives 504; a camera may only answer what it was asked, with a JPEG', async () => {
     const agentDir = path.join(tmp.dir, 'agent');
-    const identity = await pairCamera(agentDir, t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const identity = await pairCamera(agentDir, t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     const client = new HubClient(identity);
     const asked: string[] = [];
     const listener = new DeviceChannel(client, captureLog().log).on('snapshot', (data) => asked.push((JSON.parse(data) as { requestId: string }).requestId));

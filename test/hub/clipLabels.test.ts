@@ -44,7 +44,7 @@ describe('clip labels: what the detector counted in each clip, the label filter,
     t = await startTestHub(path.join(tmp.dir, 'hub'), hubOverrides, undefined, {}, detector);
     await addTestUser(hub().db, 'owner');
     owner = await signIn(hub().base, 'owner', PASSWORDS.owner);
-    const pairing = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(hub().base, (await openPairingWindow(hub().db, 60_000)).code, 'porch');
     camera = {
       deviceId: pairing.deviceId,
       client: new HubClient({ ...pairing, name: 'porch', hubUrl: hub().base }),

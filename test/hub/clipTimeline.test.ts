@@ -52,7 +52,7 @@ describe('timeline API: clip list filters, thumbnails, download and delete', fun
   const cameras: HubClient[] = [];
 
   async function pair(name: string): Promise<Camera> {
-    const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, name);
+    const pairing = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, name);
     const client = new HubClient({ ...pairing, name, hubUrl: t.base });
     cameras.push(client);
     return { deviceId: pairing.deviceId, client, publicKey: new Uint8Array(Buffer.from(pairing.footagePublicKey, 'base64')) };

@@ -42,8 +42,8 @@ describe('clip upload refused early: the answer arrives and the connection still
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'porchlight-refusals-'));
     hub = await startTestHub(path.join(dir, 'hub'), { maxClipBytes });
-    porch = await pairWithHub(hub.base, openPairingWindow(hub.db, 60_000).code, 'porch');
-    garden = await pairWithHub(hub.base, openPairingWindow(hub.db, 60_000).code, 'garden');
+    porch = await pairWithHub(hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'porch');
+    garden = await pairWithHub(hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'garden');
     mp4 = makeTestMp4(dir, 1);
   });
   after(async () => {

@@ -36,7 +36,7 @@ describe('hub: detection pictures from cameras', function () {
   async function start(withDetector: boolean, hubOverrides: Record<string, unknown> = {}): Promise<void> {
     detector = new FixedAnswerDetectorDouble();
     t = await startTestHub(tmp.dir, hubOverrides, undefined, {}, withDetector ? detector : null);
-    cam = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
+    cam = await pairWithHub(hub().base, (await openPairingWindow(hub().db, 60_000)).code, 'porch');
   }
   afterEach(async () => {
     await t?.stop();
@@ -125,7 +125,7 @@ describe('hub: detection pictures from cameras', function () {
 
   it("one camera's picture cannot be filed under another camera's event, nor filed without a valid token", async () => {
     await start(true);
-    const other = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'garden');
+    const other = await pairWithHub(hub().base, (await openPairingWindow(hub().db, 60_000)).code, 'garden');
     await motion(other.token, 'start', 70_000);
     const res = await upload({ eventAt: 70_000, frameAt: 70_100, width: 320, height: 180 }, picture(320, 180));
     assert.equal(res.status, 404, 'the porch never reported motion at 70 000');

@@ -116,7 +116,7 @@ describe('hub: a clip whose motion held a detection shows that picture, boxes dr
     t = await startTestHub(dataDir(), {}, undefined, {}, detector);
     await addTestUser(hub().db, 'owner');
     owner = await signIn(hub().base, 'owner', PASSWORDS.owner);
-    const pairing = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(hub().base, (await openPairingWindow(hub().db, 60_000)).code, 'porch');
     const client = new HubClient({ ...pairing, name: 'porch', hubUrl: hub().base });
     camera = { deviceId: pairing.deviceId, token: pairing.token, client, publicKey: new Uint8Array(Buffer.from(pairing.footagePublicKey, 'base64')) };
   });
@@ -287,7 +287,7 @@ describe('hub: the thumbnail of a real detection (CenterNet on a vtest.avi frame
     t = await startTestHub(path.join(tmp.dir, 'hub'), {}, undefined, {}, new WorkerDetector({ minScore: MIN_SCORE_BOUND.min }));
     await addTestUser(t.db, 'owner');
     const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'campus');
+    const pairing = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'campus');
     client = new HubClient({ ...pairing, name: 'campus', hubUrl: t.base });
     const auth = { authorization: `Bearer ${pairing.token}` };
     const start = 1_780_000_400_000;

@@ -22,8 +22,8 @@ describe('hub device tokens', function () {
   beforeEach(async () => {
     t = await startTestHub(tmp.dir);
     await addTestUser(t.db, 'owner');
-    camA = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'front door');
-    camB = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'garden');
+    camA = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'front door');
+    camB = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'garden');
   });
   afterEach(async () => t.stop());
 
@@ -46,7 +46,7 @@ describe('hub device tokens', function () {
     assert.notEqual(camA.token, camB.token);
     const rows = JSON.stringify(t.db.prepare('SELECT * FROM devices').all());
     assert.ok(!rows.includes(camA.token) && !rows.includes(camB.token), 'tokens are not stored in plain');
-    await assert.rejects(pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'Front Door'), /already paired/, 'names stay unique, so "revoke front door" means one camera');
+    await assert.rejects(pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'Front Door'), /already paired/, 'names stay unique, so "revoke front door" means one camera');
   });
 
   it("refuses one camera's token acting as another camera", async () => {

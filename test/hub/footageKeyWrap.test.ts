@@ -78,7 +78,7 @@ describe('footage key wrapped with a passphrase: a stolen powered-off hub decryp
     hub = await startTestHub(dataDir());
     await addTestUser(hub.db, 'owner');
     await addTestUser(hub.db, 'member');
-    const porch = await pairWithHub(hub.base, openPairingWindow(hub.db, 60_000).code, 'porch');
+    const porch = await pairWithHub(hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'porch');
     const secretKey = Buffer.from((await loadFootageKeyPair(hubPaths(dataDir()).footageKey)).secretKey);
     const mp4 = makeTestMp4(tmp.dir, 1);
     let owner = await signIn(hub.base, 'owner', PASSWORDS.owner);

@@ -26,7 +26,7 @@ describe("camera health: a password in a camera's report never reaches the API",
   it('a detail holding rtsp://user:password@… is shown as rtsp://***@… by GET /api/devices and /api/dashboard', async () => {
     hub = await startTestHub(path.join(tmp.dir, 'hub'));
     await addTestUser(hub.db, 'owner');
-    const paired = await pairWithHub(hub.base, openPairingWindow(hub.db, 60_000).code, 'porch');
+    const paired = await pairWithHub(hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'porch');
     client = new HubClient({ ...paired, name: 'porch', hubUrl: hub.base });
     const password = 'Porch-Secret-9x7';
     // What ffmpeg says of a camera that refused it, had the agent not cleaned it; the password

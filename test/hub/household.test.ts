@@ -44,8 +44,8 @@ describe('hub household: invitations by mail, verified addresses, camera grants'
     t = await startTestHub(tmp.dir, { smtp: { host: '127.0.0.1', port: smtp.port, security: 'none', from: 'Porchlight <hub@home.test>' } });
     await addTestUser(t.db, 'owner');
     const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const front = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'front door');
-    const garden = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'garden');
+    const front = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'front door');
+    const garden = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'garden');
     const frontClip = await uploadClip(front);
     const gardenClip = await uploadClip(garden);
 

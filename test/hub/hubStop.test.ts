@@ -34,7 +34,7 @@ describe('hub stop: requests still being handled finish before the detector and 
   it('a picture with the detector when the hub stops is answered and its label stored, not cut off against a closed database', async () => {
     const detector = new SlowDetectorDouble(1500);
     const t = await startTestHub(tmp.dir, {}, undefined, {}, detector);
-    const cam = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const cam = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     const auth = { authorization: `Bearer ${cam.token}` };
     const eventAt = 50_000;
     const started = await call(t.base, 'POST', '/api/device/events', { body: JSON.stringify({ kind: 'start', mediaTime: 1, at: eventAt }), headers: { ...auth, 'content-type': 'application/json' } });

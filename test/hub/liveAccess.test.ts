@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { Fmp4Splitter, type Fragment } from '../../common/fmp4';
 import { HubClient, pairWithHub, type LiveUpload } from '../../camera-agent/hubClient';
 import { openPairingWindow } from '../../hub/pairing';
+import { IP_MAX_FAILURES } from '../../hub/loginThrottlePolicy';
 import { Camera, watch, type Viewer } from '../helpers/liveViewer';
 import { addTestUser, changePassword, cookiesFrom, JSON_HEADERS, login, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
@@ -44,7 +45,7 @@ describe('live view ends when the right to watch ends', function () {
     await addTestUser(t.db, 'viewer');
     await addTestUser(t.db, 'member');
     owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     camera = new Camera(pairing.deviceId, new HubClient({ ...pairing, name: 'porch', hubUrl: t.base }));
     camera.open();
     await until('the camera to be online', async () => (await call(t.base, 'GET', '/api/devices', { headers: owner.headers })).json().devices[0]?.online, 10_000);
@@ -130,6 +131,22 @@ describe('live view ends when the right to watch ends', function () {
     await closesAfter(second, () =>
       changePassword(t.base, mine.headers, PASSWORDS.member, newPassword),
     );
+    assert.equal(second.json.at(-1)?.code, 'NOT_SIGNED_IN');
+  });
+
+  it('ends live view at once when the member signs out everywhere, and when a stolen session guessing the password locks itself out', async () => {
+    const stolen = await signIn(t.base, 'member', PASSWORDS.member);
+    const view = await watching(stolen);
+    const mine = await signIn(t.base, 'member', PASSWORDS.member);
+    await closesAfter(view, () => call(t.base, 'POST', '/api/sessions/sign-out-everywhere', { headers: mine.headers }));
+    assert.equal(view.json.at(-1)?.code, 'NOT_SIGNED_IN');
+
+    // The thief watches and guesses the password on the password-change form: the guess that
+    // locks the address ends that session, and its live view with it.
+    const thief = await signIn(t.base, 'member', PASSWORDS.member);
+    const second = await watching(thief);
+    for (let i = 1; i < IP_MAX_FAILURES; i++) assert.equal((await changePassword(t.base, thief.headers, `guess number ${i}`, 'a brand new long password')).status, 403);
+    await closesAfter(second, async () => assert.equal((await changePassword(t.base, thief.headers, 'the locking guess', 'a brand new long password')).status, 429));
     assert.equal(second.json.at(-1)?.code, 'NOT_SIGNED_IN');
   });
 

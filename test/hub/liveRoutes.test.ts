@@ -36,7 +36,7 @@ describe('live view on the hub', function () {
     await addTestUser(t.db, 'owner');
     await addTestUser(t.db, 'viewer');
     owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const pairing = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     camera = new Camera(pairing.deviceId, new HubClient({ ...pairing, name: 'porch', hubUrl: t.base }));
   });
   afterEach(async () => {

@@ -86,7 +86,7 @@ describe("the hub's own disk protection (local retention) without the relay", fu
     await addTestUser(db, 'owner');
     await addTestUser(db, 'owner', 'second-owner');
 
-    const pairing = await pairWithHub(base, openPairingWindow(db, 60_000).code, 'porch');
+    const pairing = await pairWithHub(base, (await openPairingWindow(db, 60_000)).code, 'porch');
     const camera = new HubClient({ ...pairing, name: 'porch', hubUrl: base });
     stops.push(() => camera.close());
     const publicKey = new Uint8Array(Buffer.from(pairing.footagePublicKey, 'base64'));

@@ -65,7 +65,7 @@ describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscri
   });
 
   it("announces each camera's motion sensor and last event, with its availability", async () => {
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
     const client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
     const follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), () => undefined, captureLog().log);
     const channel = new DeviceChannel(client, captureLog().log).on('arming', (data) => follower.receive(data));
@@ -93,7 +93,7 @@ describe('Home Assistant over MQTT (Debian mosquitto on loopback, a real subscri
   it('counts a camera that is connected but not streaming as unavailable, and shows its state to the household', async () => {
     await addTestUser(t.db, 'owner');
     const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'gate');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'gate');
     const client = new HubClient({ ...pair, name: 'gate', hubUrl: t.base });
     const channel = new DeviceChannel(client, captureLog().log);
     channel.start();
@@ -151,7 +151,7 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
   });
 
   it('turns person on for the event that counted one (not for one below its minimum score), off when it ends, and keeps the last labels', async () => {
-    const pair = await pairWithHub(t!.base, openPairingWindow(t!.db, 60_000).code, 'porch');
+    const pair = await pairWithHub(t!.base, (await openPairingWindow(t!.db, 60_000)).code, 'porch');
     const client = new HubClient({ ...pair, name: 'porch', hubUrl: t!.base });
     const channel = new DeviceChannel(client, captureLog().log);
     channel.start();
@@ -210,7 +210,7 @@ describe('Home Assistant over MQTT: the objects a camera counted (mosquitto, the
   });
 
   it('does not leave a retained ON behind when the hub restarts mid-event', async () => {
-    const pair = await pairWithHub(t!.base, openPairingWindow(t!.db, 60_000).code, 'drive');
+    const pair = await pairWithHub(t!.base, (await openPairingWindow(t!.db, 60_000)).code, 'drive');
     const client = new HubClient({ ...pair, name: 'drive', hubUrl: t!.base });
     const cam = `porchlight/camera/${pair.deviceId}`;
     const at = Date.now();
@@ -258,7 +258,7 @@ describe("Home Assistant over MQTT: each camera's \"Record when home\" and \"Rec
     sub = await subscribe(broker);
     await addTestUser(t.db, 'owner');
     owner = await signIn(t.base, 'owner', PASSWORDS.owner);
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'hallway');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'hallway');
     deviceId = pair.deviceId;
     client = new HubClient({ ...pair, name: 'hallway', hubUrl: t.base });
     channel = new DeviceChannel(client, captureLog().log);

@@ -74,7 +74,7 @@ describe('object alerts: what the detector saw decides the motion notice, on a r
     owner = await signIn(hub().base, 'owner', PASSWORDS.owner);
     const prefs = await call(hub().base, 'PUT', '/api/me/notifications', { body: JSON.stringify({ motion: 'all' }), headers: { ...owner.headers, ...JSON_HEADERS } });
     assert.equal(prefs.status, 200);
-    cam = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
+    cam = await pairWithHub(hub().base, (await openPairingWindow(hub().db, 60_000)).code, 'porch');
   }
 
   beforeEach(async () => {

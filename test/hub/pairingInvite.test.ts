@@ -59,7 +59,7 @@ describe('pairing link and QR code: porchlight://pair?hub=…&code=…&fp=…', 
   });
 
   it('a link whose fingerprint is not this hub\'s never sends the code', async () => {
-    const { code } = openPairingWindow(t.db, 60_000);
+    const { code } = await openPairingWindow(t.db, 60_000);
     const wrong = 'AB'.repeat(32);
     await assert.rejects(pairCamera(path.join(tmp.dir, 'agent'), t.base, code, 'porch', wrong), /not the one in the pairing link/);
     assert.equal(existsSync(path.join(tmp.dir, 'agent', 'identity.json')), false);

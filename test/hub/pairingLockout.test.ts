@@ -27,9 +27,9 @@ describe('pairing window: wrong codes from many addresses close it', function ()
   };
 
   it(`refuses the right code after ${MAX_ATTEMPTS} wrong ones from three addresses, on a window that would take over a camera; audited, owner told`, async () => {
-    const porch = await pairWithHub(hub().base, openPairingWindow(hub().db, 60_000).code, 'porch');
+    const porch = await pairWithHub(hub().base, (await openPairingWindow(hub().db, 60_000)).code, 'porch');
     // A re-provision window: the right code would hand the existing camera's identity to whoever redeems it.
-    const window = openPairingWindow(hub().db, 60_000, Date.now(), porch.deviceId);
+    const window = await openPairingWindow(hub().db, 60_000, Date.now(), porch.deviceId);
     const wrong = window.code === '00000000' ? '00000001' : '00000000';
     const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
     for (let i = 0; i < MAX_ATTEMPTS; i += 1) {
@@ -57,12 +57,12 @@ describe('pairing window: wrong codes from many addresses close it', function ()
   });
 
   it('keeps the window open after fewer wrong codes, and a rejected name does not use it up', async () => {
-    const window = openPairingWindow(hub().db, 60_000);
+    const window = await openPairingWindow(hub().db, 60_000);
     const wrong = window.code === '00000000' ? '00000001' : '00000000';
     for (let i = 0; i < MAX_ATTEMPTS - 1; i += 1) assert.equal((await pair(wrong, '127.0.0.2')).code, 'CAMERA_REFUSED');
     const first = await pairWithHub(hub().base, window.code, 'porch');
     assert.ok(first.deviceId);
-    const again = openPairingWindow(hub().db, 60_000);
+    const again = await openPairingWindow(hub().db, 60_000);
     const clash = await pair(again.code, '127.0.0.3');
     assert.equal(clash.status, 400, 'the name is taken');
     assert.equal(clash.code, 'PAIRING_BAD_NAME');

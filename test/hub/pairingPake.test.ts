@@ -146,7 +146,7 @@ describe('pairing with OPAQUE: the one-time code authenticates hub and camera bo
   const devices = () => (hub().db.prepare('SELECT COUNT(*) AS n FROM devices').get() as { n: number }).n;
 
   it('pairs a camera with the real hub, which keeps no hash of the code, only an OPAQUE record', async () => {
-    const { code } = openPairingWindow(hub().db, 60_000);
+    const { code } = await openPairingWindow(hub().db, 60_000);
     const agentDir = path.join(tmp.dir, 'agent');
     const identity = await pairCamera(agentDir, hub().base, code, 'porch');
     assert.ok(existsSync(identityFile(agentDir)));
@@ -165,7 +165,7 @@ describe('pairing with OPAQUE: the one-time code authenticates hub and camera bo
   });
 
   it('a fake hub with its own certificate and footage key gets no camera, no code, and nothing to test guesses against', async () => {
-    const { code } = openPairingWindow(hub().db, 60_000);
+    const { code } = await openPairingWindow(hub().db, 60_000);
     const guess = code === '12345678' ? '87654321' : '12345678';
     const fake = await fakeHub(path.join(tmp.dir, 'fake'), guess);
     const agentDir = path.join(tmp.dir, 'agent');
@@ -199,7 +199,7 @@ describe('pairing with OPAQUE: the one-time code authenticates hub and camera bo
 
   for (const hideFingerprint of [false, true]) {
     it(`a man in the middle who terminates TLS and swaps in his own CA and footage key is refused${hideFingerprint ? ', even when he rewrites the certificate the camera reports' : ''}`, async () => {
-      const { code } = openPairingWindow(hub().db, 60_000);
+      const { code } = await openPairingWindow(hub().db, 60_000);
       const mitm = await interceptor(path.join(tmp.dir, 'mitm'), hub().base, hideFingerprint);
       const agentDir = path.join(tmp.dir, 'agent');
       try {
@@ -218,7 +218,7 @@ describe('pairing with OPAQUE: the one-time code authenticates hub and camera bo
   }
 
   it('a wrong code is refused by the camera itself, counted against the window, and never sent', async () => {
-    const { code } = openPairingWindow(hub().db, 60_000);
+    const { code } = await openPairingWindow(hub().db, 60_000);
     const wrong = code === '00000000' ? '00000001' : '00000000';
     // An honest relay (it changes nothing) shows what crossed the network.
     const relay = await interceptor(path.join(tmp.dir, 'relay'), hub().base);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from '../../hub/passwords';
+import { MAX_WAITING, PasswordWorkBusy } from '../../hub/passwordWorkerPool';
 
 const COMMON = 'this password is one of the most common passwords; choose another';
 
@@ -41,5 +42,21 @@ describe('password rules', () => {
     const hash = await hashPassword('copper lantern drifts');
     assert.equal(await verifyPassword(hash, 'copper lantern drifts'), true);
     assert.equal(await verifyPassword(hash, 'copper lantern drift'), false);
+  });
+
+  it('refuses password work at once, 503 with Retry-After, once 32 jobs wait: a flood of sign-ins queues nothing more', async () => {
+    // All asked in one go, as parallel sign-ins arrive: one runs, MAX_WAITING wait, the rest are
+    // turned away without waiting for anything. (A hash that is not one fails fast in the worker.)
+    const flood = Array.from({ length: MAX_WAITING + 9 }, () => verifyPassword('not a hash', 'a guess').then(() => 'checked', (err: unknown) => err));
+    const outcomes = await Promise.all(flood);
+    assert.equal(outcomes.filter((o) => o === 'checked').length, MAX_WAITING + 1);
+    const refused = outcomes.filter((o) => o !== 'checked');
+    assert.equal(refused.length, 8);
+    for (const err of refused) {
+      assert.ok(err instanceof PasswordWorkBusy, String(err));
+      assert.equal(err.statusCode, 503);
+      assert.equal(err.headers['retry-after'], '5');
+    }
+    assert.equal(await verifyPassword('not a hash', 'a guess'), false, 'the worker takes new work once the queue has drained');
   });
 });

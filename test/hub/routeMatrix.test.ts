@@ -205,7 +205,7 @@ describe('hub route × role matrix', function () {
     t = await startTestHub(tmp.dir);
     for (const role of ALL) await addTestUser(t.db, role);
     for (const role of ALL) await signInAs(role);
-    deviceToken = (await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch')).token;
+    deviceToken = (await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch')).token;
     const doc = (await call(t.base, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, OpenApiOp>> };
     ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, op })),
@@ -293,7 +293,7 @@ describe('hub route × role matrix', function () {
     };
     const porch = (await as('owner', 'GET', '/api/devices')).json().devices[0].id as string;
     const secretName = 'garden-shed-7f3';
-    const secret = (await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, secretName)).deviceId;
+    const secret = (await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, secretName)).deviceId;
     setGrants(t.db, findUser(t.db, 'viewer')!.id, [porch]);
     // A viewer who was a member before keeps notification choices naming every camera.
     setPrefs(t.db, findUser(t.db, 'viewer')!.id, { motion: 'all', arming: true, cameras: [porch, secret] });

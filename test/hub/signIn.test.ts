@@ -144,6 +144,34 @@ describe('hub sign-in: lockout, TOTP, sessions', function () {
     assert.ok(actions().includes('totp.recovery_code_used'));
   });
 
+  it("keeps the password step's ticket to the address it was given to and to 5 minutes: a stolen ticket with the right code opens no session", async () => {
+    const s = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const { secret } = (await call(t.base, 'POST', '/api/me/totp', { headers: s.headers })).json();
+    const confirm = await call(t.base, 'POST', '/api/me/totp/confirm', { body: JSON.stringify({ code: oathtool(secret, t.clock.t) }), headers: { ...s.headers, ...JSON_HEADERS } });
+    assert.equal(confirm.status, 200, confirm.body.toString());
+    const second = (ticket: string, localAddress?: string) =>
+      call(t.base, 'POST', '/api/login/totp', { body: JSON.stringify({ ticket, code: oathtool(secret, t.clock.t) }), headers: JSON_HEADERS, localAddress });
+
+    t.clock.advance(30_000);
+    const step1 = await login(t.base, 'owner', PASSWORDS.owner);
+    const { ticket } = step1.json();
+    // The attacker read the ticket (a proxy log, a shoulder) and has the code too: another address.
+    const stolen = await second(ticket, '127.0.0.93');
+    assert.equal(stolen.status, 401, stolen.body.toString());
+    assert.equal(stolen.json().error.code, 'TICKET_EXPIRED');
+    assert.equal(cookiesFrom(stolen), '', 'no session');
+    const own = await second(ticket);
+    assert.equal(own.status, 200, 'the same ticket and code work from the address that gave the password');
+
+    t.clock.advance(30_000);
+    const late = (await login(t.base, 'owner', PASSWORDS.owner)).json().ticket;
+    t.clock.advance(5 * 60_000 + 1000);
+    const expired = await second(late);
+    assert.equal(expired.status, 401, 'a ticket older than 5 minutes opens nothing');
+    assert.equal(expired.json().error.code, 'TICKET_EXPIRED');
+    assert.equal(cookiesFrom(expired), '');
+  });
+
   it('lets the owner require 2FA: a member without it may only enroll until they do', async () => {
     const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
     const put = (headers: Record<string, string>) => call(t.base, 'PUT', '/api/settings/security', { body: JSON.stringify({ require2fa: true }), headers: { ...headers, ...JSON_HEADERS } });

@@ -29,9 +29,18 @@ describe('hub sync button', function () {
   const LINE = 23;
   const DEBOUNCE = 20;
   const SETTLE = DEBOUNCE * 4;
+  // A press shows as a window only after the code's Argon2id run in the password worker: a
+  // window that should not exist is looked for after this long.
+  const AFTER_PRESS = 1_500;
   let t: TestHub | null = null;
 
   const windows = (db: DB) => db.prepare('SELECT opened_at, expires_at, closed_at, closed_reason FROM pairing_windows ORDER BY id').all() as WindowRow[];
+  /** The windows once `n` exist: a press makes the code's record in the password worker first. */
+  const windowsOnce = async (db: DB, n: number) => {
+    const deadline = Date.now() + 10_000;
+    while (windows(db).length < n && Date.now() < deadline) await sleep(20);
+    return windows(db);
+  };
   const audited = () => new AuditLog(t!.db, hubPaths(tmp.dir).auditHead).list({ action: 'pairing.opened' });
   // The simulated bank is per process: the hub opens the line from its config, the test drives it.
   const start = () => startTestHub(tmp.dir, { pairingWindowSeconds: 120, gpio: { simulate: true, syncButton: { line: LINE, debounceMs: DEBOUNCE } } });
@@ -52,7 +61,7 @@ describe('hub sync button', function () {
     t = await start();
     assert.deepEqual(windows(t.db), []);
     await press();
-    const [w, ...more] = windows(t.db);
+    const [w, ...more] = await windowsOnce(t.db, 1);
     assert.equal(more.length, 0);
     assert.equal(w!.closed_at, null, 'the window is open');
     assert.equal(w!.opened_at, t.clock.t, 'opened on the hub clock');
@@ -66,9 +75,11 @@ describe('hub sync button', function () {
   it('holding the button down opens one window, not one per debounce period', async () => {
     t = await start();
     await press(SETTLE * 5);
-    assert.equal(windows(t.db).length, 1);
+    assert.equal((await windowsOnce(t.db, 1)).length, 1);
+    await sleep(AFTER_PRESS);
+    assert.equal(windows(t.db).length, 1, 'one window for the whole hold');
     await press();
-    const all = windows(t.db);
+    const all = await windowsOnce(t.db, 2);
     assert.equal(all.length, 2, 'pressing again opens a new window');
     assert.equal(all[0]!.closed_reason, 'replaced');
   });
@@ -76,6 +87,7 @@ describe('hub sync button', function () {
   it('ignores a blip shorter than the debounce time', async () => {
     t = await start();
     await press(2);
+    await sleep(AFTER_PRESS);
     assert.deepEqual(windows(t.db), []);
     assert.deepEqual(audited(), []);
   });
@@ -83,12 +95,12 @@ describe('hub sync button', function () {
   it('a button already down at start opens nothing until it has been released', async () => {
     simulatedGpio.setLevel(LINE, 0); // active-low by default: held down
     t = await start();
-    await sleep(SETTLE);
+    await sleep(AFTER_PRESS);
     assert.deepEqual(windows(t.db), []);
     simulatedGpio.drive(LINE, false);
     await sleep(SETTLE);
     await press();
-    assert.equal(windows(t.db).length, 1);
+    assert.equal((await windowsOnce(t.db, 1)).length, 1);
   });
 
   it('releases the line when the hub stops', async () => {
@@ -114,12 +126,12 @@ describe('hub sync button', function () {
     assert.equal(audited()[0]?.actor, 'sync-button');
   });
 
-  it('logs the one-time code so the installer can pair a camera with it', () => {
+  it('logs the one-time code so the installer can pair a camera with it', async () => {
     const db = openDatabase(hubPaths(tmp.dir).db);
     try {
       const { log, lines } = captureLog();
       const now = Date.now();
-      const window = openPairingFromButton({ db, audit: new AuditLog(db, hubPaths(tmp.dir).auditHead), log, windowMs: 60_000, now: () => now });
+      const window = await openPairingFromButton({ db, audit: new AuditLog(db, hubPaths(tmp.dir).auditHead), log, windowMs: 60_000, now: () => now });
       const line = lines.find((l) => /pairing window opened by the sync button/.test(l.msg));
       assert.ok(line, JSON.stringify(lines));
       const shown = /pairing code (\d{8})/.exec(line.msg)?.[1];

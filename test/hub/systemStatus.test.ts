@@ -64,8 +64,8 @@ describe('GET /api/system: what the System page shows an owner or installer', fu
   });
 
   it('lists each active camera as online while its channel is open and offline after it hangs up; revoked cameras are not listed', async () => {
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
-    const gone = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'shed');
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
+    const gone = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'shed');
     t.db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ?').run(Date.now(), gone.deviceId);
     const client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
     const follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), () => {}, captureLog().log);

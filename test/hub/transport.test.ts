@@ -75,6 +75,28 @@ describe('hub transport: redirect, certificates', function () {
     assert.equal(health.headers['referrer-policy'], 'no-referrer');
   });
 
+  it('sends the security headers on every response, refusals and errors included, with a CSP that runs no inline or evaluated script', async () => {
+    t = await startTestHub(tmp.dir);
+    // What an attacker meets: a missing page, a refused caller, a malformed body, as well as the app itself.
+    const answers = [
+      await call(t.base, 'GET', '/'),
+      await call(t.base, 'GET', '/no/such/page'),
+      await call(t.base, 'GET', '/api/clips'),
+      await call(t.base, 'POST', '/api/login/start', { body: '{"username":', headers: { 'content-type': 'application/json' } }),
+    ];
+    assert.deepEqual(answers.map((a) => a.status), [200, 404, 401, 400]);
+    for (const a of answers) {
+      const csp = String(a.headers['content-security-policy']);
+      assert.match(csp, /(^|; )script-src 'self' 'wasm-unsafe-eval'(;|$)/, csp);
+      assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'|\*/, csp);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.equal(a.headers['x-frame-options'], 'DENY');
+      assert.equal(a.headers['x-content-type-options'], 'nosniff');
+      assert.equal(a.headers['referrer-policy'], 'no-referrer');
+      assert.match(String(a.headers['strict-transport-security']), /max-age=\d+/);
+    }
+  });
+
   it("names the hub's host, host.local, localhost and its addresses in the server certificate", async () => {
     t = await startTestHub(tmp.dir);
     const cert = await presented(t.httpsPort);

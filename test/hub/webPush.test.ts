@@ -64,7 +64,7 @@ describe('Web Push: the hub pushes notices to registered devices through a real 
     return res.json() as { id: string; name: string; service: string };
   };
   const pairCamera = async (name = 'porch') => {
-    const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, name);
+    const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, name);
     return new HubClient({ ...pair, name, hubUrl: t.base });
   };
   const pushesTo = (sub: BrowserSubscription) => push.delivered.filter((d) => d.subscription === sub.id);

@@ -47,7 +47,7 @@ describe('camera agent killed with SIGKILL while recording', function () {
     state.db.close();
     hub = await startTestHub(hubDir);
     const agentDir = path.join(tmp.dir, 'agent');
-    await pairCamera(agentDir, hub.base, openPairingWindow(hub.db, 60_000).code, 'porch');
+    await pairCamera(agentDir, hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'porch');
     const cfg = path.join(tmp.dir, 'agent.json');
     writeFileSync(
       cfg,

@@ -32,7 +32,7 @@ describe('detection pictures: camera → hub while motion lasts', function () {
     t = await startTestHub(path.join(tmp.dir, 'hub'), {}, undefined, {}, detector);
     const hub = t;
     const agentDir = path.join(tmp.dir, 'agent');
-    const identity = await pairCamera(agentDir, hub.base, openPairingWindow(hub.db, 60_000).code, 'porch');
+    const identity = await pairCamera(agentDir, hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'porch');
     // person-walks: a person crosses from 8 s to 14 s.
     agent = new CameraAgent(parseConfig({ dataDir: agentDir, agent: { name: 'porch', source: 'sim:person-walks', video: { width: 320, height: 180 } } }), captureLog().log);
     await agent.start();

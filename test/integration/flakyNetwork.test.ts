@@ -47,7 +47,7 @@ describe('delivery over a flaky network: every clip arrives once, whole, oldest 
   async function setUp(maxBytes?: number) {
     hub = await startTestHub(path.join(tmp.dir, 'hub'));
     await addTestUser(hub.db, 'owner');
-    const paired = await pairWithHub(hub.base, openPairingWindow(hub.db, 60_000).code, 'porch');
+    const paired = await pairWithHub(hub.base, (await openPairingWindow(hub.db, 60_000)).code, 'porch');
     proxy = await startNetworkProxy({ targetPort: hub.httpsPort });
     client = new HubClient({ ...paired, name: 'porch', hubUrl: `https://127.0.0.1:${proxy.port}` });
     const { log, lines } = captureLog();

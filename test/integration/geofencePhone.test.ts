@@ -68,7 +68,7 @@ describe('integration: a virtual phone walks out of the geofence and back', func
       const panel: string[] = [];
       ha.on('message', (_topic, payload) => panel.push(payload.toString()));
       await ha.subscribeAsync('porchlight/alarm/state');
-      const pair = await pairWithHub(t.base, openPairingWindow(t.db, 60_000).code, 'porch');
+      const pair = await pairWithHub(t.base, (await openPairingWindow(t.db, 60_000)).code, 'porch');
       const client = new HubClient({ ...pair, name: 'porch', hubUrl: t.base });
       const camera: CameraArming[] = [];
       const follower = new ArmingFollower(path.join(tmp.dir, 'arming.json'), (a) => camera.push(a), captureLog().log);

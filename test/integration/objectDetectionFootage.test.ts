@@ -70,7 +70,7 @@ describe('object detection end to end on real footage: camera → hub → timeli
 
   async function pairAgent(name: string, agent: Record<string, unknown>): Promise<Camera> {
     const dir = path.join(tmp.dir, name);
-    const identity = await pairCamera(dir, hub().base, openPairingWindow(hub().db, 60_000).code, name);
+    const identity = await pairCamera(dir, hub().base, (await openPairingWindow(hub().db, 60_000)).code, name);
     const cam = { name, deviceId: identity.deviceId, agent: new CameraAgent(parseConfig({ dataDir: dir, agent: { name, ...agent } }), captureLog().log) };
     cameras.push(cam);
     return cam;
@@ -242,7 +242,7 @@ describe('object detection: when the model loads', function () {
   it('loads the model when the hub starts with cameras paired, before any picture arrives', async () => {
     const hubDir = path.join(tmp.dir, 'hub');
     t = await startTestHub(hubDir);
-    await pairCamera(path.join(tmp.dir, 'agent'), t.base, openPairingWindow(t.db, 60_000).code, 'campus');
+    await pairCamera(path.join(tmp.dir, 'agent'), t.base, (await openPairingWindow(t.db, 60_000)).code, 'campus');
     await t.stop();
     t = undefined;
     const loaded: Array<{ model: string; backend: string }> = [];

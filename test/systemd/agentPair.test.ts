@@ -57,7 +57,7 @@ describe('porchlight agent pair --system', function () {
       assert.equal(sysusers.status, 0, sysusers.stderr);
       const account = readServiceAccount(root)!;
       hub = await startTestHub(path.join(tmp.dir, 'hub'));
-      const { code } = openPairingWindow(hub.db, 60_000);
+      const { code } = await openPairingWindow(hub.db, 60_000);
 
       const bad = await runCli(['agent', 'pair', '--system', '--name', 'front door', '--source', 'v4l2:/dev/video0', '--hub', hub.base, '--code', code, '--root', root]);
       assert.notEqual(bad.code, 0);

@@ -230,7 +230,7 @@ describe('porchlight doctor', function () {
       const hubDir = path.join(tmp.dir, 'hub');
       hub = await startTestHub(hubDir);
       const agentDir = path.join(tmp.dir, 'agent');
-      const { code } = openPairingWindow(hub.db, 60_000);
+      const { code } = await openPairingWindow(hub.db, 60_000);
       await pairCamera(agentDir, hub.base, code, 'gate');
       const hubConfig = path.join(tmp.dir, 'hub.yaml');
       writeFileSync(hubConfig, `dataDir: ${hubDir}\nhub: {host: 127.0.0.1, httpsPort: ${hub.httpsPort}, httpPort: 0}\nrelay: {retention: {localQuotaBytes: 1048576}}\n`);
