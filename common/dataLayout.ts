@@ -13,6 +13,8 @@ export function hubPaths(dataDir: string) {
     hubSecret: path.join(dataDir, 'keys', 'hub-secret.key'),
     /** The OPAQUE server setup (its OPRF seed and long-term key pair): without it the password records in hub.db test nothing. */
     opaqueSetup: path.join(dataDir, 'keys', 'opaque-setup.key'),
+    /** The hub's VAPID key pair (RFC 8292), which signs its Web Push requests: made once, kept like the other keys. */
+    vapidKeys: path.join(dataDir, 'keys', 'vapid.json'),
     auditHead: path.join(dataDir, 'audit-head.json'),
     tls: path.join(dataDir, 'tls'),
     clips: path.join(dataDir, 'clips'),

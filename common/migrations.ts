@@ -343,4 +343,27 @@ export const MIGRATIONS: readonly string[] = [
   WHERE first_signed_in_at IS NOT NULL
     AND first_signed_in_at < COALESCE((SELECT MIN(first_seen_at) FROM known_browsers WHERE user_id = users.id), 9000000000000000);
   `,
+  // 16: Web Push. Each user's devices (a browser's PushSubscription: endpoint and its two public
+  // keys, kept so the hub can encrypt to it, RFC 8291), and snoozes (camera '' = every
+  // notification; until NULL = until the home is next disarmed).
+  `
+  CREATE TABLE push_devices (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    endpoint TEXT NOT NULL UNIQUE,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_sent_at INTEGER
+  );
+  CREATE INDEX push_devices_user ON push_devices (user_id);
+  CREATE TABLE notification_snoozes (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    camera_id TEXT NOT NULL,
+    until INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, camera_id)
+  );
+  `,
 ];

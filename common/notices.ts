@@ -10,12 +10,35 @@ import type { Mailer } from './mailer';
 
 export type { Notice };
 
+/** What a notice says on a phone: its words and where a tap leads (a path of the hub's page). */
+export interface PushWords {
+  title: string;
+  body: string;
+  url: string;
+}
+
+/** Another way notices reach a user: the hub's Web Push (hub/webPush.ts), which never throws. */
+export interface NoticePush {
+  toUser(userId: number, payload: PushWords & { kind: string; at: number }): Promise<void>;
+}
+
+/** The mailer, and on the hub the push sender: every notice goes to both from this one decision point. */
+export type NoticeOutlets = Mailer & { readonly push?: NoticePush };
+
+export interface NoticeContent {
+  kind: string;
+  subject: string;
+  message: string;
+  /** The phone's words; by default the subject and message, opening the page's front. */
+  push?: PushWords;
+}
+
 export async function notifyUser(
   db: DB,
-  mailer: Mailer,
+  mailer: NoticeOutlets,
   log: Logger,
   userId: number,
-  notice: { kind: string; subject: string; message: string },
+  notice: NoticeContent,
   now = Date.now(),
   /**
    * Mail this verified address instead of the account's current one (null: mail nobody), for a
@@ -24,6 +47,11 @@ export async function notifyUser(
   verifiedAddress?: string | null,
 ): Promise<void> {
   db.prepare('INSERT INTO notifications (user_id, at, kind, message) VALUES (?, ?, ?, ?)').run(userId, now, notice.kind, notice.message);
+  // Not awaited: a push may retry for seconds, and the next user's notice should not wait for it.
+  if (mailer.push) {
+    const words = notice.push ?? { title: notice.subject, body: notice.message, url: '/' };
+    mailer.push.toUser(userId, { ...words, kind: notice.kind, at: now }).catch((err: Error) => log.warn({ kind: notice.kind, err: err.message }, 'could not push a notice'));
+  }
   const row = db.prepare('SELECT email, email_verified_at FROM users WHERE id = ?').get(userId) as
     | { email: string | null; email_verified_at: number | null }
     | undefined;
@@ -38,7 +66,7 @@ export async function notifyUser(
 }
 
 /** The same notice to every owner of the household (each in the UI, and mailed where set up). */
-export async function notifyOwners(db: DB, mailer: Mailer, log: Logger, notice: { kind: string; subject: string; message: string }, now = Date.now()): Promise<void> {
+export async function notifyOwners(db: DB, mailer: NoticeOutlets, log: Logger, notice: NoticeContent, now = Date.now()): Promise<void> {
   const owners = db.prepare("SELECT id FROM users WHERE role = 'owner'").all() as Array<{ id: number }>;
   for (const o of owners) await notifyUser(db, mailer, log, o.id, notice, now);
 }

@@ -5,15 +5,15 @@ import type { Logger } from '../common/logger';
 import type { DetectionSettings } from '../common/detectionSettings';
 import type { ArmingDecision } from './arming/armingDecision';
 import type { ArmingService } from './arming/armingService';
-import type { Mailer } from '../common/mailer';
 import type { MotionNotice } from './mqttBridge';
 import { objectRulesOf } from './cameraSettingsStore';
 import type { ObjectsNotice } from './motionLabels';
 import { decideObjectAlert, type ObjectAlertDecision, type ObjectRules, type Sighting } from './objectAlertPolicy';
 import { eventKey, HOLD_MS, ObjectAlertHold, type HeldMotion, type HoldOutcome } from './objectAlertHold';
-import { notifyUser } from '../common/notices';
+import { notifyUser, type NoticeOutlets, type PushWords } from '../common/notices';
+import { NotificationSnoozes } from './notificationSnoozes';
 import { readSetting, writeSetting } from '../common/settingsTable';
-import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
+import { DEFAULT_PREFS, isSnoozed, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
 import { visibleCameras, type Role } from './users';
 import { mayKnow } from './disclosure';
 import { WebhookSender } from './webhooks';
@@ -74,6 +74,16 @@ export function setPrefs(db: DB, userId: number, prefs: NotificationPrefs): void
   writeSetting(db, `notify:${userId}`, prefs);
 }
 
+/** Where a tap on a motion notice leads: the camera's live view (the clip is still being recorded). */
+export function liveLink(deviceId: string): string {
+  return `/#/live?camera=${encodeURIComponent(deviceId)}`;
+}
+
+/** Where a tap on an object notice leads: the event's clip on the timeline. */
+export function clipLink(deviceId: string, eventAt: number): string {
+  return `/#/timeline?camera=${encodeURIComponent(deviceId)}&at=${eventAt}`;
+}
+
 const MODE_WORDS: Record<string, string> = { disarmed: 'disarmed', armed_home: 'armed (home)', armed_away: 'armed (away)', privacy: 'in privacy mode' };
 
 export class Alerts {
@@ -82,19 +92,21 @@ export class Alerts {
   private readonly offs: Array<() => void> = [];
   private readonly hold = new ObjectAlertHold();
   private readonly stopping = new AbortController();
+  private readonly snoozes: NotificationSnoozes;
 
   constructor(
     private readonly db: DB,
     private readonly arming: ArmingService,
     private readonly events: EventEmitter,
     readonly webhooks: WebhookStore,
-    private readonly mailer: Mailer,
+    private readonly mailer: NoticeOutlets,
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly cooldownMs: number,
     private readonly detection: AlertDetection | null = null,
   ) {
     this.sender = new WebhookSender({ clock, log });
+    this.snoozes = new NotificationSnoozes(db);
   }
 
   start(): void {
@@ -143,7 +155,7 @@ export class Alerts {
       });
       return;
     }
-    await this.tell(m.deviceId, m.retrigger, { subject: `Motion: ${m.deviceName}`, message: `Motion on ${m.deviceName} at ${new Date(m.at).toISOString()}.` });
+    await this.tell(m.deviceId, m.retrigger, this.motionWords(m.deviceId, m.deviceName, m.at));
   }
 
   /** Waits (bounded) while the model loads; says whether there was anything to wait for. */
@@ -187,12 +199,12 @@ export class Alerts {
     if (outcome.kind === 'motion') {
       // No answer: judged as plain motion, unless the household asked this camera for no alerts.
       if (!this.judge(motion, null).alert) return;
-      await this.tell(motion.deviceId, false, { subject: `Motion: ${motion.deviceName}`, message: `Motion on ${motion.deviceName} at ${new Date(motion.eventAt).toISOString()}.` });
+      await this.tell(motion.deviceId, false, this.motionWords(motion.deviceId, motion.deviceName, motion.eventAt));
       return;
     }
     const { decision } = outcome;
     const words = `${decision.words!}, ${alertTime(motion.eventAt, this.timeZone())}`;
-    await this.tell(motion.deviceId, false, { subject: words, message: `${words}.` });
+    await this.tell(motion.deviceId, false, { subject: words, message: `${words}.`, push: { title: words, body: `${motion.deviceName}: tap to see the clip`, url: clipLink(motion.deviceId, motion.eventAt) } });
     if (this.arming.state().mode === 'privacy') return;
     this.hook('objects.detected', {
       camera: { id: motion.deviceId, name: motion.deviceName },
@@ -200,6 +212,15 @@ export class Alerts {
       labels: decision.best.map((s) => ({ label: s.object.label, cocoClass: s.object.cocoClass, score: s.object.score, box: s.object.box, ...(s.frameAt === undefined ? {} : { frameAt: new Date(s.frameAt).toISOString() }) })),
       words: decision.words,
     });
+  }
+
+  /** The plain motion notice: mail keeps its exact time; the phone says it in the home's words. */
+  private motionWords(deviceId: string, name: string, at: number): { subject: string; message: string; push: PushWords } {
+    return {
+      subject: `Motion: ${name}`,
+      message: `Motion on ${name} at ${new Date(at).toISOString()}.`,
+      push: { title: `Motion at the ${name}`, body: alertTime(at, this.timeZone()), url: liveLink(deviceId) },
+    };
   }
 
   private timeZone(): string | null {
@@ -211,14 +232,15 @@ export class Alerts {
   }
 
   /** Tells each user who may see the camera and wants to hear, with the per-camera cooldown. */
-  private async tell(deviceId: string, retrigger: boolean, notice: { subject: string; message: string }): Promise<void> {
+  private async tell(deviceId: string, retrigger: boolean, notice: { subject: string; message: string; push?: PushWords }): Promise<void> {
     const now = this.clock.now();
     const mode = this.arming.state().mode;
     for (const user of this.users()) {
       const cameras = visibleCameras(this.db, user);
       if (cameras !== 'all' && !cameras.includes(deviceId)) continue;
       const key = `${user.id}:${deviceId}`;
-      if (!shouldNotifyMotion({ prefs: getPrefs(this.db, user.id), cameraId: deviceId, mode, retrigger, lastSentAt: this.lastSent.get(key) ?? null, cooldownMs: this.cooldownMs, now })) continue;
+      const snoozes = this.snoozes.of(user.id, now);
+      if (!shouldNotifyMotion({ prefs: getPrefs(this.db, user.id), cameraId: deviceId, mode, retrigger, lastSentAt: this.lastSent.get(key) ?? null, cooldownMs: this.cooldownMs, now, snoozes })) continue;
       this.lastSent.set(key, now);
       await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'motion', ...notice }, now);
     }
@@ -227,13 +249,17 @@ export class Alerts {
   private async armingChanged(d: ArmingDecision, previous: ArmingDecision | null): Promise<void> {
     if (!previous || previous.mode === d.mode) return;
     const now = this.clock.now();
+    if (d.mode === 'disarmed') this.snoozes.disarmed();
     const by = d.cause.source === 'manual' ? d.cause.by : d.cause.source === 'geofence' ? `geofence (${d.cause.member ?? 'household'})` : d.cause.source === 'schedule' ? 'the schedule' : 'default';
     for (const user of this.users()) {
       // The home's mode and who set it are the household's: not a viewer's or the installer's (disclosure.ts).
       if (!mayKnow(user.role, 'arming') || !getPrefs(this.db, user.id).arming) continue;
       // Nobody needs telling what they just did themselves.
       if (d.cause.source === 'manual' && d.cause.by === `user:${user.username}`) continue;
-      await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'arming', subject: `Porchlight is ${MODE_WORDS[d.mode]}`, message: `Porchlight is now ${MODE_WORDS[d.mode]}, set by ${by}.` }, now);
+      if (isSnoozed(this.snoozes.of(user.id, now), null, now)) continue;
+      const subject = `Porchlight is ${MODE_WORDS[d.mode]}`;
+      const message = `Porchlight is now ${MODE_WORDS[d.mode]}, set by ${by}.`;
+      await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'arming', subject, message, push: { title: subject, body: `Set by ${by}, ${alertTime(now, this.timeZone())}`, url: '/#/dashboard' } }, now);
     }
     this.hook('arming.changed', { mode: d.mode, from: previous.mode, cause: d.cause });
   }

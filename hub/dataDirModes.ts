@@ -34,6 +34,8 @@ export function dataDirModes(dataDir: string, paths: HubPaths): Array<[file: str
     [paths.footageKey, 0o600],
     [paths.opaqueSetup, 0o600],
     [paths.hubSecret, 0o600],
+    // The Web Push VAPID private key: with it anyone could push to the household's phones.
+    [paths.vapidKeys, 0o600],
     // What the relay needs: the key it seals manifests to, and its own S3 key from the System page.
     [paths.footagePublicKey, 0o640],
     [cloudCredentialsPath(dataDir), 0o640],

@@ -36,6 +36,11 @@ import { systemClock } from '../common/clock';
 import type { ArmingDecision } from './arming/armingDecision';
 import { FirstRunSetup, setupCodePath } from './firstRunSetup';
 import { HubSecret } from './hubSecret';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { NoticeOutlets } from '../common/notices';
+import { PushDevices } from './pushDevices';
+import { loadVapidKeys } from './vapidKeys';
+import { WebPush } from './webPush';
 import { OpaqueLogins } from './opaqueLogins';
 import { hasOpaqueRecords, loadOpaqueSetup } from './opaqueSetup';
 import { LoginThrottle } from './loginThrottle';
@@ -112,6 +117,7 @@ export class Hub {
   detectionThumbnails: DetectionThumbnails | null = null;
   private mqtt: MqttBridge | null = null;
   private alerts: Alerts | null = null;
+  private webPush: WebPush | null = null;
   private healthCheck: NodeJS.Timeout | null = null;
   private tls: TlsManager | null = null;
   private sweeper: NodeJS.Timeout | null = null;
@@ -132,6 +138,8 @@ export class Hub {
     private readonly freeBytes: (dir: string) => Promise<number> = diskFreeBytes,
     /** The COCO object detector the cameras' pictures go to (the hub closes it when it stops); none: object detection is off. */
     private detector: ObjectDetector | null = null,
+    /** The HTTPS agent Web Push requests go through; tests pass one trusting their own push service. */
+    private readonly pushAgent: HttpsAgent | null = null,
   ) {}
 
   async start(): Promise<HubRuntime> {
@@ -203,7 +211,11 @@ export class Hub {
     const firstRun = new FirstRunSetup(db, config.dataDir);
     const setupWaiting = (await firstRun.prepare()) === 'waiting';
     const hubSecret = await HubSecret.load(paths.hubSecret);
-    const mailer = await createMailer(config.hub.smtp, log.child({ module: 'mail' }));
+    const webPush = new WebPush({ devices: new PushDevices(db), keys: await loadVapidKeys(paths.vapidKeys), log: log.child({ module: 'push' }), now: this.now, ...(this.pushAgent ? { agent: this.pushAgent } : {}) });
+    this.webPush = webPush;
+    const mail = await createMailer(config.hub.smtp, log.child({ module: 'mail' }));
+    // Every notice that is mailed is pushed too, from the same decision point (common/notices.ts).
+    const mailer: NoticeOutlets = { configured: mail.configured, send: (m) => mail.send(m), push: webPush };
     const clock = { now: this.now, sleep: systemClock.sleep };
     this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000, {
       hubDefault: config.hub.detection,
@@ -238,6 +250,7 @@ export class Hub {
       opaque: new OpaqueLogins(await loadOpaqueSetup(paths.opaqueSetup, () => hasOpaqueRecords(db))),
       audit,
       mailer,
+      push: webPush,
       throttle: new LoginThrottle(db),
       connections,
       channels,
@@ -337,6 +350,7 @@ export class Hub {
     await this.retention?.stop();
     this.retention = null;
     this.alerts?.stop();
+    this.webPush?.stop();
     await this.mqtt?.stop();
     this.arming?.stop();
     this.live?.stop();

@@ -1,5 +1,6 @@
 import type { NotificationPrefs } from '../common/api/alerts';
 import type { Mode } from '../common/protocol';
+import { SNOOZE_LENGTHS, type Snooze, type SnoozeLength } from '../common/api/push';
 
 /*
  * Who is told about what, as pure functions of (preferences, event, last notice, now), so
@@ -10,7 +11,7 @@ import type { Mode } from '../common/protocol';
  * not fifty times.
  */
 
-export type { NotificationPrefs };
+export type { NotificationPrefs, Snooze, SnoozeLength };
 
 // Motion while someone is home and disarmed is mostly the household itself, so the default is
 // quiet until the home is armed; arming changes are rare and always worth knowing about.
@@ -70,6 +71,8 @@ export interface MotionNotifyInput {
   lastSentAt: number | null;
   cooldownMs: number;
   now: number;
+  /** This user's snoozes; none given: nothing snoozed. */
+  snoozes?: readonly Snooze[];
 }
 
 /** Whether one user should be told about the start of motion on one camera. */
@@ -81,6 +84,7 @@ export function shouldNotifyMotion(p: MotionNotifyInput): boolean {
   if (p.prefs.cameras !== 'all' && !p.prefs.cameras.includes(p.cameraId)) return false;
   // The event it continues was already announced (or deliberately not); this adds nothing new.
   if (p.retrigger) return false;
+  if (p.snoozes && isSnoozed(p.snoozes, p.cameraId, p.now)) return false;
   if (p.lastSentAt !== null && p.cooldownMs > 0) {
     // Distance, not difference: if the wall clock steps backwards past the last notice, a plain
     // difference would stay negative and mute the camera until the clock caught up, possibly
@@ -88,4 +92,28 @@ export function shouldNotifyMotion(p: MotionNotifyInput): boolean {
     if (Math.abs(p.now - p.lastSentAt) < p.cooldownMs) return false;
   }
   return true;
+}
+
+/*
+ * Snooze (Blink's): a user silences every notification, or one camera's, for a while or until
+ * the home is next disarmed. Stored as { camera, until }; these decide without I/O.
+ */
+
+const SNOOZE_MS: Record<Exclude<SnoozeLength, 'disarmed'>, number> = { '30m': 30 * 60_000, '1h': 60 * 60_000, '4h': 4 * 60 * 60_000 };
+
+/** When a snooze chosen now ends (null: at the next disarm); throws a RangeError naming the choices for anything else. */
+export function snoozeEnd(length: string, now: number): number | null {
+  if (!(SNOOZE_LENGTHS as readonly string[]).includes(length)) throw new RangeError(`snooze: "for" must be one of ${SNOOZE_LENGTHS.join(', ')}`);
+  if (length === 'disarmed') return null;
+  return now + SNOOZE_MS[length as Exclude<SnoozeLength, 'disarmed'>];
+}
+
+/** Whether a notice about `cameraId` (null: not about one camera, e.g. an arming change) is snoozed. */
+export function isSnoozed(snoozes: readonly Snooze[], cameraId: string | null, now: number): boolean {
+  return snoozes.some((s) => (s.camera === null || s.camera === cameraId) && (s.until === null || now < s.until));
+}
+
+/** The snoozes still in force: timed ones not yet over; 'until disarmed' ones unless the home has just been disarmed. */
+export function snoozesInForce(snoozes: readonly Snooze[], now: number, disarmedNow = false): Snooze[] {
+  return snoozes.filter((s) => (s.until === null ? !disarmedNow : now < s.until));
 }

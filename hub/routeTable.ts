@@ -36,6 +36,7 @@ import type { FirstRunSetup } from './firstRunSetup';
 import type { HubSecret } from './hubSecret';
 import { HttpError, tooManyRequests } from './httpError';
 import type { LoginThrottle } from './loginThrottle';
+import type { WebPush } from './webPush';
 import type { Mailer } from '../common/mailer';
 import { RateLimiter, type RateRule } from './rateLimit';
 import { SESSION_COOKIE, touchSession, type Session } from './sessions';
@@ -163,6 +164,8 @@ export interface HubServices {
   opaque: OpaqueLogins;
   audit: AuditLog;
   mailer: Mailer;
+  /** Web Push: the VAPID public key the page subscribes with, and the sender. */
+  push: WebPush;
   throttle: LoginThrottle;
   connections: DeviceConnections;
   channels: DeviceChannels;

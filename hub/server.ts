@@ -15,6 +15,7 @@ import { clipRoutes } from './routes/clipRoutes';
 import { armingRoutes } from './routes/armingRoutes';
 import { geofenceRoutes } from './routes/geofenceRoutes';
 import { alertRoutes } from './routes/alertRoutes';
+import { pushRoutes } from './routes/pushRoutes';
 import { dashboardRoutes } from './routes/dashboardRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
 import { pairingRoutes } from './routes/pairingRoutes';
@@ -64,6 +65,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...armingRoutes(svc),
     ...geofenceRoutes(svc),
     ...alertRoutes(svc),
+    ...pushRoutes(svc),
     ...dashboardRoutes(svc),
   ];
   routes.push(
