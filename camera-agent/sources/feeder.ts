@@ -44,29 +44,46 @@ export function spawnWithFeeder(ffmpegPath: string, args: string[], feeder: Feed
   source.stdout.pipe(held);
   let ended = false;
   let into: WriteStream | null = null;
+  // Whether the open below has not come back yet, and the reader that lets it go at the end.
+  let opening = true;
+  let releaser: number | null = null;
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
   // Opening the pipe for writing waits (in libuv's pool) until ffmpeg opens it for reading;
-  // until then the camera program's output waits in its own pipe. Write-only, so closing it
-  // is the end of ffmpeg's input: when the camera program's output ends, ffmpeg's does.
+  // until then the camera program's output waits in `held`. Write-only, so closing it is the
+  // end of ffmpeg's input: when the camera program's output ends, ffmpeg's does.
   open(fifo, constants.O_WRONLY, (err, fd) => {
-    if (err) return; // ffmpeg ended first: its exit says why.
-    if (ended) return closeSync(fd);
+    opening = false;
+    if (releaser !== null) closeSync(releaser);
+    if (!err && ended) closeSync(fd);
+    if (ended) return removeDir();
+    if (err) return; // ffmpeg's end says why.
     into = createWriteStream('', { fd });
     // A write after ffmpeg exits is the end of this run, not news.
     into.on('error', () => undefined);
     held.pipe(into);
   });
-  ffmpeg.on('exit', () => {
+  // Once, whichever comes: ffmpeg's exit, or its close or error when it could not start (then
+  // Node emits no exit).
+  const end = () => {
+    if (ended) return;
     ended = true;
-    // A writer still waiting for ffmpeg to open the pipe is let go by a reader appearing.
-    try {
-      closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
-    } catch {
-      // Already gone.
-    }
     into?.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    if (opening) {
+      // The open still waits for a reader: give it one, held until the open is back (a pool
+      // thread must not stay blocked, and the pipe must not be unlinked under it).
+      try {
+        releaser = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch {
+        removeDir();
+      }
+    } else {
+      removeDir();
+    }
     // Either one ending ends the run: a camera program nobody reads is stopped.
     if (source.exitCode === null && source.signalCode === null) source.kill('SIGTERM');
-  });
+  };
+  ffmpeg.on('exit', end);
+  ffmpeg.on('close', end);
+  ffmpeg.on('error', end);
   return ffmpeg;
 }

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FEEDER_INPUT, spawnWithFeeder } from '../../camera-agent/sources/feeder';
@@ -17,12 +18,13 @@ describe('a camera program feeding ffmpeg', function () {
 
   const feederDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('porchlight-feeder-'));
 
-  function run(args: string[], feeder: { command: string; args: string[] }): Promise<{ code: number | null; stdout: string }> {
-    const child = spawnWithFeeder('ffmpeg', args, feeder, ['ignore', 'pipe', 'pipe']);
+  function run(args: string[], feeder: { command: string; args: string[] }, ffmpegPath = 'ffmpeg'): Promise<{ code: number | null; stdout: string }> {
+    const child = spawnWithFeeder(ffmpegPath, args, feeder, ['ignore', 'pipe', 'pipe']);
+    child.on('error', () => undefined);
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.resume();
-    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })));
   }
 
   it('gets every frame of a program that writes 2 s of H.264 and exits, and ends with it', async () => {
@@ -44,5 +46,17 @@ describe('a camera program feeding ffmpeg', function () {
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(feederDirs(), before, 'the named pipe and its directory are removed');
     assert.equal(execFileSync('sh', ['-c', 'pgrep -f "^sleep 61.25$" || true'], { encoding: 'utf8' }).trim(), '', 'the camera program is stopped');
+  });
+
+  it('leaves nothing waiting when ffmpeg cannot start at all: no directory, no camera program, no blocked file work', async () => {
+    const before = feederDirs();
+    // More failed starts than libuv has pool threads: a blocked open per start would stall all file work.
+    for (let i = 0; i < 6; i++) await run(['-i', FEEDER_INPUT], { command: 'sleep', args: ['62.25'] }, path.join(tmp.dir, 'no-such-ffmpeg'));
+    const started = Date.now();
+    await readFile(__filename);
+    assert.ok(Date.now() - started < 2000, 'file work still runs at once');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(feederDirs(), before, 'no named pipe left behind');
+    assert.equal(execFileSync('sh', ['-c', 'pgrep -f "^sleep 62.25$" || true'], { encoding: 'utf8' }).trim(), '', 'the camera programs are stopped');
   });
 });
