@@ -366,4 +366,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, camera_id)
   );
   `,
+  // 17: a push device remembers the session that registered it (its handle), so signing that
+  // session out ends the device's notifications too (hub/sessions.ts). Devices from before
+  // have none: only "sign out everywhere" or a password change or reset ends them.
+  `
+  ALTER TABLE push_devices ADD COLUMN session_handle TEXT;
+  `,
 ];

@@ -13,7 +13,7 @@ import { eventKey, HOLD_MS, ObjectAlertHold, type HeldMotion, type HoldOutcome }
 import { notifyUser, type NoticeOutlets, type PushWords } from '../common/notices';
 import { NotificationSnoozes } from './notificationSnoozes';
 import { readSetting, writeSetting } from '../common/settingsTable';
-import { DEFAULT_PREFS, isSnoozed, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
+import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
 import { visibleCameras, type Role } from './users';
 import { mayKnow } from './disclosure';
 import { WebhookSender } from './webhooks';
@@ -256,7 +256,8 @@ export class Alerts {
       if (!mayKnow(user.role, 'arming') || !getPrefs(this.db, user.id).arming) continue;
       // Nobody needs telling what they just did themselves.
       if (d.cause.source === 'manual' && d.cause.by === `user:${user.username}`) continue;
-      if (isSnoozed(this.snoozes.of(user.id, now), null, now)) continue;
+      // Not snoozed: a snooze quiets what the cameras see, and a change of the home's mode by
+      // someone else (above all a disarm) is what a person away most needs to hear.
       const subject = `Porchlight is ${MODE_WORDS[d.mode]}`;
       const message = `Porchlight is now ${MODE_WORDS[d.mode]}, set by ${by}.`;
       await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'arming', subject, message, push: { title: subject, body: `Set by ${by}, ${alertTime(now, this.timeZone())}`, url: '/#/dashboard' } }, now);

@@ -26,17 +26,17 @@ export class PushDevices {
    * again after a reload) takes the new name and keys instead of adding a second row; an
    * endpoint registered by another account moves to this one, as the browser now belongs to it.
    */
-  add(userId: number, d: { name: string; endpoint: string; p256dh: string; auth: string }, now: number): PushDevice {
+  add(userId: number, d: { name: string; endpoint: string; p256dh: string; auth: string }, now: number, sessionHandle: string | null = null): PushDevice {
     return this.db.transaction(() => {
       const existing = this.db.prepare('SELECT id, user_id FROM push_devices WHERE endpoint = ?').get(d.endpoint) as { id: string; user_id: number } | undefined;
       if (existing) {
-        this.db.prepare('UPDATE push_devices SET user_id = ?, name = ?, p256dh = ?, auth = ? WHERE id = ?').run(userId, d.name, d.p256dh, d.auth, existing.id);
+        this.db.prepare('UPDATE push_devices SET user_id = ?, name = ?, p256dh = ?, auth = ?, session_handle = ? WHERE id = ?').run(userId, d.name, d.p256dh, d.auth, sessionHandle, existing.id);
         return this.get(userId, existing.id)!;
       }
       const count = (this.db.prepare('SELECT COUNT(*) AS n FROM push_devices WHERE user_id = ?').get(userId) as { n: number }).n;
       if (count >= MAX_PUSH_DEVICES_PER_USER) throw new PushDeviceLimitError(`at most ${MAX_PUSH_DEVICES_PER_USER} devices per account: remove one first`);
       const id = randomUUID();
-      this.db.prepare('INSERT INTO push_devices (id, user_id, name, endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, userId, d.name, d.endpoint, d.p256dh, d.auth, now);
+      this.db.prepare('INSERT INTO push_devices (id, user_id, name, endpoint, p256dh, auth, created_at, session_handle) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(id, userId, d.name, d.endpoint, d.p256dh, d.auth, now, sessionHandle);
       return this.get(userId, id)!;
     })();
   }

@@ -60,8 +60,22 @@ export function touchSession(db: DB, id: string, idleMs: number, now = Date.now(
   return { userId: row.user_id, idHash, handle: row.handle, expiresAt: row.expires_at };
 }
 
+/*
+ * Ending a session on purpose ends the phone notifications it set up: push devices are
+ * registered from a session (push_devices.session_handle), and someone who signs a session out,
+ * or signs out everywhere, or whose password is changed or reset, expects no more notices to
+ * reach a browser that held it — a stolen session must not leave a subscription behind. A
+ * session that merely expires keeps its devices: a phone that has not opened the page for a
+ * while must still be told of a person at the door.
+ */
+
 export function deleteSession(db: DB, id: string): void {
-  db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hashToken(id));
+  db.transaction(() => {
+    const row = db.prepare('SELECT user_id, handle FROM sessions WHERE id_hash = ?').get(hashToken(id)) as { user_id: number; handle: string } | undefined;
+    if (!row) return;
+    db.prepare('DELETE FROM push_devices WHERE user_id = ? AND session_handle = ?').run(row.user_id, row.handle);
+    db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hashToken(id));
+  })();
 }
 
 export function listSessions(db: DB, userId: number, currentHandle: string | undefined, now = Date.now()): SessionInfo[] {
@@ -81,15 +95,24 @@ export function listSessions(db: DB, userId: number, currentHandle: string | und
 
 /** Signs out one of the user's own sessions; false when the handle is not theirs. */
 export function deleteSessionByHandle(db: DB, userId: number, handle: string): boolean {
-  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle = ?').run(userId, handle).changes > 0;
+  return db.transaction(() => {
+    db.prepare('DELETE FROM push_devices WHERE user_id = ? AND session_handle = ?').run(userId, handle);
+    return db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle = ?').run(userId, handle).changes > 0;
+  })();
 }
 
 /** "Sign out everywhere": every session of the user, the current one included. */
 export function deleteUserSessions(db: DB, userId: number): number {
-  return db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+  return db.transaction(() => {
+    db.prepare('DELETE FROM push_devices WHERE user_id = ?').run(userId);
+    return db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+  })();
 }
 
 /** After a password change: every other session of the user ends, this one stays. */
 export function deleteOtherSessions(db: DB, userId: number, keepHandle: string): number {
-  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle != ?').run(userId, keepHandle).changes;
+  return db.transaction(() => {
+    db.prepare('DELETE FROM push_devices WHERE user_id = ? AND session_handle IS NOT ?').run(userId, keepHandle);
+    return db.prepare('DELETE FROM sessions WHERE user_id = ? AND handle != ?').run(userId, keepHandle).changes;
+  })();
 }

@@ -58,7 +58,7 @@ export function pushRoutes(svc: HubServices): RouteDef[] {
         }
         let device;
         try {
-          device = devices.add(user.id, checked, svc.now());
+          device = devices.add(user.id, checked, svc.now(), req.session?.handle ?? null);
         } catch (err) {
           if (err instanceof PushDeviceLimitError) throw new HttpError(409, 'TOO_MANY_DEVICES', err.message);
           throw err;

@@ -24,12 +24,12 @@ describe('push policy: snooze, what a device may register, the VAPID key file', 
     assert.throws(() => snoozeEnd('2h', now), /one of 30m, 1h, 4h, disarmed/);
   });
 
-  it('a camera snooze silences that camera only, until it ends; an all-notifications snooze silences every camera and arming notices', () => {
+  it('a camera snooze silences that camera only, until it ends; an all-notifications snooze silences every camera', () => {
     const one = [{ camera: 'porch', until: now + 60_000 }];
     assert.equal(motion(one, 'porch'), false);
     assert.equal(motion(one, 'garden'), true);
     assert.equal(motion(one, 'porch', now + 60_000), true, 'ends at its time');
-    assert.equal(isSnoozed(one, null, now), false, 'a camera snooze does not silence arming notices');
+    assert.equal(isSnoozed(one, null, now), false, 'a camera snooze does not silence notices about no camera');
     const all = [{ camera: null, until: null }];
     assert.equal(motion(all, 'porch', now + 100 * 3_600_000), false, 'until disarmed: however long');
     assert.equal(isSnoozed(all, null, now), true);

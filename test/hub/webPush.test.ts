@@ -179,6 +179,60 @@ describe('Web Push: the hub pushes notices to registered devices through a real 
     assert.deepEqual(push.refused, []);
   });
 
+  it('snoozing everything quiets the cameras, not a disarm by someone else', async () => {
+    const phone = push.subscribe();
+    await register(member, phone);
+    assert.equal((await send('PUT', owner, '/api/arming/mode', { mode: 'armed_away' })).status, 200);
+    await until('the arming push', () => pushesTo(phone).length === 1);
+    assert.equal((await send('PUT', member, '/api/me/snoozes', { for: '4h' })).status, 200);
+    const camera = await pairCamera('porch');
+    try {
+      await camera.sendEvent({ kind: 'start', mediaTime: 0, at: 1_000 });
+      await camera.sendEvent({ kind: 'end', mediaTime: 1, at: 2_000 });
+      assert.equal((await send('PUT', owner, '/api/arming/mode', { mode: 'disarmed' })).status, 200);
+      await until('the disarm push', () => pushesTo(phone).length === 2);
+      await sleep(300);
+    } finally {
+      camera.close();
+    }
+    assert.deepEqual(pushesTo(phone).map((p) => p.payload.title), ['Porchlight is armed (away)', 'Porchlight is disarmed'], 'the motion was snoozed, the disarm was not');
+  });
+
+  it('a session signed out takes its devices with it, and "sign out everywhere" all of them: a stolen session leaves no phone behind', async () => {
+    // The attacker's move: with a session of the owner's (stolen, or left open), register their
+    // own phone. The owner then signs that session out, or signs out everywhere.
+    const ownPhone = push.subscribe();
+    await register(owner, ownPhone, 'owner phone');
+    const stolen = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const attackerPhone = push.subscribe();
+    await register(stolen, attackerPhone, 'not mine');
+    const third = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const laterPhone = push.subscribe();
+    await register(third, laterPhone, 'tablet');
+    const names = async () => ((await send('GET', owner, '/api/me/push/devices')).json() as { devices: Array<{ name: string }> }).devices.map((d) => d.name).sort();
+    assert.deepEqual(await names(), ['not mine', 'owner phone', 'tablet']);
+
+    assert.equal((await send('POST', stolen, '/api/logout')).status, 200);
+    assert.deepEqual(await names(), ['owner phone', 'tablet'], 'signing a session out removes the devices it registered, and only those');
+
+    assert.equal((await send('POST', owner, '/api/sessions/sign-out-everywhere')).status, 200);
+    const again = await signIn(t.base, 'owner', PASSWORDS.owner);
+    const left = (await call(t.base, 'GET', '/api/me/push/devices', { headers: again.headers })).json() as { devices: unknown[] };
+    assert.deepEqual(left.devices, [], 'sign out everywhere ends every device of the account');
+
+    // And nothing is pushed to any of them any more (what came before, new-sign-in notices, aside).
+    const pushedBefore = pushesTo(attackerPhone).length + pushesTo(ownPhone).length + pushesTo(laterPhone).length;
+    assert.equal((await call(t.base, 'PUT', '/api/arming/mode', { body: JSON.stringify({ mode: 'armed_away' }), headers: { ...again.headers, ...JSON_HEADERS } })).status, 200);
+    const camera = await pairCamera('porch');
+    try {
+      await camera.sendEvent({ kind: 'start', mediaTime: 0, at: t.clock.now() });
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      camera.close();
+    }
+    assert.equal(pushesTo(attackerPhone).length + pushesTo(ownPhone).length + pushesTo(laterPhone).length, pushedBefore);
+  });
+
   it('a user can neither list nor remove another user\'s devices', async () => {
     const memberPhone = push.subscribe();
     const device = await register(member, memberPhone, "member's phone");
