@@ -198,6 +198,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     // ffmpeg acts on a command only once its filter graph exists, which the first analysis
     // frame proves; a change before that waits for it.
     let graphReady = false;
+    let gateRefusalLogged = false;
     const syncGate = () => {
       if (!detection || !gated || !graphReady || gateOpen === detection.wanted || child.exitCode !== null || child.signalCode !== null) return;
       gateOpen = detection.wanted;
@@ -310,7 +311,14 @@ export class Capture extends EventEmitter<CaptureEvents> {
     }
     child.stderr!.on('data', (d: Buffer) => {
       // ffmpeg echoes each gate command: that is not news about the camera.
-      stderr = (stderr + d.toString()).replace(/Enter command: [^\n]*\n|Command reply for stream[^\n]*\n/g, '').slice(-2000);
+      const text = d.toString();
+      // A refused gate command would leave the gate as it was: pictures missing during motion
+      // (or made all the time) with nothing said. Said once a run.
+      if (!gateRefusalLogged && /Command reply for stream \d+: ret:-\d+/.test(text)) {
+        gateRefusalLogged = true;
+        this.log.error({ reply: /Command reply for stream[^\n]*/.exec(text)?.[0] }, 'ffmpeg refused a detection gate command: detection pictures may be missing during motion');
+      }
+      stderr = (stderr + text).replace(/Enter command: [^\n]*\n|Command reply for stream[^\n]*\n/g, '').slice(-2000);
     });
     child.on('error', (err) => {
       this.log.error({ err: err.message }, 'cannot start ffmpeg: is it installed (apt-get install ffmpeg)?');

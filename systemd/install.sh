@@ -156,25 +156,26 @@ install_accounts_and_dirs() {
     say "kept $CONF/porchlight.yaml"
   fi
   # Modes repaired on every run: the services read the config, only root writes it, and
-  # only the service user reads a secret; a secret made 0640 on purpose (the relay's S3
-  # credentials file, which porchlight-relay reads through the group) stays so.
+  # only the service user reads a secret, but for the relay's S3 credentials file, which
+  # porchlight-relay reads through the group (0640). The config names that file; an install
+  # from before the relay had its own user left it 0600, and any other secret made 0640 by
+  # hand would hand it to the relay, so each is put right.
   find "$ROOT$CONF" -maxdepth 1 -name '*.yaml' -type f -exec chown "0:$gid" {} + -exec chmod 0640 {} +
   find "$ROOT$CONF/agents" -name '*.yaml' -type f -exec chown "0:$gid" {} + -exec chmod 0640 {} +
-  find "$ROOT$CONF/secrets" -type f -exec chown "$uid:$gid" {} +
-  find "$ROOT$CONF/secrets" -type f ! -perm 0640 -exec chmod 0600 {} +
-  # An install from before the relay had its own user made the S3 credentials file 0600: the
-  # relay could no longer read it and would wait, misconfigured. The config names it.
+  s3=
   if [ "$AGENT_ONLY" -eq 0 ] && [ -e "$ROOT$CONF/porchlight.yaml" ]; then
     s3=$(node "$ROOT$APP/bin/porchlight.js" config get "$ROOT$CONF/porchlight.yaml" relay.target.credentialsFile 2>/dev/null) || s3=
     case "$s3" in
-      "$CONF/secrets/"*)
-        if [ -f "$ROOT$s3" ] && [ "$(stat -c %a "$ROOT$s3")" != 640 ]; then
-          chmod 0640 "$ROOT$s3"
-          say "made $s3 readable by the relay's user (0640)"
-        fi ;;
+      "$CONF/secrets/"*) ;;
       "") ;;
-      *) say "note: the S3 credentials file $s3 is outside $CONF/secrets: make it readable by the group $USER_NAME (0640) yourself" ;;
+      *) say "note: the S3 credentials file $s3 is outside $CONF/secrets: make it readable by the group $USER_NAME (0640) yourself"; s3= ;;
     esac
+  fi
+  find "$ROOT$CONF/secrets" -type f -exec chown "$uid:$gid" {} +
+  find "$ROOT$CONF/secrets" -type f ! -path "$ROOT${s3:-/nonexistent}" -exec chmod 0600 {} +
+  if [ -n "$s3" ] && [ -f "$ROOT$s3" ] && [ "$(stat -c %a "$ROOT$s3")" != 640 ]; then
+    chmod 0640 "$ROOT$s3"
+    say "made $s3 readable by the relay's user (0640)"
   fi
   # The relay's own account (sysusers): it must exist, in the hub's group, or its unit fails.
   awk -F: -v u="$RELAY_USER" -v g="$gid" '$1 == u && $4 == g { found = 1 } END { exit !found }' "$ROOT/etc/passwd" ||

@@ -32,7 +32,7 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       summary,
       handler: async (req, reply) => {
         reply.type(type).header('cache-control', cacheControl).header('vary', 'accept-encoding');
-        if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(gzipped);
+        if (acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(gzipped);
         return reply.send(body);
       },
     });
@@ -80,4 +80,15 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       }),
     }),
   ];
+}
+
+/** Whether an Accept-Encoding header takes gzip (RFC 9110 12.5.3): gzip named, or else `*`, with a q above 0. */
+export function acceptsGzip(header: string): boolean {
+  const weights = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    weights.set(name.trim(), q === undefined ? 1 : Number(q.slice(2)) || 0);
+  }
+  return (weights.get('gzip') ?? weights.get('*') ?? 0) > 0;
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { acceptsGzip } from '../../hub/routes/systemRoutes';
 import { ClipEncryptor } from '../../common/clipEnvelope';
 import type { DB } from '../../common/database';
 import { hubPaths } from '../../common/dataLayout';
@@ -199,6 +200,16 @@ describe('hub API', function () {
     assert.ok(script.body.length > 1000, 'the bundle is served');
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     assert.match(String(page.headers['strict-transport-security']), /max-age/);
+  });
+
+  it('reads Accept-Encoding as browsers and proxies write it: gzip;q=0 is a no', () => {
+    assert.equal(acceptsGzip('gzip, deflate, br'), true);
+    assert.equal(acceptsGzip('br;q=1.0, gzip;q=0.8'), true);
+    assert.equal(acceptsGzip('*'), true);
+    assert.equal(acceptsGzip('gzip;q=0'), false);
+    assert.equal(acceptsGzip('*, gzip;q=0'), false, 'gzip named wins over *');
+    assert.equal(acceptsGzip('identity'), false);
+    assert.equal(acceptsGzip(''), false);
   });
 
   it('sends the page, its script and its stylesheet gzipped to a browser that takes gzip, the same bytes unpacked', async () => {

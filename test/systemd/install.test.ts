@@ -34,7 +34,12 @@ function fakeCheckout(dir: string): string {
   const from = path.join(dir, 'checkout');
   for (const d of ['bin', 'dist/cli', 'node_modules/some-lib', 'docs']) mkdirSync(path.join(from, d), { recursive: true });
   writeFileSync(path.join(from, 'package.json'), '{"name":"porchlight"}\n');
-  writeFileSync(path.join(from, 'bin/porchlight.js'), '#!/usr/bin/env node\n');
+  // The stand-in CLI answers `config get` as the real one does for a config naming the relay's
+  // S3 credentials file (the real command is tested in systemd/configGet.test.ts).
+  writeFileSync(
+    path.join(from, 'bin/porchlight.js'),
+    "#!/usr/bin/env node\nconst [c, g, , k] = process.argv.slice(2);\nif (c === 'config' && g === 'get' && k === 'relay.target.credentialsFile') console.log('/etc/porchlight/secrets/s3.yaml');\nelse process.exit(1);\n",
+  );
   writeFileSync(path.join(from, 'dist/cli/main.js'), 'exports.main = async () => {};\n');
   writeFileSync(path.join(from, 'node_modules/some-lib/index.js'), '\n');
   writeFileSync(path.join(from, 'docs/install.md'), '# install\n');
@@ -191,27 +196,22 @@ describe('systemd/install.sh', function () {
     assert.ok(!existsSync(path.join(root, 'etc/porchlight')));
   });
 
-  it('on an upgrade, makes the S3 credentials file the config names readable by the relay (0640), as an older install left it 0600', () => {
+  it('makes the S3 credentials file the config names readable by the relay (0640), as an older install left it 0600, and no other secret', () => {
     const root = path.join(tmp.dir, 'root');
     const from = fakeCheckout(tmp.dir);
-    // The stand-in CLI answers `config get` as the real one does for a config naming the file
-    // (the real command is tested in systemd/configGet.test.ts).
-    writeFileSync(
-      path.join(from, 'bin/porchlight.js'),
-      "#!/usr/bin/env node\nconst [c, g, , k] = process.argv.slice(2);\nif (c === 'config' && g === 'get' && k === 'relay.target.credentialsFile') console.log('/etc/porchlight/secrets/s3.yaml');\nelse process.exit(1);\n",
-    );
     assert.equal(install('--root', root, '--from', from).status, 0);
     const s3Key = path.join(root, 'etc/porchlight/secrets/s3.yaml');
     writeFileSync(s3Key, 'accessKeyId: A\nsecretAccessKey: B\n');
     chmodSync(s3Key, 0o600);
+    // A secret made 0640 by hand would be the relay's to read through the group: not this one.
     const other = path.join(root, 'etc/porchlight/secrets/smtp-password');
     writeFileSync(other, 'hunter2\n');
-    chmodSync(other, 0o600);
+    chmodSync(other, 0o640);
     const again = install('--root', root, '--from', from);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /made \/etc\/porchlight\/secrets\/s3\.yaml readable by the relay's user/);
     assert.equal(mode(s3Key), '640');
-    assert.equal(mode(other), '600', 'no other secret is opened to the group');
+    assert.equal(mode(other), '600', 'no other secret is left open to the group');
   });
 
   it('refuses a checkout that is not built, and changes nothing', () => {
