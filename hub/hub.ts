@@ -46,6 +46,7 @@ import { hasOpaqueRecords, loadOpaqueSetup } from './opaqueSetup';
 import { LoginThrottle } from './loginThrottle';
 import { createMailer } from '../common/mailer';
 import type { HubRuntimeInfo } from './routeTable';
+import { RELAY_USER, readServiceAccount, type ServiceAccount } from '../common/serviceAccount';
 import { buildHubServer } from './server';
 import { repairDataDirModes } from './dataDirModes';
 import { openPairingFromButton, SyncButton } from './syncButton';
@@ -140,6 +141,8 @@ export class Hub {
     private detector: ObjectDetector | null = null,
     /** The HTTPS agent Web Push requests go through; tests pass one trusting their own push service. */
     private readonly pushAgent: HttpsAgent | null = null,
+    /** The cloud relay's own system account, if there is one; tests pass a made-up one. */
+    private readonly relayAccount: () => ServiceAccount | null = () => readServiceAccount('/', RELAY_USER),
   ) {}
 
   async start(): Promise<HubRuntime> {
@@ -265,6 +268,7 @@ export class Hub {
       now: this.now,
       firstRun,
       wholeConfig: config,
+      relayAccount: this.relayAccount,
     });
     this.app = app;
     await app.ready();

@@ -1,3 +1,4 @@
+import type { ServiceAccount } from '../common/serviceAccount';
 import type { OpaqueLogins } from './opaqueLogins';
 import type { CameraHealthBoard } from './cameraHealthBoard';
 import type { ObjectDetector } from '../common/detection';
@@ -187,6 +188,8 @@ export interface HubServices {
   firstRun: FirstRunSetup;
   /** The whole config and data dir (the relay's section too): the cloud target routes build targets from it. */
   wholeConfig: Config;
+  /** The cloud relay's own system account (null: none, the relay runs as the hub's user): "Test" of a folder judges for it. */
+  relayAccount?: () => ServiceAccount | null;
 }
 
 declare module 'fastify' {

@@ -1,6 +1,7 @@
 import { CheckResultSchema, CloudTargetBody, CloudTargetViewSchema, type CloudTargetChange, type CloudTargetView } from '../../common/api/cloudTarget';
 import type { RelayTarget } from '../../common/config';
-import { checkTarget, type CheckResult } from '../../common/cloud/targetCheck';
+import { checkFolderForRelay, relayIdsOf } from '../../common/cloud/relayFolderAccess';
+import { checkTarget, describeCheckFailure, type CheckResult } from '../../common/cloud/targetCheck';
 import {
   clearTargetChoice,
   cloudCredentialsPath,
@@ -140,6 +141,18 @@ export function cloudTargetRoutes(svc: HubServices): RouteDef[] {
       handler: async (req) => {
         const body = req.body;
         const { target, credentials } = testTarget(body);
+        const relay = svc.relayAccount?.() ?? null;
+        if (target.type === 'directory' && relay && relay.uid !== process.getuid?.()) {
+          // The relay, not the hub, writes there: judge the folder for the relay's user and create nothing (a folder made here would be the hub's).
+          let result: CheckResult;
+          try {
+            result = await checkFolderForRelay(target.path, relayIdsOf(relay), relay.groups[0] ?? String(relay.gid));
+          } catch (err) {
+            result = describeCheckFailure(err, target);
+          }
+          audit(req, 'cloud.target_tested', { detail: { type: target.type, ok: result.ok, outcome: result.outcome } });
+          return result;
+        }
         let opened;
         try {
           opened = createTarget(config, target, credentials);

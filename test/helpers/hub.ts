@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../../common/logger';
 import { hubPaths } from '../../common/dataLayout';
 import { Hub } from '../../hub/hub';
 import type { ObjectDetector } from '../../common/detection';
+import type { ServiceAccount } from '../../common/serviceAccount';
 import { addUser, type Role } from '../../hub/users';
 import { hashPassword } from '../../hub/passwords';
 import type { LoginStartAnswer } from '../../common/api/users';
@@ -42,9 +43,11 @@ export async function startTestHub(
   detector: ObjectDetector | null = null,
   /** Where the hub logs; by default errors only, to the console. */
   log: Logger = createLogger('hub-test', 'error'),
+  /** The relay's own system account as the hub would find it; none by default (a hand start). */
+  relayAccount: () => ServiceAccount | null = () => null,
 ): Promise<TestHub> {
   const config = parseConfig({ ...rest, dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
-  const hub = new Hub(config, log, clock.now, undefined, detector);
+  const hub = new Hub(config, log, clock.now, undefined, detector, null, relayAccount);
   const runtime = await hub.start();
   const db = openDatabase(hubPaths(dir).db);
   return {

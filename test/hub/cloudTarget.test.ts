@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { cloudCredentialsPath } from '../../common/cloud/targetChoice';
@@ -7,6 +7,7 @@ import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type Signed
 import { call } from '../helpers/https';
 import { startS3, type S3Peer } from '../helpers/s3';
 import { useTempDir } from '../helpers/tmp';
+import { skipBecause } from '../helpers/skip';
 
 /** A loopback port nobody listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -163,5 +164,63 @@ describe('cloud target from the web UI', function () {
     const other = await test(s3Body({ accessKeyId: 'OTHERKEY', secretAccessKey: undefined }));
     assert.equal(other.status, 400);
     assert.equal(other.json().error.code, 'NO_SECRET');
+  });
+});
+
+describe("cloud target Test with the relay under its own user (the hub judges the folder for that user)", function () {
+  this.timeout(90_000);
+  const tmp = useTempDir();
+  let t: TestHub;
+  let owner: SignedIn;
+  // A made-up relay account, as /etc/passwd would give it on an installed hub.
+  const RELAY = { name: 'porchlight-relay', uid: 4242, gid: 4243, groups: ['porchlight'] };
+  const test = (body: unknown) => call(t.base, 'POST', '/api/cloud/test', { body: JSON.stringify(body), headers: { ...owner.headers, ...JSON_HEADERS } });
+
+  beforeEach(async function () {
+    if (process.getuid?.() !== 0) skipBecause(this, 'giving folders to another user needs root (CI runs as root); not root here');
+    // The relay must be able to pass through the temp dir, as it passes through /var/lib.
+    chmodSync(tmp.dir, 0o755);
+    t = await startTestHub(path.join(tmp.dir, 'hub'), {}, undefined, {}, null, undefined, () => RELAY);
+    await addTestUser(t.db, 'owner');
+    owner = await signIn(t.base, 'owner', PASSWORDS.owner);
+  });
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  it("passes the relay's own 0750 folder without writing in it, and fails a folder the hub's user made (0700), naming the fix", async () => {
+    const relays = path.join(tmp.dir, 'relays');
+    mkdirSync(relays, { mode: 0o750 });
+    chmodSync(relays, 0o750);
+    chownSync(relays, RELAY.uid, RELAY.gid);
+    const before = statSync(relays).mtimeMs;
+    const ok = await test({ type: 'directory', path: relays });
+    assert.deepEqual([ok.json().ok, ok.json().outcome], [true, 'ok'], ok.body.toString());
+    assert.equal(statSync(relays).mtimeMs, before, 'the hub wrote no test file where only the relay writes');
+
+    // The attacker's move here is the hub's own: a folder as its user and umask make it.
+    const hubs = path.join(tmp.dir, 'hub-made');
+    mkdirSync(hubs, { mode: 0o700 });
+    chmodSync(hubs, 0o700);
+    const bad = await test({ type: 'directory', path: hubs });
+    assert.deepEqual([bad.json().ok, bad.json().outcome], [false, 'not_writable'], bad.body.toString());
+    assert.match(bad.json().message, /the relay's user porchlight-relay cannot write .*hub-made: it is 0700 root:root; run: sudo chown porchlight-relay:porchlight .*hub-made && sudo chmod 0750/);
+  });
+
+  it('creates no missing folder (it would be the hub\'s): says the relay will create it, or that it cannot', async () => {
+    const parent = path.join(tmp.dir, 'relay-parent');
+    mkdirSync(parent, { mode: 0o750 });
+    chownSync(parent, RELAY.uid, RELAY.gid);
+    const fresh = path.join(parent, 'cloud');
+    const ok = await test({ type: 'directory', path: fresh });
+    assert.deepEqual([ok.json().ok, ok.json().outcome], [true, 'ok'], ok.body.toString());
+    assert.match(ok.json().message, /will create it at its first upload/);
+    assert.equal(existsSync(fresh), false, 'the hub made no folder');
+
+    const inRootDir = path.join(tmp.dir, 'nas', 'cloud');
+    const bad = await test({ type: 'directory', path: inRootDir });
+    assert.deepEqual([bad.json().ok, bad.json().outcome], [false, 'not_writable'], bad.body.toString());
+    assert.match(bad.json().message, /cannot create .*nas\/cloud in .* \(0755 root:root\); run: sudo install -d -m 0750 -o porchlight-relay -g porchlight/);
+    assert.equal(existsSync(path.join(tmp.dir, 'nas')), false, 'the hub made no folder');
   });
 });
