@@ -206,7 +206,7 @@ describe('email codes', function () {
     assert.match(mail.body, /alice invited you/);
 
     const expected = { email: 'carol@home.example', role: 'viewer', grants: ['cam-porch', 'cam-yard'] };
-    assert.deepEqual(inspectInvitation(db, invite.code, T0 + DAY), { ...expected, expiresAt: T0 + 7 * DAY });
+    assert.deepEqual(inspectInvitation(db, invite.code, T0 + DAY), { ...expected, id: invite.id, expiresAt: T0 + 7 * DAY });
     assert.deepEqual(redeemInvitation(db, ` ${invite.code} `, T0 + DAY), expected);
     rejectsWith(() => redeemInvitation(db, invite.code, T0 + DAY), /already used/);
     rejectsWith(() => redeemInvitation(db, 'x'.repeat(32), T0 + DAY), /not correct/);
@@ -216,8 +216,8 @@ describe('email codes', function () {
   it('inspecting checks an invitation without spending it, so the account can be made first', async () => {
     const invite = await createInvitation(db, secret, noMail, { email: 'gus@home.example', role: 'member', grants: ['cam-yard'], createdBy: alice, hubUrl: HUB_URL }, T0);
     const expected = { email: 'gus@home.example', role: 'member', grants: ['cam-yard'] };
-    assert.deepEqual(inspectInvitation(db, invite.code, T0 + 1), { ...expected, expiresAt: T0 + 7 * DAY });
-    assert.deepEqual(inspectInvitation(db, invite.code, T0 + 1), { ...expected, expiresAt: T0 + 7 * DAY });
+    assert.deepEqual(inspectInvitation(db, invite.code, T0 + 1), { ...expected, id: invite.id, expiresAt: T0 + 7 * DAY });
+    assert.deepEqual(inspectInvitation(db, invite.code, T0 + 1), { ...expected, id: invite.id, expiresAt: T0 + 7 * DAY });
     // The caller creates the account with the invited address, then spends the code.
     const gus = db.prepare(`INSERT INTO users (username, password_hash, role, created_at, email, email_verified_at) VALUES ('gus', 'x', 'member', ?, ?, ?)`).run(T0 + 2, 'gus@home.example', T0 + 2);
     assert.ok(gus.lastInsertRowid);
