@@ -44,6 +44,32 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
 }
 
 /**
+ * The text of a secret file made once (a key): when `file` is missing, `make()` is written
+ * beside it (0600, atomically) and linked into place. link refuses to replace a file, so when
+ * two processes make one at the same moment (the hub and a console command), both end up
+ * reading the same secret, never each its own.
+ */
+export async function readOrCreateSecretFile(file: string, make: () => string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const made = `${file}.${process.pid}.new`;
+  await writeFileAtomic(made, make(), 0o600);
+  try {
+    await fs.link(made, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await fs.rm(made, { force: true });
+  }
+  await fsyncDir(path.dirname(file));
+  return fs.readFile(file, 'utf8');
+}
+
+/**
  * Replace a small file so readers see the old or the new content, never part of it (temp
  * file, rename), synchronously and without fsync: for state that must not tear but need
  * not survive a power cut (a simulated GPIO line another process reads).

@@ -1,7 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { writeFileAtomic } from '../common/atomicFile';
+import { readOrCreateSecretFile } from '../common/atomicFile';
 import { getSodium, type Sodium } from '../common/sodium';
 
 /*
@@ -25,11 +23,8 @@ export class HubSecret {
   /** Loads the key from `file`, creating it on first use. */
   static async load(file: string): Promise<HubSecret> {
     const sodium = await getSodium();
-    if (!existsSync(file)) {
-      await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(file, Buffer.from(sodium.crypto_secretbox_keygen()).toString('base64') + '\n', 0o600);
-    }
-    const key = Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64');
+    const text = await readOrCreateSecretFile(file, () => Buffer.from(sodium.crypto_secretbox_keygen()).toString('base64') + '\n');
+    const key = Buffer.from(text.trim(), 'base64');
     if (key.length !== sodium.crypto_secretbox_KEYBYTES) throw new Error(`${file} is not a Porchlight hub secret key`);
     return new HubSecret(sodium, new Uint8Array(key));
   }

@@ -1,7 +1,7 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as opaque from '@serenity-kit/opaque';
-import { writeFileAtomic } from '../common/atomicFile';
+import { readOrCreateSecretFile } from '../common/atomicFile';
 import type { DB } from '../common/database';
 import { hubPaths } from '../common/dataLayout';
 
@@ -31,24 +31,10 @@ export function loadOpaqueSetup(file: string, hasRecords: () => boolean = () => 
   if (!setup) {
     setup = (async () => {
       await opaque.ready;
-      if (!existsSync(file)) {
-        if (hasRecords()) {
-          throw new Error(`${file} is missing, but accounts hold password records made with it: restore it from a backup of the data directory (without it every account must be given a new password on the console with \`porchlight user reset-password\`)`);
-        }
-        await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-        // Made aside, then linked into place: link refuses to replace a file, so when the hub and
-        // a console command make one at the same moment, both end up reading the same setup.
-        const made = `${file}.${process.pid}.new`;
-        await writeFileAtomic(made, opaque.server.createSetup() + '\n', 0o600);
-        try {
-          await fs.link(made, file);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        } finally {
-          await fs.rm(made, { force: true });
-        }
+      if (!existsSync(file) && hasRecords()) {
+        throw new Error(`${file} is missing, but accounts hold password records made with it: restore it from a backup of the data directory (without it every account must be given a new password on the console with \`porchlight user reset-password\`)`);
       }
-      const text = (await fs.readFile(file, 'utf8')).trim();
+      const text = (await readOrCreateSecretFile(file, () => opaque.server.createSetup() + '\n')).trim();
       try {
         opaque.server.getPublicKey(text);
       } catch {

@@ -1,7 +1,5 @@
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import webpush from 'web-push';
-import { writeFileAtomic } from '../common/atomicFile';
+import { readOrCreateSecretFile } from '../common/atomicFile';
 
 /*
  * The hub's VAPID key pair (RFC 8292): the push services know the hub by its public key, and the
@@ -19,14 +17,13 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /** Loads the key pair from `file`, making it on first use. */
 export async function loadVapidKeys(file: string): Promise<VapidKeys> {
-  if (!existsSync(file)) {
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const text = await readOrCreateSecretFile(file, () => {
     const keys = webpush.generateVAPIDKeys();
-    await writeFileAtomic(file, JSON.stringify({ publicKey: keys.publicKey, privateKey: keys.privateKey }) + '\n', 0o600);
-  }
+    return JSON.stringify({ publicKey: keys.publicKey, privateKey: keys.privateKey }) + '\n';
+  });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await fs.readFile(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new Error(`${file} is not a Porchlight VAPID key file`);
   }
