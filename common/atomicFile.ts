@@ -56,7 +56,9 @@ export async function readOrCreateSecretFile(file: string, make: () => string): 
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const made = `${file}.${process.pid}.new`;
+  // Unique per call, not per process: two callers in one process (the test, or two requests
+  // racing at first run) must not share, and so remove, each other's made file.
+  const made = tempNameFor(file);
   await writeFileAtomic(made, make(), 0o600);
   try {
     await fs.link(made, file);
