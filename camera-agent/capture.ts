@@ -1,6 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { Backoff } from '../common/backoff';
 import { systemClock, type Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
@@ -10,7 +9,8 @@ import { analysisFrameTime } from './analysisClock';
 import { CameraHealth, type HealthLimits, type HealthSnapshot } from './cameraHealth';
 import { SourceError, SourceUnavailableError, unavailableReason } from './sourceErrors';
 import { FormatWatch } from './streamFormat';
-import { captureArgs, detectionGated, detectionPictureSize, type VideoSource } from './videoSource';
+import { analysisArgs, captureArgs, detectionPictureSize, type VideoSource } from './videoSource';
+import { FfmpegRun } from './ffmpegRun';
 import { DetectionFrames, gateCommand } from './detectionFrames';
 import { redactCredentials } from './sources/credentials';
 import { spawnWithFeeder } from './sources/feeder';
@@ -62,8 +62,8 @@ const REFUSED_BASE_MS = 30_000;
 const REFUSED_MAX_MS = 5 * 60_000;
 
 /**
- * Runs one ffmpeg per camera and turns its two outputs into fragments and analysis
- * frames. Every (re)connect resolves the source again (the codec is probed each time). A
+ * Runs one ffmpeg per camera (two for a camera with a sub-stream, see ffmpegRun.ts) and
+ * turns their outputs into fragments, analysis frames and detection pictures. Every (re)connect resolves the source again (the codec is probed each time). A
  * crashed or unreachable camera is retried with the shared jittered backoff (1 s doubling to
  * 30 s, from 1 s again once a run delivered video); one that refuses the password or sends
  * what cannot be read, far more rarely (30 s doubling to 5 min). No video for the stall limit
@@ -71,7 +71,7 @@ const REFUSED_MAX_MS = 5 * 60_000;
  * `health`.
  */
 export class Capture extends EventEmitter<CaptureEvents> {
-  private child: ChildProcess | null = null;
+  private child: FfmpegRun | null = null;
   private stopping = false;
   private readonly restarts: Backoff;
   private readonly refusals: Backoff;
@@ -188,21 +188,26 @@ export class Capture extends EventEmitter<CaptureEvents> {
     this.killedForStall = false;
     const skipping = source.copyH264 && this.skipNonReference;
     const detection = this.detection;
-    // The gate's state ffmpeg has: it starts as wanted now, from its arguments; always open
-    // where it may not close (a sub-stream, see detectionGated).
-    const gated = detectionGated(source);
-    let gateOpen = gated ? (detection?.wanted ?? false) : true;
-    const args = captureArgs(source, this.config, { skipNonReference: skipping, detectionOpen: gateOpen });
-    const child = spawnWithFeeder(this.ffmpegPath, args, source.feeder, detection ? ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe']);
+    // The gate's state ffmpeg has: it starts as wanted now, from its arguments.
+    let gateOpen = detection?.wanted ?? false;
+    const options = { skipNonReference: skipping, detectionOpen: gateOpen };
+    const analysisOnly = analysisArgs(source, this.config, options);
+    const outputs: Array<'pipe'> = detection ? ['pipe', 'pipe', 'pipe'] : ['pipe'];
+    const child = analysisOnly
+      ? new FfmpegRun(
+          spawn(this.ffmpegPath, captureArgs(source, this.config, options), { stdio: ['ignore', 'pipe', 'pipe'] }),
+          spawn(this.ffmpegPath, analysisOnly, { stdio: [detection ? 'pipe' : 'ignore', 'ignore', 'pipe', ...outputs] }),
+        )
+      : new FfmpegRun(spawnWithFeeder(this.ffmpegPath, captureArgs(source, this.config, options), source.feeder, [detection ? 'pipe' : 'ignore', 'pipe', 'pipe', ...outputs]));
     this.child = child;
     // ffmpeg acts on a command only once its filter graph exists, which the first analysis
     // frame proves; a change before that waits for it.
     let graphReady = false;
     let gateRefusalLogged = false;
     const syncGate = () => {
-      if (!detection || !gated || !graphReady || gateOpen === detection.wanted || child.exitCode !== null || child.signalCode !== null) return;
+      if (!detection || !graphReady || gateOpen === detection.wanted || child.ending) return;
       gateOpen = detection.wanted;
-      child.stdin?.write(gateCommand(gateOpen));
+      child.commands?.write(gateCommand(gateOpen));
     };
     const splitter = new Fmp4Splitter();
     let init: Buffer | null = null;
@@ -228,7 +233,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     const format = source.copyH264 ? new FormatWatch() : null;
     const video = () => this.report(this.health.video(this.clock.now()));
 
-    child.stdout!.on('data', (data: Buffer) => {
+    child.mp4.on('data', (data: Buffer) => {
       try {
         const out = splitter.push(data);
         if (out.init) {
@@ -255,7 +260,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
         child.kill('SIGKILL');
       }
     });
-    (child.stdio[3] as Readable).on('data', (data: Buffer) => {
+    child.output(3).on('data', (data: Buffer) => {
       for (let offset = 0; offset < data.length; ) {
         const n = Math.min(frameBytes - filled, data.length - offset);
         frame.set(data.subarray(offset, offset + n), filled);
@@ -300,18 +305,17 @@ export class Capture extends EventEmitter<CaptureEvents> {
       detection.restart(detectionPictureSize(source, this.config), wallTime);
       detection.onWantedChange(syncGate);
       // An ffmpeg that ended before reading a command: the run's end says why, not this.
-      child.stdin!.on('error', () => undefined);
+      child.commands!.on('error', () => undefined);
       const outOfLine = (ok: boolean) => {
         if (ok) return;
         this.log.error('the detection pictures and their times from ffmpeg no longer line up; restarting capture');
         child.kill('SIGKILL');
       };
-      (child.stdio[4] as Readable).on('data', (data: Buffer) => outOfLine(detection.push(data)));
-      (child.stdio as unknown as Readable[])[5]!.on('data', (data: Buffer) => outOfLine(detection.pushTicks(data)));
+      child.output(4).on('data', (data: Buffer) => outOfLine(detection.push(data)));
+      child.output(5).on('data', (data: Buffer) => outOfLine(detection.pushTicks(data)));
     }
-    child.stderr!.on('data', (d: Buffer) => {
+    child.onStderr((text) => {
       // ffmpeg echoes each gate command: that is not news about the camera.
-      const text = d.toString();
       // A refused gate command would leave the gate as it was: pictures missing during motion
       // (or made all the time) with nothing said. Said once a run.
       if (!gateRefusalLogged && /Command reply for stream \d+: ret:-\d+/.test(text)) {
@@ -345,7 +349,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
    * marks most P-frames as droppable) would give the detector the same frame again and
    * again: restart ffmpeg once, decoding every frame for as long as this capture runs.
    */
-  private decodeEveryFrame(child: ChildProcess, fps: number): void {
+  private decodeEveryFrame(child: FfmpegRun, fps: number): void {
     if (this.restartingOnPurpose) return;
     this.log.info({ analysisFps: fps }, 'too few reference frames in this stream for the analysis rate; decoding every frame');
     this.skipNonReference = false;
@@ -354,7 +358,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
   }
 
   /** The camera changed its picture format: a new ffmpeg run, with an init segment that says so. */
-  private restartForNewFormat(child: ChildProcess): void {
+  private restartForNewFormat(child: FfmpegRun): void {
     if (this.restartingOnPurpose) return;
     this.log.info('the camera changed its picture format (size or profile); restarting ffmpeg for a new init segment');
     this.restartingOnPurpose = true;

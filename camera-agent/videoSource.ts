@@ -260,17 +260,6 @@ export function detectionPictureSize(source: VideoSource, config: AgentConfig): 
   return detectionSize(source.analysedSize ?? { width: v.width, height: v.height }, config.detection.width);
 }
 
-/**
- * Whether the detection gate may close (pictures made only while motion lasts). Not with a
- * sub-stream: ffmpeg 5.1, with two inputs, reads next for the output whose last packet is
- * oldest, and a gated output that gets nothing stays oldest for ever; it then reads only the
- * sub-stream that feeds it and never the main stream (measured: no MP4 fragment in 60 s). With
- * one input every read feeds every output, so a closed gate starves nothing.
- */
-export function detectionGated(source: VideoSource): boolean {
-  return !source.analysisInputArgs;
-}
-
 export interface CaptureOptions {
   /**
    * Copied H.264 only: the analysis decoder skips frames no other frame refers to (most
@@ -284,13 +273,11 @@ export interface CaptureOptions {
 }
 
 /**
- * One ffmpeg, two or four outputs: fragmented MP4 on stdout (fd 1) for recording and
- * pre-roll, with the camera's sound when it has some; small grayscale raw frames on fd 3 for
- * motion analysis — decoded from the camera's sub-stream, a second input, when it has one;
- * and, with agent.detection on, yuv420p pictures for the hub's object detector on fd 4, split
- * from the same decoded picture as the analysis frames (decoded once), made only while the
- * gate is open (detectionFrames.ts), with each picture's tick on fd 5. ffmpeg then reads
- * commands on its stdin (no -nostdin), which is what opens and closes the gate.
+ * The capture's ffmpeg: fragmented MP4 on stdout (fd 1) for recording and pre-roll, with the
+ * camera's sound when it has some; and, unless the camera has a sub-stream (see
+ * analysisArgs), the analysis outputs of analysisOutputs on fds 3–5. ffmpeg then reads
+ * commands on its stdin (no -nostdin) when agent.detection is on, which is what opens and
+ * closes the detection gate.
  */
 export function captureArgs(source: VideoSource, config: AgentConfig, options: CaptureOptions = { skipNonReference: true }): string[] {
   const v = config.video;
@@ -299,30 +286,58 @@ export function captureArgs(source: VideoSource, config: AgentConfig, options: C
   const audio = config.audio ? (source.audio ?? null) : null;
   // AAC copied as the camera sends it; G.711 and the like become AAC, which MP4 and browsers play.
   const sound = audio === null ? ['-an'] : ['-map', '0:a:0', ...(audio === 'copy' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'])];
-  const sub = source.analysisInputArgs;
-  // When only the grey analysis frames are decoded from a stream (copied H.264, or a sub-stream),
-  // the decoder can skip the deblocking filter and run on one thread (measured 15–20 % less
-  // CPU), and skip non-reference frames (40 % less on a stream with B-frames).
-  const analysisOnlyDecode =
-    source.copyH264 || sub
-      ? ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast', ...(options.skipNonReference ? ['-skip_frame', 'noref'] : [])]
-      : [];
-  const inputs = sub ? [...source.inputArgs, ...analysisOnlyDecode, ...sub] : [...analysisOnlyDecode, ...source.inputArgs];
-  const analysed = sub ? '1:v:0' : '0:v:0';
-  const detection = config.detection.enabled;
+  const own = !source.analysisInputArgs;
   const recording = [
-    '-hide_banner', ...(detection ? [] : ['-nostdin']), '-loglevel', 'error',
-    ...inputs,
+    '-hide_banner', ...(own && config.detection.enabled ? [] : ['-nostdin']), '-loglevel', 'error',
+    ...(own && source.copyH264 ? analysisOnlyDecode(options) : []), ...source.inputArgs,
     '-map', '0:v:0', ...sound, ...encode,
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
   ];
-  if (!detection) return [...recording, '-map', analysed, '-an', '-vf', analysisFilter(v), '-f', 'rawvideo', 'pipe:3'];
+  return own ? [...recording, ...analysisOutputs(source, config, options)] : recording;
+}
+
+/**
+ * A camera with a sub-stream is analysed by an ffmpeg of its own, reading only the sub-stream
+ * and writing fds 3–5 (and reading the gate's commands on stdin); null for a camera without
+ * one. Not a second input of the recording ffmpeg: ffmpeg 5.1 reads next for the output
+ * whose last packet is oldest, and a closed gate's output, which gets nothing, stays oldest
+ * for ever; that ffmpeg then reads only the sub-stream and never the main stream (measured:
+ * no MP4 fragment in 60 s). With one input per ffmpeg every read feeds every output, so the
+ * gate closes whatever the camera.
+ */
+export function analysisArgs(source: VideoSource, config: AgentConfig, options: CaptureOptions = { skipNonReference: true }): string[] | null {
+  if (!source.analysisInputArgs) return null;
+  return [
+    '-hide_banner', ...(config.detection.enabled ? [] : ['-nostdin']), '-loglevel', 'error',
+    ...analysisOnlyDecode(options), ...source.analysisInputArgs,
+    ...analysisOutputs(source, config, options),
+  ];
+}
+
+/**
+ * When only the grey analysis frames (and detection pictures) are decoded from a stream
+ * (copied H.264, or a sub-stream), the decoder can skip the deblocking filter and run on one
+ * thread (measured 15–20 % less CPU), and skip non-reference frames (40 % less on a stream
+ * with B-frames).
+ */
+function analysisOnlyDecode(options: CaptureOptions): string[] {
+  return ['-threads', '1', '-skip_loop_filter', 'all', '-flags2', 'fast', ...(options.skipNonReference ? ['-skip_frame', 'noref'] : [])];
+}
+
+/**
+ * The analysis outputs of the ffmpeg's first input: small grayscale raw frames on fd 3 for
+ * motion analysis; and, with agent.detection on, yuv420p pictures for the hub's object
+ * detector on fd 4, split from the same decoded picture as the analysis frames (decoded once),
+ * made only while the gate is open (detectionFrames.ts), with each picture's tick on fd 5.
+ */
+function analysisOutputs(source: VideoSource, config: AgentConfig, options: CaptureOptions): string[] {
+  const v = config.video;
+  if (!config.detection.enabled) return ['-map', '0:v:0', '-an', '-vf', analysisFilter(v), '-f', 'rawvideo', 'pipe:3'];
   const pictures = detectionFilter(config.detection.fps, detectionPictureSize(source, config), options.detectionOpen ?? false, '[d]', '[detection]', '[ticks]');
-  const graph = `[${analysed}]split=2[a][d];[a]${analysisFilter(v)}[analysis];${pictures}`;
+  const graph = `[0:v:0]split=2[a][d];[a]${analysisFilter(v)}[analysis];${pictures}`;
   // passthrough: ffmpeg's default for these outputs (constant rate) would fill the gate's
   // closed spell with copies of the last picture when it opens again.
   return [
-    ...recording,
     '-filter_complex', graph,
     '-map', '[analysis]', '-an', '-f', 'rawvideo', 'pipe:3',
     '-map', '[detection]', '-an', '-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:4',

@@ -3,7 +3,7 @@ import { yuv420pBytes } from '../../common/detection';
 import { parseConfig } from '../../common/config';
 import { analysisFrameTime } from '../../camera-agent/analysisClock';
 import { DetectionFrames, detectionSize, gateCommand, parseTicks, type DetectionPicture } from '../../camera-agent/detectionFrames';
-import { captureArgs, detectionGated, type VideoSource } from '../../camera-agent/videoSource';
+import { analysisArgs, captureArgs, type VideoSource } from '../../camera-agent/videoSource';
 
 describe('detection pictures', () => {
   describe('size', () => {
@@ -41,12 +41,12 @@ describe('detection pictures', () => {
     };
     const config = (detection: Record<string, unknown> = {}) => parseConfig({ agent: { detection } }).agent;
 
-    it('splits the analysed (sub-)stream once decoded into the motion frames (fd 3) and the gated detection pictures (fd 4, their ticks on fd 5)', () => {
-      const args = captureArgs(rtsp, config({ fps: 3 }));
+    it('splits the analysed sub-stream once decoded into the motion frames (fd 3) and the gated detection pictures (fd 4, their ticks on fd 5)', () => {
+      const args = analysisArgs(rtsp, config({ fps: 3 }))!;
       const graph = args[args.indexOf('-filter_complex') + 1]!;
       assert.equal(
         graph,
-        '[1:v:0]split=2[a][d];[a]fps=5,scale=320:180:out_range=full,format=gray[analysis];' +
+        '[0:v:0]split=2[a][d];[a]fps=5,scale=320:180:out_range=full,format=gray[analysis];' +
           '[d]fps=3,shuffleframes@detectiongate=mapping=-1,scale=440:360:out_range=tv,format=yuv420p,split=2[detection][dt];[dt]crop=2:2:0:0[ticks]',
       );
       assert.deepEqual(args.slice(-26), [
@@ -54,14 +54,16 @@ describe('detection pictures', () => {
         '-map', '[detection]', '-an', '-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:4',
         '-map', '[ticks]', '-an', '-fps_mode', 'passthrough', '-c:v', 'rawvideo', '-flush_packets', '1', '-f', 'framecrc', 'pipe:5',
       ]);
-      assert.equal(args.filter((a) => a === '-i').length, 2, 'the sub-stream is decoded once, not opened again');
+      assert.deepEqual(args.filter((a) => a.startsWith('rtsp://')), ['rtsp://cam/sub'], 'the sub-stream is decoded once, not opened again');
       assert.ok(!args.includes('-nostdin'), 'the gate is opened by commands on stdin');
-      assert.match(captureArgs(rtsp, config(), { skipNonReference: true, detectionOpen: true }).join(' '), /shuffleframes@detectiongate=mapping=-1:enable=0,/, 'open from the start while motion lasts');
+      assert.match(analysisArgs(rtsp, config(), { skipNonReference: true, detectionOpen: true })!.join(' '), /shuffleframes@detectiongate=mapping=-1:enable=0,/, 'open from the start while motion lasts');
     });
 
-    it('closes the gate only where one input feeds every output: not with a sub-stream, whose main stream ffmpeg would stop reading', () => {
-      assert.equal(detectionGated(rtsp), false);
-      assert.equal(detectionGated({ ...rtsp, analysisInputArgs: undefined }), true);
+    it('records the main stream in an ffmpeg of its own with a sub-stream, so a closed gate cannot starve it', () => {
+      const recording = captureArgs(rtsp, config());
+      assert.deepEqual(recording.filter((a) => a.startsWith('rtsp://')), ['rtsp://cam/main']);
+      assert.ok(recording.includes('-nostdin') && !recording.some((a) => /pipe:[345]/.test(a)), recording.join(' '));
+      assert.equal(analysisArgs({ ...rtsp, analysisInputArgs: undefined }, config()), null, 'one ffmpeg without a sub-stream');
     });
 
     it('takes the main stream when there is no sub-stream, at its probed size', () => {
@@ -77,10 +79,10 @@ describe('detection pictures', () => {
     });
 
     it('has no third output, and no split, with detection off', () => {
-      const args = captureArgs(rtsp, config({ enabled: false }));
+      const args = analysisArgs(rtsp, config({ enabled: false }))!;
       assert.ok(!args.includes('pipe:4') && !args.includes('-filter_complex'), args.join(' '));
       assert.ok(args.includes('-nostdin'), 'no commands to read');
-      assert.deepEqual(args.slice(-8), ['-map', '1:v:0', '-an', '-vf', 'fps=5,scale=320:180:out_range=full,format=gray', '-f', 'rawvideo', 'pipe:3']);
+      assert.deepEqual(args.slice(-8), ['-map', '0:v:0', '-an', '-vf', 'fps=5,scale=320:180:out_range=full,format=gray', '-f', 'rawvideo', 'pipe:3']);
     });
 
     it('bounds the detection settings in the config', () => {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Capture } from '../../camera-agent/capture';
-import { captureArgs, resolveSource, SourceError, SourceUnavailableError } from '../../camera-agent/videoSource';
+import { analysisArgs, captureArgs, resolveSource, SourceError, SourceUnavailableError } from '../../camera-agent/videoSource';
 import { parseConfig, type AgentConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { recordOneClip } from '../helpers/cameraRecording';
@@ -135,9 +135,9 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
     const config = agentConfig(open.url('main'), { rtsp: { subStream: '/sub' }, video: { width: 1280, height: 720, fps: 15, analysisWidth: 160, analysisHeight: 90 } });
     const source = await resolveSource(config);
     assert.match(source.description, /motion from rtsp:\/\/127\.0\.0\.1:\d+\/sub/);
-    const args = captureArgs(source, config);
-    assert.equal(args.filter((a) => a === '-i').length, 2, 'two inputs');
-    assert.match(args[args.indexOf('-filter_complex') + 1]!, /^\[1:v:0\]split=2\[a\]\[d\];/, 'the analysis and the detection pictures read the second input, decoded once');
+    const analysis = analysisArgs(source, config)!;
+    assert.match(captureArgs(source, config).join(' '), /-i rtsp:\/\/127\.0\.0\.1:\d+\/main -map 0:v:0/, 'the main stream is recorded by one ffmpeg');
+    assert.match(analysis.join(' '), /-i rtsp:\/\/127\.0\.0\.1:\d+\/sub -filter_complex \[0:v:0\]split=2\[a\]\[d\];/, 'the analysis and the detection pictures read the sub-stream in another, decoded once');
     assert.deepEqual(source.analysedSize, { width: 320, height: 180 }, "the sub-stream's probed size");
     const { streams, frames } = await recordOneClip(source, config, tmp.dir, log, 4);
     const v = streams.find((s) => s.codec_type === 'video')!;
@@ -145,6 +145,47 @@ describe('RTSP cameras (a real RTSP server on loopback)', function () {
     assert.equal(v.profile, 'Main');
     assert.ok(frames.length >= 10, `${frames.length} analysis frames from the sub-stream`);
     assert.equal(frames[0]!.data.length, 160 * 90);
+  });
+
+  it('with a sub-stream, keeps recording the main stream while nothing moves (detection gate shut), and makes sub-stream pictures only while motion lasts', async () => {
+    const config = agentConfig(open.url('main'), { rtsp: { subStream: '/sub' }, detection: { fps: 2 } });
+    const capture = new Capture(() => resolveSource(config), config, log);
+    const detection = capture.detection!;
+    let fragments = 0;
+    let pictures = 0;
+    const sizes = new Set<string>();
+    capture.on('fragment', () => (fragments += 1));
+    const collect = (p: { width: number; height: number }) => {
+      pictures += 1;
+      sizes.add(`${p.width}x${p.height}`);
+      detection.whenNext(collect);
+    };
+    detection.whenNext(collect);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    capture.start();
+    try {
+      const started = Date.now();
+      while (fragments === 0 && Date.now() - started < 30_000) await sleep(100);
+      const before = fragments;
+      await sleep(6000);
+      // The camera sends a keyframe every second or so: several fragments in 6 s. One ffmpeg
+      // with both inputs recorded none once its gated output had nothing to say.
+      assert.ok(fragments - before >= 3, `${fragments - before} fragments of the main stream in 6 s with the gate shut`);
+      assert.equal(pictures, 0, 'no detection picture while nothing moves');
+      detection.setWanted(true);
+      await sleep(3000);
+      assert.ok(pictures >= 3, `${pictures} pictures in 3 s of motion at 2 a second`);
+      assert.deepEqual([...sizes], ['320x180'], "the pictures are the sub-stream's");
+      detection.setWanted(false);
+      await sleep(1000);
+      const after = pictures;
+      const fragmentsThen = fragments;
+      await sleep(3000);
+      assert.ok(pictures - after <= 1, `${pictures - after} pictures after motion ended`);
+      assert.ok(fragments - fragmentsThen >= 1, 'the main stream is still recorded');
+    } finally {
+      await capture.stop();
+    }
   });
 
   it('never writes the password in the log, even when ffmpeg fails on the camera', async () => {
