@@ -5,6 +5,7 @@ import { ago, bytes, daysUntil, duration } from '../format';
 import type { Page } from '../page';
 import { cloudBackupPanel } from '../cloudBackupPanel';
 import { footageKeyPanel } from '../footageKeyPanel';
+import { trustHubPanel } from '../trustHubPanel';
 import { DEVICE_ROLES } from '../session';
 
 /*
@@ -115,7 +116,8 @@ const load = guard(servicesPanel, async () => {
 
 const cloudBackup = cloudBackupPanel();
 const footageKey = footageKeyPanel();
-const section = pageSection('system', 'System', updated, servicesPanel, versionsPanel, certPanel, networkPanel, storagePanel, footageKey.panel, cloudBackup.panel);
+const trustHub = trustHubPanel('system-trust');
+const section = pageSection('system', 'System', updated, servicesPanel, versionsPanel, certPanel, trustHub.panel, networkPanel, storagePanel, footageKey.panel, cloudBackup.panel);
 
 let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -128,6 +130,7 @@ export const systemPage: Page = {
     void load();
     cloudBackup.show();
     footageKey.show();
+    void trustHub.show();
     timer ??= setInterval(() => void load(), REFRESH_MS);
   },
   leave() {
