@@ -142,7 +142,7 @@ export class TlsManager {
     const before = this.household as HouseholdTls | undefined;
     this.household = await ensureHouseholdTls(this.dir, this.extraNames.map(parseExtraName), now);
     const h = this.household;
-    if (h.newCa && before) this.log.warn({ caFingerprint: h.caFingerprint }, 'made a new household CA to cover the configured names: phones must install it again (System page)');
+    if (h.newCa) this.log.info({ caFingerprint: h.caFingerprint }, 'made a new household CA (first start, or to cover hub.householdCa.extraNames): phones that installed an earlier one must install this one (System page)');
     if (before && before.certPem !== h.certPem) this.log.info({ names: [...h.names.dns, ...h.names.ips] }, 'browser certificate re-issued');
     if (h.uncovered.join() !== (before?.uncovered.join() ?? '') && h.uncovered.length > 0) {
       this.log.warn({ uncovered: h.uncovered }, 'the household CA does not cover these names of the hub; browsers using them will warn (docs/phone.md, "Trusting the hub")');

@@ -84,7 +84,7 @@ function draw(s: SystemStatus): void {
   const expires = Date.parse(s.certificate.validTo);
   const left = daysUntil(expires);
   fill(certList, [
-    ['Browsers see', s.certificate.source === 'user' ? 'your own certificate' : "the hub's own certificate (browsers ask you to trust it once)"],
+    ['Browsers see', s.certificate.source === 'user' ? 'your own certificate' : "the hub's own certificate, from its household CA (trusted by phones that installed it: see below)"],
     ['Issued to', s.certificate.subject.replace(/\n/g, ', ')],
     ['Issued by', s.certificate.issuer.replace(/\n/g, ', ')],
     ['Expires', `${new Date(expires).toLocaleDateString()} (${left < 0 ? 'expired' : left === 1 ? 'in 1 day' : `in ${left} days`})${s.certificate.source === 'local' ? '; the hub renews its own before then' : ''}`],
