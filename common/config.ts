@@ -4,6 +4,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import YAML from 'yaml';
 import { OBJECT_LABELS, type ObjectLabel } from './detection';
+import { parseExtraName } from './householdNames';
 
 /*
  * One configuration file (YAML) for every process; each reads its own section.
@@ -57,6 +58,18 @@ const UserTlsSchema = Type.Object(
     keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile' }),
   },
   Strict,
+);
+
+const HouseholdCaSchema = Type.Object(
+  {
+    extraNames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+      default: [],
+      maxItems: 32,
+      description:
+        "Names beyond the hub's host name, host.local, localhost and LAN addresses that phones may use for it: a DNS name (porch.example.net), an address (10.44.0.1, e.g. inside a VPN tunnel) or a subnet (10.44.0.0/24, permitted to the CA without being named in the certificate). A name the present household CA does not cover makes the hub make a new one, which phones must install again (see docs/phone.md)",
+    }),
+  },
+  { ...Strict, default: {} },
 );
 
 /* GPIO (Raspberry Pi header pins through onoff; simulated pins elsewhere). */
@@ -212,6 +225,7 @@ const HubSchema = Type.Object(
       ),
     ),
     tls: Type.Optional(UserTlsSchema),
+    householdCa: HouseholdCaSchema,
     gpio: HubGpioSchema,
     detection: DetectionSchema,
   },
@@ -502,6 +516,13 @@ export function parseConfig(input: unknown, source = 'config'): Config {
   const { classes, alertOn } = config.hub.detection;
   const missing = alertOn.find((label) => !classes.includes(label));
   if (missing) throw new ConfigError(`${source}: setting "hub.detection.alertOn" is invalid: ${missing} is not in hub.detection.classes, so it is never detected (found ${JSON.stringify(alertOn)})`);
+  config.hub.householdCa.extraNames.forEach((name, i) => {
+    try {
+      parseExtraName(name);
+    } catch (err) {
+      throw new ConfigError(`${source}: setting "hub.householdCa.extraNames.${i}" is invalid: ${(err as Error).message}`);
+    }
+  });
   return config;
 }
 

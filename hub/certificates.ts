@@ -12,17 +12,17 @@ import { writeFileAtomic } from '../common/atomicFile';
  * without re-pairing every camera.
  */
 
-type CryptoKey = webcrypto.CryptoKey;
+export type CryptoKey = webcrypto.CryptoKey;
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
-const DAY = 24 * 3600 * 1000;
-const CA_DAYS = 3650;
-const SERVER_DAYS = 397;
+export const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+export const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
+export const DAY = 24 * 3600 * 1000;
+export const CA_DAYS = 3650;
+export const SERVER_DAYS = 397;
 /** Renew the server certificate when fewer days than this remain. */
-const RENEW_BEFORE_DAYS = 30;
+export const RENEW_BEFORE_DAYS = 30;
 
 export interface HubTls {
   caPem: string;
@@ -37,12 +37,12 @@ export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
 }
 
-async function exportKeyPem(key: CryptoKey): Promise<string> {
+export async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
 }
 
-async function importKeyPem(pem: string): Promise<CryptoKey> {
+export async function importKeyPem(pem: string): Promise<CryptoKey> {
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
   return webcrypto.subtle.importKey('pkcs8', der, EC, true, ['sign']);
 }

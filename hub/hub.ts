@@ -155,7 +155,7 @@ export class Hub {
     // Wrapped with a passphrase: the hub starts LOCKED, knowing the public half only (footageKeyring.ts).
     const keys = await FootageKeyring.load(paths.footageKey);
     if (keys.locked) log.warn('the footage key is wrapped with a passphrase and locked: clips are stored, and play once an owner unlocks it on the System page');
-    const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }));
+    const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }), config.hub.householdCa.extraNames);
     await tls.init();
     this.tls = tls;
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db), config.hub.detection);

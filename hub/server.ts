@@ -28,6 +28,7 @@ import { signInRoutes } from './routes/signInRoutes';
 import { setupRoutes } from './routes/setupRoutes';
 import { cloudTargetRoutes } from './routes/cloudTargetRoutes';
 import { systemRoutes } from './routes/systemRoutes';
+import { householdCaRoutes } from './routes/householdCaRoutes';
 import { footageKeyRoutes } from './routes/footageKeyRoutes';
 import { PORCHLIGHT_VERSION } from '../common/version';
 
@@ -48,6 +49,7 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
 export function hubRouteTable(svc: HubServices): RouteDef[] {
   const routes = [
     ...systemRoutes(svc),
+    ...householdCaRoutes(svc),
     ...footageKeyRoutes(svc),
     ...signInRoutes(svc),
     ...setupRoutes(svc),

@@ -5,11 +5,14 @@ import * as tls from 'node:tls';
 import type { Logger } from '../common/logger';
 import { AGENT_SERVERNAME } from '../common/protocol';
 import { ensureHubTls, type HubTls } from './certificates';
+import { ensureHouseholdTls, type HouseholdTls } from './householdCa';
+import { parseExtraName } from '../common/householdNames';
 
 /*
  * Owns what the HTTPS server presents. Agents (which send AGENT_SERVERNAME) always get
  * the certificate from the hub's own CA, which they pinned. Browsers get the household's
- * own certificate when one is configured (e.g. from Let's Encrypt), else the local one.
+ * own certificate when one is configured (e.g. from Let's Encrypt), else the one from the
+ * name-constrained household CA (householdCa.ts) that phones install.
  * Both are swapped in place — server.setSecureContext — so renewing or installing a
  * certificate never needs a restart. A bad user certificate is refused with a log line
  * and the previous one stays in use.
@@ -26,7 +29,8 @@ export const TLS12_CIPHERS = [
 ].join(':');
 
 const POLICY = { minVersion: 'TLSv1.2', ciphers: TLS12_CIPHERS, honorCipherOrder: true } as const;
-const RENEW_CHECK_MS = 6 * 3600 * 1000;
+// Also how soon a new DHCP address gets into the browser certificate.
+const RENEW_CHECK_MS = 10 * 60 * 1000;
 const WATCH_INTERVAL_MS = 2000;
 
 export interface UserCertificateFiles {
@@ -63,6 +67,8 @@ export function checkCertificatePair(certPem: string, keyPem: string, now = new 
 
 export class TlsManager {
   local!: HubTls;
+  /** The household CA and the browser certificate it issued. */
+  household!: HouseholdTls;
   private user: Material | null = null;
   private userProblem: string | null = null;
   private localCtx!: tls.SecureContext;
@@ -74,6 +80,8 @@ export class TlsManager {
     private readonly dir: string,
     private readonly userFiles: UserCertificateFiles | undefined,
     private readonly log: Logger,
+    /** hub.householdCa.extraNames (validated by the config): names beyond the host's own, e.g. a VPN tunnel address. */
+    private readonly extraNames: readonly string[] = [],
   ) {}
 
   async init(): Promise<void> {
@@ -97,9 +105,10 @@ export class TlsManager {
   async reload(now = new Date()): Promise<void> {
     this.local = await ensureHubTls(this.dir, now);
     this.localCtx = tls.createSecureContext({ ...POLICY, key: this.local.keyPem, cert: this.local.chainPem });
+    await this.reloadHousehold(now);
     if (this.userFiles) await this.loadUser(now);
     const material = this.defaultMaterial();
-    this.defaultCtx = this.user ? tls.createSecureContext({ ...POLICY, ...material }) : this.localCtx;
+    this.defaultCtx = tls.createSecureContext({ ...POLICY, ...material });
     for (const s of this.servers) s.setSecureContext({ ...POLICY, ...material });
   }
 
@@ -126,7 +135,18 @@ export class TlsManager {
   }
 
   private defaultMaterial(): Material {
-    return this.user ?? { key: this.local.keyPem, cert: this.local.chainPem };
+    return this.user ?? { key: this.household.keyPem, cert: this.household.chainPem };
+  }
+
+  private async reloadHousehold(now: Date): Promise<void> {
+    const before = this.household as HouseholdTls | undefined;
+    this.household = await ensureHouseholdTls(this.dir, this.extraNames.map(parseExtraName), now);
+    const h = this.household;
+    if (h.newCa) this.log.info({ caFingerprint: h.caFingerprint }, 'made a new household CA (first start, or to cover hub.householdCa.extraNames): phones that installed an earlier one must install this one (System page)');
+    if (before && before.certPem !== h.certPem) this.log.info({ names: [...h.names.dns, ...h.names.ips] }, 'browser certificate re-issued');
+    if (h.uncovered.join() !== (before?.uncovered.join() ?? '') && h.uncovered.length > 0) {
+      this.log.warn({ uncovered: h.uncovered }, 'the household CA does not cover these names of the hub; browsers using them will warn (docs/phone.md, "Trusting the hub")');
+    }
   }
 
   /** Watches the user's files and checks the local certificate for renewal periodically. */

@@ -203,6 +203,9 @@ export function systemProbes(root = '/'): DoctorProbes {
       const local = await readCert(path.join(dataDir, 'tls', 'server.crt'), 'hub-made');
       if (!local) return null;
       const out = [local];
+      // The browsers' certificate from the household CA (phones); absent before the hub's first start on this release.
+      const browser = await readCert(path.join(dataDir, 'tls', 'browser.crt'), 'hub-made');
+      if (browser) out.push(browser);
       if (userCertFile) {
         const user = await readCert(userCertFile, 'your certificate');
         out.push(user ?? { source: 'your certificate', file: userCertFile, validFrom: 0, validTo: 0, subject: 'unreadable' });

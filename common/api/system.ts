@@ -86,3 +86,21 @@ export const SystemStatusSchema = Type.Object({
   disk: Type.Union([DiskSpaceSchema, Type.Null()]),
 });
 export type SystemStatus = Static<typeof SystemStatusSchema>;
+
+/** The household CA a phone installs to trust the hub's page (public: first-run setup shows it before any account exists). */
+export const HouseholdCaSchema = Type.Object({
+  /** SHA-256 of the CA certificate, colon-separated hex, as phones show it. */
+  fingerprint: Type.String(),
+  name: Type.String(),
+  validTo: Type.String(),
+  /** The DNS subtrees and subnets it may vouch for; nothing else. */
+  permitted: Type.Array(Type.String()),
+  /** The names in the browser certificate it issued. */
+  certificateNames: Type.Array(Type.String()),
+  /** The hub's present names it does not cover (left out of the certificate). */
+  uncovered: Type.Array(Type.String()),
+  /** False when browsers get the household's own certificate (e.g. Let's Encrypt) instead. */
+  inUse: Type.Boolean(),
+  downloads: Type.Object({ android: Type.String(), ios: Type.String(), pem: Type.String() }),
+});
+export type HouseholdCa = Static<typeof HouseholdCaSchema>;

@@ -207,6 +207,12 @@ describe("settings pages in Debian's Chromium", function () {
     await page.waitForSelector(`#system-network dd:has-text("${ui.t.httpPort} (only redirects to HTTPS)")`);
     const fingerprint = (await call(ui.t.base, 'GET', '/api/system', { headers: (await signIn(ui.t.base, 'installer', PASSWORDS.installer)).headers })).json().certificate.fingerprint;
     await page.waitForSelector(`#system-certificate code:text-is("${fingerprint}")`);
+    // Trust this hub on your phone: the household CA's fingerprint to compare, and both downloads.
+    const householdCa = (await call(ui.t.base, 'GET', '/api/household-ca')).json();
+    await page.waitForSelector(`#system-trust-fingerprint:text-is("${householdCa.fingerprint}")`);
+    assert.equal(await page.getAttribute('#system-trust-android', 'href'), '/household-ca.crt');
+    assert.equal(await page.getAttribute('#system-trust-ios', 'href'), '/household-ca.mobileconfig');
+    await page.waitForSelector('#system-trust-panel li:has-text("Certificate Trust Settings")');
     await page.waitForSelector('#system-services tr:has-text("Camera porch"):has-text("Offline")');
     await page.waitForSelector('#system-services tr:has-text("Cloud backup"):has-text("Not running")');
 

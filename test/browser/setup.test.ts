@@ -175,6 +175,8 @@ describe("first-run setup in Debian's Chromium", function () {
 
       await atStep(page, 'done', 'Porchlight is ready');
       assert.match((await page.textContent('#setup-cloud-summary'))!, /bucket footage/);
+      // The last step offers the household CA for the phone, with the fingerprint to compare.
+      await page.waitForSelector(`#setup-trust-fingerprint:text-is("${(await call(t.base, 'GET', '/api/household-ca')).json().fingerprint}")`);
       await page.click('#setup-finish');
       await page.waitForSelector('#nav', { state: 'visible' });
       await page.waitForSelector('#dashboard-view', { state: 'visible' });

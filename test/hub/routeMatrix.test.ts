@@ -30,6 +30,11 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /common-passwords.js': 'public',
   'GET /api/health': 'public',
   'GET /api/openapi.json': 'public',
+  /** The household CA is public: sent in every handshake anyway, and first-run setup offers it before any account exists. */
+  'GET /api/household-ca': 'public',
+  'GET /household-ca.crt': 'public',
+  'GET /household-ca.mobileconfig': 'public',
+  'GET /household-ca.pem': 'public',
   'GET /api/system': DEVICES,
   /** Everyone sees that footage is locked (the banner); only an owner wraps, unwraps or unlocks. */
   'GET /api/system/footage-key': ALL,

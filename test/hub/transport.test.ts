@@ -105,7 +105,7 @@ describe('hub transport: redirect, certificates', function () {
     assert.ok(san.includes('IP Address:127.0.0.1'), san);
   });
 
-  it('renews the server certificate before it expires, under the same CA', async () => {
+  it('renews the server certificates (cameras\' and browsers\') before they expire, each under its same CA', async () => {
     const dir = path.join(tmp.dir, 'tls');
     const manager = new TlsManager(dir, undefined, createLogger('tls-test', 'error'));
     await manager.init();
@@ -114,14 +114,19 @@ describe('hub transport: redirect, certificates', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const first = await presented(port);
+      const first = await presented(port, AGENT_SERVERNAME);
+      const firstBrowser = await presented(port);
       const expiry = new Date(first.validTo).getTime();
       await manager.reload(new Date(expiry - 10 * 24 * 3600_000)); // ten days before expiry
-      const renewed = await presented(port);
+      const renewed = await presented(port, AGENT_SERVERNAME);
       assert.notEqual(renewed.serialNumber, first.serialNumber, 'a new certificate is served without a restart');
       assert.ok(new Date(renewed.validTo).getTime() > expiry);
       const ca = new X509Certificate(await fs.readFile(path.join(dir, 'ca.crt')));
       assert.ok(renewed.checkIssued(ca) && renewed.verify(ca.publicKey), 'issued by the same hub CA, so paired cameras keep working');
+      const browser = await presented(port);
+      assert.notEqual(browser.serialNumber, firstBrowser.serialNumber, 'the browser certificate is renewed too, without a restart');
+      const household = new X509Certificate(await fs.readFile(path.join(dir, 'household-ca.crt')));
+      assert.ok(browser.checkIssued(household) && browser.verify(household.publicKey), 'under the same household CA, so phones keep trusting it');
       const again = await ensureHubTls(dir, new Date(expiry - 10 * 24 * 3600_000));
       assert.equal(new X509Certificate(again.certPem).serialNumber, renewed.serialNumber, 'not renewed twice');
     } finally {
@@ -137,7 +142,8 @@ describe('hub transport: redirect, certificates', function () {
     const keyFile = path.join(userDir, 'privkey.pem');
     t = await startTestHub(path.join(tmp.dir, 'hub'), { tls: { certFile, keyFile } });
     const hubCa = new X509Certificate(await fs.readFile(path.join(tmp.dir, 'hub', 'tls', 'ca.crt')));
-    assert.ok((await presented(t.httpsPort, 'home.example')).checkIssued(hubCa), 'no user certificate yet: the hub one is used');
+    const householdCa = new X509Certificate(await fs.readFile(path.join(tmp.dir, 'hub', 'tls', 'household-ca.crt')));
+    assert.ok((await presented(t.httpsPort, 'home.example')).checkIssued(householdCa), 'no user certificate yet: the household CA\'s one is used');
 
     const good = opensslCertificate(userDir, 'home.example', 90);
     await fs.copyFile(good.key, keyFile);

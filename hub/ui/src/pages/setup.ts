@@ -9,6 +9,7 @@ import type { Takeover } from '../page';
 import { newPasswordProblem, preloadOnFocus } from '../newPassword';
 import { session, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
+import { trustHubPanel } from '../trustHubPanel';
 
 /*
  * First-run setup, shown instead of sign-in while the hub has no account: the owner's account
@@ -273,10 +274,12 @@ cloudSkip.addEventListener('click', () => {
 /* ---------- Done ---------- */
 
 const finish = button('setup-finish', 'Go to the dashboard');
+const trustHub = trustHubPanel('setup-trust');
 const doneStep = el('div', { id: 'setup-step-done', className: 'panel', hidden: true },
   stepHeading('done'),
   el('p', { textContent: 'Next, add your cameras: open the Cameras page and start pairing.' }),
   doneSummary,
+  trustHub.panel,
   finish);
 addMessageLines(doneStep);
 
@@ -301,6 +304,7 @@ function show(step: Step): void {
     try {
       if (step === 'home') await loadHome();
       if (step === 'cloud') await cloud.load();
+      if (step === 'done') await trustHub.show();
     } catch (err) {
       fail(area, err);
     }

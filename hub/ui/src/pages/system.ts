@@ -5,6 +5,7 @@ import { ago, bytes, daysUntil, duration } from '../format';
 import type { Page } from '../page';
 import { cloudBackupPanel } from '../cloudBackupPanel';
 import { footageKeyPanel } from '../footageKeyPanel';
+import { trustHubPanel } from '../trustHubPanel';
 import { DEVICE_ROLES } from '../session';
 
 /*
@@ -83,7 +84,7 @@ function draw(s: SystemStatus): void {
   const expires = Date.parse(s.certificate.validTo);
   const left = daysUntil(expires);
   fill(certList, [
-    ['Browsers see', s.certificate.source === 'user' ? 'your own certificate' : "the hub's own certificate (browsers ask you to trust it once)"],
+    ['Browsers see', s.certificate.source === 'user' ? 'your own certificate' : "the hub's own certificate, from its household CA (trusted by phones that installed it: see below)"],
     ['Issued to', s.certificate.subject.replace(/\n/g, ', ')],
     ['Issued by', s.certificate.issuer.replace(/\n/g, ', ')],
     ['Expires', `${new Date(expires).toLocaleDateString()} (${left < 0 ? 'expired' : left === 1 ? 'in 1 day' : `in ${left} days`})${s.certificate.source === 'local' ? '; the hub renews its own before then' : ''}`],
@@ -115,7 +116,8 @@ const load = guard(servicesPanel, async () => {
 
 const cloudBackup = cloudBackupPanel();
 const footageKey = footageKeyPanel();
-const section = pageSection('system', 'System', updated, servicesPanel, versionsPanel, certPanel, networkPanel, storagePanel, footageKey.panel, cloudBackup.panel);
+const trustHub = trustHubPanel('system-trust');
+const section = pageSection('system', 'System', updated, servicesPanel, versionsPanel, certPanel, trustHub.panel, networkPanel, storagePanel, footageKey.panel, cloudBackup.panel);
 
 let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -128,6 +130,7 @@ export const systemPage: Page = {
     void load();
     cloudBackup.show();
     footageKey.show();
+    void trustHub.show();
     timer ??= setInterval(() => void load(), REFRESH_MS);
   },
   leave() {

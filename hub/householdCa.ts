@@ -1,0 +1,234 @@
+import 'reflect-metadata'; // @peculiar/x509 relies on tsyringe, which needs the Reflect metadata polyfill
+import { promises as fs, existsSync } from 'node:fs';
+import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
+import { writeFileAtomic } from '../common/atomicFile';
+import {
+  canonicalIp,
+  coveredNames,
+  dnsCovered,
+  ipCovered,
+  permittedNames,
+  wantedNames,
+  type CertificateNames,
+  type ExtraName,
+  type InterfaceAddress,
+  type PermittedNames,
+} from '../common/householdNames';
+import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SERVER_DAYS, SIGN, exportKeyPem, fingerprintOf, importKeyPem, type CryptoKey } from './certificates';
+
+/*
+ * The household CA: the one a phone installs so that its browser trusts the hub's page (a
+ * service worker and Web Push need a trusted certificate). It is not the CA cameras pinned
+ * (certificates.ts): that one has no name constraints, and changing it would unpair every
+ * camera. This one carries a critical NameConstraints extension — only the hub's own names
+ * and home-network addresses (common/householdNames.ts) — and pathLen 0, so a phone that
+ * installed it trusts nothing else signed with its key: not www.google.com, not a bank's IP,
+ * not an intermediate CA made from it. Browsers, Android and iOS all enforce the extension.
+ *
+ * The browser certificate is renewed as the cameras' one is (30 days before expiry) and also
+ * when the hub's addresses change (a new DHCP lease): re-issued under the same CA, naming only
+ * what the CA covers. An address outside every permitted subtree (the home moved to another
+ * network) is left out and reported; a configured extra name the CA does not cover means a
+ * new CA, since the owner asked for it, and phones must install that one.
+ */
+
+const CA_CERT = 'household-ca.crt';
+const CA_KEY = 'household-ca.key';
+const CERT = 'browser.crt';
+const KEY = 'browser.key';
+
+export interface HouseholdTls {
+  caPem: string;
+  /** The CA as DER: what the .crt download and the iOS profile carry. */
+  caDer: Buffer;
+  caFingerprint: string;
+  /** The CA's common name, which phones show in their list of installed certificates. */
+  caName: string;
+  /** What the CA lets its certificates name. */
+  permitted: PermittedNames;
+  certPem: string;
+  keyPem: string;
+  /** Browser certificate followed by the household CA, as sent in the handshake. */
+  chainPem: string;
+  /** What the browser certificate names. */
+  names: CertificateNames;
+  /** The hub's present names the CA does not cover, so the certificate leaves them out. */
+  uncovered: string[];
+  /** Set when this call made a new CA (phones that installed the old one must install this one). */
+  newCa: boolean;
+}
+
+/** The machine as the certificate sees it; a test passes its own. */
+export interface Machine {
+  host: string;
+  interfaces: Record<string, InterfaceAddress[] | undefined>;
+}
+
+export function thisMachine(): Machine {
+  return { host: os.hostname(), interfaces: os.networkInterfaces() };
+}
+
+const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
+
+function nameConstraints(permitted: PermittedNames): x509.Extension {
+  const subtrees = [
+    ...permitted.dns.map((dNSName) => new GeneralSubtree({ base: new GeneralName({ dNSName }) })),
+    ...permitted.subnets.map((iPAddress) => new GeneralSubtree({ base: new GeneralName({ iPAddress }) })),
+  ];
+  const value = AsnConvert.serialize(new NameConstraints({ permittedSubtrees: new GeneralSubtrees(subtrees) }));
+  return new x509.Extension(id_ce_nameConstraints, true, value);
+}
+
+/** What an existing CA permits, read from its NameConstraints; null when it has none. */
+export function permittedOf(caPem: string): PermittedNames | null {
+  const ext = new x509.X509Certificate(caPem).getExtension(id_ce_nameConstraints);
+  if (!ext) return null;
+  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  const out: PermittedNames = { dns: [], subnets: [] };
+  for (const subtree of nc.permittedSubtrees ?? []) {
+    if (subtree.base.dNSName) out.dns.push(subtree.base.dNSName.toLowerCase());
+    if (subtree.base.iPAddress) {
+      const [net = '', prefix = ''] = subtree.base.iPAddress.split('/');
+      out.subnets.push(`${canonicalIp(net)}/${prefix}`);
+    }
+  }
+  return out;
+}
+
+/** Whether the CA already covers every configured extra name (a subnet: all of it). */
+function coversExtras(permitted: PermittedNames, extra: readonly ExtraName[]): boolean {
+  return extra.every((e) => {
+    if (e.kind === 'dns') return dnsCovered(e.value, permitted.dns);
+    if (e.kind === 'ip') return ipCovered(e.value, permitted.subnets);
+    const [net = '', prefix = ''] = e.value.split('/');
+    return permitted.subnets.some((s) => Number(s.split('/')[1]) <= Number(prefix) && ipCovered(net, [s]));
+  });
+}
+
+async function makeCa(machine: Machine, permitted: PermittedNames, now: Date) {
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=Porchlight household CA ${machine.host} ${randomBytes(3).toString('hex')}, O=Porchlight`,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + CA_DAYS * DAY),
+    keys,
+    signingAlgorithm: SIGN,
+    extensions: [
+      // pathLen 0: no intermediate CA below it, so its constraints cannot be stepped around.
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      nameConstraints(permitted),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { caPem: ca.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+async function makeBrowserCert(caPem: string, caKey: CryptoKey, host: string, names: CertificateNames, now: Date) {
+  const caCert = new x509.X509Certificate(caPem);
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    // The CN is a name the CA covers (OpenSSL checks a CN that looks like a host name against the constraints too).
+    subject: `CN=${names.dns[0] ?? host}`,
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + SERVER_DAYS * DAY),
+    signingAlgorithm: SIGN,
+    publicKey: keys.publicKey,
+    signingKey: caKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        ...names.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+/** The names a certificate carries, in the same form wantedNames gives them. */
+function namesOf(certPem: string): CertificateNames {
+  const san = new x509.X509Certificate(certPem).getExtension(x509.SubjectAlternativeNameExtension);
+  const items = san?.names.items ?? [];
+  return {
+    dns: items.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase()),
+    ips: items.filter((n) => n.type === 'ip').map((n) => canonicalIp(n.value)),
+  };
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Loads the household CA and browser certificate from `dir`, making the CA on first start
+ * (and on the upgrade of a hub that had none), and re-issuing the certificate when it nears
+ * expiry or the hub's names changed.
+ */
+export async function ensureHouseholdTls(dir: string, extra: readonly ExtraName[], now = new Date(), machine: Machine = thisMachine()): Promise<HouseholdTls> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const caCertFile = path.join(dir, CA_CERT);
+  const caKeyFile = path.join(dir, CA_KEY);
+  const certFile = path.join(dir, CERT);
+  const keyFile = path.join(dir, KEY);
+
+  let newCa = !existsSync(caCertFile) || !existsSync(caKeyFile);
+  if (!newCa) {
+    const pem = await fs.readFile(caCertFile, 'utf8');
+    const permitted = permittedOf(pem);
+    const expires = new Date(new X509Certificate(pem).validTo).getTime();
+    newCa = !permitted || !coversExtras(permitted, extra) || expires - now.getTime() < RENEW_BEFORE_DAYS * DAY;
+  }
+  if (newCa) {
+    const made = await makeCa(machine, permittedNames(machine.host, machine.interfaces, extra), now);
+    await writeFileAtomic(caKeyFile, made.keyPem, 0o600);
+    await writeFileAtomic(caCertFile, made.caPem, 0o644);
+    await fs.rm(certFile, { force: true });
+  }
+  const caPem = await fs.readFile(caCertFile, 'utf8');
+  const permitted = permittedOf(caPem)!;
+  const { names, uncovered } = coveredNames(wantedNames(machine.host, machine.interfaces, extra), permitted);
+
+  let reissue = !existsSync(certFile) || !existsSync(keyFile);
+  if (!reissue) {
+    const pem = await fs.readFile(certFile, 'utf8');
+    const current = new X509Certificate(pem);
+    const has = namesOf(pem);
+    reissue =
+      new Date(current.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY ||
+      !current.checkIssued(new X509Certificate(caPem)) ||
+      !sameSet(has.dns, names.dns) ||
+      !sameSet(has.ips, names.ips);
+  }
+  if (reissue) {
+    const caKey = await importKeyPem(await fs.readFile(caKeyFile, 'utf8'));
+    const made = await makeBrowserCert(caPem, caKey, machine.host, names, now);
+    await writeFileAtomic(keyFile, made.keyPem, 0o600);
+    await writeFileAtomic(certFile, made.certPem, 0o644);
+  }
+  const certPem = await fs.readFile(certFile, 'utf8');
+  const keyPem = await fs.readFile(keyFile, 'utf8');
+  const ca = new X509Certificate(caPem);
+  return {
+    caPem,
+    caDer: ca.raw,
+    caFingerprint: fingerprintOf(caPem),
+    caName: /CN=([^\n]+)/.exec(ca.subject)?.[1] ?? ca.subject,
+    permitted,
+    certPem,
+    keyPem,
+    chainPem: certPem + caPem,
+    names,
+    uncovered,
+    newCa,
+  };
+}
