@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openHubState } from '../../hub/hub';
-import { remoteTunnelAddress } from '../../hub/remoteAccess';
+import { addRemotePeer, remoteTunnelAddress } from '../../hub/remoteAccess';
 import { addTestUser } from '../helpers/hub';
 import { cliLauncherArgs } from '../helpers/cli';
+import { REPO_DIR } from '../helpers/repo';
 import { skipBecause } from '../helpers/skip';
 import { useSharedTempDir } from '../helpers/tmp';
 import { until } from '../helpers/wait';
@@ -197,5 +198,33 @@ describe('remote access through WireGuard, between two network namespaces', func
     assert.equal(page.code, 28, `the request must go unanswered (curl timed out), got ${page.code}: ${page.stdout}${page.stderr}`);
     const api = await phoneFetch(`https://${tunnel.address}/api/setup`);
     assert.equal(api.code, 28);
+  });
+
+  it("a peer added by the hub itself (the page; no CAP_NET_ADMIN) opens the tunnel once porchlight-wg-reload's command applies the saved config", async () => {
+    // What the Remote access page's route does. This test runs as root and a wireguard-go
+    // interface answers on its socket from any namespace, so the peer went live at once; take it
+    // off the live interface again, leaving what a hub without CAP_NET_ADMIN leaves: the peer
+    // saved, the interface not told.
+    const state = await openHubState(dataDir);
+    const added = await addRemotePeer(state.db, dataDir, 'laptop', 'user:owner', Date.now()).finally(() => state.db.close());
+    await must('ip', ['netns', 'exec', ns.home, 'wg', 'set', ifname.home, 'peer', added.peer.publicKey, 'remove']);
+
+    const phoneConf = path.join(tmp.dir, `${ifname.phone}.conf`);
+    await must('ip', ['netns', 'exec', ns.phone, 'wg-quick', 'down', phoneConf]);
+    writeFileSync(phoneConf, added.config, { mode: 0o600 });
+    await must('ip', ['netns', 'exec', ns.phone, 'wg-quick', 'up', phoneConf]);
+    assert.equal((await phoneFetch(`https://${tunnel.address}/api/setup`)).code, 28, 'saved but not yet applied: the live interface does not know the laptop');
+
+    // The unit's own command line, pointed at this test's data dir and interface.
+    const unit = readFileSync(path.join(REPO_DIR, 'systemd', 'porchlight-wg-reload.service'), 'utf8');
+    const command = /^ExecStart=\/bin\/bash -c '(.*)'$/m.exec(unit)![1]!
+      .replaceAll('/var/lib/porchlight/hub', dataDir)
+      .replaceAll('wireguard/porchlight.conf', `wireguard/${ifname.home}.conf`)
+      .replace('syncconf porchlight ', `syncconf ${ifname.home} `);
+    await must('ip', ['netns', 'exec', ns.home, '/bin/bash', '-c', command]);
+
+    const api = await phoneFetch(`https://${tunnel.address}/api/setup`);
+    assert.equal(api.code, 0, api.stderr);
+    assert.match(api.stdout, /\n200$/);
   });
 });
