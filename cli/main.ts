@@ -10,6 +10,7 @@ import { deviceCommands } from './commands/device';
 import { doctorCommand } from './commands/doctor';
 import { keysCommands } from './commands/keys';
 import { pairingCommands } from './commands/pairing';
+import { remoteCommands } from './commands/remote';
 import { setupCommands } from './commands/setup';
 import { simCommands } from './commands/sim';
 import { userCommands } from './commands/user';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   keysCommands(program);
   armingCommands(program);
   cloudCommands(program);
+  remoteCommands(program);
   clipCommands(program);
   configCommands(program);
   doctorCommand(program);

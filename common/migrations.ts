@@ -372,4 +372,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE push_devices ADD COLUMN session_handle TEXT;
   `,
+  // 18: remote access (hub/remoteAccess.ts): the phones and laptops that reach the hub through
+  // its WireGuard endpoint. Only each peer's public key is kept; its private key was shown once.
+  // A revoked peer's row is deleted: its key is then in no config and no live interface.
+  `
+  CREATE TABLE remote_peers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    public_key TEXT NOT NULL UNIQUE,
+    address TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+  );
+  `,
 ];

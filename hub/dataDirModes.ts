@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cloudCredentialsPath } from '../common/cloud/targetChoice';
 import type { HubPaths } from '../common/dataLayout';
+import { DEFAULT_INTERFACE } from '../common/api/remote';
+import { remoteFiles } from './remoteAccess';
 
 /*
  * The hub's data directory holds password hashes, members' positions, the audit log and the
@@ -40,6 +42,11 @@ export function dataDirModes(dataDir: string, paths: HubPaths): Array<[file: str
     [paths.footagePublicKey, 0o640],
     [cloudCredentialsPath(dataDir), 0o640],
     [paths.clips, 0o750],
+    // Remote access (docs/remote.md): the hub's WireGuard private key, alone and in its config;
+    // the relay has no business in the folder at all.
+    [remoteFiles(dataDir, DEFAULT_INTERFACE).dir, 0o700],
+    [remoteFiles(dataDir, DEFAULT_INTERFACE).hubKey, 0o600],
+    [remoteFiles(dataDir, DEFAULT_INTERFACE).config, 0o600],
   ];
 }
 

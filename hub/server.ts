@@ -16,6 +16,7 @@ import { armingRoutes } from './routes/armingRoutes';
 import { geofenceRoutes } from './routes/geofenceRoutes';
 import { alertRoutes } from './routes/alertRoutes';
 import { pushRoutes } from './routes/pushRoutes';
+import { remoteRoutes } from './routes/remoteRoutes';
 import { dashboardRoutes } from './routes/dashboardRoutes';
 import { deviceRoutes } from './routes/deviceRoutes';
 import { pairingRoutes } from './routes/pairingRoutes';
@@ -68,6 +69,7 @@ export function hubRouteTable(svc: HubServices): RouteDef[] {
     ...geofenceRoutes(svc),
     ...alertRoutes(svc),
     ...pushRoutes(svc),
+    ...remoteRoutes(svc),
     ...dashboardRoutes(svc),
   ];
   routes.push(

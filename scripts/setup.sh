@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/apt.sh
 
-apt_install_missing ffmpeg openssl ca-certificates oathtool curl systemd
+apt_install_missing ffmpeg openssl ca-certificates oathtool curl systemd wireguard-tools
+# Remote access (docs/remote.md) uses the kernel's WireGuard module, which Raspberry Pi OS and
+# Debian 12 kernels ship; only a kernel without it needs the userspace wireguard-go, which
+# wg-quick then starts in its place.
+if [ ! -e /sys/module/wireguard ] && ! modprobe -n wireguard 2>/dev/null; then
+  apt_install_missing wireguard-go
+fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then

@@ -8,6 +8,8 @@
 # - opencv-doc: real CCTV footage (examples/data/vtest.avi) for the camera and motion tests;
 #   tree.avi and people-free stills (building.jpg, leuvenA.jpg, home.jpg) as the object-alerts
 #   benchmark's real nuisance footage.
+# - wireguard-tools and wireguard-go: the remote access test runs WireGuard in userspace between
+#   two network namespaces, whatever the kernel has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/apt.sh
@@ -15,4 +17,4 @@ source scripts/lib/apt.sh
 apt_install_missing chromium fonts-dejavu-core mosquitto motion \
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-  opencv-doc
+  opencv-doc wireguard-tools wireguard-go

@@ -145,6 +145,10 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/webhooks': OWNER,
   'POST /api/webhooks': OWNER,
   'DELETE /api/webhooks/{id}': OWNER,
+  'GET /api/remote': OWNER,
+  'PUT /api/remote': OWNER,
+  'POST /api/remote/peers': OWNER,
+  'DELETE /api/remote/peers/{id}': OWNER,
 };
 
 /** Routes that end the caller's session: the principal signs in again afterwards. */
