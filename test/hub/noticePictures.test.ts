@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import { Agent } from 'node:https';
 import * as path from 'node:path';
 import type { SMTPServer } from 'smtp-server';
@@ -200,6 +201,7 @@ describe('notices of motion and objects: the home\'s local time, a link to the h
     assert.equal(small.codec, 'mjpeg');
     assert.ok(small.width >= 64 && small.width < 320, `a small picture (${small.width} px)`);
     assert.equal(got.payload.title, laterSubject, 'the words are unchanged beside the picture');
+    const sentJpegs = [attachments(mailsTo('owner', laterSubject)[0]!)[0]!.content, Buffer.from(image.slice('data:image/jpeg;base64,'.length), 'base64')];
 
     // Off again: no picture.
     assert.equal((await send('PUT', owner, '/api/notifications/pictures', { mail: false, push: false })).status, 200);
@@ -208,6 +210,28 @@ describe('notices of motion and objects: the home\'s local time, a link to the h
     await until('the mails', () => mailsTo('owner', 'Person at the porch, 14:52').length === 1 && mailsTo('member', 'Person at the porch, 14:52').length === 1);
     assert.deepEqual(attachments(mailsTo('owner', 'Person at the porch, 14:52')[0]!), []);
     assert.ok(!('image' in pushes()[2]!.payload));
+
+    // The attacker's move: read every file of the hub's data directory. The pictures that were
+    // mailed and pushed are in none of them (made in memory, wiped once sent).
+    await stopHub();
+    const files: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await fs.readdir(d, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(path.join(d, e.name));
+        else if (e.isFile()) files.push(path.join(d, e.name));
+      }
+    };
+    await walk(dir());
+    assert.ok(files.some((f) => f.endsWith('hub.db')), 'the database is among the files searched');
+    for (const file of files) {
+      const content = await fs.readFile(file);
+      for (const jpeg of sentJpegs) {
+        // Past the headers (quantisation and Huffman tables are alike in every ffmpeg JPEG): the picture's own bytes.
+        for (let at = Math.min(700, jpeg.length - 32); at + 32 <= jpeg.length; at += 128) {
+          assert.equal(content.indexOf(jpeg.subarray(at, at + 32)), -1, `${path.relative(dir(), file)} holds bytes of a sent picture`);
+        }
+      }
+    }
   });
 
   it('with the footage key locked the notice still goes, without a picture; once unlocked the picture comes back', async () => {
