@@ -11,10 +11,18 @@ import type { Logger } from './logger';
  * Nothing here logs a message body, a password or the mail server's credentials.
  */
 
+/** A file sent with a message (a notice's picture); given as bytes, never read from a path. */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  attachments?: MailAttachment[];
 }
 
 export interface Mailer {
@@ -173,6 +181,7 @@ export async function createMailer(smtp: SmtpConfig | undefined, log: Logger): P
           to: { name: '', address: msg.to },
           subject: msg.subject,
           text: msg.text,
+          ...(msg.attachments?.length ? { attachments: msg.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })) } : {}),
           disableFileAccess: true,
           disableUrlAccess: true,
         });

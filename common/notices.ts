@@ -1,7 +1,8 @@
 import type { Notice } from './api/account';
 import type { DB } from './database';
 import type { Logger } from './logger';
-import type { Mailer } from './mailer';
+import type { MailAttachment, Mailer } from './mailer';
+import type { PushPayload } from './api/push';
 
 /*
  * Notices for one user: shown in the UI, and mailed when SMTP is configured and the
@@ -19,7 +20,23 @@ export interface PushWords {
 
 /** Another way notices reach a user: the hub's Web Push (hub/webPush.ts), which never throws. */
 export interface NoticePush {
-  toUser(userId: number, payload: PushWords & { kind: string; at: number }): Promise<void>;
+  toUser(userId: number, payload: PushPayload): Promise<void>;
+}
+
+/**
+ * The one place a push payload is put together, so what the sender measures against the Web
+ * Push size limit (hub/pushImage.ts) is byte for byte what is sent.
+ */
+export function pushPayloadOf(words: PushWords, kind: string, at: number, image?: string): PushPayload {
+  return { title: words.title, body: words.body, url: words.url, kind, at, ...(image ? { image } : {}) };
+}
+
+/** A notice's picture, when the owner opted in and there is one (hub/noticePictures.ts). */
+export interface NoticePicture {
+  /** Attached to the mail. */
+  mail?: MailAttachment;
+  /** A data: URL already measured to fit the push payload of this notice at this time. */
+  push?: string;
 }
 
 /** The mailer, and on the hub the push sender: every notice goes to both from this one decision point. */
@@ -31,6 +48,9 @@ export interface NoticeContent {
   message: string;
   /** The phone's words; by default the subject and message, opening the page's front. */
   push?: PushWords;
+  /** The mail's text when it says more than the notices list (a link to the hub); by default the message. */
+  mailText?: string;
+  picture?: NoticePicture;
 }
 
 export async function notifyUser(
@@ -50,7 +70,7 @@ export async function notifyUser(
   // Not awaited: a push may retry for seconds, and the next user's notice should not wait for it.
   if (mailer.push) {
     const words = notice.push ?? { title: notice.subject, body: notice.message, url: '/' };
-    mailer.push.toUser(userId, { ...words, kind: notice.kind, at: now }).catch((err: Error) => log.warn({ kind: notice.kind, err: err.message }, 'could not push a notice'));
+    mailer.push.toUser(userId, pushPayloadOf(words, notice.kind, now, notice.picture?.push)).catch((err: Error) => log.warn({ kind: notice.kind, err: err.message }, 'could not push a notice'));
   }
   const row = db.prepare('SELECT email, email_verified_at FROM users WHERE id = ?').get(userId) as
     | { email: string | null; email_verified_at: number | null }
@@ -59,7 +79,8 @@ export async function notifyUser(
   const to = verifiedAddress !== undefined ? verifiedAddress : row?.email_verified_at != null ? row.email : null;
   if (!mailer.configured || !to) return;
   try {
-    await mailer.send({ to, subject: notice.subject, text: notice.message });
+    const attachments = notice.picture?.mail ? [notice.picture.mail] : [];
+    await mailer.send({ to, subject: notice.subject, text: notice.mailText ?? notice.message, ...(attachments.length ? { attachments } : {}) });
   } catch (err) {
     log.warn({ kind: notice.kind, err: (err as Error).message }, 'could not mail a notice; it is still shown in the UI');
   }

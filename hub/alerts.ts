@@ -10,7 +10,10 @@ import { objectRulesOf } from './cameraSettingsStore';
 import type { ObjectsNotice } from './motionLabels';
 import { decideObjectAlert, type ObjectAlertDecision, type ObjectRules, type Sighting } from './objectAlertPolicy';
 import { eventKey, HOLD_MS, ObjectAlertHold, type HeldMotion, type HoldOutcome } from './objectAlertHold';
-import { notifyUser, type NoticeOutlets, type PushWords } from '../common/notices';
+import { notifyUser, pushPayloadOf, type NoticeContent, type NoticeOutlets, type PushWords } from '../common/notices';
+import type { EventPicture, NoticePictures } from './noticePictures';
+import { pictureFileName } from './noticePictures';
+import { alertTime, noticeDateTime } from '../common/noticeTime';
 import { NotificationSnoozes } from './notificationSnoozes';
 import { readSetting, writeSetting } from '../common/settingsTable';
 import { DEFAULT_PREFS, parsePrefs, shouldNotifyMotion, type NotificationPrefs } from './notificationPolicy';
@@ -46,20 +49,27 @@ export interface AlertDetection {
  * the 2-core test machine depending on its load (docs/detection.md).
  */
 export const LOADING_HOLD_MS = 60_000;
+
+/** What else the alerts need of the hub: the event pictures the household may have opted in to, and the hub's address for links in mail. */
+export interface AlertExtras {
+  pictures?: NoticePictures | null;
+  /** The hub's URL (https://host:port/) as configured; links in mail are made on it. */
+  hubUrl?: () => string;
+}
+
+/** A motion or object notice: what the list, the mail and the phone say. */
+type EventNotice = Pick<NoticeContent, 'subject' | 'message' | 'mailText'> & { push: PushWords };
+
+/** The picture an event's notice may carry (made once, for everyone told). */
+interface PictureAsk {
+  deviceId: string;
+  deviceName: string;
+  eventAt: number;
+}
 const LOADING_POLL_MS = 250;
 
-/** "14:32" in the home's time zone; "14:32 UTC" when the hub does not know it. */
-export function alertTime(at: number, timeZone: string | null): string {
-  const hhmm = (tz: string) => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(at);
-  if (timeZone) {
-    try {
-      return hhmm(timeZone);
-    } catch {
-      // An unknown zone name: say UTC plainly rather than guess.
-    }
-  }
-  return `${hhmm('UTC')} UTC`;
-}
+/** Kept here for the callers that knew it here; common/noticeTime.ts owns it. */
+export { alertTime };
 
 export function getPrefs(db: DB, userId: number): NotificationPrefs {
   try {
@@ -104,6 +114,7 @@ export class Alerts {
     private readonly clock: Clock,
     private readonly cooldownMs: number,
     private readonly detection: AlertDetection | null = null,
+    private readonly extras: AlertExtras = {},
   ) {
     this.sender = new WebhookSender({ clock, log });
     this.snoozes = new NotificationSnoozes(db);
@@ -204,7 +215,9 @@ export class Alerts {
     }
     const { decision } = outcome;
     const words = `${decision.words!}, ${alertTime(motion.eventAt, this.timeZone())}`;
-    await this.tell(motion.deviceId, false, { subject: words, message: `${words}.`, push: { title: words, body: `${motion.deviceName}: tap to see the clip`, url: clipLink(motion.deviceId, motion.eventAt) } });
+    const push = { title: words, body: `${motion.deviceName}: tap to see the clip`, url: clipLink(motion.deviceId, motion.eventAt) };
+    const notice = { subject: words, message: `${words}.`, mailText: this.mailText(push, motion.eventAt, 'See the clip'), push };
+    await this.tell(motion.deviceId, false, notice, { deviceId: motion.deviceId, deviceName: motion.deviceName, eventAt: motion.eventAt });
     if (this.arming.state().mode === 'privacy') return;
     this.hook('objects.detected', {
       camera: { id: motion.deviceId, name: motion.deviceName },
@@ -214,13 +227,28 @@ export class Alerts {
     });
   }
 
-  /** The plain motion notice: mail keeps its exact time; the phone says it in the home's words. */
-  private motionWords(deviceId: string, name: string, at: number): { subject: string; message: string; push: PushWords } {
-    return {
-      subject: `Motion: ${name}`,
-      message: `Motion on ${name} at ${new Date(at).toISOString()}.`,
-      push: { title: `Motion at the ${name}`, body: alertTime(at, this.timeZone()), url: liveLink(deviceId) },
-    };
+  /** The plain motion notice: the phone's words in mail too, with the full date and a link. */
+  private motionWords(deviceId: string, name: string, at: number): EventNotice {
+    const push = { title: `Motion at the ${name}`, body: alertTime(at, this.timeZone()), url: liveLink(deviceId) };
+    return { subject: push.title, message: `Motion on ${name} at ${noticeDateTime(at, this.timeZone())}.`, mailText: this.mailText(push, at, 'Watch live'), push };
+  }
+
+  /** A mailed event: the phone's title and body, the day and time in full with the home's zone, and the link a tap would open. */
+  private mailText(push: PushWords, at: number, linkWords: string): string {
+    const lines = [push.title, push.body, '', `When: ${noticeDateTime(at, this.timeZone())}`];
+    const link = this.link(push.url);
+    if (link) lines.push(`${linkWords}: ${link}`);
+    return lines.join('\n');
+  }
+
+  private link(pagePath: string): string | null {
+    const base = this.extras.hubUrl?.();
+    if (!base) return null;
+    try {
+      return new URL(pagePath, base).href;
+    } catch {
+      return null;
+    }
   }
 
   private timeZone(): string | null {
@@ -231,19 +259,43 @@ export class Alerts {
     }
   }
 
-  /** Tells each user who may see the camera and wants to hear, with the per-camera cooldown. */
-  private async tell(deviceId: string, retrigger: boolean, notice: { subject: string; message: string; push?: PushWords }): Promise<void> {
+  /**
+   * Tells each user who may see the camera and wants to hear, with the per-camera cooldown.
+   * Only those users are told, so the picture (when asked for, made once for all of them)
+   * reaches no one who may not see the camera's footage.
+   */
+  private async tell(deviceId: string, retrigger: boolean, notice: EventNotice, ask?: PictureAsk): Promise<void> {
     const now = this.clock.now();
     const mode = this.arming.state().mode;
-    for (const user of this.users()) {
+    const told = this.users().filter((user) => {
       const cameras = visibleCameras(this.db, user);
-      if (cameras !== 'all' && !cameras.includes(deviceId)) continue;
+      if (cameras !== 'all' && !cameras.includes(deviceId)) return false;
       const key = `${user.id}:${deviceId}`;
       const snoozes = this.snoozes.of(user.id, now);
-      if (!shouldNotifyMotion({ prefs: getPrefs(this.db, user.id), cameraId: deviceId, mode, retrigger, lastSentAt: this.lastSent.get(key) ?? null, cooldownMs: this.cooldownMs, now, snoozes })) continue;
+      if (!shouldNotifyMotion({ prefs: getPrefs(this.db, user.id), cameraId: deviceId, mode, retrigger, lastSentAt: this.lastSent.get(key) ?? null, cooldownMs: this.cooldownMs, now, snoozes })) return false;
       this.lastSent.set(key, now);
-      await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'motion', ...notice }, now);
+      return true;
+    });
+    if (told.length === 0) return;
+    const picture = ask ? await this.picture(ask, notice, now) : null;
+    try {
+      for (const user of told) {
+        await notifyUser(this.db, this.mailer, this.log, user.id, { kind: 'motion', ...notice, ...(picture ? { picture: picture.picture } : {}), ...(picture?.picture.mail ? { mailText: `${notice.mailText ?? notice.message}\n\nThe picture the detector chose is attached.` } : {}) }, now);
+      }
+    } finally {
+      picture?.wipe();
     }
+  }
+
+  private async picture(ask: PictureAsk, notice: EventNotice, now: number): Promise<EventPicture | null> {
+    const pictures = this.extras.pictures;
+    if (!pictures) return null;
+    return pictures.forEvent({
+      deviceId: ask.deviceId,
+      eventAt: ask.eventAt,
+      filename: pictureFileName(ask.deviceName, noticeDateTime(ask.eventAt, this.timeZone()).replace(/^\w+, /, '')),
+      payload: pushPayloadOf(notice.push, 'motion', now),
+    });
   }
 
   private async armingChanged(d: ArmingDecision, previous: ArmingDecision | null): Promise<void> {

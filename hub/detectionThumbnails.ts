@@ -168,6 +168,36 @@ export class DetectionThumbnails implements DetectedPictures {
     return open !== undefined && within(clip, clip.deviceId, open.eventAt) && this.now() - open.since < MAX_OPEN_MS;
   }
 
+  /**
+   * The event's best picture so far as a JPEG with its boxes, for a notice the owner asked to
+   * carry one (hub/noticePictures.ts): drawn from a copy of the picture still held (the alert
+   * usually goes before the event's thumbnail is made), else the sealed one opened with
+   * `open`; null when the event has none. Nothing is kept: the copy is wiped once drawn, and
+   * the caller wipes the JPEG once sent.
+   */
+  async noticePicture(deviceId: string, eventAt: number, open: (sealed: Buffer) => Promise<Buffer | null>): Promise<Buffer | null> {
+    const key = keyOf(deviceId, eventAt);
+    const held = this.held.get(key);
+    if (held && !this.stopped) {
+      const frame: DetectionFrame = { width: held.frame.width, height: held.frame.height, data: Buffer.from(held.frame.data) };
+      const objects = [...held.objects];
+      // In line with the thumbnails' encodes: one ffmpeg at a time.
+      const job = this.chain.then(() => this.deps.render(frame, objects));
+      this.chain = job.then(
+        () => undefined,
+        () => undefined,
+      );
+      try {
+        return await job;
+      } finally {
+        frame.data.fill(0);
+      }
+    }
+    if (this.encoding.has(key)) await this.chain;
+    const ready = this.ready.get(key);
+    return ready ? open(ready.picture.sealed) : null;
+  }
+
   /** Pictures held (plaintext, in memory) right now: for tests and the memory bound. */
   heldCount(): number {
     return this.held.size;

@@ -3,6 +3,8 @@ import type { Logger } from '../common/logger';
 import type { Mailer } from '../common/mailer';
 import { notifyUser } from '../common/notices';
 import type { User } from './users';
+import { noticeDateTime } from '../common/noticeTime';
+import { homeTimeZone } from './arming/armingStore';
 
 /*
  * When an account's address changes, the address it replaces is told (if it was verified: an
@@ -27,7 +29,7 @@ export async function tellOldAddress(db: DB, mailer: Mailer, log: Logger, user: 
       subject: 'Porchlight: the email address of your account was changed',
       message:
         `The email address of your Porchlight account ${user.username} was changed from ${user.email ?? ''} to ${maskedAddress(newEmail)} ` +
-        `at ${new Date(now).toISOString()} from the address ${ip}. ` +
+        `at ${noticeDateTime(now, homeTimeZone(db))} from the address ${ip}. ` +
         'If this was not you, sign in, change your password, sign out all sessions and set your address back; or ask the owner of the hub to reset your password.',
     },
     now,

@@ -41,6 +41,7 @@ import type { NoticeOutlets } from '../common/notices';
 import { PushDevices } from './pushDevices';
 import { loadVapidKeys } from './vapidKeys';
 import { WebPush } from './webPush';
+import { NoticePictures } from './noticePictures';
 import { OpaqueLogins } from './opaqueLogins';
 import { hasOpaqueRecords, loadOpaqueSetup } from './opaqueSetup';
 import { LoginThrottle } from './loginThrottle';
@@ -224,6 +225,9 @@ export class Hub {
       hubDefault: config.hub.detection,
       detectorPresent: this.detector !== null,
       modelLoading: () => this.detector?.loading === true,
+    }, {
+      pictures: new NoticePictures({ db, keyring: keys, detected: detectionThumbnails, ffmpegPath: process.env.FFMPEG_PATH ?? 'ffmpeg', log: log.child({ module: 'notice-pictures' }) }),
+      hubUrl: () => ports.url,
     });
     this.alerts.start();
     this.retention = new LocalRetention({

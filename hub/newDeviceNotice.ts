@@ -3,6 +3,8 @@ import type { Logger } from '../common/logger';
 import type { Mailer } from '../common/mailer';
 import { notifyUser } from '../common/notices';
 import { BROWSER_COOKIE_MAX_AGE_S } from './knownBrowsers';
+import { noticeDateTime } from '../common/noticeTime';
+import { homeTimeZone } from './arming/armingStore';
 
 /*
  * A sign-in from a browser the account does not know tells the account holder (UI notice, and
@@ -58,9 +60,9 @@ export function mentionsForgottenBrowsers(history: SignInHistory, at: number): b
   return history.browsersForgottenAt !== null && at - history.browsersForgottenAt < FORGOTTEN_NOTE_MS;
 }
 
-export function newDeviceNoticeText(signIn: NewDeviceSignIn, history: SignInHistory): { subject: string; message: string } {
+export function newDeviceNoticeText(signIn: NewDeviceSignIn, history: SignInHistory, timeZone: string | null = null): { subject: string; message: string } {
   const browser = signIn.userAgent?.slice(0, 120) ?? 'unknown browser';
-  const base = `Your account ${signIn.username} signed in from a new device (${browser}, address ${signIn.ip}) at ${new Date(signIn.at).toISOString()}.`;
+  const base = `Your account ${signIn.username} signed in from a new device (${browser}, address ${signIn.ip}) at ${noticeDateTime(signIn.at, timeZone)}.`;
   const advice = 'If this was not you, sign out all sessions and change your password.';
   if (!mentionsForgottenBrowsers(history, signIn.at)) return { subject: 'Porchlight: new sign-in', message: `${base} ${advice}` };
   const since = new Date(history.browsersForgottenAt!).toISOString().slice(0, 10);
@@ -74,5 +76,5 @@ export function newDeviceNoticeText(signIn: NewDeviceSignIn, history: SignInHist
 
 /** Tells the account holder of a sign-in from a browser the account did not know. */
 export async function tellNewDevice(db: DB, mailer: Mailer, log: Logger, userId: number, signIn: NewDeviceSignIn, history: SignInHistory): Promise<void> {
-  await notifyUser(db, mailer, log, userId, { kind: 'new-device', ...newDeviceNoticeText(signIn, history) }, signIn.at);
+  await notifyUser(db, mailer, log, userId, { kind: 'new-device', ...newDeviceNoticeText(signIn, history, homeTimeZone(db)) }, signIn.at);
 }

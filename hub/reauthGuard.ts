@@ -6,6 +6,8 @@ import { accountKey } from './loginThrottle';
 import type { HubServices } from './routeTable';
 import { deleteSessionByHandle } from './sessions';
 import type { User } from './users';
+import { noticeDateTime } from '../common/noticeTime';
+import { homeTimeZone } from './arming/armingStore';
 
 /*
  * Routes that ask a signed-in person for their password or a 2FA code again (change the
@@ -77,7 +79,7 @@ export function reauthGuard(svc: HubServices): ReauthGuard {
         subject: 'Porchlight: wrong password or code, session signed out',
         message:
           `A signed-in session of your account ${user.username} (address ${req.ip}) gave a wrong password or 2FA code too many times while changing your security settings, ` +
-          `at ${new Date(now).toISOString()}. That session was signed out and the address is locked out for ${humanDuration(ipLockedUntil - now)}. ` +
+          `at ${noticeDateTime(now, homeTimeZone(db))}. That session was signed out and the address is locked out for ${humanDuration(ipLockedUntil - now)}. ` +
           'If this was not you, change your password and sign out all sessions.',
       }, now);
       throw tooManyRequests('LOCKED_OUT', `${message}; that was too many wrong answers from this address: this session is signed out, try again in ${humanDuration(ipLockedUntil - now)}`, ipLockedUntil, now);

@@ -3,7 +3,7 @@ import webpush, { WebPushError } from 'web-push';
 import { backoffDelayMs } from '../common/backoff';
 import { systemClock } from '../common/clock';
 import type { Logger } from '../common/logger';
-import type { PushPayload } from '../common/api/push';
+import { MAX_PUSH_PLAINTEXT_BYTES, type PushPayload } from '../common/api/push';
 import type { PushDevices, PushTarget } from './pushDevices';
 import type { VapidKeys } from './vapidKeys';
 
@@ -11,7 +11,7 @@ import type { VapidKeys } from './vapidKeys';
  * Sends a notice to each of a user's devices through their browser vendor's push service, with
  * web-push: the payload encrypted to the device (RFC 8291, aes128gcm), the request signed with
  * the hub's VAPID key (RFC 8292). The push service sees who it is for and when, never what it
- * says; nothing but words and a link are sent (no picture).
+ * says; words and a link, and a tiny picture only where an owner opted in (hub/pushImage.ts).
  *
  * 404/410: the browser dropped the subscription (unsubscribed, app removed): it is forgotten.
  * Anything else that fails (5xx, 429, the network) is retried a few times with backoff, then
@@ -58,11 +58,12 @@ export class WebPush {
   /** Pushes `payload` to every device of `userId`; never throws (a failed push never fails what caused it). */
   async toUser(userId: number, payload: PushPayload): Promise<void> {
     const targets = this.o.devices.targets(userId);
-    await Promise.all(targets.map((t) => this.toDevice(t, payload)));
+    if (targets.length === 0) return;
+    const body = bodyWithin(payload, this.o.log);
+    await Promise.all(targets.map((t) => this.toDevice(t, body, payload.kind)));
   }
 
-  private async toDevice(t: PushTarget, payload: PushPayload): Promise<void> {
-    const body = JSON.stringify(payload);
+  private async toDevice(t: PushTarget, body: string, kind: string): Promise<void> {
     const service = originOf(t.endpoint);
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS && !this.stopping.signal.aborted; attempt++) {
       try {
@@ -70,7 +71,7 @@ export class WebPush {
           vapidDetails: { subject: VAPID_SUBJECT, publicKey: this.o.keys.publicKey, privateKey: this.o.keys.privateKey },
           contentEncoding: 'aes128gcm',
           timeout: REQUEST_TIMEOUT_MS,
-          ...deliveryOf(payload.kind),
+          ...deliveryOf(kind),
           ...(this.o.agent ? { agent: this.o.agent } : {}),
         });
         this.o.devices.sent(t.id, this.o.now());
@@ -91,6 +92,19 @@ export class WebPush {
       }
     }
   }
+}
+
+/**
+ * The payload as sent. The picture was sized to fit already (hub/pushImage.ts); should the
+ * words have grown past that, it is dropped here rather than the push refused by the service,
+ * or split into two records that some push services refuse.
+ */
+export function bodyWithin(payload: PushPayload, log: Logger): string {
+  const body = JSON.stringify(payload);
+  if (payload.image === undefined || Buffer.byteLength(body) <= MAX_PUSH_PLAINTEXT_BYTES) return body;
+  const { image: _dropped, ...words } = payload;
+  log.warn({ kind: payload.kind, bytes: Buffer.byteLength(body) }, 'the push with its picture would not fit one Web Push record; sent without the picture');
+  return JSON.stringify(words);
 }
 
 function originOf(endpoint: string): string {

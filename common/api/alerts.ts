@@ -17,6 +17,19 @@ export type NotificationPrefs = Static<typeof NotificationPrefsSchema>;
 /** Checked by parsePrefs, whose messages say what is wrong with each field. */
 export const NotificationPrefsBody = Type.Object({ motion: Type.Optional(Type.Unknown(said('the motion recording switch'))), arming: Type.Optional(Type.Unknown(said('the mode-change alerts choice'))), cameras: Type.Optional(Type.Unknown(said('the cameras'))) }, Strict);
 
+/**
+ * The household's pictures in notices (hub/noticePictures.ts), both off unless an owner turns
+ * them on: `mail` attaches the event's picture to mailed notices (it crosses the mail
+ * provider in the clear), `push` puts a tiny one in phone notifications (it crosses the
+ * browser vendor's push service, encrypted).
+ */
+export const NoticePicturesSchema = Type.Object({ mail: Type.Boolean(), push: Type.Boolean() });
+export type NoticePictureChoices = Static<typeof NoticePicturesSchema>;
+export const NoticePicturesBody = Type.Object(
+  { mail: Type.Optional(Type.Boolean(said('the choice "attach a picture to email notices"'))), push: Type.Optional(Type.Boolean(said('the choice "include a small picture in phone notifications"'))) },
+  Strict,
+);
+
 /** What a webhook can be sent: one list, so the schema, the store and the route's refusal agree. */
 export const WEBHOOK_EVENTS = ['motion.started', 'objects.detected', 'arming.changed'] as const;
 export const WebhookEventSchema = Type.Union(WEBHOOK_EVENTS.map((e) => Type.Literal(e)));

@@ -71,4 +71,17 @@ export interface PushPayload {
   /** The notice's kind (motion, arming, camera-down…), so the page may group them. */
   kind: string;
   at: number;
+  /**
+   * Only when an owner opted in (docs/phone.md, "Pictures in notifications"): the event's
+   * picture as a `data:image/jpeg;base64,…` URL, small enough that the whole payload fits one
+   * Web Push record (MAX_PUSH_PLAINTEXT_BYTES); absent otherwise.
+   */
+  image?: string;
 }
+
+/**
+ * The most JSON a push may carry: RFC 8291 §4 (push services need accept no more than 4096
+ * bytes of body) less the aes128gcm header (86: salt 16, rs 4, idlen 1, the sender's key 65),
+ * the AEAD tag (16) and the padding delimiter (1; web-push adds no more padding).
+ */
+export const MAX_PUSH_PLAINTEXT_BYTES = 4096 - 86 - 16 - 1;

@@ -20,6 +20,11 @@ export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+/** The home's time zone, as the household set it (for the times notices show). */
+export function homeTimeZone(db: DB): string {
+  return new ArmingStore(db).settings().timeZone;
+}
+
 export interface MemberRow {
   userId: number;
   username: string;

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { said } from '../../common/api/words';
-import { NotificationPrefsBody, NotificationPrefsSchema, WebhookAddedSchema, WebhookBody, WebhookListSchema } from '../../common/api/alerts';
+import { NoticePicturesBody, NoticePicturesSchema, NotificationPrefsBody, NotificationPrefsSchema, WebhookAddedSchema, WebhookBody, WebhookListSchema } from '../../common/api/alerts';
 import { HttpError } from '../httpError';
 import { type HubServices, type RouteDef, route, actorOf, userOf } from '../routeTable';
 import { getPrefs, setPrefs } from '../alerts';
@@ -9,10 +9,12 @@ import { grantsOf } from '../users';
 import { WEBHOOK_EVENTS, WebhookStore, type WebhookEventType } from '../webhookStore';
 import { parsePrefs } from '../notificationPolicy';
 import { checkWebhookUrl } from '../webhooks';
+import { noticePictureChoices, setNoticePictureChoices } from '../noticePictures';
 
 /*
- * Each user's notification preferences, and the owner's webhooks (signing secret shown once,
- * kept sealed with the hub secret).
+ * Each user's notification preferences, the household's pictures in notices (an owner's choice,
+ * hub/noticePictures.ts), and the owner's webhooks (signing secret shown once, kept sealed with
+ * the hub secret).
  */
 
 const Strict = { additionalProperties: false } as const;
@@ -51,6 +53,30 @@ export function alertRoutes(svc: HubServices): RouteDef[] {
         }
         setPrefs(svc.db, user.id, prefs);
         return notificationPrefsFor(prefs, knownCameras(user.role, grantsOf(svc.db, user.id)));
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/notifications/pictures',
+      access: anyone,
+      summary: "Whether the household's notices carry the event's picture: attached to mail, in phone notifications (both off by default)",
+      schema: { response: { 200: NoticePicturesSchema } },
+      handler: async () => noticePictureChoices(svc.db),
+    }),
+    route({
+      method: 'PUT',
+      url: '/api/notifications/pictures',
+      access: owner,
+      summary: "Turn pictures in the household's notices on or off (mail: the picture crosses the mail provider in the clear; push: encrypted through the browser vendor's push service)",
+      schema: { body: NoticePicturesBody, response: { 200: NoticePicturesSchema } },
+      handler: async (req) => {
+        const before = noticePictureChoices(svc.db);
+        const after = { ...before, ...req.body };
+        setNoticePictureChoices(svc.db, after);
+        if (after.mail !== before.mail || after.push !== before.push) {
+          svc.audit.append({ actor: actorOf(req), action: 'notices.pictures_changed', target: 'household', ip: req.ip, detail: { mail: after.mail, push: after.push } }, svc.now());
+        }
+        return after;
       },
     }),
     route({

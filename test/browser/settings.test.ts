@@ -10,6 +10,7 @@ import { getPrefs } from '../../hub/alerts';
 import { writeRelayStatus } from '../../common/cloud/cloudHealth';
 import { findUser } from '../../hub/users';
 import { startUiHub, type UiHub, type UiUser } from '../helpers/uiHub';
+import { until } from '../helpers/wait';
 
 /*
  * The settings pages in Debian's Chromium: schedules, geofence, camera grants on the
@@ -277,6 +278,30 @@ describe("settings pages in Debian's Chromium", function () {
     assert.deepEqual((await get('/api/webhooks')).webhooks.map((h: { url: string }) => h.url), ['https://hooks.example.com/porchlight']);
     assert.deepEqual(await get('/api/me/notifications', await signIn(ui.t.base, 'boss', PASSWORDS.owner)), { motion: 'armed', arming: true, cameras: 'all' }, "another owner's alerts are their own");
     assert.deepEqual(cspErrors, []);
+  });
+
+  it('pictures in notifications: off by default, the owner turns them on for the household; a member has no such panel', async () => {
+    const { page, cspErrors } = await open('owner');
+    await go(page, 'security');
+    await page.waitForSelector('#notice-pictures-panel', { state: 'visible' });
+    await page.waitForSelector('#notice-pictures-mail:not(:checked)');
+    assert.equal(await page.isChecked('#notice-pictures-push'), false, 'off by default');
+    await page.check('#notice-pictures-mail');
+    await page.check('#notice-pictures-push');
+    await page.click('#notice-pictures-form button[type=submit]');
+    await page.waitForSelector('#notice-pictures-form p.note:has-text("Saved")');
+    assert.deepEqual(await get('/api/notifications/pictures'), { mail: true, push: true });
+    await page.uncheck('#notice-pictures-mail');
+    await page.click('#notice-pictures-form button[type=submit]');
+    await page.waitForSelector('#notice-pictures-form p.note:has-text("Saved")');
+    await until('saved', async () => (await get('/api/notifications/pictures')).mail === false);
+    assert.deepEqual(await get('/api/notifications/pictures'), { mail: false, push: true });
+    assert.deepEqual(cspErrors, []);
+    const member = await open('member');
+    await go(member.page, 'security');
+    await member.page.waitForSelector('#notifications-panel', { state: 'visible' });
+    assert.equal(await member.page.isVisible('#notice-pictures-panel'), false);
+    assert.equal((await call(ui.t.base, 'PUT', '/api/notifications/pictures', { body: JSON.stringify({ push: false }), headers: { ...api.headers, ...JSON_HEADERS } })).status, 200);
   });
 
   it('schedules, geofence, household, security and system pass axe-core at phone and desktop size', async () => {

@@ -31,8 +31,13 @@ export interface PushDelivery {
   claims: { aud: string; exp: number; sub: string };
   /** The decrypted payload, parsed. */
   payload: Record<string, unknown>;
+  /** The encrypted body's size in bytes, as the push service counts it against its 4096-byte limit. */
+  bodyBytes: number;
   status: number;
 }
+
+/** RFC 8030 §7.2 / RFC 8291 §4: the most a push service need accept; FCM, Mozilla and Apple refuse more with 413. */
+export const PUSH_SERVICE_MAX_BODY = 4096;
 
 export interface PushService {
   origin: string;
@@ -122,6 +127,8 @@ export async function startPushService(): Promise<PushService> {
       if (req.method !== 'POST' || !sub) return refuse(404, `no subscription at ${req.method} ${req.url}`);
       const queued = answers.get(id);
       const status = queued?.shift() ?? 201;
+      const body = Buffer.concat(chunks);
+      if (body.length > PUSH_SERVICE_MAX_BODY) return refuse(413, `a ${body.length}-byte body is over the ${PUSH_SERVICE_MAX_BODY}-byte limit`);
       try {
         if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`Content-Encoding ${req.headers['content-encoding']}`);
         const ttl = Number(req.headers.ttl);
@@ -129,8 +136,8 @@ export async function startPushService(): Promise<PushService> {
         const urgency = req.headers.urgency;
         if (urgency !== undefined && !['very-low', 'low', 'normal', 'high'].includes(String(urgency))) throw new Error(`Urgency ${String(urgency)}`);
         const { key, claims } = verifyVapid(req.headers.authorization, origin, Math.floor(Date.now() / 1000));
-        const payload = JSON.parse(decryptAes128gcm(Buffer.concat(chunks), sub.ecdh, sub.auth).toString('utf8')) as Record<string, unknown>;
-        delivered.push({ subscription: id, headers: req.headers, vapidKey: key, claims, payload, status });
+        const payload = JSON.parse(decryptAes128gcm(body, sub.ecdh, sub.auth).toString('utf8')) as Record<string, unknown>;
+        delivered.push({ subscription: id, headers: req.headers, vapidKey: key, claims, payload, bodyBytes: body.length, status });
       } catch (err) {
         return refuse(400, (err as Error).message);
       }

@@ -60,3 +60,41 @@ export function stop(server: SMTPServer | undefined): Promise<void> {
   return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }
 
+
+export interface MailPart {
+  headers: Record<string, string>;
+  /** The part's content, transfer encoding (base64, quoted-printable) undone. */
+  content: Buffer;
+}
+
+/**
+ * The parts of a received multipart message (one level: nodemailer's text + attachments), or
+ * the body alone as one part when it is not multipart. Enough for the tests' own mails, not a
+ * general MIME parser.
+ */
+export function mailParts(mail: Received): MailPart[] {
+  const type = mail.headers['content-type'] ?? '';
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (!/^multipart\//i.test(type) || !boundary) return [{ headers: mail.headers, content: Buffer.from(mail.body, 'utf8') }];
+  const parts: MailPart[] = [];
+  for (const chunk of mail.body.split(`--${boundary}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const text = chunk.replace(/^\n/, '');
+    const split = text.indexOf('\n\n');
+    const headers: Record<string, string> = {};
+    for (const line of text.slice(0, split).replace(/\n[ \t]+/g, ' ').split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const raw = text.slice(split + 2).replace(/\n$/, '');
+    const encoding = (headers['content-transfer-encoding'] ?? '').toLowerCase();
+    const content =
+      encoding === 'base64'
+        ? Buffer.from(raw.replace(/\s+/g, ''), 'base64')
+        : encoding === 'quoted-printable'
+          ? Buffer.from(raw.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
+          : Buffer.from(raw, 'utf8');
+    parts.push({ headers, content });
+  }
+  return parts;
+}

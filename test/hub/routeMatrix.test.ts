@@ -142,6 +142,8 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /api/me/snoozes': ALL,
   'PUT /api/me/snoozes': ALL,
   'DELETE /api/me/snoozes': ALL,
+  'GET /api/notifications/pictures': ALL,
+  'PUT /api/notifications/pictures': OWNER,
   'GET /api/webhooks': OWNER,
   'POST /api/webhooks': OWNER,
   'DELETE /api/webhooks/{id}': OWNER,

@@ -9,6 +9,7 @@ import { notificationsPanel } from '../notificationsPanel';
 import { preloadOnFocus } from '../newPassword';
 import { changePassword, provePassword } from '../passwordProof';
 import { webhooksPanel } from '../webhooksPanel';
+import { noticePicturesPanel } from '../noticePicturesPanel';
 
 /* Account security for everyone: 2FA, email, password, where you are signed in, notices. */
 
@@ -97,7 +98,8 @@ async function loadNotices(): Promise<void> {
 
 const alerts = notificationsPanel();
 const webhooks = webhooksPanel();
-$('security-view').append(alerts.element, webhooks.element);
+const pictures = noticePicturesPanel();
+$('security-view').append(alerts.element, pictures.element, webhooks.element);
 
 export const securityPage: Page = {
   view: 'security',
@@ -113,6 +115,8 @@ export const securityPage: Page = {
     // Alerts are about footage (an installer sees none); webhooks are the owner's.
     alerts.element.hidden = currentUser().role === 'installer';
     if (!alerts.element.hidden) void alerts.load();
+    pictures.element.hidden = currentUser().role !== 'owner';
+    if (!pictures.element.hidden) void pictures.load();
     webhooks.element.hidden = currentUser().role !== 'owner';
     if (!webhooks.element.hidden) void webhooks.load();
   },
