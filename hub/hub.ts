@@ -52,6 +52,7 @@ import { buildHubServer } from './server';
 import { repairDataDirModes } from './dataDirModes';
 import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
+import { tunnelNames } from './remoteAccess';
 import { LocalRetention, reportLostClip } from './localRetention';
 import { diskFreeBytes } from '../common/diskSpace';
 import type { ObjectDetector } from '../common/detection';
@@ -156,7 +157,9 @@ export class Hub {
     // Wrapped with a passphrase: the hub starts LOCKED, knowing the public half only (footageKeyring.ts).
     const keys = await FootageKeyring.load(paths.footageKey);
     if (keys.locked) log.warn('the footage key is wrapped with a passphrase and locked: clips are stored, and play once an owner unlocks it on the System page');
-    const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }), config.hub.householdCa.extraNames);
+    // The tunnel's names are in the certificate from the first start, so that setting up remote
+    // access later needs no new CA on the phones (remoteAccess.ts tunnelSubnet).
+    const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }), () => [...config.hub.householdCa.extraNames, ...tunnelNames(db)]);
     await tls.init();
     this.tls = tls;
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db), config.hub.detection);

@@ -98,6 +98,27 @@ export function randomSubnet(): string {
   return `10.${randomInt(64, 251)}.${randomInt(0, 256)}.0/24`;
 }
 
+const RESERVED_SUBNET = 'remote.wireguard.reservedSubnet';
+
+/**
+ * The tunnel's subnet, chosen once at the hub's first start even before remote access is set
+ * up: the household CA, made at that start, must already permit it, or setting up remote
+ * access later would need a new CA on every phone. Setup uses it unless told another.
+ */
+export function tunnelSubnet(db: DB): string {
+  const set = stored(db)?.subnet ?? readSetting<string>(db, RESERVED_SUBNET);
+  if (set) return set;
+  const chosen = randomSubnet();
+  writeSetting(db, RESERVED_SUBNET, chosen);
+  return chosen;
+}
+
+/** What the hub's browser certificate names and its CA permits for the tunnel: the subnet and the hub's address in it. */
+export function tunnelNames(db: DB): string[] {
+  const subnet = tunnelSubnet(db);
+  return [subnet, `${prefixOf(subnet)}1`];
+}
+
 export async function remoteSettings(db: DB, dataDir: string): Promise<RemoteSettings | null> {
   const s = stored(db);
   if (!s) return null;
@@ -119,7 +140,7 @@ export async function setupRemote(db: DB, dataDir: string, input: SetupInput): P
   const endpoint = input.endpoint.trim();
   const listenPort = input.listenPort ?? before?.listenPort ?? DEFAULT_LISTEN_PORT;
   const ifname = input.interface ?? before?.interface ?? DEFAULT_INTERFACE;
-  const subnet = input.subnet ?? before?.subnet ?? randomSubnet();
+  const subnet = input.subnet ?? before?.subnet ?? tunnelSubnet(db);
   const problem = endpointProblem(endpoint) ?? listenPortProblem(listenPort) ?? interfaceProblem(ifname) ?? subnetProblem(subnet);
   if (problem) throw new RemoteAccessError('BAD_INPUT', problem);
   if (before && (subnet !== before.subnet || ifname !== before.interface)) {

@@ -80,8 +80,11 @@ export class TlsManager {
     private readonly dir: string,
     private readonly userFiles: UserCertificateFiles | undefined,
     private readonly log: Logger,
-    /** hub.householdCa.extraNames (validated by the config): names beyond the host's own, e.g. a VPN tunnel address. */
-    private readonly extraNames: readonly string[] = [],
+    /**
+     * Names beyond the host's own (hub.householdCa.extraNames, validated by the config, and the
+     * WireGuard tunnel's subnet and address), read again at every reload.
+     */
+    private readonly extraNames: readonly string[] | (() => readonly string[]) = [],
   ) {}
 
   async init(): Promise<void> {
@@ -140,7 +143,7 @@ export class TlsManager {
 
   private async reloadHousehold(now: Date): Promise<void> {
     const before = this.household as HouseholdTls | undefined;
-    this.household = await ensureHouseholdTls(this.dir, this.extraNames.map(parseExtraName), now);
+    this.household = await ensureHouseholdTls(this.dir, (typeof this.extraNames === 'function' ? this.extraNames() : this.extraNames).map(parseExtraName), now);
     const h = this.household;
     if (h.newCa) this.log.info({ caFingerprint: h.caFingerprint }, 'made a new household CA (first start, or to cover hub.householdCa.extraNames): phones that installed an earlier one must install this one (System page)');
     if (before && before.certPem !== h.certPem) this.log.info({ names: [...h.names.dns, ...h.names.ips] }, 'browser certificate re-issued');
