@@ -28,10 +28,13 @@ export const TLS12_CIPHERS = [
 const POLICY = { minVersion: 'TLSv1.2', ciphers: TLS12_CIPHERS, honorCipherOrder: true } as const;
 const RENEW_CHECK_MS = 6 * 3600 * 1000;
 const WATCH_INTERVAL_MS = 2000;
+const ACME_NOT_YET = 'the ACME server has not issued one yet';
 
 export interface UserCertificateFiles {
   certFile: string;
   keyFile: string;
+  /** 'acme': the files hub/acme/ installs, which do not exist until the first certificate is issued. */
+  source?: 'user' | 'acme';
 }
 
 export type { CertificateStatus };
@@ -112,7 +115,8 @@ export class TlsManager {
       problem = checkCertificatePair(cert, key, now);
       if (!problem) material = { cert, key };
     } catch (err) {
-      problem = `cannot read ${(err as NodeJS.ErrnoException).path ?? certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      const notYet = this.userFiles!.source === 'acme' && (err as NodeJS.ErrnoException).code === 'ENOENT';
+      problem = notYet ? ACME_NOT_YET : `cannot read ${(err as NodeJS.ErrnoException).path ?? certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (material) {
       const changed = material.cert !== this.user?.cert;
@@ -121,7 +125,8 @@ export class TlsManager {
       if (changed) this.log.info({ certFile, validTo: new X509Certificate(material.cert).validTo }, 'using the configured certificate for browsers');
     } else if (problem !== this.userProblem) {
       this.userProblem = problem;
-      this.log.error({ certFile, keyFile, problem }, this.user ? 'configured certificate refused; keeping the previous one' : 'configured certificate refused; using the hub certificate');
+      if (problem === ACME_NOT_YET) this.log.info('no certificate from the ACME server yet; browsers get the hub certificate meanwhile');
+      else this.log.error({ certFile, keyFile, problem }, this.user ? 'configured certificate refused; keeping the previous one' : 'configured certificate refused; using the hub certificate');
     }
   }
 
@@ -149,7 +154,7 @@ export class TlsManager {
   status(): CertificateStatus {
     const cert = new X509Certificate(this.defaultMaterial().cert);
     return {
-      source: this.user ? 'user' : 'local',
+      source: this.user ? (this.userFiles?.source ?? 'user') : 'local',
       subject: cert.subject,
       issuer: cert.issuer,
       validTo: cert.validTo,
