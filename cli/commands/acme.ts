@@ -66,14 +66,14 @@ async function renew(opts: RenewOptions): Promise<void> {
   // The hub holds port 80 and reloads its TLS: it orders the certificate, asked through a file.
   if (!existsSync(hub.runtime)) throw new CliError(`the hub is not running (no ${hub.runtime}): it checks its certificate when it starts`);
   const paths = acmePaths(hub.acme);
-  const before = (await readState(paths))?.lastAttemptAt ?? null;
+  const before = (await readState(paths))?.attempts ?? 0;
   await writeFileAtomic(paths.renewRequest, `${new Date().toISOString()}\n`, 0o600);
   const deadline = Date.now() + opts.wait * 1000;
   process.stderr.write('asked the hub to renew; waiting for the ACME server…\n');
   for (;;) {
     const state = await readState(paths);
-    // The hub writes its record once an attempt has ended, so a new attempt time is an outcome.
-    if (!existsSync(paths.renewRequest) && state && state.lastAttemptAt !== null && state.lastAttemptAt !== before) {
+    // The hub writes its record once an attempt has ended, so one more attempt is an outcome.
+    if (!existsSync(paths.renewRequest) && state && state.attempts > before) {
       if (state.lastError) throw new CliError(`renewal failed: ${state.lastError}`);
       const pem = await readLiveCertificate(paths);
       const live = pem ? describeCertificate(pem) : null;

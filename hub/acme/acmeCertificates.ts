@@ -148,6 +148,7 @@ export class AcmeCertificates {
     const { config, log, clock } = this.deps;
     const started = clock.now();
     this.state.lastAttemptAt = started;
+    this.state.attempts += 1;
     log.info({ domains: config.domains, directory: config.directoryUrl, challenge: config.challenge, reason }, 'ordering a certificate from the ACME server');
     let outcome: AttemptOutcome;
     try {

@@ -33,6 +33,8 @@ export type AcmePaths = ReturnType<typeof acmePaths>;
 /** The renewal's record, read by the console; times are ms since the epoch. */
 export interface AcmeState {
   domains: string[];
+  /** Attempts ever made: the console waits for this to move (times follow the hub's clock, which a test may hold still). */
+  attempts: number;
   lastAttemptAt: number | null;
   lastSuccessAt: number | null;
   /** Why the last attempt failed; null after a success. */
@@ -45,12 +47,13 @@ export interface AcmeState {
 }
 
 export function emptyState(domains: string[]): AcmeState {
-  return { domains, lastAttemptAt: null, lastSuccessAt: null, lastError: null, failures: 0, nextAttemptAt: null, notifiedAt: null };
+  return { domains, attempts: 0, lastAttemptAt: null, lastSuccessAt: null, lastError: null, failures: 0, nextAttemptAt: null, notifiedAt: null };
 }
 
 export async function readState(paths: AcmePaths): Promise<AcmeState | null> {
   try {
-    return JSON.parse(await fs.readFile(paths.state, 'utf8')) as AcmeState;
+    const saved = JSON.parse(await fs.readFile(paths.state, 'utf8')) as Partial<AcmeState>;
+    return { ...emptyState(saved.domains ?? []), ...saved };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

@@ -6,6 +6,7 @@ import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { hubPaths } from '../../common/dataLayout';
 import { acmePaths } from '../../hub/acme/acmeStore';
+import { runCli } from '../helpers/cli';
 import { captureLog } from '../helpers/logCapture';
 import { FakeClock, addTestUser, startTestHub, type TestHub } from '../helpers/hub';
 import { freePort, pebbleInstalled, startPebble, type PebbleStack } from '../helpers/pebble';
@@ -111,6 +112,19 @@ describe('certificate from an ACME server (Pebble)', function () {
     const other = await plainGet(t.httpPort!, '/login');
     assert.equal(other.status, 301);
     assert.match(other.location ?? '', /^https:\/\/cameras\.porchlight\.test:\d+\/login$/);
+
+    // The console reads the same state, and has the running hub renew at once.
+    const configFile = path.join(tmp.dir, 'http01.json');
+    writeFileSync(configFile, JSON.stringify({ dataDir: dir, hub: { acme: acmeSettings({ domains: [domain], challenge: 'http-01' }) } }));
+    const status = await runCli(['acme', 'status', '--config', configFile]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /certificate: +for cameras\.porchlight\.test, expires/);
+    assert.match(status.stdout, /last attempt: .* succeeded/);
+    const renew = await runCli(['acme', 'renew', '--config', configFile, '--wait', '60']);
+    assert.equal(renew.code, 0, renew.stderr);
+    assert.match(renew.stdout, /^renewed: the hub serves a certificate for cameras\.porchlight\.test until /);
+    const renewed = await served(t.httpsPort, domain, root);
+    assert.notEqual(renewed.serialNumber, cert.serialNumber, 'the certificate ordered from the console is served');
   });
 
   let dnsDir = '';
