@@ -40,6 +40,10 @@ export function dataDirModes(dataDir: string, paths: HubPaths): Array<[file: str
     [paths.footagePublicKey, 0o640],
     [cloudCredentialsPath(dataDir), 0o640],
     [paths.clips, 0o750],
+    // The ACME account key orders and revokes certificates for the household's names; the
+    // certificates' keys sit beside it. Nothing in there is the relay's business.
+    [paths.acme, 0o700],
+    [path.join(paths.acme, 'account.key'), 0o600],
   ];
 }
 

@@ -1,7 +1,7 @@
 import { promises as fs, watchFile, unwatchFile } from 'node:fs';
 import { Backoff } from '../../common/backoff';
 import type { Clock } from '../../common/clock';
-import type { AcmeConfig } from '../../common/config';
+import { ConfigError, type AcmeConfig } from '../../common/config';
 import type { Logger } from '../../common/logger';
 import type { NoticeContent } from '../../common/notices';
 import { loadAccountKey } from './accountKey';
@@ -23,6 +23,7 @@ const CHECK_INTERVAL_MS = 12 * 3600 * 1000;
 const RETRY_BASE_MS = 5 * 60 * 1000;
 const RETRY_MAX_MS = 6 * 3600 * 1000;
 const REQUEST_POLL_MS = 1000;
+const STOP_WAIT_MS = 5000;
 
 export interface AcmeCertificatesDeps {
   config: AcmeConfig;
@@ -72,7 +73,7 @@ export class AcmeCertificates {
       try {
         this.caPem = await fs.readFile(caFile, 'utf8');
       } catch (err) {
-        throw new Error(`hub.acme.caFile: cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+        throw new ConfigError(`setting "hub.acme.caFile" is invalid: cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       }
     }
     const saved = await readState(this.paths).catch(() => null);
@@ -92,7 +93,9 @@ export class AcmeCertificates {
     this.stopped = true;
     unwatchFile(this.paths.renewRequest);
     this.wake?.abort();
-    await this.loop;
+    // An attempt in progress may wait minutes on a DNS hook: the hub's shutdown does not. Its
+    // outcome still lands in state.json; the servers it would reload are closed by then.
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     this.loop = null;
   }
 
