@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { acmeCommands } from './commands/acme';
 import { agentCommands } from './commands/agent';
 import { armingCommands } from './commands/arming';
 import { auditCommands } from './commands/audit';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   remoteCommands(program);
   clipCommands(program);
   configCommands(program);
+  acmeCommands(program);
   doctorCommand(program);
   simCommands(program);
   demoCommand(program);

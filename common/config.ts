@@ -72,6 +72,49 @@ const HouseholdCaSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+/** Let's Encrypt's production directory: the default ACME server. */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+/** Let's Encrypt's staging directory: untrusted certificates, generous rate limits, for a first try. */
+export const LETS_ENCRYPT_STAGING_DIRECTORY = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+const AcmeSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'false: keep these settings but get no certificate; browsers get the hub-made one' }),
+    domains: Type.Array(
+      Type.String({
+        maxLength: 253,
+        // A DNS name (letters, digits, hyphens; a letter-led last label); *.name only for dns-01.
+        pattern: '^(\\*\\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
+        description: 'A DNS name of the hub, e.g. cameras.example.org',
+      }),
+      { minItems: 1, maxItems: 20, uniqueItems: true, description: 'Names the certificate is for; the first is its subject. Each must be in a DNS zone you control' },
+    ),
+    email: Type.Optional(
+      Type.String({ maxLength: 254, pattern: '^[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+$', description: 'Address the ACME server may write to about the account (Let\'s Encrypt no longer sends expiry mail)' }),
+    ),
+    directoryUrl: Type.String({
+      default: LETS_ENCRYPT_DIRECTORY,
+      pattern: '^https://',
+      description: `ACME directory URL: Let's Encrypt production by default; ${LETS_ENCRYPT_STAGING_DIRECTORY} to try the setup first`,
+    }),
+    challenge: Type.Union([Type.Literal('http-01'), Type.Literal('dns-01')], {
+      default: 'http-01',
+      description: 'http-01: the ACME server fetches a token from the hub on port 80 (the hub must be reachable from the internet there); dns-01: a TXT record is set through dnsHook (the hub may stay private)',
+    }),
+    dnsHook: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'dns-01: executable run as <hook> set <record name> <TXT value> and <hook> clear <record name> <TXT value>; "set" returns once the record is published (exit 0), non-zero fails the attempt',
+      }),
+    ),
+    dnsHookTimeoutSeconds: Type.Integer({ default: 300, minimum: 5, maximum: 3600, description: 'dns-01: a hook still running after this long is stopped and the attempt fails' }),
+    caFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'PEM CA to trust for the ACME directory\'s own HTTPS: only for a private ACME server or tests (Pebble); never needed for Let\'s Encrypt' }),
+    ),
+  },
+  Strict,
+);
+
 /* GPIO (Raspberry Pi header pins through onoff; simulated pins elsewhere). */
 
 const gpioLine = (what: string) =>
@@ -226,6 +269,7 @@ const HubSchema = Type.Object(
     ),
     tls: Type.Optional(UserTlsSchema),
     householdCa: HouseholdCaSchema,
+    acme: Type.Optional(AcmeSchema),
     gpio: HubGpioSchema,
     detection: DetectionSchema,
   },
@@ -482,6 +526,7 @@ export type HubConfig = Config['hub'];
 /** Outgoing mail for hub users (verification, invitations); absent = mail not configured. */
 export type SmtpConfig = NonNullable<HubConfig['smtp']>;
 export type MqttConfig = NonNullable<HubConfig['mqtt']>;
+export type AcmeConfig = NonNullable<HubConfig['acme']>;
 export type AgentConfig = Config['agent'];
 export type HubGpioConfig = HubConfig['gpio'];
 export type DetectionConfig = HubConfig['detection'];
@@ -523,7 +568,22 @@ export function parseConfig(input: unknown, source = 'config'): Config {
       throw new ConfigError(`${source}: setting "hub.householdCa.extraNames.${i}" is invalid: ${(err as Error).message}`);
     }
   });
+  checkAcme(config.hub, source);
   return config;
+}
+
+/** What ACME needs of the rest of the hub's settings, which its own schema cannot see. */
+function checkAcme(hub: HubConfig, source: string): void {
+  const acme = hub.acme;
+  if (!acme?.enabled) return;
+  const bad = (setting: string, problem: string) => new ConfigError(`${source}: setting "hub.${setting}" is invalid: ${problem}`);
+  if (hub.tls) throw bad('acme', 'hub.tls already names the certificate browsers get; remove hub.tls or set hub.acme.enabled: false');
+  if (acme.challenge === 'dns-01' && !acme.dnsHook) throw bad('acme.dnsHook', 'dns-01 needs a hook that sets the TXT record (found missing)');
+  if (acme.challenge === 'http-01') {
+    if (!hub.redirectHttp) throw bad('redirectHttp', 'http-01 is answered by the plain-HTTP server, so it must run (found false)');
+    const wildcard = acme.domains.find((d) => d.startsWith('*.'));
+    if (wildcard) throw bad('acme.domains', `${wildcard} is a wildcard, which only dns-01 can prove (found ${JSON.stringify(acme.domains)})`);
+  }
 }
 
 /** Reads a YAML (or JSON) config file; a missing `file` means all defaults. */

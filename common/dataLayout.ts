@@ -17,6 +17,8 @@ export function hubPaths(dataDir: string) {
     vapidKeys: path.join(dataDir, 'keys', 'vapid.json'),
     auditHead: path.join(dataDir, 'audit-head.json'),
     tls: path.join(dataDir, 'tls'),
+    /** Certificates from an ACME server (Let's Encrypt), the account key and the renewal state (hub/acme/). */
+    acme: path.join(dataDir, 'acme'),
     clips: path.join(dataDir, 'clips'),
     /** Clip thumbnails, sealed to the footage key like the clips. */
     thumbs: path.join(dataDir, 'thumbs'),

@@ -47,6 +47,10 @@ export function dataDirModes(dataDir: string, paths: HubPaths): Array<[file: str
     [remoteFiles(dataDir, DEFAULT_INTERFACE).dir, 0o700],
     [remoteFiles(dataDir, DEFAULT_INTERFACE).hubKey, 0o600],
     [remoteFiles(dataDir, DEFAULT_INTERFACE).config, 0o600],
+    // The ACME account key orders and revokes certificates for the household's names; the
+    // certificates' keys sit beside it. Nothing in there is the relay's business.
+    [paths.acme, 0o700],
+    [path.join(paths.acme, 'account.key'), 0o600],
   ];
 }
 

@@ -37,7 +37,7 @@ import type { ArmingDecision } from './arming/armingDecision';
 import { FirstRunSetup, setupCodePath } from './firstRunSetup';
 import { HubSecret } from './hubSecret';
 import type { Agent as HttpsAgent } from 'node:https';
-import type { NoticeOutlets } from '../common/notices';
+import { notifyOwners, type NoticeOutlets } from '../common/notices';
 import { PushDevices } from './pushDevices';
 import { loadVapidKeys } from './vapidKeys';
 import { WebPush } from './webPush';
@@ -53,6 +53,9 @@ import { repairDataDirModes } from './dataDirModes';
 import { openPairingFromButton, SyncButton } from './syncButton';
 import { TlsManager } from './tlsManager';
 import { tunnelNames } from './remoteAccess';
+import { AcmeCertificates } from './acme/acmeCertificates';
+import { acmePaths } from './acme/acmeStore';
+import { Http01Responder } from './acme/http01Responder';
 import { LocalRetention, reportLostClip } from './localRetention';
 import { diskFreeBytes } from '../common/diskSpace';
 import type { ObjectDetector } from '../common/detection';
@@ -123,6 +126,8 @@ export class Hub {
   private webPush: WebPush | null = null;
   private healthCheck: NodeJS.Timeout | null = null;
   private tls: TlsManager | null = null;
+  /** The certificate from Let's Encrypt (hub.acme), null when not configured. */
+  acme: AcmeCertificates | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private syncButton: SyncButton | null = null;
   private unlockSocket: UnlockSocket | null = null;
@@ -157,9 +162,11 @@ export class Hub {
     // Wrapped with a passphrase: the hub starts LOCKED, knowing the public half only (footageKeyring.ts).
     const keys = await FootageKeyring.load(paths.footageKey);
     if (keys.locked) log.warn('the footage key is wrapped with a passphrase and locked: clips are stored, and play once an owner unlocks it on the System page');
+    const acmeConfig = config.hub.acme?.enabled ? config.hub.acme : undefined;
+    const acmeFiles = acmeConfig ? { certFile: acmePaths(paths.acme).certFile, keyFile: acmePaths(paths.acme).keyFile, source: 'acme' as const } : undefined;
     // The tunnel's names are in the certificate from the first start, so that setting up remote
     // access later needs no new CA on the phones (remoteAccess.ts tunnelSubnet).
-    const tls = new TlsManager(paths.tls, config.hub.tls, log.child({ module: 'tls' }), () => [...config.hub.householdCa.extraNames, ...tunnelNames(db)]);
+    const tls = new TlsManager(paths.tls, config.hub.tls ?? acmeFiles, log.child({ module: 'tls' }), () => [...config.hub.householdCa.extraNames, ...tunnelNames(db)]);
     await tls.init();
     this.tls = tls;
     const clips = new ClipStore(db, paths.clips, paths.tmp, keys, config.hub.maxClipBytes, this.openCloud(db), config.hub.detection);
@@ -224,6 +231,20 @@ export class Hub {
     // Every notice that is mailed is pushed too, from the same decision point (common/notices.ts).
     const mailer: NoticeOutlets = { configured: mail.configured, send: (m) => mail.send(m), push: webPush };
     const clock = { now: this.now, sleep: systemClock.sleep };
+    const http01 = new Http01Responder();
+    if (acmeConfig) {
+      const acmeLog = log.child({ module: 'acme' });
+      this.acme = new AcmeCertificates({
+        config: acmeConfig,
+        dir: paths.acme,
+        http01,
+        reload: () => tls.reload(),
+        notifyOwners: (notice) => notifyOwners(db, mailer, acmeLog, notice, this.now()),
+        log: acmeLog,
+        clock,
+      });
+      await this.acme.init();
+    }
     this.alerts = new Alerts(db, arming, events, new WebhookStore(db, hubSecret), mailer, log.child({ module: 'alerts' }), clock, config.hub.notifyCooldownSeconds * 1000, {
       hubDefault: config.hub.detection,
       detectorPresent: this.detector !== null,
@@ -297,13 +318,18 @@ export class Hub {
     let httpPort: number | null = null;
     if (config.hub.redirectHttp) {
       this.redirect = http.createServer((req, res) => {
+        if (http01.handle(req, res)) return;
         const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
         const portPart = httpsPort === 443 ? '' : `:${httpsPort}`;
         res.writeHead(301, { location: `https://${host}${portPart}${req.url ?? '/'}` }).end();
       });
       httpPort = await this.listenWithFallback(this.redirect, config.hub.httpPort, 80, 8080);
       ports.httpPort = httpPort;
+      if (acmeConfig?.challenge === 'http-01' && httpPort !== 80) {
+        log.warn({ httpPort }, `the ACME server checks http-01 on port 80: forward the router's port 80 to port ${httpPort} of the hub`);
+      }
     }
+    this.acme?.start();
     const button = config.hub.gpio.syncButton;
     if (button) {
       const buttonLog = log.child({ module: 'sync-button' });
@@ -376,6 +402,8 @@ export class Hub {
     this.syncButton = null;
     await this.unlockSocket?.stop();
     this.unlockSocket = null;
+    await this.acme?.stop();
+    this.acme = null;
     this.tls?.stop();
     this.tls = null;
     if (this.sweeper) clearInterval(this.sweeper);

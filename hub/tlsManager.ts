@@ -32,10 +32,13 @@ const POLICY = { minVersion: 'TLSv1.2', ciphers: TLS12_CIPHERS, honorCipherOrder
 // Also how soon a new DHCP address gets into the browser certificate.
 const RENEW_CHECK_MS = 10 * 60 * 1000;
 const WATCH_INTERVAL_MS = 2000;
+const ACME_NOT_YET = 'the ACME server has not issued one yet';
 
 export interface UserCertificateFiles {
   certFile: string;
   keyFile: string;
+  /** 'acme': the files hub/acme/ installs, which do not exist until the first certificate is issued. */
+  source?: 'user' | 'acme';
 }
 
 export type { CertificateStatus };
@@ -124,7 +127,8 @@ export class TlsManager {
       problem = checkCertificatePair(cert, key, now);
       if (!problem) material = { cert, key };
     } catch (err) {
-      problem = `cannot read ${(err as NodeJS.ErrnoException).path ?? certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      const notYet = this.userFiles!.source === 'acme' && (err as NodeJS.ErrnoException).code === 'ENOENT';
+      problem = notYet ? ACME_NOT_YET : `cannot read ${(err as NodeJS.ErrnoException).path ?? certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (material) {
       const changed = material.cert !== this.user?.cert;
@@ -133,7 +137,8 @@ export class TlsManager {
       if (changed) this.log.info({ certFile, validTo: new X509Certificate(material.cert).validTo }, 'using the configured certificate for browsers');
     } else if (problem !== this.userProblem) {
       this.userProblem = problem;
-      this.log.error({ certFile, keyFile, problem }, this.user ? 'configured certificate refused; keeping the previous one' : 'configured certificate refused; using the hub certificate');
+      if (problem === ACME_NOT_YET) this.log.info('no certificate from the ACME server yet; browsers get the hub certificate meanwhile');
+      else this.log.error({ certFile, keyFile, problem }, this.user ? 'configured certificate refused; keeping the previous one' : 'configured certificate refused; using the hub certificate');
     }
   }
 
@@ -172,7 +177,7 @@ export class TlsManager {
   status(): CertificateStatus {
     const cert = new X509Certificate(this.defaultMaterial().cert);
     return {
-      source: this.user ? 'user' : 'local',
+      source: this.user ? (this.userFiles?.source ?? 'user') : 'local',
       subject: cert.subject,
       issuer: cert.issuer,
       validTo: cert.validTo,

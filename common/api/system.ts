@@ -29,13 +29,16 @@ export const VersionsSchema = Type.Object({
 export type Versions = Static<typeof VersionsSchema>;
 
 export const CertificateStatusSchema = Type.Object({
-  source: Type.Union([Type.Literal('local'), Type.Literal('user')]),
+  /** user: hub.tls's files; acme: issued through hub.acme (Let's Encrypt); local: the hub's own CA. */
+  source: Type.Union([Type.Literal('local'), Type.Literal('user'), Type.Literal('acme')]),
   subject: Type.String(),
   issuer: Type.String(),
   validTo: Type.String(),
   fingerprint: Type.String(),
   /** Set when a configured user certificate could not be used. */
   userCertificateProblem: NullableString,
+  /** Set while renewals from the ACME server (hub.acme) fail: the last error and how many in a row. */
+  renewalProblem: Type.Optional(NullableString),
 });
 export type CertificateStatus = Static<typeof CertificateStatusSchema>;
 

@@ -6,6 +6,8 @@ import { readCloudHealth } from '../../common/cloud/cloudHealth';
 import { HealthSchema, SystemStatusSchema } from '../../common/api/system';
 import { cameraHealth, diskSpace, versions } from '../systemStatus';
 import { PORCHLIGHT_VERSION } from '../../common/version';
+import { hubPaths } from '../../common/dataLayout';
+import { acmePaths, readState } from '../acme/acmeStore';
 
 // Built by scripts/build-ui.mjs beside the compiled hub (dist/ui).
 const UI_DIR = path.join(__dirname, '..', '..', 'ui');
@@ -71,7 +73,7 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
         startedAt,
         uptimeSeconds: Math.max(0, Math.round((svc.now() - startedAt) / 1000)),
         versions: await versions(),
-        certificate: svc.tls.status(),
+        certificate: { ...svc.tls.status(), renewalProblem: await renewalProblem(svc) },
         caFingerprint: svc.tls.local.caFingerprint,
         mailConfigured: svc.mailer.configured,
         cloud: readCloudHealth(svc.db, svc.now()),
@@ -80,6 +82,14 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
       }),
     }),
   ];
+}
+
+/** The ACME renewal's last error, from the record the hub keeps for the console too. */
+async function renewalProblem(svc: HubServices): Promise<string | null> {
+  if (!svc.wholeConfig.hub.acme?.enabled) return null;
+  const state = await readState(acmePaths(hubPaths(svc.wholeConfig.dataDir).acme)).catch(() => null);
+  if (!state?.lastError) return null;
+  return `${state.failures} attempt${state.failures === 1 ? '' : 's'} in a row failed, the last: ${state.lastError}`;
 }
 
 /** Whether an Accept-Encoding header takes gzip (RFC 9110 12.5.3): gzip named, or else `*`, with a q above 0. */

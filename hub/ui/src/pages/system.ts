@@ -84,13 +84,14 @@ function draw(s: SystemStatus): void {
   const expires = Date.parse(s.certificate.validTo);
   const left = daysUntil(expires);
   fill(certList, [
-    ['Browsers see', s.certificate.source === 'user' ? 'your own certificate' : "the hub's own certificate, from its household CA (trusted by phones that installed it: see below)"],
+    ['Browsers see', s.certificate.source === 'user' ? 'your own certificate' : s.certificate.source === 'acme' ? "a certificate from Let's Encrypt (hub.acme)" : "the hub's own certificate, from its household CA (trusted by phones that installed it: see below)"],
     ['Issued to', s.certificate.subject.replace(/\n/g, ', ')],
     ['Issued by', s.certificate.issuer.replace(/\n/g, ', ')],
-    ['Expires', `${new Date(expires).toLocaleDateString()} (${left < 0 ? 'expired' : left === 1 ? 'in 1 day' : `in ${left} days`})${s.certificate.source === 'local' ? '; the hub renews its own before then' : ''}`],
+    ['Expires', `${new Date(expires).toLocaleDateString()} (${left < 0 ? 'expired' : left === 1 ? 'in 1 day' : `in ${left} days`})${s.certificate.source === 'local' ? '; the hub renews its own before then' : s.certificate.source === 'acme' ? '; the hub renews it 30 days before' : ''}`],
     ['SHA-256 fingerprint', code(s.certificate.fingerprint)],
     ["Hub CA fingerprint (cameras pin it)", code(s.caFingerprint)],
     ...(s.certificate.userCertificateProblem ? [['Your certificate', `not used: ${s.certificate.userCertificateProblem}`] as [string, string]] : []),
+    ...(s.certificate.renewalProblem ? [['Renewal', `failing: ${s.certificate.renewalProblem}; the current certificate stays in use`] as [string, string]] : []),
   ]);
 
   fill(networkList, [
