@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
 import type { HubClient } from '../../camera-agent/hubClient';
-import { launchBrowser, PHONE } from '../helpers/browser';
+import { axeViolations, launchBrowser, PHONE } from '../helpers/browser';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, type SignedIn } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { startPushService, type BrowserSubscription, type PushService } from '../helpers/pushService';
@@ -193,6 +193,7 @@ describe('the page as an app on a phone: installing, offline start, notification
     const { publicKey } = (await send(member, 'GET', '/api/push/key')).json() as { publicKey: string };
     const asked = Buffer.from(JSON.parse(await page.evaluate<string>("sessionStorage.getItem('test.pushStandIn')")) as number[]);
     assert.equal(asked.toString('base64url'), publicKey, 'the page subscribed with the hub\'s VAPID key');
+    assert.deepEqual(await axeViolations(page), [], 'the Notifications and Snooze panels pass axe-core at phone size');
     console.log(`      (Chromium's own pushManager.subscribe here: ${String(await page.evaluate("sessionStorage.getItem('test.realSubscribe')"))})`);
   });
 

@@ -54,10 +54,10 @@ async function registration(): Promise<ServiceWorkerRegistration> {
   return reg;
 }
 
-/** This browser's push subscription, or null (none, or no worker here). */
+/** This browser's push subscription, or null (none, or no worker here). Never waits for a worker that may never start. */
 async function currentSubscription(): Promise<PushSubscription | null> {
   if (pushProblem(environment()) !== null) return null;
-  const reg = await workerRegistration();
+  const reg = await navigator.serviceWorker.getRegistration('/');
   return reg ? reg.pushManager.getSubscription() : null;
 }
 
