@@ -72,11 +72,13 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** Where `npm run screenshots` (PORCHLIGHT_SCREENSHOTS=1) puts the pictures README shows; null otherwise. */
 const SHOTS = process.env.PORCHLIGHT_SCREENSHOTS === '1' ? path.join(REPO_DIR, 'docs', 'screenshots') : null;
 
-/** Saves the whole page as docs/screenshots/NAME.png, when screenshots were asked for. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves the whole page (or the element `selector` finds) as docs/screenshots/NAME.png, when screenshots were asked for. */
+export async function screenshot(page: Page, name: string, selector?: string): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  if (selector) await page.locator(selector).screenshot({ path: file });
+  else await page.screenshot({ path: file, fullPage: true });
 }
 
 /**
