@@ -57,6 +57,13 @@ export default defineConfig(
     },
   },
   {
+    // The service worker runs in a worker, not a page: its own compiler options (WebWorker).
+    files: ['hub/ui/worker/**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.sw.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // Tests read JSON responses as `any` (TestResponse.json) and let their assertions check the shape.

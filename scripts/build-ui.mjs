@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appIcons } from './lib/appIcons.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -48,9 +49,27 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'app.css']) copyFileSync(path.join(root, 'hub', 'ui', file), path.join(out, file));
+for (const file of ['index.html', 'app.css', 'manifest.webmanifest']) copyFileSync(path.join(root, 'hub', 'ui', file), path.join(out, file));
+mkdirSync(path.join(out, 'icons'), { recursive: true });
+for (const [file, png] of Object.entries(appIcons())) writeFileSync(path.join(out, 'icons', file), png);
+
+// The service worker: its cache is named for the shell it keeps, so a new build's page replaces the old one's.
+const shellHash = createHash('sha256');
+for (const file of ['index.html', 'app.css', 'app.js', 'manifest.webmanifest', ...Object.keys(appIcons()).map((f) => path.join('icons', f))]) shellHash.update(readFileSync(path.join(out, file)));
+await build({
+  entryPoints: [path.join(root, 'hub', 'ui', 'worker', 'sw.ts')],
+  define: { PORCHLIGHT_SHELL_VERSION: JSON.stringify(shellHash.digest('hex').slice(0, 16)) },
+  outfile: path.join(out, 'sw.js'),
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 // The hub sends these gzipped as they are, so a Pi compresses nothing at run time.
-for (const file of ['index.html', 'app.css', 'app.js', 'common-passwords.js']) writeFileSync(path.join(out, `${file}.gz`), gzipSync(readFileSync(path.join(out, file)), { level: 9 }));
+for (const file of ['index.html', 'app.css', 'app.js', 'common-passwords.js', 'sw.js', 'manifest.webmanifest']) writeFileSync(path.join(out, `${file}.gz`), gzipSync(readFileSync(path.join(out, file)), { level: 9 }));
 
 const measure = (file) => {
   const bytes = readFileSync(path.join(out, file));

@@ -15,7 +15,12 @@ const UI_FILES: Array<[string, string, string]> = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
   ['/app.css', 'app.css', 'text/css; charset=utf-8'],
+  // At the root so its scope is the whole page; no-cache, so a new hub's worker is seen at the next start.
+  ['/sw.js', 'sw.js', 'text/javascript; charset=utf-8'],
+  ['/manifest.webmanifest', 'manifest.webmanifest', 'application/manifest+json; charset=utf-8'],
 ];
+/** The app's icons (drawn by the build): PNG is compressed already, so there is no .gz of them. */
+const ICONS = ['icon-192.png', 'icon-512.png', 'icon-maskable-512.png', 'apple-touch-icon.png'];
 
 /** The page, health (public: the UI shows the ports before sign-in), and system status for owners and installers. */
 export function systemRoutes(svc: HubServices): RouteDef[] {
@@ -49,8 +54,19 @@ export function systemRoutes(svc: HubServices): RouteDef[] {
     'public, max-age=31536000, immutable',
     'Web UI: the common-password list, loaded when a new password is chosen',
   );
+  const icons = ICONS.map((file) => {
+    const body = readFileSync(path.join(UI_DIR, 'icons', file));
+    return route({
+      method: 'GET',
+      url: `/icons/${file}`,
+      access: { kind: 'public' },
+      summary: `Web UI: the app icon ${file}`,
+      handler: async (_req, reply) => reply.type('image/png').header('cache-control', 'no-cache').send(body),
+    });
+  });
   return [
     ...ui,
+    ...icons,
     commonPasswords,
     route({
       method: 'GET',

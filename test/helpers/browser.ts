@@ -1,4 +1,6 @@
+import { createHash, type X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_DIR } from './repo';
@@ -7,13 +9,36 @@ import { until } from './wait';
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = process.env.PORCHLIGHT_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(options: { trust?: string } = {}): Promise<Browser> {
+  const args = ['--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
+  // The hub's certificate trusted as a phone that installed its CA would: a service worker registers only then.
+  if (options.trust) args.push(`--ignore-certificate-errors-spki-list=${await spkiHash(options.trust)}`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     // Running as root (CI) needs --no-sandbox; shared memory is small in containers.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'],
+    args,
   });
+}
+
+/**
+ * The SHA-256 of the public key (SPKI) of the certificate a server at `base` presents, base64:
+ * what Chromium's --ignore-certificate-errors-spki-list takes to trust that one key, and no other.
+ * (ignoreHTTPSErrors is not enough for a service worker: Chromium refuses to register one from a
+ * page whose certificate has an error, however it was let through.)
+ */
+export async function spkiHash(base: string): Promise<string> {
+  const url = new URL(base);
+  const cert = await new Promise<X509Certificate>((resolve, reject) => {
+    const socket = tlsConnect({ host: url.hostname, port: Number(url.port), rejectUnauthorized: false }, () => {
+      const peer = socket.getPeerX509Certificate();
+      socket.end();
+      if (peer) resolve(peer);
+      else reject(new Error(`${base} presented no certificate`));
+    });
+    socket.on('error', reject);
+  });
+  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
 }
 
 export const PHONE = { width: 390, height: 844 };
@@ -47,11 +72,13 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** Where `npm run screenshots` (PORCHLIGHT_SCREENSHOTS=1) puts the pictures README shows; null otherwise. */
 const SHOTS = process.env.PORCHLIGHT_SCREENSHOTS === '1' ? path.join(REPO_DIR, 'docs', 'screenshots') : null;
 
-/** Saves the whole page as docs/screenshots/NAME.png, when screenshots were asked for. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves the whole page (or the element `selector` finds) as docs/screenshots/NAME.png, when screenshots were asked for. */
+export async function screenshot(page: Page, name: string, selector?: string): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  if (selector) await page.locator(selector).screenshot({ path: file });
+  else await page.screenshot({ path: file, fullPage: true });
 }
 
 /**

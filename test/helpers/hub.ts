@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import type { Agent as HttpsAgent } from 'node:https';
 import { parseConfig } from '../../common/config';
 import { openDatabase, type DB } from '../../common/database';
 import { createLogger, type Logger } from '../../common/logger';
@@ -45,9 +46,11 @@ export async function startTestHub(
   log: Logger = createLogger('hub-test', 'error'),
   /** The relay's own system account as the hub would find it; none by default (a hand start). */
   relayAccount: () => ServiceAccount | null = () => null,
+  /** The HTTPS agent the hub's Web Push requests go through (one trusting the test push service); none: the system's CAs. */
+  pushAgent: HttpsAgent | null = null,
 ): Promise<TestHub> {
   const config = parseConfig({ ...rest, dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0, ...hubOverrides } });
-  const hub = new Hub(config, log, clock.now, undefined, detector, null, relayAccount);
+  const hub = new Hub(config, log, clock.now, undefined, detector, pushAgent, relayAccount);
   const runtime = await hub.start();
   const db = openDatabase(hubPaths(dir).db);
   return {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import type { Agent as HttpsAgent } from 'node:https';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { CameraAgent } from '../../camera-agent/agent';
@@ -53,8 +54,8 @@ export interface UiHub {
  * A hub on loopback for browser tests: one account per role, the owner with two-factor
  * sign-in on (enrolled through the API with oathtool's codes).
  */
-export async function startUiHub(dir: string): Promise<UiHub> {
-  const t = await startTestHub(path.join(dir, 'hub'));
+export async function startUiHub(dir: string, options: { pushAgent?: HttpsAgent } = {}): Promise<UiHub> {
+  const t = await startTestHub(path.join(dir, 'hub'), {}, undefined, {}, null, undefined, undefined, options.pushAgent ?? null);
   for (const role of ['owner', 'member', 'viewer', 'installer'] as const) await addTestUser(t.db, role);
   const owner = await signIn(t.base, 'owner', PASSWORDS.owner);
   const totpSeed: string = (await call(t.base, 'POST', '/api/me/totp', { headers: owner.headers })).json().secret;

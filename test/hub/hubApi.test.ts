@@ -202,6 +202,25 @@ describe('hub API', function () {
     assert.match(String(page.headers['strict-transport-security']), /max-age/);
   });
 
+  it('serves the service worker from the root as script that is always revalidated, the manifest and the icons', async () => {
+    const worker = await call(base, 'GET', '/sw.js');
+    assert.equal(worker.status, 200);
+    assert.match(String(worker.headers['content-type']), /^text\/javascript/, 'a browser registers a worker only when it is served as script');
+    assert.equal(worker.headers['cache-control'], 'no-cache', 'a new hub version reaches installed apps at their next start');
+    assert.match(worker.body.toString(), /porchlight-shell-/);
+    assert.doesNotMatch(worker.body.toString(), /PORCHLIGHT_SHELL_VERSION/, "the cache is named for the build's shell");
+    const manifest = await call(base, 'GET', '/manifest.webmanifest');
+    assert.match(String(manifest.headers['content-type']), /^application\/manifest\+json/);
+    const icons = (manifest.json() as { icons: Array<{ src: string; sizes: string }> }).icons;
+    for (const icon of icons) {
+      const png = await call(base, 'GET', icon.src);
+      assert.equal(png.status, 200, icon.src);
+      assert.equal(png.headers['content-type'], 'image/png');
+      const size = Number(icon.sizes.split('x')[0]);
+      assert.equal(png.body.readUInt32BE(16), size, `${icon.src} is ${icon.sizes}`);
+    }
+  });
+
   it('reads Accept-Encoding as browsers and proxies write it: gzip;q=0 is a no', () => {
     assert.equal(acceptsGzip('gzip, deflate, br'), true);
     assert.equal(acceptsGzip('br;q=1.0, gzip;q=0.8'), true);
@@ -213,7 +232,7 @@ describe('hub API', function () {
   });
 
   it('sends the page, its script and its stylesheet gzipped to a browser that takes gzip, the same bytes unpacked', async () => {
-    for (const url of ['/', '/app.js', '/app.css']) {
+    for (const url of ['/', '/app.js', '/app.css', '/sw.js', '/manifest.webmanifest']) {
       const plain = await call(base, 'GET', url);
       const packed = await call(base, 'GET', url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
       assert.equal(plain.headers['content-encoding'], undefined, `${url} plain for a client without gzip`);

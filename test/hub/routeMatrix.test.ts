@@ -28,6 +28,13 @@ const EXPECTED: Record<string, Allowed> = {
   'GET /app.js': 'public',
   'GET /app.css': 'public',
   'GET /common-passwords.js': 'public',
+  /** The app shell for installing and offline start: the same public files as the page. */
+  'GET /sw.js': 'public',
+  'GET /manifest.webmanifest': 'public',
+  'GET /icons/icon-192.png': 'public',
+  'GET /icons/icon-512.png': 'public',
+  'GET /icons/icon-maskable-512.png': 'public',
+  'GET /icons/apple-touch-icon.png': 'public',
   'GET /api/health': 'public',
   'GET /api/openapi.json': 'public',
   /** The household CA is public: sent in every handshake anyway, and first-run setup offers it before any account exists. */

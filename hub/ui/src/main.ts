@@ -11,6 +11,8 @@ import { initTotpPanel, resetTotp, showTotpIn } from './totpPanel';
 import { refreshFootageBanner } from './footageKeyPanel';
 import { initPasswordReset } from './passwordReset';
 import { newPasswordProblem, preloadOnFocus } from './newPassword';
+import { hashOf, parseDeepLink, type DeepLink } from './deepLink';
+import { startServiceWorker } from './serviceWorker';
 
 /*
  * The shell: sign-in (password, then TOTP or a recovery code), invitations, forced 2FA
@@ -19,7 +21,7 @@ import { newPasswordProblem, preloadOnFocus } from './newPassword';
  */
 
 const SIGNED_OUT_MESSAGE = 'porchlight.signedOut';
-const BUILT_IN = ['login', 'invite', 'enroll'] as const;
+const BUILT_IN = ['login', 'invite', 'enroll', 'offline'] as const;
 const state = { ticket: '', useRecovery: false, page: null as Page | null };
 
 const nav = $('nav');
@@ -57,8 +59,8 @@ function focusHeading(section: HTMLElement): void {
   section.querySelector('h2')?.focus();
 }
 
-/** Opens a page by name if this user may; otherwise their first page. */
-function open(view: string, focus: boolean): void {
+/** Opens a page by name if this user may; otherwise their first page. `link`: what the address names within it. */
+function open(view: string, focus: boolean, link?: DeepLink): void {
   const allowed = allowedPages();
   const page = allowed.find((p) => p.view === view) ?? allowed[0];
   if (!page) return;
@@ -71,11 +73,7 @@ function open(view: string, focus: boolean): void {
   if (location.hash !== `#/${page.view}`) history.replaceState(null, '', `#/${page.view}`);
   state.page = page;
   if (focus) focusHeading(page.section);
-  page.enter();
-}
-
-function viewInAddress(): string {
-  return /^#\/([a-z-]+)/.exec(location.hash)?.[1] ?? '';
+  page.enter(link && link.view === page.view && (link.camera !== null || link.at !== null) ? link : undefined);
 }
 
 /** After sign-in or a session reload: the page in the address if allowed, else the first. */
@@ -86,11 +84,14 @@ function route(focus: boolean): void {
     if (focus) focusHeading($('enroll-view'));
     return;
   }
-  open(viewInAddress(), focus);
+  const link = parseDeepLink(location.hash);
+  open(link.view, focus, link);
 }
 
 window.addEventListener('hashchange', () => {
-  if (session.user && viewInAddress() !== state.page?.view) route(true);
+  const link = parseDeepLink(location.hash);
+  // A link to a camera or moment opens it even on the page already shown.
+  if (session.user && (link.view !== state.page?.view || link.camera !== null || link.at !== null)) route(true);
 });
 
 async function refreshSession(): Promise<void> {
@@ -99,9 +100,18 @@ async function refreshSession(): Promise<void> {
     route(false);
     void refreshFootageBanner();
   } catch (err) {
+    if (err instanceof ApiError && err.code === 'NETWORK') return showOffline();
     signedOut(err instanceof ApiError && err.status === 401 ? '' : (err as Error).message);
   }
 }
+
+/** The app opened (from the service worker's copy of the page) but the hub does not answer. */
+function showOffline(): void {
+  only($('offline-view'));
+  focusHeading($('offline-view'));
+}
+
+$('offline-retry').addEventListener('click', () => location.reload());
 
 /**
  * Forgets everything about the previous user, so the next person at this screen sees none
@@ -278,6 +288,10 @@ async function loadHealth(): Promise<void> {
 /* ---------- Start-up ---------- */
 
 async function start(): Promise<void> {
+  startServiceWorker((url) => {
+    // A tapped notification's link, from the service worker: the address routes it.
+    location.hash = hashOf(url);
+  });
   for (const area of document.querySelectorAll<HTMLElement>('form, [data-msgs]')) addMessageLines(area);
   initTotpPanel(refreshSession);
   void loadHealth();

@@ -1,3 +1,4 @@
+import type { DeepLink } from './deepLink';
 import type { Role } from './session';
 
 /** One page of the UI: a nav entry, its section, and what runs when it is shown or hidden. */
@@ -9,8 +10,8 @@ export interface Page {
   roles: readonly Role[];
   /** Built once by the page module; its h2 (tabindex -1) comes first and gets focus. */
   section: HTMLElement;
-  /** Shown: load data, start polling or streams. */
-  enter(): void;
+  /** Shown: load data, start polling or streams; `link`: the camera or moment the address names (a notification's link). */
+  enter(link?: DeepLink): void;
   /** Hidden: stop streams and timers, pause media. */
   leave?(): void;
 }

@@ -2,6 +2,7 @@ import type { DeviceList, DeviceView } from '../../../../common/api/devices';
 import { api } from '../api';
 import { el, fail, field, guard, pageSection, panel, say, sentence } from '../dom';
 import { LiveStream, type LiveState } from '../liveStream';
+import type { DeepLink } from '../deepLink';
 import type { Page } from '../page';
 import { FOOTAGE_ROLES } from '../session';
 
@@ -31,6 +32,8 @@ let active = false;
 /** The viewer wants video (they did not press Stop): hiding the page pauses, showing resumes. */
 let wanted = true;
 let cameras: DeviceView[] = [];
+/** The camera a link (a tapped notification) asked for, chosen once the list is loaded. */
+let linked: string | null = null;
 
 function show(state: LiveState): void {
   badge.hidden = state.kind !== 'live';
@@ -82,6 +85,12 @@ const load = guard(view, async () => {
   picker.textContent = '';
   for (const d of cameras) picker.append(el('option', { value: d.id, textContent: d.online === false ? `${d.name} (offline)` : d.name }));
   if (cameras.some((c) => c.id === previous)) picker.value = previous;
+  const asked = linked;
+  linked = null;
+  if (asked !== null) {
+    if (cameras.some((c) => c.id === asked)) picker.value = asked;
+    else fail(view, new Error('the camera the link names is not one you can watch (removed, or not shared with you)'));
+  }
   controls.hidden = cameras.length === 0;
   if (cameras.length === 0) {
     halt();
@@ -121,9 +130,10 @@ export const livePage: Page = {
   label: 'Live',
   roles: FOOTAGE_ROLES,
   section,
-  enter() {
+  enter(link?: DeepLink) {
     active = true;
     wanted = true;
+    linked = link?.camera ?? null;
     void load();
   },
   leave() {

@@ -6,6 +6,7 @@ import { ROLES, currentUser, setSession, type SessionAnswer } from '../session';
 import { shell } from '../shell';
 import { showTotpIn } from '../totpPanel';
 import { notificationsPanel } from '../notificationsPanel';
+import { pushPanel, snoozePanel } from '../pushPanel';
 import { preloadOnFocus } from '../newPassword';
 import { changePassword, provePassword } from '../passwordProof';
 import { webhooksPanel } from '../webhooksPanel';
@@ -97,9 +98,11 @@ async function loadNotices(): Promise<void> {
 }
 
 const alerts = notificationsPanel();
+const phone = pushPanel();
+const snooze = snoozePanel();
 const webhooks = webhooksPanel();
 const pictures = noticePicturesPanel();
-$('security-view').append(alerts.element, pictures.element, webhooks.element);
+$('security-view').append(alerts.element, phone.element, snooze.element, pictures.element, webhooks.element);
 
 export const securityPage: Page = {
   view: 'security',
@@ -117,6 +120,10 @@ export const securityPage: Page = {
     if (!alerts.element.hidden) void alerts.load();
     pictures.element.hidden = currentUser().role !== 'owner';
     if (!pictures.element.hidden) void pictures.load();
+    // Everyone may be told things by push (an installer: cameras going offline); snoozes quiet motion, which an installer is never told of.
+    void phone.load();
+    snooze.element.hidden = alerts.element.hidden;
+    if (!snooze.element.hidden) void snooze.load();
     webhooks.element.hidden = currentUser().role !== 'owner';
     if (!webhooks.element.hidden) void webhooks.load();
   },

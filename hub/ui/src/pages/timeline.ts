@@ -3,6 +3,7 @@ import type { DeviceList } from '../../../../common/api/devices';
 import { api } from '../api';
 import { addMessageLines, confirmAction, el, fail, guard, pageSection, say } from '../dom';
 import { dayLabel, shiftDay, timeOfDay } from '../homeTime';
+import { clipAt, dayIn, type DeepLink } from '../deepLink';
 import type { Page } from '../page';
 import { FOOTAGE_ROLES, hasRole } from '../session';
 
@@ -16,7 +17,7 @@ import { FOOTAGE_ROLES, hasRole } from '../session';
 
 const PAGE_SIZE = 100;
 
-const state = { day: '', today: '', timeZone: 'UTC', camera: '', labels: '', next: null as string | null, playing: '' };
+const state = { day: '', today: '', timeZone: 'UTC', camera: '', labels: '', next: null as string | null, playing: '', linkedAt: null as number | null };
 
 /** The label filter's choices: the API's `labels` value and what the household reads. */
 const LABEL_CHOICES: ReadonlyArray<{ value: string; text: string; words: string }> = [
@@ -196,6 +197,10 @@ const loadDay = guard(listArea, async () => {
     state.timeZone = probe.timeZone;
     state.day = probe.today;
   }
+  const linkedAt = state.linkedAt;
+  state.linkedAt = null;
+  // A link's moment: its day in the home's calendar, whatever the phone's zone.
+  if (linkedAt !== null) state.day = dayIn(linkedAt, state.timeZone);
   dayInput.value = state.day;
   dayInput.max = state.today;
   next.disabled = state.day >= state.today;
@@ -209,7 +214,22 @@ const loadDay = guard(listArea, async () => {
   more.hidden = !page.next;
   updateSummary(page.clips.length);
   activate(rowButtons()[0], false);
+  if (linkedAt !== null) playLinked(page.clips, linkedAt);
 });
+
+/** Plays the clip a link (a tapped notification) points at, or says it is not there. */
+function playLinked(clips: ClipRecord[], at: number): void {
+  const clip = clipAt(clips, at);
+  const row = clip ? list.querySelector<HTMLLIElement>(`li[data-clip="${CSS.escape(clip.id)}"]`) : null;
+  const button = row?.querySelector<HTMLButtonElement>('button.clip');
+  if (!clip || !row || !button) {
+    say(listArea, `no clip at ${timeOfDay(at, state.timeZone)} here: it may still be uploading, or was removed`);
+    return;
+  }
+  activate(button, true);
+  play(clip, row, button);
+  row.scrollIntoView({ block: 'center' });
+}
 
 more.addEventListener('click', guard(listArea, async () => {
   if (!state.next) return;
@@ -253,7 +273,11 @@ export const timelinePage: Page = {
   label: 'Timeline',
   roles: FOOTAGE_ROLES,
   section,
-  enter() {
+  enter(link?: DeepLink) {
+    if (link?.camera) state.camera = link.camera;
+    if (link?.camera || link?.at) state.labels = '';
+    labelSelect.value = state.labels;
+    state.linkedAt = link?.at ?? null;
     void loadCameras().then(() => loadDay());
   },
   leave() {
