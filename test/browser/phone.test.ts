@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -209,8 +210,8 @@ describe('the page as an app on a phone: installing, offline start, notification
     assert.ok(registrationId !== undefined, 'the worker is registered for the whole page');
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: ui.t.base, registrationId, data: JSON.stringify(payload) });
     const shown = async () =>
-      page.evaluate<Array<{ title: string; body: string; tag: string; data: { url: string } }>>(
-        'navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })))',
+      page.evaluate<Array<{ title: string; body: string; tag: string; data: { url: string }; image: string }>>(
+        'navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data, image: n.image })))',
       );
     await until('the notification', async () => (await shown()).length > 0, 20_000);
     const [notice, ...more] = await shown();
@@ -221,7 +222,18 @@ describe('the page as an app on a phone: installing, offline start, notification
 
     // A payload that is not the hub's still shows something: browsers punish a silent push.
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: ui.t.base, registrationId, data: 'garbled' });
-    await until('the plain notice', async () => (await shown()).some((n) => n.title === 'Porchlight' && n.data.url === '/'));
+    await until('the plain notice', async () => (await shown()).some((n) => n.title === 'Porchlight' && n.data.url === '/'), 20_000);
+
+    // The owner's opt-in picture (made by the hub as in hub/noticePictures.test.ts) is shown with
+    // the notice; one that points elsewhere is not fetched.
+    const jpeg = `data:image/jpeg;base64,${execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=orange:s=48x32', '-frames:v', '1', '-f', 'mjpeg', 'pipe:1']).toString('base64')}`;
+    const person = { ...payload, title: 'Person at the porch, 14:32', kind: 'object' };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: ui.t.base, registrationId, data: JSON.stringify({ ...person, image: jpeg }) });
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: ui.t.base, registrationId, data: JSON.stringify({ ...person, title: 'Person at the gate', url: '/#/live?camera=gate', image: 'https://tracker.example/p.jpg' }) });
+    await until('the notices with and without a picture', async () => (await shown()).filter((n) => n.title.startsWith('Person at')).length === 2, 20_000);
+    const people = await shown();
+    assert.equal(people.find((n) => n.title === 'Person at the porch, 14:32')!.image, jpeg, 'the picture in the payload is shown');
+    assert.equal(people.find((n) => n.title === 'Person at the gate')!.image, '', 'a picture elsewhere is not fetched');
 
     assert.notEqual(await page.evaluate('location.hash'), '#/live');
     const sw = await worker();

@@ -71,7 +71,7 @@ export function pushPanel(): { element: HTMLElement; load: () => Promise<void> }
   const list = el('ul', { id: 'push-devices', className: 'rows', 'aria-label': 'Your devices that get notifications' });
   const none = el('p', { id: 'push-none', textContent: 'No device of yours gets notifications yet.', hidden: true });
   const element = panel('Notifications on your phone',
-    el('p', { textContent: 'Motion, arming changes and camera trouble can pop up on your phone or computer like a message, even when Porchlight is closed. They go through your browser maker\'s push service (Google, Mozilla or Apple) encrypted: it cannot read them. No picture is sent.' }),
+    el('p', { textContent: 'Motion, arming changes and camera trouble can pop up on your phone or computer like a message, even when Porchlight is closed. They go through your browser maker\'s push service (Google, Mozilla or Apple) encrypted: it cannot read them. No picture is sent unless an owner turns that on (Pictures in notifications, below).' }),
     problem, state, form, el('h4', { textContent: 'Your devices' }), none, list);
   element.id = 'push-panel';
 

@@ -15,12 +15,26 @@ export interface ShownNotice {
   url: string;
   /** When it happened (ms), when the payload said. */
   timestamp?: number;
+  /** The owner's opt-in picture (docs/phone.md, "Pictures in notifications"): a JPEG data: URL. */
+  image?: string;
 }
 
 export const GENERIC_NOTICE: ShownNotice = { title: 'Porchlight', body: 'Something happened at home: open Porchlight to see.', tag: 'porchlight', url: '/' };
 
 const MAX_TITLE = 200;
 const MAX_BODY = 1000;
+/** A whole push record is at most 4096 bytes, so no honest picture is longer. */
+const MAX_IMAGE = 4096;
+
+/**
+ * Only a JPEG carried in the payload itself: a picture URL would make the phone fetch it from
+ * wherever it points (telling that server when the home had motion), and another type could be
+ * something the notification renderer should not be handed.
+ */
+export function safeImage(image: unknown): string | null {
+  if (typeof image !== 'string' || image.length > MAX_IMAGE) return null;
+  return /^data:image\/jpeg;base64,[A-Za-z0-9+/]+={0,2}$/.test(image) ? image : null;
+}
 
 /**
  * A path on this page only: a payload's link must not send a tap to another site (a key leak
@@ -28,8 +42,19 @@ const MAX_BODY = 1000;
  */
 export function safeLink(url: unknown): string | null {
   if (typeof url !== 'string' || url.length > 2000) return null;
-  if (!url.startsWith('/') || url.startsWith('//') || url.includes('\\')) return null;
-  return url;
+  // The URL parser drops tabs and newlines and reads \ as /, so "/\t/evil.example" would be
+  // //evil.example by the time a window opens it: no control characters, spaces or backslashes.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (!url.startsWith('/') || url.startsWith('//') || /[\u0000-\u0020\\\u007f]/.test(url)) return null;
+  // And what the browser will open is checked, not only the text: same origin, or refused.
+  const base = 'https://hub.invalid';
+  let parsed: URL;
+  try {
+    parsed = new URL(url, base);
+  } catch {
+    return null;
+  }
+  return parsed.origin === base ? parsed.pathname + parsed.search + parsed.hash : null;
 }
 
 /** The camera a link is about (`#/live?camera=…`), to tag its notices. */
@@ -60,5 +85,7 @@ export function noticeFromPush(text: string | null): ShownNotice {
     url,
   };
   if (typeof p.at === 'number' && Number.isFinite(p.at) && p.at > 0) notice.timestamp = p.at;
+  const image = safeImage(p.image);
+  if (image) notice.image = image;
   return notice;
 }

@@ -86,7 +86,7 @@ self.addEventListener('push', (event) => {
     text = null;
   }
   const notice = noticeFromPush(text);
-  const options: NotificationOptions & { timestamp?: number; renotify?: boolean } = {
+  const options: NotificationOptions & { timestamp?: number; renotify?: boolean; image?: string } = {
     body: notice.body,
     tag: notice.tag,
     // A replaced notice still buzzes: a second person at the door is news.
@@ -96,6 +96,8 @@ self.addEventListener('push', (event) => {
     data: { url: notice.url },
   };
   if (notice.timestamp !== undefined) options.timestamp = notice.timestamp;
+  // Shown large under the text where the platform can (Chrome on Android, Windows); iOS ignores it.
+  if (notice.image !== undefined) options.image = notice.image;
   event.waitUntil(self.registration.showNotification(notice.title, options));
 });
 
