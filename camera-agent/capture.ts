@@ -24,6 +24,14 @@ export interface AnalysisFrame {
   data: Uint8Array;
 }
 
+/** When a run's outputs last came (clock ms), to notice one going quiet alone (Capture.checkOutputs). */
+interface OutputProgress {
+  startedAt: number;
+  fragmentAt: number | null;
+  frameAt: number | null;
+  longestFragmentMs: number;
+}
+
 /** Seconds of a copied stream watched for repeated analysis frames before trusting frame skipping. */
 const PROBE_SECONDS = 4;
 /** More repeats than this share of the probe's frames means skipping starves the analysis. */
@@ -78,10 +86,15 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private readonly clock: Clock;
   private readonly resolve: SourceResolver;
   private readonly health: CameraHealth;
+  private readonly limits: HealthLimits;
   private readonly checkEveryMs: number;
   private checker: NodeJS.Timeout | null = null;
   /** The running ffmpeg was killed because its video stopped. */
   private killedForStall = false;
+  /** What the stall was, for the log and the health detail. */
+  private stallDetail = '';
+  /** When the running ffmpeg(s) last gave each kind of output; null between runs. */
+  private outputs: OutputProgress | null = null;
   private restartWait: AbortController | null = null;
   /** Cleared for good once a stream shows too few reference frames for the analysis rate. */
   private skipNonReference = true;
@@ -103,6 +116,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     this.refusals = new Backoff(REFUSED_BASE_MS, REFUSED_MAX_MS, restart.random);
     this.clock = restart.clock ?? systemClock;
     const limits = restart.limits ?? { stallMs: config.health.stallSeconds * 1000, connectMs: config.health.connectSeconds * 1000, graceMs: GRACE_MS };
+    this.limits = limits;
     this.health = new CameraHealth(limits, this.clock.now());
     this.checkEveryMs = restart.checkEveryMs ?? 1000;
     this.detection = config.detection.enabled ? new DetectionFrames(config.detection.fps, config.video.fps) : null;
@@ -136,7 +150,39 @@ export class Capture extends EventEmitter<CaptureEvents> {
     this.emit('health', snapshot);
   }
 
+  /**
+   * One output going quiet while the other keeps coming is a stall too: with a sub-stream the
+   * clips and the motion analysis come from two ffmpegs on two RTSP streams, and one of them
+   * can hang (a camera that keeps the connection but stops sending one stream) while the other
+   * keeps the camera looking healthy, recording nothing or analysing nothing. Analysis frames
+   * come several times a second, so they have the stall limit; fragments come once per
+   * keyframe interval, which only the camera knows, so they get three times the longest
+   * fragment seen (at least the stall limit), and the connect limit for the first one.
+   */
+  private checkOutputs(): boolean {
+    const outputs = this.outputs;
+    const child = this.child;
+    if (!outputs || !child || this.killedForStall) return false;
+    const now = this.clock.now();
+    const { stallMs, connectMs } = this.limits;
+    const fragmentLimit = outputs.fragmentAt === null ? connectMs : Math.max(stallMs, 3 * outputs.longestFragmentMs);
+    const quiet =
+      now - (outputs.frameAt ?? outputs.startedAt) > (outputs.frameAt === null ? connectMs : stallMs)
+        ? 'motion analysis frames'
+        : now - (outputs.fragmentAt ?? outputs.startedAt) > fragmentLimit
+          ? 'recording fragments'
+          : null;
+    // Nothing at all is the health check's to say (checkStall); this is for one side alone.
+    if (!quiet || (outputs.frameAt === null && outputs.fragmentAt === null)) return false;
+    this.killedForStall = true;
+    this.stallDetail = `no ${quiet} for ${Math.round((now - ((quiet === 'recording fragments' ? outputs.fragmentAt : outputs.frameAt) ?? outputs.startedAt)) / 1000)} s while the other output kept coming`;
+    this.log.warn({ detail: this.stallDetail }, 'one of the camera\'s outputs stopped; restarting ffmpeg');
+    child.kill('SIGKILL');
+    return true;
+  }
+
   private checkStall(): void {
+    if (this.checkOutputs()) return;
     if (!this.health.stalled(this.clock.now())) return;
     // A stall noticed while streaming is a state of its own; an attempt without video is not.
     if (this.health.state === 'stalled') this.report(true);
@@ -144,6 +190,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     // While the probe runs there is no ffmpeg to kill: the probe's own timeout ends it.
     if (!child || this.killedForStall) return;
     this.killedForStall = true;
+    this.stallDetail = '';
     this.log.warn({ stallSeconds: this.config.health.stallSeconds }, 'no video from the camera; restarting ffmpeg');
     child.kill('SIGKILL');
   }
@@ -192,13 +239,13 @@ export class Capture extends EventEmitter<CaptureEvents> {
     let gateOpen = detection?.wanted ?? false;
     const options = { skipNonReference: skipping, detectionOpen: gateOpen };
     const analysisOnly = analysisArgs(source, this.config, options);
-    const outputs: Array<'pipe'> = detection ? ['pipe', 'pipe', 'pipe'] : ['pipe'];
+    const analysisFds: Array<'pipe'> = detection ? ['pipe', 'pipe', 'pipe'] : ['pipe'];
     const child = analysisOnly
       ? new FfmpegRun(
           spawn(this.ffmpegPath, captureArgs(source, this.config, options), { stdio: ['ignore', 'pipe', 'pipe'] }),
-          spawn(this.ffmpegPath, analysisOnly, { stdio: [detection ? 'pipe' : 'ignore', 'ignore', 'pipe', ...outputs] }),
+          spawn(this.ffmpegPath, analysisOnly, { stdio: [detection ? 'pipe' : 'ignore', 'ignore', 'pipe', ...analysisFds] }),
         )
-      : new FfmpegRun(spawnWithFeeder(this.ffmpegPath, captureArgs(source, this.config, options), source.feeder, [detection ? 'pipe' : 'ignore', 'pipe', 'pipe', ...outputs]));
+      : new FfmpegRun(spawnWithFeeder(this.ffmpegPath, captureArgs(source, this.config, options), source.feeder, [detection ? 'pipe' : 'ignore', 'pipe', 'pipe', ...analysisFds]));
     this.child = child;
     // ffmpeg acts on a command only once its filter graph exists, which the first analysis
     // frame proves; a change before that waits for it.
@@ -232,6 +279,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
     // Only copied H.264 carries the camera's SPS; a re-encode always has the configured size.
     const format = source.copyH264 ? new FormatWatch() : null;
     const video = () => this.report(this.health.video(this.clock.now()));
+    const progress: OutputProgress = { startedAt: this.clock.now(), fragmentAt: null, frameAt: null, longestFragmentMs: 0 };
+    this.outputs = progress;
 
     child.mp4.on('data', (data: Buffer) => {
       try {
@@ -249,6 +298,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
             this.refusals.reset();
           }
           video();
+          progress.fragmentAt = this.clock.now();
+          progress.longestFragmentMs = Math.max(progress.longestFragmentMs, f.duration * 1000);
           if (format?.changed(f.data)) {
             this.restartForNewFormat(child);
             return;
@@ -283,6 +334,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
         zeroAt ??= Date.now() - time * 1000;
         begin();
         video();
+        progress.frameAt = this.clock.now();
         frameIndex += 1;
         if (!graphReady) {
           graphReady = true;
@@ -329,6 +381,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     });
     child.on('close', (code, signal) => {
       this.child = null;
+      this.outputs = null;
       detection?.onWantedChange(null);
       detection?.clear();
       this.emit('streamEnd');
@@ -339,7 +392,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
         return;
       }
       const words = (source.redact ?? redactCredentials)(stderr.trim().split('\n').slice(-3).join(' | '));
-      if (this.killedForStall) this.retry('unreachable', `no video for ${this.config.health.stallSeconds} s`, { code, signal });
+      if (this.killedForStall) this.retry('unreachable', this.stallDetail || `no video for ${this.config.health.stallSeconds} s`, { code, signal });
       else this.retry(unavailableReason(stderr), words, { code, signal });
     });
   }
