@@ -200,7 +200,7 @@ describe('remote access through WireGuard, between two network namespaces', func
     assert.equal(api.code, 28);
   });
 
-  it("a peer added by the hub itself (the page; no CAP_NET_ADMIN) opens the tunnel once porchlight-wg-reload's command applies the saved config", async () => {
+  it("a peer added by the hub itself (the page; no CAP_NET_ADMIN) opens the tunnel once porchlight-wg's reload command applies the saved config", async () => {
     // What the Remote access page's route does. This test runs as root and a wireguard-go
     // interface answers on its socket from any namespace, so the peer went live at once; take it
     // off the live interface again, leaving what a hub without CAP_NET_ADMIN leaves: the peer
@@ -215,9 +215,10 @@ describe('remote access through WireGuard, between two network namespaces', func
     await must('ip', ['netns', 'exec', ns.phone, 'wg-quick', 'up', phoneConf]);
     assert.equal((await phoneFetch(`https://${tunnel.address}/api/setup`)).code, 28, 'saved but not yet applied: the live interface does not know the laptop');
 
-    // The unit's own command line, pointed at this test's data dir and interface.
-    const unit = readFileSync(path.join(REPO_DIR, 'systemd', 'porchlight-wg-reload.service'), 'utf8');
-    const command = /^ExecStart=\/bin\/bash -c '(.*)'$/m.exec(unit)![1]!
+    // The unit's own command line (porchlight-wg-reload.service reloads porchlight-wg.service
+    // when the file changes), pointed at this test's data dir and interface.
+    const unit = readFileSync(path.join(REPO_DIR, 'systemd', 'porchlight-wg.service'), 'utf8');
+    const command = /^ExecReload=\/bin\/bash -c '(.*)'$/m.exec(unit)![1]!
       .replaceAll('/var/lib/porchlight/hub', dataDir)
       .replaceAll('wireguard/porchlight.conf', `wireguard/${ifname.home}.conf`)
       .replace('syncconf porchlight ', `syncconf ${ifname.home} `);
