@@ -83,9 +83,12 @@ describe('remote access through WireGuard, between two network namespaces', func
 
   const inNs = (name: string, cmd: string, args: string[], timeoutMs?: number) => run('ip', ['netns', 'exec', name, cmd, ...args], timeoutMs);
   const cli = (args: string[]) => inNs(ns.home, process.execPath, cliLauncherArgs([...args, '--data', dataDir]));
-  /** What the phone gets from the hub at `url`: curl's exit code (0, or 7 refused, 28 timed out) and the body. */
+  /**
+   * What the phone gets from the hub at `url`: curl's exit code (0, or 7 refused, 28 timed out)
+   * and the body. The phone trusts the household CA, which signs the certificate browsers get.
+   */
   const phoneFetch = (url: string) =>
-    inNs(ns.phone, 'curl', ['--silent', '--show-error', '--max-time', '8', '--cacert', path.join(dataDir, 'tls', 'ca.crt'), '--write-out', '\n%{http_code}', url], 20_000);
+    inNs(ns.phone, 'curl', ['--silent', '--show-error', '--max-time', '8', '--cacert', path.join(dataDir, 'tls', 'household-ca.crt'), '--write-out', '\n%{http_code}', url], 20_000);
 
   before(async function () {
     if (process.getuid?.() !== 0) skipBecause(this, 'network namespaces and WireGuard interfaces need root');
