@@ -19,6 +19,8 @@ TMPFILES=/usr/local/lib/tmpfiles.d/porchlight.conf
 USER_NAME=porchlight
 RELAY_USER=porchlight-relay
 UNITS="porchlight.target porchlight-hub.service porchlight-relay.service porchlight-agent@.service"
+# Remote access (docs/remote.md): root's half of WireGuard, as the hub holds no CAP_NET_ADMIN.
+WG_UNITS="porchlight-wg.service porchlight-wg-reload.path porchlight-wg-reload.service"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 FROM=$(cd "$HERE/.." && pwd)
@@ -96,10 +98,20 @@ install_packages() {
   command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is needed first (docs/install.md: NodeSource)"
   node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
     die "Node.js $(node --version) is too old: Porchlight needs 20 or newer (docs/install.md)"
-  if ! dpkg -s ffmpeg >/dev/null 2>&1; then
-    say "installing ffmpeg"
+  # The hub makes remote access keys with wg and porchlight-wg.service runs wg-quick; wireguard-go
+  # only where the kernel has no WireGuard module (Raspberry Pi OS and Debian 12 kernels have it).
+  wanted=ffmpeg
+  if [ "$AGENT_ONLY" -eq 0 ]; then
+    wanted="$wanted wireguard-tools"
+    if [ ! -e /sys/module/wireguard ] && ! modprobe -n wireguard 2>/dev/null; then wanted="$wanted wireguard-go"; fi
+  fi
+  missing=
+  for p in $wanted; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    say "installing$missing"
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ffmpeg
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
   fi
 }
 
@@ -185,14 +197,16 @@ install_accounts_and_dirs() {
 
 install_units() {
   mkdir -p "$ROOT$UNITDIR"
-  for unit in $UNITS; do
+  for unit in $UNITS $WG_UNITS; do
     install -m 0644 "$HERE/$unit" "$ROOT$UNITDIR/$unit"
   done
   [ -n "$ROOT" ] || systemctl daemon-reload
   if [ "$AGENT_ONLY" -eq 1 ]; then
     sysctl enable --quiet porchlight.target
   else
-    sysctl enable --quiet porchlight.target porchlight-hub.service porchlight-relay.service
+    # porchlight-wg.service is skipped (ConditionPathExists=) until the hub has written its
+    # WireGuard config; the path unit starts it when that first happens, and boot does after.
+    sysctl enable --quiet porchlight.target porchlight-hub.service porchlight-relay.service porchlight-wg.service porchlight-wg-reload.path
   fi
   say "units installed in $UNITDIR and enabled"
 }
@@ -206,6 +220,12 @@ start_services() {
   # Type=notify: this returns once the hub is serving, or fails if it cannot start.
   systemctl restart porchlight.target || die "the services did not start: journalctl -u porchlight-hub -u porchlight-relay -b"
   say "services running"
+  [ "$AGENT_ONLY" -eq 0 ] || return 0
+  # Watching for "porchlight remote setup" from now on. The tunnel itself is started, not
+  # restarted: an upgrade leaves phones' sessions alone; without a config it is skipped.
+  systemctl start porchlight-wg-reload.path || die "porchlight-wg-reload.path did not start: journalctl -u porchlight-wg-reload.path -b"
+  systemctl start porchlight-wg.service ||
+    say "note: remote access is set up but its WireGuard interface did not come up: journalctl -u porchlight-wg -b (docs/remote.md)"
 }
 
 setup_url() {
@@ -256,18 +276,21 @@ do_uninstall() {
   # shellcheck disable=SC2086 # word splitting of the instance list is intended
   if [ -n "$ROOT" ]; then
     if [ -e "$ROOT$UNITDIR/porchlight.target" ]; then
-      for u in porchlight.target porchlight-hub.service porchlight-relay.service $instances; do
+      for u in porchlight.target porchlight-hub.service porchlight-relay.service porchlight-wg.service porchlight-wg-reload.path $instances; do
         sysctl disable --quiet "$u" 2>/dev/null || true
       done
     fi
   else
-    systemctl disable --now --quiet porchlight.target porchlight-hub.service porchlight-relay.service $instances 2>/dev/null || true
+    systemctl disable --now --quiet porchlight.target porchlight-hub.service porchlight-relay.service porchlight-wg-reload.path porchlight-wg.service $instances 2>/dev/null || true
   fi
-  for unit in $UNITS; do rm -f "$ROOT$UNITDIR/$unit"; done
+  for unit in $UNITS $WG_UNITS; do rm -f "$ROOT$UNITDIR/$unit"; done
   # Links left by an enable whose unit file is already gone.
   rm -f "$ROOT"/etc/systemd/system/*.wants/porchlight-agent@*.service "$ROOT"/etc/systemd/system/*.wants/porchlight-hub.service \
-    "$ROOT"/etc/systemd/system/*.wants/porchlight-relay.service "$ROOT"/etc/systemd/system/*.wants/porchlight.target
+    "$ROOT"/etc/systemd/system/*.wants/porchlight-relay.service "$ROOT"/etc/systemd/system/*.wants/porchlight.target \
+    "$ROOT"/etc/systemd/system/*.wants/porchlight-wg.service "$ROOT"/etc/systemd/system/*.wants/porchlight-wg-reload.path
   rmdir "$ROOT/etc/systemd/system/porchlight.target.wants" 2>/dev/null || true
+  # Where an older porchlight-wg-reload.path was enabled by hand (WantedBy=porchlight-wg.service).
+  rmdir "$ROOT/etc/systemd/system/porchlight-wg.service.wants" 2>/dev/null || true
   rm -f "$ROOT$SYSUSERS" "$ROOT$TMPFILES" "$ROOT/usr/local/bin/porchlight"
   rm -rf "$ROOT$APP" "$ROOT$APP.new" "$ROOT$APP.old"
   [ -n "$ROOT" ] || systemctl daemon-reload

@@ -68,7 +68,9 @@ async function setup(opts: SetupOptions): Promise<void> {
   process.stdout.write(
     `remote access: ${s.settings.endpoint}:${s.settings.listenPort}/udp, tunnel ${s.settings.subnet}, the hub is ${s.settings.hubAddress} there\n` +
       `config written to ${s.file}\n` +
-      `next: forward UDP port ${s.settings.listenPort} on the router to this hub, enable porchlight-wg.service (docs/remote.md), then "porchlight remote add <name>"\n`,
+      // An installed hub's porchlight-wg-reload.path sees the file and brings the interface up.
+      `the WireGuard interface comes up from it by itself where systemd/install.sh installed the hub (check: systemctl status porchlight-wg)\n` +
+      `next: forward UDP port ${s.settings.listenPort} on the router to this hub, then "porchlight remote add <name>" (docs/remote.md)\n`,
   );
 }
 

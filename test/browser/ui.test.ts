@@ -66,8 +66,18 @@ describe("web UI in Debian's Chromium", function () {
       await page.waitForSelector('#zones-list h5:has-text("Zone 1 (4 corners)")');
       await page.evaluate('document.activeElement && document.activeElement.blur()');
     }
+    // The panels shown on their own below, with what they load from the hub.
+    if (view === 'system') await page.waitForSelector('#system-trust-fingerprint:not(:empty)');
+    if (view === 'security') await page.waitForSelector('#notice-pictures-panel', { state: 'visible' });
     await page.waitForLoadState('networkidle');
   }
+
+  /** Panels the README shows on their own at phone width, by page. */
+  const PANEL_SHOTS: Record<string, Array<[string, string | { from: string; to: string }]>> = {
+    system: [['trust-hub-phone', '#system-trust-panel']],
+    // Notify this device, Snooze and Pictures in notifications, as they follow one another.
+    security: [['notice-pictures-phone', { from: '#push-panel', to: '#notice-pictures-panel' }]],
+  };
 
   it('signs in with a TOTP code, arms and disarms from the big control, and plays a clip in place', async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
@@ -210,6 +220,7 @@ describe("web UI in Debian's Chromium", function () {
             await showAtItsBest(page, view);
             assert.deepEqual(await axeViolations(page), [], `${view} page, ${size}`);
             await screenshot(page, `${view}-${size}`);
+            if (size === 'phone') for (const [name, what] of PANEL_SHOTS[view] ?? []) await screenshot(page, name, what);
           }
           assert.deepEqual(cspErrors, [], `nothing the CSP had to block, ${size}`);
         } finally {

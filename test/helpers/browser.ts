@@ -72,13 +72,35 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** Where `npm run screenshots` (PORCHLIGHT_SCREENSHOTS=1) puts the pictures README shows; null otherwise. */
 const SHOTS = process.env.PORCHLIGHT_SCREENSHOTS === '1' ? path.join(REPO_DIR, 'docs', 'screenshots') : null;
 
-/** Saves the whole page (or the element `selector` finds) as docs/screenshots/NAME.png, when screenshots were asked for. */
-export async function screenshot(page: Page, name: string, selector?: string): Promise<void> {
+/**
+ * Saves the whole page, the element `selector` finds, or the page's full width from the top of
+ * one element to the bottom of another (`{ from, to }`: panels that belong together), as
+ * docs/screenshots/NAME.png, when screenshots were asked for.
+ */
+export async function screenshot(page: Page, name: string, selector?: string | { from: string; to: string }): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
   const file = path.join(SHOTS, `${name}.png`);
-  if (selector) await page.locator(selector).screenshot({ path: file });
-  else await page.screenshot({ path: file, fullPage: true });
+  if (typeof selector === 'string') {
+    await page.locator(selector).screenshot({ path: file });
+  } else if (selector) {
+    // A string: it runs in the page. Page coordinates, as a full-page screenshot's clip takes them.
+    const span = await page.evaluate<{ top: number; bottom: number; width: number } | null>(`(() => {
+      const from = document.querySelector(${JSON.stringify(selector.from)});
+      const to = document.querySelector(${JSON.stringify(selector.to)});
+      if (!from || !to) return null;
+      const margin = 8;
+      return {
+        top: Math.max(0, from.getBoundingClientRect().top + window.scrollY - margin),
+        bottom: to.getBoundingClientRect().bottom + window.scrollY + margin,
+        width: document.documentElement.clientWidth,
+      };
+    })()`);
+    if (!span || span.bottom <= span.top) throw new Error(`screenshot ${name}: ${selector.from} and ${selector.to} are not both on the page, in that order`);
+    await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: span.top, width: span.width, height: span.bottom - span.top } });
+  } else {
+    await page.screenshot({ path: file, fullPage: true });
+  }
 }
 
 /**

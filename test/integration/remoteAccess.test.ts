@@ -83,9 +83,12 @@ describe('remote access through WireGuard, between two network namespaces', func
 
   const inNs = (name: string, cmd: string, args: string[], timeoutMs?: number) => run('ip', ['netns', 'exec', name, cmd, ...args], timeoutMs);
   const cli = (args: string[]) => inNs(ns.home, process.execPath, cliLauncherArgs([...args, '--data', dataDir]));
-  /** What the phone gets from the hub at `url`: curl's exit code (0, or 7 refused, 28 timed out) and the body. */
+  /**
+   * What the phone gets from the hub at `url`: curl's exit code (0, or 7 refused, 28 timed out)
+   * and the body. The phone trusts the household CA, which signs the certificate browsers get.
+   */
   const phoneFetch = (url: string) =>
-    inNs(ns.phone, 'curl', ['--silent', '--show-error', '--max-time', '8', '--cacert', path.join(dataDir, 'tls', 'ca.crt'), '--write-out', '\n%{http_code}', url], 20_000);
+    inNs(ns.phone, 'curl', ['--silent', '--show-error', '--max-time', '8', '--cacert', path.join(dataDir, 'tls', 'household-ca.crt'), '--write-out', '\n%{http_code}', url], 20_000);
 
   before(async function () {
     if (process.getuid?.() !== 0) skipBecause(this, 'network namespaces and WireGuard interfaces need root');
@@ -200,7 +203,7 @@ describe('remote access through WireGuard, between two network namespaces', func
     assert.equal(api.code, 28);
   });
 
-  it("a peer added by the hub itself (the page; no CAP_NET_ADMIN) opens the tunnel once porchlight-wg-reload's command applies the saved config", async () => {
+  it("a peer added by the hub itself (the page; no CAP_NET_ADMIN) opens the tunnel once porchlight-wg's reload command applies the saved config", async () => {
     // What the Remote access page's route does. This test runs as root and a wireguard-go
     // interface answers on its socket from any namespace, so the peer went live at once; take it
     // off the live interface again, leaving what a hub without CAP_NET_ADMIN leaves: the peer
@@ -215,9 +218,10 @@ describe('remote access through WireGuard, between two network namespaces', func
     await must('ip', ['netns', 'exec', ns.phone, 'wg-quick', 'up', phoneConf]);
     assert.equal((await phoneFetch(`https://${tunnel.address}/api/setup`)).code, 28, 'saved but not yet applied: the live interface does not know the laptop');
 
-    // The unit's own command line, pointed at this test's data dir and interface.
-    const unit = readFileSync(path.join(REPO_DIR, 'systemd', 'porchlight-wg-reload.service'), 'utf8');
-    const command = /^ExecStart=\/bin\/bash -c '(.*)'$/m.exec(unit)![1]!
+    // The unit's own command line (porchlight-wg-reload.service reloads porchlight-wg.service
+    // when the file changes), pointed at this test's data dir and interface.
+    const unit = readFileSync(path.join(REPO_DIR, 'systemd', 'porchlight-wg.service'), 'utf8');
+    const command = /^ExecReload=\/bin\/bash -c '(.*)'$/m.exec(unit)![1]!
       .replaceAll('/var/lib/porchlight/hub', dataDir)
       .replaceAll('wireguard/porchlight.conf', `wireguard/${ifname.home}.conf`)
       .replace('syncconf porchlight ', `syncconf ${ifname.home} `);

@@ -116,6 +116,9 @@ describe('systemd/install.sh', function () {
       ['usr/local/lib/systemd/system/porchlight-agent@.service', '644', '0:0'],
       ['usr/local/lib/systemd/system/porchlight-relay.service', '644', '0:0'],
       ['usr/local/lib/systemd/system/porchlight.target', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight-wg.service', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight-wg-reload.path', '644', '0:0'],
+      ['usr/local/lib/systemd/system/porchlight-wg-reload.service', '644', '0:0'],
       ['usr/local/lib/sysusers.d/porchlight.conf', '644', '0:0'],
       ['usr/local/lib/tmpfiles.d/porchlight.conf', '644', '0:0'],
     ];
@@ -131,6 +134,11 @@ describe('systemd/install.sh', function () {
     assert.equal(parseConfig(YAML.parse(installed), 'porchlight.yaml').dataDir, '/var/lib/porchlight/hub');
     assert.equal(readlinkSync(at('etc/systemd/system/multi-user.target.wants/porchlight.target')), '/usr/local/lib/systemd/system/porchlight.target');
     assert.deepEqual(readdirSync(at('etc/systemd/system/porchlight.target.wants')).sort(), ['porchlight-hub.service', 'porchlight-relay.service']);
+    // Remote access comes up by itself once "porchlight remote setup" writes the WireGuard
+    // config: the path unit watches for it from boot, and the tunnel starts at boot once it exists.
+    assert.equal(readlinkSync(at('etc/systemd/system/paths.target.wants/porchlight-wg-reload.path')), '/usr/local/lib/systemd/system/porchlight-wg-reload.path');
+    assert.equal(readlinkSync(at('etc/systemd/system/multi-user.target.wants/porchlight-wg.service')), '/usr/local/lib/systemd/system/porchlight-wg.service');
+    assert.deepEqual(readdirSync(at('etc/systemd/system/multi-user.target.wants')).sort(), ['porchlight-wg.service', 'porchlight.target']);
 
     assert.match(r.stdout, /skipping system packages \(--root\)/);
     assert.match(r.stdout, /https:\/\/[^\s/]+\//, 'prints the setup URL');
@@ -183,7 +191,21 @@ describe('systemd/install.sh', function () {
 
     const un = install('--root', root, '--uninstall');
     assert.equal(un.status, 0, un.stderr);
-    for (const gone of ['opt/porchlight', 'usr/local/bin/porchlight', 'usr/local/lib/systemd/system/porchlight-hub.service', 'usr/local/lib/systemd/system/porchlight-agent@.service', 'usr/local/lib/sysusers.d/porchlight.conf', 'etc/systemd/system/porchlight.target.wants', 'etc/systemd/system/multi-user.target.wants/porchlight.target']) {
+    const removed = [
+      'opt/porchlight',
+      'usr/local/bin/porchlight',
+      'usr/local/lib/systemd/system/porchlight-hub.service',
+      'usr/local/lib/systemd/system/porchlight-agent@.service',
+      'usr/local/lib/systemd/system/porchlight-wg.service',
+      'usr/local/lib/systemd/system/porchlight-wg-reload.path',
+      'usr/local/lib/systemd/system/porchlight-wg-reload.service',
+      'usr/local/lib/sysusers.d/porchlight.conf',
+      'etc/systemd/system/porchlight.target.wants',
+      'etc/systemd/system/multi-user.target.wants/porchlight.target',
+      'etc/systemd/system/multi-user.target.wants/porchlight-wg.service',
+      'etc/systemd/system/paths.target.wants/porchlight-wg-reload.path',
+    ];
+    for (const gone of removed) {
       assert.ok(!existsSync(path.join(root, gone)) && !isLink(path.join(root, gone)), `${gone} removed`);
     }
     assert.equal(readFileSync(path.join(root, 'var/lib/porchlight/hub/hub.db'), 'utf8'), 'the household\'s clip index');
@@ -212,6 +234,16 @@ describe('systemd/install.sh', function () {
     assert.match(again.stdout, /made \/etc\/porchlight\/secrets\/s3\.yaml readable by the relay's user/);
     assert.equal(mode(s3Key), '640');
     assert.equal(mode(other), '600', 'no other secret is left open to the group');
+  });
+
+  it('--agent-only enables the target alone: no hub, relay or remote access unit on a camera board', () => {
+    const root = path.join(tmp.dir, 'root');
+    const r = install('--root', root, '--agent-only', '--from', fakeCheckout(tmp.dir));
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(path.join(root, 'etc/systemd/system/multi-user.target.wants')), ['porchlight.target']);
+    for (const off of ['etc/systemd/system/porchlight.target.wants', 'etc/systemd/system/paths.target.wants/porchlight-wg-reload.path']) {
+      assert.ok(!existsSync(path.join(root, off)) && !isLink(path.join(root, off)), `${off} not enabled`);
+    }
   });
 
   it('refuses a checkout that is not built, and changes nothing', () => {

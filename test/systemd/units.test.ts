@@ -3,6 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_NODE_FLAGS } from '../../camera-agent/nodeFlags';
+import { DEFAULT_INTERFACE } from '../../common/api/remote';
+import { remoteFiles } from '../../hub/remoteAccess';
 import { REPO_DIR } from '../helpers/repo';
 import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
@@ -17,6 +19,8 @@ const REPO = REPO_DIR;
 const SYSTEMD_DIR = path.join(REPO, 'systemd');
 const UNITS = ['porchlight.target', 'porchlight-hub.service', 'porchlight-relay.service', 'porchlight-agent@.service'];
 const SERVICES = ['porchlight-hub.service', 'porchlight-relay.service', 'porchlight-agent@frontdoor.service'];
+/** Remote access: root's half of WireGuard (docs/remote.md). */
+const WG_UNITS = ['porchlight-wg.service', 'porchlight-wg-reload.path', 'porchlight-wg-reload.service'];
 
 function unit(name: string): string {
   return readFileSync(path.join(SYSTEMD_DIR, name), 'utf8');
@@ -36,13 +40,19 @@ function makeRoot(dir: string): string {
   mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
   cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
   mkdirSync(path.join(root, 'usr/local/lib/systemd/system'), { recursive: true });
-  for (const u of UNITS) cpSync(path.join(SYSTEMD_DIR, u), path.join(root, 'usr/local/lib/systemd/system', u));
+  for (const u of [...UNITS, ...WG_UNITS]) cpSync(path.join(SYSTEMD_DIR, u), path.join(root, 'usr/local/lib/systemd/system', u));
   mkdirSync(path.join(root, 'opt/porchlight/bin'), { recursive: true });
   writeFileSync(path.join(root, 'opt/porchlight/bin/porchlight.js'), '#!/usr/bin/env node\n');
   chmodSync(path.join(root, 'opt/porchlight/bin/porchlight.js'), 0o755);
   // The agent's unit starts node through env, to give Node its options.
   mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
   cpSync('/usr/bin/env', path.join(root, 'usr/bin/env'));
+  // What the WireGuard units run: verify checks that each command exists and is executable.
+  mkdirSync(path.join(root, 'bin'), { recursive: true });
+  for (const tool of ['usr/bin/wg', 'usr/bin/wg-quick', 'bin/bash', 'bin/systemctl']) {
+    writeFileSync(path.join(root, tool), '#!/bin/sh\n');
+    chmodSync(path.join(root, tool), 0o755);
+  }
   return root;
 }
 
@@ -66,7 +76,7 @@ describe('systemd units', function () {
 
   it('pass systemd-analyze verify, with no warning about any Porchlight unit', () => {
     const root = makeRoot(tmp.dir);
-    for (const u of ['porchlight.target', ...SERVICES]) {
+    for (const u of ['porchlight.target', ...SERVICES, ...WG_UNITS]) {
       const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, u], { encoding: 'utf8' });
       const about = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('porchlight'));
       assert.equal(r.status, 0, `${u}: ${r.stderr}`);
@@ -146,5 +156,31 @@ describe('systemd units', function () {
       assert.ok(values(text, 'ReadWritePaths')[0]!.startsWith('/var/lib/porchlight/'), u);
       assert.equal(values(text, 'MemoryMax').length, 1, u);
     }
+  });
+
+  it('bring remote access up with the first WireGuard config the hub writes and follow its changes, as root, the hub holding no CAP_NET_ADMIN', () => {
+    // The file the hub writes, with the installed config's dataDir and the default interface.
+    const dataDir = /^dataDir: (.*)$/m.exec(unit('porchlight.example.yaml'))![1]!;
+    const conf = remoteFiles(dataDir, DEFAULT_INTERFACE).config;
+    const wg = unit('porchlight-wg.service');
+    const watch = unit('porchlight-wg-reload.path');
+    const reload = unit('porchlight-wg-reload.service');
+    // Skipped, not failed, until remote access is set up; from then on it starts at boot.
+    assert.deepEqual(values(wg, 'ConditionPathExists'), [conf]);
+    assert.deepEqual(values(wg, 'WantedBy'), ['multi-user.target']);
+    assert.deepEqual(values(wg, 'ExecStart'), [`/usr/bin/wg-quick up ${conf}`]);
+    assert.deepEqual(values(wg, 'ExecStop'), [`/usr/bin/wg-quick down ${conf}`]);
+    assert.deepEqual(values(wg, 'RemainAfterExit'), ['yes'], 'active while the interface is up, so a reload reaches it');
+    // A change to the file reloads the interface in place (no session dropped) ...
+    assert.deepEqual(values(wg, 'ExecReload'), [`/bin/bash -c 'exec /usr/bin/wg syncconf ${DEFAULT_INTERFACE} <(exec /usr/bin/wg-quick strip ${conf})'`]);
+    // ... and its first appearance starts it: reload-or-restart starts a unit that is not running.
+    assert.deepEqual(values(watch, 'PathChanged'), [conf]);
+    assert.deepEqual(values(watch, 'Unit'), ['porchlight-wg-reload.service']);
+    assert.deepEqual(values(watch, 'WantedBy'), ['paths.target'], 'watching from boot, not only once the tunnel is up');
+    assert.deepEqual(values(reload, 'ExecStart'), ['/bin/systemctl reload-or-restart porchlight-wg.service']);
+    assert.ok(!/^(Requisite|Requires|BindsTo)=/m.test(reload), 'the reload must run when the tunnel is not up yet');
+    // Root's two wireguard-tools commands; the hub stays without the capability.
+    assert.ok(!unit('porchlight-hub.service').includes('CAP_NET_ADMIN'));
+    assert.deepEqual(values(wg, 'User'), []);
   });
 });
