@@ -19,7 +19,7 @@ import {
   type InterfaceAddress,
   type PermittedNames,
 } from '../common/householdNames';
-import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SERVER_DAYS, SIGN, exportKeyPem, fingerprintOf, importKeyPem, type CryptoKey } from './certificates';
+import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SERVER_DAYS, SIGN, exportKeyPem, fingerprintOf, importKeyPem, keyMatches, type CryptoKey } from './certificates';
 
 /*
  * The household CA: the one a phone installs so that its browser trusts the hub's page (a
@@ -227,7 +227,12 @@ export async function ensureHouseholdTls(dir: string, extra: readonly ExtraName[
     const pem = await fs.readFile(caCertFile, 'utf8');
     const permitted = permittedOf(pem);
     const expires = new Date(new X509Certificate(pem).validTo).getTime();
-    newCa = !permitted || !hasAllLocks(pem) || !coversExtras(permitted, extra) || expires - now.getTime() < RENEW_BEFORE_DAYS * DAY;
+    newCa =
+      !permitted ||
+      !hasAllLocks(pem) ||
+      !coversExtras(permitted, extra) ||
+      expires - now.getTime() < RENEW_BEFORE_DAYS * DAY ||
+      !keyMatches(new X509Certificate(pem), await fs.readFile(caKeyFile, 'utf8'));
   }
   if (newCa) {
     const made = await makeCa(machine, permittedNames(machine.host, machine.interfaces, extra), now);
@@ -247,6 +252,7 @@ export async function ensureHouseholdTls(dir: string, extra: readonly ExtraName[
     reissue =
       new Date(current.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY ||
       !current.checkIssued(new X509Certificate(caPem)) ||
+      !keyMatches(current, await fs.readFile(keyFile, 'utf8')) ||
       !sameSet(has.dns, names.dns) ||
       !sameSet(has.ips, names.ips);
   }
