@@ -54,12 +54,31 @@ export function parseExtraName(text: string): ExtraName {
     if (!family || !(prefix >= 0 && prefix <= max)) throw new Error(`"${text}" is not a subnet: write it as address/prefix, like 10.44.0.0/24`);
     // A very wide subnet would let the CA vouch for much of the internet: that is what the constraint is there to stop.
     if (prefix < (family === 6 ? 48 : 8)) throw new Error(`"${text}" is too wide a subnet for the household CA (at most /8 for IPv4, /48 for IPv6)`);
-    return { kind: 'subnet', value: networkOf(address, prefix) };
+    const value = networkOf(address, prefix);
+    // A subnet is room for many machines: only a home network's or a tunnel's, never other people's.
+    if (!privateSubnet(value)) {
+      throw new Error(`"${text}" is not a private subnet: the household CA covers only home-network and tunnel ranges (10/8, 172.16/12, 192.168/16, 100.64/10, 127/8, fc00::/7, ::1)`);
+    }
+    return { kind: 'subnet', value };
   }
   if (isIP(text)) return { kind: 'ip', value: canonicalIp(text) };
   const dns = dnsName(text);
   if (!dns) throw new Error(`"${text}" is neither a DNS name, an IP address nor a subnet`);
+  // A DNS subtree covers every name below it: one label ("com", "lan") would be a whole top-level domain.
+  if (!dns.includes('.')) throw new Error(`"${text}" is a single label, which would let the household CA vouch for every name under it: give a full name like cameras.example.org`);
   return { kind: 'dns', value: dns };
+}
+
+/** The ranges a configured subnet must lie within: RFC 1918, CGNAT (RFC 6598), ULA, loopback. */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', 'fc00::/7', '::1/128'];
+
+/** Whether the whole subnet (network address / prefix) lies in one private range. */
+export function privateSubnet(subnet: string): boolean {
+  const [net = '', prefix = ''] = subnet.split('/');
+  return PRIVATE_RANGES.some((range) => {
+    const [rangeNet = '', rangePrefix = ''] = range.split('/');
+    return isIP(rangeNet) === isIP(net) && Number(prefix) >= Number(rangePrefix) && ipCovered(net, [range]);
+  });
 }
 
 function ipBytes(address: string): number[] {

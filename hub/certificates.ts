@@ -1,6 +1,6 @@
 import 'reflect-metadata'; // @peculiar/x509 relies on tsyringe, which needs the Reflect metadata polyfill
 import { promises as fs, existsSync } from 'node:fs';
-import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate, randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -35,6 +35,18 @@ export interface HubTls {
 
 export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
+}
+
+/**
+ * Whether the key belongs to the certificate (their public keys are the same). A pair that does
+ * not (a crash or an overlapping write between the two files) is re-issued rather than served.
+ */
+export function keyMatches(cert: X509Certificate, keyPem: string): boolean {
+  try {
+    return cert.checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
 }
 
 export async function exportKeyPem(key: CryptoKey): Promise<string> {
@@ -125,7 +137,8 @@ export async function ensureHubTls(dir: string, now = new Date()): Promise<HubTl
   if (!needServer) {
     const current = new X509Certificate(await fs.readFile(certFile, 'utf8'));
     const expires = new Date(current.validTo).getTime();
-    needServer = expires - now.getTime() < RENEW_BEFORE_DAYS * DAY || !current.checkIssued(new X509Certificate(caPem));
+    needServer =
+      expires - now.getTime() < RENEW_BEFORE_DAYS * DAY || !current.checkIssued(new X509Certificate(caPem)) || !keyMatches(current, await fs.readFile(keyFile, 'utf8'));
   }
   if (needServer) {
     const caCert = new x509.X509Certificate(caPem);

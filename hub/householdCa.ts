@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, Name, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
 import { writeFileAtomic } from '../common/atomicFile';
 import {
   canonicalIp,
@@ -19,7 +19,7 @@ import {
   type InterfaceAddress,
   type PermittedNames,
 } from '../common/householdNames';
-import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SERVER_DAYS, SIGN, exportKeyPem, fingerprintOf, importKeyPem, type CryptoKey } from './certificates';
+import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SERVER_DAYS, SIGN, exportKeyPem, fingerprintOf, importKeyPem, keyMatches, type CryptoKey } from './certificates';
 
 /*
  * The household CA: the one a phone installs so that its browser trusts the hub's page (a
@@ -75,13 +75,50 @@ export function thisMachine(): Machine {
 
 const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
 
-function nameConstraints(permitted: PermittedNames): x509.Extension {
+/*
+ * RFC 5280 leaves a name type with no permitted subtree unconstrained, so DNS and IP subtrees
+ * alone would let the key vouch for an e-mail address (S/MIME), a URI or any subject DN. Each
+ * of those types gets one permitted subtree too: e-mail and URI only under the reserved name
+ * "invalid" (RFC 2606), which no real mailbox or site has, and subject DNs only below the CA's
+ * own O= (the browser certificate's subject starts with it). The CA's ExtendedKeyUsage
+ * (serverAuth only) is the second lock: OpenSSL and Apple refuse a chain for any other use.
+ */
+const NOWHERE = 'invalid';
+/** The subject prefix this CA's certificates must have: O=Porchlight household <the CA's tag>. */
+const householdOrg = (tag: string) => `O=Porchlight household ${tag}`;
+
+function nameConstraints(permitted: PermittedNames, org: string): x509.Extension {
   const subtrees = [
     ...permitted.dns.map((dNSName) => new GeneralSubtree({ base: new GeneralName({ dNSName }) })),
     ...permitted.subnets.map((iPAddress) => new GeneralSubtree({ base: new GeneralName({ iPAddress }) })),
+    new GeneralSubtree({ base: new GeneralName({ rfc822Name: NOWHERE }) }),
+    new GeneralSubtree({ base: new GeneralName({ uniformResourceIdentifier: NOWHERE }) }),
+    new GeneralSubtree({ base: new GeneralName({ directoryName: AsnConvert.parse(new x509.Name(org).toArrayBuffer(), Name) }) }),
   ];
   const value = AsnConvert.serialize(new NameConstraints({ permittedSubtrees: new GeneralSubtrees(subtrees) }));
   return new x509.Extension(id_ce_nameConstraints, true, value);
+}
+
+/** The subject DN prefix the CA permits, as a name string; null for a CA made before there was one. */
+function permittedDirectory(caPem: string): string | null {
+  const ext = new x509.X509Certificate(caPem).getExtension(id_ce_nameConstraints);
+  if (!ext) return null;
+  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  const dn = nc.permittedSubtrees?.find((t) => t.base.directoryName)?.base.directoryName;
+  return dn ? new x509.Name(AsnConvert.serialize(dn)).toString() : null;
+}
+
+/**
+ * Whether a CA on disk has today's locks: serverAuth-only EKU and a subtree for every name type.
+ * One made earlier (never released) is replaced by a new one, which phones must install.
+ */
+function hasAllLocks(caPem: string): boolean {
+  const cert = new x509.X509Certificate(caPem);
+  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
+  const serverOnly = !!eku && eku.usages.length === 1 && eku.usages[0] === x509.ExtendedKeyUsage.serverAuth;
+  const ext = cert.getExtension(id_ce_nameConstraints);
+  const bases = ext ? (AsnConvert.parse(ext.value, NameConstraints).permittedSubtrees ?? []).map((t) => t.base) : [];
+  return serverOnly && bases.some((b) => b.rfc822Name !== undefined) && bases.some((b) => b.uniformResourceIdentifier !== undefined) && permittedDirectory(caPem) !== null;
 }
 
 /** What an existing CA permits, read from its NameConstraints; null when it has none. */
@@ -112,9 +149,10 @@ function coversExtras(permitted: PermittedNames, extra: readonly ExtraName[]): b
 
 async function makeCa(machine: Machine, permitted: PermittedNames, now: Date) {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+  const tag = randomBytes(3).toString('hex');
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
-    name: `CN=Porchlight household CA ${machine.host} ${randomBytes(3).toString('hex')}, O=Porchlight`,
+    name: `CN=Porchlight household CA ${machine.host} ${tag}, O=Porchlight`,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + CA_DAYS * DAY),
     keys,
@@ -123,7 +161,9 @@ async function makeCa(machine: Machine, permitted: PermittedNames, now: Date) {
       // pathLen 0: no intermediate CA below it, so its constraints cannot be stepped around.
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      nameConstraints(permitted),
+      nameConstraints(permitted, householdOrg(tag)),
+      // Not critical (CA/Browser Forum practice for CAs); OpenSSL and Apple still hold the chain to it.
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -135,8 +175,9 @@ async function makeBrowserCert(caPem: string, caKey: CryptoKey, host: string, na
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    // The CN is a name the CA covers (OpenSSL checks a CN that looks like a host name against the constraints too).
-    subject: `CN=${names.dns[0] ?? host}`,
+    // The CN is a name the CA covers (OpenSSL checks a CN that looks like a host name against the constraints too),
+    // below the O= the CA's directoryName subtree permits.
+    subject: `${permittedDirectory(caPem)}, CN=${names.dns[0] ?? host}`,
     issuer: caCert.subject,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + SERVER_DAYS * DAY),
@@ -186,7 +227,12 @@ export async function ensureHouseholdTls(dir: string, extra: readonly ExtraName[
     const pem = await fs.readFile(caCertFile, 'utf8');
     const permitted = permittedOf(pem);
     const expires = new Date(new X509Certificate(pem).validTo).getTime();
-    newCa = !permitted || !coversExtras(permitted, extra) || expires - now.getTime() < RENEW_BEFORE_DAYS * DAY;
+    newCa =
+      !permitted ||
+      !hasAllLocks(pem) ||
+      !coversExtras(permitted, extra) ||
+      expires - now.getTime() < RENEW_BEFORE_DAYS * DAY ||
+      !keyMatches(new X509Certificate(pem), await fs.readFile(caKeyFile, 'utf8'));
   }
   if (newCa) {
     const made = await makeCa(machine, permittedNames(machine.host, machine.interfaces, extra), now);
@@ -206,6 +252,7 @@ export async function ensureHouseholdTls(dir: string, extra: readonly ExtraName[
     reissue =
       new Date(current.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY ||
       !current.checkIssued(new X509Certificate(caPem)) ||
+      !keyMatches(current, await fs.readFile(keyFile, 'utf8')) ||
       !sameSet(has.dns, names.dns) ||
       !sameSet(has.ips, names.ips);
   }

@@ -78,6 +78,7 @@ export class TlsManager {
   private defaultCtx!: tls.SecureContext;
   private servers: tls.Server[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -107,8 +108,18 @@ export class TlsManager {
     this.servers.push(server);
   }
 
-  /** Renews the local certificate if due and re-reads the user's files; swaps what changed. */
-  async reload(now = new Date()): Promise<void> {
+  /**
+   * Renews the local certificate if due and re-reads the user's files; swaps what changed.
+   * One at a time: an ACME install calls it, and so do both file watches and the timer, and
+   * two re-issues at once would interleave their key and certificate writes.
+   */
+  reload(now = new Date()): Promise<void> {
+    const next = this.reloading.then(() => this.reloadNow(now));
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(now: Date): Promise<void> {
     this.local = await ensureHubTls(this.dir, now);
     this.localCtx = tls.createSecureContext({ ...POLICY, key: this.local.keyPem, cert: this.local.chainPem });
     await this.reloadHousehold(now);

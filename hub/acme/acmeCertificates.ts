@@ -7,6 +7,7 @@ import type { NoticeContent } from '../../common/notices';
 import { loadAccountKey } from './accountKey';
 import { acmePaths, emptyState, installCertificate, readLiveCertificate, readState, writeState, type AcmePaths, type AcmeState } from './acmeStore';
 import { orderCertificate } from './certificateOrder';
+import { DnsHookError } from './dnsHook';
 import type { Http01Responder } from './http01Responder';
 import { daysLeft, describeCertificate, renewalReason, shouldNotifyOwners, type LiveCertificate } from './renewalPolicy';
 
@@ -105,12 +106,15 @@ export class AcmeCertificates {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      // Made before the check, so a `porchlight acme renew` that lands while an attempt is
+      // running aborts the sleep that follows it; the next check then finds the request.
+      const wake = new AbortController();
+      this.wake = wake;
       const waitMs = await this.checkOnce();
       if (this.stopped) return;
       this.state.nextAttemptAt = this.deps.clock.now() + waitMs;
       await writeState(this.paths, this.state).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'could not write the ACME state'));
-      this.wake = new AbortController();
-      await this.deps.clock.sleep(waitMs, this.wake.signal);
+      await this.deps.clock.sleep(waitMs, wake.signal);
     }
   }
 
@@ -176,7 +180,9 @@ export class AcmeCertificates {
       const error = (err as Error).message || String(err);
       this.state = { ...this.state, lastError: error, failures: this.state.failures + 1 };
       const live = await this.live();
-      log.error({ domains: config.domains, failures: this.state.failures, err: error }, live ? 'certificate renewal failed; the current certificate stays in use' : 'could not get a certificate from the ACME server; browsers get the hub-made one');
+      // The hook's own words go to this log only, never to the state, the page or a notice (dnsHook.ts).
+      const hookOutput = err instanceof DnsHookError && err.output ? { hookOutput: err.output } : {};
+      log.error({ domains: config.domains, failures: this.state.failures, err: error, ...hookOutput }, live ? 'certificate renewal failed; the current certificate stays in use' : 'could not get a certificate from the ACME server; browsers get the hub-made one');
       if (shouldNotifyOwners(this.state.failures, this.state.notifiedAt !== null)) {
         this.state.notifiedAt = clock.now();
         await this.notify(failureNotice(config.domains, this.state.failures, error, live, clock.now()));

@@ -8,14 +8,39 @@ import { execFile } from 'node:child_process';
  *   <hook> clear _acme-challenge.<name> <TXT value>
  * with PORCHLIGHT_ACME_DOMAIN=<name> in the environment. "set" must return only once the
  * record is published (exit 0); any other exit, or a hook still running at the timeout,
- * fails the attempt with what the hook wrote on stderr.
+ * fails the attempt.
+ *
+ * What the hook wrote on stderr stays on this machine: a provider's CLI or a curl -v may print
+ * its API token there, and the error message goes to state.json, the System page, the owners'
+ * mail and push. The message names the hook, the record and the exit; the hook's own words
+ * ride on the error as `output` for the hub's log only, with token-like strings masked.
  */
 
 export type DnsHookAction = 'set' | 'clear';
 
-/** The last lines a failing hook wrote: enough to say why, bounded for the log and the notice. */
+export class DnsHookError extends Error {
+  constructor(
+    message: string,
+    /** The last lines the hook wrote on stderr, masked: for the hub's log, never a notice. */
+    readonly output: string,
+  ) {
+    super(message);
+    this.name = 'DnsHookError';
+  }
+}
+
+/**
+ * Hides what looks like a credential: a run of 20 or more characters from a token alphabet
+ * with both letters and digits (API keys, bearer tokens, base64 secrets). Host names and
+ * ordinary words survive, so the log still says what went wrong.
+ */
+export function maskTokens(text: string): string {
+  return text.replace(/[A-Za-z0-9_\-+/=]{20,}/g, (run) => (/[A-Za-z]/.test(run) && /[0-9]/.test(run) ? '[masked]' : run));
+}
+
+/** The last lines a failing hook wrote: enough to say why, bounded for the log. */
 function tail(text: string): string {
-  const lines = text.trim().split('\n').slice(-3).join(' / ');
+  const lines = maskTokens(text.trim().split('\n').slice(-3).join(' / '));
   return lines.length > 400 ? `…${lines.slice(-400)}` : lines;
 }
 
@@ -35,7 +60,7 @@ export function runDnsHook(hook: string, action: DnsHookAction, domain: string, 
           : e.killed ? `still running after ${Math.round(timeoutMs / 1000)} s, stopped`
           : `exited with ${String(e.code)}`;
         const said = tail(stderr);
-        reject(new Error(`the DNS hook ${hook} (${action} ${record}) ${why}${said ? `: ${said}` : ''}`));
+        reject(new DnsHookError(`the DNS hook ${hook} (${action} ${record}) ${why}${said ? "; what it wrote is in the hub's log" : ''}`, said));
       },
     );
   });

@@ -33,17 +33,28 @@ describe('household CA names: what it may vouch for', () => {
     assert.ok(!w.ips.some((ip) => ip.startsWith('fe80')), 'link-local addresses are not named');
   });
 
-  it('refuses extra names that are not names, and subnets so wide they would cover much of the internet', () => {
+  it('refuses extra names that are not names, one-label names, public subnets, and subnets so wide they would cover much of the internet', () => {
     for (const [text, why] of [
       ['-bad-.example', /neither a DNS name/],
       ['exa mple.com', /neither a DNS name/],
       ['10.0.0.0/33', /not a subnet/],
       ['0.0.0.0/0', /too wide/],
       ['2000::/3', /too wide/],
+      // A public /8 is narrow enough for the width rule but is other people's machines.
+      ['8.0.0.0/8', /"8\.0\.0\.0\/8" is not a private subnet/],
+      ['10.0.0.0/7', /too wide|not a private subnet/],
+      ['172.16.0.0/11', /not a private subnet/],
+      ['2001:db8::/48', /not a private subnet/],
+      // One label is a whole top-level domain under RFC 5280's subtree rule.
+      ['com', /"com" is a single label/],
+      ['lan.', /"lan\." is a single label/],
     ] as const) {
       assert.throws(() => parseExtraName(text), why, text);
     }
+    for (const ok of ['10.44.0.0/16', '172.20.0.0/16', '192.168.7.0/24', '100.64.0.0/10', 'fd00:1:2::/48', '203.0.113.9', 'cameras.example.org']) parseExtraName(ok);
     assert.throws(() => parseConfig({ hub: { householdCa: { extraNames: ['ok.example', '1.0.0.0/1'] } } }), /hub\.householdCa\.extraNames\.1" is invalid: .*too wide/);
+    assert.throws(() => parseConfig({ hub: { householdCa: { extraNames: ['8.0.0.0/8'] } } }), /hub\.householdCa\.extraNames\.0" is invalid: "8\.0\.0\.0\/8" is not a private subnet/);
+    assert.throws(() => parseConfig({ hub: { householdCa: { extraNames: ['ok.example', 'com'] } } }), /hub\.householdCa\.extraNames\.1" is invalid: "com" is a single label/);
   });
 
   it('after a new DHCP lease on the same network the new address is covered; on another network it is not', () => {

@@ -22,9 +22,12 @@ function openssl(args: string[], cwd: string): { ok: boolean; out: string } {
 }
 
 /** What an attacker holding the household CA's key does: sign a certificate of their choosing with it. */
-async function signWithHouseholdKey(dir: string, name: string, ext: string, issuer = 'household-ca'): Promise<string> {
+async function signWithHouseholdKey(dir: string, name: string, ext: string, issuer = 'household-ca', subject?: string): Promise<string> {
   await fs.writeFile(path.join(dir, `${name}.ext`), ext);
-  const made = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`], dir);
+  // By default the subject the CA permits (its O=, then a CN), so that only the SAN or the EKU is on trial.
+  const tag = /household CA \S+ ([0-9a-f]{6})/.exec(new X509Certificate(await fs.readFile(path.join(dir, 'household-ca.crt'))).subject)?.[1];
+  const subj = subject ?? `/O=Porchlight household ${tag}/CN=${name}`;
+  const made = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
   assert.ok(made.ok, made.out);
   const signed = openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-set_serial', '7', '-days', '30', '-extfile', `${name}.ext`, '-out', `${name}.crt`], dir);
   assert.ok(signed.ok, signed.out);
@@ -74,6 +77,61 @@ describe('household CA: name-constrained, for phones', function () {
     const v = openssl(['verify', '-CAfile', 'household-ca.crt', '-untrusted', 'intermediate.crt', below], tmp.dir);
     assert.ok(!v.ok, v.out);
     assert.match(v.out, /path length constraint exceeded|permitted subtree violation/);
+  });
+
+  it("refuses an S/MIME or client certificate an attacker signs with the CA's key: the CA is for TLS servers only, and constrains every name type", async () => {
+    const h = await ensureHouseholdTls(tmp.dir, [], new Date(), PI);
+    const text = openssl(['x509', '-in', 'household-ca.crt', '-noout', '-text'], tmp.dir).out;
+    assert.match(text, /X509v3 Extended Key Usage:\s+TLS Web Server Authentication\n/);
+    for (const p of ['email:invalid', 'URI:invalid', 'DirName:O = Porchlight household']) assert.ok(text.includes(p), `${p} in\n${text}`);
+    // Our own browser certificate still verifies, its subject below the permitted O=.
+    const own = openssl(['verify', '-CAfile', 'household-ca.crt', '-purpose', 'sslserver', '-verify_hostname', 'porchpi.local', 'browser.crt'], tmp.dir);
+    assert.ok(own.ok, own.out);
+    assert.match(new X509Certificate(h.certPem).subject, /^O=Porchlight household [0-9a-f]{6}\nCN=porchpi$/);
+
+    // The attacker's move: a certificate for the bank CEO's mailbox, for signing mail and for logging in.
+    const smime = await signWithHouseholdKey(
+      tmp.dir,
+      'smime',
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection,clientAuth\nsubjectAltName=email:ceo@bank.example\n',
+    );
+    for (const purpose of ['smimesign', 'smimeencrypt', 'sslclient']) {
+      const v = openssl(['verify', '-CAfile', 'household-ca.crt', '-purpose', purpose, smime], tmp.dir);
+      assert.ok(!v.ok, `${purpose}: ${v.out}`);
+    }
+    // The EKU lock alone: a mailbox the constraints let through (…@invalid) is still refused for mail and client use, at the CA.
+    const nowhere = await signWithHouseholdKey(tmp.dir, 'nowhere', 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection,clientAuth\nsubjectAltName=email:x@invalid\n');
+    assert.ok(openssl(['verify', '-CAfile', 'household-ca.crt', nowhere], tmp.dir).ok, 'the control: its names pass');
+    for (const purpose of ['smimesign', 'sslclient']) {
+      const v = openssl(['verify', '-CAfile', 'household-ca.crt', '-purpose', purpose, nowhere], tmp.dir);
+      assert.ok(!v.ok && /at 1 depth lookup: unsuitable certificate purpose/.test(v.out), `${purpose}: ${v.out}`);
+    }
+    // Without a purpose (no EKU check), the name constraints alone refuse the mailbox.
+    const anyPurpose = openssl(['verify', '-CAfile', 'household-ca.crt', smime], tmp.dir);
+    assert.ok(!anyPurpose.ok && /permitted subtree violation/.test(anyPurpose.out), anyPurpose.out);
+    // And a URI name or a made-up subject DN, each alone.
+    for (const [name, ext, subject] of [
+      ['uri', LEAF('URI:https://bank.example/'), undefined],
+      ['dirname', LEAF('DNS:porchpi.local'), '/O=Bank of Example/CN=porchpi.local'],
+    ] as const) {
+      const v = openssl(['verify', '-CAfile', 'household-ca.crt', await signWithHouseholdKey(tmp.dir, name, ext, 'household-ca', subject)], tmp.dir);
+      assert.ok(!v.ok && /permitted subtree violation/.test(v.out), `${name}: ${v.out}`);
+    }
+  });
+
+  it('replaces a household CA made without the serverAuth EKU and full constraints (never released) with one that has them', async () => {
+    const first = await ensureHouseholdTls(tmp.dir, [], new Date(), PI);
+    // A CA as made before this change: same key, no EKU, DNS and IP subtrees only.
+    const old = openssl(
+      ['req', '-x509', '-new', '-key', 'household-ca.key', '-subj', '/CN=Porchlight household CA porchpi 000000/O=Porchlight', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-addext', 'nameConstraints=critical,permitted;DNS:porchpi,permitted;IP:192.168.1.0/255.255.255.0,permitted;IP:127.0.0.0/255.0.0.0', '-out', 'household-ca.crt'],
+      tmp.dir,
+    );
+    assert.ok(old.ok, old.out);
+    const again = await ensureHouseholdTls(tmp.dir, [], new Date(), PI);
+    assert.ok(again.newCa);
+    assert.notEqual(again.caFingerprint, first.caFingerprint);
+    assert.match(openssl(['x509', '-in', 'household-ca.crt', '-noout', '-text'], tmp.dir).out, /Extended Key Usage:\s+TLS Web Server Authentication/);
+    assert.equal((await ensureHouseholdTls(tmp.dir, [], new Date(), PI)).newCa, false);
   });
 
   it('re-issues the browser certificate under the same CA for a new DHCP address and before expiry; leaves out an address on another network', async () => {

@@ -105,7 +105,9 @@ describe('household CA: downloads, and cameras across the upgrade', function () 
     /** The attacker's move: sign a certificate for `name` with the stolen household key, and serve it. */
     const serveSigned = async (name: string): Promise<Error | null> => {
       await fs.writeFile(path.join(tmp.dir, `${name}.ext`), `basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${name}\n`);
-      run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`]);
+      // The subject the CA permits (its O=, then the name), so that only the DNS name is on trial.
+      const tag = /household CA \S+ ([0-9a-f]{6})/.exec(new X509Certificate(caPem).subject)?.[1];
+      run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', `/O=Porchlight household ${tag}/CN=${name}`, '-out', `${name}.csr`]);
       run(['x509', '-req', '-in', `${name}.csr`, '-CA', path.join(dir, 'household-ca.crt'), '-CAkey', path.join(dir, 'household-ca.key'), '-set_serial', '9', '-days', '30', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
       const server = tls.createServer({ key: await fs.readFile(path.join(tmp.dir, `${name}.key`)), cert: (await fs.readFile(path.join(tmp.dir, `${name}.crt`), 'utf8')) + caPem }, (s) => s.end());
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
