@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DB } from '../common/database';
 import { readOrCreateSecretFile, writeFileAtomic } from '../common/atomicFile';
+import { withLockFile } from '../common/lockFile';
 import { readSetting, writeSetting } from '../common/settingsTable';
 import {
   DEFAULT_INTERFACE,
@@ -77,6 +78,26 @@ export function remoteTunnelAddress(db: DB): { address: string; subnet: string }
   return s ? { address: `${prefixOf(s.subnet)}1`, subnet: s.subnet } : null;
 }
 
+/**
+ * Whose the wireguard/ folder and its files must be: the data directory's owner (the hub's
+ * user), when this process is root and that is someone else. A console command run with sudo
+ * would otherwise leave root's 0600 files that the hub cannot read (every remote request a 500).
+ */
+async function hubOwner(dataDir: string): Promise<{ uid: number; gid: number } | null> {
+  if (process.geteuid?.() !== 0) return null;
+  const st = await fs.stat(dataDir);
+  return st.uid === 0 ? null : { uid: st.uid, gid: st.gid };
+}
+
+/** The wireguard/ folder, 0700 and the hub's user's. */
+async function ensureRemoteDir(dataDir: string): Promise<{ uid: number; gid: number } | null> {
+  const dir = remoteDir(dataDir);
+  const owner = await hubOwner(dataDir);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (owner) await fs.chown(dir, owner.uid, owner.gid);
+  return owner;
+}
+
 async function hubPrivateKey(dataDir: string, ifname: string): Promise<string> {
   const file = remoteFiles(dataDir, ifname).hubKey;
   let text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -86,7 +107,9 @@ async function hubPrivateKey(dataDir: string, ifname: string): Promise<string> {
   if (text === null) {
     // Made once, 0600, linked into place: a console command and the hub racing end with one key.
     const made = (await generateKeyPair()).privateKey;
+    const owner = await ensureRemoteDir(dataDir);
     text = await readOrCreateSecretFile(file, () => `${made}\n`);
+    if (owner) await fs.chown(file, owner.uid, owner.gid);
   }
   const key = text.trim();
   if (!isWireGuardKey(key)) throw new Error(`${file} does not hold a WireGuard private key: remove it and run "porchlight remote setup" again (every peer must then be added again)`);
@@ -177,8 +200,37 @@ function notSetUp(): RemoteAccessError {
   return new RemoteAccessError('NOT_SET_UP', 'remote access is not set up: give the home\'s public name or address first ("porchlight remote setup --endpoint home.example.net", or the Remote access page)');
 }
 
-/** Renders the hub's wg-quick config from the database and writes it (0600, atomically). */
+/** The writes of each config file in flight in this process, one after another. */
+const configWrites = new Map<string, Promise<unknown>>();
+
+/**
+ * Renders the hub's wg-quick config from the database and writes it (0600, atomically).
+ * Reading the peers and renaming the file in are one step, taken by one writer at a time: in
+ * this process through a promise chain, between the hub and a console command through a lock
+ * file. Otherwise an addition and a revocation at the same moment could each read the peers
+ * and the slower rename win with a list that still holds the revoked peer. Each writer reads
+ * after its own change is in the database, so the last one writes every change made so far.
+ */
 export async function writeHubConfig(db: DB, dataDir: string): Promise<string> {
+  const s = stored(db);
+  if (!s) throw notSetUp();
+  const files = remoteFiles(dataDir, s.interface);
+  const previous = configWrites.get(files.config) ?? Promise.resolve();
+  const mine = previous
+    .catch(() => {})
+    .then(async () => {
+      const owner = await ensureRemoteDir(dataDir);
+      return withLockFile(`${files.config}.lock`, () => renderHubConfig(db, dataDir, owner));
+    });
+  configWrites.set(files.config, mine);
+  try {
+    return await mine;
+  } finally {
+    if (configWrites.get(files.config) === mine) configWrites.delete(files.config);
+  }
+}
+
+async function renderHubConfig(db: DB, dataDir: string, owner: { uid: number; gid: number } | null): Promise<string> {
   const s = stored(db);
   if (!s) throw notSetUp();
   const files = remoteFiles(dataDir, s.interface);
@@ -193,8 +245,7 @@ export async function writeHubConfig(db: DB, dataDir: string): Promise<string> {
     // Each peer may send only from its own address: a phone cannot pose as another.
     lines.push('', `# ${p.name} (${p.id})`, '[Peer]', `PublicKey = ${p.publicKey}`, `AllowedIPs = ${p.address}/32`);
   }
-  await fs.mkdir(files.dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(files.config, `${lines.join('\n')}\n`, 0o600);
+  await writeFileAtomic(files.config, `${lines.join('\n')}\n`, 0o600, owner ?? undefined);
   return files.config;
 }
 

@@ -38,7 +38,7 @@ export function remoteCommands(program: Command): void {
     .requiredOption('--endpoint <host>', "the home's public DNS name or IP address, as phones reach it from the internet", checked(endpointProblem))
     .option('--port <port>', 'UDP port WireGuard listens on, forwarded by the router (default 51820)', port)
     .option('--subnet <cidr>', 'the tunnel subnet, a private /24 such as 10.73.41.0/24 (default: chosen at random, once)', checked(subnetProblem))
-    .option('--interface <name>', 'network interface name (default porchlight)', checked(interfaceProblem))
+    .option('--interface <name>', 'network interface name: only "porchlight", the name the systemd units know (docs/remote.md)', checked(interfaceProblem))
     .action(setup);
   withConfigOptions(remote.command('add <name>').description("add a phone or laptop: prints its WireGuard config and a QR code, once (its private key is kept nowhere)"))
     .option('--no-qr', 'print the config only (e.g. to save it for a laptop)')

@@ -114,6 +114,14 @@ export function subnetProblem(subnet: string): string | null {
   return 'the tunnel subnet is a private IPv4 /24 written like 10.73.41.0/24 (in 10/8, 172.16/12 or 192.168/16), not used by the home network or the networks phones join';
 }
 
+/**
+ * Only "porchlight": the systemd units (porchlight-wg.service, its reload path and config
+ * check) and the data directory's mode repair name that interface and its config file, so any
+ * other name would give a config that nothing brings up and whose private key nothing keeps
+ * 0600 (docs/remote.md, Decisions).
+ */
 export function interfaceProblem(name: string): string | null {
-  return new RegExp(INTERFACE_PATTERN).test(name) ? null : 'the interface name is 1 to 15 letters, digits or _ = + . -';
+  if (!new RegExp(INTERFACE_PATTERN).test(name)) return 'the interface name is 1 to 15 letters, digits or _ = + . -';
+  if (name !== DEFAULT_INTERFACE) return `the interface can only be "${DEFAULT_INTERFACE}": porchlight-wg.service, its reload unit and the hub's file-mode repair are written for that name (docs/remote.md)`;
+  return null;
 }

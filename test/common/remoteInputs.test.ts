@@ -35,6 +35,8 @@ describe('remote access inputs', () => {
     for (const bad of ['10.73.41.1/24', '10.73.0.0/16', '8.8.8.0/24', '172.32.0.0/24', '10.300.1.0/24']) assert.notEqual(subnetProblem(bad), null, bad);
     assert.equal(interfaceProblem('porchlight'), null);
     for (const bad of ['', 'porchlight-remote', 'wg 0', '../x']) assert.notEqual(interfaceProblem(bad), null, bad);
+    // A well-formed other name too: the units and the mode repair know only "porchlight", so it would never come up.
+    for (const other of ['wg0', 'home']) assert.match(interfaceProblem(other) ?? '', /only be "porchlight": porchlight-wg\.service/, other);
   });
 
   it('chooses a random private subnet that passes its own rule', () => {

@@ -49,7 +49,7 @@ function makeRoot(dir: string): string {
   cpSync('/usr/bin/env', path.join(root, 'usr/bin/env'));
   // What the WireGuard units run: verify checks that each command exists and is executable.
   mkdirSync(path.join(root, 'bin'), { recursive: true });
-  for (const tool of ['usr/bin/wg', 'usr/bin/wg-quick', 'bin/bash', 'bin/systemctl']) {
+  for (const tool of ['usr/bin/wg', 'usr/bin/wg-quick', 'bin/bash', 'bin/sh', 'bin/systemctl']) {
     writeFileSync(path.join(root, tool), '#!/bin/sh\n');
     chmodSync(path.join(root, tool), 0o755);
   }
@@ -168,11 +168,15 @@ describe('systemd units', function () {
     // Skipped, not failed, until remote access is set up; from then on it starts at boot.
     assert.deepEqual(values(wg, 'ConditionPathExists'), [conf]);
     assert.deepEqual(values(wg, 'WantedBy'), ['multi-user.target']);
-    assert.deepEqual(values(wg, 'ExecStart'), [`/usr/bin/wg-quick up ${conf}`]);
-    assert.deepEqual(values(wg, 'ExecStop'), [`/usr/bin/wg-quick down ${conf}`]);
+    // Root never reads the hub's file itself, only the copy porchlight-wg-check made of it.
+    const checked = '/run/porchlight-wg/porchlight.conf';
+    const check = `/bin/sh /opt/porchlight/systemd/porchlight-wg-check ${conf} ${checked}`;
+    assert.deepEqual(values(wg, 'ExecStartPre'), [check]);
+    assert.deepEqual(values(wg, 'ExecStart'), [`/usr/bin/wg-quick up ${checked}`]);
+    assert.deepEqual(values(wg, 'ExecStop'), [`/usr/bin/wg-quick down ${checked}`]);
     assert.deepEqual(values(wg, 'RemainAfterExit'), ['yes'], 'active while the interface is up, so a reload reaches it');
     // A change to the file reloads the interface in place (no session dropped) ...
-    assert.deepEqual(values(wg, 'ExecReload'), [`/bin/bash -c 'exec /usr/bin/wg syncconf ${DEFAULT_INTERFACE} <(exec /usr/bin/wg-quick strip ${conf})'`]);
+    assert.deepEqual(values(wg, 'ExecReload'), [check, `/bin/bash -c 'exec /usr/bin/wg syncconf ${DEFAULT_INTERFACE} <(exec /usr/bin/wg-quick strip ${checked})'`]);
     // ... and its first appearance starts it: reload-or-restart starts a unit that is not running.
     assert.deepEqual(values(watch, 'PathChanged'), [conf]);
     assert.deepEqual(values(watch, 'Unit'), ['porchlight-wg-reload.service']);
