@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { call } from '../helpers/https';
@@ -46,6 +47,20 @@ describe('remote access routes', function () {
   const send = (method: string, url: string, body?: unknown, who: SignedIn = owner) =>
     call(hub().base, method, url, { headers: { ...who.headers, ...(body === undefined ? {} : JSON_HEADERS) }, body: body === undefined ? undefined : JSON.stringify(body) });
   const dataDir = () => tmp.dir;
+
+  it("names the hub's tunnel address in the browsers' certificate from the first start, so setting up remote access later needs no new CA on the phones", async () => {
+    const tls = (file: string) => new X509Certificate(readFileSync(path.join(dataDir(), 'tls', file)));
+    const caBefore = tls('household-ca.crt').fingerprint256;
+    const setUp = await send('PUT', '/api/remote', { endpoint: 'home.example.net' });
+    assert.equal(setUp.status, 200, setUp.body.toString());
+    const { hubAddress } = setUp.json().settings;
+    assert.ok(tls('browser.crt').subjectAltName!.split(', ').includes(`IP Address:${hubAddress}`), `${hubAddress} in ${tls('browser.crt').subjectAltName}`);
+    // The hub starts again (the next boot): the same CA, still covering the tunnel.
+    await t!.stop();
+    t = await startTestHub(tmp.dir);
+    assert.equal(tls('household-ca.crt').fingerprint256, caBefore, 'the phones keep the CA they installed');
+    assert.ok(tls('browser.crt').subjectAltName!.split(', ').includes(`IP Address:${hubAddress}`));
+  });
 
   it('refuses to add a peer before the endpoint is set up, saying what to give', async () => {
     assert.deepEqual((await send('GET', '/api/remote')).json(), { settings: null, peers: [] });
