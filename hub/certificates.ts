@@ -75,12 +75,16 @@ export function serverNames(): { dns: string[]; ips: string[] } {
   return { dns, ips };
 }
 
-async function makeServerCert(caCert: x509.X509Certificate, caKey: CryptoKey, now: Date) {
+/**
+ * A TLS server certificate (a fresh P-256 key, SERVER_DAYS long) for `names`, issued by the CA
+ * whose certificate and key are given: the cameras' server certificate and the browsers' one
+ * (householdCa.ts) differ only in their CA, subject and names.
+ */
+export async function issueServerCert(caCert: x509.X509Certificate, caKey: CryptoKey, subject: string, names: { dns: string[]; ips: string[] }, now: Date) {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-  const { dns, ips } = serverNames();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
-    subject: `CN=${os.hostname()}`,
+    subject,
     issuer: caCert.subject,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + SERVER_DAYS * DAY),
@@ -92,8 +96,8 @@ async function makeServerCert(caCert: x509.X509Certificate, caKey: CryptoKey, no
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension([
-        ...dns.map((value) => ({ type: 'dns' as const, value })),
-        ...ips.map((value) => ({ type: 'ip' as const, value })),
+        ...names.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
       ]),
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
     ],
@@ -143,7 +147,7 @@ export async function ensureHubTls(dir: string, now = new Date()): Promise<HubTl
   if (needServer) {
     const caCert = new x509.X509Certificate(caPem);
     const caKey = await importKeyPem(await fs.readFile(caKeyFile, 'utf8'));
-    const { certPem, keyPem } = await makeServerCert(caCert, caKey, now);
+    const { certPem, keyPem } = await issueServerCert(caCert, caKey, `CN=${os.hostname()}`, serverNames(), now);
     await writeFileAtomic(keyFile, keyPem, 0o600);
     await writeFileAtomic(certFile, certPem, 0o644);
   }

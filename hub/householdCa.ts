@@ -19,7 +19,7 @@ import {
   type InterfaceAddress,
   type PermittedNames,
 } from '../common/householdNames';
-import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SERVER_DAYS, SIGN, exportKeyPem, fingerprintOf, importKeyPem, keyMatches, type CryptoKey } from './certificates';
+import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SIGN, exportKeyPem, issueServerCert, fingerprintOf, importKeyPem, keyMatches, type CryptoKey } from './certificates';
 
 /*
  * The household CA: the one a phone installs so that its browser trusts the hub's page (a
@@ -170,32 +170,10 @@ async function makeCa(machine: Machine, permitted: PermittedNames, now: Date) {
   return { caPem: ca.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
 }
 
-async function makeBrowserCert(caPem: string, caKey: CryptoKey, host: string, names: CertificateNames, now: Date) {
-  const caCert = new x509.X509Certificate(caPem);
-  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    // The CN is a name the CA covers (OpenSSL checks a CN that looks like a host name against the constraints too),
-    // below the O= the CA's directoryName subtree permits.
-    subject: `${permittedDirectory(caPem)}, CN=${names.dns[0] ?? host}`,
-    issuer: caCert.subject,
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + SERVER_DAYS * DAY),
-    signingAlgorithm: SIGN,
-    publicKey: keys.publicKey,
-    signingKey: caKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        ...names.dns.map((value) => ({ type: 'dns' as const, value })),
-        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
-      ]),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-    ],
-  });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+function makeBrowserCert(caPem: string, caKey: CryptoKey, host: string, names: CertificateNames, now: Date) {
+  // The CN is a name the CA covers (OpenSSL checks a CN that looks like a host name against the
+  // constraints too), below the O= the CA's directoryName subtree permits.
+  return issueServerCert(new x509.X509Certificate(caPem), caKey, `${permittedDirectory(caPem)}, CN=${names.dns[0] ?? host}`, names, now);
 }
 
 /** The names a certificate carries, in the same form wantedNames gives them. */

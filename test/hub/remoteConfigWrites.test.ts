@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promises as fsp, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { addRemotePeer, remoteFiles, revokeRemotePeer, setupRemote, writeHubConf
 import { runCli } from '../helpers/cli';
 import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
+import { needWg } from '../helpers/wireguard';
 
 /*
  * Who writes the hub's WireGuard config, and in what order (docs/remote.md): a peer added and
@@ -16,15 +17,6 @@ import { useTempDir } from '../helpers/tmp';
  * console command waits for the hub's write (and is not stopped for good by a dead one's lock),
  * and a console command run as root leaves the files the hub's user's.
  */
-
-function haveWg(): boolean {
-  try {
-    execFileSync('wg', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const peerKeys = (config: string) => [...config.matchAll(/^PublicKey = (.*)$/gm)].map((m) => m[1]!);
 
@@ -35,7 +27,7 @@ describe('remote access config writes', function () {
   const realRename = fsp.rename;
 
   before(function () {
-    if (!haveWg()) skipBecause(this, "wg is not installed (Debian's wireguard-tools; scripts/setup.sh installs it)");
+    needWg(this);
   });
   beforeEach(async () => {
     db = (await openHubState(tmp.dir)).db;
@@ -108,7 +100,7 @@ describe('"porchlight remote" run as root on a data directory the hub user owns'
 
   before(function () {
     if (process.getuid?.() !== 0) skipBecause(this, 'needs root: it checks what a console command run with sudo leaves behind');
-    if (!haveWg()) skipBecause(this, "wg is not installed (Debian's wireguard-tools)");
+    needWg(this);
   });
   beforeEach(() => {
     // Not under the other tests' 0700 temp dirs: the hub's user must be able to reach it.

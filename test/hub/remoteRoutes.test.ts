@@ -5,23 +5,14 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { call } from '../helpers/https';
 import { addTestUser, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
-import { skipBecause } from '../helpers/skip';
 import { useTempDir } from '../helpers/tmp';
+import { needWg } from '../helpers/wireguard';
 
 /*
  * The Remote access page's routes (docs/remote.md) on a real hub: set up, add a peer (its
  * config and QR code once), list, revoke, each refusal naming the problem. The live tunnel is
  * tested in integration/remoteAccess.test.ts.
  */
-
-function haveWg(): boolean {
-  try {
-    execFileSync('wg', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('remote access routes', function () {
   this.timeout(60_000);
@@ -31,7 +22,7 @@ describe('remote access routes', function () {
   let owner: SignedIn;
 
   before(function () {
-    if (!haveWg()) skipBecause(this, "wg is not installed (Debian's wireguard-tools; scripts/setup.sh installs it)");
+    needWg(this);
   });
   beforeEach(async () => {
     t = await startTestHub(tmp.dir);
