@@ -26,10 +26,11 @@ export interface AnalysisFrame {
 
 /** When a run's outputs last came (clock ms), to notice one going quiet alone (Capture.checkOutputs). */
 interface OutputProgress {
+  /** Two ffmpegs (a sub-stream camera): only then can one output go quiet while the other flows. */
+  separate: boolean;
   startedAt: number;
   fragmentAt: number | null;
   frameAt: number | null;
-  longestFragmentMs: number;
 }
 
 /** Seconds of a copied stream watched for repeated analysis frames before trusting frame skipping. */
@@ -95,6 +96,8 @@ export class Capture extends EventEmitter<CaptureEvents> {
   private stallDetail = '';
   /** When the running ffmpeg(s) last gave each kind of output; null between runs. */
   private outputs: OutputProgress | null = null;
+  /** The longest fragment this camera has sent, kept across runs: its longest keyframe interval so far. */
+  private longestFragmentMs = 0;
   private restartWait: AbortController | null = null;
   /** Cleared for good once a stream shows too few reference frames for the analysis rate. */
   private skipNonReference = true;
@@ -154,18 +157,20 @@ export class Capture extends EventEmitter<CaptureEvents> {
    * One output going quiet while the other keeps coming is a stall too: with a sub-stream the
    * clips and the motion analysis come from two ffmpegs on two RTSP streams, and one of them
    * can hang (a camera that keeps the connection but stops sending one stream) while the other
-   * keeps the camera looking healthy, recording nothing or analysing nothing. Analysis frames
-   * come several times a second, so they have the stall limit; fragments come once per
-   * keyframe interval, which only the camera knows, so they get three times the longest
-   * fragment seen (at least the stall limit), and the connect limit for the first one.
+   * keeps the camera looking healthy, recording nothing or analysing nothing. (With one ffmpeg
+   * one input feeds both, and the health check's stall covers it.) Analysis frames come several
+   * times a second, so they have the stall limit; fragments come once per keyframe interval,
+   * which only the camera knows and which a "smart" codec stretches in a still night scene, so
+   * they get three times the longest fragment this camera has sent, and never less than the
+   * connect limit.
    */
   private checkOutputs(): boolean {
     const outputs = this.outputs;
     const child = this.child;
-    if (!outputs || !child || this.killedForStall) return false;
+    if (!outputs?.separate || !child || this.killedForStall) return false;
     const now = this.clock.now();
     const { stallMs, connectMs } = this.limits;
-    const fragmentLimit = outputs.fragmentAt === null ? connectMs : Math.max(stallMs, 3 * outputs.longestFragmentMs);
+    const fragmentLimit = Math.max(connectMs, 3 * this.longestFragmentMs);
     const quiet =
       now - (outputs.frameAt ?? outputs.startedAt) > (outputs.frameAt === null ? connectMs : stallMs)
         ? 'motion analysis frames'
@@ -279,7 +284,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
     // Only copied H.264 carries the camera's SPS; a re-encode always has the configured size.
     const format = source.copyH264 ? new FormatWatch() : null;
     const video = () => this.report(this.health.video(this.clock.now()));
-    const progress: OutputProgress = { startedAt: this.clock.now(), fragmentAt: null, frameAt: null, longestFragmentMs: 0 };
+    const progress: OutputProgress = { separate: analysisOnly !== null, startedAt: this.clock.now(), fragmentAt: null, frameAt: null };
     this.outputs = progress;
 
     child.mp4.on('data', (data: Buffer) => {
@@ -299,7 +304,7 @@ export class Capture extends EventEmitter<CaptureEvents> {
           }
           video();
           progress.fragmentAt = this.clock.now();
-          progress.longestFragmentMs = Math.max(progress.longestFragmentMs, f.duration * 1000);
+          this.longestFragmentMs = Math.max(this.longestFragmentMs, f.duration * 1000);
           if (format?.changed(f.data)) {
             this.restartForNewFormat(child);
             return;

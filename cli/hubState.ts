@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { AuditLog } from '../common/auditLog';
 import type { Config } from '../common/config';
 import type { HubPaths } from '../common/dataLayout';
@@ -14,12 +14,29 @@ export interface HubState {
 }
 
 /**
+ * A console command run as root (sudo) on a data directory the hub's user owns becomes that
+ * user before it touches anything in it. Root acting inside a folder another user controls
+ * follows whatever links that user planted there: a chown or a write would land on /etc (the
+ * hub's user made root). As the owner, the command can do only what the hub itself could, and
+ * what it leaves (the database's -wal and -shm, keys, configs) stays the hub's.
+ */
+export function becomeDataDirOwner(dataDir: string): void {
+  if (process.geteuid?.() !== 0 || !existsSync(dataDir)) return;
+  const { uid, gid } = statSync(dataDir);
+  if (uid === 0) return;
+  process.setgroups!([gid]);
+  process.setgid!(gid);
+  process.setuid!(uid);
+}
+
+/**
  * Opens the hub's state for a one-shot command and appends to its audit log as `cli`.
  * Only `create` commands (adding the first owner) may start a hub's state: a mistyped
  * --data or a missing --config must not quietly make a second, empty hub.
  */
 export async function withHubState<T>(opts: ConfigOptions, work: (state: HubState) => Promise<T> | T, { create = false } = {}): Promise<T> {
   const cfg = loadCommandConfig(opts);
+  becomeDataDirOwner(cfg.dataDir);
   const { openHubState } = await import('../hub/hub');
   const { hubPaths } = await import('../common/dataLayout');
   const { AuditLog } = await import('../common/auditLog');

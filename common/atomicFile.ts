@@ -20,16 +20,12 @@ function tempNameFor(finalPath: string): string {
  * Write a whole file atomically: temp file, fsync, rename, fsync the directory. The file gets
  * exactly `mode`, whatever the umask: who may read it is the caller's decision (the relay reads
  * a few of the hub's files through their group bits, which the hub's umask 0077 would drop).
- * `owner` (root only) gives it to another user before it is renamed into place.
  */
-export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, mode = 0o600, owner?: { uid: number; gid: number }): Promise<void> {
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = tempNameFor(finalPath);
   const handle = await fs.open(tmp, 'wx', mode);
   try {
     await handle.chmod(mode);
-    // Root writing a service user's file (a console command run with sudo): the file is that
-    // user's from the moment it appears, never root's for a reader to trip over.
-    if (owner) await handle.chown(owner.uid, owner.gid);
     await handle.writeFile(data);
     await handle.sync();
   } catch (err) {

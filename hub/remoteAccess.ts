@@ -27,8 +27,9 @@ import { addLivePeer, generateKeyPair, isWireGuardKey, liveInterface, publicKeyO
  * (remote_peers); from them this module writes <dataDir>/wireguard/<interface>.conf, a wg-quick
  * config. The hub never touches the network itself (it has no CAP_NET_ADMIN): root brings the
  * interface up from that file (porchlight-wg.service, `wg-quick up`) and re-applies it when it
- * changes (porchlight-wg-reload.path, `wg syncconf`). A console command run as root also
- * changes the live interface at once (`wg set`).
+ * changes (porchlight-wg-reload.path, `wg syncconf`). A process that is root here changes the
+ * live interface at once too (`wg set`); the console is not one (it becomes the data
+ * directory's owner first, cli/hubState.ts).
  */
 
 const SETTING = 'remote.wireguard';
@@ -78,24 +79,9 @@ export function remoteTunnelAddress(db: DB): { address: string; subnet: string }
   return s ? { address: `${prefixOf(s.subnet)}1`, subnet: s.subnet } : null;
 }
 
-/**
- * Whose the wireguard/ folder and its files must be: the data directory's owner (the hub's
- * user), when this process is root and that is someone else. A console command run with sudo
- * would otherwise leave root's 0600 files that the hub cannot read (every remote request a 500).
- */
-async function hubOwner(dataDir: string): Promise<{ uid: number; gid: number } | null> {
-  if (process.geteuid?.() !== 0) return null;
-  const st = await fs.stat(dataDir);
-  return st.uid === 0 ? null : { uid: st.uid, gid: st.gid };
-}
-
-/** The wireguard/ folder, 0700 and the hub's user's. */
-async function ensureRemoteDir(dataDir: string): Promise<{ uid: number; gid: number } | null> {
-  const dir = remoteDir(dataDir);
-  const owner = await hubOwner(dataDir);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  if (owner) await fs.chown(dir, owner.uid, owner.gid);
-  return owner;
+/** The wireguard/ folder, 0700. */
+async function ensureRemoteDir(dataDir: string): Promise<void> {
+  await fs.mkdir(remoteDir(dataDir), { recursive: true, mode: 0o700 });
 }
 
 async function hubPrivateKey(dataDir: string, ifname: string): Promise<string> {
@@ -107,9 +93,8 @@ async function hubPrivateKey(dataDir: string, ifname: string): Promise<string> {
   if (text === null) {
     // Made once, 0600, linked into place: a console command and the hub racing end with one key.
     const made = (await generateKeyPair()).privateKey;
-    const owner = await ensureRemoteDir(dataDir);
+    await ensureRemoteDir(dataDir);
     text = await readOrCreateSecretFile(file, () => `${made}\n`);
-    if (owner) await fs.chown(file, owner.uid, owner.gid);
   }
   const key = text.trim();
   if (!isWireGuardKey(key)) throw new Error(`${file} does not hold a WireGuard private key: remove it and run "porchlight remote setup" again (every peer must then be added again)`);
@@ -219,8 +204,8 @@ export async function writeHubConfig(db: DB, dataDir: string): Promise<string> {
   const mine = previous
     .catch(() => {})
     .then(async () => {
-      const owner = await ensureRemoteDir(dataDir);
-      return withLockFile(`${files.config}.lock`, () => renderHubConfig(db, dataDir, owner));
+      await ensureRemoteDir(dataDir);
+      return withLockFile(`${files.config}.lock`, () => renderHubConfig(db, dataDir));
     });
   configWrites.set(files.config, mine);
   try {
@@ -230,7 +215,7 @@ export async function writeHubConfig(db: DB, dataDir: string): Promise<string> {
   }
 }
 
-async function renderHubConfig(db: DB, dataDir: string, owner: { uid: number; gid: number } | null): Promise<string> {
+async function renderHubConfig(db: DB, dataDir: string): Promise<string> {
   const s = stored(db);
   if (!s) throw notSetUp();
   const files = remoteFiles(dataDir, s.interface);
@@ -245,7 +230,7 @@ async function renderHubConfig(db: DB, dataDir: string, owner: { uid: number; gi
     // Each peer may send only from its own address: a phone cannot pose as another.
     lines.push('', `# ${p.name} (${p.id})`, '[Peer]', `PublicKey = ${p.publicKey}`, `AllowedIPs = ${p.address}/32`);
   }
-  await writeFileAtomic(files.config, `${lines.join('\n')}\n`, 0o600, owner ?? undefined);
+  await writeFileAtomic(files.config, `${lines.join('\n')}\n`, 0o600);
   return files.config;
 }
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { promises as fsp, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { promises as fsp, chmodSync, chownSync, lchownSync, symlinkSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DB } from '../../common/database';
@@ -132,5 +132,26 @@ describe('"porchlight remote" run as root on a data directory the hub user owns'
       execFile(process.execPath, ['-e', script], { uid: NOBODY, gid: NOBODY }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr }));
     });
     assert.equal(asHub.code, 0, `the hub's user cannot use what root left: ${asHub.stderr}`);
+  });
+
+  it("does not follow a link the hub's user planted: wireguard/ pointing at a folder of root's gets nothing, and stays root's", async () => {
+    const dataDir = path.join(dir, 'hub');
+    (await openHubState(dataDir)).db.close();
+    const chownAll = (p: string) => {
+      chownSync(p, NOBODY, NOBODY);
+      if (statSync(p).isDirectory()) for (const e of readdirSync(p)) chownAll(path.join(p, e));
+    };
+    chownAll(dataDir);
+    // The attacker's move, as the hub's user: wireguard/ becomes a link to a folder of root's
+    // (standing in for /etc), hoping root's console command chowns it or writes keys into it.
+    const rootsFolder = mkdtempSync(path.join(dir, 'etc-'));
+    chmodSync(rootsFolder, 0o755);
+    symlinkSync(rootsFolder, path.join(dataDir, 'wireguard'));
+    lchownSync(path.join(dataDir, 'wireguard'), NOBODY, NOBODY);
+
+    const setup = await runCli(['remote', 'setup', '--endpoint', 'home.example.net', '--data', dataDir]);
+    assert.notEqual(setup.code, 0, 'as the hub user, the command cannot write into root\'s folder');
+    assert.equal(statSync(rootsFolder).uid, 0, "root's folder is still root's");
+    assert.deepEqual(readdirSync(rootsFolder), [], 'nothing was written into it');
   });
 });
