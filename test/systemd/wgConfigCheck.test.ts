@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openHubState } from '../../hub/hub';
 import { addRemotePeer, remoteFiles, setupRemote } from '../../hub/remoteAccess';
@@ -19,10 +19,20 @@ import { useTempDir } from '../helpers/tmp';
 
 const CHECKER = path.join(REPO_DIR, 'systemd', 'porchlight-wg-check');
 
-function check(source: string, dest: string): Promise<{ code: number; stderr: string }> {
+/** Runs the checker, in network namespace `netns` when given; killed (code -1) after 10 s. */
+function check(source: string, dest: string, netns?: string): Promise<{ code: number; stderr: string }> {
+  const [cmd, args] = netns === undefined ? ['/bin/sh', [CHECKER, source, dest]] : ['ip', ['netns', 'exec', netns, '/bin/sh', CHECKER, source, dest]];
   return new Promise((resolve) => {
-    execFile('/bin/sh', [CHECKER, source, dest], (err, _out, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }));
+    execFile(cmd, args, { timeout: 10_000 }, (err, _out, stderr) =>
+      resolve({ code: err ? (err.killed ? -1 : typeof err.code === 'number' ? err.code : 1) : 0, stderr }),
+    );
   });
+}
+
+/** `config` with its tunnel moved to `prefix` (e.g. "10.77.5."): Address and every AllowedIPs. */
+function inTunnel(config: string, prefix: string): string {
+  const old = /^Address = (\d+\.\d+\.\d+\.)1\/24$/m.exec(config)![1]!;
+  return config.split(old).join(prefix);
 }
 
 describe('porchlight-wg-check: root reads only what Porchlight writes', function () {
@@ -77,6 +87,8 @@ describe('porchlight-wg-check: root reads only what Porchlight writes', function
       'SaveConfig (wg-quick would write the file as root)': inInterface('SaveConfig = true'),
       'a second Address': inInterface('Address = 10.1.2.1/24'),
       'a public Address': good.replace(/^Address = .*$/m, 'Address = 8.8.8.1/24'),
+      'ListenPort 53 (a privileged port: DNS)': good.replace(/^ListenPort = .*$/m, 'ListenPort = 53'),
+      'ListenPort 1023': good.replace(/^ListenPort = .*$/m, 'ListenPort = 1023'),
       'AllowedIPs for the whole internet': good.replace(/^AllowedIPs = .*$/m, 'AllowedIPs = 0.0.0.0/0'),
       'AllowedIPs outside the tunnel': good.replace(/^AllowedIPs = .*$/m, 'AllowedIPs = 192.168.1.10/32'),
       'AllowedIPs as the hub itself': good.replace(/^AllowedIPs = .*$/m, `AllowedIPs = ${prefix}1/32`),
@@ -113,5 +125,75 @@ describe('porchlight-wg-check: root reads only what Porchlight writes', function
     execFileSync('ln', ['-s', source, link]);
     assert.equal((await check(link, dest)).code, 1);
     assert.equal((await check(tmp.dir, dest)).code, 1);
+  });
+
+  it('refuses a FIFO as the source at once instead of hanging the start', async () => {
+    const fifo = path.join(tmp.dir, 'fifo.conf');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    const r = await check(fifo, dest);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(Date.now() - started < 5000, 'refused within seconds');
+    assert.ok(!existsSync(dest));
+  });
+
+  it('refuses a wireguard/ folder that is a symlink (the hub user pointing root elsewhere)', async () => {
+    const real = path.join(tmp.dir, 'elsewhere');
+    renameSync(path.dirname(source), real);
+    symlinkSync(real, path.dirname(source));
+    const r = await check(source, dest);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is a symlink/);
+    assert.ok(!existsSync(dest));
+  });
+
+  describe('an Address overlapping a network already on the machine', function () {
+    const netns = `plwgc${randomBytes(3).toString('hex')}`;
+    let made = false;
+    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+
+    before(function () {
+      if (process.getuid?.() !== 0) skipBecause(this, 'needs root to make a network namespace with a home LAN in it');
+      // A home whose LAN is 10.77.5.0/24 (router .1, hub .2), a VPN route for 192.168.0.0/16, and
+      // the tunnel's own interface "porchlight" already up on 10.99.0.1/24 (a reload).
+      ip('netns', 'add', netns);
+      made = true;
+      // veth pairs: every kernel with namespaces has them, unlike the dummy module.
+      ip('-n', netns, 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'lan1');
+      ip('-n', netns, 'addr', 'add', '10.77.5.2/24', 'dev', 'lan0');
+      ip('-n', netns, 'link', 'set', 'lan1', 'up');
+      ip('-n', netns, 'link', 'set', 'lan0', 'up');
+      ip('-n', netns, 'route', 'add', '192.168.0.0/16', 'dev', 'lan0');
+      ip('-n', netns, 'route', 'add', 'default', 'via', '10.77.5.1');
+      ip('-n', netns, 'link', 'add', 'porchlight', 'type', 'veth', 'peer', 'name', 'pl1');
+      ip('-n', netns, 'addr', 'add', '10.99.0.1/24', 'dev', 'porchlight');
+      ip('-n', netns, 'link', 'set', 'porchlight', 'up');
+    });
+    after(() => {
+      if (made) ip('netns', 'delete', netns);
+    });
+
+    it("refuses the home LAN's /24 (the router's .1 would become the hub's) and a /24 inside a wider route", async () => {
+      for (const [what, prefix] of [
+        ['the LAN', '10.77.5.'],
+        ['inside the 192.168.0.0/16 route', '192.168.44.'],
+      ] as const) {
+        writeFileSync(source, inTunnel(good, prefix));
+        const r = await check(source, dest, netns);
+        assert.equal(r.code, 1, `${what}: must be refused`);
+        assert.match(r.stderr, /overlaps .* already on this machine/, what);
+        assert.ok(!existsSync(dest), `${what}: nothing for wg-quick to read`);
+      }
+    });
+
+    it('accepts a free /24 and the one the running tunnel already has (default route aside)', async () => {
+      for (const prefix of ['10.88.1.', '10.99.0.']) {
+        const text = inTunnel(good, prefix);
+        writeFileSync(source, text);
+        const r = await check(source, dest, netns);
+        assert.equal(r.code, 0, `${prefix}0/24: ${r.stderr}`);
+        assert.equal(readFileSync(dest, 'utf8'), text);
+      }
+    });
   });
 });
