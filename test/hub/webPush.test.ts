@@ -3,12 +3,9 @@ import { statSync } from 'node:fs';
 import { Agent } from 'node:https';
 import * as path from 'node:path';
 import { HubClient, pairWithHub } from '../../camera-agent/hubClient';
-import { parseConfig } from '../../common/config';
 import { hubPaths } from '../../common/dataLayout';
-import { openDatabase } from '../../common/database';
-import { Hub } from '../../hub/hub';
 import { openPairingWindow } from '../../hub/pairing';
-import { addTestUser, FakeClock, JSON_HEADERS, PASSWORDS, signIn, type SignedIn, type TestHub } from '../helpers/hub';
+import { addTestUser, FakeClock, JSON_HEADERS, PASSWORDS, signIn, startTestHub, type SignedIn, type TestHub } from '../helpers/hub';
 import { call } from '../helpers/https';
 import { captureLog } from '../helpers/logCapture';
 import { startPushService, type BrowserSubscription, type PushService } from '../helpers/pushService';
@@ -27,25 +24,9 @@ describe('Web Push: the hub pushes notices to registered devices through a real 
   beforeEach(async () => {
     push = await startPushService();
     const dir = path.join(tmp.dir, 'hub');
-    const clock = new FakeClock();
-    const config = parseConfig({ dataDir: dir, hub: { host: '127.0.0.1', httpsPort: 0, httpPort: 0 } });
     // The hub trusts the test push service's CA for its push requests, as it trusts the public CAs for Google's, Mozilla's and Apple's.
     logs = captureLog();
-    const hub = new Hub(config, logs.log, clock.now, undefined, null, new Agent({ ca: push.caPem }));
-    const runtime = await hub.start();
-    const db = openDatabase(hubPaths(dir).db);
-    t = {
-      hub,
-      base: `https://127.0.0.1:${runtime.httpsPort}`,
-      httpsPort: runtime.httpsPort,
-      httpPort: runtime.httpPort,
-      db,
-      clock,
-      async stop() {
-        db.close();
-        await hub.stop();
-      },
-    };
+    t = await startTestHub(dir, {}, new FakeClock(), {}, null, logs.log, () => null, new Agent({ ca: push.caPem }));
     await addTestUser(t.db, 'owner');
     await addTestUser(t.db, 'member');
     owner = await signIn(t.base, 'owner', PASSWORDS.owner);
