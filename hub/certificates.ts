@@ -16,11 +16,11 @@ export type CryptoKey = webcrypto.CryptoKey;
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-export const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-export const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 export const DAY = 24 * 3600 * 1000;
-export const CA_DAYS = 3650;
-export const SERVER_DAYS = 397;
+const CA_DAYS = 3650;
+const SERVER_DAYS = 397;
 /** Renew the server certificate when fewer days than this remain. */
 export const RENEW_BEFORE_DAYS = 30;
 
@@ -49,7 +49,7 @@ export function keyMatches(cert: X509Certificate, keyPem: string): boolean {
   }
 }
 
-export async function exportKeyPem(key: CryptoKey): Promise<string> {
+async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
 }
@@ -75,6 +75,35 @@ export function serverNames(): { dns: string[]; ips: string[] } {
   return { dns, ips };
 }
 
+/** A random positive serial number, 16 bytes. */
+function serialNumber(): string {
+  return randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
+}
+
+/**
+ * A self-signed CA (a fresh P-256 key, CA_DAYS long, pathLen 0: no intermediate CA below it, so
+ * nothing it is limited to can be stepped around) named `name`, with `extensions` beside the
+ * basic ones: the cameras' CA has none, the household CA its name constraints and EKU.
+ */
+export async function makeCaCert(name: string, extensions: x509.Extension[], now: Date): Promise<{ caPem: string; keyPem: string }> {
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + CA_DAYS * DAY),
+    keys,
+    signingAlgorithm: SIGN,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ...extensions,
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { caPem: ca.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+}
+
 /**
  * A TLS server certificate (a fresh P-256 key, SERVER_DAYS long) for `names`, issued by the CA
  * whose certificate and key are given: the cameras' server certificate and the browsers' one
@@ -83,7 +112,7 @@ export function serverNames(): { dns: string[]; ips: string[] } {
 export async function issueServerCert(caCert: x509.X509Certificate, caKey: CryptoKey, subject: string, names: { dns: string[]; ips: string[] }, now: Date) {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: serialNumber(),
     subject,
     issuer: caCert.subject,
     notBefore: new Date(now.getTime() - 60_000),
@@ -117,22 +146,9 @@ export async function ensureHubTls(dir: string, now = new Date()): Promise<HubTl
   const keyFile = path.join(dir, 'server.key');
 
   if (!existsSync(caCertFile) || !existsSync(caKeyFile)) {
-    const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-    const ca = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
-      name: `CN=Porchlight hub CA ${os.hostname()} ${randomBytes(3).toString('hex')}`,
-      notBefore: new Date(now.getTime() - 60_000),
-      notAfter: new Date(now.getTime() + CA_DAYS * DAY),
-      keys,
-      signingAlgorithm: SIGN,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
-    await writeFileAtomic(caKeyFile, await exportKeyPem(keys.privateKey), 0o600);
-    await writeFileAtomic(caCertFile, ca.toString('pem') + '\n', 0o644);
+    const ca = await makeCaCert(`CN=Porchlight hub CA ${os.hostname()} ${randomBytes(3).toString('hex')}`, [], now);
+    await writeFileAtomic(caKeyFile, ca.keyPem, 0o600);
+    await writeFileAtomic(caCertFile, ca.caPem, 0o644);
     await fs.rm(certFile, { force: true });
   }
   const caPem = await fs.readFile(caCertFile, 'utf8');

@@ -1,6 +1,6 @@
 import 'reflect-metadata'; // @peculiar/x509 relies on tsyringe, which needs the Reflect metadata polyfill
 import { promises as fs, existsSync } from 'node:fs';
-import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -19,7 +19,7 @@ import {
   type InterfaceAddress,
   type PermittedNames,
 } from '../common/householdNames';
-import { CA_DAYS, DAY, EC, RENEW_BEFORE_DAYS, SIGN, exportKeyPem, issueServerCert, fingerprintOf, importKeyPem, keyMatches, type CryptoKey } from './certificates';
+import { DAY, RENEW_BEFORE_DAYS, fingerprintOf, importKeyPem, issueServerCert, keyMatches, makeCaCert, type CryptoKey } from './certificates';
 
 /*
  * The household CA: the one a phone installs so that its browser trusts the hub's page (a
@@ -72,8 +72,6 @@ export interface Machine {
 export function thisMachine(): Machine {
   return { host: os.hostname(), interfaces: os.networkInterfaces() };
 }
-
-const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
 
 /*
  * RFC 5280 leaves a name type with no permitted subtree unconstrained, so DNS and IP subtrees
@@ -147,27 +145,13 @@ function coversExtras(permitted: PermittedNames, extra: readonly ExtraName[]): b
   });
 }
 
-async function makeCa(machine: Machine, permitted: PermittedNames, now: Date) {
-  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+function makeCa(machine: Machine, permitted: PermittedNames, now: Date) {
   const tag = randomBytes(3).toString('hex');
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=Porchlight household CA ${machine.host} ${tag}, O=Porchlight`,
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + CA_DAYS * DAY),
-    keys,
-    signingAlgorithm: SIGN,
-    extensions: [
-      // pathLen 0: no intermediate CA below it, so its constraints cannot be stepped around.
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      nameConstraints(permitted, householdOrg(tag)),
-      // Not critical (CA/Browser Forum practice for CAs); OpenSSL and Apple still hold the chain to it.
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  return { caPem: ca.toString('pem') + '\n', keyPem: await exportKeyPem(keys.privateKey) };
+  return makeCaCert(`CN=Porchlight household CA ${machine.host} ${tag}, O=Porchlight`, [
+    nameConstraints(permitted, householdOrg(tag)),
+    // Not critical (CA/Browser Forum practice for CAs); OpenSSL and Apple still hold the chain to it.
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+  ], now);
 }
 
 function makeBrowserCert(caPem: string, caKey: CryptoKey, host: string, names: CertificateNames, now: Date) {
