@@ -37,35 +37,28 @@ const listModule = readFileSync(path.join(out, 'common-passwords.js'));
 // The hub serves it for a year, immutable: the hash in the address changes with the list.
 const listVersion = createHash('sha256').update(listModule).digest('hex').slice(0, 16);
 
+// How the page and its service worker are bundled: one minified script each, for what every
+// browser of the last few years runs, phones included.
+const bundled = { bundle: true, minify: true, format: 'iife', target: 'es2020', legalComments: 'none', logLevel: 'warning' };
 await build({
   entryPoints: [path.join(root, 'hub', 'ui', 'src', 'main.ts')],
   define: { PORCHLIGHT_COMMON_PASSWORDS_URL: JSON.stringify(`/common-passwords.js?v=${listVersion}`) },
   outfile: path.join(out, 'app.js'),
-  bundle: true,
-  minify: true,
-  format: 'iife',
-  // What every browser of the last few years runs, phones included.
-  target: 'es2020',
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...bundled,
 });
 for (const file of ['index.html', 'app.css', 'manifest.webmanifest']) copyFileSync(path.join(root, 'hub', 'ui', file), path.join(out, file));
 mkdirSync(path.join(out, 'icons'), { recursive: true });
-for (const [file, png] of Object.entries(appIcons())) writeFileSync(path.join(out, 'icons', file), png);
+const icons = appIcons();
+for (const [file, png] of Object.entries(icons)) writeFileSync(path.join(out, 'icons', file), png);
 
 // The service worker: its cache is named for the shell it keeps, so a new build's page replaces the old one's.
 const shellHash = createHash('sha256');
-for (const file of ['index.html', 'app.css', 'app.js', 'manifest.webmanifest', ...Object.keys(appIcons()).map((f) => path.join('icons', f))]) shellHash.update(readFileSync(path.join(out, file)));
+for (const file of ['index.html', 'app.css', 'app.js', 'manifest.webmanifest', ...Object.keys(icons).map((f) => path.join('icons', f))]) shellHash.update(readFileSync(path.join(out, file)));
 await build({
   entryPoints: [path.join(root, 'hub', 'ui', 'worker', 'sw.ts')],
   define: { PORCHLIGHT_SHELL_VERSION: JSON.stringify(shellHash.digest('hex').slice(0, 16)) },
   outfile: path.join(out, 'sw.js'),
-  bundle: true,
-  minify: true,
-  format: 'iife',
-  target: 'es2020',
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...bundled,
 });
 
 // The hub sends these gzipped as they are, so a Pi compresses nothing at run time.

@@ -109,7 +109,8 @@ describe('"porchlight remote" run as root on a data directory the hub user owns'
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("leaves wireguard/, hub.key and the config the hub user's, so the hub can still read and rewrite them", async () => {
+  /** A hub's data directory, made as the hub makes it and given whole to the hub's user (uid 65534). */
+  async function hubDataOfNobody(): Promise<string> {
     const dataDir = path.join(dir, 'hub');
     (await openHubState(dataDir)).db.close();
     const chownAll = (p: string) => {
@@ -117,6 +118,11 @@ describe('"porchlight remote" run as root on a data directory the hub user owns'
       if (statSync(p).isDirectory()) for (const e of readdirSync(p)) chownAll(path.join(p, e));
     };
     chownAll(dataDir);
+    return dataDir;
+  }
+
+  it("leaves wireguard/, hub.key and the config the hub user's, so the hub can still read and rewrite them", async () => {
+    const dataDir = await hubDataOfNobody();
 
     const setup = await runCli(['remote', 'setup', '--endpoint', 'home.example.net', '--data', dataDir]);
     assert.equal(setup.code, 0, setup.stderr);
@@ -135,13 +141,7 @@ describe('"porchlight remote" run as root on a data directory the hub user owns'
   });
 
   it("does not follow a link the hub's user planted: wireguard/ pointing at a folder of root's gets nothing, and stays root's", async () => {
-    const dataDir = path.join(dir, 'hub');
-    (await openHubState(dataDir)).db.close();
-    const chownAll = (p: string) => {
-      chownSync(p, NOBODY, NOBODY);
-      if (statSync(p).isDirectory()) for (const e of readdirSync(p)) chownAll(path.join(p, e));
-    };
-    chownAll(dataDir);
+    const dataDir = await hubDataOfNobody();
     // The attacker's move, as the hub's user: wireguard/ becomes a link to a folder of root's
     // (standing in for /etc), hoping root's console command chowns it or writes keys into it.
     const rootsFolder = mkdtempSync(path.join(dir, 'etc-'));
