@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { sleep } from './wait';
+import { freePort } from './ports';
 
 /** Debian's mosquitto on a free loopback port, with one user, stopped by `close()`. */
 export interface Broker {
@@ -15,17 +16,6 @@ export interface Broker {
   /** The hub's `mqtt` config section for this broker (the password in a 0600 file beside it). */
   hubConfig: { url: string; username: string; passwordFile: string };
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, ms = 10_000): Promise<void> {

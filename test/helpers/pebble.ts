@@ -2,9 +2,9 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { sleep } from './wait';
+import { freePort } from './ports';
 
 /*
  * Let's Encrypt's test ACME server (Debian's pebble) and its challenge test server
@@ -28,17 +28,6 @@ export interface PebbleStack {
   /** The port Pebble sends http-01 requests to: the hub's plain-HTTP port. */
   httpPort: number;
   close(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A CA and a certificate for 127.0.0.1 / localhost signed by it, for Pebble's HTTPS. */

@@ -1,0 +1,13 @@
+import * as net from 'node:net';
+
+/** A TCP port free on loopback now, for a peer a test starts (a broker, an ACME server). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
